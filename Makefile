@@ -1,0 +1,27 @@
+# abtop: the commands a newcomer types. Every target that builds first runs the idempotent setup step.
+SWIFT ?= swift
+
+.PHONY: setup build test bench validate-examples fixtures clean
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: setup
+	$(SWIFT) run -c release Benchmarks
+
+validate-examples: build
+	@for f in examples/*.json; do echo "== $$f"; .build/debug/abtop validate "$$f" || exit 1; done
+
+# Regenerates the statistics fixtures with scipy (needs python3 with scipy; not part of `make test`).
+fixtures:
+	python3 Tests/ABCoreTests/Fixtures/make_fixtures.py
+
+clean:
+	rm -rf .build

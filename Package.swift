@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// abtop: live A/B comparison of LLMs behind one Databricks-style serving endpoint.
+///
+/// Dependencies point down only: `abtop` (composition root) → feature modules → `ABCore`.
+/// `CCurl` and `CNcurses` are system libraries with header-only shims; each is imported by exactly one
+/// source file in the product (see DESIGN §2).
+let package = Package(
+    name: "abtop",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "abtop", targets: ["abtop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .target(
+            name: "ABCore",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        .executableTarget(
+            name: "abtop",
+            dependencies: [
+                "ABCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["ABCore"],
+            path: "Benchmarks"
+        ),
+        .testTarget(
+            name: "ABCoreTests",
+            dependencies: ["ABCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

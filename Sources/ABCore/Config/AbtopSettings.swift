@@ -1,0 +1,33 @@
+/// The optional top-level `abtop` block: what Databricks has no field for. Stripped when exporting to Databricks.
+public struct AbtopSettings: Sendable, Equatable {
+    public struct RequestDefaults: Sendable, Equatable {
+        public var maxTokens = 256
+        public var temperature: Double?
+        public var stream = true
+    }
+
+    public struct Timeouts: Sendable, Equatable {
+        public var connect = 5.0
+        public var firstByte = 30.0
+        public var total = 120.0
+    }
+
+    public struct Retries: Sendable, Equatable {
+        public var max = 2
+        public var backoffMilliseconds = 200
+    }
+
+    /// Per-entity overrides: `base_url`, the provider root as its SDK takes it.
+    public var baseURLs: [String: String] = [:]
+    public var request = RequestDefaults()
+    public var timeouts = Timeouts()
+    public var retries = Retries()
+    public var breaker = Breaker.Policy()
+    public var strategy = RoutingStrategy.random
+    public var seed: UInt64?
+    public var sticky = false
+    /// Prices per million tokens by model name, over the built-in table.
+    public var prices: [String: Price] = [:]
+
+    public init() {}
+}

@@ -1,0 +1,39 @@
+/// A JSON path into the endpoint config, printed the way users read it:
+/// `served_entities[1].external_model.anthropic_config.openai_api_key`.
+public struct ConfigPath: Sendable, Hashable, CustomStringConvertible {
+    public enum Component: Sendable, Hashable {
+        case key(String)
+        case index(Int)
+    }
+
+    public private(set) var components: [Component]
+
+    public init(_ components: [Component] = []) {
+        self.components = components
+    }
+
+    public func key(_ name: String) -> ConfigPath {
+        ConfigPath(components + [.key(name)])
+    }
+
+    public func index(_ i: Int) -> ConfigPath {
+        ConfigPath(components + [.index(i)])
+    }
+
+    public var isRoot: Bool { components.isEmpty }
+
+    public var description: String {
+        if components.isEmpty { return "(top level)" }
+        var out = ""
+        for component in components {
+            switch component {
+            case .key(let k):
+                if !out.isEmpty { out += "." }
+                out += k
+            case .index(let i):
+                out += "[\(i)]"
+            }
+        }
+        return out
+    }
+}

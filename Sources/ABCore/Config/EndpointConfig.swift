@@ -1,0 +1,54 @@
+/// A serving endpoint as Databricks defines it (served entities plus a traffic split), with abtop's own settings.
+///
+/// Produced only by `EndpointConfigReader`, so every value here has been validated.
+public struct EndpointConfig: Sendable, Equatable {
+    public var name: String
+    /// The one task all entities share (`llm/v1/chat`).
+    public var task: String
+    public var servedEntities: [ServedEntity]
+    /// Target percentage per entity, in `servedEntities` order; sums to 100.
+    public var weights: Weights
+    public var aiGateway: AIGatewayConfig
+    public var settings: AbtopSettings
+
+    public func entityIndex(named name: String) -> Int? {
+        servedEntities.firstIndex { $0.name == name }
+    }
+}
+
+/// One external model behind the endpoint.
+public struct ServedEntity: Sendable, Equatable {
+    /// Unique within the endpoint; letters, digits, `-` and `_`.
+    public var name: String
+    /// The provider's model name (`gpt-4`, `claude-3-opus-20240229`).
+    public var model: String
+    public var provider: Provider
+    public var task: String
+    public var providerSettings: ProviderSettings
+}
+
+/// The `ai_gateway` block, by Databricks' field names.
+public struct AIGatewayConfig: Sendable, Equatable {
+    public struct RateLimit: Sendable, Equatable {
+        public enum Key: String, Sendable, CaseIterable {
+            case endpoint
+            case user
+            case userGroup = "user_group"
+            case servicePrincipal = "service_principal"
+        }
+
+        public var calls: Int?
+        public var tokens: Int?
+        public var key: Key
+        public var principal: String?
+        /// Only `minute` exists in Databricks today.
+        public var renewalPeriodSeconds: Int
+    }
+
+    public var fallbackEnabled = false
+    public var rateLimits: [RateLimit] = []
+    public var usageTrackingEnabled = false
+    public var inferenceTableEnabled = false
+
+    public init() {}
+}

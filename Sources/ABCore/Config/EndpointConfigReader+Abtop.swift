@@ -1,0 +1,88 @@
+extension EndpointConfigReader {
+    static let abtopKeys = ["entities", "request", "timeouts_s", "retries", "breaker", "router", "prices"]
+
+    /// The top-level `abtop` block (DESIGN §3), all optional; defaults live in `AbtopSettings`.
+    static func readAbtop(_ value: JSONValue, at path: ConfigPath, entities: [ServedEntity],
+                          issues: inout ConfigIssues) -> AbtopSettings {
+        var s = AbtopSettings()
+        guard let block = ObjectReader(value, at: path, known: abtopKeys, issues: &issues) else { return s }
+        block.finish(issues: &issues)
+
+        if let overrides = block.object("entities", known: entities.map(\.name), issues: &issues) {
+            let names = entities.map(\.name)
+            overrides.finish(issues: &issues) { key in
+                let guess = EditDistance.suggestion(for: key, among: names).map { "did you mean \"\($0)\"? " } ?? ""
+                return ("no served entity is named \"\(key)\"", "\(guess)served entities: \(names.joined(separator: ", "))")
+            }
+            for member in overrides.object.members where names.contains(member.key) {
+                guard let entity = ObjectReader(member.value, at: overrides.path.key(member.key), known: ["base_url"],
+                                                issues: &issues) else { continue }
+                entity.finish(issues: &issues)
+                if let url = entity.string("base_url", issues: &issues) {
+                    if isHTTPURL(url) {
+                        s.baseURLs[member.key] = url
+                    } else {
+                        issues.error(entity.path.key("base_url"), "expected an http(s) URL, found \"\(url)\"",
+                            fix: "e.g. \"http://127.0.0.1:9000/v1\" (OpenAI-style roots end in /v1; Anthropic's do not)")
+                    }
+                }
+            }
+        }
+        if let r = block.object("request", known: ["max_tokens", "temperature", "stream"], issues: &issues) {
+            r.finish(issues: &issues)
+            s.request.maxTokens = r.integer("max_tokens", in: 1...1_000_000, issues: &issues) ?? s.request.maxTokens
+            s.request.temperature = r.number("temperature", in: 0...2, issues: &issues)
+            s.request.stream = r.bool("stream", issues: &issues) ?? s.request.stream
+        }
+        if let t = block.object("timeouts_s", known: ["connect", "first_byte", "total"], issues: &issues) {
+            t.finish(issues: &issues)
+            s.timeouts.connect = t.number("connect", in: 0.001...3600, issues: &issues) ?? s.timeouts.connect
+            s.timeouts.firstByte = t.number("first_byte", in: 0.001...86_400, issues: &issues) ?? s.timeouts.firstByte
+            s.timeouts.total = t.number("total", in: 0.001...86_400, issues: &issues) ?? s.timeouts.total
+            if s.timeouts.firstByte > s.timeouts.total {
+                issues.error(t.path.key("first_byte"), "the first-byte timeout exceeds the total timeout",
+                    fix: "make total at least \(s.timeouts.firstByte)")
+            }
+        }
+        if let r = block.object("retries", known: ["max", "backoff_ms"], issues: &issues) {
+            r.finish(issues: &issues)
+            s.retries.max = r.integer("max", in: 0...10, issues: &issues) ?? s.retries.max
+            s.retries.backoffMilliseconds = r.integer("backoff_ms", in: 0...60_000, issues: &issues) ?? s.retries.backoffMilliseconds
+        }
+        if let b = block.object("breaker", known: ["failures", "cooldown_s"], issues: &issues) {
+            b.finish(issues: &issues)
+            s.breaker.failures = b.integer("failures", in: 0...10_000, issues: &issues) ?? s.breaker.failures
+            s.breaker.cooldown = b.number("cooldown_s", in: 0.001...86_400, issues: &issues) ?? s.breaker.cooldown
+        }
+        if let r = block.object("router", known: ["strategy", "seed", "sticky"], issues: &issues) {
+            r.finish(issues: &issues)
+            if let raw = r.string("strategy", issues: &issues) {
+                if let strategy = RoutingStrategy(rawValue: raw) {
+                    s.strategy = strategy
+                } else {
+                    let allowed = RoutingStrategy.allCases.map(\.rawValue)
+                    let guess = EditDistance.suggestion(for: raw, among: allowed).map { "did you mean \"\($0)\"? " } ?? ""
+                    issues.error(r.path.key("strategy"), "unknown strategy \"\(raw)\"", fix: "\(guess)allowed: \(allowed.joined(separator: ", "))")
+                }
+            }
+            s.seed = r.integer("seed", in: 0...Int.max, issues: &issues).map(UInt64.init)
+            s.sticky = r.bool("sticky", issues: &issues) ?? s.sticky
+        }
+        if let prices = block.object("prices", known: [], issues: &issues) {
+            for member in prices.object.members {
+                guard let p = ObjectReader(member.value, at: prices.path.key(member.key),
+                                           known: ["input_per_mtok", "output_per_mtok"], issues: &issues) else { continue }
+                p.finish(issues: &issues)
+                let input = p.number("input_per_mtok", in: 0...1_000_000, issues: &issues)
+                let output = p.number("output_per_mtok", in: 0...1_000_000, issues: &issues)
+                for (key, v) in [("input_per_mtok", input), ("output_per_mtok", output)] where v == nil && !p.has(key) {
+                    issues.error(p.path.key(key), "missing \"\(key)\"", fix: "add the price in USD per million tokens")
+                }
+                if let input, let output {
+                    s.prices[member.key] = Price(inputPerMillion: input, outputPerMillion: output)
+                }
+            }
+        }
+        return s
+    }
+}

@@ -1,0 +1,149 @@
+extension EndpointConfigReader {
+    static let entityKeys = ["name", "external_model"]
+    /// Served-entity keys that describe models Databricks hosts itself, which abtop does not serve.
+    static let hostedModelKeys = ["entity_name", "entity_version", "workload_size", "workload_type",
+                                  "scale_to_zero_enabled", "environment_vars", "instance_profile_arn",
+                                  "min_provisioned_throughput", "max_provisioned_throughput",
+                                  "provisioned_model_units", "min_provisioned_concurrency",
+                                  "max_provisioned_concurrency", "burst_scaling_enabled"]
+    static var externalModelKeys: [String] { ["name", "provider", "task"] + Provider.allCases.map(\.configBlock) }
+
+    /// `served_entities`: each entity checked on its own, then names and tasks checked across entities.
+    static func readEntities(_ config: ObjectReader, at configPath: ConfigPath,
+                             issues: inout ConfigIssues) -> [ServedEntity]? {
+        let path = configPath.key("served_entities")
+        guard config.has("served_entities") else {
+            if !config.has("served_models") {
+                issues.error(path, "missing required key \"served_entities\"",
+                    fix: #"add "served_entities": [{"name": ..., "external_model": {"name", "provider", "task", "<provider>_config"}}]"#)
+            }
+            return nil
+        }
+        guard let values = config.array("served_entities", issues: &issues) else { return nil }
+        if values.isEmpty {
+            issues.error(path, "no served entities: an endpoint needs at least one",
+                fix: #"add {"name": ..., "external_model": {...}} for each model to compare"#)
+            return nil
+        }
+        var entities: [ServedEntity] = []
+        var complete = true
+        var firstIndexByName: [String: Int] = [:]
+        var firstTask: (task: String, index: Int)?
+        for (i, value) in values.enumerated() {
+            guard let entity = readEntity(value, at: path.index(i), issues: &issues) else {
+                complete = false
+                continue
+            }
+            if let earlier = firstIndexByName[entity.name] {
+                issues.error(path.index(i).key("name"), "the name \"\(entity.name)\" is already used by served_entities[\(earlier)]",
+                    fix: "served entity names must be unique; rename one of them")
+                complete = false
+            } else {
+                firstIndexByName[entity.name] = i
+            }
+            if let first = firstTask, first.task != entity.task {
+                issues.error(path.index(i).key("external_model").key("task"),
+                    "all served entities share one task, but this one is \"\(entity.task)\" and served_entities[\(first.index)] is \"\(first.task)\"",
+                    fix: "set \"task\": \"\(first.task)\" here, or serve the other task from its own endpoint")
+                complete = false
+            } else if firstTask == nil {
+                firstTask = (entity.task, i)
+            }
+            entities.append(entity)
+        }
+        if values.count > 8 {
+            issues.error(path, "abtop compares at most 8 served entities, found \(values.count)",
+                fix: "split them over several endpoints")
+            complete = false
+        }
+        return complete ? entities : nil
+    }
+
+    private static func readEntity(_ value: JSONValue, at path: ConfigPath, issues: inout ConfigIssues) -> ServedEntity? {
+        guard let entity = ObjectReader(value, at: path, known: entityKeys, issues: &issues) else { return nil }
+        let errorsBefore = issues.errors.count
+        entity.finish(issues: &issues) { key in
+            guard hostedModelKeys.contains(key) else { return nil }
+            return ("\"\(key)\" describes a model hosted by Databricks; abtop serves external models",
+                    "remove it and describe the model under \"external_model\"")
+        }
+        guard let modelValue = entity.value("external_model") else {
+            issues.error(path.key("external_model"), "missing required key \"external_model\"",
+                fix: #"add "external_model": {"name": "gpt-4", "provider": "openai", "task": "llm/v1/chat", "openai_config": {...}}"#)
+            return nil
+        }
+        guard let model = ObjectReader(modelValue, at: path.key("external_model"), known: externalModelKeys,
+                                       issues: &issues) else { return nil }
+        model.finish(issues: &issues)
+
+        let modelName = model.string("name", issues: &issues, missingFix: "add the provider's model name, e.g. \"name\": \"gpt-4\"")
+        var name: String?
+        if entity.has("name") {
+            name = entity.string("name", issues: &issues)
+        } else if let modelName {
+            // Databricks' default for external models: the model name with '.' and ':' turned into '-'.
+            name = String(modelName.map { $0 == "." || $0 == ":" ? "-" : $0 })
+        } else {
+            issues.error(path.key("name"), "missing \"name\"", fix: "add \"name\": \"served_model_name_1\"")
+        }
+        if let n = name, !isIdentifier(n) || n.count > 63 {
+            issues.error(path.key("name"), "the name \"\(n)\" may hold only letters, digits, '-' and '_' (at most 63)",
+                fix: "e.g. \"\(String(n.map { isIdentifier(String($0)) ? $0 : "_" }.prefix(63)))\"")
+        }
+
+        let provider = readProvider(model, issues: &issues)
+        let task = readTask(model, issues: &issues)
+        // With the provider missing or wrong, the block it implies is still checked, so all errors come at once.
+        let implied = model.object.keys.compactMap(Provider.init(configBlock:)).filter(\.isSupported)
+        let blockProvider = provider ?? (implied.count == 1 ? implied[0] : nil)
+        let settings = blockProvider.flatMap { readProviderBlock(model, provider: $0, issues: &issues) }
+
+        guard issues.errors.count == errorsBefore, let name, let modelName, let provider, let task, let settings
+        else { return nil }
+        return ServedEntity(name: name, model: modelName, provider: provider, task: task, providerSettings: settings)
+    }
+
+    /// `external_model.provider`; when missing, the fix names the provider its config block implies.
+    private static func readProvider(_ model: ObjectReader, issues: inout ConfigIssues) -> Provider? {
+        let path = model.path.key("provider")
+        let blocks = model.object.keys.compactMap(Provider.init(configBlock:))
+        guard model.has("provider") else {
+            if let implied = blocks.first {
+                issues.error(path, "missing required key \"provider\"",
+                    fix: "add \"provider\": \"\(implied.rawValue)\" (this entity has an \(implied.configBlock))")
+            } else {
+                issues.error(path, "missing required key \"provider\"",
+                    fix: "add \"provider\" with one of: \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", "))")
+            }
+            return nil
+        }
+        guard let raw = model.string("provider", issues: &issues) else { return nil }
+        guard let provider = Provider(rawValue: raw) ?? Provider(rawValue: raw.lowercased()) else {
+            let allowed = Provider.allCases.map(\.rawValue)
+            let guess = EditDistance.suggestion(for: raw, among: allowed).map { "did you mean \"\($0)\"? " } ?? ""
+            issues.error(path, "unknown provider \"\(raw)\"", fix: "\(guess)allowed: \(allowed.joined(separator: ", "))")
+            return nil
+        }
+        guard provider.isSupported else {
+            issues.error(path, "the provider \"\(raw)\" is not supported yet",
+                fix: "abtop sends to \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")) today; an OpenAI-compatible server works as \"custom\"")
+            return nil
+        }
+        return provider
+    }
+
+    private static func readTask(_ model: ObjectReader, issues: inout ConfigIssues) -> String? {
+        let path = model.path.key("task")
+        guard let task = model.string("task", issues: &issues, missingFix: "add \"task\": \"llm/v1/chat\"") else {
+            return nil
+        }
+        if supportedTasks.contains(task) { return task }
+        if knownTasks.contains(task) {
+            issues.error(path, "the task \"\(task)\" is not supported yet", fix: "abtop serves \"llm/v1/chat\" for now")
+        } else {
+            let guess = EditDistance.suggestion(for: task, among: knownTasks).map { "did you mean \"\($0)\"? " } ?? ""
+            issues.error(path, "unknown task \"\(task)\"", fix: "\(guess)allowed: \(knownTasks.joined(separator: ", "))")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,177 @@
+extension EndpointConfigReader {
+    /// The entity's `<provider>_config` block: exactly one, matching the provider.
+    static func readProviderBlock(_ model: ObjectReader, provider: Provider,
+                                  issues: inout ConfigIssues) -> ProviderSettings? {
+        let blockName = provider.configBlock
+        let others = model.object.keys.filter { key in
+            key != blockName && Provider(configBlock: key) != nil
+        }
+        for other in others {
+            if model.has(blockName) {
+                issues.error(model.path.key(other), "an entity takes one provider block; this one is \"\(provider.rawValue)\"",
+                    fix: "remove \(other), or move it to a served entity of its own")
+            } else {
+                issues.error(model.path.key(other), "the provider is \"\(provider.rawValue)\" but this block is \(other)",
+                    fix: "rename it to \(blockName), with \(blockName)'s keys: \(provider.configKeys.joined(separator: ", "))")
+            }
+        }
+        guard let value = model.value(blockName) else {
+            if others.isEmpty {
+                issues.error(model.path.key(blockName), "missing \(blockName) for provider \"\(provider.rawValue)\"",
+                    fix: "add \"\(blockName)\": {\(provider.configKeys.prefix(2).map { "\"\($0)\": ..." }.joined(separator: " or "))}")
+            }
+            return nil
+        }
+        guard let block = ObjectReader(value, at: model.path.key(blockName), known: provider.configKeys,
+                                       issues: &issues) else { return nil }
+        block.finish(issues: &issues) { misplacedKeyHint($0, in: provider) }
+        switch provider {
+        case .openai: return readOpenAI(block, issues: &issues).map(ProviderSettings.openai)
+        case .anthropic:
+            return .anthropic(AnthropicSettings(apiKey: readAPIKey(block, provider: provider, issues: &issues)))
+        case .custom: return readCustom(block, issues: &issues).map(ProviderSettings.custom)
+        case .databricksModelServing:
+            let url = block.string("databricks_workspace_url", issues: &issues,
+                                   missingFix: "add \"databricks_workspace_url\": \"https://<workspace>.cloud.databricks.com\"")
+            let token = readAPIKey(block, provider: provider, issues: &issues)
+            guard let url else { return nil }
+            guard isHTTPURL(url) else {
+                issues.error(block.path.key("databricks_workspace_url"), "expected an http(s) URL, found \"\(url)\"")
+                return nil
+            }
+            return .databricksModelServing(DatabricksModelServingSettings(workspaceURL: url, apiToken: token))
+        default: return nil
+        }
+    }
+
+    /// A key from another provider's block: say where it belongs and what this block calls it.
+    static func misplacedKeyHint(_ key: String, in provider: Provider) -> (message: String, fix: String)? {
+        guard let owner = Provider.allCases.first(where: { $0 != provider && $0.configKeys.contains(key) }) else {
+            return nil
+        }
+        let message = "\"\(key)\" is a key of \(owner.configBlock), not of \(provider.configBlock)"
+        if let ours = provider.apiKeyFields, let theirs = owner.apiKeyFields {
+            if key == theirs.reference {
+                return (message, "rename it to \"\(ours.reference)\"; its value, a {{secrets/<scope>/<key>}} reference, stays as it is")
+            }
+            if key == theirs.plaintext {
+                return (message, "rename it to \"\(ours.plaintext)\"")
+            }
+        }
+        return (message, "\(provider.configBlock) takes: \(provider.configKeys.joined(separator: ", "))")
+    }
+
+    /// The provider's API key: a `{{secrets/…}}` reference, or the `_plaintext` twin, or (neither) the
+    /// provider's conventional variable.
+    static func readAPIKey(_ block: ObjectReader, provider: Provider, issues: inout ConfigIssues) -> Credential {
+        let fields = provider.apiKeyFields!
+        return readCredential(block, reference: fields.reference, plaintext: fields.plaintext,
+                              conventional: provider.conventionalKeyVariables, issues: &issues)
+    }
+
+    /// Reads a credential pair. Messages never quote the value: it may be a real key pasted in the wrong field.
+    static func readCredential(_ block: ObjectReader, reference: String, plaintext: String, conventional: [String],
+                               issues: inout ConfigIssues) -> Credential {
+        let refPath = block.path.key(reference), plainPath = block.path.key(plaintext)
+        let fallback = Credential(source: .conventional, field: refPath.description, conventionalVariables: conventional)
+        switch (block.value(reference), block.value(plaintext)) {
+        case (nil, nil):
+            return fallback
+        case (.some, .some):
+            issues.error(block.path, "both \"\(reference)\" and \"\(plaintext)\" are given",
+                fix: "keep one: \"\(reference)\" (a {{secrets/<scope>/<key>}} reference) is the safer")
+            return fallback
+        case (.some(let value), nil):
+            guard case .string(let text) = value else {
+                issues.error(refPath, "expected a secret reference string, found \(value.kindDescription)")
+                return fallback
+            }
+            guard let ref = SecretReference(parsing: text) else {
+                if SecretReference.looksLikeReference(text) {
+                    issues.error(refPath, "malformed secret reference",
+                        fix: "write it as {{secrets/<scope>/<key>}} (letters, digits, '-', '_', '.')")
+                } else {
+                    issues.error(refPath, "expected a secret reference {{secrets/<scope>/<key>}}, found a literal value (not shown)",
+                        fix: "to give the key itself, use \"\(plaintext)\"; better, keep it in --secrets FILE or $ABTOP_SECRET_<SCOPE>_<KEY> and reference it")
+                }
+                return fallback
+            }
+            return Credential(source: .reference(ref), field: refPath.description, conventionalVariables: conventional)
+        case (nil, .some(let value)):
+            guard case .string(let text) = value, !text.isEmpty else {
+                issues.error(plainPath, "expected the key as a non-empty string, found \(value.kindDescription)")
+                return fallback
+            }
+            if SecretReference(parsing: text) != nil {
+                issues.error(plainPath, "a {{secrets/…}} reference in a _plaintext field would be sent as it is",
+                    fix: "move it to \"\(reference)\"")
+                return fallback
+            }
+            return Credential(source: .plaintext(SecretValue(text)), field: plainPath.description,
+                              conventionalVariables: conventional)
+        }
+    }
+
+    private static func readOpenAI(_ block: ObjectReader, issues: inout ConfigIssues) -> OpenAISettings? {
+        let apiKey = readAPIKey(block, provider: .openai, issues: &issues)
+        var apiType = OpenAISettings.APIType.openai
+        if let raw = block.string("openai_api_type", issues: &issues) {
+            if let t = OpenAISettings.APIType(rawValue: raw.lowercased()) {
+                apiType = t
+            } else {
+                issues.error(block.path.key("openai_api_type"), "unknown API type \"\(raw)\"",
+                    fix: "allowed: \(OpenAISettings.APIType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        for key in block.object.keys where key.hasPrefix("microsoft_entra_") {
+            issues.error(block.path.key(key), "Microsoft Entra ID sign-in is not supported yet",
+                fix: "use an Azure OpenAI API key: \"openai_api_type\": \"azure\" with \"openai_api_key\"")
+        }
+        if apiType == .azuread {
+            issues.error(block.path.key("openai_api_type"), "\"azuread\" (Entra ID) is not supported yet",
+                fix: "use \"azure\" with an API key")
+        }
+        let base = block.string("openai_api_base", issues: &issues,
+                                missingFix: apiType == .azure ? "add \"openai_api_base\": \"https://<resource>.openai.azure.com\"" : nil)
+        if let base, !isHTTPURL(base) {
+            issues.error(block.path.key("openai_api_base"), "expected an http(s) URL, found \"\(base)\"")
+        }
+        let version = block.string("openai_api_version", issues: &issues,
+                                   missingFix: apiType == .azure ? "add \"openai_api_version\": \"2024-06-01\"" : nil)
+        let deployment = block.string("openai_deployment_name", issues: &issues,
+                                      missingFix: apiType == .azure ? "add \"openai_deployment_name\": \"<your deployment>\"" : nil)
+        let organization = block.string("openai_organization", issues: &issues)
+        return OpenAISettings(apiKey: apiKey, apiBase: base, apiType: apiType, apiVersion: version,
+                              deploymentName: deployment, organization: organization)
+    }
+
+    private static func readCustom(_ block: ObjectReader, issues: inout ConfigIssues) -> CustomProviderSettings? {
+        let url = block.string("custom_provider_url", issues: &issues,
+                               missingFix: "add \"custom_provider_url\": \"http://127.0.0.1:8000/v1\"")
+        if let url, !isHTTPURL(url) {
+            issues.error(block.path.key("custom_provider_url"), "expected an http(s) URL, found \"\(url)\"")
+        }
+        var auth = CustomProviderSettings.Auth.none
+        if block.has("api_key_auth") && block.has("bearer_token_auth") {
+            issues.error(block.path, "both \"api_key_auth\" and \"bearer_token_auth\" are given", fix: "keep one")
+        }
+        if let a = block.object("api_key_auth", known: ["key", "value", "value_plaintext"], issues: &issues) {
+            a.finish(issues: &issues)
+            let header = a.string("key", issues: &issues, missingFix: "add the header name, e.g. \"key\": \"x-api-key\"")
+            let value = readCredential(a, reference: "value", plaintext: "value_plaintext", conventional: [], issues: &issues)
+            if !a.has("value"), !a.has("value_plaintext") {
+                issues.error(a.path.key("value"), "missing the key's value", fix: "add \"value\": \"{{secrets/<scope>/<key>}}\" or \"value_plaintext\"")
+            }
+            if let header { auth = .apiKey(header: header, value: value) }
+        } else if let b = block.object("bearer_token_auth", known: ["token", "token_plaintext"], issues: &issues) {
+            b.finish(issues: &issues)
+            let token = readCredential(b, reference: "token", plaintext: "token_plaintext", conventional: [], issues: &issues)
+            if !b.has("token"), !b.has("token_plaintext") {
+                issues.error(b.path.key("token"), "missing the token", fix: "add \"token\": \"{{secrets/<scope>/<key>}}\" or \"token_plaintext\"")
+            }
+            auth = .bearer(token)
+        }
+        guard let url else { return nil }
+        return CustomProviderSettings(url: url, auth: auth)
+    }
+}

@@ -1,0 +1,258 @@
+/// Parses JSON as people paste it: strict JSON plus `#`, `//` and `/* */` comments, trailing commas,
+/// single-quoted strings, Python's `True` / `False` / `None`, and a leading `name =` assignment.
+///
+/// The endpoint config in the article that started abtop is a Python dict with comments; a user who pastes it
+/// should get errors about its content, not about its syntax. Syntax errors carry a line and column.
+public struct JSONParser {
+    public struct SyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+        public let line: Int
+        public let column: Int
+        public let message: String
+        public var description: String { "line \(line), column \(column): \(message)" }
+    }
+
+    private let bytes: [UInt8]
+    private var index = 0
+
+    private init(_ text: String) {
+        self.bytes = Array(text.utf8)
+    }
+
+    /// Parses one JSON value filling the whole text.
+    public static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(text)
+        parser.skipAssignmentPrefix()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipTrivia()
+        if parser.index < parser.bytes.count {
+            throw parser.error("unexpected text after the end of the document")
+        }
+        return value
+    }
+
+    // MARK: - Values
+
+    private mutating func parseValue(depth: Int) throws(SyntaxError) -> JSONValue {
+        guard depth < 256 else { throw error("nesting deeper than 256 levels") }
+        skipTrivia()
+        guard let byte = peek() else { throw error("unexpected end of document, expected a value") }
+        switch byte {
+        case UInt8(ascii: "{"): return .object(try parseObject(depth: depth))
+        case UInt8(ascii: "["): return .array(try parseArray(depth: depth))
+        case UInt8(ascii: "\""), UInt8(ascii: "'"): return .string(try parseString())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default:
+            let word = readWord()
+            switch word {
+            case "true", "True": return .bool(true)
+            case "false", "False": return .bool(false)
+            case "null", "None": return .null
+            case "": throw error("unexpected character '\(Character(Unicode.Scalar(byte)))', expected a value")
+            default: throw error("unexpected word '\(word)', expected a value (strings need quotes)")
+            }
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONObject {
+        index += 1  // {
+        var members: [JSONObject.Member] = []
+        while true {
+            skipTrivia()
+            guard let byte = peek() else { throw error("unexpected end of document inside an object, expected '}'") }
+            if byte == UInt8(ascii: "}") {
+                index += 1
+                return JSONObject(members)
+            }
+            if !members.isEmpty {
+                guard byte == UInt8(ascii: ",") else { throw error("expected ',' or '}' after an object member") }
+                index += 1
+                skipTrivia()
+                if peek() == UInt8(ascii: "}") {
+                    index += 1
+                    return JSONObject(members)
+                }
+            }
+            skipTrivia()
+            guard let quote = peek(), quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
+                throw error("expected a quoted key")
+            }
+            let key = try parseString()
+            skipTrivia()
+            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after the key \"\(key)\"") }
+            index += 1
+            let value = try parseValue(depth: depth + 1)
+            members.append(.init(key: key, value: value))
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(SyntaxError) -> [JSONValue] {
+        index += 1  // [
+        var values: [JSONValue] = []
+        while true {
+            skipTrivia()
+            guard let byte = peek() else { throw error("unexpected end of document inside an array, expected ']'") }
+            if byte == UInt8(ascii: "]") {
+                index += 1
+                return values
+            }
+            if !values.isEmpty {
+                guard byte == UInt8(ascii: ",") else { throw error("expected ',' or ']' after an array element") }
+                index += 1
+                skipTrivia()
+                if peek() == UInt8(ascii: "]") {
+                    index += 1
+                    return values
+                }
+            }
+            values.append(try parseValue(depth: depth + 1))
+        }
+    }
+
+    private mutating func parseString() throws(SyntaxError) -> String {
+        let quote = bytes[index]
+        index += 1
+        var out: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == quote { return String(decoding: out, as: UTF8.self) }
+            if byte == UInt8(ascii: "\n") { throw error("line break inside a string (missing closing quote?)") }
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                continue
+            }
+            guard index < bytes.count else { break }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try readHex4()
+                if (0xD800..<0xDC00).contains(scalar), bytes.count > index + 1,
+                   bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                    index += 2
+                    let low = try readHex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw error("invalid surrogate pair in \\u escape") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let s = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+                out.append(contentsOf: Array(String(Character(s)).utf8))
+            default:
+                throw error("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in a string")
+            }
+        }
+        throw error("unexpected end of document inside a string")
+    }
+
+    private mutating func readHex4() throws(SyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("incomplete \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let digit = hexDigit(bytes[index]) else { throw error("invalid hex digit in \\u escape") }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    private mutating func parseNumber() throws(SyntaxError) -> JSONNumber {
+        let start = index
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        while let b = peek(), isNumberByte(b) { index += 1 }
+        let literal = String(decoding: bytes[start..<index], as: UTF8.self)
+        guard let value = Double(literal), value.isFinite else { throw error("invalid number '\(literal)'") }
+        return JSONNumber(literal: literal, value: value)
+    }
+
+    // MARK: - Trivia
+
+    private mutating func skipTrivia() {
+        while let byte = peek() {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                index += 1
+            case UInt8(ascii: "#"):
+                skipLine()
+            case UInt8(ascii: "/") where peek(at: 1) == UInt8(ascii: "/"):
+                skipLine()
+            case UInt8(ascii: "/") where peek(at: 1) == UInt8(ascii: "*"):
+                index += 2
+                while index < bytes.count, !(bytes[index] == UInt8(ascii: "*") && peek(at: 1) == UInt8(ascii: "/")) {
+                    index += 1
+                }
+                index = min(index + 2, bytes.count)
+            case 0xEF where peek(at: 1) == 0xBB && peek(at: 2) == 0xBF:  // UTF-8 byte order mark
+                index += 3
+            default:
+                return
+            }
+        }
+    }
+
+    private mutating func skipLine() {
+        while let byte = peek(), byte != UInt8(ascii: "\n") { index += 1 }
+    }
+
+    /// Skips `config =` so a Python assignment pasted whole still parses.
+    private mutating func skipAssignmentPrefix() {
+        skipTrivia()
+        let start = index
+        let word = readWord()
+        skipTrivia()
+        if !word.isEmpty, peek() == UInt8(ascii: "="), peek(at: 1) != UInt8(ascii: "=") {
+            index += 1
+        } else {
+            index = start
+        }
+    }
+
+    private mutating func readWord() -> String {
+        let start = index
+        while let b = peek(), isWordByte(b) { index += 1 }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    // MARK: - Bytes
+
+    private func peek(at offset: Int = 0) -> UInt8? {
+        index + offset < bytes.count ? bytes[index + offset] : nil
+    }
+
+    private func isWordByte(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
+    }
+
+    private func isNumberByte(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: ".") || b == UInt8(ascii: "e")
+            || b == UInt8(ascii: "E") || b == UInt8(ascii: "+") || b == UInt8(ascii: "-")
+    }
+
+    private func hexDigit(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    private func error(_ message: String) -> SyntaxError {
+        var line = 1
+        var column = 1
+        for byte in bytes[0..<min(index, bytes.count)] {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return SyntaxError(line: line, column: column, message: message)
+    }
+}

@@ -1,0 +1,96 @@
+/// A JSON document as written, keeping key order and number literals.
+///
+/// Config validation needs what Foundation's decoders throw away: the order of keys (errors list in file order),
+/// duplicate keys (a mistake worth naming), and whether `50` was written as `50` or `50.0` (percentages must be
+/// whole numbers).
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// A short name of the value's type for error messages ("a string", "an object").
+    public var kindDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): "\(b)"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+}
+
+/// A number with the literal it was written as.
+public struct JSONNumber: Sendable, Equatable {
+    public let literal: String
+    public let value: Double
+
+    public init(literal: String, value: Double) {
+        self.literal = literal
+        self.value = value
+    }
+
+    public init(_ value: Int) {
+        self.init(literal: String(value), value: Double(value))
+    }
+
+    public init(_ value: Double) {
+        self.init(literal: value.isFinite ? "\(value)" : "null", value: value)
+    }
+
+    /// The value as an `Int` when it is mathematically whole (`50`, `50.0`, `5e1`), else nil.
+    public var wholeValue: Int? {
+        guard value.rounded() == value, abs(value) < 9e15 else { return nil }
+        return Int(value)
+    }
+}
+
+/// An object's members in the order they were written; duplicate keys are kept so validation can name them.
+public struct JSONObject: Sendable, Equatable {
+    public struct Member: Sendable, Equatable {
+        public let key: String
+        public var value: JSONValue
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public var members: [Member]
+
+    public init(_ members: [Member] = []) {
+        self.members = members
+    }
+
+    public init(_ pairs: KeyValuePairs<String, JSONValue>) {
+        self.members = pairs.map { Member(key: $0.key, value: $0.value) }
+    }
+
+    public var keys: [String] { members.map(\.key) }
+
+    /// The first value under `key`.
+    public subscript(key: String) -> JSONValue? {
+        get { members.first { $0.key == key }?.value }
+        set {
+            if let i = members.firstIndex(where: { $0.key == key }) {
+                if let newValue { members[i].value = newValue } else { members.remove(at: i) }
+            } else if let newValue {
+                members.append(Member(key: key, value: newValue))
+            }
+        }
+    }
+}

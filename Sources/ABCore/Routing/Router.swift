@@ -1,0 +1,97 @@
+/// Chooses the served entity for each request from the current weights (DESIGN §4).
+///
+/// A value type with no clock and no IO: the caller passes which entities are available (the breaker's say)
+/// and the time a reweight happens. One owner mutates it (the dispatcher).
+public struct Router: Sendable {
+    public let strategy: RoutingStrategy
+    public let sticky: Bool
+    public private(set) var epoch: SplitEpoch
+    /// Every epoch so far, oldest first; the last is `epoch`.
+    public private(set) var history: [SplitEpoch]
+    private var rng: SplitMix64
+    /// Smooth weighted round-robin state: each entity's running credit.
+    private var credit: [Int]
+
+    public init(weights: Weights, strategy: RoutingStrategy = .random, seed: UInt64 = 0, sticky: Bool = false) {
+        self.strategy = strategy
+        self.sticky = sticky
+        self.epoch = SplitEpoch(index: 0, weights: weights, startedAt: 0)
+        self.history = [epoch]
+        self.rng = SplitMix64(seed: seed)
+        self.credit = [Int](repeating: 0, count: weights.count)
+    }
+
+    public var weights: Weights { epoch.weights }
+
+    /// Applies new weights from the next pick on, opening a new epoch; unchanged weights change nothing.
+    @discardableResult
+    public mutating func setWeights(_ weights: Weights, at time: Double) -> SplitEpoch {
+        precondition(weights.count == epoch.weights.count, "weights must cover every served entity")
+        guard weights != epoch.weights else { return epoch }
+        epoch = SplitEpoch(index: epoch.index + 1, weights: weights, startedAt: time)
+        history.append(epoch)
+        credit = [Int](repeating: 0, count: weights.count)
+        return epoch
+    }
+
+    /// The entity for the next request, or nil when no available entity has a share of the traffic.
+    ///
+    /// - Parameters:
+    ///   - available: per entity, whether it may take traffic now (false while its breaker cools down); an
+    ///     unavailable entity's share goes to the others in proportion to their weights.
+    ///   - stickyKey: with sticky routing on, the same key goes to the same entity for the whole epoch.
+    public mutating func pick(available: [Bool]? = nil, stickyKey: String? = nil) -> Int? {
+        let w = epoch.weights.percentages
+        let usable = available ?? [Bool](repeating: true, count: w.count)
+        if sticky, let stickyKey {
+            return stickyPick(key: stickyKey, weights: w, available: usable)
+        }
+        switch strategy {
+        case .random:
+            let total = w.indices.reduce(0) { usable[$1] ? $0 + w[$1] : $0 }
+            guard total > 0 else { return nil }
+            return weightedIndex(rng.below(total), weights: w, available: usable)
+        case .interleave:
+            var total = 0
+            var best: Int?
+            for i in w.indices where usable[i] && w[i] > 0 {
+                credit[i] += w[i]
+                total += w[i]
+                if best == nil || credit[i] > credit[best!] { best = i }
+            }
+            guard let best else { return nil }
+            credit[best] -= total
+            return best
+        }
+    }
+
+    /// The entities to try after `arm` failed, in `served_entities` order, each once.
+    public func fallbackOrder(after arm: Int, available: [Bool]? = nil) -> [Int] {
+        let count = epoch.weights.count
+        let usable = available ?? [Bool](repeating: true, count: count)
+        return (0..<count).filter { $0 != arm && usable[$0] }
+    }
+
+    /// A hash of the key and the epoch picks the entity, so weights still hold over many keys; when that entity
+    /// is unavailable, a second hash picks among the available ones (other keys keep their entity).
+    private func stickyPick(key: String, weights w: [Int], available: [Bool]) -> Int? {
+        let salt = UInt64(truncatingIfNeeded: epoch.index)
+        let first = Int(StableHash.of(key, salt: salt).multipliedFullWidth(by: 100).high)
+        let choice = weightedIndex(first, weights: w, available: [Bool](repeating: true, count: w.count))
+        if let choice, available[choice] { return choice }
+        let total = w.indices.reduce(0) { available[$1] ? $0 + w[$1] : $0 }
+        guard total > 0 else { return nil }
+        let second = Int(StableHash.of(key, salt: salt &+ 0x5bd1e995).multipliedFullWidth(by: UInt64(total)).high)
+        return weightedIndex(second, weights: w, available: available)
+    }
+
+    /// The entity whose cumulative weight band (over available entities) contains `ticket`.
+    private func weightedIndex(_ ticket: Int, weights w: [Int], available: [Bool]) -> Int? {
+        var remaining = ticket
+        for i in w.indices where available[i] {
+            if remaining < w[i] { return i }
+            remaining -= w[i]
+        }
+        return nil
+    }
+}
