@@ -1,0 +1,53 @@
+/// Everything the dashboard, the headless summary and the report show, as one immutable value.
+///
+/// Cheap to take at every frame: counters, percentiles and a short window of per-second buckets, no raw samples.
+public struct Snapshot: Sendable {
+    /// Seconds since the session started.
+    public let time: Double
+    public let epoch: SplitEpoch
+    public let epochs: [EpochSnapshot]
+    public let entities: [EntitySnapshot]
+    /// Requests over the last few seconds, per second.
+    public let requestsPerSecond: Double
+
+    public var totalRequests: Int { entities.reduce(0) { $0 + $1.requests } }
+    public var inFlight: Int { entities.reduce(0) { $0 + $1.inFlight } }
+}
+
+public struct EpochSnapshot: Sendable, Equatable {
+    public let epoch: SplitEpoch
+    /// Arm requests per entity in this epoch.
+    public let requests: [Int]
+    public let errors: [Int]
+}
+
+public struct EntitySnapshot: Sendable {
+    public let index: Int
+    public let info: EntityInfo
+    public let targetPercentage: Int
+    /// Share of this epoch's requests that went to this entity (0…1); nil before the epoch's first request.
+    public let observedShare: Double?
+    /// Share of all requests so far.
+    public let overallShare: Double?
+    public let requests: Int
+    public let successes: Int
+    public let inFlight: Int
+    public let errors: [ErrorKind: Int]
+    public let retries: Int
+    public let fallbacks: Int
+    public let e2e: Percentiles?
+    public let ttft: Percentiles?
+    public let tpot: Percentiles?
+    public let tokens: TokenTotals
+    /// USD; nil when no request had a known price.
+    public let costUSD: Double?
+    /// Output tokens per second while decoding (after the first token), over streamed successes.
+    public let decodeTokensPerSecond: Double?
+    /// Per-second buckets, oldest first, ending at the snapshot's second.
+    public let recent: [SecondBucket]
+
+    public var errorCount: Int { errors.values.reduce(0, +) }
+
+    /// Errors out of requests, with a Wilson interval.
+    public var errorRate: Proportion { Proportion(successes: Double(errorCount), trials: requests) }
+}
