@@ -38,9 +38,9 @@ let package = Package(
         .testTarget(
             name: "ABCoreTests",
             dependencies: ["ABCore"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
-        .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"]),
+        .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
     ],
     swiftLanguageModes: [.v6]

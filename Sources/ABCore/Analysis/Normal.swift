@@ -15,6 +15,8 @@ public enum Normal {
     /// z such that P(Z ≤ z) = p (Acklam's rational approximation refined by one Halley step; |error| < 1e-15).
     public static func quantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1)
+        // 1 − p is exact for p ≥ ½, and the lower tail is where erfc keeps full precision.
+        if p > 0.5 { return -quantile(1 - p) }
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                  1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,

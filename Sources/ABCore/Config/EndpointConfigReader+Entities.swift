@@ -28,7 +28,6 @@ extension EndpointConfigReader {
         var entities: [ServedEntity] = []
         var complete = true
         var firstIndexByName: [String: Int] = [:]
-        var firstTask: (task: String, index: Int)?
         for (i, value) in values.enumerated() {
             guard let entity = readEntity(value, at: path.index(i), issues: &issues) else {
                 complete = false
@@ -41,15 +40,22 @@ extension EndpointConfigReader {
             } else {
                 firstIndexByName[entity.name] = i
             }
-            if let first = firstTask, first.task != entity.task {
+            entities.append(entity)
+        }
+        // Tasks are compared as written, so a mix is named even when one of them is also unsupported.
+        var firstTask: (task: String, index: Int)?
+        for (i, value) in values.enumerated() {
+            guard case .string(let task) = value.objectValue?["external_model"]?.objectValue?["task"] else { continue }
+            guard let first = firstTask else {
+                firstTask = (task, i)
+                continue
+            }
+            if first.task != task {
                 issues.error(path.index(i).key("external_model").key("task"),
-                    "all served entities share one task, but this one is \"\(entity.task)\" and served_entities[\(first.index)] is \"\(first.task)\"",
+                    "all served entities share one task, but this one is \"\(task)\" and served_entities[\(first.index)] is \"\(first.task)\"",
                     fix: "set \"task\": \"\(first.task)\" here, or serve the other task from its own endpoint")
                 complete = false
-            } else if firstTask == nil {
-                firstTask = (entity.task, i)
             }
-            entities.append(entity)
         }
         if values.count > 8 {
             issues.error(path, "abtop compares at most 8 served entities, found \(values.count)",

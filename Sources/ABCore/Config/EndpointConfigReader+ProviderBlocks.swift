@@ -73,7 +73,7 @@ extension EndpointConfigReader {
     static func readCredential(_ block: ObjectReader, reference: String, plaintext: String, conventional: [String],
                                issues: inout ConfigIssues) -> Credential {
         let refPath = block.path.key(reference), plainPath = block.path.key(plaintext)
-        let fallback = Credential(source: .conventional, field: refPath.description, conventionalVariables: conventional)
+        let fallback = Credential(source: .conventional, field: refPath, conventionalVariables: conventional)
         switch (block.value(reference), block.value(plaintext)) {
         case (nil, nil):
             return fallback
@@ -96,7 +96,7 @@ extension EndpointConfigReader {
                 }
                 return fallback
             }
-            return Credential(source: .reference(ref), field: refPath.description, conventionalVariables: conventional)
+            return Credential(source: .reference(ref), field: refPath, conventionalVariables: conventional)
         case (nil, .some(let value)):
             guard case .string(let text) = value, !text.isEmpty else {
                 issues.error(plainPath, "expected the key as a non-empty string, found \(value.kindDescription)")
@@ -107,7 +107,7 @@ extension EndpointConfigReader {
                     fix: "move it to \"\(reference)\"")
                 return fallback
             }
-            return Credential(source: .plaintext(SecretValue(text)), field: plainPath.description,
+            return Credential(source: .plaintext(SecretValue(text)), field: plainPath,
                               conventionalVariables: conventional)
         }
     }

@@ -116,7 +116,10 @@ public struct JSONParser {
             let byte = bytes[index]
             index += 1
             if byte == quote { return String(decoding: out, as: UTF8.self) }
-            if byte == UInt8(ascii: "\n") { throw error("line break inside a string (missing closing quote?)") }
+            if byte == UInt8(ascii: "\n") {
+                index -= 1
+                throw error("line break inside a string (missing closing quote?)")
+            }
             guard byte == UInt8(ascii: "\\") else {
                 out.append(byte)
                 continue

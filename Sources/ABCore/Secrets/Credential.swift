@@ -11,11 +11,11 @@ public struct Credential: Sendable, Equatable {
 
     public let source: Source
     /// The JSON path of the field that holds it, or would (for messages; never the value).
-    public let field: String
+    public let field: ConfigPath
     /// The provider's conventional environment variables, tried last (`OPENAI_API_KEY`).
     public let conventionalVariables: [String]
 
-    public init(source: Source, field: String, conventionalVariables: [String]) {
+    public init(source: Source, field: ConfigPath, conventionalVariables: [String]) {
         self.source = source
         self.field = field
         self.conventionalVariables = conventionalVariables

@@ -15,7 +15,7 @@ public struct SecretResolver: Sendable {
         var tried: [String] = []
         switch credential.source {
         case .plaintext(let value):
-            return .found(value, .plaintext(field: credential.field))
+            return .found(value, .plaintext(field: credential.field.description))
         case .reference(let reference):
             if let file = secretsFile {
                 if let value = file.values[reference.path] {

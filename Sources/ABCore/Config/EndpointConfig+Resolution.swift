@@ -1,0 +1,77 @@
+/// An entity's credentials and base URL, looked up in the injected environment.
+public struct ResolvedEntity: Sendable {
+    public let entity: ServedEntity
+    /// Where requests go: the provider's root as its SDK takes it (OpenAI-style with `/v1`, Anthropic without).
+    public let baseURL: String
+    /// One per credential the provider settings name (an API key, a token), in order.
+    public let credentials: [(credential: Credential, resolution: CredentialResolution)]
+
+    /// Every credential was found.
+    public var isComplete: Bool { credentials.allSatisfy { $0.resolution.value != nil } }
+}
+
+extension EndpointConfig {
+    /// Default API roots, as the providers' SDKs have them.
+    public static let defaultOpenAIBase = "https://api.openai.com/v1"
+    public static let defaultAnthropicBase = "https://api.anthropic.com"
+
+    /// Looks up every entity's credentials and base URL.
+    ///
+    /// Base URL precedence: `abtop.entities.<name>.base_url`, then the config's own field (`openai_api_base`,
+    /// `custom_provider_url`, `databricks_workspace_url`), then `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`, as the SDKs
+    /// read them, then the provider's public default.
+    public func resolve(with resolver: SecretResolver) -> [ResolvedEntity] {
+        servedEntities.map { entity in
+            ResolvedEntity(entity: entity, baseURL: baseURL(for: entity, environment: resolver.environment),
+                           credentials: entity.providerSettings.credentials.map { ($0, resolver.resolve($0)) })
+        }
+    }
+
+    /// Issues for credentials that were not found; errors or warnings as the caller needs (a run needs them all,
+    /// `validate` only warns, since keys may be supplied later).
+    public static func credentialIssues(_ resolved: [ResolvedEntity], severity: ConfigIssue.Severity) -> ConfigIssues {
+        var issues = ConfigIssues()
+        for r in resolved {
+            for (credential, resolution) in r.credentials {
+                guard case .missing(let tried) = resolution else { continue }
+                issues.append(ConfigIssue(severity: severity, path: credential.field,
+                    message: "no key found for \"\(r.entity.name)\"; tried \(tried.joined(separator: ", "))",
+                    fix: fixForMissing(credential)))
+            }
+        }
+        return issues
+    }
+
+    private static func fixForMissing(_ credential: Credential) -> String {
+        switch credential.source {
+        case .reference(let ref):
+            let conventional = credential.conventionalVariables.first.map { " or $\($0)" } ?? ""
+            return "pass --secrets FILE holding \"\(ref.path)\", or set $\(ref.environmentVariable)\(conventional)"
+        case .conventional:
+            let variable = credential.conventionalVariables.first.map { "set $\($0), or " } ?? ""
+            return "\(variable)add a {{secrets/<scope>/<key>}} reference at \(credential.field)"
+        case .plaintext:
+            return "give the key a value"
+        }
+    }
+
+    private func baseURL(for entity: ServedEntity, environment: [String: String]) -> String {
+        if let override = settings.baseURLs[entity.name] { return override }
+        switch entity.providerSettings {
+        case .openai(let s):
+            if let base = s.apiBase { return base }
+            return nonEmpty(environment["OPENAI_BASE_URL"]) ?? Self.defaultOpenAIBase
+        case .anthropic:
+            return nonEmpty(environment["ANTHROPIC_BASE_URL"]) ?? Self.defaultAnthropicBase
+        case .custom(let s):
+            return s.url
+        case .databricksModelServing(let s):
+            return s.workspaceURL
+        }
+    }
+
+    private func nonEmpty(_ s: String?) -> String? {
+        guard let s, !s.isEmpty else { return nil }
+        return s
+    }
+}

@@ -1,0 +1,38 @@
+import ABCore
+import ArgumentParser
+import Foundation
+
+/// The `abtop` command: A/B comparison of LLMs behind one Databricks-style serving endpoint.
+struct Abtop: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "abtop",
+        abstract: "Split traffic between LLMs, measure them live, and tell which is faster, cheaper and better.",
+        discussion: """
+            abtop reads a Databricks serving-endpoint config (served_entities + traffic_config) as it is.
+            Exit codes: 0 success, 1 config or input error, 2 usage error.
+            """,
+        version: version,
+        subcommands: [Validate.self]
+    )
+}
+
+/// Runs the command, mapping argument-parser usage errors to exit code 2 (DESIGN §11).
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try Abtop.parseAsRoot()
+            try command.run()
+        } catch {
+            let code = Abtop.exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((Abtop.fullMessage(for: error) + "\n").utf8))
+                FileHandle.standardError.write(Data("Run 'abtop --help' for usage.\n".utf8))
+                exit(2)
+            }
+            Abtop.exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ABCore
+import Foundation
+
+/// Reads an endpoint config file and its secrets from disk and the process environment: the IO around
+/// ABCore's pure reader, shared by every command that takes a CONFIG.
+struct EndpointLoader {
+    struct Loaded {
+        let path: String
+        let outcome: EndpointConfigReader.Outcome
+        let resolved: [ResolvedEntity]
+    }
+
+    /// A problem with an input file itself (missing, unreadable); exit code 1.
+    struct InputError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    var environment = ProcessInfo.processInfo.environment
+
+    /// Loads `path`; the endpoint name defaults to `name`, else the file name without its extension.
+    func load(path: String, name: String?, secretsPath: String?) throws -> Loaded {
+        let text = try read(path, what: "config file")
+        let defaultName = name ?? Self.endpointName(fromFile: path)
+        let outcome = EndpointConfigReader.read(text: text, defaultName: defaultName)
+        var secretsFile: SecretsFile?
+        if let secretsPath {
+            switch SecretsFile.parse(try read(secretsPath, what: "secrets file"), path: secretsPath) {
+            case .success(let file): secretsFile = file
+            case .failure(let issues): throw InputError(description: issues.description)
+            }
+        }
+        let resolver = SecretResolver(secretsFile: secretsFile, environment: environment)
+        let resolved = outcome.config?.resolve(with: resolver) ?? []
+        return Loaded(path: path, outcome: outcome, resolved: resolved)
+    }
+
+    /// A bare config's endpoint name from its file: the stem, with anything but letters, digits, `-`, `_` as `-`.
+    static func endpointName(fromFile path: String) -> String {
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let cleaned = String(stem.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "-" })
+        return cleaned.isEmpty ? "endpoint" : String(cleaned.prefix(63))
+    }
+
+    private func read(_ path: String, what: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw InputError(description: "error: \(what) \(path) does not exist")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(description: "error: cannot read \(what) \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError(description: "error: \(what) \(path) is not UTF-8 text")
+        }
+        return text
+    }
+}

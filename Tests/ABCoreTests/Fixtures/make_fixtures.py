@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Computes the reference values abtop's statistics are tested against, with scipy.
+
+Run `make fixtures` (or this file) to regenerate stats.json beside it. Every case is deterministic
+(fixed seeds), so the output only changes when this script does.
+"""
+import json
+import math
+import os
+
+import numpy as np
+from scipy import optimize, stats
+
+rng = np.random.default_rng(20261124)
+out = {"scipy_version": __import__("scipy").__version__}
+
+# Normal quantiles.
+out["normal_quantile"] = [{"p": p, "z": float(stats.norm.ppf(p))} for p in
+                          [0.975, 0.995, 0.8, 0.5, 0.001, 1e-10, 0.999999]]
+out["normal_two_sided_p"] = [{"z": z, "p": float(2 * stats.norm.sf(abs(z)))} for z in
+                             [0.0, 0.5, 1.959963984540054, 3.0, 6.5, 10.0]]
+
+# Wilson score intervals: integer cases through scipy's binomtest, fractional ones by the formula.
+wilson = []
+for k, n in [(0, 10), (1, 10), (5, 10), (10, 10), (3, 812), (245, 248), (50, 100), (1, 1), (7, 1000)]:
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    wilson.append({"successes": k, "trials": n, "lower": float(ci.low), "upper": float(ci.high)})
+z = stats.norm.ppf(0.975)
+for s, n in [(2.5, 5), (7.5, 20), (0.5, 3)]:
+    p = s / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    wilson.append({"successes": s, "trials": n, "lower": max(0.0, c - h), "upper": min(1.0, c + h)})
+out["wilson"] = wilson
+
+# Two-proportion z-test (pooled), p from the normal survival function.
+two = []
+for x1, n1, x2, n2 in [(3, 248, 12, 240), (10, 100, 10, 100), (0, 50, 5, 50), (41, 1000, 12, 1000), (1, 7, 2, 9)]:
+    p1, p2, pool = x1 / n1, x2 / n2, (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2))
+    zz = (p1 - p2) / se
+    two.append({"x1": x1, "n1": n1, "x2": x2, "n2": n2, "z": zz, "p": float(2 * stats.norm.sf(abs(zz)))})
+out["two_proportion"] = two
+
+# Mann-Whitney U, asymptotic with tie and continuity correction (scipy's defaults for large samples).
+mw = []
+cases = [
+    ("small_no_ties", rng.normal(100, 10, 8).tolist(), rng.normal(110, 10, 9).tolist()),
+    ("ties_rounded", np.round(rng.lognormal(6.5, 0.3, 60)).tolist(), np.round(rng.lognormal(6.7, 0.3, 55)).tolist()),
+    ("heavy_ties", rng.integers(0, 5, 40).astype(float).tolist(), rng.integers(1, 6, 45).astype(float).tolist()),
+    ("equal_dists", rng.normal(50, 5, 200).tolist(), rng.normal(50, 5, 180).tolist()),
+    ("large_shift", rng.lognormal(6.0, 0.2, 500).tolist(), rng.lognormal(6.3, 0.2, 480).tolist()),
+    ("reversed_sides", [5.0, 6.0, 7.0, 8.0, 9.0, 10.0], [1.0, 2.0, 3.0, 4.0, 5.0]),
+]
+for name, x, y in cases:
+    r = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic", use_continuity=True)
+    mw.append({"name": name, "x": x, "y": y, "u": float(r.statistic), "p": float(r.pvalue)})
+out["mann_whitney"] = mw
+
+# Chi-square goodness of fit (SRM): observed counts against weights.
+chi = []
+for obs, weights in [([5012, 4988], [50, 50]), ([9030, 970], [90, 10]), ([5200, 4800], [50, 50]),
+                     ([3000, 2000, 5000], [30, 20, 50]), ([340, 330, 330], [34, 33, 33]),
+                     ([6000, 4000], [50, 50]), ([120, 80, 95, 105], [25, 25, 25, 25])]:
+    total = sum(obs)
+    exp = [total * w / sum(weights) for w in weights]
+    r = stats.chisquare(obs, exp)
+    chi.append({"observed": obs, "weights": weights, "statistic": float(r.statistic), "p": float(r.pvalue),
+                "df": len(obs) - 1})
+out["chi_square"] = chi
+out["chi2_sf"] = [{"x": x, "df": k, "p": float(stats.chi2.sf(x, k))} for x, k in
+                  [(0.1, 1), (3.84, 1), (10.0, 2), (25.0, 3), (200.0, 1), (0.5, 7), (50.0, 10)]]
+
+# Bradley-Terry with ties counted half and one virtual tie per pair, maximum likelihood by scipy.optimize.
+def bradley_terry(votes, k, prior=1.0):
+    w = np.zeros((k, k))  # w[i, j]: points i scored against j
+    for a, b, choice in votes:
+        if choice == "a_better":
+            w[a, b] += 1
+        elif choice == "b_better":
+            w[b, a] += 1
+        else:
+            w[a, b] += 0.5
+            w[b, a] += 0.5
+    for i in range(k):
+        for j in range(k):
+            if i != j:
+                w[i, j] += 0.5 * prior
+
+    def nll(theta_rest):
+        theta = np.concatenate([[0.0], theta_rest])
+        total = 0.0
+        for i in range(k):
+            for j in range(k):
+                if i != j and w[i, j] > 0:
+                    total -= w[i, j] * (theta[i] - np.logaddexp(theta[i], theta[j]))
+        return total
+
+    r = optimize.minimize(nll, np.zeros(k - 1), method="BFGS", options={"gtol": 1e-12, "maxiter": 10000})
+    p = np.exp(np.concatenate([[0.0], r.x]))
+    return (p / p.sum()).tolist()
+
+bt = []
+choices = ["a_better", "b_better", "tie", "both_bad"]
+for name, k, n, bias in [("three_entities", 3, 60, [0.6, 0.3, 0.1]), ("four_entities", 4, 150, [0.4, 0.3, 0.2, 0.1]),
+                         ("two_entities", 2, 25, [0.7, 0.3])]:
+    votes = []
+    for _ in range(n):
+        a, b = rng.choice(k, 2, replace=False)
+        pa = bias[a] / (bias[a] + bias[b])
+        r = rng.random()
+        choice = "tie" if r < 0.1 else ("both_bad" if r < 0.15 else ("a_better" if rng.random() < pa else "b_better"))
+        votes.append((int(a), int(b), choice))
+    bt.append({"name": name, "entities": k, "votes": [{"a": a, "b": b, "choice": c} for a, b, c in votes],
+               "strengths": bradley_terry(votes, k)})
+out["bradley_terry"] = bt
+
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stats.json")
+with open(path, "w") as f:
+    json.dump(out, f, indent=1)
+    f.write("\n")
+print("wrote", path)

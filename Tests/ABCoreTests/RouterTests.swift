@@ -1,0 +1,85 @@
+import ABCore
+import Testing
+
+@Suite struct RouterTests {
+    @Test func interleaveGivesExactSharesInEveryWindow() throws {
+        var router = Router(weights: try #require(Weights([90, 10])), strategy: .interleave)
+        for _ in 0..<50 {
+            let picks = (0..<10).map { _ in router.pick()! }
+            #expect(picks.filter { $0 == 0 }.count == 9)
+            #expect(picks.filter { $0 == 1 }.count == 1)
+        }
+        var three = Router(weights: try #require(Weights([50, 30, 20])), strategy: .interleave)
+        let picks = (0..<100).map { _ in three.pick()! }
+        #expect([0, 1, 2].map { i in picks.filter { $0 == i }.count } == [50, 30, 20])
+        // Smooth: the big entity is never picked more than twice in a row at 50/30/20.
+        #expect(!zip(picks, zip(picks.dropFirst(), picks.dropFirst(2))).contains { $0 == 0 && $1.0 == 0 && $1.1 == 0 })
+    }
+
+    @Test func seededRandomStaysWithinThreeSigma() throws {
+        for weights in [[90, 10], [50, 50], [50, 30, 20], [1, 99]] {
+            var router = Router(weights: try #require(Weights(weights)), strategy: .random, seed: 42)
+            let n = 100_000
+            var counts = [Int](repeating: 0, count: weights.count)
+            for _ in 0..<n { counts[router.pick()!] += 1 }
+            for (i, w) in weights.enumerated() {
+                let p = Double(w) / 100
+                let sigma = (Double(n) * p * (1 - p)).squareRoot()
+                #expect(abs(Double(counts[i]) - Double(n) * p) <= 3 * sigma, "\(weights): \(counts)")
+            }
+        }
+    }
+
+    @Test func sameSeedSamePicks() throws {
+        let w = try #require(Weights([60, 40]))
+        var a = Router(weights: w, seed: 7), b = Router(weights: w, seed: 7), c = Router(weights: w, seed: 8)
+        let pa = (0..<200).map { _ in a.pick()! }
+        #expect(pa == (0..<200).map { _ in b.pick()! })
+        #expect(pa != (0..<200).map { _ in c.pick()! })
+    }
+
+    @Test func reweightTakesEffectOnTheNextPickAndOpensAnEpoch() throws {
+        var router = Router(weights: try #require(Weights([50, 50])), strategy: .interleave)
+        _ = router.pick()
+        let epoch = router.setWeights(try #require(Weights([100, 0])), at: 12.5)
+        #expect(epoch.index == 1 && epoch.startedAt == 12.5)
+        #expect((0..<20).allSatisfy { _ in router.pick() == 0 })
+        #expect(router.setWeights(try #require(Weights([100, 0])), at: 13).index == 1, "no change, no new epoch")
+        #expect(router.history.map(\.index) == [0, 1])
+    }
+
+    @Test func unavailableEntitysShareGoesToTheOthers() throws {
+        for strategy in RoutingStrategy.allCases {
+            var router = Router(weights: try #require(Weights([50, 30, 20])), strategy: strategy, seed: 1)
+            var counts = [0, 0, 0]
+            for _ in 0..<10_000 { counts[router.pick(available: [false, true, true])!] += 1 }
+            #expect(counts[0] == 0)
+            #expect(abs(Double(counts[1]) / 10_000 - 0.6) < 0.02, "\(strategy): \(counts)")
+            #expect(router.pick(available: [false, false, false]) == nil)
+        }
+        var zeroRest = Router(weights: try #require(Weights([100, 0])))
+        #expect(zeroRest.pick(available: [false, true]) == nil, "a 0 % entity takes no traffic")
+    }
+
+    @Test func stickyKeysKeepTheirEntityAndStillFollowTheWeights() throws {
+        var router = Router(weights: try #require(Weights([70, 30])), sticky: true)
+        let keys = (0..<20_000).map { "user-\($0)" }
+        let first = keys.map { router.pick(stickyKey: $0)! }
+        #expect(keys.map { router.pick(stickyKey: $0)! } == first)
+        let share = Double(first.filter { $0 == 0 }.count) / Double(keys.count)
+        #expect(abs(share - 0.7) < 0.015, "\(share)")
+        // When entity 1 is unavailable its keys move, but entity 0's keys stay.
+        let moved = keys.map { router.pick(available: [true, false], stickyKey: $0)! }
+        #expect(moved.allSatisfy { $0 == 0 })
+        // A new epoch reshuffles keys.
+        router.setWeights(router.weights.moving(0, by: 1), at: 1)
+        let after = keys.map { router.pick(stickyKey: $0)! }
+        #expect(after != first)
+    }
+
+    @Test func fallbackOrderFollowsServedEntitiesSkippingTheArm() throws {
+        let router = Router(weights: try #require(Weights([25, 25, 25, 25])))
+        #expect(router.fallbackOrder(after: 2) == [0, 1, 3])
+        #expect(router.fallbackOrder(after: 0, available: [true, false, true, true]) == [2, 3])
+    }
+}

@@ -1,0 +1,115 @@
+import ABCore
+import Testing
+
+private let ms: UInt64 = 1_000_000
+
+private func outcome(_ entity: Int, e2e: UInt64, ttft: UInt64? = nil, epoch: Int = 0, error: ErrorKind? = nil,
+                     tokens: TokenUsage = TokenUsage(input: 10, output: 11), cost: Double? = nil,
+                     fallbackFor arm: Int? = nil, retries: Int = 0) -> RequestOutcome {
+    RequestOutcome(entity: entity, arm: arm ?? entity, epoch: epoch, isFallback: arm != nil, retries: retries,
+                   timing: RequestTiming(start: 1_000 * ms, firstByte: ttft.map { 1_000 * ms + $0 * ms / 2 },
+                                         firstToken: ttft.map { 1_000 * ms + $0 * ms }, end: 1_000 * ms + e2e * ms),
+                   streamed: ttft != nil, status: error == nil ? 200 : 500, error: error, usage: tokens, costUSD: cost)
+}
+
+@Suite struct StatsTests {
+    let infos = [EntityInfo(name: "a", model: "gpt-4", provider: "openai"),
+                 EntityInfo(name: "b", model: "claude", provider: "anthropic")]
+
+    func aggregator() throws -> StatsAggregator {
+        StatsAggregator(entities: infos, epoch: SplitEpoch(index: 0, weights: try #require(Weights([50, 50])), startedAt: 0))
+    }
+
+    @Test func percentilesCountsTokensAndCost() throws {
+        var s = try aggregator()
+        for i in 1...100 {
+            s.requestStarted(entity: 0)
+            s.record(outcome(0, e2e: UInt64(i) * 10, ttft: UInt64(i), cost: 0.01), at: 1)
+        }
+        s.record(outcome(0, e2e: 5, error: .rateLimited), at: 1)
+        let snap = s.snapshot(at: 2)
+        let a = snap.entities[0]
+        #expect(a.requests == 101 && a.successes == 100 && a.errors == [.rateLimited: 1] && a.inFlight == 0)
+        let e2e = try #require(a.e2e)
+        #expect(abs(e2e.p50 - 500) <= 0.5 && abs(e2e.p99 - 990) <= 1 && abs(e2e.max - 1000) <= 1, "\(e2e)")
+        let ttft = try #require(a.ttft)
+        #expect(abs(ttft.p90 - 90) <= 0.1)
+        // TPOT = (E2E − TTFT) / (11 − 1) = 9i / 10 ms.
+        let tpot = try #require(a.tpot)
+        #expect(abs(tpot.p50 - 45) <= 0.05, "\(tpot)")
+        #expect(a.tokens.input == 1_010 && a.tokens.output == 1_111 && !a.tokens.estimated)
+        #expect(abs(a.costUSD! - 1.0) < 1e-9)
+        // Decode speed: Σ(out − 1) / Σ(E2E − TTFT) = 1000 tokens / (Σ 9i ms) = 1000 / 45.45 s.
+        #expect(abs(a.decodeTokensPerSecond! - 1000 / 45.45) < 1e-9)
+        #expect(snap.entities[1].e2e == nil && snap.entities[1].costUSD == nil)
+    }
+
+    @Test func sharesArePerEpochAndFallbacksStayOutOfTheComparison() throws {
+        var s = try aggregator()
+        for _ in 0..<30 { s.record(outcome(0, e2e: 100), at: 1) }
+        for _ in 0..<10 { s.record(outcome(1, e2e: 100), at: 1) }
+        s.openEpoch(SplitEpoch(index: 1, weights: try #require(Weights([20, 80])), startedAt: 5))
+        for _ in 0..<2 { s.record(outcome(0, e2e: 100, epoch: 1), at: 6) }
+        for _ in 0..<8 { s.record(outcome(1, e2e: 100, epoch: 1), at: 6) }
+        s.record(outcome(0, e2e: 100, epoch: 1, error: .http5xx, tokens: TokenUsage(input: 5, output: 0)), at: 6)
+        s.record(outcome(1, e2e: 900, epoch: 1, tokens: TokenUsage(input: 5, output: 50), fallbackFor: 0), at: 6)
+        let snap = s.snapshot(at: 7)
+        #expect(snap.epoch.index == 1)
+        #expect(snap.epochs.map(\.requests) == [[30, 10], [3, 8]])
+        #expect(snap.entities[0].observedShare == 3.0 / 11.0)
+        #expect(snap.entities[0].overallShare == 33.0 / 51.0)
+        #expect(snap.entities[0].targetPercentage == 20)
+        let b = snap.entities[1]
+        #expect(b.requests == 18 && b.fallbacks == 1)
+        #expect(b.e2e?.max ?? 0 < 200, "the fallback's 900 ms is not in b's latency")
+        #expect(b.tokens.output == 18 * 11 + 50, "a fallback's tokens are still spent")
+        let srm = s.srm()
+        #expect(srm.count == 2 && srm[0].weights == [50, 50] && srm[1].observed == [3, 8])
+    }
+
+    @Test func srmFlagsASkewedSplit() throws {
+        var s = try aggregator()
+        for _ in 0..<600 { s.record(outcome(0, e2e: 10), at: 1) }
+        for _ in 0..<400 { s.record(outcome(1, e2e: 10), at: 1) }
+        #expect(s.srm()[0].flagged)
+        var fair = try aggregator()
+        for _ in 0..<505 { fair.record(outcome(0, e2e: 10), at: 1) }
+        for _ in 0..<495 { fair.record(outcome(1, e2e: 10), at: 1) }
+        #expect(!fair.srm()[0].flagged)
+    }
+
+    @Test func sparklineBucketsPerSecond() throws {
+        var s = try aggregator()
+        s.record(outcome(0, e2e: 100), at: 0.5)
+        s.record(outcome(0, e2e: 300), at: 0.9)
+        s.record(outcome(0, e2e: 50, error: .timeout), at: 2.1)
+        let recent = s.snapshot(at: 3.0).entities[0].recent
+        #expect(recent.count == 120)
+        let last4 = Array(recent.suffix(4))
+        #expect(last4.map(\.requests) == [2, 0, 1, 0])
+        #expect(last4[0].meanLatencyMilliseconds == 200)
+        #expect(last4[2].errors == 1 && last4[2].meanLatencyMilliseconds == nil)
+    }
+
+    @Test func verdictsCompareEachEntityWithTheFirst() throws {
+        var s = try aggregator()
+        for i in 0..<60 {
+            s.record(outcome(0, e2e: 100 + UInt64(i % 7), ttft: 20), at: 1)
+            s.record(outcome(1, e2e: 140 + UInt64(i % 7), ttft: 20), at: 1)
+        }
+        let v = s.verdicts()
+        #expect(v.map(\.metric) == [.latencyE2E, .ttft, .errorRate])
+        #expect(v[0].significant)
+        #expect(v[0].text.hasPrefix("b is 39% slower at p50 than a (p < 0.001, n = 60 / 60)"), "\(v[0].text)")
+        #expect(!v[1].significant)
+    }
+
+    @Test func snapshotIsAValueUnaffectedByLaterRecords() throws {
+        var s = try aggregator()
+        s.record(outcome(0, e2e: 100), at: 1)
+        let before = s.snapshot(at: 1)
+        s.record(outcome(0, e2e: 100), at: 1)
+        #expect(before.entities[0].requests == 1)
+        #expect(s.snapshot(at: 1).entities[0].requests == 2)
+    }
+}
