@@ -113,3 +113,17 @@ private func outcome(_ entity: Int, e2e: UInt64, ttft: UInt64? = nil, epoch: Int
         #expect(s.snapshot(at: 1).entities[0].requests == 2)
     }
 }
+
+@Suite struct DurationHistogramTests {
+    @Test func onePassPercentilesEqualHdrHistogramsOwn() throws {
+        var rng = SplitMix64(seed: 5)
+        for n in [1, 2, 3, 10, 99, 1_000, 25_000] {
+            var h = DurationHistogram()
+            for _ in 0..<n { h.record(nanoseconds: UInt64(1_000 + rng.below(2_000_000_000))) }
+            let p = try #require(h.percentiles)
+            #expect(p.p50 == h.valueAtPercentile(50) && p.p90 == h.valueAtPercentile(90), "n = \(n)")
+            #expect(p.p95 == h.valueAtPercentile(95) && p.p99 == h.valueAtPercentile(99), "n = \(n)")
+        }
+        #expect(DurationHistogram().percentiles == nil)
+    }
+}

@@ -1,1 +1,123 @@
+import ABCore
+import Foundation
 import Testing
+
+@Suite struct ValidateCommandTests {
+    @Test func articleExampleCorrectedIsValidAt5050() throws {
+        let r = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").map(String.init)
+        let one = try #require(rows.first { $0.hasPrefix("served_model_name_1") })
+        let two = try #require(rows.first { $0.hasPrefix("served_model_name_2") })
+        #expect(one.contains("openai") && one.contains("gpt-4") && one.contains(" 50%"))
+        #expect(two.contains("anthropic") && two.contains("claude-3-opus-20240229") && two.contains(" 50%"))
+        #expect(r.stdout.hasPrefix("mix-chat-endpoint: valid (2 served entities, task llm/v1/chat)"))
+    }
+
+    @Test(arguments: ["examples/canary-90-10.json", "examples/custom-openai-compatible.json"])
+    func everyExampleIsValid(path: String) throws {
+        let r = try AbtopBinary.run(["validate", path])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    @Test func theArticlesOwnConfigIsRejectedWithExactPaths() throws {
+        let path = AbtopBinary.fixtures.appendingPathComponent("seed-article-config.txt").path
+        let r = try AbtopBinary.run(["validate", path, "--name", "mix-chat-endpoint"])
+        #expect(r.status == 1)
+        let expected = [
+            """
+            error: served_entities[0].external_model.provider: missing required key "provider"
+              fix: add "provider": "openai" (this entity has an openai_config)
+            """,
+            """
+            error: served_entities[1].external_model.provider: missing required key "provider"
+              fix: add "provider": "anthropic" (this entity has an anthropic_config)
+            """,
+            """
+            error: served_entities[1].external_model.anthropic_config.openai_api_key: "openai_api_key" is a key of openai_config, not of anthropic_config
+              fix: rename it to "anthropic_api_key"; its value, a {{secrets/<scope>/<key>}} reference, stays as it is
+            """,
+        ]
+        for block in expected { #expect(r.stderr.contains(block), "missing:\n\(block)\nin:\n\(r.stderr)") }
+        #expect(r.stderr.hasSuffix("3 errors\n"), "\(r.stderr)")
+    }
+
+    @Test func articleConfigAsJSON() throws {
+        let path = AbtopBinary.fixtures.appendingPathComponent("seed-article-config.txt").path
+        let r = try AbtopBinary.run(["validate", path, "--json"])
+        #expect(r.status == 1)
+        let json = try JSONParser.parse(r.stdout)
+        guard case .array(let errors) = json.objectValue?["errors"] else {
+            Issue.record("no errors array")
+            return
+        }
+        let paths = errors.compactMap { $0.objectValue?["path"]?.stringValue }
+        #expect(paths == ["served_entities[0].external_model.provider", "served_entities[1].external_model.provider",
+                          "served_entities[1].external_model.anthropic_config.openai_api_key"])
+        #expect(json.objectValue?["valid"] == .bool(false))
+    }
+
+    @Test func usageErrorsExitWith2() throws {
+        #expect(try AbtopBinary.run(["validate"]).status == 2)
+        #expect(try AbtopBinary.run(["validate", "x.json", "--no-such-flag"]).status == 2)
+        #expect(try AbtopBinary.run(["no-such-command"]).status == 2)
+    }
+
+    @Test func missingFileExitsWith1() throws {
+        let r = try AbtopBinary.run(["validate", "/nonexistent/endpoint.json"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("does not exist"))
+    }
+
+    @Test func keysNeverAppearButTheirSourceDoes() throws {
+        let plaintextKey = "sk-plaintext-NEVER-SHOWN-0001"
+        let fileKey = "sk-ant-file-NEVER-SHOWN-0002"
+        let envKey = "sk-env-NEVER-SHOWN-0003"
+        let config = """
+            {"served_entities": [
+              {"name": "a", "external_model": {"name": "gpt-4", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key_plaintext": "\(plaintextKey)"}}},
+              {"name": "b", "external_model": {"name": "claude-3-opus-20240229", "provider": "anthropic", "task": "llm/v1/chat",
+                "anthropic_config": {"anthropic_api_key": "{{secrets/team/anthropic}}"}}},
+              {"name": "c", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key": "{{secrets/team/openai}}"}}}
+            ], "traffic_config": {"routes": [
+              {"served_model_name": "a", "traffic_percentage": 40},
+              {"served_model_name": "b", "traffic_percentage": 30},
+              {"served_model_name": "c", "traffic_percentage": 30}]}}
+            """
+        let path = try AbtopBinary.temporaryFile(config)
+        let secrets = try AbtopBinary.temporaryFile(#"{"team/anthropic": "\#(fileKey)"}"#, name: "secrets.json")
+        let env = ["ABTOP_SECRET_TEAM_OPENAI": envKey]
+        for extra in [[], ["--json"]] {
+            let r = try AbtopBinary.run(["validate", path, "--secrets", secrets] + extra, environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            let all = r.stdout + r.stderr
+            for key in [plaintextKey, fileKey, envKey] { #expect(!all.contains(key)) }
+            #expect(all.contains("plaintext in config"))
+            #expect(all.contains("secrets file \(secrets) [team/anthropic]"))
+            #expect(all.contains("$ABTOP_SECRET_TEAM_OPENAI"))
+        }
+    }
+
+    @Test func missingKeysWarnOrFailOnRequest() throws {
+        let lenient = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
+        #expect(lenient.status == 0)
+        #expect(lenient.stdout.contains("warning: config.served_entities[0].external_model.openai_config.openai_api_key: no key found"))
+        let strict = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--require-secrets"])
+        #expect(strict.status == 1)
+        #expect(strict.stderr.contains("$ABTOP_SECRET_MY_OPENAI_SECRET_SCOPE_OPENAI_API_KEY, $OPENAI_API_KEY"))
+        let withEnv = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--require-secrets"],
+                                          environment: ["OPENAI_API_KEY": "x", "ANTHROPIC_API_KEY": "y"])
+        #expect(withEnv.status == 0, "\(withEnv.stderr)")
+        #expect(withEnv.stdout.contains("$OPENAI_API_KEY") && withEnv.stdout.contains("$ANTHROPIC_API_KEY"))
+    }
+
+    @Test func baseURLsFollowTheSDKVariables() throws {
+        let r = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--json"],
+                                    environment: ["OPENAI_BASE_URL": "http://127.0.0.1:9000/v1",
+                                                  "ANTHROPIC_BASE_URL": "http://127.0.0.1:9001"])
+        #expect(r.stdout.contains(#""base_url": "http://127.0.0.1:9000/v1""#))
+        #expect(r.stdout.contains(#""base_url": "http://127.0.0.1:9001""#))
+    }
+}

@@ -31,10 +31,34 @@ public struct DurationHistogram: Sendable {
     }
 
     /// Nil when nothing was recorded.
+    ///
+    /// One pass over the recorded values for all four percentiles (the snapshot takes 24 of these per frame;
+    /// `valueAtPercentile` would scan the counts once per percentile). Same values as `valueAtPercentile`.
     public var percentiles: Percentiles? {
-        guard histogram.totalCount > 0 else { return nil }
-        func ms(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1_000 }
-        return Percentiles(p50: ms(50), p90: ms(90), p95: ms(95), p99: ms(99), max: Double(histogram.max) / 1_000)
+        let total = histogram.totalCount
+        guard total > 0 else { return nil }
+        let levels = [50.0, 90, 95, 99]
+        let targets = levels.map { level in Swift.max(1, UInt64((level.nextDown * Double(total) / 100).rounded(.up))) }
+        var found = [UInt64](repeating: 0, count: levels.count)
+        var next = 0
+        var cumulative: UInt64 = 0
+        let low = histogram.min, high = histogram.maxRecorded
+        for step in histogram.recordedValues() {
+            cumulative += UInt64(step.count)
+            while next < targets.count && cumulative >= targets[next] {
+                found[next] = Swift.max(Swift.min(histogram.highestEquivalentForValue(step.value), high), low)
+                next += 1
+            }
+            if next == targets.count { break }
+        }
+        func ms(_ v: UInt64) -> Double { Double(v) / 1_000 }
+        return Percentiles(p50: ms(found[0]), p90: ms(found[1]), p95: ms(found[2]), p99: ms(found[3]),
+                           max: ms(histogram.max))
+    }
+
+    /// The histogram's own percentile, for checking the one-pass version.
+    public func valueAtPercentile(_ percentile: Double) -> Double {
+        Double(histogram.valueAtPercentile(percentile)) / 1_000
     }
 
     public var meanMilliseconds: Double? {

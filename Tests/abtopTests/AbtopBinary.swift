@@ -1,0 +1,54 @@
+import Foundation
+
+/// Runs the built `abtop` binary as a user would, capturing its output and exit code.
+enum AbtopBinary {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// The binary beside the test bundle (SwiftPM builds both into the same folder).
+    static var url: URL {
+        let candidates = [Bundle.main.executableURL?.deletingLastPathComponent(),
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+                          packageRoot.appendingPathComponent(".build/debug")]
+        for dir in candidates.compactMap({ $0 }) {
+            let binary = dir.appendingPathComponent("abtop")
+            if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/abtop")
+    }
+
+    /// Runs `abtop args…` in the package root with exactly `environment` (plus PATH), so no real key leaks in.
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = args
+        process.currentDirectoryURL = packageRoot
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Writes `text` to a new temporary file and returns its path.
+    static func temporaryFile(_ text: String, name: String = "endpoint.json") throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("abtop-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+}
