@@ -1,7 +1,7 @@
 # abtop: the commands a newcomer types. Every target that builds first runs the idempotent setup step.
 SWIFT ?= swift
 
-.PHONY: setup build test bench validate-examples fixtures clean
+.PHONY: setup build test conformance bench validate-examples fixtures clean
 
 setup:
 	@./scripts/setup.sh
@@ -12,6 +12,11 @@ build: setup
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	./Tests/Conformance/run.sh
+
+# The official openai and anthropic Python SDKs against `abtop mock-server` (part of `make test`).
+conformance: build
+	./Tests/Conformance/run.sh
 
 bench: setup
 	$(SWIFT) run -c release Benchmarks

@@ -15,6 +15,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
@@ -23,10 +27,21 @@ let package = Package(
             name: "ABCore",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        .target(
+            name: "ABServer",
+            dependencies: [
+                "ABCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "abtop",
             dependencies: [
                 "ABCore",
+                "ABServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +55,7 @@ let package = Package(
             dependencies: ["ABCore"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore"]),
         .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
     ],

@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 
 /// The `abtop` command: A/B comparison of LLMs behind one Databricks-style serving endpoint.
-struct Abtop: ParsableCommand {
+struct Abtop: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -14,17 +14,21 @@ struct Abtop: ParsableCommand {
             Exit codes: 0 success, 1 config or input error, 2 usage error.
             """,
         version: version,
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, MockServerCommand.self]
     )
 }
 
 /// Runs the command, mapping argument-parser usage errors to exit code 2 (DESIGN §11).
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try Abtop.parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = Abtop.exitCode(for: error)
             if code == .validationFailure {

@@ -2,13 +2,13 @@
 ///
 /// Every typed accessor reports a wrong type at the field's path; `finish` reports keys outside the list with a
 /// did-you-mean (or the caller's better hint, such as a key that belongs in another provider's block).
-struct ObjectReader {
-    let object: JSONObject
-    let path: ConfigPath
-    let known: [String]
+public struct ObjectReader {
+    public let object: JSONObject
+    public let path: ConfigPath
+    public let known: [String]
 
     /// Nil (and an error) when `value` is not an object. Duplicate keys are errors: JSON parsers keep one silently.
-    init?(_ value: JSONValue, at path: ConfigPath, known: [String], issues: inout ConfigIssues) {
+    public init?(_ value: JSONValue, at path: ConfigPath, known: [String], issues: inout ConfigIssues) {
         guard case .object(let object) = value else {
             issues.error(path, "expected an object, found \(value.kindDescription)")
             return nil
@@ -23,12 +23,12 @@ struct ObjectReader {
         }
     }
 
-    func has(_ key: String) -> Bool { object[key] != nil }
+    public func has(_ key: String) -> Bool { object[key] != nil }
 
-    func value(_ key: String) -> JSONValue? { object[key] }
+    public func value(_ key: String) -> JSONValue? { object[key] }
 
     /// A string field; `missingFix` makes it required.
-    func string(_ key: String, issues: inout ConfigIssues, missingFix: String? = nil) -> String? {
+    public func string(_ key: String, issues: inout ConfigIssues, missingFix: String? = nil) -> String? {
         guard let value = object[key] else {
             if let missingFix { issues.error(path.key(key), "missing required key \"\(key)\"", fix: missingFix) }
             return nil
@@ -44,7 +44,7 @@ struct ObjectReader {
         return s
     }
 
-    func bool(_ key: String, issues: inout ConfigIssues) -> Bool? {
+    public func bool(_ key: String, issues: inout ConfigIssues) -> Bool? {
         guard let value = object[key] else { return nil }
         guard case .bool(let b) = value else {
             issues.error(path.key(key), "expected true or false, found \(value.kindDescription)")
@@ -54,13 +54,13 @@ struct ObjectReader {
     }
 
     /// A whole number in `range`; `allowNumericString` also takes `"50"`, as Databricks does for percentages.
-    func integer(_ key: String, in range: ClosedRange<Int>, issues: inout ConfigIssues,
+    public func integer(_ key: String, in range: ClosedRange<Int>, issues: inout ConfigIssues,
                  allowNumericString: Bool = false) -> Int? {
         guard let value = object[key] else { return nil }
         return Self.integer(value, at: path.key(key), in: range, allowNumericString: allowNumericString, issues: &issues)
     }
 
-    static func integer(_ value: JSONValue, at path: ConfigPath, in range: ClosedRange<Int>,
+    public static func integer(_ value: JSONValue, at path: ConfigPath, in range: ClosedRange<Int>,
                         allowNumericString: Bool, issues: inout ConfigIssues) -> Int? {
         let number: JSONNumber
         switch value {
@@ -89,7 +89,7 @@ struct ObjectReader {
     }
 
     /// A number (whole or not) that must lie in `range`.
-    func number(_ key: String, in range: ClosedRange<Double>, issues: inout ConfigIssues) -> Double? {
+    public func number(_ key: String, in range: ClosedRange<Double>, issues: inout ConfigIssues) -> Double? {
         guard let value = object[key] else { return nil }
         guard case .number(let n) = value else {
             issues.error(path.key(key), "expected a number, found \(value.kindDescription)")
@@ -103,13 +103,13 @@ struct ObjectReader {
     }
 
     /// A nested object's reader, or nil (with an error if present but not an object).
-    func object(_ key: String, known: [String], issues: inout ConfigIssues) -> ObjectReader? {
+    public func object(_ key: String, known: [String], issues: inout ConfigIssues) -> ObjectReader? {
         guard let value = object[key] else { return nil }
         return ObjectReader(value, at: path.key(key), known: known, issues: &issues)
     }
 
     /// An array field's elements, or nil (with an error if present but not an array).
-    func array(_ key: String, issues: inout ConfigIssues) -> [JSONValue]? {
+    public func array(_ key: String, issues: inout ConfigIssues) -> [JSONValue]? {
         guard let value = object[key] else { return nil }
         guard case .array(let values) = value else {
             issues.error(path.key(key), "expected an array, found \(value.kindDescription)")
@@ -119,7 +119,7 @@ struct ObjectReader {
     }
 
     /// Reports keys outside `known`. `hint` may explain a key better than a did-you-mean can.
-    func finish(issues: inout ConfigIssues, hint: (String) -> (message: String, fix: String)? = { _ in nil }) {
+    public func finish(issues: inout ConfigIssues, hint: (String) -> (message: String, fix: String)? = { _ in nil }) {
         for member in object.members where !known.contains(member.key) {
             let where_ = path.key(member.key)
             if let special = hint(member.key) {

@@ -1,0 +1,257 @@
+import ABCore
+import Foundation
+import Glibc
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Answers chat requests on the OpenAI and Anthropic wires by carrying out a `MockPlan` in real time.
+final class MockResponder: Sendable {
+    let planner: MockPlanner
+    /// How often each distinct request was seen, so repeats sample the profile afresh (see `MockPlanner`).
+    private let occurrences = Mutex<[UInt64: Int]>([:])
+
+    init(planner: MockPlanner) {
+        self.planner = planner
+    }
+
+    static let maxBody = 8 * 1024 * 1024
+
+    func occurrence(of request: MockRequest) -> Int {
+        let key = StableHash.of(request.model + "\u{0}" + request.inputText, salt: planner.seed)
+        return occurrences.withLock { seen in
+            defer { seen[key, default: 0] += 1 }
+            return seen[key, default: 0]
+        }
+    }
+
+    // MARK: - OpenAI
+
+    func openAI(_ request: Request, _ context: MockRequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
+        guard let key = Self.bearerToken(request) else {
+            return json(401, OpenAIWire.error(status: 401, message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."))
+        }
+        guard !Self.isRefusedKey(key) else { return json(401, OpenAIWire.error(status: 401)) }
+        let body = try await request.body.collect(upTo: Self.maxBody)
+        let (chat, options): (MockRequest, MockRequestParser.OpenAIOptions)
+        switch MockRequestParser.openAI(Data(buffer: body)) {
+        case .success(let parsed): (chat, options) = parsed
+        case .failure(let r): return json(r.status, OpenAIWire.error(status: r.status, message: r.message, param: r.param))
+        }
+        let plan = planner.plan(chat, occurrence: occurrence(of: chat))
+        var rng = SplitMix64(seed: plan.idSeed)
+        let id = "chatcmpl-" + Self.randomID(&rng, length: 29)
+        let created = Int(Date().timeIntervalSince1970)
+        let requestID = "req_" + Self.randomID(&rng, length: 24)
+
+        if let status = plan.errorStatus {
+            try await sleep(until: arrival + .seconds(plan.ttft))
+            var headers = retryHeaders(plan)
+            headers[.init("x-request-id")!] = requestID
+            return json(status, OpenAIWire.error(status: status), extra: headers)
+        }
+        let channel = context.channel
+        var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+        headers[.init("x-request-id")!] = requestID
+        headers[.init("openai-model")!] = chat.model
+        guard chat.stream else {
+            return try await nonStreaming(plan: plan, arrival: arrival, channel: channel, requestID: requestID,
+                                          body: OpenAIWire.completion(id: id, created: created, model: chat.model, plan: plan),
+                                          requestIDHeader: "x-request-id")
+        }
+        let model = chat.model
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await self.stream(plan: plan, arrival: arrival, channel: channel, writer: &writer,
+                start: [],
+                token: { i in
+                    (i == 0 ? OpenAIWire.chunk(id: id, created: created, model: model, delta: OpenAIWire.roleDelta(),
+                                               finish: nil, includeUsage: options.includeUsage) : "")
+                        + OpenAIWire.chunk(id: id, created: created, model: model,
+                                           delta: OpenAIWire.contentDelta(plan.tokens[i]), finish: nil,
+                                           includeUsage: options.includeUsage)
+                },
+                malformed: OpenAIWire.malformedChunk(id: id),
+                end: [OpenAIWire.chunk(id: id, created: created, model: model, delta: "{}",
+                                       finish: plan.finishReason == .length ? "length" : "stop",
+                                       includeUsage: options.includeUsage)]
+                    + (options.includeUsage ? [OpenAIWire.usageChunk(id: id, created: created, model: model, plan: plan)] : [])
+                    + [OpenAIWire.done])
+        })
+    }
+
+    // MARK: - Anthropic
+
+    func anthropic(_ request: Request, _ context: MockRequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
+        var rng0 = SplitMix64(seed: UInt64(arrival.hashValue.magnitude))
+        let earlyID = "req_" + Self.randomID(&rng0, length: 24)
+        // Anthropic takes the key as x-api-key, and its newer SDKs send it as a bearer token.
+        guard let key = request.headers[.init("x-api-key")!].flatMap({ $0.isEmpty ? nil : $0 }) ?? Self.bearerToken(request)
+        else {
+            return json(401, AnthropicWire.error(status: 401, message: "x-api-key header is required", requestID: earlyID))
+        }
+        guard !Self.isRefusedKey(key) else {
+            return json(401, AnthropicWire.error(status: 401, requestID: earlyID))
+        }
+        guard request.headers[.init("anthropic-version")!] != nil else {
+            return json(400, AnthropicWire.error(status: 400, message: "anthropic-version: header is required", requestID: earlyID))
+        }
+        let body = try await request.body.collect(upTo: Self.maxBody)
+        let chat: MockRequest
+        switch MockRequestParser.anthropic(Data(buffer: body)) {
+        case .success(let parsed): chat = parsed
+        case .failure(let r): return json(r.status, AnthropicWire.error(status: r.status, message: r.message, requestID: earlyID))
+        }
+        let plan = planner.plan(chat, occurrence: occurrence(of: chat))
+        var rng = SplitMix64(seed: plan.idSeed)
+        let id = "msg_" + Self.randomID(&rng, length: 24)
+        let requestID = "req_" + Self.randomID(&rng, length: 24)
+
+        if let status = plan.errorStatus {
+            try await sleep(until: arrival + .seconds(plan.ttft))
+            var headers = retryHeaders(plan)
+            headers[.init("request-id")!] = requestID
+            return json(status, AnthropicWire.error(status: status, requestID: requestID), extra: headers)
+        }
+        let channel = context.channel
+        guard chat.stream else {
+            return try await nonStreaming(plan: plan, arrival: arrival, channel: channel, requestID: requestID,
+                                          body: AnthropicWire.message(id: id, model: chat.model, plan: plan),
+                                          requestIDHeader: "request-id")
+        }
+        var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+        headers[.init("request-id")!] = requestID
+        let model = chat.model
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await self.stream(plan: plan, arrival: arrival, channel: channel, writer: &writer,
+                start: [AnthropicWire.messageStart(id: id, model: model, plan: plan), AnthropicWire.contentBlockStart,
+                        AnthropicWire.ping],
+                token: { i in AnthropicWire.textDelta(plan.tokens[i]) },
+                malformed: AnthropicWire.malformedDelta(),
+                end: [AnthropicWire.contentBlockStop, AnthropicWire.messageDelta(plan: plan), AnthropicWire.messageStop])
+        })
+    }
+
+    /// The token of `Authorization: Bearer <token>`, if any.
+    static func bearerToken(_ request: Request) -> String? {
+        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else { return nil }
+        let token = auth.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// Any key is accepted, except `invalid` and keys starting `sk-invalid`: a way to rehearse a wrong key.
+    static func isRefusedKey(_ key: String) -> Bool {
+        key == "invalid" || key.hasPrefix("sk-invalid")
+    }
+
+    // MARK: - Carrying out a plan
+
+    /// Streams: `start` at once, each token at its time (the first at TTFT), `end` after the last; faults strike
+    /// before the token they were planned at.
+    private func stream(plan: MockPlan, arrival: ContinuousClock.Instant, channel: any Channel,
+                        writer: inout any ResponseBodyWriter, start: [String], token: (Int) -> String,
+                        malformed: String, end: [String]) async throws {
+        if !start.isEmpty { try await writer.write(buffer(start.joined())) }
+        var shift: Duration = .zero
+        var pending = ""
+        for i in plan.tokens.indices {
+            let due = arrival + .seconds(plan.ttft + plan.tokenInterval * Double(i)) + shift
+            if let fault = plan.fault, fault.atToken == i {
+                if !pending.isEmpty { try await writer.write(buffer(pending)); pending = "" }
+                switch fault.kind {
+                case .cutoff:
+                    try await sleep(until: due)
+                    try await writer.finish(nil)
+                    return
+                case .disconnect:
+                    try await sleep(until: due)
+                    try await writer.write(buffer(String(token(i).prefix(12))))
+                    await Self.reset(channel)
+                    throw CancellationError()
+                case .malformed:
+                    try await sleep(until: due)
+                    try await writer.write(buffer(malformed))
+                case .stall:
+                    shift = .seconds(plan.stallSeconds)
+                }
+            }
+            let chunk = token(i)
+            let dueNow = arrival + .seconds(plan.ttft + plan.tokenInterval * Double(i)) + shift
+            if ContinuousClock.now < dueNow {
+                if !pending.isEmpty { try await writer.write(buffer(pending)); pending = "" }
+                try await sleep(until: dueNow)
+                try await writer.write(buffer(chunk))
+            } else {
+                // Already due (instant profiles, or behind schedule): coalesce into one write.
+                pending += chunk
+            }
+        }
+        try await writer.write(buffer(pending + end.joined()))
+        try await writer.finish(nil)
+    }
+
+    /// A whole-body answer at the time the last token is ready; faults: reset, truncated body, bad JSON, a stall.
+    private func nonStreaming(plan: MockPlan, arrival: ContinuousClock.Instant, channel: any Channel,
+                              requestID: String, body: String, requestIDHeader: String) async throws -> Response {
+        var total = plan.totalSeconds
+        if plan.fault?.kind == .stall { total += plan.stallSeconds }
+        try await sleep(until: arrival + .seconds(total))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[.init(requestIDHeader)!] = requestID
+        switch plan.fault?.kind {
+        case .disconnect:
+            await Self.reset(channel)
+            throw CancellationError()
+        case .cutoff:
+            let bytes = Array(body.utf8)
+            let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
+                try await writer.write(half)
+                throw CancellationError()
+            })
+        case .malformed:
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer(String(body.dropLast(7)))))
+        case .stall, nil:
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer(body)))
+        }
+    }
+
+    private func json(_ status: Int, _ body: String, extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: extra)
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: buffer(body)))
+    }
+
+    private func retryHeaders(_ plan: MockPlan) -> HTTPFields {
+        guard let seconds = plan.retryAfterSeconds else { return [:] }
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(Int(seconds.rounded(.up)))
+        headers[.init("retry-after-ms")!] = String(Int((seconds * 1000).rounded()))
+        return headers
+    }
+
+    private func buffer(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
+
+    /// Sleeps unless already due; a graceful shutdown cuts the sleep short (so a stall cannot hold it up).
+    private func sleep(until deadline: ContinuousClock.Instant) async throws {
+        guard ContinuousClock.now < deadline else { return }
+        try await cancelWhenGracefulShutdown {
+            try await Task.sleep(until: deadline, tolerance: .microseconds(100), clock: .continuous)
+        }
+    }
+
+    /// Resets the connection (SO_LINGER 0, then close) so the client sees a dropped connection, not an end.
+    static func reset(_ channel: any Channel) async {
+        if let provider = channel as? any SocketOptionProvider {
+            _ = try? await provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        }
+        _ = try? await channel.close().get()
+    }
+
+    static func randomID(_ rng: inout SplitMix64, length: Int) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<length).map { _ in alphabet[rng.below(alphabet.count)] })
+    }
+}

@@ -1,0 +1,98 @@
+import ABCore
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The simulated providers as an HTTP server: OpenAI at `/v1/chat/completions`, Anthropic at `/v1/messages`,
+/// on one port. Runs in-process (the demo, the tests) or as `abtop mock-server`.
+public enum MockServer {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var profiles: MockProfileSet
+        public var seed: UInt64
+
+        public init(host: String = "127.0.0.1", port: Int = 0, profiles: MockProfileSet = MockProfileSet(),
+                    seed: UInt64 = 0) {
+            self.host = host
+            self.port = port
+            self.profiles = profiles
+            self.seed = seed
+        }
+    }
+
+    /// A server started in-process; `stop()` shuts it down and waits for it.
+    public final class Running: Sendable {
+        public let port: Int
+        public let host: String
+        private let group: ServiceGroup
+        private let task: Task<Void, any Error>
+
+        init(port: Int, host: String, group: ServiceGroup, task: Task<Void, any Error>) {
+            self.port = port
+            self.host = host
+            self.group = group
+            self.task = task
+        }
+
+        /// The OpenAI SDK's base URL (with `/v1`).
+        public var openAIBaseURL: String { "http://\(host):\(port)/v1" }
+        /// The Anthropic SDK's base URL (the root).
+        public var anthropicBaseURL: String { "http://\(host):\(port)" }
+
+        public func stop() async {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+        }
+    }
+
+    /// Starts the server on `configuration.port` (0: an ephemeral port) and returns once it listens.
+    public static func start(_ configuration: Configuration) async throws -> Running {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = application(configuration, logLevel: .error) { port in continuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [],
+                                                      logger: Logger(label: "abtop.mock")))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            task.cancel()
+            throw MockServerError.didNotStart
+        }
+        return Running(port: port, host: configuration.host, group: group, task: task)
+    }
+
+    /// Runs until SIGINT or SIGTERM; `onListening` gets the port once the server listens.
+    public static func run(_ configuration: Configuration,
+                           onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let app = application(configuration, logLevel: .warning, onListening: onListening)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigint, .sigterm],
+                                                      logger: Logger(label: "abtop.mock")))
+        try await group.run()
+    }
+
+    static func application(_ configuration: Configuration, logLevel: Logger.Level,
+                            onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        let responder = MockResponder(planner: MockPlanner(profiles: configuration.profiles, seed: configuration.seed))
+        let router = Router(context: MockRequestContext.self)
+        router.post("/v1/chat/completions") { request, context in try await responder.openAI(request, context) }
+        router.post("/chat/completions") { request, context in try await responder.openAI(request, context) }
+        router.post("/v1/messages") { request, context in try await responder.anthropic(request, context) }
+        router.get("/health") { _, _ in "ok" }
+        var logger = Logger(label: "abtop.mock")
+        logger.logLevel = logLevel
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                 serverName: "abtop-mock", backlog: 1024),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+}
+
+public enum MockServerError: Error, CustomStringConvertible {
+    case didNotStart
+
+    public var description: String { "the mock server did not start" }
+}
