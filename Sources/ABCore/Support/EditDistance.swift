@@ -21,6 +21,10 @@ public enum EditDistance {
 
     /// The closest candidate, if it is close enough to be a plausible typo (at most a third of the word changed).
     public static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
+        // A word cut short (`ttft` for `ttft_ms`) is the likeliest typo of all.
+        if word.count >= 3, let stem = candidates.first(where: { $0.lowercased().hasPrefix(word.lowercased()) }) {
+            return stem
+        }
         var best: (name: String, distance: Int)?
         for candidate in candidates {
             let d = between(word, candidate)

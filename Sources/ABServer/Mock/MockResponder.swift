@@ -29,7 +29,7 @@ final class MockResponder: Sendable {
     // MARK: - OpenAI
 
     func openAI(_ request: Request, _ context: MockRequestContext) async throws -> Response {
-        let arrival = ContinuousClock.now
+        let arrival = context.arrival
         guard let key = Self.bearerToken(request) else {
             return json(401, OpenAIWire.error(status: 401, message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."))
         }
@@ -47,7 +47,7 @@ final class MockResponder: Sendable {
         let requestID = "req_" + Self.randomID(&rng, length: 24)
 
         if let status = plan.errorStatus {
-            try await sleep(until: arrival + .seconds(plan.ttft))
+            try await sleep(until: arrival + Self.nanos(plan.ttft), on: context.channel.eventLoop)
             var headers = retryHeaders(plan)
             headers[.init("x-request-id")!] = requestID
             return json(status, OpenAIWire.error(status: status), extra: headers)
@@ -84,8 +84,8 @@ final class MockResponder: Sendable {
     // MARK: - Anthropic
 
     func anthropic(_ request: Request, _ context: MockRequestContext) async throws -> Response {
-        let arrival = ContinuousClock.now
-        var rng0 = SplitMix64(seed: UInt64(arrival.hashValue.magnitude))
+        let arrival = context.arrival
+        var rng0 = SplitMix64(seed: arrival.uptimeNanoseconds)
         let earlyID = "req_" + Self.randomID(&rng0, length: 24)
         // Anthropic takes the key as x-api-key, and its newer SDKs send it as a bearer token.
         guard let key = request.headers[.init("x-api-key")!].flatMap({ $0.isEmpty ? nil : $0 }) ?? Self.bearerToken(request)
@@ -110,7 +110,7 @@ final class MockResponder: Sendable {
         let requestID = "req_" + Self.randomID(&rng, length: 24)
 
         if let status = plan.errorStatus {
-            try await sleep(until: arrival + .seconds(plan.ttft))
+            try await sleep(until: arrival + Self.nanos(plan.ttft), on: context.channel.eventLoop)
             var headers = retryHeaders(plan)
             headers[.init("request-id")!] = requestID
             return json(status, AnthropicWire.error(status: status, requestID: requestID), extra: headers)
@@ -150,38 +150,39 @@ final class MockResponder: Sendable {
 
     /// Streams: `start` at once, each token at its time (the first at TTFT), `end` after the last; faults strike
     /// before the token they were planned at.
-    private func stream(plan: MockPlan, arrival: ContinuousClock.Instant, channel: any Channel,
+    private func stream(plan: MockPlan, arrival: NIODeadline, channel: any Channel,
                         writer: inout any ResponseBodyWriter, start: [String], token: (Int) -> String,
                         malformed: String, end: [String]) async throws {
         if !start.isEmpty { try await writer.write(buffer(start.joined())) }
-        var shift: Duration = .zero
+        let loop = channel.eventLoop
+        var shift = TimeAmount.zero
         var pending = ""
         for i in plan.tokens.indices {
-            let due = arrival + .seconds(plan.ttft + plan.tokenInterval * Double(i)) + shift
+            let due = arrival + Self.nanos(plan.ttft + plan.tokenInterval * Double(i)) + shift
             if let fault = plan.fault, fault.atToken == i {
                 if !pending.isEmpty { try await writer.write(buffer(pending)); pending = "" }
                 switch fault.kind {
                 case .cutoff:
-                    try await sleep(until: due)
+                    try await sleep(until: due, on: loop)
                     try await writer.finish(nil)
                     return
                 case .disconnect:
-                    try await sleep(until: due)
+                    try await sleep(until: due, on: loop)
                     try await writer.write(buffer(String(token(i).prefix(12))))
                     await Self.reset(channel)
                     throw CancellationError()
                 case .malformed:
-                    try await sleep(until: due)
+                    try await sleep(until: due, on: loop)
                     try await writer.write(buffer(malformed))
                 case .stall:
-                    shift = .seconds(plan.stallSeconds)
+                    shift = Self.nanos(plan.stallSeconds)
                 }
             }
             let chunk = token(i)
-            let dueNow = arrival + .seconds(plan.ttft + plan.tokenInterval * Double(i)) + shift
-            if ContinuousClock.now < dueNow {
+            let dueNow = arrival + Self.nanos(plan.ttft + plan.tokenInterval * Double(i)) + shift
+            if NIODeadline.now() < dueNow {
                 if !pending.isEmpty { try await writer.write(buffer(pending)); pending = "" }
-                try await sleep(until: dueNow)
+                try await sleep(until: dueNow, on: loop)
                 try await writer.write(buffer(chunk))
             } else {
                 // Already due (instant profiles, or behind schedule): coalesce into one write.
@@ -193,11 +194,11 @@ final class MockResponder: Sendable {
     }
 
     /// A whole-body answer at the time the last token is ready; faults: reset, truncated body, bad JSON, a stall.
-    private func nonStreaming(plan: MockPlan, arrival: ContinuousClock.Instant, channel: any Channel,
+    private func nonStreaming(plan: MockPlan, arrival: NIODeadline, channel: any Channel,
                               requestID: String, body: String, requestIDHeader: String) async throws -> Response {
         var total = plan.totalSeconds
         if plan.fault?.kind == .stall { total += plan.stallSeconds }
-        try await sleep(until: arrival + .seconds(total))
+        try await sleep(until: arrival + Self.nanos(total), on: channel.eventLoop)
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.init(requestIDHeader)!] = requestID
         switch plan.fault?.kind {
@@ -234,12 +235,23 @@ final class MockResponder: Sendable {
 
     private func buffer(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
 
-    /// Sleeps unless already due; a graceful shutdown cuts the sleep short (so a stall cannot hold it up).
-    private func sleep(until deadline: ContinuousClock.Instant) async throws {
-        guard ContinuousClock.now < deadline else { return }
+    /// Sleeps unless already due, on the connection's event loop: NIO's timers fire on time, where `Task.sleep`
+    /// on Linux may add milliseconds of leeway. A graceful shutdown cuts the sleep short (so a stall cannot hold
+    /// it up).
+    private func sleep(until deadline: NIODeadline, on loop: any EventLoop) async throws {
+        guard NIODeadline.now() < deadline else { return }
         try await cancelWhenGracefulShutdown {
-            try await Task.sleep(until: deadline, tolerance: .microseconds(100), clock: .continuous)
+            let scheduled = loop.scheduleTask(deadline: deadline) {}
+            try await withTaskCancellationHandler {
+                try await scheduled.futureResult.get()
+            } onCancel: {
+                scheduled.cancel()
+            }
         }
+    }
+
+    static func nanos(_ seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64((seconds * 1e9).rounded()))
     }
 
     /// Resets the connection (SO_LINGER 0, then close) so the client sees a dropped connection, not an end.
