@@ -27,6 +27,11 @@ let package = Package(
             name: "ABCore",
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        .target(name: "ABProviders", dependencies: ["ABCore"]),
+        .target(
+            name: "ABEngine",
+            dependencies: ["ABCore", "ABProviders", "CCurl"]
+        ),
         .target(
             name: "ABServer",
             dependencies: [
@@ -41,6 +46,8 @@ let package = Package(
             name: "abtop",
             dependencies: [
                 "ABCore",
+                "ABEngine",
+                "ABProviders",
                 "ABServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -48,7 +55,8 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: ["ABCore"],
-            path: "Benchmarks"
+            path: "Benchmarks",
+            exclude: ["scripts"]
         ),
         .testTarget(
             name: "ABCoreTests",
@@ -56,6 +64,8 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore"]),
+        .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"]),
+        .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore"]),
         .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
     ],

@@ -4,17 +4,34 @@ public struct AbtopSettings: Sendable, Equatable {
         public var maxTokens = 256
         public var temperature: Double?
         public var stream = true
+
+        public init(maxTokens: Int = 256, temperature: Double? = nil, stream: Bool = true) {
+            self.maxTokens = maxTokens
+            self.temperature = temperature
+            self.stream = stream
+        }
     }
 
     public struct Timeouts: Sendable, Equatable {
         public var connect = 5.0
         public var firstByte = 30.0
         public var total = 120.0
+
+        public init(connect: Double = 5, firstByte: Double = 30, total: Double = 120) {
+            self.connect = connect
+            self.firstByte = firstByte
+            self.total = total
+        }
     }
 
     public struct Retries: Sendable, Equatable {
         public var max = 2
         public var backoffMilliseconds = 200
+
+        public init(max: Int = 2, backoffMilliseconds: Int = 200) {
+            self.max = max
+            self.backoffMilliseconds = backoffMilliseconds
+        }
     }
 
     /// Per-entity overrides: `base_url`, the provider root as its SDK takes it.

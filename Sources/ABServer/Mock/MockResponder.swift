@@ -9,8 +9,10 @@ import Synchronization
 /// Answers chat requests on the OpenAI and Anthropic wires by carrying out a `MockPlan` in real time.
 final class MockResponder: Sendable {
     let planner: MockPlanner
-    /// How often each distinct request was seen, so repeats sample the profile afresh (see `MockPlanner`).
-    private let occurrences = Mutex<[UInt64: Int]>([:])
+    /// How often each request was seen, so repeats sample the profile afresh (see `MockPlanner`). A fixed table
+    /// indexed by the request's hash: memory stays flat however many distinct prompts arrive, and a collision
+    /// only shifts an occurrence number, which is still the same on every rerun.
+    private let occurrences = Mutex<[UInt32]>([UInt32](repeating: 0, count: 1 << 16))
 
     init(planner: MockPlanner) {
         self.planner = planner
@@ -20,9 +22,10 @@ final class MockResponder: Sendable {
 
     func occurrence(of request: MockRequest) -> Int {
         let key = StableHash.of(request.model + "\u{0}" + request.inputText, salt: planner.seed)
+        let slot = Int(key & 0xFFFF)
         return occurrences.withLock { seen in
-            defer { seen[key, default: 0] += 1 }
-            return seen[key, default: 0]
+            defer { seen[slot] &+= 1 }
+            return Int(seen[slot])
         }
     }
 

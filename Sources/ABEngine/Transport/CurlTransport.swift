@@ -1,0 +1,316 @@
+import ABCore
+import ABProviders
+import CCurl
+import Foundation
+import Synchronization
+
+/// The HTTP client: one thread drives a libcurl multi handle with any number of transfers in flight, reusing
+/// connections (HTTP/2 multiplexing where offered), with connect, first-byte and total timeouts, cancellation,
+/// and TLS verification on. The only file that imports `CCurl`.
+public final class CurlTransport: Sendable {
+    private let shared: Shared
+
+    /// What the callers and the loop thread share: the multi handle and the inbox of work for the loop.
+    private final class Shared: Sendable {
+        let multi: MultiHandle
+        let inbox = Mutex<Inbox>(Inbox())
+
+        init(multi: MultiHandle) {
+            self.multi = multi
+        }
+    }
+
+    private struct Inbox {
+        var adds: [Transfer] = []
+        var cancels: [Int] = []
+        var stopping = false
+        var nextID = 0
+    }
+
+    /// A raw curl pointer, owned by the loop thread after `init`.
+    private struct MultiHandle: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+    }
+
+    public init(maxConnections: Int = 1024) {
+        _ = CurlTransport.globalInit
+        let handle = curl_multi_init()!
+        _ = abtop_multi_setopt_long(handle, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
+        _ = abtop_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, maxConnections)
+        let shared = Shared(multi: MultiHandle(pointer: handle))
+        self.shared = shared
+        let loop = Thread { CurlTransport.run(shared) }
+        loop.name = "abtop-curl"
+        loop.start()
+    }
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// libcurl's version, e.g. "7.88.1", and whether it speaks HTTP/2.
+    public static var version: (string: String, http2: Bool) {
+        (String(cString: abtop_curl_version_string()), abtop_curl_has_http2() != 0)
+    }
+
+    /// Sends `spec`, streaming the response into `sink`; returns when the transfer ends. `start` stamps the
+    /// beginning (an open-loop caller passes the intended send time); cancelling the task cancels the transfer.
+    public func perform(_ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
+                        start: UInt64? = nil) async -> TransferResult {
+        let transfer = Transfer(spec: spec, timeouts: timeouts, sink: sink, start: start ?? Monotonic.now())
+        let shared = self.shared, multi = shared.multi
+        let id = shared.inbox.withLock { box -> Int in
+            box.nextID += 1
+            transfer.id = box.nextID
+            return box.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                transfer.continuation = continuation
+                let stopping = shared.inbox.withLock { box -> Bool in
+                    if !box.stopping { box.adds.append(transfer) }
+                    return box.stopping
+                }
+                if stopping {
+                    transfer.complete(failure: ProviderError(kind: .cancelled, message: "the transport is shut down"))
+                } else {
+                    curl_multi_wakeup(multi.pointer)
+                }
+            }
+        } onCancel: {
+            shared.inbox.withLock { $0.cancels.append(id) }
+            curl_multi_wakeup(multi.pointer)
+        }
+    }
+
+    /// Stops the loop after cancelling what is in flight.
+    public func shutdown() {
+        shared.inbox.withLock { $0.stopping = true }
+        curl_multi_wakeup(shared.multi.pointer)
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    // MARK: - The loop (runs on its own thread; the only place curl handles are touched after init)
+
+    private static func run(_ shared: Shared) {
+        let m = shared.multi.pointer
+        var active: [Int: Transfer] = [:]
+        var stillRunning: Int32 = 0
+        while true {
+            let (adds, cancels, stopping) = shared.inbox.withLock { box in
+                defer { box.adds.removeAll(); box.cancels.removeAll() }
+                return (box.adds, box.cancels, box.stopping)
+            }
+            for t in adds {
+                if t.configure() {
+                    active[t.id] = t
+                    curl_multi_add_handle(m, t.easy)
+                } else {
+                    t.complete(failure: ProviderError(kind: .connect, message: "could not set up the transfer to \(t.spec.url)"))
+                }
+            }
+            for id in cancels {
+                guard let t = active.removeValue(forKey: id) else { continue }
+                curl_multi_remove_handle(m, t.easy)
+                t.complete(failure: ProviderError(kind: .cancelled, message: "cancelled"))
+            }
+            if stopping {
+                for t in active.values {
+                    curl_multi_remove_handle(m, t.easy)
+                    t.complete(failure: ProviderError(kind: .cancelled, message: "the transport is shut down"))
+                }
+                // Late adds were refused once `stopping` was set; drain any that raced in before it.
+                for t in shared.inbox.withLock({ box in defer { box.adds.removeAll() }; return box.adds }) {
+                    t.complete(failure: ProviderError(kind: .cancelled, message: "the transport is shut down"))
+                }
+                curl_multi_cleanup(m)
+                return
+            }
+            curl_multi_perform(m, &stillRunning)
+            var queued: Int32 = 0
+            while let message = curl_multi_info_read(m, &queued) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+                let code = message.pointee.data.result
+                var privatePointer: UnsafeMutableRawPointer?
+                _ = abtop_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &privatePointer)
+                guard let privatePointer else { continue }
+                let t = Unmanaged<Transfer>.fromOpaque(privatePointer).takeUnretainedValue()
+                active[t.id] = nil
+                curl_multi_remove_handle(m, easy)
+                t.complete(code: code)
+            }
+            // libcurl has no first-byte timeout of its own: enforce it here.
+            let now = Monotonic.now()
+            var nextDeadline = UInt64.max
+            for (id, t) in active where t.firstByte == nil {
+                if now >= t.firstByteDeadline {
+                    active[id] = nil
+                    curl_multi_remove_handle(m, t.easy)
+                    t.complete(failure: ProviderError(kind: .timeout,
+                        message: "no response within the first-byte timeout (\(t.timeouts.firstByte) s)"))
+                } else {
+                    nextDeadline = min(nextDeadline, t.firstByteDeadline)
+                }
+            }
+            var waitMs: Int32 = 1_000
+            if nextDeadline != .max {
+                waitMs = Int32(min(1_000, max(1, (nextDeadline - now) / 1_000_000 + 1)))
+            }
+            curl_multi_poll(m, nil, 0, waitMs, nil)
+        }
+    }
+}
+
+/// One transfer: its easy handle and what comes back. Touched by the loop thread only, from `configure` to
+/// `complete`, which hands the result to the waiting task.
+private final class Transfer: @unchecked Sendable {
+    let spec: HTTPRequestSpec
+    let timeouts: TransportTimeouts
+    let sink: any TransferSink
+    let start: UInt64
+    let firstByteDeadline: UInt64
+    var id = 0
+    var continuation: CheckedContinuation<TransferResult, Never>?
+    var easy: UnsafeMutableRawPointer?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// libcurl writes its error detail here; allocated by hand so its address never moves.
+    private let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        p.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        return p
+    }()
+    var firstByte: UInt64?
+    private var status: Int?
+    private var headers: [String: String] = [:]
+    private var headDelivered = false
+    private var bytes = 0
+    private var completed = false
+
+    deinit {
+        errorBuffer.deallocate()
+    }
+
+    init(spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink, start: UInt64) {
+        self.spec = spec
+        self.timeouts = timeouts
+        self.sink = sink
+        self.start = start
+        self.firstByteDeadline = start &+ UInt64(max(0, timeouts.firstByte) * 1e9)
+    }
+
+    /// Creates and sets up the easy handle; false if libcurl refused.
+    func configure() -> Bool {
+        guard let easy = curl_easy_init() else { return false }
+        self.easy = easy
+        let opaque = Unmanaged.passUnretained(self).toOpaque()
+        var ok = abtop_easy_setopt_string(easy, CURLOPT_URL, spec.url) == CURLE_OK
+        ok = ok && abtop_easy_setopt_pointer(easy, CURLOPT_PRIVATE, opaque) == CURLE_OK
+        _ = abtop_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = abtop_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        _ = abtop_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = abtop_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = abtop_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        _ = abtop_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000))
+        _ = abtop_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(timeouts.total * 1000))
+        _ = abtop_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
+        if spec.method == "POST" {
+            _ = abtop_easy_setopt_long(easy, CURLOPT_POST, 1)
+            _ = abtop_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(spec.body.count))
+            _ = spec.body.withUnsafeBytes { raw in
+                abtop_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            }
+        } else if spec.method != "GET" {
+            _ = abtop_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, spec.method)
+        }
+        for (name, value) in spec.headers {
+            headerList = curl_slist_append(headerList, "\(name): \(value.exposedForTransport())")
+        }
+        headerList = curl_slist_append(headerList, "Expect:")
+        _ = abtop_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+        _ = abtop_easy_setopt_callback(easy, CURLOPT_HEADERFUNCTION) { pointer, size, count, user in
+            let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+            t.header(UnsafeRawBufferPointer(start: pointer, count: size * count))
+            return size * count
+        }
+        _ = abtop_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, opaque)
+        _ = abtop_easy_setopt_callback(easy, CURLOPT_WRITEFUNCTION) { pointer, size, count, user in
+            let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+            t.body(UnsafeRawBufferPointer(start: pointer, count: size * count))
+            return size * count
+        }
+        _ = abtop_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, opaque)
+        return ok
+    }
+
+    private func header(_ line: UnsafeRawBufferPointer) {
+        if firstByte == nil { firstByte = Monotonic.now() }
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("HTTP/") {
+            // A new status line (after 100 Continue, or a redirect) starts a new header block.
+            status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+            headers = [:]
+            return
+        }
+        if text.isEmpty {
+            if let status, status >= 200 { deliverHead() }
+            return
+        }
+        guard let colon = text.firstIndex(of: ":") else { return }
+        headers[text[..<colon].lowercased()] = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    private func deliverHead() {
+        guard !headDelivered else { return }
+        headDelivered = true
+        sink.receivedHead(status: status ?? 0, headers: headers)
+    }
+
+    private func body(_ data: UnsafeRawBufferPointer) {
+        if firstByte == nil { firstByte = Monotonic.now() }
+        deliverHead()
+        bytes += data.count
+        sink.receivedBody(data)
+    }
+
+    /// Ends the transfer with libcurl's result.
+    func complete(code: CURLcode) {
+        guard code != CURLE_OK else {
+            complete(failure: nil)
+            return
+        }
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        complete(failure: ProviderError(kind: kind(of: code), status: status, message: message))
+    }
+
+    /// The error kind of a libcurl failure (DESIGN §5): a cut once bytes arrived is a broken stream.
+    private func kind(of code: CURLcode) -> ErrorKind {
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT: return .timeout
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT: return .connect
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE:
+            return .tls
+        case CURLE_ABORTED_BY_CALLBACK: return .cancelled
+        default:
+            // Partial file, receive error, got nothing, HTTP/2 stream errors: the connection failed under us.
+            return bytes > 0 || headDelivered ? .streamBroken : .connect
+        }
+    }
+
+    func complete(failure: ProviderError?) {
+        guard !completed else { return }
+        completed = true
+        let result = TransferResult(status: status, headers: headers, failure: failure, start: start,
+                                    firstByte: firstByte, end: Monotonic.now(), bytesReceived: bytes)
+        if let easy { curl_easy_cleanup(easy) }
+        easy = nil
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+        let continuation = self.continuation
+        self.continuation = nil
+        continuation?.resume(returning: result)
+    }
+}

@@ -1,0 +1,40 @@
+import ABCore
+import ABProviders
+
+/// Timeouts of one transfer, in seconds.
+public struct TransportTimeouts: Sendable, Equatable {
+    public var connect: Double
+    /// From the start until the first byte of the response.
+    public var firstByte: Double
+    public var total: Double
+
+    public init(connect: Double = 5, firstByte: Double = 30, total: Double = 120) {
+        self.connect = connect
+        self.firstByte = firstByte
+        self.total = total
+    }
+
+    public init(_ t: AbtopSettings.Timeouts) {
+        self.init(connect: t.connect, firstByte: t.firstByte, total: t.total)
+    }
+}
+
+/// Receives a transfer's response as it arrives, on the transport's thread: keep the work small.
+public protocol TransferSink: AnyObject, Sendable {
+    /// The final status and headers (names lower-cased), once the header block is complete.
+    func receivedHead(status: Int, headers: [String: String])
+    /// A piece of the body.
+    func receivedBody(_ bytes: UnsafeRawBufferPointer)
+}
+
+/// How a transfer ended, with its monotonic stamps.
+public struct TransferResult: Sendable {
+    public var status: Int?
+    public var headers: [String: String]
+    /// Nil when the HTTP exchange completed (whatever its status).
+    public var failure: ProviderError?
+    public var start: UInt64
+    public var firstByte: UInt64?
+    public var end: UInt64
+    public var bytesReceived: Int
+}

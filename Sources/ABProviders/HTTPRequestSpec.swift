@@ -1,0 +1,68 @@
+import ABCore
+
+/// An HTTP request ready for a transport: what a wire format produces, with no IO of its own.
+///
+/// Header values may hold credentials, so the type's description shows header names only.
+public struct HTTPRequestSpec: Sendable, CustomStringConvertible {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: HeaderValue)]
+    public var body: [UInt8]
+
+    public init(method: String = "POST", url: String, headers: [(name: String, value: HeaderValue)], body: [UInt8]) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
+    public var description: String {
+        "\(method) \(url) [\(headers.map(\.name).joined(separator: ", "))] \(body.count) bytes"
+    }
+
+    /// A header's value: plain text, or a secret that only the transport may read.
+    public enum HeaderValue: Sendable, Equatable, CustomStringConvertible {
+        case plain(String)
+        case secret(prefix: String, SecretValue)
+
+        /// The text to put on the wire. Only a transport should call this.
+        public func exposedForTransport() -> String {
+            switch self {
+            case .plain(let s): s
+            case .secret(let prefix, let value): prefix + value.exposedForTransport()
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .plain(let s): s
+            case .secret(let prefix, _): prefix + SecretValue.redacted
+            }
+        }
+    }
+
+    public func header(_ name: String) -> HeaderValue? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// A failed call, as the provider (or the connection) told it.
+public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var kind: ErrorKind
+    public var status: Int?
+    public var message: String
+    /// Seconds the provider asked us to wait (`retry-after-ms`, else `Retry-After`).
+    public var retryAfter: Double?
+
+    public init(kind: ErrorKind, status: Int? = nil, message: String, retryAfter: Double? = nil) {
+        self.kind = kind
+        self.status = status
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String {
+        let code = status.map { " \($0)" } ?? ""
+        return "\(kind.rawValue)\(code): \(message)"
+    }
+}

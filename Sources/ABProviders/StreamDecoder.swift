@@ -1,0 +1,114 @@
+import ABCore
+import Foundation
+
+/// Turns a provider's SSE events into text, usage and an end, noticing streams that break or lie.
+///
+/// Decodes only the fields it needs from each chunk (streams carry thousands of events a second).
+public struct StreamDecoder: Sendable {
+    /// What one event meant.
+    public enum Step: Sendable, Equatable {
+        /// Nothing for the caller (role chunk, ping, usage).
+        case none
+        /// Content text; the first non-empty one is the first token.
+        case content(String)
+        /// The stream's terminal event (`[DONE]`, `message_stop`).
+        case end
+        case failure(ProviderError)
+    }
+
+    public let dialect: WireFormat.Dialect
+    public private(set) var result = ChatResult()
+    public private(set) var finished = false
+    /// Content chunks seen: where a provider sends no usage, a better estimate than characters.
+    public private(set) var contentChunks = 0
+    private var parser = SSEParser()
+    private var text: [String] = []
+
+    public init(dialect: WireFormat.Dialect) {
+        self.dialect = dialect
+    }
+
+    /// Feeds raw bytes; returns the steps of every complete event in them.
+    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Step] {
+        parser.feed(bytes).map { consume($0) }
+    }
+
+    /// The result once the transfer ended: an error unless the terminal event arrived.
+    public mutating func finish() -> Result<ChatResult, ProviderError> {
+        result.text = text.joined()
+        guard finished else {
+            return .failure(ProviderError(kind: .streamBroken, status: 200,
+                message: "the stream ended without its final event after \(contentChunks) content chunks"))
+        }
+        return .success(result)
+    }
+
+    public mutating func consume(_ event: SSEEvent) -> Step {
+        guard !finished else { return .none }
+        switch dialect {
+        case .openAI: return consumeOpenAI(event)
+        case .anthropic: return consumeAnthropic(event)
+        }
+    }
+
+    private mutating func consumeOpenAI(_ event: SSEEvent) -> Step {
+        if event.data == "[DONE]" {
+            finished = true
+            return .end
+        }
+        guard let object = Self.object(event.data) else { return malformed(event) }
+        if let error = object["error"] as? [String: Any] {
+            return .failure(ProviderError(kind: .http5xx, status: 200, message: error["message"] as? String ?? "error in stream"))
+        }
+        if let usage = object["usage"] as? [String: Any] {
+            result.inputTokens = usage["prompt_tokens"] as? Int ?? result.inputTokens
+            result.outputTokens = usage["completion_tokens"] as? Int ?? result.outputTokens
+        }
+        guard let choices = object["choices"] as? [[String: Any]], let choice = choices.first else { return .none }
+        if let reason = choice["finish_reason"] as? String { result.finishReason = reason }
+        guard let delta = choice["delta"] as? [String: Any], let content = delta["content"] as? String,
+              !content.isEmpty else { return .none }
+        text.append(content)
+        contentChunks += 1
+        return .content(content)
+    }
+
+    private mutating func consumeAnthropic(_ event: SSEEvent) -> Step {
+        guard let object = Self.object(event.data) else { return malformed(event) }
+        switch object["type"] as? String ?? event.event {
+        case "message_start":
+            let usage = (object["message"] as? [String: Any])?["usage"] as? [String: Any]
+            result.inputTokens = usage?["input_tokens"] as? Int
+            return .none
+        case "content_block_delta":
+            guard let delta = object["delta"] as? [String: Any], let t = delta["text"] as? String, !t.isEmpty else {
+                return .none
+            }
+            text.append(t)
+            contentChunks += 1
+            return .content(t)
+        case "message_delta":
+            if let usage = object["usage"] as? [String: Any] { result.outputTokens = usage["output_tokens"] as? Int }
+            if let delta = object["delta"] as? [String: Any] { result.finishReason = delta["stop_reason"] as? String }
+            return .none
+        case "message_stop":
+            finished = true
+            return .end
+        case "error":
+            let error = object["error"] as? [String: Any]
+            let type = error?["type"] as? String
+            let kind: ErrorKind = type == "overloaded_error" ? .overloaded : type == "rate_limit_error" ? .rateLimited : .http5xx
+            return .failure(ProviderError(kind: kind, status: 200, message: error?["message"] as? String ?? "error in stream"))
+        default:
+            return .none
+        }
+    }
+
+    private func malformed(_ event: SSEEvent) -> Step {
+        .failure(ProviderError(kind: .malformed, status: 200, message: "a stream event is not JSON: \(event.data.prefix(80))"))
+    }
+
+    private static func object(_ data: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any]
+    }
+}

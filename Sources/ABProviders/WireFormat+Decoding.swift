@@ -1,0 +1,66 @@
+import ABCore
+import Foundation
+
+extension WireFormat {
+    /// Decodes a complete 2xx JSON body.
+    public func decode(body: [UInt8]) -> Result<ChatResult, ProviderError> {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            return .failure(ProviderError(kind: .malformed, status: 200, message: "the response body is not JSON (\(body.count) bytes)"))
+        }
+        switch dialect {
+        case .openAI:
+            guard let choices = object["choices"] as? [[String: Any]], let first = choices.first,
+                  let message = first["message"] as? [String: Any] else {
+                return .failure(ProviderError(kind: .malformed, status: 200, message: "no choices[0].message in the response"))
+            }
+            let usage = object["usage"] as? [String: Any]
+            return .success(ChatResult(text: message["content"] as? String ?? "",
+                                       finishReason: first["finish_reason"] as? String,
+                                       inputTokens: usage?["prompt_tokens"] as? Int,
+                                       outputTokens: usage?["completion_tokens"] as? Int))
+        case .anthropic:
+            guard let content = object["content"] as? [[String: Any]] else {
+                return .failure(ProviderError(kind: .malformed, status: 200, message: "no content in the response"))
+            }
+            let text = content.filter { $0["type"] as? String == "text" }.compactMap { $0["text"] as? String }.joined()
+            let usage = object["usage"] as? [String: Any]
+            return .success(ChatResult(text: text, finishReason: object["stop_reason"] as? String,
+                                       inputTokens: usage?["input_tokens"] as? Int,
+                                       outputTokens: usage?["output_tokens"] as? Int))
+        }
+    }
+
+    /// The error an HTTP error status and body stand for; header names are lower-cased.
+    public static func error(status: Int, body: [UInt8], headers: [String: String]) -> ProviderError {
+        var kind = ErrorKind(status: status)
+        var message = "HTTP \(status)"
+        if let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] {
+            if let error = object["error"] as? [String: Any] {
+                // OpenAI {"error": {"message", "type", "code"}}; Anthropic {"type": "error", "error": {"type", "message"}}
+                if let m = error["message"] as? String { message = m }
+                if error["type"] as? String == "overloaded_error" { kind = .overloaded }
+            } else if let m = object["message"] as? String {
+                // Databricks {"error_code", "message"}
+                message = (object["error_code"] as? String).map { "\($0): \(m)" } ?? m
+            }
+        } else if !body.isEmpty {
+            message += ": " + String(decoding: body.prefix(200), as: UTF8.self)
+        }
+        return ProviderError(kind: kind, status: status, message: message, retryAfter: retryAfter(headers))
+    }
+
+    /// `retry-after-ms` (milliseconds) wins over `Retry-After` (seconds), as the OpenAI SDK reads them.
+    public static func retryAfter(_ headers: [String: String]) -> Double? {
+        if let ms = headers["retry-after-ms"].flatMap(Double.init), ms >= 0 { return ms / 1000 }
+        if let s = headers["retry-after"].flatMap(Double.init), s >= 0 { return s }
+        return nil
+    }
+
+    /// Tokens for the outcome: the provider's usage, or DESIGN §5's estimate where it gave none.
+    public static func usage(of result: ChatResult, for request: ChatRequest) -> TokenUsage {
+        let estimated = result.inputTokens == nil || result.outputTokens == nil
+        return TokenUsage(input: result.inputTokens ?? TokenUsage.estimate(characters: request.characterCount),
+                          output: result.outputTokens ?? TokenUsage.estimate(characters: result.text.count),
+                          estimated: estimated)
+    }
+}

@@ -1,0 +1,125 @@
+import ABCore
+import Foundation
+
+/// How to talk to one served entity: its URL, auth and dialect. Built from a resolved entity; pure.
+public struct WireFormat: Sendable {
+    /// The JSON shape of requests and responses.
+    public enum Dialect: Sendable, Equatable {
+        /// OpenAI chat completions; also Azure OpenAI, OpenAI-compatible servers and Databricks invocations.
+        case openAI
+        case anthropic
+    }
+
+    public let dialect: Dialect
+    public let url: String
+    public let model: String
+    /// Sent in the body (`model`); nil where the URL names the model (Azure deployments, Databricks endpoints).
+    let bodyModel: String?
+    let authHeaders: [(name: String, value: HTTPRequestSpec.HeaderValue)]
+    /// `max_completion_tokens` (OpenAI's current name) or `max_tokens` (everyone else).
+    let maxTokensField: String
+    let defaults: AbtopSettings.RequestDefaults
+
+    /// Anthropic requires `max_tokens`; this is sent when neither the request nor the config gives one.
+    public static let anthropicDefaultMaxTokens = 1024
+    public static let anthropicVersion = "2023-06-01"
+
+    public init(_ resolved: ResolvedEntity, defaults: AbtopSettings.RequestDefaults = .init()) {
+        let entity = resolved.entity
+        let secrets = resolved.credentials.map { $0.resolution.value }
+        let base = resolved.baseURL.trimmingTrailingSlashes()
+        self.model = entity.model
+        self.defaults = defaults
+        switch entity.providerSettings {
+        case .openai(let s) where s.apiType == .azure:
+            dialect = .openAI
+            url = "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)/chat/completions?api-version=\(s.apiVersion ?? "2024-06-01")"
+            bodyModel = nil
+            authHeaders = secrets.first.flatMap { $0 }.map { [("api-key", .secret(prefix: "", $0))] } ?? []
+            maxTokensField = "max_tokens"
+        case .openai(let s):
+            dialect = .openAI
+            url = base + "/chat/completions"
+            bodyModel = entity.model
+            var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] =
+                secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
+            if let org = s.organization { headers.append(("OpenAI-Organization", .plain(org))) }
+            authHeaders = headers
+            maxTokensField = "max_completion_tokens"
+        case .anthropic:
+            dialect = .anthropic
+            url = base + "/v1/messages"
+            bodyModel = entity.model
+            authHeaders = (secrets.first.flatMap { $0 }.map { [("x-api-key", .secret(prefix: "", $0))] } ?? [])
+                + [("anthropic-version", .plain(Self.anthropicVersion))]
+            maxTokensField = "max_tokens"
+        case .custom(let s):
+            dialect = .openAI
+            url = base.hasSuffix("/chat/completions") ? base : base + "/chat/completions"
+            bodyModel = entity.model
+            switch (s.auth, secrets.first.flatMap { $0 }) {
+            case (.apiKey(let header, _), let value?): authHeaders = [(header, .secret(prefix: "", value))]
+            case (.bearer, let value?): authHeaders = [("Authorization", .secret(prefix: "Bearer ", value))]
+            default: authHeaders = []
+            }
+            maxTokensField = "max_tokens"
+        case .databricksModelServing:
+            dialect = .openAI
+            url = "\(base)/serving-endpoints/\(entity.model)/invocations"
+            bodyModel = nil
+            authHeaders = secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
+            maxTokensField = "max_tokens"
+        }
+    }
+
+    /// The HTTP request for `chat`; unset fields take the config's request defaults.
+    public func request(_ chat: ChatRequest) -> HTTPRequestSpec {
+        var body: [String: Any] = [:]
+        if let bodyModel { body["model"] = bodyModel }
+        let stream = chat.stream
+        body["stream"] = stream
+        if let temperature = chat.temperature ?? defaults.temperature { body["temperature"] = temperature }
+        switch dialect {
+        case .openAI:
+            body["messages"] = chat.messages.map { ["role": $0.role.rawValue, "content": $0.content] }
+            if let max = chat.maxTokens ?? Optional(defaults.maxTokens) { body[maxTokensField] = max }
+            if stream { body["stream_options"] = ["include_usage": true] }
+            if !chat.stop.isEmpty { body["stop"] = chat.stop }
+        case .anthropic:
+            let system = chat.messages.filter { $0.role == .system }.map(\.content)
+            if !system.isEmpty { body["system"] = system.joined(separator: "\n\n") }
+            body["messages"] = Self.alternating(chat.messages.filter { $0.role != .system })
+            body["max_tokens"] = chat.maxTokens ?? defaults.maxTokens
+            if !chat.stop.isEmpty { body["stop_sequences"] = chat.stop }
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [("Content-Type", .plain("application/json"))]
+        headers.append(("Accept", .plain(stream ? "text/event-stream" : "application/json")))
+        headers += authHeaders
+        return HTTPRequestSpec(url: url, headers: headers, body: Array(data))
+    }
+
+    /// Anthropic wants user and assistant turns to alternate: consecutive turns of one role are merged.
+    static func alternating(_ messages: [ChatMessage]) -> [[String: String]] {
+        var out: [[String: String]] = []
+        for m in messages {
+            if let last = out.last, last["role"] == m.role.rawValue {
+                out[out.count - 1]["content"] = last["content"]! + "\n\n" + m.content
+            } else {
+                out.append(["role": m.role.rawValue, "content": m.content])
+            }
+        }
+        return out
+    }
+
+    /// A stream decoder for this dialect.
+    public func makeStreamDecoder() -> StreamDecoder { StreamDecoder(dialect: dialect) }
+}
+
+extension String {
+    func trimmingTrailingSlashes() -> String {
+        var s = Substring(self)
+        while s.hasSuffix("/") { s.removeLast() }
+        return String(s)
+    }
+}
