@@ -82,7 +82,33 @@ public struct RequestOutcome: Sendable, Equatable {
     public var succeeded: Bool { error == nil }
 }
 
-/// Receives every outcome as it happens (the journal, exporters). The engine knows sinks only by this protocol.
+/// An outcome with what was asked and answered: what the journal keeps and the side-by-side pane shows.
+public struct RequestRecord: Sendable, Equatable {
+    public var outcome: RequestOutcome
+    public var promptID: String
+    /// The last user message.
+    public var prompt: String
+    /// The answer's text (possibly partial, for a broken stream).
+    public var output: String
+    public var finishReason: String?
+    /// The provider's or the transport's error message; never holds a credential.
+    public var errorMessage: String?
+    /// In compare mode, the prompt's group: every entity's answer to the same prompt shares it.
+    public var group: Int?
+
+    public init(outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",
+                finishReason: String? = nil, errorMessage: String? = nil, group: Int? = nil) {
+        self.outcome = outcome
+        self.promptID = promptID
+        self.prompt = prompt
+        self.output = output
+        self.finishReason = finishReason
+        self.errorMessage = errorMessage
+        self.group = group
+    }
+}
+
+/// Receives every request as it finishes (the journal, exporters). The engine knows sinks only by this protocol.
 public protocol OutcomeSink: Sendable {
-    func record(_ outcome: RequestOutcome)
+    func record(_ record: RequestRecord)
 }

@@ -1,0 +1,59 @@
+import ABCore
+import ABProviders
+
+/// Collects one HTTP attempt's response on the transport thread: decodes a 2xx stream as it arrives (stamping the
+/// first content token), or keeps the body for JSON and error responses. Read by the engine only after the
+/// transfer completed, so the transport thread's writes happen before.
+final class AttemptSink: TransferSink, @unchecked Sendable {
+    let streaming: Bool
+    private(set) var decoder: StreamDecoder
+    private(set) var status = 0
+    private(set) var body: [UInt8] = []
+    private(set) var firstToken: UInt64?
+    /// The first failure found inside a stream (a malformed event, an error event).
+    private(set) var streamFailure: ProviderError?
+
+    /// Error bodies and JSON answers are kept up to this size.
+    static let maxBody = 16 * 1024 * 1024
+
+    init(streaming: Bool, decoder: StreamDecoder) {
+        self.streaming = streaming
+        self.decoder = decoder
+    }
+
+    var decodesStream: Bool { streaming && (200..<300).contains(status) }
+
+    func receivedHead(status: Int, headers: [String: String]) {
+        self.status = status
+    }
+
+    func receivedBody(_ bytes: UnsafeRawBufferPointer) {
+        guard decodesStream else {
+            if body.count < Self.maxBody { body.append(contentsOf: bytes.prefix(Self.maxBody - body.count)) }
+            return
+        }
+        for step in decoder.feed(bytes) {
+            switch step {
+            case .content:
+                if firstToken == nil { firstToken = Monotonic.now() }
+            case .failure(let error):
+                if streamFailure == nil { streamFailure = error }
+            case .none, .end:
+                break
+            }
+        }
+    }
+
+    /// The stream's result: its first failure, a broken end, or the answer.
+    func finishStream() -> Result<ChatResult, ProviderError> {
+        if let streamFailure { return .failure(streamFailure) }
+        return decoder.finish()
+    }
+
+    /// The text decoded so far (what a broken stream delivered before it broke).
+    var partialText: String {
+        var copy = decoder
+        _ = copy.finish()
+        return copy.result.text
+    }
+}

@@ -1,0 +1,75 @@
+import ABCore
+import Synchronization
+
+/// The router and one breaker per entity, behind one lock: every pick sees the breakers' current say, and a
+/// reweight applies from the very next pick.
+public final class RoutingState: Sendable {
+    private struct State {
+        var router: Router
+        var breakers: [Breaker]
+    }
+
+    private let state: Mutex<State>
+
+    public init(router: Router, breaker: Breaker.Policy) {
+        state = Mutex(State(router: router, breakers: [Breaker](repeating: Breaker(policy: breaker),
+                                                                count: router.weights.count)))
+    }
+
+    /// A pick for one request: the entity, the epoch it was picked in, and whether it is its breaker's probe.
+    public struct Pick: Sendable, Equatable {
+        public let entity: Int
+        public let epoch: Int
+        public let isProbe: Bool
+    }
+
+    /// Picks among the entities whose breakers allow traffic; nil when none with a share does.
+    public func pick(stickyKey: String?, now: Double) -> Pick? {
+        state.withLock { s in
+            let available = s.breakers.map { $0.isAvailable(at: now) }
+            guard let entity = s.router.pick(available: available, stickyKey: stickyKey) else { return nil }
+            let admission = s.breakers[entity].admit(at: now)
+            return Pick(entity: entity, epoch: s.router.epoch.index, isProbe: admission == .probe)
+        }
+    }
+
+    /// Admits one fallback attempt on `entity`, unless its breaker is open.
+    public func admitFallback(_ entity: Int, now: Double) -> Pick? {
+        state.withLock { s in
+            switch s.breakers[entity].admit(at: now) {
+            case .reject: nil
+            case .allow: Pick(entity: entity, epoch: s.router.epoch.index, isProbe: false)
+            case .probe: Pick(entity: entity, epoch: s.router.epoch.index, isProbe: true)
+            }
+        }
+    }
+
+    /// Reports an attempt's result to the entity's breaker.
+    public func record(entity: Int, success: Bool, isProbe: Bool, now: Double) -> Breaker.Transition? {
+        state.withLock { $0.breakers[entity].record(success: success, isProbe: isProbe, at: now) }
+    }
+
+    public func fallbackOrder(after arm: Int, now: Double) -> [Int] {
+        state.withLock { s in s.router.fallbackOrder(after: arm, available: s.breakers.map { $0.isAvailable(at: now) }) }
+    }
+
+    /// The earliest time an open breaker lets a probe through, for waiting when every entity is cooling down.
+    public func nextOpening(after now: Double) -> Double? {
+        state.withLock { s in
+            s.breakers.compactMap { b -> Double? in
+                if case .open(let until) = b.state { return until }
+                return nil
+            }.min()
+        }
+    }
+
+    public var weights: Weights { state.withLock { $0.router.weights } }
+    public var epoch: SplitEpoch { state.withLock { $0.router.epoch } }
+    public var breakerStates: [Breaker.State] { state.withLock { $0.breakers.map(\.state) } }
+
+    /// New weights from the next pick on; returns the epoch (a new one if they changed).
+    @discardableResult
+    public func setWeights(_ weights: Weights, at time: Double) -> SplitEpoch {
+        state.withLock { $0.router.setWeights(weights, at: time) }
+    }
+}

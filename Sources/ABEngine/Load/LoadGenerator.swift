@@ -1,0 +1,128 @@
+import ABCore
+import Foundation
+import Synchronization
+
+/// How requests are offered: a fixed number in flight (closed loop) or arrivals at a rate (open loop).
+public enum LoadShape: Sendable, Equatable {
+    /// `concurrency` prompts in flight; a new one starts when one ends.
+    case closed(concurrency: Int)
+    /// Poisson arrivals at `rate` prompts per second, whatever the providers' speed; latency is counted from the
+    /// intended send time, so a slow provider cannot hide queueing.
+    case open(rate: Double)
+}
+
+/// When to stop: after `requests` prompts, after `duration` seconds, whichever first (nil: no limit).
+public struct LoadLimits: Sendable, Equatable {
+    public var requests: Int?
+    public var duration: Double?
+
+    public init(requests: Int? = nil, duration: Double? = nil) {
+        self.requests = requests
+        self.duration = duration
+    }
+}
+
+/// Live controls over a running load (the dashboard's pause and rate keys).
+public final class LoadControl: Sendable {
+    private struct State {
+        var paused = false
+        var stopped = false
+        var rate: Double?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var paused: Bool {
+        get { state.withLock { $0.paused } }
+        set { state.withLock { $0.paused = newValue } }
+    }
+
+    /// Overrides an open loop's rate.
+    public var rate: Double? {
+        get { state.withLock { $0.rate } }
+        set { state.withLock { $0.rate = newValue } }
+    }
+
+    public var stopped: Bool { state.withLock { $0.stopped } }
+
+    /// Stops issuing new prompts; those in flight finish.
+    public func stop() { state.withLock { $0.stopped = true } }
+}
+
+/// Feeds prompts (cycled in order) to the engine in the chosen shape until a limit or `stop()`.
+public enum LoadGenerator {
+    public static func run(engine: Engine, prompts: [PromptItem], shape: LoadShape, limits: LoadLimits,
+                           control: LoadControl = LoadControl(), seed: UInt64 = 0) async {
+        precondition(!prompts.isEmpty)
+        let issuer = Issuer(limits: limits, control: control, session: engine.session)
+        @Sendable func next() -> Int? { issuer.next() }
+        @Sendable func waitWhilePaused() async {
+            while control.paused && !control.stopped && !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+
+        switch shape {
+        case .closed(let concurrency):
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<max(1, concurrency) {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            await waitWhilePaused()
+                            guard let n = next() else { return }
+                            await engine.send(prompts[n % prompts.count])
+                        }
+                    }
+                }
+            }
+        case .open(let initialRate):
+            var rng = SplitMix64(seed: seed ^ 0xA5A5_5A5A)
+            await withTaskGroup(of: Void.self) { group in
+                var intended = Monotonic.now()
+                while !Task.isCancelled {
+                    if control.paused {
+                        await waitWhilePaused()
+                        intended = Monotonic.now()  // no burst to catch up after a pause
+                    }
+                    let rate = max(0.001, control.rate ?? initialRate)
+                    let gap = -log(1 - rng.unit()) / rate
+                    intended &+= UInt64(gap * 1e9)
+                    let now = Monotonic.now()
+                    if intended > now {
+                        try? await Task.sleep(for: .nanoseconds(Int64(intended - now)))
+                    }
+                    guard let n = next() else { break }
+                    let start = intended
+                    group.addTask { await engine.send(prompts[n % prompts.count], intendedStart: start) }
+                }
+                await group.waitForAll()
+            }
+        }
+    }
+}
+
+/// Hands out prompt numbers until a limit is reached.
+private final class Issuer: Sendable {
+    private let issued = Atomic<Int>(0)
+    private let limits: LoadLimits
+    private let control: LoadControl
+    private let session: Session
+    private let deadline: Double?
+
+    init(limits: LoadLimits, control: LoadControl, session: Session) {
+        self.limits = limits
+        self.control = control
+        self.session = session
+        self.deadline = limits.duration.map { session.now() + $0 }
+    }
+
+    func next() -> Int? {
+        if control.stopped { return nil }
+        if let deadline, session.now() >= deadline { return nil }
+        let n = issued.add(1, ordering: .relaxed).oldValue
+        if let max = limits.requests, n >= max { return nil }
+        return n
+    }
+}

@@ -1,0 +1,192 @@
+import ABProviders
+import Foundation
+
+/// Reads prompt files: `.txt` (one prompt a line), `.jsonl` (`{"prompt": …}` or `{"messages": […]}`, optional
+/// `id`, `session`, `system`), `.csv` (a `prompt` column; optional `id`, `session`, `system`). Every bad line is
+/// reported with its line number.
+public enum PromptFile {
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public let file: String
+        public let line: Int?
+        public let message: String
+
+        public var description: String {
+            line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
+        }
+    }
+
+    public enum Format: String, Sendable, CaseIterable {
+        case txt, jsonl, csv
+    }
+
+    /// Loads `path`, choosing the format by its extension (`.json` lines count as `.jsonl`).
+    public static func load(_ path: String) throws(Problems) -> [PromptItem] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problems([Problem(file: path, line: nil, message: "cannot read the file")])
+        }
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        let format: Format = switch ext {
+        case "jsonl", "ndjson", "json": .jsonl
+        case "csv": .csv
+        default: .txt
+        }
+        return try parse(String(decoding: data, as: UTF8.self), format: format, file: path)
+    }
+
+    /// All problems of a file at once.
+    public struct Problems: Error, Sendable, CustomStringConvertible {
+        public let all: [Problem]
+        public init(_ all: [Problem]) { self.all = all }
+        public var description: String { all.map(\.description).joined(separator: "\n") }
+    }
+
+    public static func parse(_ text: String, format: Format, file: String) throws(Problems) -> [PromptItem] {
+        var problems: [Problem] = []
+        let items: [PromptItem]
+        switch format {
+        case .txt:
+            items = lines(text).compactMap { number, line -> PromptItem? in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                return trimmed.isEmpty ? nil : PromptItem(id: "\(number)", prompt: trimmed)
+            }
+        case .jsonl:
+            items = lines(text).compactMap { number, line -> PromptItem? in
+                guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                switch jsonLine(line, number: number) {
+                case .success(let item): return item
+                case .failure(let error):
+                    problems.append(Problem(file: file, line: number, message: error.message))
+                    return nil
+                }
+            }
+        case .csv:
+            items = csv(text, file: file, problems: &problems)
+        }
+        if problems.isEmpty && items.isEmpty {
+            problems.append(Problem(file: file, line: nil, message: "no prompts in the file"))
+        }
+        guard problems.isEmpty else { throw Problems(problems) }
+        return items
+    }
+
+    private static func lines(_ text: String) -> [(Int, String)] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
+            (i + 1, line.hasSuffix("\r") ? String(line.dropLast()) : String(line))
+        }
+    }
+
+    private struct LineError: Error {
+        let message: String
+    }
+
+    private static func jsonLine(_ line: String, number: Int) -> Result<PromptItem, LineError> {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            return .failure(LineError(message: "not a JSON object"))
+        }
+        let id = (object["id"] as? String) ?? (object["id"] as? Int).map(String.init) ?? "\(number)"
+        let session = object["session"] as? String
+        if let prompt = object["prompt"] as? String {
+            guard !prompt.isEmpty else { return .failure(LineError(message: "\"prompt\" is empty")) }
+            return .success(PromptItem(id: id, prompt: prompt, system: object["system"] as? String, session: session))
+        }
+        if let raw = object["messages"] {
+            guard let list = raw as? [[String: Any]], !list.isEmpty else {
+                return .failure(LineError(message: "\"messages\" must be a non-empty array of {\"role\", \"content\"}"))
+            }
+            var messages: [ChatMessage] = []
+            for (i, m) in list.enumerated() {
+                guard let roleText = m["role"] as? String, let role = ChatMessage.Role(rawValue: roleText) else {
+                    return .failure(LineError(message: "messages[\(i)].role must be system, user or assistant"))
+                }
+                guard let content = m["content"] as? String else {
+                    return .failure(LineError(message: "messages[\(i)].content must be a string"))
+                }
+                messages.append(ChatMessage(role: role, content: content))
+            }
+            guard messages.contains(where: { $0.role == .user }) else { return .failure(LineError(message: "\"messages\" has no user message")) }
+            return .success(PromptItem(id: id, messages: messages, session: session))
+        }
+        return .failure(LineError(message: "expected \"prompt\" or \"messages\""))
+    }
+
+    private static func csv(_ text: String, file: String, problems: inout [Problem]) -> [PromptItem] {
+        let rows = CSV.rows(text)
+        guard let header = rows.first else { return [] }
+        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let promptColumn = names.firstIndex(of: "prompt") else {
+            problems.append(Problem(file: file, line: header.line, message: "no \"prompt\" column (columns: \(names.joined(separator: ", ")))"))
+            return []
+        }
+        func column(_ name: String, _ row: CSV.Row) -> String? {
+            guard let i = names.firstIndex(of: name), i < row.fields.count, !row.fields[i].isEmpty else { return nil }
+            return row.fields[i]
+        }
+        var items: [PromptItem] = []
+        for row in rows.dropFirst() {
+            if row.fields.count == 1 && row.fields[0].isEmpty { continue }
+            guard promptColumn < row.fields.count, !row.fields[promptColumn].isEmpty else {
+                problems.append(Problem(file: file, line: row.line, message: "the prompt is empty"))
+                continue
+            }
+            items.append(PromptItem(id: column("id", row) ?? "\(row.line)", prompt: row.fields[promptColumn],
+                                    system: column("system", row), session: column("session", row)))
+        }
+        return items
+    }
+}
+
+/// RFC 4180 CSV: quoted fields with `""` escapes, commas and line breaks inside quotes.
+enum CSV {
+    struct Row {
+        var fields: [String]
+        /// The line the row starts on.
+        var line: Int
+    }
+
+    static func rows(_ text: String) -> [Row] {
+        var rows: [Row] = []
+        var fields: [String] = []
+        var field = ""
+        var quoted = false
+        var line = 1
+        var rowLine = 1
+        var chars = Array(text).makeIterator()
+        var pending: Character? = chars.next()
+        while let c = pending {
+            pending = chars.next()
+            if quoted {
+                if c == "\"" {
+                    if pending == "\"" {
+                        field.append("\"")
+                        pending = chars.next()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    if c == "\n" || c == "\r\n" { line += 1 }
+                    field.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where field.isEmpty: quoted = true
+            case ",":
+                fields.append(field)
+                field = ""
+            case "\n", "\r\n", "\r":
+                fields.append(field)
+                rows.append(Row(fields: fields, line: rowLine))
+                fields = []
+                field = ""
+                line += 1
+                rowLine = line
+            default: field.append(c)
+            }
+        }
+        if !field.isEmpty || !fields.isEmpty {
+            fields.append(field)
+            rows.append(Row(fields: fields, line: rowLine))
+        }
+        return rows
+    }
+}

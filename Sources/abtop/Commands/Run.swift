@@ -1,0 +1,163 @@
+import ABCore
+import ABEngine
+import ABProviders
+import ArgumentParser
+import Foundation
+
+/// `abtop run CONFIG`: sends prompts through the weighted router to the real providers and measures them.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Route prompts through the endpoint's split to the real providers and compare them.",
+        discussion: """
+            With --headless, prints a per-entity summary (or JSON with --json) when the run ends; the dashboard
+            comes with a later release. Ctrl-C stops sending and prints the summary of what finished.
+            Exit codes: 0 ran; 1 config, secret or prompt-file error; 2 usage.
+            """
+    )
+
+    @Argument(help: "The endpoint config (Databricks create payload or bare config).")
+    var config: String
+
+    @Flag(help: "No dashboard: print a summary at the end.")
+    var headless = false
+
+    @Flag(help: "Print the summary as JSON (with --headless).")
+    var json = false
+
+    @Option(help: "Prompts: .txt (one a line), .jsonl ({\"prompt\"} or {\"messages\"}), or .csv (a prompt column).")
+    var prompts: String?
+
+    @Option(help: "split: one entity per prompt by weight; compare: every entity gets every prompt.")
+    var mode: String = "split"
+
+    @Option(help: "Open loop: prompts per second (Poisson arrivals).")
+    var rate: Double?
+
+    @Option(help: "Closed loop: prompts in flight (default 8).")
+    var concurrency: Int?
+
+    @Option(help: "Stop after N prompts (default 100 unless --duration is given).")
+    var requests: Int?
+
+    @Option(help: "Stop after S seconds.")
+    var duration: Double?
+
+    @Option(help: "Seed for the router, jitter and arrivals (default: the config's, else random).")
+    var seed: UInt64?
+
+    @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
+    var secrets: String?
+
+    @Option(help: "The endpoint name for a bare config (default: the file name).")
+    var name: String?
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard RunMode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be split or compare, not '\(mode)'")
+        }
+        if rate != nil && concurrency != nil { throw ValidationError("give --rate or --concurrency, not both") }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be above 0") }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be above 0") }
+        if json && !headless { throw ValidationError("--json needs --headless") }
+    }
+
+    func run() async throws {
+        let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
+        if !headless {
+            Console.err("abtop: the live dashboard is not built yet; running headless.")
+        }
+        let config = prepared.config
+        let seed = seed ?? config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!)
+        let transport = CurlTransport()
+        let engine = Engine(session: session, resolved: prepared.resolved, transport: transport, seed: seed)
+        let control = LoadControl()
+        let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
+        let limits = LoadLimits(requests: requests ?? (duration == nil ? 100 : nil), duration: duration)
+
+        let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM]) { control.stop() }
+        let progress = quiet ? nil : Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
+                Console.err(RunSetup.progressLine(session.snapshot()))
+            }
+        }
+        await LoadGenerator.run(engine: engine, prompts: prepared.prompts, shape: shape, limits: limits,
+                                control: control, seed: seed)
+        progress?.cancel()
+        interrupt.cancel()
+        transport.shutdown()
+
+        let summary = RunSummary(endpoint: config.name, mode: mode, duration: session.now(), seed: seed,
+                                 snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
+        Console.out(json ? summary.json().rendered(pretty: true) : summary.text())
+    }
+}
+
+/// Loading what a run needs, with every problem reported before anything is sent.
+enum RunSetup {
+    struct Prepared {
+        let config: EndpointConfig
+        let resolved: [ResolvedEntity]
+        let prompts: [PromptItem]
+    }
+
+    static func prepare(config path: String, name: String?, secretsPath: String?,
+                        promptsPath: String?) throws -> Prepared {
+        let loaded: EndpointLoader.Loaded
+        do {
+            loaded = try EndpointLoader().load(path: path, name: name, secretsPath: secretsPath)
+        } catch let error as EndpointLoader.InputError {
+            Console.err(error.description)
+            throw ExitCode(1)
+        }
+        var issues = loaded.outcome.issues
+        issues.append(contentsOf: EndpointConfig.credentialIssues(loaded.resolved, severity: .error))
+        guard let config = loaded.outcome.config, !issues.hasErrors else {
+            for issue in issues.errors { Console.err(issue.description) }
+            Console.err("\n\(path): \(issues.errors.count) error\(issues.errors.count == 1 ? "" : "s"); nothing was sent")
+            throw ExitCode(1)
+        }
+        var prompts = SamplePrompts.items
+        if let promptsPath {
+            do {
+                prompts = try PromptFile.load(promptsPath)
+            } catch {
+                Console.err(error.description)
+                throw ExitCode(1)
+            }
+        }
+        return Prepared(config: config, resolved: loaded.resolved, prompts: prompts)
+    }
+
+    static func progressLine(_ s: Snapshot) -> String {
+        let errors = s.entities.reduce(0) { $0 + $1.errorCount }
+        return "[\(Format.fixed(s.time, 1)) s] \(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), "
+            + "\(errors) errors, \(s.inFlight) in flight"
+    }
+}
+
+/// Runs `handler` (once) when one of `signals` arrives, instead of the default of dying.
+final class SignalWatcher {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        sources = signals.map { signo in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

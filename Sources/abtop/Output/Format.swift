@@ -1,0 +1,43 @@
+/// Number formats shared by the text outputs.
+enum Format {
+    /// "812 ms", "1.02 s".
+    static func milliseconds(_ ms: Double?) -> String {
+        guard let ms else { return "—" }
+        if ms < 10 { return "\(fixed(ms, 1)) ms" }
+        if ms < 1000 { return "\(Int(ms.rounded())) ms" }
+        return "\(fixed(ms / 1000, 2)) s"
+    }
+
+    static func percent(_ fraction: Double?, digits: Int = 1) -> String {
+        guard let fraction else { return "—" }
+        return "\(fixed(fraction * 100, digits))%"
+    }
+
+    static func dollars(_ usd: Double?) -> String {
+        guard let usd else { return "—" }
+        return usd < 0.01 && usd > 0 ? "$\(fixed(usd, 4))" : "$\(fixed(usd, 2))"
+    }
+
+    /// 10234 → "10,234".
+    static func count(_ n: Int) -> String {
+        let digits = Array(String(abs(n)))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(d)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    static func fixed(_ x: Double, _ places: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let v = (x * scale).rounded() / scale
+        var s = "\(v)"
+        if let dot = s.firstIndex(of: ".") {
+            let have = s.distance(from: dot, to: s.endIndex) - 1
+            if places == 0 { s = String(s[..<dot]) } else if have < places { s += String(repeating: "0", count: places - have) }
+        }
+        return s
+    }
+}
