@@ -11,8 +11,8 @@ build: setup
 
 test: setup
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest --skip MockTimingTests
-	$(SWIFT) test --skip-build --disable-xctest --filter MockTimingTests
+	$(SWIFT) test --skip-build --disable-xctest --skip SerialTests
+	$(SWIFT) test --skip-build --disable-xctest --filter SerialTests --no-parallel
 	./Tests/Conformance/run.sh
 
 # The official openai and anthropic Python SDKs against `abtop mock-server` (part of `make test`).

@@ -63,9 +63,10 @@ let package = Package(
             dependencies: ["ABCore"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"]),
-        .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore"]),
+        .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
     ],

@@ -1,6 +1,7 @@
 import ABCore
 @testable import ABServer
 import Foundation
+import TestSupport
 import Testing
 
 private let chatBody = #"{"model":"m","max_tokens":64,"messages":[{"role":"user","content":"How do tides work?"}]}"#

@@ -1,10 +1,11 @@
 import ABCore
 @testable import ABServer
+import TestSupport
 import Testing
 
 /// Timing fidelity, seen from an outside client. `make test` runs this suite on its own, after the others, so
 /// no other test competes for the two cores while it measures.
-@Suite(.serialized) struct MockTimingTests {
+@Suite(.serialized) struct MockTimingSerialTests {
     @Test func fixed50msIsMeasuredAs50msFromOutside() async throws {
         let profile = MockProfile(name: "fixed", ttftMilliseconds: .fixed(50), tokensPerSecond: 0, outputTokens: .fixed(20))
         try await withServer(profile) { server in

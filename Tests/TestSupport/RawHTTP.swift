@@ -3,24 +3,24 @@ import Glibc
 
 /// A deliberately plain HTTP/1.1 client over a socket: an outside view of the mock server, byte by byte, with
 /// the time each read arrived, and whether the connection was reset.
-enum RawHTTP {
-    struct Reply {
-        var status = 0
-        var headers: [String: String] = [:]
-        var body = Data()
+public enum RawHTTP {
+    public struct Reply: Sendable {
+        public var status = 0
+        public var headers: [String: String] = [:]
+        public var body = Data()
         /// Seconds from sending the request to each body read, with the body length after it.
-        var reads: [(seconds: Double, length: Int)] = []
-        var total: Double = 0
-        var reset = false
+        public var reads: [(seconds: Double, length: Int)] = []
+        public var total: Double = 0
+        public var reset = false
         /// Seconds until the whole body had arrived (by its Content-Length), when it has one.
-        var complete: Double?
+        public var complete: Double?
         /// The chunked body ended with its terminator (a clean end, as opposed to a dropped connection).
-        var chunkedComplete = false
+        public var chunkedComplete = false
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    static func post(port: Int, path: String, headers: [String: String], body: String) async -> Reply {
+    public static func post(port: Int, path: String, headers: [String: String], body: String) async -> Reply {
         // A thread of its own per request: GCD's global queue runs only a few blocking calls at once.
         await withCheckedContinuation { continuation in
             Thread {
@@ -85,7 +85,7 @@ enum RawHTTP {
 
     /// Sends `bodies` one after another on one kept-alive connection, as real clients do, and returns the seconds
     /// from sending each request to having its whole (Content-Length) response; -1 for a failed one.
-    static func keepAliveLatencies(port: Int, path: String, headers: [String: String], bodies: [String]) async -> [Double] {
+    public static func keepAliveLatencies(port: Int, path: String, headers: [String: String], bodies: [String]) async -> [Double] {
         await withCheckedContinuation { continuation in
             Thread {
                 continuation.resume(returning: keepAliveBlocking(port: port, path: path, headers: headers, bodies: bodies))

@@ -1,0 +1,74 @@
+import ABCore
+import ABEngine
+import ABProviders
+@testable import ABServer
+import Foundation
+
+/// An engine wired to an in-process mock server whose profiles are chosen per model name.
+struct EngineHarness {
+    let server: MockServer.Running
+    let engine: Engine
+    let transport: CurlTransport
+
+    var session: Session { engine.session }
+
+    /// Entities are (name, provider, model); each answered by the mock's profile for its model.
+    static func start(entities: [(String, String, String)], weights: [Int]? = nil, profiles: [String: MockProfile],
+                      abtop: String = "{}", fallback: Bool = false, mode: RunMode = .split,
+                      baseURLOverride: String? = nil, seed: UInt64 = 1) async throws -> EngineHarness {
+        let rules = profiles.map { MockProfileSet.Rule(pattern: $0.key, profile: $0.value) }
+        let server = try await MockServer.start(.init(profiles: MockProfileSet(rules: rules, fallback: .fast), seed: seed))
+        let weights = weights ?? Weights.even(count: entities.count).percentages
+        let served = entities.map { name, provider, model -> String in
+            let block = provider == "anthropic"
+                ? #""anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-test"}"#
+                : #""openai_config": {"openai_api_key_plaintext": "sk-test"}"#
+            return #"{"name": "\#(name)", "external_model": {"name": "\#(model)", "provider": "\#(provider)", "task": "llm/v1/chat", \#(block)}}"#
+        }
+        let routes = zip(entities, weights).map { #"{"served_model_name": "\#($0.0)", "traffic_percentage": \#($1)}"# }
+        let bases = entities.map { name, provider, _ -> String in
+            let url = baseURLOverride ?? (provider == "anthropic" ? server.anthropicBaseURL : server.openAIBaseURL)
+            return #""\#(name)": {"base_url": "\#(url)"}"#
+        }
+        var abtopBlock = try JSONParser.parse(abtop)
+        if case .object(var o) = abtopBlock {
+            o["entities"] = try JSONParser.parse("{\(bases.joined(separator: ","))}")
+            abtopBlock = .object(o)
+        }
+        let json = """
+            {"name": "test", "config": {"served_entities": [\(served.joined(separator: ","))],
+             "traffic_config": {"routes": [\(routes.joined(separator: ","))]}},
+             "ai_gateway": {"fallback_config": {"enabled": \(fallback)}},
+             "abtop": \(abtopBlock.rendered())}
+            """
+        let outcome = EndpointConfigReader.read(text: json, defaultName: "test")
+        guard let config = outcome.config else { throw HarnessError.config(outcome.issues.description) }
+        let resolved = config.resolve(with: SecretResolver(environment: [:]))
+        let transport = CurlTransport()
+        let engine = Engine(session: Session(endpoint: config, mode: mode), resolved: resolved, transport: transport, seed: seed)
+        return EngineHarness(server: server, engine: engine, transport: transport)
+    }
+
+    func stop() async {
+        transport.shutdown()
+        await server.stop()
+    }
+
+    enum HarnessError: Error {
+        case config(String)
+    }
+}
+
+func prompt(_ text: String = "How do tides work?", id: String = "p") -> PromptItem {
+    PromptItem(id: id, prompt: text)
+}
+
+extension MockProfile {
+    /// The fast profile with changes.
+    static func fastWith(_ change: (inout MockProfile) -> Void) -> MockProfile {
+        var p = MockProfile.fast
+        p.outputTokens = .fixed(24)
+        change(&p)
+        return p
+    }
+}
