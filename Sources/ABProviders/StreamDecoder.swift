@@ -57,17 +57,16 @@ public struct StreamDecoder: Sendable {
             return .end
         }
         guard let object = Self.object(event.data) else { return malformed(event) }
-        if let error = object["error"] as? [String: Any] {
-            return .failure(ProviderError(kind: .http5xx, status: 200, message: error["message"] as? String ?? "error in stream"))
+        if let error = object[key: "error"], error.objectValue != nil {
+            return .failure(ProviderError(kind: .http5xx, status: 200, message: error[key: "message"]?.stringValue ?? "error in stream"))
         }
-        if let usage = object["usage"] as? [String: Any] {
-            result.inputTokens = usage["prompt_tokens"] as? Int ?? result.inputTokens
-            result.outputTokens = usage["completion_tokens"] as? Int ?? result.outputTokens
+        if let usage = object[key: "usage"], usage.objectValue != nil {
+            result.inputTokens = usage[key: "prompt_tokens"]?.intValue ?? result.inputTokens
+            result.outputTokens = usage[key: "completion_tokens"]?.intValue ?? result.outputTokens
         }
-        guard let choices = object["choices"] as? [[String: Any]], let choice = choices.first else { return .none }
-        if let reason = choice["finish_reason"] as? String { result.finishReason = reason }
-        guard let delta = choice["delta"] as? [String: Any], let content = delta["content"] as? String,
-              !content.isEmpty else { return .none }
+        guard let choice = object[key: "choices"]?[index: 0] else { return .none }
+        if let reason = choice[key: "finish_reason"]?.stringValue { result.finishReason = reason }
+        guard let content = choice[key: "delta"]?[key: "content"]?.stringValue, !content.isEmpty else { return .none }
         text.append(content)
         contentChunks += 1
         return .content(content)
@@ -75,30 +74,26 @@ public struct StreamDecoder: Sendable {
 
     private mutating func consumeAnthropic(_ event: SSEEvent) -> Step {
         guard let object = Self.object(event.data) else { return malformed(event) }
-        switch object["type"] as? String ?? event.event {
+        switch object[key: "type"]?.stringValue ?? event.event {
         case "message_start":
-            let usage = (object["message"] as? [String: Any])?["usage"] as? [String: Any]
-            result.inputTokens = usage?["input_tokens"] as? Int
+            result.inputTokens = object[key: "message"]?[key: "usage"]?[key: "input_tokens"]?.intValue
             return .none
         case "content_block_delta":
-            guard let delta = object["delta"] as? [String: Any], let t = delta["text"] as? String, !t.isEmpty else {
-                return .none
-            }
+            guard let t = object[key: "delta"]?[key: "text"]?.stringValue, !t.isEmpty else { return .none }
             text.append(t)
             contentChunks += 1
             return .content(t)
         case "message_delta":
-            if let usage = object["usage"] as? [String: Any] { result.outputTokens = usage["output_tokens"] as? Int }
-            if let delta = object["delta"] as? [String: Any] { result.finishReason = delta["stop_reason"] as? String }
+            if let output = object[key: "usage"]?[key: "output_tokens"]?.intValue { result.outputTokens = output }
+            if let reason = object[key: "delta"]?[key: "stop_reason"]?.stringValue { result.finishReason = reason }
             return .none
         case "message_stop":
             finished = true
             return .end
         case "error":
-            let error = object["error"] as? [String: Any]
-            let type = error?["type"] as? String
+            let type = object[key: "error"]?[key: "type"]?.stringValue
             let kind: ErrorKind = type == "overloaded_error" ? .overloaded : type == "rate_limit_error" ? .rateLimited : .http5xx
-            return .failure(ProviderError(kind: kind, status: 200, message: error?["message"] as? String ?? "error in stream"))
+            return .failure(ProviderError(kind: kind, status: 200, message: object[key: "error"]?[key: "message"]?.stringValue ?? "error in stream"))
         default:
             return .none
         }
@@ -108,7 +103,8 @@ public struct StreamDecoder: Sendable {
         .failure(ProviderError(kind: .malformed, status: 200, message: "a stream event is not JSON: \(event.data.prefix(80))"))
     }
 
-    private static func object(_ data: String) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any]
+    private static func object(_ data: String) -> JSONValue? {
+        guard let value = try? JSONParser.parse(utf8: Array(data.utf8)), value.objectValue != nil else { return nil }
+        return value
     }
 }

@@ -4,29 +4,28 @@ import Foundation
 extension WireFormat {
     /// Decodes a complete 2xx JSON body.
     public func decode(body: [UInt8]) -> Result<ChatResult, ProviderError> {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let object = try? JSONParser.parse(utf8: body), object.objectValue != nil else {
             return .failure(ProviderError(kind: .malformed, status: 200, message: "the response body is not JSON (\(body.count) bytes)"))
         }
         switch dialect {
         case .openAI:
-            guard let choices = object["choices"] as? [[String: Any]], let first = choices.first,
-                  let message = first["message"] as? [String: Any] else {
+            guard let first = object[key: "choices"]?[index: 0], let message = first[key: "message"] else {
                 return .failure(ProviderError(kind: .malformed, status: 200, message: "no choices[0].message in the response"))
             }
-            let usage = object["usage"] as? [String: Any]
-            return .success(ChatResult(text: message["content"] as? String ?? "",
-                                       finishReason: first["finish_reason"] as? String,
-                                       inputTokens: usage?["prompt_tokens"] as? Int,
-                                       outputTokens: usage?["completion_tokens"] as? Int))
+            let usage = object[key: "usage"]
+            return .success(ChatResult(text: message[key: "content"]?.stringValue ?? "",
+                                       finishReason: first[key: "finish_reason"]?.stringValue,
+                                       inputTokens: usage?[key: "prompt_tokens"]?.intValue,
+                                       outputTokens: usage?[key: "completion_tokens"]?.intValue))
         case .anthropic:
-            guard let content = object["content"] as? [[String: Any]] else {
+            guard let content = object[key: "content"]?.arrayValue else {
                 return .failure(ProviderError(kind: .malformed, status: 200, message: "no content in the response"))
             }
-            let text = content.filter { $0["type"] as? String == "text" }.compactMap { $0["text"] as? String }.joined()
-            let usage = object["usage"] as? [String: Any]
-            return .success(ChatResult(text: text, finishReason: object["stop_reason"] as? String,
-                                       inputTokens: usage?["input_tokens"] as? Int,
-                                       outputTokens: usage?["output_tokens"] as? Int))
+            let text = content.filter { $0[key: "type"]?.stringValue == "text" }.compactMap { $0[key: "text"]?.stringValue }.joined()
+            let usage = object[key: "usage"]
+            return .success(ChatResult(text: text, finishReason: object[key: "stop_reason"]?.stringValue,
+                                       inputTokens: usage?[key: "input_tokens"]?.intValue,
+                                       outputTokens: usage?[key: "output_tokens"]?.intValue))
         }
     }
 

@@ -73,40 +73,46 @@ public struct WireFormat: Sendable {
     }
 
     /// The HTTP request for `chat`; unset fields take the config's request defaults.
+    ///
+    /// The body is written directly (keys in a fixed order): this runs once per request, and Foundation's
+    /// `JSONSerialization` cost more than everything else the engine does per request together.
     public func request(_ chat: ChatRequest) -> HTTPRequestSpec {
-        var body: [String: Any] = [:]
-        if let bodyModel { body["model"] = bodyModel }
+        var members: [JSONObject.Member] = []
+        func add(_ key: String, _ value: JSONValue) { members.append(.init(key: key, value: value)) }
+        if let bodyModel { add("model", .string(bodyModel)) }
         let stream = chat.stream
-        body["stream"] = stream
-        if let temperature = chat.temperature ?? defaults.temperature { body["temperature"] = temperature }
         switch dialect {
         case .openAI:
-            body["messages"] = chat.messages.map { ["role": $0.role.rawValue, "content": $0.content] }
-            if let max = chat.maxTokens ?? Optional(defaults.maxTokens) { body[maxTokensField] = max }
-            if stream { body["stream_options"] = ["include_usage": true] }
-            if !chat.stop.isEmpty { body["stop"] = chat.stop }
+            add("messages", .array(chat.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content)] }))
+            add(maxTokensField, .number(JSONNumber(chat.maxTokens ?? defaults.maxTokens)))
         case .anthropic:
             let system = chat.messages.filter { $0.role == .system }.map(\.content)
-            if !system.isEmpty { body["system"] = system.joined(separator: "\n\n") }
-            body["messages"] = Self.alternating(chat.messages.filter { $0.role != .system })
-            body["max_tokens"] = chat.maxTokens ?? defaults.maxTokens
-            if !chat.stop.isEmpty { body["stop_sequences"] = chat.stop }
+            if !system.isEmpty { add("system", .string(system.joined(separator: "\n\n"))) }
+            add("messages", .array(Self.alternating(chat.messages.filter { $0.role != .system }).map { m in
+                ["role": .string(m.role), "content": .string(m.content)]
+            }))
+            add("max_tokens", .number(JSONNumber(chat.maxTokens ?? defaults.maxTokens)))
         }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        add("stream", .bool(stream))
+        if stream && dialect == .openAI { add("stream_options", ["include_usage": true]) }
+        if let temperature = chat.temperature ?? defaults.temperature { add("temperature", .number(JSONNumber(temperature))) }
+        if !chat.stop.isEmpty {
+            add(dialect == .openAI ? "stop" : "stop_sequences", .array(chat.stop.map(JSONValue.string)))
+        }
         var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [("Content-Type", .plain("application/json"))]
         headers.append(("Accept", .plain(stream ? "text/event-stream" : "application/json")))
         headers += authHeaders
-        return HTTPRequestSpec(url: url, headers: headers, body: Array(data))
+        return HTTPRequestSpec(url: url, headers: headers, body: Array(JSONValue.object(JSONObject(members)).rendered().utf8))
     }
 
     /// Anthropic wants user and assistant turns to alternate: consecutive turns of one role are merged.
-    static func alternating(_ messages: [ChatMessage]) -> [[String: String]] {
-        var out: [[String: String]] = []
+    static func alternating(_ messages: [ChatMessage]) -> [(role: String, content: String)] {
+        var out: [(role: String, content: String)] = []
         for m in messages {
-            if let last = out.last, last["role"] == m.role.rawValue {
-                out[out.count - 1]["content"] = last["content"]! + "\n\n" + m.content
+            if let last = out.last, last.role == m.role.rawValue {
+                out[out.count - 1].content = last.content + "\n\n" + m.content
             } else {
-                out.append(["role": m.role.rawValue, "content": m.content])
+                out.append((m.role.rawValue, m.content))
             }
         }
         return out

@@ -14,13 +14,18 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
 
-    private init(_ text: String) {
-        self.bytes = Array(text.utf8)
+    private init(_ bytes: [UInt8]) {
+        self.bytes = bytes
     }
 
     /// Parses one JSON value filling the whole text.
     public static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
-        var parser = JSONParser(text)
+        try parse(utf8: Array(text.utf8))
+    }
+
+    /// Parses UTF-8 bytes (a response body, an SSE event) without making a `String` of them first.
+    public static func parse(utf8 bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes)
         parser.skipAssignmentPrefix()
         let value = try parser.parseValue(depth: 0)
         parser.skipTrivia()
@@ -111,6 +116,13 @@ public struct JSONParser {
     private mutating func parseString() throws(SyntaxError) -> String {
         let quote = bytes[index]
         index += 1
+        // Fast path: no escapes before the closing quote (nearly every string in a response).
+        var end = index
+        while end < bytes.count, bytes[end] != quote, bytes[end] != UInt8(ascii: "\\"), bytes[end] != 0x0A { end += 1 }
+        if end < bytes.count, bytes[end] == quote {
+            defer { index = end + 1 }
+            return String(decoding: bytes[index..<end], as: UTF8.self)
+        }
         var out: [UInt8] = []
         while index < bytes.count {
             let byte = bytes[index]

@@ -32,6 +32,28 @@ public enum JSONValue: Sendable, Equatable {
         if case .string(let s) = self { return s }
         return nil
     }
+
+    public var intValue: Int? {
+        if case .number(let n) = self { return n.wholeValue }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// The member `key` of an object (nil for anything else).
+    public subscript(key key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    /// The element `index` of an array (nil when out of range or not an array).
+    public subscript(index index: Int) -> JSONValue? {
+        if case .array(let a) = self, a.indices.contains(index) { return a[index] }
+        return nil
+    }
 }
 
 /// A number with the literal it was written as.

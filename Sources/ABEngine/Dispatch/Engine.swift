@@ -25,7 +25,8 @@ public final class Engine: Sendable {
     let transport: CurlTransport
     let wires: [WireFormat]
     let settings: EngineSettings
-    let prices: PriceTable
+    /// Each entity's price, looked up once.
+    let prices: [Price?]
     private let random: Mutex<SplitMix64>
     private let groups = Atomic<Int>(0)
 
@@ -35,7 +36,8 @@ public final class Engine: Sendable {
         self.transport = transport
         self.settings = EngineSettings(config)
         self.wires = resolved.map { WireFormat($0, defaults: config.settings.request) }
-        self.prices = PriceTable(overrides: config.settings.prices)
+        let table = PriceTable(overrides: config.settings.prices)
+        self.prices = config.servedEntities.map { table.price(for: $0.model) }
         self.routing = RoutingState(router: Router(weights: config.weights, strategy: config.settings.strategy,
                                                    seed: seed, sticky: config.settings.sticky),
                                     breaker: config.settings.breaker)
@@ -151,13 +153,12 @@ public final class Engine: Sendable {
             let usage = attempt.result.map { WireFormat.usage(of: $0, for: chat) }
                 ?? TokenUsage(input: TokenUsage.estimate(characters: chat.characterCount),
                               output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
-            let model = session.endpoint.servedEntities[entity].model
             let outcome = RequestOutcome(
                 entity: entity, arm: arm, epoch: pick.epoch, isFallback: isFallback, retries: retries,
                 timing: RequestTiming(start: start, firstByte: attempt.firstByte, firstToken: attempt.firstToken,
                                       end: attempt.end),
                 streamed: chat.stream, status: attempt.status, error: failure?.kind, usage: usage,
-                costUSD: prices.cost(model: model, inputTokens: usage.input, outputTokens: usage.output))
+                costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
             return RequestRecord(outcome: outcome, promptID: prompt.id, prompt: prompt.text,
                                  output: attempt.result?.text ?? attempt.partialText,
                                  finishReason: attempt.result?.finishReason, errorMessage: failure?.message)
