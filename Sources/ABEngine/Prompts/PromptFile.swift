@@ -70,9 +70,9 @@ public enum PromptFile {
     }
 
     private static func lines(_ text: String) -> [(Int, String)] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
-            (i + 1, line.hasSuffix("\r") ? String(line.dropLast()) : String(line))
-        }
+        // "\r\n" is one Character in Swift, so split on every newline character, not on "\n".
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+            .enumerated().map { i, line in (i + 1, String(line)) }
     }
 
     private struct LineError: Error {

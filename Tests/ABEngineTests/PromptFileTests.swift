@@ -1,0 +1,65 @@
+import ABEngine
+import ABProviders
+import Testing
+
+@Suite struct PromptFileTests {
+    @Test func textFilesAreOnePromptALine() throws {
+        let items = try PromptFile.parse("first prompt\n\n  second one  \r\nthird\n", format: .txt, file: "p.txt")
+        #expect(items.map(\.text) == ["first prompt", "second one", "third"])
+        #expect(items.map(\.id) == ["1", "3", "4"])
+    }
+
+    @Test func jsonlTakesPromptsOrMessagesWithIdsAndSessions() throws {
+        let text = """
+            {"prompt": "Hello", "id": "a", "session": "user-1"}
+            {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Why?"}], "id": 7}
+
+            {"prompt": "With system", "system": "Answer in French."}
+            """
+        let items = try PromptFile.parse(text, format: .jsonl, file: "p.jsonl")
+        #expect(items.count == 3)
+        #expect(items[0] == PromptItem(id: "a", prompt: "Hello", session: "user-1"))
+        #expect(items[1].id == "7" && items[1].messages.count == 2 && items[1].text == "Why?")
+        #expect(items[2].messages.first == .system("Answer in French.") && items[2].id == "4")
+    }
+
+    @Test func everyBadJSONLineIsReportedWithItsNumber() {
+        let text = """
+            {"prompt": "fine"}
+            not json
+            {"prompt": ""}
+            {"messages": [{"role": "robot", "content": "x"}]}
+            {"text": "wrong key"}
+            """
+        do {
+            _ = try PromptFile.parse(text, format: .jsonl, file: "p.jsonl")
+            Issue.record("accepted bad lines")
+        } catch {
+            #expect(error.all.map(\.line) == [2, 3, 4, 5])
+            #expect(error.description.contains("p.jsonl:2: not a JSON object"))
+            #expect(error.description.contains("p.jsonl:4: messages[0].role must be system, user or assistant"))
+        }
+    }
+
+    @Test func csvWithQuotesCommasAndLineBreaks() throws {
+        let text = "id,prompt,session\r\n1,\"Hello, world\",s1\r\n2,\"Say \"\"hi\"\"\nthen stop\",\r\n3,plain,\r\n"
+        let items = try PromptFile.parse(text, format: .csv, file: "p.csv")
+        #expect(items.map(\.text) == ["Hello, world", "Say \"hi\"\nthen stop", "plain"])
+        #expect(items[0].session == "s1" && items[1].session == nil)
+        #expect(items.map(\.id) == ["1", "2", "3"])
+    }
+
+    @Test func csvNeedsAPromptColumn() {
+        #expect(throws: PromptFile.Problems.self) { try PromptFile.parse("id,text\n1,x\n", format: .csv, file: "p.csv") }
+        #expect(throws: PromptFile.Problems.self) { try PromptFile.parse("prompt\n\"\"\n", format: .csv, file: "p.csv") }
+    }
+
+    @Test func anEmptyFileIsAnError() {
+        #expect(throws: PromptFile.Problems.self) { try PromptFile.parse("\n\n", format: .txt, file: "e.txt") }
+    }
+
+    @Test func thereAreEnoughVariedSamplePrompts() {
+        #expect(SamplePrompts.items.count >= 40)
+        #expect(Set(SamplePrompts.texts).count == SamplePrompts.texts.count)
+    }
+}

@@ -1,0 +1,99 @@
+import ABCore
+import Foundation
+import Testing
+
+/// `abtop run --headless` end to end: the real binary against `abtop mock-server` in another process.
+@Suite struct RunCommandTests {
+    /// Starts `abtop mock-server --port 0 --profile PROFILE` and returns the process and its port.
+    static func mockServer(profile: String = "fast") throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = AbtopBinary.url
+        process.arguments = ["mock-server", "--port", "0", "--profile", profile, "--seed", "3"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+              let port = Int(text[range].split(separator: ":").last!) else {
+            process.terminate()
+            throw CocoaError(.fileReadUnknown)
+        }
+        return (process, port)
+    }
+
+    static func endpoint(port: Int, fallback: Bool = false) throws -> String {
+        try AbtopBinary.temporaryFile("""
+            {"name": "cli-test", "config": {"served_entities": [
+              {"name": "oa", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key": "{{secrets/test/openai}}"}}},
+              {"name": "an", "external_model": {"name": "claude-3-5-haiku", "provider": "anthropic", "task": "llm/v1/chat",
+                "anthropic_config": {"anthropic_api_key": "{{secrets/test/anthropic}}"}}}],
+              "traffic_config": {"routes": [{"served_model_name": "oa", "traffic_percentage": 70},
+                                            {"served_model_name": "an", "traffic_percentage": 30}]}},
+             "ai_gateway": {"fallback_config": {"enabled": \(fallback)}},
+             "abtop": {"entities": {"oa": {"base_url": "http://127.0.0.1:\(port)/v1"}, "an": {"base_url": "http://127.0.0.1:\(port)"}}}}
+            """)
+    }
+
+    static let keys = ["ABTOP_SECRET_TEST_OPENAI": "sk-cli-openai-SECRET", "ABTOP_SECRET_TEST_ANTHROPIC": "sk-cli-ant-SECRET"]
+
+    @Test func headlessJSONFollowsTheContract() throws {
+        let (server, port) = try Self.mockServer()
+        defer { server.terminate() }
+        let r = try AbtopBinary.run(["run", try Self.endpoint(port: port), "--headless", "--json", "--requests", "200",
+                                     "--concurrency", "16", "--seed", "9", "--quiet"], environment: Self.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONParser.parse(r.stdout)
+        #expect(json[key: "endpoint"]?.stringValue == "cli-test" && json[key: "mode"]?.stringValue == "split")
+        #expect(json[key: "requests"]?.intValue == 200)
+        let entities = try #require(json[key: "entities"]?.arrayValue)
+        #expect(entities.map { $0[key: "name"]?.stringValue } == ["oa", "an"])
+        #expect(entities.map { $0[key: "target_percentage"]?.intValue } == [70, 30])
+        for e in entities {
+            for field in ["provider", "model", "observed_share", "requests", "successes", "errors", "retries", "fallbacks",
+                          "latency_ms", "ttft_ms", "tpot_ms", "tokens", "cost_usd"] {
+                #expect(e[key: field] != nil, "missing \(field)")
+            }
+            #expect(e[key: "latency_ms"]?[key: "p99"] != nil && e[key: "tokens"]?[key: "estimated"] == .bool(false))
+        }
+        let verdicts = try #require(json[key: "verdicts"]?.arrayValue)
+        #expect(verdicts.first?[key: "metric"]?.stringValue == "latency_e2e" && verdicts.first?[key: "text"] != nil)
+        let srm = try #require(json[key: "srm"]?.arrayValue?.first)
+        #expect(srm[key: "weights"]?[key: "oa"]?.intValue == 70 && srm[key: "flagged"] == .bool(false))
+        #expect(!(r.stdout + r.stderr).contains("SECRET"))
+    }
+
+    @Test func textSummaryAndProgress() throws {
+        let (server, port) = try Self.mockServer()
+        defer { server.terminate() }
+        let prompts = try AbtopBinary.temporaryFile("{\"prompt\": \"one\"}\n{\"prompt\": \"two\"}\n", name: "p.jsonl")
+        let r = try AbtopBinary.run(["run", try Self.endpoint(port: port), "--headless", "--prompts", prompts,
+                                     "--rate", "40", "--duration", "1.5", "--mode", "compare"], environment: Self.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("cli-test · compare · "))
+        #expect(r.stdout.contains("ENTITY") && r.stdout.contains("oa ") && r.stdout.contains("an "))
+        #expect(r.stdout.contains("Is the difference real?"))
+        #expect(r.stderr.contains("requests ("), "progress lines on stderr: \(r.stderr)")
+    }
+
+    @Test func missingSecretsStopTheRunBeforeAnythingIsSent() throws {
+        let r = try AbtopBinary.run(["run", try Self.endpoint(port: 1), "--headless"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("no key found for \"oa\"; tried --secrets FILE (none given), $ABTOP_SECRET_TEST_OPENAI, $OPENAI_API_KEY"))
+        #expect(r.stderr.contains("nothing was sent"))
+    }
+
+    @Test func badPromptFilesAndUsage() throws {
+        let bad = try AbtopBinary.temporaryFile("{\"prompt\": \"ok\"}\n{oops\n", name: "bad.jsonl")
+        let r = try AbtopBinary.run(["run", try Self.endpoint(port: 1), "--headless", "--prompts", bad], environment: Self.keys)
+        #expect(r.status == 1 && r.stderr.contains("bad.jsonl:2: not a JSON object"))
+        #expect(try AbtopBinary.run(["run", "x.json", "--rate", "1", "--concurrency", "2"]).status == 2)
+        #expect(try AbtopBinary.run(["run", "x.json", "--mode", "both"]).status == 2)
+    }
+}
