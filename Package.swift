@@ -32,6 +32,7 @@ let package = Package(
             name: "ABEngine",
             dependencies: ["ABCore", "ABProviders", "CCurl"]
         ),
+        .target(name: "ABTUI", dependencies: ["ABCore", "CNcurses"]),
         .target(
             name: "ABServer",
             dependencies: [
@@ -47,6 +48,7 @@ let package = Package(
             dependencies: [
                 "ABCore",
                 "ABEngine",
+                "ABTUI",
                 "ABProviders",
                 "ABServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,6 +67,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore", "TestSupport"]),
+        .testTarget(name: "ABTUITests", dependencies: ["ABTUI", "ABCore"]),
         .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"]),
         .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"], exclude: ["Fixtures"]),

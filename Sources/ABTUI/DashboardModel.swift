@@ -1,0 +1,54 @@
+import ABCore
+
+/// Everything one frame shows, gathered by the composition root from the session.
+public struct DashboardFrame: Sendable {
+    public var endpoint: String
+    public var mode: String
+    public var snapshot: Snapshot
+    public var verdicts: [Verdict]
+    public var srm: [SRMResult]
+    public var events: [EngineEvent]
+    public var records: [RequestRecord]
+    public var votes: [Vote]
+    public var paused: Bool
+    /// Prompts per second of an open loop, or nil for a closed loop.
+    public var rate: Double?
+    /// A line for the status bar (e.g. where a report was written).
+    public var status: String?
+    /// Per entity, a breaker label ("cooling 12s", "probing") or nil when closed.
+    public var breakerLabels: [String?] = []
+
+    public init(endpoint: String, mode: String, snapshot: Snapshot, verdicts: [Verdict] = [], srm: [SRMResult] = [],
+                events: [EngineEvent] = [], records: [RequestRecord] = [], votes: [Vote] = [], paused: Bool = false,
+                rate: Double? = nil, status: String? = nil) {
+        self.endpoint = endpoint
+        self.mode = mode
+        self.snapshot = snapshot
+        self.verdicts = verdicts
+        self.srm = srm
+        self.events = events
+        self.records = records
+        self.votes = votes
+        self.paused = paused
+        self.rate = rate
+        self.status = status
+    }
+}
+
+/// What the dashboard asks of the run (the composition root carries it out).
+public enum DashboardCommand: Sendable, Equatable {
+    case setWeights(Weights)
+    case setPaused(Bool)
+    /// Multiply the request rate by this factor.
+    case scaleRate(Double)
+    case setCompareMode(Bool)
+    case vote(Vote)
+    case submitPrompt(String)
+    case export
+}
+
+/// The dashboard's view of the run: frames out, commands in. `ABTUI` knows nothing else of the engine.
+public protocol DashboardModel: AnyObject, Sendable {
+    func frame() -> DashboardFrame
+    func perform(_ command: DashboardCommand)
+}

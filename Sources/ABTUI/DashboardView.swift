@@ -1,0 +1,90 @@
+import ABCore
+
+/// Renders a frame into a canvas of the given size: header, routes, sparklines, side by side, verdicts, events,
+/// footer; adapts from 80×24 up. Pure, so tests compare the text at fixed sizes.
+public enum DashboardView {
+    public static func render(_ frame: DashboardFrame, state: DashboardState, width: Int, height: Int,
+                              themeName: String = "default") -> Canvas {
+        var canvas = Canvas(width: width, height: height)
+        guard width >= 40, height >= 12 else {
+            canvas.put("abtop needs at least 40×12 (now \(width)×\(height))", x: 0, y: 0, role: .warn, limit: width)
+            return canvas
+        }
+        let s = frame.snapshot
+        let n = s.entities.count
+        header(&canvas, frame: frame, width: width)
+
+        let verdicts = VerdictPanel.lines(frame)
+        let verdictRows = min(verdicts.count, height >= 40 ? 5 : 2)
+        let routesHeight = n + 3
+        let sparkHeight = height >= 30 ? n + 2 : 0
+        let rest = height - 1 - routesHeight - sparkHeight - verdictRows - 1
+        let eventsHeight = max(3, min(10, rest / 3))
+        let outputsHeight = rest - eventsHeight
+        var y = 1
+        let breakers = s.entities.indices.map { i in frame.breakerLabels[safe: i] ?? nil }
+        RoutesPanel.draw(&canvas, Rect(x: 0, y: y, width: width, height: routesHeight), frame: frame, state: state,
+                         breakers: breakers)
+        y += routesHeight
+        if sparkHeight > 0 {
+            SparklinePanel.draw(&canvas, Rect(x: 0, y: y, width: width, height: sparkHeight), frame: frame)
+            y += sparkHeight
+        }
+        if outputsHeight >= 4 {
+            OutputsPanel.draw(&canvas, Rect(x: 0, y: y, width: width, height: outputsHeight), frame: frame, state: state)
+            y += outputsHeight
+        } else {
+            y += max(0, outputsHeight)
+        }
+        for (line, role) in verdicts.prefix(verdictRows) {
+            canvas.put(line, x: 1, y: y, role: role, limit: width - 2)
+            y += 1
+        }
+        EventsPanel.draw(&canvas, Rect(x: 0, y: y, width: width, height: height - 1 - y), frame: frame, state: state)
+        footer(&canvas, frame: frame, state: state, width: width, y: height - 1, themeName: themeName)
+        if state.showHelp { help(&canvas, width: width, height: height) }
+        return canvas
+    }
+
+    static func header(_ canvas: inout Canvas, frame: DashboardFrame, width: Int) {
+        let s = frame.snapshot
+        var x = canvas.put(" abtop ", x: 0, y: 0, role: .title, style: [.bold, .reverse])
+        x += canvas.put(" \(frame.endpoint)", x: x, y: 0, role: .title, style: .bold)
+        var parts = [frame.mode, Text.clock(s.time), "\(Text.fixed(s.requestsPerSecond, 1)) req/s",
+                     "\(s.inFlight) in flight", "\(s.totalRequests) done"]
+        if let rate = frame.rate { parts.append("target \(Text.fixed(rate, 1))/s") }
+        x += canvas.put(" · " + parts.joined(separator: " · "), x: x, y: 0, role: .mainFg, limit: width - x)
+        if frame.paused { canvas.put(" PAUSED ", x: max(0, width - 8), y: 0, role: .warn, style: [.bold, .reverse]) }
+    }
+
+    static func footer(_ canvas: inout Canvas, frame: DashboardFrame, state: DashboardState, width: Int, y: Int,
+                       themeName: String) {
+        if let input = state.promptInput {
+            let x = canvas.put(" prompt › ", x: 0, y: y, role: .hiFg, style: .bold)
+            canvas.put(input + "█", x: x, y: y, role: .title, limit: width - x)
+            return
+        }
+        let hints = "↑↓ select  ←→ split  space pause  +/- rate  c compare  p prompt  e export  T theme  ? help  q quit"
+        let status = state.flash ?? frame.status
+        if let status {
+            canvas.put(" " + status, x: 0, y: y, role: .hiFg, limit: width)
+        } else {
+            canvas.put(" " + hints, x: 0, y: y, role: .inactiveFg, limit: width - DisplayWidth.of(themeName) - 3)
+            canvas.put(themeName, x: width - DisplayWidth.of(themeName) - 1, y: y, role: .inactiveFg)
+        }
+    }
+
+    /// The help overlay, generated from the keymap table so it cannot drift from the bindings.
+    static func help(_ canvas: inout Canvas, width: Int, height: Int) {
+        let rows = Keymap.bindings.map { "\($0.label.padding(9)) \($0.help)" }
+        let w = min(width - 4, (rows.map { DisplayWidth.of($0) }.max() ?? 20) + 4)
+        let h = min(height - 2, rows.count + 3)
+        let x = (width - w) / 2, y = (height - h) / 2
+        canvas.fill(x: x, y: y, width: w, height: h)
+        canvas.box(x: x, y: y, width: w, height: h, title: "keys (any key closes)", role: .hiFg)
+        for (i, row) in rows.prefix(h - 3).enumerated() {
+            canvas.put(row, x: x + 2, y: y + 1 + i, role: .mainFg, limit: w - 4)
+        }
+        canvas.put("the slider keys open a new split epoch", x: x + 2, y: y + h - 2, role: .inactiveFg, limit: w - 4)
+    }
+}

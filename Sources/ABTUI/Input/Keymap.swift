@@ -1,0 +1,56 @@
+/// Something the user asked for.
+public enum Action: Hashable, Sendable {
+    case selectPrevious, selectNext
+    case moveSlider(Int)
+    case togglePause
+    case rateUp, rateDown
+    case focusNext
+    case toggleCompare
+    case vote(VoteKey)
+    case startPrompt
+    case export
+    case nextTheme
+    case toggleHelp
+    case quit
+
+    public enum VoteKey: Hashable, Sendable {
+        case a, b, tie, bothBad
+    }
+}
+
+/// Every key binding in one table (htop's `Action_setBindings`); the help overlay is generated from it.
+public enum Keymap {
+    public struct Binding: Sendable {
+        public let keys: [Key]
+        public let label: String
+        public let help: String
+        public let action: Action
+    }
+
+    public static let bindings: [Binding] = [
+        Binding(keys: [.up, .char("k")], label: "↑/k", help: "select the previous entity", action: .selectPrevious),
+        Binding(keys: [.down, .char("j")], label: "↓/j", help: "select the next entity", action: .selectNext),
+        Binding(keys: [.right], label: "→", help: "move its slider up 1 % (new split epoch)", action: .moveSlider(1)),
+        Binding(keys: [.left], label: "←", help: "move its slider down 1 %", action: .moveSlider(-1)),
+        Binding(keys: [.shiftRight, .pageUp], label: "⇧→/PgUp", help: "slider up 5 %", action: .moveSlider(5)),
+        Binding(keys: [.shiftLeft, .pageDown], label: "⇧←/PgDn", help: "slider down 5 %", action: .moveSlider(-5)),
+        Binding(keys: [.char(" ")], label: "space", help: "pause / resume sending", action: .togglePause),
+        Binding(keys: [.char("+"), .char("=")], label: "+", help: "send faster", action: .rateUp),
+        Binding(keys: [.char("-")], label: "-", help: "send slower", action: .rateDown),
+        Binding(keys: [.tab], label: "tab", help: "focus the next pane (scroll it with ↑/↓)", action: .focusNext),
+        Binding(keys: [.char("c")], label: "c", help: "compare mode: every prompt to every entity, blind", action: .toggleCompare),
+        Binding(keys: [.char("1")], label: "1", help: "vote: A is better", action: .vote(.a)),
+        Binding(keys: [.char("2")], label: "2", help: "vote: B is better", action: .vote(.b)),
+        Binding(keys: [.char("t")], label: "t", help: "vote: tie", action: .vote(.tie)),
+        Binding(keys: [.char("b")], label: "b", help: "vote: both bad", action: .vote(.bothBad)),
+        Binding(keys: [.char("p")], label: "p", help: "type a prompt and send it now", action: .startPrompt),
+        Binding(keys: [.char("e")], label: "e", help: "export a report now", action: .export),
+        Binding(keys: [.char("T")], label: "T", help: "next theme", action: .nextTheme),
+        Binding(keys: [.char("?"), .char("h")], label: "?", help: "this help", action: .toggleHelp),
+        Binding(keys: [.char("q"), .escape], label: "q", help: "quit", action: .quit),
+    ]
+
+    public static func action(for key: Key) -> Action? {
+        bindings.first { $0.keys.contains(key) }?.action
+    }
+}

@@ -1,0 +1,100 @@
+/// A rectangle of the screen.
+public struct Rect: Equatable, Sendable {
+    public var x: Int, y: Int, width: Int, height: Int
+
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+    }
+
+    /// The inside of a box drawn on this rectangle.
+    public var inner: Rect { Rect(x: x + 1, y: y + 1, width: max(0, width - 2), height: max(0, height - 2)) }
+}
+
+/// Text helpers shared by the panels.
+enum Text {
+    /// `s` cut to `width` columns, with "…" when cut.
+    static func fit(_ s: String, _ width: Int) -> String {
+        guard width > 0 else { return "" }
+        if DisplayWidth.of(s) <= width { return s }
+        var out = ""
+        var used = 0
+        for c in s {
+            let w = DisplayWidth.of(c)
+            if used + w > width - 1 { break }
+            out.append(c)
+            used += w
+        }
+        return out + "…"
+    }
+
+    static func padLeft(_ s: String, _ width: Int) -> String {
+        let w = DisplayWidth.of(s)
+        return w >= width ? s : String(repeating: " ", count: width - w) + s
+    }
+
+    /// Word-wraps `s` to lines of at most `width` columns (long words are broken), keeping paragraph breaks.
+    static func wrap(_ s: String, _ width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        for paragraph in s.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            var used = 0
+            for word in paragraph.split(separator: " ") {
+                var word = String(word)
+                var w = DisplayWidth.of(word)
+                while w > width {
+                    if used > 0 { lines.append(line); line = ""; used = 0 }
+                    let head = fit(word, width + 1).replacingTrailingEllipsis()
+                    lines.append(head)
+                    word = String(word.dropFirst(head.count))
+                    w = DisplayWidth.of(word)
+                }
+                if used > 0 && used + 1 + w > width {
+                    lines.append(line)
+                    line = ""
+                    used = 0
+                }
+                if used > 0 { line += " "; used += 1 }
+                line += word
+                used += w
+            }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// "812ms", "1.02s", "—".
+    static func ms(_ v: Double?) -> String {
+        guard let v else { return "—" }
+        if v < 10 { return "\(fixed(v, 1))ms" }
+        if v < 1000 { return "\(Int(v.rounded()))ms" }
+        return "\(fixed(v / 1000, 2))s"
+    }
+
+    static func fixed(_ x: Double, _ places: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let v = (x * scale).rounded() / scale
+        var s = "\(v)"
+        if let dot = s.firstIndex(of: ".") {
+            if places == 0 { return String(s[..<dot]) }
+            let have = s.distance(from: dot, to: s.endIndex) - 1
+            if have < places { s += String(repeating: "0", count: places - have) }
+        }
+        return s
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        return String(format2(s / 3600)) + ":" + format2(s / 60 % 60) + ":" + format2(s % 60)
+    }
+
+    private static func format2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+}
+
+private extension String {
+    func replacingTrailingEllipsis() -> String { hasSuffix("…") ? String(dropLast()) : self }
+}

@@ -1,0 +1,112 @@
+import ABCore
+
+/// The side-by-side pane: the prompt, then each entity's answer in its own column with its latency and tokens.
+/// In compare mode the columns are blind (A, B, … in a per-prompt shuffled order) until the user votes.
+enum OutputsPanel {
+    struct Column {
+        let label: String
+        let role: Role
+        let record: RequestRecord?
+    }
+
+    static func draw(_ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState) {
+        let entities = frame.snapshot.entities
+        var prompt = ""
+        var columns: [Column] = []
+        var title = "side by side"
+        if frame.mode == "compare", let group = DashboardState.latestGroup(frame.records, entities: entities.count) {
+            let revealed = state.voted[group.id] != nil
+            prompt = group.records.values.first?.prompt ?? ""
+            columns = group.order.enumerated().map { i, entity in
+                let letter = String(UnicodeScalar(UInt8(65 + i)))
+                let label = revealed ? "\(letter) = \(entities[entity].info.name)" : letter
+                return Column(label: label, role: revealed ? .entity(entity) : .hiFg, record: group.records[entity])
+            }
+            title = revealed ? "compare · voted \(voteWord(state.voted[group.id]!))" : "compare · blind · vote 1 (A) 2 (B) t (tie) b (both bad)"
+        } else {
+            // Split mode: each entity's latest answer.
+            let latest = Dictionary(frame.records.map { ($0.outcome.entity, $0) }, uniquingKeysWith: { _, b in b })
+            prompt = frame.records.last?.prompt ?? ""
+            columns = entities.indices.map { Column(label: entities[$0].info.name, role: .entity($0), record: latest[$0]) }
+        }
+        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title,
+                   role: state.focus == .outputs ? .hiFg : .border)
+        let inner = rect.inner
+        guard inner.height >= 3, inner.width > 10, !columns.isEmpty else {
+            canvas.put("waiting for the first answers…", x: inner.x, y: inner.y, role: .inactiveFg, limit: inner.width)
+            return
+        }
+        canvas.put("› " + prompt, x: inner.x, y: inner.y, role: .title, style: .bold, limit: inner.width)
+        let gap = 2
+        let columnWidth = (inner.width - gap * (columns.count - 1)) / columns.count
+        guard columnWidth >= 8 else { return }
+        for (i, column) in columns.enumerated() {
+            let x = inner.x + i * (columnWidth + gap)
+            var head = column.label
+            if let r = column.record {
+                let o = r.outcome
+                head += " · " + Text.ms(Double(o.timing.e2eNanoseconds) / 1e6) + " · \(o.usage.output) tok"
+                if let e = o.error { head += " · \(e.rawValue)" }
+            }
+            canvas.put(Text.fit(head, columnWidth), x: x, y: inner.y + 1, role: column.role, style: .bold)
+            let body = column.record.map { r in r.output.isEmpty ? (r.errorMessage ?? "") : r.output } ?? "…"
+            let lines = Text.wrap(body, columnWidth)
+            let visible = inner.height - 2
+            let start = min(state.outputScroll, max(0, lines.count - visible))
+            for (row, line) in lines.dropFirst(start).prefix(visible).enumerated() {
+                canvas.put(line, x: x, y: inner.y + 2 + row, role: column.record?.outcome.error == nil ? .mainFg : .bad,
+                           limit: columnWidth)
+            }
+        }
+    }
+
+    static func voteWord(_ c: Vote.Choice) -> String {
+        switch c {
+        case .aBetter: "A better"
+        case .bBetter: "B better"
+        case .tie: "tie"
+        case .bothBad: "both bad"
+        }
+    }
+}
+
+/// The verdict lines, the SRM alarm, and the vote tally.
+enum VerdictPanel {
+    static func lines(_ frame: DashboardFrame) -> [(String, Role)] {
+        var out: [(String, Role)] = []
+        for r in frame.srm where r.flagged {
+            out.append(("⚠ sample ratio mismatch in epoch \(r.epoch): \(r.observed) vs weights \(r.weights) — the split is not doing what it says", .bad))
+        }
+        let shown = frame.verdicts.filter { $0.metric != .ttft || $0.significant }
+        for v in shown { out.append(((v.significant ? "● " : "○ ") + v.text, v.significant ? .warn : .graphText)) }
+        if !frame.votes.isEmpty {
+            let rates = WinRate.of(frame.votes, entityCount: frame.snapshot.entities.count)
+            let text = rates.filter { $0.votes > 0 }.map { r in
+                "\(frame.snapshot.entities[r.entity].info.name) wins \(Text.fixed(r.rate.estimate * 100, 0))% [\(Text.fixed(r.rate.lower * 100, 0))–\(Text.fixed(r.rate.upper * 100, 0))]"
+            }.joined(separator: " · ")
+            out.append(("votes (\(frame.votes.count)): " + text, .title))
+        }
+        return out
+    }
+}
+
+/// The event log: errors, retries, fallbacks, breaker changes, split changes; newest last.
+enum EventsPanel {
+    static func draw(_ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState) {
+        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: "events",
+                   role: state.focus == .events ? .hiFg : .border)
+        let inner = rect.inner
+        guard inner.height > 0 else { return }
+        let end = max(0, frame.events.count - state.eventScroll)
+        for (row, event) in frame.events[..<end].suffix(inner.height).enumerated() {
+            let role: Role = switch event.kind {
+            case .error, .breakerOpened: .bad
+            case .retry, .fallback: .warn
+            case .breakerClosed: .good
+            case .split: .hiFg
+            }
+            canvas.put(Text.clock(event.time) + " " + event.message, x: inner.x, y: inner.y + row, role: role,
+                       limit: inner.width)
+        }
+    }
+}
