@@ -1,13 +1,17 @@
 # abtop: the commands a newcomer types. Every target that builds first runs the idempotent setup step.
 SWIFT ?= swift
 
-.PHONY: setup build test conformance bench validate-examples fixtures clean
+.PHONY: setup build demo test conformance bench validate-examples fixtures clean
 
 setup:
 	@./scripts/setup.sh
 
 build: setup
 	$(SWIFT) build
+
+# The dashboard on two simulated models: no keys, no network, no files.
+demo: build
+	.build/debug/abtop demo
 
 test: setup
 	$(SWIFT) build --build-tests

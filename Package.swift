@@ -52,6 +52,7 @@ let package = Package(
                 "ABProviders",
                 "ABServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -67,7 +68,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore", "TestSupport"]),
-        .testTarget(name: "ABTUITests", dependencies: ["ABTUI", "ABCore"]),
+        .testTarget(name: "ABTUITests", dependencies: ["ABTUI", "ABCore"], exclude: ["Golden"]),
         .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"]),
         .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore"], exclude: ["Fixtures"]),

@@ -19,6 +19,8 @@ public struct DashboardState: Sendable {
     public var flash: String?
     /// Votes cast per compare group: the group's names are revealed once voted.
     public var voted: [Int: Vote.Choice] = [:]
+    /// The group just voted on and when (session seconds): the pane keeps it, names revealed, for a few seconds.
+    public var lastVote: (group: Int, time: Double)?
     public var quit = false
 
     public init() {}
@@ -89,6 +91,11 @@ public struct DashboardState: Sendable {
             case .bothBad: .bothBad
             }
             voted[group.id] = choice
+            lastVote = (group.id, frame.snapshot.time)
+            let names = group.order.prefix(2).enumerated().map { i, e in
+                "\(i == 0 ? "A" : "B") = \(frame.snapshot.entities[e].info.name)"
+            }.joined(separator: ", ")
+            flash = "vote counted: \(OutputsPanel.voteWord(choice)) · \(names)"
             return [.vote(Vote(a: group.order[0], b: group.order[1], choice: choice))]
         case .startPrompt:
             promptInput = ""
@@ -105,12 +112,13 @@ public struct DashboardState: Sendable {
     }
 
     /// The newest compare group every entity has answered, with its blind order (shuffled per group).
-    public static func latestGroup(_ records: [RequestRecord], entities: Int) -> (id: Int, order: [Int], records: [Int: RequestRecord])? {
+    public static func latestGroup(_ records: [RequestRecord], entities: Int,
+                                   preferring pinned: Int? = nil) -> (id: Int, order: [Int], records: [Int: RequestRecord])? {
         var groups: [Int: [Int: RequestRecord]] = [:]
         for r in records { if let g = r.group { groups[g, default: [:]][r.outcome.entity] = r } }
-        guard let (id, members) = groups.filter({ $0.value.count >= min(entities, 2) }).max(by: { $0.key < $1.key }) else {
-            return nil
-        }
+        let complete = groups.filter { $0.value.count >= min(entities, 2) }
+        let chosen = pinned.flatMap { id in complete[id].map { (id, $0) } } ?? complete.max(by: { $0.key < $1.key })
+        guard let (id, members) = chosen else { return nil }
         return (id, blindOrder(group: id, entities: members.keys.sorted()), members)
     }
 

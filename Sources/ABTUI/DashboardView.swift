@@ -64,13 +64,16 @@ public enum DashboardView {
             canvas.put(input + "█", x: x, y: y, role: .title, limit: width - x)
             return
         }
-        let hints = "↑↓ select  ←→ split  space pause  +/- rate  c compare  p prompt  e export  T theme  ? help  q quit"
         let status = state.flash ?? frame.status
         if let status {
             canvas.put(" " + status, x: 0, y: y, role: .hiFg, limit: width)
-        } else {
+        } else if width >= 110 {
+            let hints = "↑↓ select  ←→ split  space pause  +/- rate  c compare  p prompt  e export  T theme  ? help  q quit"
             canvas.put(" " + hints, x: 0, y: y, role: .inactiveFg, limit: width - DisplayWidth.of(themeName) - 3)
             canvas.put(themeName, x: width - DisplayWidth.of(themeName) - 1, y: y, role: .inactiveFg)
+        } else {
+            canvas.put(" ↑↓ select ←→ split ␣ pause +- rate c compare p prompt ? help q quit", x: 0, y: y,
+                       role: .inactiveFg, limit: width)
         }
     }
 

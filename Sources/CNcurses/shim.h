@@ -27,4 +27,25 @@ static inline void abtop_getmaxyx(WINDOW *win, int *y, int *x) { getmaxyx(win, *
 static inline chtype abtop_acs_hline(void) { return ACS_HLINE; }
 static inline chtype abtop_acs_vline(void) { return ACS_VLINE; }
 
+/// Key codes (macros with octal values import unreliably; spelled out here).
+static const int abtop_KEY_CODE_YES = KEY_CODE_YES;
+static const int abtop_KEY_UP = KEY_UP;
+static const int abtop_KEY_DOWN = KEY_DOWN;
+static const int abtop_KEY_LEFT = KEY_LEFT;
+static const int abtop_KEY_RIGHT = KEY_RIGHT;
+static const int abtop_KEY_SLEFT = KEY_SLEFT;
+static const int abtop_KEY_SRIGHT = KEY_SRIGHT;
+static const int abtop_KEY_PPAGE = KEY_PPAGE;
+static const int abtop_KEY_NPAGE = KEY_NPAGE;
+static const int abtop_KEY_BACKSPACE = KEY_BACKSPACE;
+static const int abtop_KEY_ENTER = KEY_ENTER;
+static const int abtop_KEY_RESIZE = KEY_RESIZE;
+static const int abtop_KEY_BTAB = KEY_BTAB;
+
+/// Puts a UTF-8 string at (y, x) with attributes and a colour pair.
+static inline void abtop_put(int y, int x, const char *text, unsigned int attrs, short pair) {
+    attr_set((attr_t)attrs, pair, NULL);
+    mvaddstr(y, x, text);
+}
+
 #endif

@@ -62,6 +62,9 @@ public struct RequestOutcome: Sendable, Equatable {
     public var usage: TokenUsage
     /// USD, when the model's price is known.
     public var costUSD: Double?
+    /// False for compare-mode requests (every entity got the prompt): they count for latency and errors but not
+    /// towards the split's observed share or its SRM check.
+    public var countsTowardSplit = true
 
     public init(entity: Int, arm: Int? = nil, epoch: Int, isFallback: Bool = false, retries: Int = 0,
                 timing: RequestTiming, streamed: Bool, status: Int? = 200, error: ErrorKind? = nil,

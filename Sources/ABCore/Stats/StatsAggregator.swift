@@ -32,7 +32,7 @@ public struct StatsAggregator: Sendable {
         let entity = outcome.entity
         stats[entity].inFlight = max(0, stats[entity].inFlight - 1)
         stats[entity].record(outcome, second: Int(time))
-        guard !outcome.isFallback else { return }
+        guard !outcome.isFallback, outcome.countsTowardSplit else { return }
         let e = epochs.lastIndex { $0.epoch.index <= outcome.epoch } ?? epochs.count - 1
         epochs[e].requests[outcome.arm] += 1
         if outcome.error != nil { epochs[e].errors[outcome.arm] += 1 }

@@ -106,6 +106,7 @@ public final class Engine: Sendable {
                     var record = await self.run(chat, prompt: prompt, on: pick, arm: entity, isFallback: false,
                                                 start: start, maxRetries: self.settings.retries.max)
                     record.group = group
+                    record.outcome.countsTowardSplit = false
                     self.session.record(record)
                     return record
                 }

@@ -5,7 +5,7 @@ import Synchronization
 /// its outcomes here; the dashboard and the summary read from here.
 public final class Session: Sendable {
     public let endpoint: EndpointConfig
-    public let mode: RunMode
+    private let currentMode: Mutex<RunMode>
     /// When the session started, on the monotonic clock.
     public let origin: UInt64
     private let stats: Mutex<StatsAggregator>
@@ -15,11 +15,17 @@ public final class Session: Sendable {
 
     public init(endpoint: EndpointConfig, mode: RunMode, sinks: [any OutcomeSink] = [], origin: UInt64 = Monotonic.now()) {
         self.endpoint = endpoint
-        self.mode = mode
+        self.currentMode = Mutex(mode)
         self.origin = origin
         self.sinks = sinks
         let epoch = SplitEpoch(index: 0, weights: endpoint.weights, startedAt: 0)
         stats = Mutex(StatsAggregator(entities: endpoint.servedEntities.map(EntityInfo.init), epoch: epoch))
+    }
+
+    /// Split or compare; the dashboard's `c` switches it while traffic flows.
+    public var mode: RunMode {
+        get { currentMode.withLock { $0 } }
+        set { currentMode.withLock { $0 = newValue } }
     }
 
     /// Seconds since the session started.

@@ -6,6 +6,11 @@ public struct MockProfileSet: Sendable, Equatable {
     public struct Rule: Sendable, Equatable {
         public let pattern: String
         public let profile: MockProfile
+
+        public init(pattern: String, profile: MockProfile) {
+            self.pattern = pattern
+            self.profile = profile
+        }
     }
 
     public var rules: [Rule]

@@ -52,8 +52,9 @@ public enum MockServer {
     public static func start(_ configuration: Configuration) async throws -> Running {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = application(configuration, logLevel: .error) { port in continuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [],
-                                                      logger: Logger(label: "abtop.mock")))
+        var logger = Logger(label: "abtop.mock")
+        logger.logLevel = .error
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {

@@ -14,7 +14,9 @@ enum OutputsPanel {
         var prompt = ""
         var columns: [Column] = []
         var title = "side by side"
-        if frame.mode == "compare", let group = DashboardState.latestGroup(frame.records, entities: entities.count) {
+        let recentVote = state.lastVote.flatMap { frame.snapshot.time - $0.time < 5 ? $0.group : nil }
+        if frame.mode == "compare",
+           let group = DashboardState.latestGroup(frame.records, entities: entities.count, preferring: recentVote) {
             let revealed = state.voted[group.id] != nil
             prompt = group.records.values.first?.prompt ?? ""
             columns = group.order.enumerated().map { i, entity in

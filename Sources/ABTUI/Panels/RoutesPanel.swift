@@ -26,7 +26,7 @@ enum RoutesPanel {
             (e.decodeTokensPerSecond.map { Text.fixed($0, 0) } ?? "—", .mainFg)
         },
         Column(title: "COST", width: 8, priority: 3, right: true) { e in
-            (e.costUSD.map { "$" + Text.fixed($0, $0 < 1 ? 3 : 2) } ?? "—", .mainFg)
+            (e.costUSD.map { $0 > 0 && $0 < 0.001 ? "<$0.001" : "$" + Text.fixed($0, $0 < 1 ? 3 : 2) } ?? "—", .mainFg)
         },
         Column(title: "MODEL", width: 22, priority: 5, right: false) { (Text.fit($0.info.model, 22), .inactiveFg) },
     ]
@@ -73,6 +73,11 @@ enum RoutesPanel {
                 let mark = min(sliderWidth - 1, Int(observed * Double(sliderWidth)))
                 canvas.put("┃", x: x + mark, y: y, role: .hiFg)
             }
+            if let label = breakers[safe: row] ?? nil {
+                // A cooling entity's share goes to the others: say so on its slider.
+                canvas.put(Text.fit("⏸ " + label, sliderWidth), x: x, y: y, role: .bad, style: [.bold, .reverse],
+                           limit: sliderWidth)
+            }
             x += sliderWidth + 1
             x += canvas.put("\(e.targetPercentage)%".leftPadded(4), x: x, y: y, role: .hiFg, style: .bold) + 1
             let seen = e.observedShare.map { Text.fixed($0 * 100, 1) + "%" } ?? "—"
@@ -82,9 +87,6 @@ enum RoutesPanel {
                 x += 1
                 x += canvas.put(c.right ? text.leftPadded(c.width) : text.padding(c.width), x: x, y: y, role: role,
                                 limit: c.width)
-            }
-            if let state = breakers[safe: row] ?? nil, x + 2 < inner.x + inner.width {
-                canvas.put(" " + state, x: x, y: y, role: .bad, style: .bold, limit: inner.x + inner.width - x)
             }
         }
     }

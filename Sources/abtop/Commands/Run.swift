@@ -9,8 +9,8 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Route prompts through the endpoint's split to the real providers and compare them.",
         discussion: """
-            With --headless, prints a per-entity summary (or JSON with --json) when the run ends; the dashboard
-            comes with a later release. Ctrl-C stops sending and prints the summary of what finished.
+            Opens the live dashboard; with --headless, prints a per-entity summary (or JSON with --json) when the
+            run ends instead. Ctrl-C stops sending and prints the summary of what finished.
             Exit codes: 0 ran; 1 config, secret or prompt-file error; 2 usage.
             """
     )
@@ -54,6 +54,15 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
+    @Option(help: "Dashboard frames per second.")
+    var fps: Int = 10
+
+    @Option(help: "Dashboard theme (T cycles themes live).")
+    var theme: String?
+
+    @Option(help: "A folder of *.theme files.")
+    var themesDir: String?
+
     func validate() throws {
         guard RunMode(rawValue: mode) != nil else {
             throw ValidationError("--mode must be split or compare, not '\(mode)'")
@@ -68,14 +77,19 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
-        if !headless {
-            Console.err("abtop: the live dashboard is not built yet; running headless.")
-        }
         let config = prepared.config
         let seed = seed ?? config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!)
         let transport = CurlTransport()
         let engine = Engine(session: session, resolved: prepared.resolved, transport: transport, seed: seed)
+        guard headless else {
+            // Live: an open loop at --rate (default 2/s) unless --concurrency is given; no limit unless asked.
+            let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
+            await LiveRun.run(engine: engine, transport: transport, prompts: prepared.prompts, shape: shape,
+                              limits: LoadLimits(requests: requests, duration: duration), seed: seed,
+                              dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir))
+            return
+        }
         let control = LoadControl()
         let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
         let limits = LoadLimits(requests: requests ?? (duration == nil ? 100 : nil), duration: duration)

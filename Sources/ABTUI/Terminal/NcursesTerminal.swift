@@ -1,0 +1,149 @@
+import CNcurses
+import Foundation
+import Synchronization
+
+/// Set by SIGINT / SIGTERM while the dashboard runs; the loop checks it every frame.
+let terminationRequested = Atomic<Bool>(false)
+
+/// The real terminal, through ncurses: the only file that imports `CNcurses` (htop's `CRT.c`). Copies canvases
+/// to the screen writing only changed cells, maps theme roles to colour pairs at the terminal's depth, reads
+/// keys, and always gives the terminal back: on `restore()`, SIGINT, SIGTERM and crashes.
+public final class NcursesTerminal {
+    private var previous: Canvas?
+    private var pairs: [Role: Int16] = [:]
+    private var theme: Theme
+    public private(set) var depth: ColorDepth = .none
+
+    public init(theme: Theme) {
+        self.theme = theme
+        Self.installSignalHandlers()
+        setlocale(LC_ALL, "")
+        initscr()
+        cbreak()
+        noecho()
+        nonl()
+        keypad(abtop_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        if has_colors() {
+            start_color()
+            use_default_colors()
+            let colors = abtop_colors()
+            depth = colors >= 256 ? .xterm256 : colors >= 16 ? .ansi16 : colors >= 8 ? .ansi16 : .none
+            if can_change_color() && colors >= 256 { depth = .trueColor }
+        }
+        apply(theme)
+    }
+
+    /// Columns and rows.
+    public var size: (width: Int, height: Int) {
+        var y: Int32 = 0, x: Int32 = 0
+        abtop_getmaxyx(abtop_stdscr(), &y, &x)
+        return (Int(x), Int(y))
+    }
+
+    /// Switches theme; the next draw repaints everything.
+    public func apply(_ theme: Theme) {
+        self.theme = theme
+        previous = nil
+        pairs = [:]
+        guard depth != .none, !theme.monochrome else { return }
+        for (i, role) in Role.all.enumerated() {
+            let pair = Int16(i + 1)
+            init_pair(pair, colorIndex(theme.color(role), slot: i), -1)
+            pairs[role] = pair
+        }
+    }
+
+    private func colorIndex(_ c: RGB, slot: Int) -> Int16 {
+        switch depth {
+        case .trueColor:
+            // Redefine colours 16+ to the theme's exact values (0–1000 per channel).
+            let index = Int16(16 + slot)
+            init_color(index, Int16(Int(c.r) * 1000 / 255), Int16(Int(c.g) * 1000 / 255), Int16(Int(c.b) * 1000 / 255))
+            return index
+        case .xterm256: return Int16(ColorDepth.xterm256(c))
+        case .ansi16: return Int16(ColorDepth.ansi16(c) % Int(max(8, abtop_colors())))
+        case .none: return -1
+        }
+    }
+
+    /// Copies `canvas` to the screen, writing only the cells that changed since the last draw.
+    public func draw(_ canvas: Canvas) {
+        let changed = canvas.changes(from: previous)
+        if previous == nil || previous!.width != canvas.width || previous!.height != canvas.height { erase() }
+        for (x, y) in changed {
+            let cell = canvas[x, y]
+            if cell.text.isEmpty { continue }  // the right half of a wide character
+            var attrs = abtop_A_NORMAL
+            if cell.style.contains(.bold) { attrs |= abtop_A_BOLD }
+            if cell.style.contains(.dim) { attrs |= abtop_A_DIM }
+            if cell.style.contains(.reverse) { attrs |= abtop_A_REVERSE }
+            if cell.style.contains(.underline) { attrs |= abtop_A_UNDERLINE }
+            if theme.monochrome, cell.role == .bad || cell.role == .hiFg { attrs |= abtop_A_BOLD }
+            abtop_put(Int32(y), Int32(x), cell.text, attrs, pairs[cell.role] ?? 0)
+        }
+        refresh()
+        previous = canvas
+    }
+
+    /// The next key, waiting at most `timeoutMs` (nil when none came).
+    public func readKey(timeoutMs: Int) -> Key? {
+        wtimeout(abtop_stdscr(), Int32(max(0, timeoutMs)))
+        var ch: wint_t = 0
+        let result = wget_wch(abtop_stdscr(), &ch)
+        if result == ERR { return nil }
+        if result == abtop_KEY_CODE_YES {
+            switch Int32(ch) {
+            case abtop_KEY_UP: return .up
+            case abtop_KEY_DOWN: return .down
+            case abtop_KEY_LEFT: return .left
+            case abtop_KEY_RIGHT: return .right
+            case abtop_KEY_SLEFT: return .shiftLeft
+            case abtop_KEY_SRIGHT: return .shiftRight
+            case abtop_KEY_PPAGE: return .pageUp
+            case abtop_KEY_NPAGE: return .pageDown
+            case abtop_KEY_BACKSPACE: return .backspace
+            case abtop_KEY_ENTER: return .enter
+            case abtop_KEY_RESIZE:
+                previous = nil
+                return .resize
+            default: return nil
+            }
+        }
+        switch ch {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        default:
+            guard let scalar = Unicode.Scalar(UInt32(ch)) else { return nil }
+            return .char(Character(scalar))
+        }
+    }
+
+    /// Gives the terminal back (once; a second `endwin` would scribble over the shell's next line).
+    public func restore() {
+        if !isendwin() {
+            curs_set(1)
+            endwin()
+        }
+    }
+
+    deinit {
+        restore()
+    }
+
+    /// SIGINT and SIGTERM ask the loop to stop; a crash restores the terminal, then dies as it would have.
+    private static func installSignalHandlers() {
+        signal(SIGINT) { _ in terminationRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in terminationRequested.store(true, ordering: .relaxed) }
+        for fatal in [SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL] {
+            signal(fatal) { signo in
+                if !isendwin() { endwin() }
+                signal(signo, SIG_DFL)
+                raise(signo)
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ABCore
+import ABEngine
+import ABServer
+import ArgumentParser
+import Foundation
+
+/// `abtop demo`: the dashboard on two simulated models, with no keys, no network and no files.
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open the live dashboard on two simulated providers (OpenAI- and Anthropic-style), 50/50.",
+        discussion: "Everything runs in this process on loopback: real HTTP to simulated models, no keys needed."
+    )
+
+    @Option(help: "Prompts per second (Poisson arrivals); + and - change it live.")
+    var rate: Double = 4
+
+    @Option(help: "split or compare (c switches it live).")
+    var mode: String = "split"
+
+    @Option(help: "Frames per second.")
+    var fps: Int = 10
+
+    @Option(help: "Theme name (T cycles themes live).")
+    var theme: String?
+
+    @Option(help: "A folder of *.theme files.")
+    var themesDir: String?
+
+    @Option(help: "Seed for the simulated models and the router.")
+    var seed: UInt64 = 7
+
+    func validate() throws {
+        guard RunMode(rawValue: mode) != nil else { throw ValidationError("--mode must be split or compare") }
+        guard rate > 0 else { throw ValidationError("--rate must be above 0") }
+        guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1…60") }
+    }
+
+    /// The two demo models: a quick one with short answers and a few 429s, a careful one with long answers.
+    static let swiftModel = "gpt-4o-mini"
+    static let thoroughModel = "claude-3-5-sonnet-20240620"
+
+    static func endpointJSON(openAIBase: String, anthropicBase: String) -> String {
+        """
+        {"name": "demo-chat-endpoint",
+         "config": {
+           "served_entities": [
+             {"name": "quick-gpt", "external_model": {"name": "\(swiftModel)", "provider": "openai", "task": "llm/v1/chat",
+               "openai_config": {"openai_api_key_plaintext": "sk-demo"}}},
+             {"name": "careful-claude", "external_model": {"name": "\(thoroughModel)", "provider": "anthropic", "task": "llm/v1/chat",
+               "anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-demo"}}}],
+           "traffic_config": {"routes": [
+             {"served_model_name": "quick-gpt", "traffic_percentage": 50},
+             {"served_model_name": "careful-claude", "traffic_percentage": 50}]}},
+         "ai_gateway": {"fallback_config": {"enabled": true}},
+         "abtop": {"entities": {"quick-gpt": {"base_url": "\(openAIBase)"}, "careful-claude": {"base_url": "\(anthropicBase)"}},
+                   "request": {"max_tokens": 400, "stream": true},
+                   "breaker": {"failures": 5, "cooldown_s": 10}}}
+        """
+    }
+
+    func run() async throws {
+        let profiles = MockProfileSet(rules: [.init(pattern: Self.swiftModel, profile: .demoSwift),
+                                              .init(pattern: Self.thoroughModel, profile: .demoThorough)])
+        let server = try await MockServer.start(.init(profiles: profiles, seed: seed))
+        let outcome = EndpointConfigReader.read(
+            text: Self.endpointJSON(openAIBase: server.openAIBaseURL, anthropicBase: server.anthropicBaseURL),
+            defaultName: "demo")
+        guard let config = outcome.config else {
+            Console.err(outcome.issues.description)
+            await server.stop()
+            throw ExitCode(1)
+        }
+        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!)
+        let transport = CurlTransport()
+        let engine = Engine(session: session, resolved: config.resolve(with: SecretResolver(environment: [:])),
+                            transport: transport, seed: seed)
+        await LiveRun.run(engine: engine, transport: transport, prompts: SamplePrompts.items, shape: .open(rate: rate),
+                          limits: LoadLimits(), seed: seed,
+                          dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir))
+        await server.stop()
+    }
+}

@@ -1,0 +1,123 @@
+import ABCore
+@testable import ABTUI
+import Foundation
+import Testing
+
+@Suite struct DashboardStateTests {
+    let frame = FrameFixture.frame()
+
+    @Test func slidersMoveBy1AndBy5AndKeepTheSum() {
+        var state = DashboardState()
+        #expect(state.handle(.right, frame: frame, themeCount: 1) == [.setWeights(Weights([61, 39])!)])
+        #expect(state.handle(.shiftRight, frame: frame, themeCount: 1) == [.setWeights(Weights([65, 35])!)])
+        #expect(state.handle(.pageDown, frame: frame, themeCount: 1) == [.setWeights(Weights([55, 45])!)])
+        _ = state.handle(.down, frame: frame, themeCount: 1)
+        #expect(state.selected == 1)
+        #expect(state.handle(.left, frame: frame, themeCount: 1) == [.setWeights(Weights([61, 39])!)])
+    }
+
+    @Test func pauseRateCompareThemeQuit() {
+        var state = DashboardState()
+        #expect(state.handle(.char(" "), frame: frame, themeCount: 1) == [.setPaused(true)])
+        #expect(state.handle(.char("+"), frame: frame, themeCount: 1) == [.scaleRate(1.25)])
+        #expect(state.handle(.char("-"), frame: frame, themeCount: 1) == [.scaleRate(0.8)])
+        #expect(state.handle(.char("c"), frame: frame, themeCount: 1) == [.setCompareMode(true)])
+        _ = state.handle(.char("T"), frame: frame, themeCount: 3)
+        _ = state.handle(.char("T"), frame: frame, themeCount: 3)
+        #expect(state.themeIndex == 2)
+        _ = state.handle(.tab, frame: frame, themeCount: 1)
+        #expect(state.focus == .outputs)
+        _ = state.handle(.char("q"), frame: frame, themeCount: 1)
+        #expect(state.quit)
+    }
+
+    @Test func votesNeedCompareMode() {
+        var state = DashboardState()
+        #expect(state.handle(.char("1"), frame: frame, themeCount: 1).isEmpty)
+        #expect(state.flash == "votes need compare mode (c)")
+    }
+
+    @Test func aTypedPromptIsSentOnEnter() {
+        var state = DashboardState()
+        _ = state.handle(.char("p"), frame: frame, themeCount: 1)
+        for c in "Hi 你好" { _ = state.handle(.char(c), frame: frame, themeCount: 1) }
+        _ = state.handle(.backspace, frame: frame, themeCount: 1)
+        #expect(state.promptInput == "Hi 你")
+        #expect(state.handle(.char("q"), frame: frame, themeCount: 1).isEmpty && !state.quit, "q is text while typing")
+        #expect(state.handle(.enter, frame: frame, themeCount: 1) == [.submitPrompt("Hi 你q")])
+        #expect(state.promptInput == nil)
+    }
+
+    @Test func blindOrderIsAShufflePerGroupAndStable() {
+        let orders = (0..<40).map { DashboardState.blindOrder(group: $0, entities: [0, 1]) }
+        #expect(orders.contains([0, 1]) && orders.contains([1, 0]))
+        #expect(DashboardState.blindOrder(group: 7, entities: [0, 1]) == DashboardState.blindOrder(group: 7, entities: [0, 1]))
+    }
+}
+
+@Suite struct CanvasAndThemeTests {
+    @Test func wideCharactersKeepColumnsAligned() {
+        var c = Canvas(width: 12, height: 2)
+        #expect(c.put("表格🙂x", x: 0, y: 0) == 7)
+        c.put("abcdefghijkl", x: 0, y: 1)
+        let lines = c.text.split(separator: "\n")
+        #expect(DisplayWidth.of(lines[0]) == 7 && lines[0] == "表格🙂x")
+        #expect(c[1, 0].text.isEmpty && c[6, 0].text == "x")
+        // A wide character that would cross the edge becomes a space instead of spilling over.
+        var edge = Canvas(width: 3, height: 1)
+        edge.put("a表格", x: 0, y: 0)
+        #expect(edge.text == "a表")
+        var clip = Canvas(width: 4, height: 1)
+        clip.put("ab表", x: 1, y: 0, limit: 2)
+        #expect(clip.text == " ab")
+    }
+
+    @Test func onlyChangedCellsAreRewritten() {
+        var a = Canvas(width: 10, height: 3)
+        a.put("hello", x: 0, y: 1)
+        var b = a
+        b.put("J", x: 0, y: 1)
+        #expect(b.changes(from: a).map { [$0.x, $0.y] } == [[0, 1]])
+        #expect(b.changes(from: nil).count == 30)
+        #expect(Canvas(width: 5, height: 3).changes(from: a).count == 15, "a resize redraws everything")
+    }
+
+    @Test func themesFallBackWarnAndNeverFail() {
+        let (theme, warnings) = Theme.parse("""
+            # comment
+            theme[main_fg]="#112233"
+            theme[no_such_role]="#ffffff"
+            theme[bad]="red"
+            garbage line
+            theme[entity_1]='#abcdef'
+            """, name: "t")
+        #expect(theme.color(.mainFg) == RGB(hex: "#112233"))
+        #expect(theme.color(.entity(0)) == RGB(hex: "#abcdef"))
+        #expect(theme.color(.bad) == Theme.standard.color(.bad), "a bad value keeps the default")
+        #expect(theme.color(.warn) == Theme.standard.color(.warn), "a missing role falls back")
+        #expect(warnings.count == 3)
+        #expect(warnings[0].contains("t.theme:3: unknown role \"no_such_role\""))
+        #expect(Theme.parse(String(repeating: "\u{0}theme[", count: 100), name: "junk").warnings.count >= 1)
+    }
+
+    @Test func shippedThemesParseCleanly() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("themes")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".theme") }
+        #expect(Set(names).isSuperset(of: ["default.theme", "light.theme", "nord.theme", "gruvbox.theme",
+                                            "solarized-dark.theme", "high-contrast.theme", "mono.theme"]))
+        for name in names {
+            let text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            #expect(Theme.parse(text, name: name).warnings.isEmpty, "\(name)")
+        }
+    }
+
+    @Test func coloursMapToTheTerminalsDepth() {
+        #expect(ColorDepth.xterm256(RGB(hex: "#000000")!) == 16)
+        #expect(ColorDepth.xterm256(RGB(hex: "#ffffff")!) == 231)
+        #expect(ColorDepth.xterm256(RGB(hex: "#5fafff")!) == 75)
+        #expect(ColorDepth.xterm256(RGB(hex: "#808080")!) == 244)
+        #expect(ColorDepth.ansi16(RGB(hex: "#ff0000")!) == 9)
+        #expect(ColorDepth.ansi16(RGB(hex: "#000000")!) == 0)
+    }
+}

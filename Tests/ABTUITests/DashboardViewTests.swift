@@ -1,0 +1,65 @@
+import ABCore
+@testable import ABTUI
+import Foundation
+import Testing
+
+/// Panels render fixed frames into canvases at 80×24 and 120×40; the text is compared with committed golden
+/// files (`ABTOP_UPDATE_GOLDEN=1 swift test --filter DashboardViewTests` rewrites them after a deliberate change).
+@Suite struct DashboardViewTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    func check(_ canvas: Canvas, _ name: String) throws {
+        let url = Self.golden.appendingPathComponent(name + ".txt")
+        let text = canvas.text + "\n"
+        if ProcessInfo.processInfo.environment["ABTOP_UPDATE_GOLDEN"] == "1" {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(text == expected, "\(name) differs; rendered:\n\(text)")
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func splitMode(width: Int, height: Int) throws {
+        let canvas = DashboardView.render(FrameFixture.frame(), state: DashboardState(), width: width, height: height)
+        try check(canvas, "split-\(width)x\(height)")
+        #expect(canvas.text.split(separator: "\n", omittingEmptySubsequences: false).count == height)
+        #expect(canvas.text.contains("served_model_name_1") && canvas.text.contains("served_model_name_2"))
+        #expect(canvas.text.contains("60%") && canvas.text.contains("40%"))
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func compareModeIsBlindUntilTheVote(width: Int, height: Int) throws {
+        let frame = FrameFixture.frame(mode: "compare")
+        var state = DashboardState()
+        let blind = DashboardView.render(frame, state: state, width: width, height: height)
+        try check(blind, "compare-blind-\(width)x\(height)")
+        let pane = blind.text.components(separatedBy: "compare · blind")[1]
+        #expect(!pane.split(separator: "\n").prefix(3).joined().contains("served_model_name"), "names hidden before the vote")
+        let commands = state.handle(.char("1"), frame: frame, themeCount: 1)
+        guard case .vote(let vote) = commands.first else {
+            Issue.record("no vote command")
+            return
+        }
+        #expect(vote.choice == .aBetter && Set([vote.a, vote.b]) == [0, 1])
+        let revealed = DashboardView.render(frame, state: state, width: width, height: height)
+        #expect(revealed.text.contains("A = \(frame.snapshot.entities[vote.a].info.name)"))
+    }
+
+    @Test func eightEntitiesFitAt120x40() throws {
+        let canvas = DashboardView.render(FrameFixture.frame(entities: 8), state: DashboardState(), width: 120, height: 40)
+        try check(canvas, "eight-120x40")
+        for name in ["served_model_name_1", "canary-llama", "backup"] { #expect(canvas.text.contains(name)) }
+    }
+
+    @Test func helpIsGeneratedFromTheKeymap() {
+        var state = DashboardState()
+        _ = state.handle(.char("?"), frame: FrameFixture.frame(), themeCount: 1)
+        let text = DashboardView.render(FrameFixture.frame(), state: state, width: 120, height: 40).text
+        for binding in Keymap.bindings { #expect(text.contains(binding.help), "help lacks \(binding.help)") }
+    }
+
+    @Test func tooSmallSaysSo() {
+        #expect(DashboardView.render(FrameFixture.frame(), state: DashboardState(), width: 30, height: 10).text
+            .contains("at least 40×12"))
+    }
+}
