@@ -57,7 +57,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["ABCore"],
+            dependencies: ["ABCore", "ABTUI"],
             path: "Benchmarks",
             exclude: ["scripts"]
         ),

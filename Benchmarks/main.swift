@@ -1,4 +1,5 @@
 import ABCore
+import ABTUI
 
 /// abtop's benchmarks. Run a release build: `make bench` (or `swift run -c release Benchmarks [name]`).
 ///
@@ -83,9 +84,50 @@ func snapshotCost() {
     }
 }
 
+/// A dashboard frame for 8 entities: snapshot → render into a 120×40 canvas → diff against the previous frame
+/// (what the terminal then writes). The data changes between frames, as it does live.
+func dashboardFrame() {
+    let infos = (0..<8).map { EntityInfo(name: "entity-\($0)", model: "model-\($0)", provider: "openai") }
+    var router = Router(weights: Weights.even(count: 8), seed: 1)
+    var stats = StatsAggregator(entities: infos, epoch: router.epoch)
+    var records: [RequestRecord] = []
+    var t = 0.0
+    func feed(_ n: Int) {
+        for i in 0..<n {
+            let entity = router.pick()!
+            let outcome = RequestOutcome(entity: entity, epoch: 0,
+                                         timing: RequestTiming(start: 0, firstToken: UInt64(100 + i % 50) * 1_000_000,
+                                                               end: UInt64(300 + (i * 7) % 900) * 1_000_000),
+                                         streamed: true, usage: TokenUsage(input: 20, output: 150))
+            t += 0.01
+            stats.record(outcome, at: t)
+            records.append(RequestRecord(outcome: outcome, promptID: "p\(i)", prompt: "Explain caching in two paragraphs.",
+                                         output: String(repeating: "Caches keep hot data close to where it is used. ", count: 6)))
+        }
+        if records.count > 200 { records.removeFirst(records.count - 200) }
+    }
+    feed(20_000)
+    var previous: Canvas?
+    var state = DashboardState()
+    state.selected = 3
+    measure("dashboard frame, 8 entities, 120×40 (snapshot + render + diff)", batches: 40, opsPerBatch: 20) { n in
+        var changed = 0
+        for _ in 0..<n {
+            feed(10)
+            let frame = DashboardFrame(endpoint: "bench", mode: "split", snapshot: stats.snapshot(at: t),
+                                       records: records, rate: 10)
+            let canvas = DashboardView.render(frame, state: state, width: 120, height: 40)
+            changed += canvas.changes(from: previous).count
+            previous = canvas
+        }
+        return changed
+    }
+}
+
 let benches = [
     Bench(name: "router", detail: "router pick + stats record per request", run: routerPickAndRecord),
     Bench(name: "snapshot", detail: "Snapshot of 8 entities", run: snapshotCost),
+    Bench(name: "frame", detail: "dashboard frame of 8 entities", run: dashboardFrame),
 ]
 let wanted = Set(CommandLine.arguments.dropFirst())
 for bench in benches where wanted.isEmpty || wanted.contains(bench.name) {
