@@ -31,16 +31,8 @@ public enum RawHTTP {
 
     static func postBlocking(port: Int, path: String, headers: [String: String], body: String) -> Reply {
         var reply = Reply()
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = connectLoopback(port) else { return reply }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return reply }
         var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
         for (k, v) in headers { request += "\(k): \(v)\r\n" }
         request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
@@ -94,16 +86,8 @@ public enum RawHTTP {
     }
 
     private static func keepAliveBlocking(port: Int, path: String, headers: [String: String], bodies: [String]) -> [Double] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = connectLoopback(port) else { return bodies.map { _ in -1 } }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return bodies.map { _ in -1 } }
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var pending = Data()
         return bodies.map { body in
@@ -127,6 +111,23 @@ public enum RawHTTP {
                 pending.append(contentsOf: buffer[0..<n])
             }
         }
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`, or nil.
+    private static func connectLoopback(_ port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     private static func dechunk(_ data: Data) -> (Data, Bool) {
