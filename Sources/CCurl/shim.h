@@ -6,6 +6,9 @@
 #define ABTOP_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 typedef size_t (*abtop_curl_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
 
@@ -48,6 +51,20 @@ static inline CURLcode abtop_easy_getinfo_pointer(CURL *handle, CURLINFO info, v
 static inline CURLMcode abtop_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
+
+static inline CURLMcode abtop_multi_setopt_pointer(CURLM *handle, CURLMoption option, void *value) {
+    return curl_multi_setopt(handle, option, value);
+}
+
+static inline CURLMcode abtop_multi_setopt_socketfunction(CURLM *handle, curl_socket_callback callback) {
+    return curl_multi_setopt(handle, CURLMOPT_SOCKETFUNCTION, callback);
+}
+
+static inline CURLMcode abtop_multi_setopt_timerfunction(CURLM *handle, curl_multi_timer_callback callback) {
+    return curl_multi_setopt(handle, CURLMOPT_TIMERFUNCTION, callback);
+}
+
+static const curl_socket_t abtop_CURL_SOCKET_TIMEOUT = CURL_SOCKET_TIMEOUT;
 
 /// The version string of the libcurl actually linked (e.g. "8.5.0").
 static inline const char *abtop_curl_version_string(void) {

@@ -2,11 +2,16 @@ import ABCore
 import ABProviders
 import CCurl
 import Foundation
+import Glibc
 import Synchronization
 
 /// The HTTP client: one thread drives a libcurl multi handle with any number of transfers in flight, reusing
 /// connections (HTTP/2 multiplexing where offered), with connect, first-byte and total timeouts, cancellation,
 /// and TLS verification on. The only file that imports `CCurl`.
+///
+/// The loop uses libcurl's event interface (`curl_multi_socket_action` on an epoll set, woken through an
+/// eventfd) rather than `curl_multi_poll`, so each wake-up touches only the sockets that are ready: with many
+/// transfers in flight the poll loop spent most of its time in the kernel re-polling idle connections.
 public final class CurlTransport: Sendable {
     private let shared: Shared
 
@@ -14,9 +19,20 @@ public final class CurlTransport: Sendable {
     private final class Shared: Sendable {
         let multi: MultiHandle
         let inbox = Mutex<Inbox>(Inbox())
+        /// Written to wake the loop (new work, a cancel, shutdown).
+        let wakeFD: Int32
+        /// Set while a wake-up is pending: under load, many requests share one eventfd write.
+        let wakePending = Atomic<Bool>(false)
 
         init(multi: MultiHandle) {
             self.multi = multi
+            self.wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        }
+
+        func wake() {
+            if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+                _ = eventfd_write(wakeFD, 1)
+            }
         }
     }
 
@@ -56,7 +72,7 @@ public final class CurlTransport: Sendable {
     public func perform(_ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
                         start: UInt64? = nil) async -> TransferResult {
         let transfer = Transfer(spec: spec, timeouts: timeouts, sink: sink, start: start ?? Monotonic.now())
-        let shared = self.shared, multi = shared.multi
+        let shared = self.shared
         let id = shared.inbox.withLock { box -> Int in
             box.nextID += 1
             transfer.id = box.nextID
@@ -72,19 +88,19 @@ public final class CurlTransport: Sendable {
                 if stopping {
                     transfer.complete(failure: ProviderError(kind: .cancelled, message: "the transport is shut down"))
                 } else {
-                    curl_multi_wakeup(multi.pointer)
+                    shared.wake()
                 }
             }
         } onCancel: {
             shared.inbox.withLock { $0.cancels.append(id) }
-            curl_multi_wakeup(multi.pointer)
+            shared.wake()
         }
     }
 
     /// Stops the loop after cancelling what is in flight.
     public func shutdown() {
         shared.inbox.withLock { $0.stopping = true }
-        curl_multi_wakeup(shared.multi.pointer)
+        shared.wake()
     }
 
     deinit {
@@ -96,9 +112,25 @@ public final class CurlTransport: Sendable {
     private static func run(_ shared: Shared) {
         let m = shared.multi.pointer
         let pool = EasyPool()
+        let events = SocketEvents()
+        let eventsPointer = Unmanaged.passUnretained(events).toOpaque()
+        _ = abtop_multi_setopt_pointer(m, CURLMOPT_SOCKETDATA, eventsPointer)
+        _ = abtop_multi_setopt_pointer(m, CURLMOPT_TIMERDATA, eventsPointer)
+        _ = abtop_multi_setopt_socketfunction(m) { _, socket, what, user, _ in
+            Unmanaged<SocketEvents>.fromOpaque(user!).takeUnretainedValue().watch(socket, what)
+            return 0
+        }
+        _ = abtop_multi_setopt_timerfunction(m) { _, timeoutMs, user in
+            Unmanaged<SocketEvents>.fromOpaque(user!).takeUnretainedValue().setTimer(Int(timeoutMs))
+            return 0
+        }
+        events.watchWake(shared.wakeFD)
         var active: [Int: Transfer] = [:]
         var stillRunning: Int32 = 0
+        var ready = [epoll_event](repeating: epoll_event(), count: 512)
         while true {
+            // Clear before draining: a request queued after the drain wakes the loop again.
+            shared.wakePending.store(false, ordering: .sequentiallyConsistent)
             let (adds, cancels, stopping) = shared.inbox.withLock { box in
                 defer { box.adds.removeAll(); box.cancels.removeAll() }
                 return (box.adds, box.cancels, box.stopping)
@@ -127,9 +159,36 @@ public final class CurlTransport: Sendable {
                 }
                 pool.drain()
                 curl_multi_cleanup(m)
+                events.close()
                 return
             }
-            curl_multi_perform(m, &stillRunning)
+
+            // Wait for ready sockets, the wake-up fd, curl's timer or the next first-byte deadline.
+            let now = Monotonic.now()
+            var wait = events.timerDeadline.map { $0 > now ? Int(($0 - now) / 1_000_000) + 1 : 0 } ?? 1_000
+            for t in active.values where t.firstByte == nil {
+                wait = min(wait, t.firstByteDeadline > now ? Int((t.firstByteDeadline - now) / 1_000_000) + 1 : 0)
+            }
+            let count = epoll_wait(events.epoll, &ready, Int32(ready.count), Int32(min(wait, 1_000)))
+            for i in 0..<max(0, Int(count)) {
+                let fd = ready[i].data.fd
+                if fd == shared.wakeFD {
+                    var value: eventfd_t = 0
+                    _ = eventfd_read(fd, &value)
+                    continue
+                }
+                let flags = ready[i].events
+                var action: Int32 = 0
+                if flags & EPOLLIN.rawValue != 0 { action |= CURL_CSELECT_IN }
+                if flags & EPOLLOUT.rawValue != 0 { action |= CURL_CSELECT_OUT }
+                if flags & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { action |= CURL_CSELECT_ERR }
+                curl_multi_socket_action(m, fd, action, &stillRunning)
+            }
+            if let deadline = events.timerDeadline, Monotonic.now() >= deadline {
+                events.timerDeadline = nil
+                curl_multi_socket_action(m, abtop_CURL_SOCKET_TIMEOUT, 0, &stillRunning)
+            }
+
             var queued: Int32 = 0
             while let message = curl_multi_info_read(m, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
@@ -143,24 +202,55 @@ public final class CurlTransport: Sendable {
                 t.complete(code: code)
             }
             // libcurl has no first-byte timeout of its own: enforce it here.
-            let now = Monotonic.now()
-            var nextDeadline = UInt64.max
-            for (id, t) in active where t.firstByte == nil {
-                if now >= t.firstByteDeadline {
-                    active[id] = nil
-                    curl_multi_remove_handle(m, t.easy)
-                    t.complete(failure: ProviderError(kind: .timeout,
-                        message: "no response within the first-byte timeout (\(t.timeouts.firstByte) s)"))
-                } else {
-                    nextDeadline = min(nextDeadline, t.firstByteDeadline)
-                }
+            let later = Monotonic.now()
+            for (id, t) in active where t.firstByte == nil && later >= t.firstByteDeadline {
+                active[id] = nil
+                curl_multi_remove_handle(m, t.easy)
+                t.complete(failure: ProviderError(kind: .timeout,
+                    message: "no response within the first-byte timeout (\(t.timeouts.firstByte) s)"))
             }
-            var waitMs: Int32 = 1_000
-            if nextDeadline != .max {
-                waitMs = Int32(min(1_000, max(1, (nextDeadline - now) / 1_000_000 + 1)))
-            }
-            curl_multi_poll(m, nil, 0, waitMs, nil)
         }
+    }
+}
+
+/// The loop's epoll set and curl's timer, reached from libcurl's socket and timer callbacks. Loop thread only.
+private final class SocketEvents: @unchecked Sendable {
+    let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+    /// Sockets already in the epoll set (so a change is one MOD, not a failed MOD and an ADD).
+    private var registered = Set<Int32>()
+    /// When curl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` called; nil for never.
+    var timerDeadline: UInt64?
+
+    func watch(_ socket: Int32, _ what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            if registered.remove(socket) != nil { epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil) }
+            return
+        }
+        var event = epoll_event()
+        if what & CURL_POLL_IN != 0 { event.events |= EPOLLIN.rawValue }
+        if what & CURL_POLL_OUT != 0 { event.events |= EPOLLOUT.rawValue }
+        event.data.fd = socket
+        if registered.insert(socket).inserted {
+            if epoll_ctl(epoll, EPOLL_CTL_ADD, socket, &event) != 0 { epoll_ctl(epoll, EPOLL_CTL_MOD, socket, &event) }
+        } else if epoll_ctl(epoll, EPOLL_CTL_MOD, socket, &event) != 0 {
+            epoll_ctl(epoll, EPOLL_CTL_ADD, socket, &event)
+        }
+    }
+
+    func watchWake(_ fd: Int32) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = fd
+        epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    /// curl's timer: -1 stops it, 0 means "call me now", else milliseconds from now.
+    func setTimer(_ ms: Int) {
+        timerDeadline = ms < 0 ? nil : Monotonic.now() + UInt64(ms) * 1_000_000
+    }
+
+    func close() {
+        _ = Glibc.close(epoll)
     }
 }
 
