@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
@@ -28,6 +29,11 @@ let package = Package(
             dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .target(name: "ABProviders", dependencies: ["ABCore"]),
+        .target(name: "ABReport", dependencies: ["ABCore"]),
+        .target(
+            name: "ABStore",
+            dependencies: ["ABCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(
             name: "ABEngine",
             dependencies: ["ABCore", "ABProviders", "CCurl"]
@@ -50,7 +56,9 @@ let package = Package(
                 "ABEngine",
                 "ABTUI",
                 "ABProviders",
+                "ABReport",
                 "ABServer",
+                "ABStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -31,7 +31,8 @@ enum AbtopBinary {
         process.executableURL = url
         process.arguments = args
         process.currentDirectoryURL = packageRoot
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        // Every run gets a journal of its own under a temporary XDG_DATA_HOME, unless the test gives one.
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": scratch.path]) { a, _ in a }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -42,6 +43,13 @@ enum AbtopBinary {
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
+
+    /// A scratch folder for this test process (journals and files).
+    static let scratch: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("abtop-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }()
 
     /// Writes `text` to a new temporary file and returns its path.
     static func temporaryFile(_ text: String, name: String = "endpoint.json") throws -> String {

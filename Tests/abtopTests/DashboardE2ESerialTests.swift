@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func demoEndToEnd() async throws {
-        let command = "\(AbtopBinary.url.path) demo --rate 30 --seed 11; echo EXIT=$?; stty -a | tr ';' '\\n' | grep -wE 'icanon|echo' | tr '\\n' ' '; echo; sleep 60"
+        let command = "\(AbtopBinary.url.path) demo --rate 30 --seed 11 --no-store; echo EXIT=$?; stty -a | tr ';' '\\n' | grep -wE 'icanon|echo' | tr '\\n' ' '; echo; sleep 60"
         try tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", command)
         defer { _ = try? tmux("kill-session", "-t", session) }
 

@@ -37,11 +37,12 @@ public final class Session: Sendable {
         stats.withLock { $0.requestStarted(entity: entity) }
     }
 
+    /// Sinks first, then the stats: whatever a snapshot counts has already reached the journal's buffer.
     public func record(_ record: RequestRecord) {
+        for sink in sinks { sink.record(record) }
         let time = seconds(at: record.outcome.timing.end)
         stats.withLock { $0.record(record.outcome, at: time) }
         recent.withLock { $0.add(record) }
-        for sink in sinks { sink.record(record) }
     }
 
     public func openEpoch(_ epoch: SplitEpoch) {

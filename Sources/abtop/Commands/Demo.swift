@@ -29,6 +29,11 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seed for the simulated models and the router.")
     var seed: UInt64 = 7
 
+    @Option(help: "Also write a report of this session to PATH at the end (.md, .json or .csv).")
+    var report: String?
+
+    @OptionGroup var storage: StoreOptions
+
     func validate() throws {
         guard RunMode(rawValue: mode) != nil else { throw ValidationError("--mode must be split or compare") }
         guard rate > 0 else { throw ValidationError("--rate must be above 0") }
@@ -62,21 +67,26 @@ struct Demo: AsyncParsableCommand {
         let profiles = MockProfileSet(rules: [.init(pattern: Self.swiftModel, profile: .demoSwift),
                                               .init(pattern: Self.thoroughModel, profile: .demoThorough)])
         let server = try await MockServer.start(.init(profiles: profiles, seed: seed))
-        let outcome = EndpointConfigReader.read(
-            text: Self.endpointJSON(openAIBase: server.openAIBaseURL, anthropicBase: server.anthropicBaseURL),
-            defaultName: "demo")
+        let configText = Self.endpointJSON(openAIBase: server.openAIBaseURL, anthropicBase: server.anthropicBaseURL)
+        let outcome = EndpointConfigReader.read(text: configText, defaultName: "demo")
         guard let config = outcome.config else {
             Console.err(outcome.issues.description)
             await server.stop()
             throw ExitCode(1)
         }
-        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!)
+        let origin = Monotonic.now()
+        let recording = JournalRecording.begin(storage.open(), endpoint: config, mode: RunMode(rawValue: mode)!,
+                                               configText: configText, seed: seed, origin: origin)
+        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!,
+                              sinks: recording.map { [$0.writer] } ?? [], origin: origin)
         let transport = CurlTransport()
         let engine = Engine(session: session, resolved: config.resolve(with: SecretResolver(environment: [:])),
                             transport: transport, seed: seed)
         await LiveRun.run(engine: engine, transport: transport, prompts: SamplePrompts.items, shape: .open(rate: rate),
                           limits: LoadLimits(), seed: seed,
-                          dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir))
+                          dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir),
+                          recording: recording)
         await server.stop()
+        try RunSetup.writeReport(report, recording: recording)
     }
 }

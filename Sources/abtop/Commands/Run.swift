@@ -1,4 +1,5 @@
 import ABCore
+import ABReport
 import ABEngine
 import ABProviders
 import ArgumentParser
@@ -63,6 +64,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A folder of *.theme files.")
     var themesDir: String?
 
+    @Option(help: "Also write a report of this run to PATH at the end (.md, .json or .csv).")
+    var report: String?
+
+    @OptionGroup var storage: StoreOptions
+
     func validate() throws {
         guard RunMode(rawValue: mode) != nil else {
             throw ValidationError("--mode must be split or compare, not '\(mode)'")
@@ -79,7 +85,11 @@ struct Run: AsyncParsableCommand {
         let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
         let config = prepared.config
         let seed = seed ?? config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!)
+        let origin = Monotonic.now()
+        let recording = JournalRecording.begin(storage.open(), endpoint: config, mode: RunMode(rawValue: mode)!,
+                                               configText: prepared.configText, seed: seed, origin: origin)
+        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!,
+                              sinks: recording.map { [$0.writer] } ?? [], origin: origin)
         let transport = CurlTransport()
         let engine = Engine(session: session, resolved: prepared.resolved, transport: transport, seed: seed)
         guard headless else {
@@ -87,7 +97,9 @@ struct Run: AsyncParsableCommand {
             let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
             await LiveRun.run(engine: engine, transport: transport, prompts: prepared.prompts, shape: shape,
                               limits: LoadLimits(requests: requests, duration: duration), seed: seed,
-                              dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir))
+                              dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir),
+                              recording: recording)
+            try RunSetup.writeReport(report, recording: recording)
             return
         }
         let control = LoadControl()
@@ -99,7 +111,10 @@ struct Run: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 if Task.isCancelled { break }
-                Console.err(RunSetup.progressLine(session.snapshot()))
+                // Snapshot, then flush: every request a progress line counts is in the journal before it prints.
+                let snapshot = session.snapshot()
+                recording?.writer.flushNow()
+                Console.err(RunSetup.progressLine(snapshot))
             }
         }
         await LoadGenerator.run(engine: engine, prompts: prepared.prompts, shape: shape, limits: limits,
@@ -107,10 +122,12 @@ struct Run: AsyncParsableCommand {
         progress?.cancel()
         interrupt.cancel()
         transport.shutdown()
+        recording?.finish()
 
         let summary = RunSummary(endpoint: config.name, mode: mode, duration: session.now(), seed: seed,
                                  snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
         Console.out(json ? summary.json().rendered(pretty: true) : summary.text())
+        try RunSetup.writeReport(report, recording: recording)
     }
 }
 
@@ -118,6 +135,7 @@ struct Run: AsyncParsableCommand {
 enum RunSetup {
     struct Prepared {
         let config: EndpointConfig
+        let configText: String
         let resolved: [ResolvedEntity]
         let prompts: [PromptItem]
     }
@@ -147,7 +165,20 @@ enum RunSetup {
                 throw ExitCode(1)
             }
         }
-        return Prepared(config: config, resolved: loaded.resolved, prompts: prompts)
+        return Prepared(config: config, configText: loaded.text, resolved: loaded.resolved, prompts: prompts)
+    }
+
+    /// `--report PATH`: the report of the session just recorded, in the format its extension names.
+    static func writeReport(_ path: String?, recording: JournalRecording?) throws {
+        guard let path else { return }
+        guard let recording, let stored = try recording.journal.session(recording.sessionID) else {
+            Console.err("abtop: --report needs the journal (it is built from it); this run kept none")
+            throw ExitCode(1)
+        }
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        let format = ext == "json" ? "json" : ext == "csv" ? "csv" : "md"
+        try ReportBuilder.render(ReportBuilder.report(stored), format: format).write(toFile: path, atomically: true, encoding: .utf8)
+        Console.err("abtop: report written to \(path)")
     }
 
     static func progressLine(_ s: Snapshot) -> String {

@@ -1,4 +1,5 @@
 import ABCore
+import ABReport
 import ArgumentParser
 
 /// `abtop validate FILE`: checks an endpoint config and shows what abtop would do with it.

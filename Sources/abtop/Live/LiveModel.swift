@@ -1,4 +1,5 @@
 import ABCore
+import ABReport
 import ABEngine
 import ABTUI
 import Foundation
@@ -9,6 +10,7 @@ final class LiveModel: DashboardModel {
     let engine: Engine
     let control: LoadControl
     let baseRate: Double?
+    let recording: JournalRecording?
     private let state = Mutex(State())
     private let typed = Atomic<Int>(0)
 
@@ -20,10 +22,11 @@ final class LiveModel: DashboardModel {
         var status: String?
     }
 
-    init(engine: Engine, control: LoadControl, rate: Double?) {
+    init(engine: Engine, control: LoadControl, rate: Double?, recording: JournalRecording?) {
         self.engine = engine
         self.control = control
         self.baseRate = rate
+        self.recording = recording
     }
 
     var session: Session { engine.session }
@@ -60,6 +63,7 @@ final class LiveModel: DashboardModel {
         switch command {
         case .setWeights(let weights):
             engine.setWeights(weights)
+            recording?.epoch(engine.routing.epoch)
         case .setPaused(let paused):
             control.paused = paused
         case .scaleRate(let factor):
@@ -74,12 +78,26 @@ final class LiveModel: DashboardModel {
                          : "split mode: each prompt goes to one entity by weight")
         case .vote(let vote):
             state.withLock { $0.votes.append(vote) }
+            recording?.vote(vote, at: session.now())
         case .submitPrompt(let text):
             let n = typed.add(1, ordering: .relaxed).newValue
             let engine = self.engine
             Task { await engine.send(PromptItem(id: "typed-\(n)", prompt: text)) }
         case .export:
-            note("reports come with the journal (abtop report); not built yet")
+            guard let recording else {
+                note("no journal for this run (--no-store): nothing to export")
+                return
+            }
+            let path = FileManager.default.currentDirectoryPath + "/abtop-session-\(recording.sessionID).md"
+            do {
+                // Flushes what is buffered first, so the report holds every finished request.
+                recording.writer.flushNow()
+                guard let stored = try recording.journal.session(recording.sessionID) else { return }
+                try ReportBuilder.render(ReportBuilder.report(stored), format: "md").write(toFile: path, atomically: true, encoding: .utf8)
+                note("report written to \(path)")
+            } catch {
+                note("export failed: \(error)")
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import ABCore
+import ABReport
 import ABEngine
 import ABTUI
 import Foundation
@@ -28,18 +29,20 @@ struct DashboardOptions {
 /// summary on stdout (as oha does).
 enum LiveRun {
     static func run(engine: Engine, transport: CurlTransport, prompts: [PromptItem], shape: LoadShape,
-                    limits: LoadLimits, seed: UInt64, dashboard: DashboardOptions) async {
+                    limits: LoadLimits, seed: UInt64, dashboard: DashboardOptions,
+                    recording: JournalRecording?) async {
         // The dashboard owns the screen: log lines would corrupt it.
         LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
         let control = LoadControl()
         let rate: Double? = if case .open(let r) = shape { r } else { nil }
         let load = Task { await LoadGenerator.run(engine: engine, prompts: prompts, shape: shape, limits: limits,
                                                   control: control, seed: seed) }
-        let model = LiveModel(engine: engine, control: control, rate: rate)
+        let model = LiveModel(engine: engine, control: control, rate: rate, recording: recording)
         await Dashboard.run(model: model, options: dashboard.resolve())
         control.stop()
         load.cancel()
         transport.shutdown()
+        recording?.finish()
         let session = engine.session
         let summary = RunSummary(endpoint: session.endpoint.name, mode: session.mode.rawValue, duration: session.now(),
                                  seed: seed, snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())

@@ -6,6 +6,8 @@ import Foundation
 struct EndpointLoader {
     struct Loaded {
         let path: String
+        /// The file's text, for the journal (redacted there).
+        let text: String
         let outcome: EndpointConfigReader.Outcome
         let resolved: [ResolvedEntity]
     }
@@ -31,7 +33,7 @@ struct EndpointLoader {
         }
         let resolver = SecretResolver(secretsFile: secretsFile, environment: environment)
         let resolved = outcome.config?.resolve(with: resolver) ?? []
-        return Loaded(path: path, outcome: outcome, resolved: resolved)
+        return Loaded(path: path, text: text, outcome: outcome, resolved: resolved)
     }
 
     /// A bare config's endpoint name from its file: the stem, with anything but letters, digits, `-`, `_` as `-`.

@@ -1,18 +1,29 @@
 import ABCore
 
 /// The end-of-run summary of `abtop run --headless`: a text table, or the JSON contract of DESIGN §11.
-struct RunSummary {
-    let endpoint: String
-    let mode: String
-    let duration: Double
-    let seed: UInt64
-    let snapshot: Snapshot
-    let verdicts: [Verdict]
-    let srm: [SRMResult]
+public struct RunSummary: Sendable {
+    public let endpoint: String
+    public let mode: String
+    public let duration: Double
+    public let seed: UInt64
+    public let snapshot: Snapshot
+    public let verdicts: [Verdict]
+    public let srm: [SRMResult]
 
-    var requests: Int { snapshot.totalRequests }
+    public init(endpoint: String, mode: String, duration: Double, seed: UInt64, snapshot: Snapshot,
+                verdicts: [Verdict], srm: [SRMResult]) {
+        self.endpoint = endpoint
+        self.mode = mode
+        self.duration = duration
+        self.seed = seed
+        self.snapshot = snapshot
+        self.verdicts = verdicts
+        self.srm = srm
+    }
 
-    func text() -> String {
+    public var requests: Int { snapshot.totalRequests }
+
+    public func text() -> String {
         let rate = duration > 0 ? Double(requests) / duration : 0
         var out = "\(endpoint) · \(mode) · \(Format.count(requests)) requests in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
         var table = TextTable([("ENTITY", .left), ("MODEL", .left), ("TARGET", .right), ("SHARE", .right),
@@ -51,7 +62,7 @@ struct RunSummary {
         return out
     }
 
-    func json() -> JSONValue {
+    public func json() -> JSONValue {
         let names = snapshot.entities.map(\.info.name)
         return [
             "endpoint": .string(endpoint), "mode": .string(mode),

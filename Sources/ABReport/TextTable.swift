@@ -1,6 +1,6 @@
 /// A plain-text table with left- or right-aligned columns, sized to its widest cell.
-struct TextTable {
-    enum Alignment {
+public struct TextTable {
+    public enum Alignment: Sendable {
         case left
         case right
     }
@@ -13,15 +13,15 @@ struct TextTable {
     let columns: [Column]
     var rows: [[String]] = []
 
-    init(_ columns: [(String, Alignment)]) {
+    public init(_ columns: [(String, Alignment)]) {
         self.columns = columns.map { Column(title: $0.0, alignment: $0.1) }
     }
 
-    mutating func add(_ cells: [String]) {
+    public mutating func add(_ cells: [String]) {
         rows.append(cells)
     }
 
-    func rendered() -> String {
+    public func rendered() -> String {
         let all = [columns.map(\.title)] + rows
         let widths = columns.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
         return all.map { row in
@@ -35,7 +35,7 @@ struct TextTable {
 }
 
 extension String {
-    func trailingSpacesRemoved() -> String {
+    public func trailingSpacesRemoved() -> String {
         var s = Substring(self)
         while s.last == " " { s.removeLast() }
         return String(s)

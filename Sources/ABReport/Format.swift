@@ -1,25 +1,25 @@
 /// Number formats shared by the text outputs.
-enum Format {
+public enum Format {
     /// "812 ms", "1.02 s".
-    static func milliseconds(_ ms: Double?) -> String {
+    public static func milliseconds(_ ms: Double?) -> String {
         guard let ms else { return "—" }
         if ms < 10 { return "\(fixed(ms, 1)) ms" }
         if ms < 1000 { return "\(Int(ms.rounded())) ms" }
         return "\(fixed(ms / 1000, 2)) s"
     }
 
-    static func percent(_ fraction: Double?, digits: Int = 1) -> String {
+    public static func percent(_ fraction: Double?, digits: Int = 1) -> String {
         guard let fraction else { return "—" }
         return "\(fixed(fraction * 100, digits))%"
     }
 
-    static func dollars(_ usd: Double?) -> String {
+    public static func dollars(_ usd: Double?) -> String {
         guard let usd else { return "—" }
         return usd < 0.01 && usd > 0 ? "$\(fixed(usd, 4))" : "$\(fixed(usd, 2))"
     }
 
     /// 10234 → "10,234".
-    static func count(_ n: Int) -> String {
+    public static func count(_ n: Int) -> String {
         let digits = Array(String(abs(n)))
         var out = ""
         for (i, d) in digits.enumerated() {
@@ -29,7 +29,7 @@ enum Format {
         return n < 0 ? "-" + out : out
     }
 
-    static func fixed(_ x: Double, _ places: Int) -> String {
+    public static func fixed(_ x: Double, _ places: Int) -> String {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let v = (x * scale).rounded() / scale

@@ -1,0 +1,168 @@
+import ABCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// The SQLite journal of every session (DESIGN §9): sessions, split epochs, prompts, requests, outputs, votes.
+///
+/// WAL mode (a `DatabasePool`); writes are batched in short transactions by `JournalWriter`, off the engine's
+/// hot path. Schema changes go through GRDB's migrator, so later versions open old journals.
+public final class Journal: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// The default location: `$XDG_DATA_HOME/abtop/abtop.sqlite` (or `~/.local/share/abtop/abtop.sqlite`).
+    public static func defaultPath(environment: [String: String]) -> String {
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["HOME"].map { $0 + "/.local/share" } ?? FileManager.default.currentDirectoryPath
+        return base + "/abtop/abtop.sqlite"
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "session") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("endpoint", .text).notNull()
+                t.column("mode", .text).notNull()
+                t.column("config_json", .text).notNull()
+                t.column("abtop_version", .text).notNull()
+                t.column("started_at", .double).notNull()
+                t.column("ended_at", .double)
+                t.column("seed", .integer)
+            }
+            try db.create(table: "entity") { t in
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade)
+                t.column("idx", .integer).notNull()
+                t.column("name", .text).notNull()
+                t.column("provider", .text).notNull()
+                t.column("model", .text).notNull()
+                t.primaryKey(["session_id", "idx"])
+            }
+            try db.create(table: "epoch") { t in
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade)
+                t.column("idx", .integer).notNull()
+                t.column("started_at_s", .double).notNull()
+                t.column("weights", .text).notNull()
+                t.primaryKey(["session_id", "idx"])
+            }
+            try db.create(table: "prompt") { t in
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade)
+                t.column("prompt_id", .text).notNull()
+                t.column("text", .text).notNull()
+                t.primaryKey(["session_id", "prompt_id"])
+            }
+            try db.create(table: "request") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade).indexed()
+                t.column("seq", .integer).notNull()
+                t.column("prompt_id", .text).notNull()
+                t.column("entity", .integer).notNull()
+                t.column("arm", .integer).notNull()
+                t.column("epoch", .integer).notNull()
+                t.column("is_fallback", .boolean).notNull()
+                t.column("counts_toward_split", .boolean).notNull()
+                t.column("group_id", .integer)
+                t.column("retries", .integer).notNull()
+                t.column("start_ns", .integer).notNull()
+                t.column("first_byte_ns", .integer)
+                t.column("first_token_ns", .integer)
+                t.column("end_ns", .integer).notNull()
+                t.column("streamed", .boolean).notNull()
+                t.column("status", .integer)
+                t.column("error_kind", .text)
+                t.column("error_message", .text)
+                t.column("finish_reason", .text)
+                t.column("tokens_in", .integer).notNull()
+                t.column("tokens_out", .integer).notNull()
+                t.column("tokens_estimated", .boolean).notNull()
+                t.column("cost_usd", .double)
+            }
+            try db.create(table: "output") { t in
+                t.column("request_id", .integer).primaryKey().references("request", onDelete: .cascade)
+                t.column("text", .text).notNull()
+            }
+            try db.create(table: "vote") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade)
+                t.column("at_s", .double).notNull()
+                t.column("a", .integer).notNull()
+                t.column("b", .integer).notNull()
+                t.column("choice", .text).notNull()
+            }
+        }
+        return m
+    }
+
+    /// Opens a session: its endpoint (config with every secret redacted), entities and first epoch.
+    public func beginSession(endpoint: EndpointConfig, mode: String, redactedConfig: String, version: String,
+                             seed: UInt64?, startedAt: Date = Date()) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO session (endpoint, mode, config_json, abtop_version, started_at, seed) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [endpoint.name, mode, redactedConfig, version, startedAt.timeIntervalSince1970,
+                                       seed.map { Int64(bitPattern: $0) }])
+            let id = db.lastInsertedRowID
+            for (i, e) in endpoint.servedEntities.enumerated() {
+                try db.execute(sql: "INSERT INTO entity (session_id, idx, name, provider, model) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [id, i, e.name, e.provider.rawValue, e.model])
+            }
+            try db.execute(sql: "INSERT INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, 0, 0, ?)",
+                           arguments: [id, endpoint.weights.description])
+            return id
+        }
+    }
+
+    public func recordEpoch(session: Int64, _ epoch: SplitEpoch) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, ?, ?, ?)",
+                           arguments: [session, epoch.index, epoch.startedAt, epoch.weights.description])
+        }
+    }
+
+    public func recordVote(session: Int64, _ vote: Vote, at seconds: Double) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO vote (session_id, at_s, a, b, choice) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [session, seconds, vote.a, vote.b, vote.choice.rawValue])
+        }
+    }
+
+    public func endSession(_ session: Int64, at: Date = Date()) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE session SET ended_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, session])
+        }
+    }
+
+    /// Appends finished requests in one transaction. Timings are stored relative to the session's origin.
+    func append(session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)]) throws {
+        try pool.write { db in
+            for (seq, r) in records {
+                let o = r.outcome
+                func rel(_ t: UInt64?) -> Int64? { t.map { Int64(bitPattern: $0 &- origin) } }
+                try db.execute(sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)",
+                               arguments: [session, r.promptID, r.prompt])
+                try db.execute(sql: """
+                    INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, is_fallback, counts_toward_split,
+                      group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
+                      error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [session, seq, r.promptID, o.entity, o.arm, o.epoch, o.isFallback, o.countsTowardSplit,
+                                     r.group, o.retries, rel(o.timing.start), rel(o.timing.firstByte),
+                                     rel(o.timing.firstToken), rel(o.timing.end), o.streamed, o.status,
+                                     o.error?.rawValue, r.errorMessage, r.finishReason, o.usage.input, o.usage.output,
+                                     o.usage.estimated, o.costUSD])
+                try db.execute(sql: "INSERT INTO output (request_id, text) VALUES (?, ?)",
+                               arguments: [db.lastInsertedRowID, r.output])
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ABCore
+import Foundation
+import Synchronization
+
+/// The journal as an outcome sink: `record` only appends to a buffer; a thread of its own writes the buffer
+/// in one short transaction every 100 ms (or sooner when 500 rows wait), so the engine never waits on SQLite and
+/// a `kill -9` loses at most the last tenth of a second.
+public final class JournalWriter: OutcomeSink, Sendable {
+    public let journal: Journal
+    public let session: Int64
+    let origin: UInt64
+    private let buffer = Mutex<Buffer>(Buffer())
+    private let condition = NSCondition()
+    private let stopped = Atomic<Bool>(false)
+    private let finished = NSCondition()
+    private let done = Atomic<Bool>(false)
+
+    private struct Buffer {
+        var pending: [(seq: Int, record: RequestRecord)] = []
+        var seq = 0
+        var written = 0
+        var lastError: String?
+    }
+
+    public init(journal: Journal, session: Int64, origin: UInt64) {
+        self.journal = journal
+        self.session = session
+        self.origin = origin
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "abtop-journal"
+        thread.start()
+    }
+
+    public func record(_ record: RequestRecord) {
+        let count = buffer.withLock { b -> Int in
+            b.seq += 1
+            b.pending.append((b.seq, record))
+            return b.pending.count
+        }
+        if count >= 500 {
+            condition.lock()
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Rows written so far, and the last write error (a full disk, a locked file), if any.
+    public var status: (written: Int, error: String?) { buffer.withLock { ($0.written, $0.lastError) } }
+
+    /// Writes what is buffered now, on the caller's thread (an export wants every finished request in it).
+    public func flushNow() {
+        flush()
+    }
+
+    /// Writes what is buffered and stops the writer thread.
+    public func close() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+        finished.lock()
+        while !done.load(ordering: .sequentiallyConsistent) { finished.wait() }
+        finished.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            _ = condition.wait(until: Date().addingTimeInterval(0.1))
+            condition.unlock()
+            flush()
+            if stopped.load(ordering: .sequentiallyConsistent) {
+                flush()
+                finished.lock()
+                done.store(true, ordering: .sequentiallyConsistent)
+                finished.broadcast()
+                finished.unlock()
+                return
+            }
+        }
+    }
+
+    private func flush() {
+        let batch = buffer.withLock { b -> [(seq: Int, record: RequestRecord)] in
+            defer { b.pending.removeAll(keepingCapacity: true) }
+            return b.pending
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try journal.append(session: session, origin: origin, records: batch)
+            buffer.withLock { $0.written += batch.count }
+        } catch {
+            buffer.withLock { $0.lastError = "\(error)" }
+        }
+    }
+}

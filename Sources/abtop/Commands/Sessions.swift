@@ -1,0 +1,73 @@
+import ABCore
+import ABReport
+import ABStore
+import ArgumentParser
+import Foundation
+
+/// `abtop sessions`: the sessions in the journal.
+struct Sessions: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the sessions in the journal.")
+
+    @OptionGroup var storage: StoreOptions
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: storage.path) else {
+            Console.err("abtop: no journal at \(storage.path) yet: runs write one unless --no-store")
+            throw ExitCode(1)
+        }
+        let journal = try Journal(path: storage.path)
+        var table = TextTable([("ID", .right), ("ENDPOINT", .left), ("MODE", .left), ("STARTED", .left),
+                               ("DURATION", .right), ("REQUESTS", .right)])
+        let formatter = ISO8601DateFormatter()
+        for s in try journal.sessions() {
+            table.add([String(s.id), s.endpoint, s.mode, formatter.string(from: s.startedAt),
+                       "\(Format.fixed(s.duration, 1)) s\(s.endedAt == nil ? " (unfinished)" : "")", Format.count(s.requests)])
+        }
+        Console.out(table.rendered())
+    }
+}
+
+/// `abtop report`: a comparison report of one session, from the journal.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a comparison report of a session from the journal (works after a crash, for any session).")
+
+    @Argument(help: "The session id (see abtop sessions).")
+    var session: Int64?
+
+    @Flag(help: "The newest session.")
+    var last = false
+
+    @Option(help: "md (tables), json (everything) or csv (one row per request).")
+    var format = "md"
+
+    @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.")
+    var output: String?
+
+    @OptionGroup var storage: StoreOptions
+
+    func validate() throws {
+        guard ["md", "json", "csv"].contains(format) else { throw ValidationError("--format must be md, json or csv") }
+        if session != nil && last { throw ValidationError("give a session id or --last, not both") }
+        if session == nil && !last { throw ValidationError("give a session id or --last") }
+    }
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: storage.path) else {
+            Console.err("abtop: no journal at \(storage.path)")
+            throw ExitCode(1)
+        }
+        let journal = try Journal(path: storage.path)
+        guard let id = try session ?? journal.lastSessionID(), let stored = try journal.session(id) else {
+            Console.err("abtop: no such session in \(storage.path)")
+            throw ExitCode(1)
+        }
+        let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
+        if let output {
+            try text.write(toFile: output, atomically: true, encoding: .utf8)
+            Console.err("abtop: wrote \(output)")
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ABCore
+import Foundation
+import Testing
+
+/// A headless run killed with `kill -9` halfway: the journal survives intact, holds every request the run had
+/// reported finished, and `abtop report --last` renders from it.
+@Suite(.serialized) struct JournalCrashSerialTests {
+    @Test func killNineLosesNothingThatHadFinished() async throws {
+        let (server, port) = try RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let db = AbtopBinary.scratch.appendingPathComponent("crash-\(UUID().uuidString).sqlite").path
+        let process = Process()
+        process.executableURL = AbtopBinary.url
+        process.arguments = ["run", try RunCommandTests.endpoint(port: port), "--headless", "--rate", "300",
+                             "--duration", "60", "--store", db]
+        process.environment = RunCommandTests.keys.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Read progress lines ("[2.0 s] 512 requests …") for about three seconds, then kill -9.
+        var progress = ""
+        let deadline = Date().addingTimeInterval(3.2)
+        while Date() < deadline {
+            progress += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let counts = progress.split(separator: "\n").compactMap { line -> Int? in
+            guard let r = line.range(of: #"\] (\d+) requests"#, options: .regularExpression) else { return nil }
+            return Int(line[r].dropFirst(2).split(separator: " ")[0])
+        }
+        let reported = try #require(counts.last, "no progress lines: \(progress)")
+        #expect(reported > 100)
+
+        let check = Process()
+        check.executableURL = AbtopBinary.url
+        let sessions = try AbtopBinary.run(["sessions", "--store", db])
+        #expect(sessions.stdout.contains("(unfinished)"))
+        let report = try AbtopBinary.run(["report", "--last", "--format", "json", "--store", db])
+        #expect(report.status == 0, "\(report.stderr)")
+        let json = try JSONParser.parse(report.stdout)
+        let stored = try #require(json[key: "requests"]?.intValue)
+        #expect(stored >= reported, "journal holds \(stored); the run had reported \(reported) finished")
+        let integrity = try AbtopBinary.run(["report", "--last", "--format", "md", "--store", db])
+        #expect(integrity.status == 0 && integrity.stdout.contains("# abtop report"))
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        sqlite.arguments = ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", db]
+        let out = Pipe()
+        sqlite.standardOutput = out
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+    }
+}
