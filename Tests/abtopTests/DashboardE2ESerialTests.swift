@@ -3,26 +3,29 @@ import Testing
 
 /// The real binary in a real terminal: `abtop demo` under tmux, driven with send-keys and read with capture-pane.
 /// Run on its own by `make test` (suites named `…SerialTests`), since it watches live timing.
-@Suite(.serialized) struct DashboardE2ESerialTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct DashboardE2ESerialTests {
     let session = "abtop-e2e-\(UUID().uuidString.prefix(8))"
 
-    /// Runs tmux; output goes to a file, not a pipe, because a tmux server started here keeps its stdout open.
+    /// Runs tmux with posix_spawn and waitpid (Foundation's `Process` can miss the exit of a tmux client that
+    /// started a server); capture-pane's output goes through a file, since a tmux server keeps its stdout open.
     @discardableResult
     func tmux(_ args: String...) throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(session)-\(UUID().uuidString).out")
-        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: file) }
-        let handle = try FileHandle(forWritingTo: file)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        p.arguments = Array(args)
-        p.standardOutput = args.first == "capture-pane" ? handle : FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try handle.close()
-        return try String(contentsOf: file, encoding: .utf8)
+        let out = args.first == "capture-pane" ? file.path : "/dev/null"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["tmux"] + args).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, "tmux", &actions, nil, argv, environ) == 0 else { throw CocoaError(.executableLoad) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (try? String(contentsOf: file, encoding: .utf8)) ?? ""
     }
 
     func screen() throws -> String { try tmux("capture-pane", "-t", session, "-p") }

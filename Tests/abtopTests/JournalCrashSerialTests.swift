@@ -4,7 +4,7 @@ import Testing
 
 /// A headless run killed with `kill -9` halfway: the journal survives intact, holds every request the run had
 /// reported finished, and `abtop report --last` renders from it.
-@Suite(.serialized) struct JournalCrashSerialTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct JournalCrashSerialTests {
     @Test func killNineLosesNothingThatHadFinished() async throws {
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
@@ -33,8 +33,6 @@ import Testing
         let reported = try #require(counts.last, "no progress lines: \(progress)")
         #expect(reported > 100)
 
-        let check = Process()
-        check.executableURL = AbtopBinary.url
         let sessions = try AbtopBinary.run(["sessions", "--store", db])
         #expect(sessions.stdout.contains("(unfinished)"))
         let report = try AbtopBinary.run(["report", "--last", "--format", "json", "--store", db])
