@@ -79,7 +79,9 @@ public enum LoadGenerator {
             }
         case .open(let initialRate):
             var rng = SplitMix64(seed: seed ^ 0xA5A5_5A5A)
-            await withTaskGroup(of: Void.self) { group in
+            // A discarding group: a plain task group keeps every finished child until it is awaited, which over a
+            // long open-loop run is a leak of one task per request.
+            await withDiscardingTaskGroup { group in
                 var intended = Monotonic.now()
                 while !Task.isCancelled {
                     if control.paused {
@@ -97,7 +99,6 @@ public enum LoadGenerator {
                     let start = intended
                     group.addTask { await engine.send(prompts[n % prompts.count], intendedStart: start) }
                 }
-                await group.waitForAll()
             }
         }
     }
