@@ -27,9 +27,10 @@ echo "== wrk -t2 -c64 -d10s on the mock (fast profile, non-streaming)"
 wrk_rps=$(wrk -t2 -c64 -d10s -s Benchmarks/scripts/chat.lua "http://127.0.0.1:$port/v1/chat/completions" | awk '/Requests\/sec/ {print $2}')
 echo "wrk: $wrk_rps requests/s"
 
-run() {  # run N: prints "requests/s maxRSS(KiB) cpu-seconds"
+run() {  # run N [store args…]: prints "requests/s maxRSS(KiB) cpu-seconds errors"
+    local n=$1; shift
     /usr/bin/time -f "%M %U %S" -o "$work/time" "$bin" run "$work/endpoint.json" --headless --json --quiet \
-        --concurrency 64 --requests "$1" --seed 1 >"$work/summary.json"
+        --concurrency 64 --requests "$n" --seed 1 "$@" >"$work/summary.json"
     python3 - "$work/summary.json" "$work/time" "$1" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -38,12 +39,16 @@ errors = sum(sum(e["errors"].values()) for e in s["entities"])
 print(f'{s["requests"] / s["duration_s"]:.0f} {rss} {float(user) + float(system):.2f} {errors}')
 PY
 }
-echo "== abtop run --headless --concurrency 64 (same mock)"
-read -r rps10 rss10 cpu10 err10 <<<"$(run 10000)"
-read -r rps100 rss100 cpu100 err100 <<<"$(run 100000)"
+echo "== abtop run --headless --concurrency 64 (same mock), journal off"
+read -r rps10 rss10 cpu10 err10 <<<"$(run 10000 --no-store)"
+read -r rps100 rss100 cpu100 err100 <<<"$(run 100000 --no-store)"
 echo "engine: $rps100 requests/s over 100k requests ($err100 errors); ratio to wrk $(python3 -c "print(round($rps100/$wrk_rps, 3))")"
 echo "memory: max RSS $rss10 KiB after 10k requests, $rss100 KiB after 100k; ratio $(python3 -c "print(round($rss100/$rss10, 3))")"
 echo "CPU: $(python3 -c "print(round($cpu100/100000*1e6, 1))") µs per request (user+sys, engine process, 100k run)"
+echo "== the same 100k requests with the journal on (SQLite, WAL, batched writes)"
+read -r rpsj rssj cpuj errj <<<"$(run 100000 --store "$work/journal.sqlite")"
+rows=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/journal.sqlite').execute('select count(*) from request').fetchone()[0])")
+echo "journal on: $rpsj requests/s, $rows rows written (sustained $rpsj rows/s); throughput on/off $(python3 -c "print(round($rpsj/$rps100, 3))")"
 
 kill $server; wait $server 2>/dev/null || true
 echo '{"ttft_ms": 50, "tokens_per_s": 0, "output_tokens": 20}' >"$work/fixed.json"

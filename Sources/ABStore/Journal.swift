@@ -145,23 +145,25 @@ public final class Journal: Sendable {
     /// Appends finished requests in one transaction. Timings are stored relative to the session's origin.
     func append(session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)]) throws {
         try pool.write { db in
+            // Cached, prepared statements: compiling the SQL per row cost more than writing it.
+            let prompt = try db.cachedStatement(sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)")
+            let request = try db.cachedStatement(sql: """
+                INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, is_fallback, counts_toward_split,
+                  group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
+                  error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let output = try db.cachedStatement(sql: "INSERT INTO output (request_id, text) VALUES (?, ?)")
             for (seq, r) in records {
                 let o = r.outcome
                 func rel(_ t: UInt64?) -> Int64? { t.map { Int64(bitPattern: $0 &- origin) } }
-                try db.execute(sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)",
-                               arguments: [session, r.promptID, r.prompt])
-                try db.execute(sql: """
-                    INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, is_fallback, counts_toward_split,
-                      group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
-                      error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [session, seq, r.promptID, o.entity, o.arm, o.epoch, o.isFallback, o.countsTowardSplit,
-                                     r.group, o.retries, rel(o.timing.start), rel(o.timing.firstByte),
-                                     rel(o.timing.firstToken), rel(o.timing.end), o.streamed, o.status,
-                                     o.error?.rawValue, r.errorMessage, r.finishReason, o.usage.input, o.usage.output,
-                                     o.usage.estimated, o.costUSD])
-                try db.execute(sql: "INSERT INTO output (request_id, text) VALUES (?, ?)",
-                               arguments: [db.lastInsertedRowID, r.output])
+                try prompt.execute(arguments: [session, r.promptID, r.prompt])
+                try request.execute(arguments: [session, seq, r.promptID, o.entity, o.arm, o.epoch, o.isFallback,
+                                                o.countsTowardSplit, r.group, o.retries, rel(o.timing.start),
+                                                rel(o.timing.firstByte), rel(o.timing.firstToken), rel(o.timing.end),
+                                                o.streamed, o.status, o.error?.rawValue, r.errorMessage, r.finishReason,
+                                                o.usage.input, o.usage.output, o.usage.estimated, o.costUSD])
+                try output.execute(arguments: [db.lastInsertedRowID, r.output])
             }
         }
     }

@@ -34,6 +34,12 @@ import Testing
         #expect(md.stdout.contains("| entity | model | target |") && md.stdout.contains("## Is the difference real?"))
         let csv = try AbtopBinary.run(["report", "--last", "--format", "csv", "--store", db])
         #expect(csv.stdout.split(separator: "\n").count >= 151, "a header and a row per request (fallbacks included)")
+        let html = try AbtopBinary.run(["report", "--last", "--format", "html", "--store", db])
+        #expect(html.stdout.hasPrefix("<!DOCTYPE html>") && html.stdout.hasSuffix("</html>\n"))
+        #expect(html.stdout.components(separatedBy: "<svg").count - 1 == 3, "latency CDF, share and error rate charts")
+        #expect(html.stdout.components(separatedBy: "<polyline").count - 1 >= 4)
+        #expect(!html.stdout.contains("<script") && !html.stdout.contains("http://") && !html.stdout.contains("https://"),
+                "self-contained: no scripts, no external resources")
         let sessions = try AbtopBinary.run(["sessions", "--store", db])
         #expect(sessions.stdout.contains("cli-test") && sessions.stdout.contains("150"))
     }
@@ -55,13 +61,13 @@ import Testing
                                        "--report", dir.appendingPathComponent("r.md").path],
                                       environment: ["OPENAI_API_KEY": envSecret])
         #expect(run.status == 0, "\(run.stderr)")
-        for format in ["json", "csv"] {
+        for format in ["json", "csv", "html"] {
             _ = try AbtopBinary.run(["report", "--last", "--format", format, "--store", db,
                                      "-o", dir.appendingPathComponent("r.\(format)").path])
         }
         var files = [db, db + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }
         files += try FileManager.default.contentsOfDirectory(atPath: dir.path).map { dir.appendingPathComponent($0).path }
-        #expect(files.count >= 4)
+        #expect(files.count >= 5)
         for file in files {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) holds the key")

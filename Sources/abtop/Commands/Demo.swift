@@ -29,7 +29,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seed for the simulated models and the router.")
     var seed: UInt64 = 7
 
-    @Option(help: "Also write a report of this session to PATH at the end (.md, .json or .csv).")
+    @Option(help: "Also write a report of this session to PATH at the end (.md, .html, .json or .csv).")
     var report: String?
 
     @OptionGroup var storage: StoreOptions

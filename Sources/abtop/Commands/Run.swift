@@ -64,7 +64,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A folder of *.theme files.")
     var themesDir: String?
 
-    @Option(help: "Also write a report of this run to PATH at the end (.md, .json or .csv).")
+    @Option(help: "Also write a report of this run to PATH at the end (.md, .html, .json or .csv).")
     var report: String?
 
     @OptionGroup var storage: StoreOptions
@@ -175,8 +175,7 @@ enum RunSetup {
             Console.err("abtop: --report needs the journal (it is built from it); this run kept none")
             throw ExitCode(1)
         }
-        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-        let format = ext == "json" ? "json" : ext == "csv" ? "csv" : "md"
+        let format = ReportBuilder.format(forPath: path)
         try ReportBuilder.render(ReportBuilder.report(stored), format: format).write(toFile: path, atomically: true, encoding: .utf8)
         Console.err("abtop: report written to \(path)")
     }

@@ -38,7 +38,7 @@ struct Report: ParsableCommand {
     @Flag(help: "The newest session.")
     var last = false
 
-    @Option(help: "md (tables), json (everything) or csv (one row per request).")
+    @Option(help: "md (tables), html (one file with charts), json (everything) or csv (one row per request).")
     var format = "md"
 
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.")
@@ -47,7 +47,7 @@ struct Report: ParsableCommand {
     @OptionGroup var storage: StoreOptions
 
     func validate() throws {
-        guard ["md", "json", "csv"].contains(format) else { throw ValidationError("--format must be md, json or csv") }
+        guard ["md", "html", "json", "csv"].contains(format) else { throw ValidationError("--format must be md, html, json or csv") }
         if session != nil && last { throw ValidationError("give a session id or --last, not both") }
         if session == nil && !last { throw ValidationError("give a session id or --last") }
     }

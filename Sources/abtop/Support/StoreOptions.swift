@@ -77,12 +77,23 @@ enum ReportBuilder {
                              votes: stored.votes, configJSON: stored.configJSON)
     }
 
-    /// The report in `format` (md, json, csv).
+    /// The report in `format` (md, html, json, csv).
     static func render(_ report: SessionReport, format: String) -> String {
         switch format {
         case "json": report.json().rendered(pretty: true) + "\n"
         case "csv": report.csv()
+        case "html": report.html()
         default: report.markdown()
+        }
+    }
+
+    /// The format a report path's extension names (md for anything unknown).
+    static func format(forPath path: String) -> String {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "json": "json"
+        case "csv": "csv"
+        case "html", "htm": "html"
+        default: "md"
         }
     }
 }
