@@ -3,7 +3,7 @@
 # Uses sudo only when not root. Safe to run before every build.
 set -euo pipefail
 
-packages=(libncurses-dev libcurl4-openssl-dev libsqlite3-dev tmux pkg-config)
+packages=(libncurses-dev libcurl4-openssl-dev libsqlite3-dev tmux pkg-config chromium)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

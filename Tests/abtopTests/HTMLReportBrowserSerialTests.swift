@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// The HTML report in a real browser: headless Chromium (installed by `make test`'s setup) loads it, its DOM holds
+/// the three charts, and it prints to PDF.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct HTMLReportBrowserSerialTests {
+    func chromium(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] + args
+        let out = AbtopBinary.scratch.appendingPathComponent("chromium-\(UUID().uuidString).out")
+        let err = AbtopBinary.scratch.appendingPathComponent("chromium-\(UUID().uuidString).err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, try String(contentsOf: out, encoding: .utf8), try String(contentsOf: err, encoding: .utf8))
+    }
+
+    @Test func theReportOpensInAHeadlessBrowserWithItsCharts() throws {
+        let (server, port) = try RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let db = AbtopBinary.scratch.appendingPathComponent("html-\(UUID().uuidString).sqlite").path
+        let html = AbtopBinary.scratch.appendingPathComponent("report-\(UUID().uuidString).html").path
+        let run = try AbtopBinary.run(["run", try RunCommandTests.endpoint(port: port), "--headless", "--quiet",
+                                       "--requests", "60", "--store", db, "--report", html], environment: RunCommandTests.keys)
+        #expect(run.status == 0, "\(run.stderr)")
+        let dom = try chromium(["--dump-dom", "file://" + html])
+        #expect(dom.status == 0, "\(dom.err)")
+        #expect(dom.out.components(separatedBy: "<svg").count - 1 == 3 && dom.out.contains("<polyline"))
+        #expect(dom.out.contains("Is the difference real?"))
+        #expect(!dom.err.contains("Uncaught") && !dom.err.contains("ERR_FILE_NOT_FOUND"))
+        let pdf = AbtopBinary.scratch.appendingPathComponent("report-\(UUID().uuidString).pdf").path
+        let printed = try chromium(["--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + html])
+        #expect(printed.status == 0, "\(printed.err)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: pdf))
+        #expect(bytes.count > 10_000 && bytes.starts(with: Data("%PDF".utf8)))
+    }
+}
