@@ -1,3 +1,5 @@
+import ABCore
+
 /// Number formats shared by the text outputs.
 public enum Format {
     /// "812 ms", "1.02 s".
@@ -29,15 +31,5 @@ public enum Format {
         return n < 0 ? "-" + out : out
     }
 
-    public static func fixed(_ x: Double, _ places: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let v = (x * scale).rounded() / scale
-        var s = "\(v)"
-        if let dot = s.firstIndex(of: ".") {
-            let have = s.distance(from: dot, to: s.endIndex) - 1
-            if places == 0 { s = String(s[..<dot]) } else if have < places { s += String(repeating: "0", count: places - have) }
-        }
-        return s
-    }
+    public static func fixed(_ x: Double, _ places: Int) -> String { fixedPoint(x, places: places) }
 }

@@ -110,17 +110,7 @@ public struct Verdict: Sendable, Equatable, Codable {
         "\(rounded(rate * 100, places: 1))%"
     }
 
-    static func rounded(_ x: Double, places: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let v = (x * scale).rounded() / scale
-        var s = "\(v)"
-        if let dot = s.firstIndex(of: ".") {
-            let decimals = s.distance(from: dot, to: s.endIndex) - 1
-            if decimals < places { s += String(repeating: "0", count: places - decimals) }
-        }
-        return s
-    }
+    static func rounded(_ x: Double, places: Int) -> String { fixedPoint(x, places: places) }
 }
 
 /// Sample-ratio mismatch for one split epoch: do the observed counts fit the weights?

@@ -1,3 +1,5 @@
+import ABCore
+
 /// A rectangle of the screen.
 public struct Rect: Equatable, Sendable {
     public var x: Int, y: Int, width: Int, height: Int
@@ -74,18 +76,7 @@ enum Text {
         return "\(fixed(v / 1000, 2))s"
     }
 
-    static func fixed(_ x: Double, _ places: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let v = (x * scale).rounded() / scale
-        var s = "\(v)"
-        if let dot = s.firstIndex(of: ".") {
-            if places == 0 { return String(s[..<dot]) }
-            let have = s.distance(from: dot, to: s.endIndex) - 1
-            if have < places { s += String(repeating: "0", count: places - have) }
-        }
-        return s
-    }
+    static func fixed(_ x: Double, _ places: Int) -> String { fixedPoint(x, places: places) }
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds)
