@@ -71,7 +71,7 @@ import Testing
 
     @Test func keysNeverAppearButTheirSourceDoes() throws {
         let plaintextKey = "sk-plaintext-NEVER-SHOWN-0001"
-        let fileKey = "sk-ant-file-NEVER-SHOWN-0002"
+        let fileKey = "test-file-key-NEVER-SHOWN-0002"
         let envKey = "sk-env-NEVER-SHOWN-0003"
         let config = """
             {"served_entities": [
