@@ -86,8 +86,8 @@ public struct Verdict: Sendable, Equatable, Codable {
     /// "p < 0.001" or "p = 0.21".
     public static func formatP(_ p: Double) -> String {
         if p < 0.001 { return "p < 0.001" }
-        if p < 0.01 { return "p = \(rounded(p, places: 3))" }
-        return "p = \(rounded(p, places: 2))"
+        if p < 0.01 { return "p = \(fixedPoint(p, places: 3))" }
+        return "p = \(fixedPoint(p, places: 2))"
     }
 
     /// How many more requests (both sides together) would make an effect of the size seen so far significant at
@@ -107,10 +107,9 @@ public struct Verdict: Sendable, Equatable, Codable {
     }
 
     private static func percent(_ rate: Double) -> String {
-        "\(rounded(rate * 100, places: 1))%"
+        "\(fixedPoint(rate * 100, places: 1))%"
     }
 
-    static func rounded(_ x: Double, places: Int) -> String { fixedPoint(x, places: places) }
 }
 
 /// Sample-ratio mismatch for one split epoch: do the observed counts fit the weights?

@@ -142,8 +142,7 @@ public final class Engine: Sendable {
                 session.note(EngineEvent(time: session.now(), entity: entity, kind: .error(failure.kind),
                                          message: "\(name(entity)): \(failure)"))
             }
-            if let failure, failure.kind.isRetryable, retries < maxRetries, !Task.isCancelled,
-               routing.breakerStates[entity] == .closed(consecutiveFailures: currentFailures(entity)) {
+            if let failure, failure.kind.isRetryable, retries < maxRetries, !Task.isCancelled, routing.isClosed(entity) {
                 let delay = backoff(retry: retries, retryAfter: failure.retryAfter)
                 session.note(EngineEvent(time: session.now(), entity: entity, kind: .retry,
                     message: "\(name(entity)): retry \(retries + 1) in \(Int(delay * 1000)) ms"))
@@ -164,12 +163,6 @@ public final class Engine: Sendable {
                                  output: attempt.result?.text ?? attempt.partialText,
                                  finishReason: attempt.result?.finishReason, errorMessage: failure?.message)
         }
-    }
-
-    /// The breaker's consecutive-failure count, so a retry is skipped once the breaker has opened.
-    private func currentFailures(_ entity: Int) -> Int {
-        if case .closed(let n) = routing.breakerStates[entity] { return n }
-        return -1
     }
 
     /// Exponential backoff with jitter (50–100 % of base·2ⁿ), never shorter than the provider's Retry-After.

@@ -63,6 +63,14 @@ public final class RoutingState: Sendable {
         }
     }
 
+    /// Whether `entity`'s breaker is closed (a retry after it opened would only add to the failures).
+    public func isClosed(_ entity: Int) -> Bool {
+        state.withLock { s in
+            if case .closed = s.breakers[entity].state { return true }
+            return false
+        }
+    }
+
     public var weights: Weights { state.withLock { $0.router.weights } }
     public var epoch: SplitEpoch { state.withLock { $0.router.epoch } }
     public var breakerStates: [Breaker.State] { state.withLock { $0.breakers.map(\.state) } }

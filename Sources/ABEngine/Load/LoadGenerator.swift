@@ -57,7 +57,6 @@ public enum LoadGenerator {
                            control: LoadControl = LoadControl(), seed: UInt64 = 0) async {
         precondition(!prompts.isEmpty)
         let issuer = Issuer(limits: limits, control: control, session: engine.session)
-        @Sendable func next() -> Int? { issuer.next() }
         @Sendable func waitWhilePaused() async {
             while control.paused && !control.stopped && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -71,7 +70,7 @@ public enum LoadGenerator {
                     group.addTask {
                         while !Task.isCancelled {
                             await waitWhilePaused()
-                            guard let n = next() else { return }
+                            guard let n = issuer.next() else { return }
                             await engine.send(prompts[n % prompts.count])
                         }
                     }
@@ -95,7 +94,7 @@ public enum LoadGenerator {
                     if intended > now {
                         try? await Task.sleep(for: .nanoseconds(Int64(intended - now)))
                     }
-                    guard let n = next() else { break }
+                    guard let n = issuer.next() else { break }
                     let start = intended
                     group.addTask { await engine.send(prompts[n % prompts.count], intendedStart: start) }
                 }

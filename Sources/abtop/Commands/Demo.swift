@@ -17,14 +17,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "split or compare (c switches it live).")
     var mode: String = "split"
 
-    @Option(help: "Frames per second.")
-    var fps: Int = 10
-
-    @Option(help: "Theme name (T cycles themes live).")
-    var theme: String?
-
-    @Option(help: "A folder of *.theme files.")
-    var themesDir: String?
+    @OptionGroup var dashboard: DashboardOptions
 
     @Option(help: "Seed for the simulated models and the router.")
     var seed: UInt64 = 7
@@ -37,7 +30,6 @@ struct Demo: AsyncParsableCommand {
     func validate() throws {
         guard RunMode(rawValue: mode) != nil else { throw ValidationError("--mode must be split or compare") }
         guard rate > 0 else { throw ValidationError("--rate must be above 0") }
-        guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1…60") }
     }
 
     /// The two demo models: a quick one with short answers and a few 429s, a careful one with long answers.
@@ -84,7 +76,7 @@ struct Demo: AsyncParsableCommand {
                             transport: transport, seed: seed)
         await LiveRun.run(engine: engine, transport: transport, prompts: SamplePrompts.items, shape: .open(rate: rate),
                           limits: LoadLimits(), seed: seed,
-                          dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir),
+                          dashboard: dashboard,
                           recording: recording)
         await server.stop()
         try RunSetup.writeReport(report, recording: recording)

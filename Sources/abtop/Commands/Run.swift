@@ -55,14 +55,7 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
-    @Option(help: "Dashboard frames per second.")
-    var fps: Int = 10
-
-    @Option(help: "Dashboard theme (T cycles themes live).")
-    var theme: String?
-
-    @Option(help: "A folder of *.theme files.")
-    var themesDir: String?
+    @OptionGroup var dashboard: DashboardOptions
 
     @Option(help: "Also write a report of this run to PATH at the end (.md, .html, .json or .csv).")
     var report: String?
@@ -97,7 +90,7 @@ struct Run: AsyncParsableCommand {
             let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
             await LiveRun.run(engine: engine, transport: transport, prompts: prepared.prompts, shape: shape,
                               limits: LoadLimits(requests: requests, duration: duration), seed: seed,
-                              dashboard: DashboardOptions(fps: fps, theme: theme, themesDir: themesDir),
+                              dashboard: dashboard,
                               recording: recording)
             try RunSetup.writeReport(report, recording: recording)
             return
@@ -171,12 +164,11 @@ enum RunSetup {
     /// `--report PATH`: the report of the session just recorded, in the format its extension names.
     static func writeReport(_ path: String?, recording: JournalRecording?) throws {
         guard let path else { return }
-        guard let recording, let stored = try recording.journal.session(recording.sessionID) else {
+        guard let recording else {
             Console.err("abtop: --report needs the journal (it is built from it); this run kept none")
             throw ExitCode(1)
         }
-        let format = ReportBuilder.format(forPath: path)
-        try ReportBuilder.render(ReportBuilder.report(stored), format: format).write(toFile: path, atomically: true, encoding: .utf8)
+        try ReportBuilder.write(recording, to: path)
         Console.err("abtop: report written to \(path)")
     }
 

@@ -90,10 +90,7 @@ final class LiveModel: DashboardModel {
             }
             let path = FileManager.default.currentDirectoryPath + "/abtop-session-\(recording.sessionID).md"
             do {
-                // Flushes what is buffered first, so the report holds every finished request.
-                recording.writer.flushNow()
-                guard let stored = try recording.journal.session(recording.sessionID) else { return }
-                try ReportBuilder.render(ReportBuilder.report(stored), format: "md").write(toFile: path, atomically: true, encoding: .utf8)
+                try ReportBuilder.write(recording, to: path)
                 note("report written to \(path)")
             } catch {
                 note("export failed: \(error)")

@@ -2,14 +2,24 @@ import ABCore
 import ABReport
 import ABEngine
 import ABTUI
+import ArgumentParser
 import Foundation
 import Logging
 
-/// Options every dashboard command shares.
-struct DashboardOptions {
-    var fps: Int
+/// Options every dashboard command shares (`demo`, `run`).
+struct DashboardOptions: ParsableArguments {
+    @Option(help: "Dashboard frames per second.")
+    var fps: Int = 10
+
+    @Option(help: "Dashboard theme (T cycles themes live).")
     var theme: String?
+
+    @Option(help: "A folder of *.theme files.")
     var themesDir: String?
+
+    func validate() throws {
+        guard (1...60).contains(fps) else { throw ValidationError("--fps must be 1…60") }
+    }
 
     /// The themes, and which one to start with (`--theme`, `NO_COLOR` → mono).
     func resolve() -> Dashboard.Options {

@@ -87,6 +87,14 @@ enum ReportBuilder {
         }
     }
 
+    /// Writes the recorded session's report to `path`, in the format its extension names. Flushes the journal's
+    /// buffer first, so every finished request is in it.
+    static func write(_ recording: JournalRecording, to path: String) throws {
+        recording.writer.flushNow()
+        guard let stored = try recording.journal.session(recording.sessionID) else { return }
+        try render(report(stored), format: format(forPath: path)).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     /// The format a report path's extension names (md for anything unknown).
     static func format(forPath path: String) -> String {
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
