@@ -43,6 +43,7 @@ let package = Package(
             name: "ABServer",
             dependencies: [
                 "ABCore",
+                "ABProviders",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

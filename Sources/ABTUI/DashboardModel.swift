@@ -17,6 +17,11 @@ public struct DashboardFrame: Sendable {
     public var status: String?
     /// Per entity, a breaker label ("cooling 12s", "probing") or nil when closed.
     public var breakerLabels: [String?] = []
+    /// `abtop serve`: every endpoint's name, and which one this frame shows.
+    public var endpoints: [String] = []
+    public var endpointIndex = 0
+    /// Shown instead of the panels when there is nothing to draw yet (a server with no endpoint).
+    public var waiting: [String]?
 
     public init(endpoint: String, mode: String, snapshot: Snapshot, verdicts: [Verdict] = [], srm: [SRMResult] = [],
                 events: [EngineEvent] = [], records: [RequestRecord] = [], votes: [Vote] = [], paused: Bool = false,
@@ -45,6 +50,8 @@ public enum DashboardCommand: Sendable, Equatable {
     case vote(Vote)
     case submitPrompt(String)
     case export
+    /// `abtop serve`: show the next endpoint.
+    case nextEndpoint
 }
 
 /// The dashboard's view of the run: frames out, commands in. `ABTUI` knows nothing else of the engine.

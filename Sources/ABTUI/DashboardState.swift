@@ -103,6 +103,17 @@ public struct DashboardState: Sendable {
             return [.export]
         case .nextTheme:
             themeIndex = (themeIndex + 1) % max(1, themeCount)
+        case .nextEndpoint:
+            guard frame.endpoints.count > 1 else {
+                flash = frame.endpoints.isEmpty ? "n switches endpoints under abtop serve" : "this is the only endpoint"
+                return []
+            }
+            selected = 0
+            outputScroll = 0
+            eventScroll = 0
+            voted = [:]
+            lastVote = nil
+            return [.nextEndpoint]
         case .toggleHelp:
             showHelp = true
         case .quit:

@@ -13,6 +13,16 @@ public enum DashboardView {
         let s = frame.snapshot
         let n = s.entities.count
         header(&canvas, frame: frame, width: width)
+        if let waiting = frame.waiting {
+            let top = max(2, (height - waiting.count) / 2)
+            for (i, line) in waiting.enumerated() where top + i < height - 1 {
+                let x = max(1, (width - DisplayWidth.of(line)) / 2)
+                canvas.put(line, x: x, y: top + i, role: i == 0 ? .title : .mainFg, limit: width - x - 1)
+            }
+            footer(&canvas, frame: frame, state: state, width: width, y: height - 1, themeName: themeName)
+            if state.showHelp { help(&canvas, width: width, height: height) }
+            return canvas
+        }
 
         let verdicts = VerdictPanel.lines(frame)
         let verdictRows = min(verdicts.count, height >= 40 ? 5 : 2)
@@ -50,6 +60,9 @@ public enum DashboardView {
         let s = frame.snapshot
         var x = canvas.put(" abtop ", x: 0, y: 0, role: .title, style: [.bold, .reverse])
         x += canvas.put(" \(frame.endpoint)", x: x, y: 0, role: .title, style: .bold)
+        if frame.endpoints.count > 1 {
+            x += canvas.put(" [\(frame.endpointIndex + 1)/\(frame.endpoints.count), n: next]", x: x, y: 0, role: .inactiveFg)
+        }
         var parts = [frame.mode, Text.clock(s.time), "\(Text.fixed(s.requestsPerSecond, 1)) req/s",
                      "\(s.inFlight) in flight", "\(s.totalRequests) done"]
         if let rate = frame.rate { parts.append("target \(Text.fixed(rate, 1))/s") }

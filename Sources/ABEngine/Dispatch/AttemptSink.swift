@@ -12,13 +12,18 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
     private(set) var firstToken: UInt64?
     /// The first failure found inside a stream (a malformed event, an error event).
     private(set) var streamFailure: ProviderError?
+    /// Where content goes as it arrives, and for which entity (serve mode).
+    private let relay: (entity: Int, to: any ContentRelay)?
+    /// Whether any content reached the relay.
+    private(set) var relayed = false
 
     /// Error bodies and JSON answers are kept up to this size.
     static let maxBody = 16 * 1024 * 1024
 
-    init(streaming: Bool, decoder: StreamDecoder) {
+    init(streaming: Bool, decoder: StreamDecoder, relay: (entity: Int, to: any ContentRelay)? = nil) {
         self.streaming = streaming
         self.decoder = decoder
+        self.relay = relay
     }
 
     var decodesStream: Bool { streaming && (200..<300).contains(status) }
@@ -34,8 +39,13 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
         }
         for step in decoder.feed(bytes) {
             switch step {
-            case .content:
+            case .content(let text):
                 if firstToken == nil { firstToken = Monotonic.now() }
+                // A failure earlier in the stream ends what the caller sees there.
+                if let relay, streamFailure == nil {
+                    relay.to.content(text, entity: relay.entity)
+                    relayed = true
+                }
             case .failure(let error):
                 if streamFailure == nil { streamFailure = error }
             case .none, .end:

@@ -7,14 +7,34 @@ public struct EngineSettings: Sendable {
     public var request: AbtopSettings.RequestDefaults
     public var timeouts: TransportTimeouts
     public var retries: AbtopSettings.Retries
-    public var fallback: Bool
 
     public init(_ config: EndpointConfig) {
         request = config.settings.request
         timeouts = TransportTimeouts(config.settings.timeouts)
         retries = config.settings.retries
-        fallback = config.aiGateway.fallbackEnabled
     }
+}
+
+/// What one caller asks beyond the prompt (a served request's own `max_tokens`, `stream`…); nil takes the
+/// endpoint's request defaults.
+public struct RequestOverrides: Sendable, Equatable {
+    public var maxTokens: Int?
+    public var temperature: Double?
+    public var stream: Bool?
+    public var stop: [String]
+
+    public init(maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = []) {
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.stream = stream
+        self.stop = stop
+    }
+}
+
+/// Receives a streamed answer's content as it arrives, on the transport thread, for callers that pass it on
+/// (`abtop serve`). Once any content went out, the request is committed to that entity: no retry, no fallback.
+public protocol ContentRelay: AnyObject, Sendable {
+    func content(_ text: String, entity: Int)
 }
 
 /// Sends prompts: router pick → attempt → retries (exponential backoff with jitter, honouring Retry-After) →
@@ -29,6 +49,7 @@ public final class Engine: Sendable {
     let prices: [Price?]
     private let random: Mutex<SplitMix64>
     private let groups = Atomic<Int>(0)
+    private let fallback: Atomic<Bool>
 
     public init(session: Session, resolved: [ResolvedEntity], transport: CurlTransport, seed: UInt64) {
         let config = session.endpoint
@@ -42,6 +63,13 @@ public final class Engine: Sendable {
                                                    seed: seed, sticky: config.settings.sticky),
                                     breaker: config.settings.breaker)
         self.random = Mutex(SplitMix64(seed: seed ^ 0x5EED_BAC0_FF00))
+        self.fallback = Atomic(config.aiGateway.fallbackEnabled)
+    }
+
+    /// Whether failed requests go to the other entities (`ai_gateway.fallback_config`); changeable live.
+    public var fallbackEnabled: Bool {
+        get { fallback.load(ordering: .relaxed) }
+        set { fallback.store(newValue, ordering: .relaxed) }
     }
 
     /// Changes the split from the next request on, opening a new epoch.
@@ -60,10 +88,17 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Sends one prompt by the split whatever the mode (a served request has one caller waiting for one answer),
+    /// with the caller's overrides; a streamed answer's content goes to `relay` as it arrives.
+    public func serve(_ prompt: PromptItem, overrides: RequestOverrides, relay: (any ContentRelay)?) async -> [RequestRecord] {
+        await split(prompt, intendedStart: nil, overrides: overrides, relay: relay)
+    }
+
     /// Split mode: one entity by weight, with retries, then fallbacks if enabled.
-    func split(_ prompt: PromptItem, intendedStart: UInt64?) async -> [RequestRecord] {
+    func split(_ prompt: PromptItem, intendedStart: UInt64?, overrides: RequestOverrides = .init(),
+               relay: (any ContentRelay)? = nil) async -> [RequestRecord] {
         let start = intendedStart ?? Monotonic.now()
-        let chat = chatRequest(prompt)
+        let chat = chatRequest(prompt, overrides: overrides)
         var pick: RoutingState.Pick?
         while pick == nil {
             let now = session.now()
@@ -77,19 +112,21 @@ public final class Engine: Sendable {
         }
         let arm = pick!
         let first = await run(chat, prompt: prompt, on: arm, arm: arm.entity, isFallback: false,
-                              start: start, maxRetries: settings.retries.max)
-        session.record(first)
-        var records = [first]
-        guard settings.fallback, let kind = first.outcome.error, kind.triggersFallback else { return records }
+                              start: start, maxRetries: settings.retries.max, relay: relay)
+        session.record(first.record)
+        var records = [first.record]
+        guard fallbackEnabled, !first.relayed, let kind = first.record.outcome.error, kind.triggersFallback else {
+            return records
+        }
         for entity in routing.fallbackOrder(after: arm.entity, now: session.now()) {
             guard let fallbackPick = routing.admitFallback(entity, now: session.now()) else { continue }
             session.note(EngineEvent(time: session.now(), entity: entity, kind: .fallback,
                 message: "\(name(arm.entity)) failed (\(kind.rawValue)); falling back to \(name(entity))"))
             let rescue = await run(chat, prompt: prompt, on: fallbackPick, arm: arm.entity, isFallback: true,
-                                   start: Monotonic.now(), maxRetries: 0)
-            session.record(rescue)
-            records.append(rescue)
-            if rescue.outcome.error == nil { break }
+                                   start: Monotonic.now(), maxRetries: 0, relay: relay)
+            session.record(rescue.record)
+            records.append(rescue.record)
+            if rescue.record.outcome.error == nil || rescue.relayed { break }
         }
         return records
     }
@@ -104,7 +141,7 @@ public final class Engine: Sendable {
                 tasks.addTask {
                     guard let pick = self.routing.admitFallback(entity, now: self.session.now()) else { return nil }
                     var record = await self.run(chat, prompt: prompt, on: pick, arm: entity, isFallback: false,
-                                                start: start, maxRetries: self.settings.retries.max)
+                                                start: start, maxRetries: self.settings.retries.max, relay: nil).record
                     record.group = group
                     record.outcome.countsTowardSplit = false
                     self.session.record(record)
@@ -117,21 +154,24 @@ public final class Engine: Sendable {
         }
     }
 
-    func chatRequest(_ prompt: PromptItem) -> ChatRequest {
-        ChatRequest(messages: prompt.messages, maxTokens: settings.request.maxTokens,
-                    temperature: settings.request.temperature, stream: settings.request.stream)
+    func chatRequest(_ prompt: PromptItem, overrides: RequestOverrides = .init()) -> ChatRequest {
+        ChatRequest(messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
+                    temperature: overrides.temperature ?? settings.request.temperature,
+                    stream: overrides.stream ?? settings.request.stream, stop: overrides.stop)
     }
 
     /// Attempts on one entity, retrying what is worth retrying. The outcome spans all attempts: E2E from `start`
     /// (the first attempt, or the intended send time) to the last byte of the last attempt.
+    /// `relayed` says whether any content reached the relay (then the request cannot move elsewhere).
     func run(_ chat: ChatRequest, prompt: PromptItem, on pick: RoutingState.Pick, arm: Int, isFallback: Bool,
-             start: UInt64, maxRetries: Int) async -> RequestRecord {
+             start: UInt64, maxRetries: Int, relay: (any ContentRelay)?) async -> (record: RequestRecord, relayed: Bool) {
         let entity = pick.entity
         session.requestStarted(entity: entity)
         var retries = 0
         var isProbe = pick.isProbe
         while true {
-            let attempt = await self.attempt(chat, on: entity, start: retries == 0 ? start : Monotonic.now())
+            let attempt = await self.attempt(chat, on: entity, start: retries == 0 ? start : Monotonic.now(),
+                                             relay: relay)
             let failure = attempt.failure
             let ok = failure == nil || !(failure!.kind.countsAgainstProvider)
             if let transition = routing.record(entity: entity, success: ok, isProbe: isProbe, now: session.now()) {
@@ -142,7 +182,8 @@ public final class Engine: Sendable {
                 session.note(EngineEvent(time: session.now(), entity: entity, kind: .error(failure.kind),
                                          message: "\(name(entity)): \(failure)"))
             }
-            if let failure, failure.kind.isRetryable, retries < maxRetries, !Task.isCancelled, routing.isClosed(entity) {
+            if let failure, failure.kind.isRetryable, retries < maxRetries, !attempt.relayed, !Task.isCancelled,
+               routing.isClosed(entity) {
                 let delay = backoff(retry: retries, retryAfter: failure.retryAfter)
                 session.note(EngineEvent(time: session.now(), entity: entity, kind: .retry,
                     message: "\(name(entity)): retry \(retries + 1) in \(Int(delay * 1000)) ms"))
@@ -159,9 +200,10 @@ public final class Engine: Sendable {
                                       end: attempt.end),
                 streamed: chat.stream, status: attempt.status, error: failure?.kind, usage: usage,
                 costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
-            return RequestRecord(outcome: outcome, promptID: prompt.id, prompt: prompt.text,
-                                 output: attempt.result?.text ?? attempt.partialText,
-                                 finishReason: attempt.result?.finishReason, errorMessage: failure?.message)
+            let record = RequestRecord(outcome: outcome, promptID: prompt.id, prompt: prompt.text,
+                                       output: attempt.result?.text ?? attempt.partialText,
+                                       finishReason: attempt.result?.finishReason, errorMessage: failure?.message)
+            return (record, attempt.relayed)
         }
     }
 
@@ -195,14 +237,16 @@ public final class Engine: Sendable {
         var firstToken: UInt64?
         var end: UInt64
         var partialText: String
+        var relayed: Bool
     }
 
-    func attempt(_ chat: ChatRequest, on entity: Int, start: UInt64) async -> Attempt {
+    func attempt(_ chat: ChatRequest, on entity: Int, start: UInt64, relay: (any ContentRelay)? = nil) async -> Attempt {
         let wire = wires[entity]
-        let sink = AttemptSink(streaming: chat.stream, decoder: wire.makeStreamDecoder())
+        let sink = AttemptSink(streaming: chat.stream, decoder: wire.makeStreamDecoder(),
+                               relay: relay.map { (entity, $0) })
         let t = await transport.perform(wire.request(chat), timeouts: settings.timeouts, sink: sink, start: start)
         var a = Attempt(result: nil, failure: nil, status: t.status, firstByte: t.firstByte,
-                        firstToken: sink.firstToken, end: t.end, partialText: "")
+                        firstToken: sink.firstToken, end: t.end, partialText: "", relayed: sink.relayed)
         if let failure = t.failure {
             a.failure = failure
             a.partialText = sink.decodesStream ? sink.partialText : ""

@@ -10,6 +10,7 @@ public enum Action: Hashable, Sendable {
     case startPrompt
     case export
     case nextTheme
+    case nextEndpoint
     case toggleHelp
     case quit
 
@@ -46,6 +47,7 @@ public enum Keymap {
         Binding(keys: [.char("p")], label: "p", help: "type a prompt and send it now", action: .startPrompt),
         Binding(keys: [.char("e")], label: "e", help: "export a report now", action: .export),
         Binding(keys: [.char("T")], label: "T", help: "next theme", action: .nextTheme),
+        Binding(keys: [.char("n")], label: "n", help: "next endpoint (abtop serve)", action: .nextEndpoint),
         Binding(keys: [.char("?"), .char("h")], label: "?", help: "this help", action: .toggleHelp),
         Binding(keys: [.char("q"), .escape], label: "q", help: "quit", action: .quit),
     ]

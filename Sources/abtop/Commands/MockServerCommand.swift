@@ -31,7 +31,7 @@ struct MockServerCommand: AsyncParsableCommand {
     var seed: UInt64 = 0
 
     func run() async throws {
-        let profiles = try loadProfiles()
+        let profiles = try Self.loadProfiles(profile)
         let config = MockServer.Configuration(host: host, port: port, profiles: profiles, seed: seed)
         let host = self.host
         let described = profile ?? "default"
@@ -44,7 +44,8 @@ struct MockServerCommand: AsyncParsableCommand {
         }
     }
 
-    private func loadProfiles() throws -> MockProfileSet {
+    /// `--profile`: a built-in profile's name or a profile JSON file; nil is the default profile.
+    static func loadProfiles(_ profile: String?) throws -> MockProfileSet {
         guard let profile else { return MockProfileSet() }
         if let builtIn = MockProfile.builtIn(named: profile) { return MockProfileSet(fallback: builtIn) }
         guard FileManager.default.fileExists(atPath: profile),

@@ -83,6 +83,8 @@ final class LiveModel: DashboardModel {
             let n = typed.add(1, ordering: .relaxed).newValue
             let engine = self.engine
             Task { await engine.send(PromptItem(id: "typed-\(n)", prompt: text)) }
+        case .nextEndpoint:
+            break  // one session: nothing to switch to (abtop serve handles it)
         case .export:
             guard let recording else {
                 note("no journal for this run (--no-store): nothing to export")

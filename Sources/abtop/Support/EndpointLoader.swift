@@ -24,6 +24,13 @@ struct EndpointLoader {
         let text = try read(path, what: "config file")
         let defaultName = name ?? Self.endpointName(fromFile: path)
         let outcome = EndpointConfigReader.read(text: text, defaultName: defaultName)
+        let resolver = try resolver(secretsPath: secretsPath)
+        let resolved = outcome.config?.resolve(with: resolver) ?? []
+        return Loaded(path: path, text: text, outcome: outcome, resolved: resolved)
+    }
+
+    /// Where secrets are looked up: the `--secrets` file if given, then the environment.
+    func resolver(secretsPath: String?) throws -> SecretResolver {
         var secretsFile: SecretsFile?
         if let secretsPath {
             switch SecretsFile.parse(try read(secretsPath, what: "secrets file"), path: secretsPath) {
@@ -31,9 +38,7 @@ struct EndpointLoader {
             case .failure(let issues): throw InputError(description: issues.description)
             }
         }
-        let resolver = SecretResolver(secretsFile: secretsFile, environment: environment)
-        let resolved = outcome.config?.resolve(with: resolver) ?? []
-        return Loaded(path: path, text: text, outcome: outcome, resolved: resolved)
+        return SecretResolver(secretsFile: secretsFile, environment: environment)
     }
 
     /// A bare config's endpoint name from its file: the stem, with anything but letters, digits, `-`, `_` as `-`.

@@ -1,0 +1,75 @@
+import ABCore
+import Synchronization
+
+/// Counters and latency histograms of one endpoint's requests, per served entity, for `GET /metrics`.
+///
+/// Plugged into the session as a sink, so it counts exactly the records the stats and the journal count.
+/// Prometheus histograms need cumulative counts at fixed bounds, which the stats' HdrHistograms cannot give
+/// without a scan; fixed buckets cost one comparison walk per request.
+public final class EndpointMetrics: OutcomeSink, Sendable {
+    /// Upper bounds in seconds, as Prometheus client libraries default them, stretched to LLM latencies.
+    public static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+
+    public struct Histogram: Sendable, Equatable {
+        /// Per bound, the observations at or below it (not yet cumulative); the last slot is +Inf.
+        public var counts = [UInt64](repeating: 0, count: EndpointMetrics.bounds.count + 1)
+        public var sum = 0.0
+        public var count: UInt64 = 0
+
+        mutating func observe(_ seconds: Double) {
+            let slot = EndpointMetrics.bounds.firstIndex { seconds <= $0 } ?? EndpointMetrics.bounds.count
+            counts[slot] += 1
+            sum += seconds
+            count += 1
+        }
+    }
+
+    public struct Entity: Sendable, Equatable {
+        public var successes: UInt64 = 0
+        public var errors: [ErrorKind: UInt64] = [:]
+        public var retries: UInt64 = 0
+        public var fallbacks: UInt64 = 0
+        public var inputTokens: UInt64 = 0
+        public var outputTokens: UInt64 = 0
+        public var costUSD = 0.0
+        public var latency = Histogram()
+        public var ttft = Histogram()
+    }
+
+    public struct Counts: Sendable, Equatable {
+        public var entities: [Entity]
+        /// Requests refused by the endpoint's own rate limits (`ai_gateway.rate_limits`).
+        public var rateLimited: UInt64 = 0
+    }
+
+    public let entityNames: [String]
+    private let state: Mutex<Counts>
+
+    public init(entityNames: [String]) {
+        self.entityNames = entityNames
+        state = Mutex(Counts(entities: [Entity](repeating: Entity(), count: entityNames.count)))
+    }
+
+    public func record(_ record: RequestRecord) {
+        let o = record.outcome
+        state.withLock { s in
+            guard s.entities.indices.contains(o.entity) else { return }
+            var e = s.entities[o.entity]
+            if let kind = o.error { e.errors[kind, default: 0] += 1 } else { e.successes += 1 }
+            e.retries += UInt64(o.retries)
+            if o.isFallback { e.fallbacks += 1 }
+            e.inputTokens += UInt64(max(0, o.usage.input))
+            e.outputTokens += UInt64(max(0, o.usage.output))
+            e.costUSD += o.costUSD ?? 0
+            e.latency.observe(Double(o.timing.e2eNanoseconds) / 1e9)
+            if o.error == nil, let ttft = o.timing.ttftNanoseconds { e.ttft.observe(Double(ttft) / 1e9) }
+            s.entities[o.entity] = e
+        }
+    }
+
+    public func refusedByRateLimit() {
+        state.withLock { $0.rateLimited += 1 }
+    }
+
+    public var counts: Counts { state.withLock { $0 } }
+}

@@ -1,0 +1,127 @@
+import ABCore
+import ABProviders
+import Synchronization
+
+/// One chat request to a served endpoint, as the HTTP side parsed it. Unset fields take the endpoint's
+/// request defaults.
+public struct Invocation: Sendable, Equatable {
+    /// The completion id sent back (`chatcmpl-…`), also the prompt id in the journal.
+    public var id: String
+    public var messages: [ChatMessage]
+    public var maxTokens: Int?
+    public var temperature: Double?
+    public var stream: Bool
+    public var stop: [String]
+    /// `x-abtop-session`: the same key goes to the same entity for the current split epoch.
+    public var sessionKey: String?
+
+    public init(id: String, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
+                stream: Bool = false, stop: [String] = [], sessionKey: String? = nil) {
+        self.id = id
+        self.messages = messages
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.stream = stream
+        self.stop = stop
+        self.sessionKey = sessionKey
+    }
+}
+
+/// How a served request ended, after retries and fallbacks.
+public struct InvocationResult: Sendable, Equatable {
+    /// The entity that answered (or failed last); nil when none could be tried.
+    public var entity: Int?
+    public var text: String
+    public var finishReason: String?
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var failure: ProviderError?
+
+    public init(entity: Int?, text: String = "", finishReason: String? = nil, inputTokens: Int = 0,
+                outputTokens: Int = 0, failure: ProviderError? = nil) {
+        self.entity = entity
+        self.text = text
+        self.finishReason = finishReason
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.failure = failure
+    }
+}
+
+/// What a served request reports as it runs: streamed content first (all from one entity), then the end.
+public enum InvocationEvent: Sendable, Equatable {
+    case content(entity: Int, text: String)
+    case finished(InvocationResult)
+}
+
+/// The events of one served request, from the engine's threads to the one HTTP handler that reads them: a
+/// single-consumer queue that can be handed from the handler to its response body writer (an `AsyncStream`
+/// iterator cannot cross that boundary).
+public final class InvocationEvents: Sendable {
+    private struct State {
+        var buffer: [InvocationEvent] = []
+        var head = 0
+        var waiter: CheckedContinuation<InvocationEvent?, Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func push(_ event: InvocationEvent) {
+        let waiter = state.withLock { s -> CheckedContinuation<InvocationEvent?, Never>? in
+            guard !s.finished else { return nil }
+            if case .finished = event { s.finished = true }
+            if let w = s.waiter {
+                s.waiter = nil
+                return w
+            }
+            s.buffer.append(event)
+            return nil
+        }
+        waiter?.resume(returning: event)
+    }
+
+    /// The next event; nil after `.finished` was read.
+    public func next() async -> InvocationEvent? {
+        await withCheckedContinuation { (c: CheckedContinuation<InvocationEvent?, Never>) in
+            let ready = state.withLock { s -> InvocationEvent?? in
+                if s.head < s.buffer.count {
+                    defer {
+                        s.head += 1
+                        if s.head == s.buffer.count {
+                            s.buffer.removeAll(keepingCapacity: true)
+                            s.head = 0
+                        }
+                    }
+                    return .some(s.buffer[s.head])
+                }
+                if s.finished { return .some(nil) }
+                s.waiter = c
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+}
+
+/// A live endpoint: the router, engine and session behind one config. The composition root implements it
+/// over the engine; `ABServer` only speaks HTTP to it.
+public protocol EndpointRuntime: AnyObject, Sendable {
+    /// The live split (the dashboard's sliders move it).
+    var weights: Weights { get }
+    /// A new split from the next request on (a new epoch).
+    func setWeights(_ weights: Weights)
+    func setFallback(_ enabled: Bool)
+    /// Sends one request; its events end with `.finished`.
+    func invoke(_ invocation: Invocation) -> InvocationEvents
+    /// Stops taking requests and finishes the session (the endpoint was deleted or replaced).
+    func close() async
+}
+
+/// Builds the runtime for a validated config (the composition root: engine, journal, simulated providers).
+public protocol EndpointRuntimeFactory: Sendable {
+    /// `configText` is the create payload as JSON, for the journal; `metrics` must receive every outcome.
+    func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime
+}

@@ -1,0 +1,78 @@
+import ABCore
+import ABProviders
+
+/// Reads a chat request body, as Databricks' `/invocations` and OpenAI's `/v1/chat/completions` take it, into
+/// an `Invocation`; a bad field is a 400 that names it.
+public enum InvocationParser {
+    public struct Parsed: Sendable, Equatable {
+        public var invocation: Invocation
+        /// `model` as sent (the endpoint's name on the OpenAI door).
+        public var model: String?
+    }
+
+    public static func parse(_ body: [UInt8], id: String, sessionKey: String?) -> Result<Parsed, ServingError> {
+        guard let root = try? JSONParser.parse(utf8: body), let object = root.objectValue else {
+            return .failure(.badRequest("the request body must be a JSON object: {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}"))
+        }
+        guard let list = object["messages"]?.arrayValue, !list.isEmpty else {
+            if object["prompt"] != nil || object["inputs"] != nil || object["dataframe_records"] != nil {
+                return .failure(.badRequest("this endpoint serves the llm/v1/chat task: send \"messages\", not \"prompt\" or \"inputs\""))
+            }
+            return .failure(.badRequest("missing required field \"messages\": a non-empty list of {\"role\", \"content\"}"))
+        }
+        var messages: [ChatMessage] = []
+        for (i, item) in list.enumerated() {
+            guard let role = item[key: "role"]?.stringValue else {
+                return .failure(.badRequest("messages[\(i)].role is missing: use \"system\", \"user\" or \"assistant\""))
+            }
+            guard let parsedRole = ChatMessage.Role(rawValue: role == "developer" ? "system" : role) else {
+                return .failure(.badRequest("messages[\(i)].role \"\(role)\" is not supported: use \"system\", \"user\" or \"assistant\""))
+            }
+            guard let content = text(item[key: "content"]) else {
+                return .failure(.badRequest("messages[\(i)].content must be a string or a list of {\"type\": \"text\", \"text\": ...} parts"))
+            }
+            messages.append(ChatMessage(role: parsedRole, content: content))
+        }
+        var invocation = Invocation(id: id, messages: messages, sessionKey: sessionKey)
+        if let value = object["max_tokens"] ?? object["max_completion_tokens"], value != .null {
+            guard let n = value.intValue, n >= 1 else {
+                return .failure(.badRequest("max_tokens must be a whole number of at least 1"))
+            }
+            invocation.maxTokens = n
+        }
+        if let value = object["temperature"], value != .null {
+            guard case .number(let n) = value, (0...2).contains(n.value) else {
+                return .failure(.badRequest("temperature must be a number from 0 to 2"))
+            }
+            invocation.temperature = n.value
+        }
+        if let value = object["stream"], value != .null {
+            guard case .bool(let b) = value else { return .failure(.badRequest("stream must be true or false")) }
+            invocation.stream = b
+        }
+        if let value = object["stop"], value != .null {
+            if let s = value.stringValue {
+                invocation.stop = [s]
+            } else if let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) {
+                invocation.stop = list.compactMap(\.stringValue)
+            } else {
+                return .failure(.badRequest("stop must be a string or a list of strings"))
+            }
+        }
+        if let n = object["n"]?.intValue, n != 1 {
+            return .failure(.badRequest("n = \(n) is not supported: abtop returns one choice per request"))
+        }
+        return .success(Parsed(invocation: invocation, model: object["model"]?.stringValue))
+    }
+
+    /// A message's text: a string, or the `text` of its parts.
+    private static func text(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s): return s
+        case .array(let parts):
+            return parts.compactMap { $0[key: "text"]?.stringValue }.joined(separator: "\n")
+        case .null, nil: return ""
+        default: return nil
+        }
+    }
+}

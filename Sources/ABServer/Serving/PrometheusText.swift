@@ -1,0 +1,119 @@
+import ABCore
+import Foundation
+
+/// `GET /metrics` in the Prometheus text exposition format (version 0.0.4): one family at a time, each with its
+/// HELP and TYPE lines, labelled by endpoint and served entity.
+public enum PrometheusText {
+    /// What one endpoint contributes.
+    public struct Endpoint: Sendable {
+        public var name: String
+        public var entityNames: [String]
+        public var weights: [Int]
+        public var counts: EndpointMetrics.Counts
+
+        public init(name: String, entityNames: [String], weights: [Int], counts: EndpointMetrics.Counts) {
+            self.name = name
+            self.entityNames = entityNames
+            self.weights = weights
+            self.counts = counts
+        }
+    }
+
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    public static func render(_ endpoints: [Endpoint]) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ lines: (inout String) -> Void) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            lines(&out)
+        }
+        func each(_ body: (Endpoint, Int, String) -> Void) {
+            for endpoint in endpoints {
+                for (i, entity) in endpoint.entityNames.enumerated() {
+                    body(endpoint, i, labels(["endpoint": endpoint.name, "entity": entity]))
+                }
+            }
+        }
+        family("abtop_endpoints", "gauge", "Serving endpoints that exist.") { $0 += "abtop_endpoints \(endpoints.count)\n" }
+        family("abtop_traffic_weight_percent", "gauge", "Current target share of traffic per served entity.") { o in
+            each { e, i, l in o += "abtop_traffic_weight_percent\(l) \(e.weights[i])\n" }
+        }
+        family("abtop_requests_total", "counter",
+               "Finished requests per served entity and outcome (success or an error kind), fallbacks included.") { o in
+            each { e, i, _ in
+                let c = e.counts.entities[i]
+                o += "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": "success"])) \(c.successes)\n"
+                for (kind, n) in c.errors.sorted(by: { $0.key < $1.key }) {
+                    o += "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": kind.rawValue])) \(n)\n"
+                }
+            }
+        }
+        family("abtop_request_errors_total", "counter", "Failed requests per served entity and error kind.") { o in
+            each { e, i, _ in
+                for kind in ErrorKind.allCases {
+                    let n = e.counts.entities[i].errors[kind] ?? 0
+                    o += "abtop_request_errors_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "kind": kind.rawValue])) \(n)\n"
+                }
+            }
+        }
+        family("abtop_retries_total", "counter", "Retries after a failed attempt.") { o in
+            each { e, i, l in o += "abtop_retries_total\(l) \(e.counts.entities[i].retries)\n" }
+        }
+        family("abtop_fallbacks_total", "counter", "Requests this entity took over after another failed.") { o in
+            each { e, i, l in o += "abtop_fallbacks_total\(l) \(e.counts.entities[i].fallbacks)\n" }
+        }
+        family("abtop_rate_limited_total", "counter", "Requests refused by the endpoint's own rate limits.") { o in
+            for e in endpoints { o += "abtop_rate_limited_total\(labels(["endpoint": e.name])) \(e.counts.rateLimited)\n" }
+        }
+        family("abtop_tokens_total", "counter", "Tokens per served entity and direction.") { o in
+            each { e, i, _ in
+                let c = e.counts.entities[i]
+                for (direction, n) in [("input", c.inputTokens), ("output", c.outputTokens)] {
+                    o += "abtop_tokens_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "direction": direction])) \(n)\n"
+                }
+            }
+        }
+        family("abtop_cost_usd_total", "counter", "Cost in US dollars by the price table.") { o in
+            each { e, i, l in o += "abtop_cost_usd_total\(l) \(number(e.counts.entities[i].costUSD))\n" }
+        }
+        family("abtop_request_duration_seconds", "histogram", "End-to-end latency (E2E) of finished requests.") { o in
+            each { e, i, _ in histogram(&o, "abtop_request_duration_seconds", e.counts.entities[i].latency,
+                                        ["endpoint": e.name, "entity": e.entityNames[i]]) }
+        }
+        family("abtop_time_to_first_token_seconds", "histogram", "Time to first token (TTFT) of streamed successes.") { o in
+            each { e, i, _ in histogram(&o, "abtop_time_to_first_token_seconds", e.counts.entities[i].ttft,
+                                        ["endpoint": e.name, "entity": e.entityNames[i]]) }
+        }
+        return out
+    }
+
+    private static func histogram(_ o: inout String, _ name: String, _ h: EndpointMetrics.Histogram,
+                                  _ base: KeyValuePairs<String, String>) {
+        var cumulative: UInt64 = 0
+        for (i, bound) in EndpointMetrics.bounds.enumerated() {
+            cumulative += h.counts[i]
+            o += "\(name)_bucket\(labels(base, le: number(bound))) \(cumulative)\n"
+        }
+        o += "\(name)_bucket\(labels(base, le: "+Inf")) \(h.count)\n"
+        o += "\(name)_sum\(labels(base)) \(number(h.sum))\n"
+        o += "\(name)_count\(labels(base)) \(h.count)\n"
+    }
+
+    static func labels(_ pairs: KeyValuePairs<String, String>, le: String? = nil) -> String {
+        var parts = pairs.map { "\($0.key)=\"\(escape($0.value))\"" }
+        if let le { parts.append("le=\"\(le)\"") }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    /// Label values escape backslash, double quote and line feed.
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// Shortest text that reads back as the same double (`0.005`, `1`, `2.5`).
+    static func number(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
+        return "\(x)"
+    }
+}

@@ -1,0 +1,315 @@
+import ABCore
+import Foundation
+import Synchronization
+
+/// The serving endpoints that exist, and the Databricks REST operations on them (create, get, list, delete,
+/// update config / AI gateway / rate limits / tags). Each endpoint keeps its create payload as submitted, so
+/// every update is validated by reading the whole payload again: an update's errors name the same JSON paths
+/// `abtop validate` does.
+public final class ServingRegistry: Sendable {
+    /// What a request to one endpoint needs.
+    public struct Endpoint: Sendable {
+        public let name: String
+        public let config: EndpointConfig
+        public let runtime: any EndpointRuntime
+        public let metrics: EndpointMetrics
+    }
+
+    struct Entry {
+        var endpoint: Endpoint
+        /// The create payload as submitted, updated by each PUT / PATCH (secrets redacted only on the way out).
+        var payload: JSONObject
+        let id: String
+        let created: Int
+        var updated: Int
+        var configVersion: Int
+        var limiter: RateLimiter
+    }
+
+    private let entries = Mutex<[Entry]>([])
+    private let factory: any EndpointRuntimeFactory
+    /// Seconds on a monotonic clock, for the rate limiters.
+    private let clock: @Sendable () -> Double
+
+    public init(factory: any EndpointRuntimeFactory, clock: (@Sendable () -> Double)? = nil) {
+        self.factory = factory
+        let origin = ContinuousClock.now
+        self.clock = clock ?? { let d = ContinuousClock.now - origin
+                                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    }
+
+    // MARK: - Looking up
+
+    public var endpoints: [Endpoint] { entries.withLock { $0.map(\.endpoint) } }
+
+    public func endpoint(named name: String) -> Endpoint? {
+        entries.withLock { $0.first { $0.endpoint.name == name }?.endpoint }
+    }
+
+    /// The endpoint for an invocation, after its rate limits admitted the call.
+    public func admit(_ name: String, caller: String) throws(ServingError) -> Endpoint {
+        let now = clock()
+        let result: Result<Endpoint, ServingError> = entries.withLock { list in
+            guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else {
+                return .failure(.notFound(endpoint: name))
+            }
+            if let wait = list[i].limiter.admit(caller: caller, now: now) {
+                list[i].endpoint.metrics.refusedByRateLimit()
+                return .failure(.rateLimited("endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); retry in \(Int(wait.rounded(.up))) s",
+                                             retryAfter: wait))
+            }
+            return .success(list[i].endpoint)
+        }
+        return try result.get()
+    }
+
+    /// Charges an answered request's tokens to the endpoint's token limits.
+    public func charge(_ name: String, tokens: Int, caller: String) {
+        let now = clock()
+        entries.withLock { list in
+            guard let i = list.firstIndex(where: { $0.endpoint.name == name }), !list[i].limiter.limits.isEmpty else { return }
+            list[i].limiter.charge(tokens: tokens, caller: caller, now: now)
+        }
+    }
+
+    // MARK: - REST operations
+
+    /// `POST /api/2.0/serving-endpoints`.
+    public func create(_ body: JSONValue) throws(ServingError) -> JSONValue {
+        guard let object = body.objectValue else {
+            throw .invalid("the request body must be a JSON object: {\"name\": ..., \"config\": {...}}")
+        }
+        guard let name = object["name"]?.stringValue else {
+            throw .invalid("missing required field \"name\": add \"name\": \"my-endpoint\" beside \"config\"")
+        }
+        guard object["config"]?.objectValue != nil else {
+            throw .invalid("missing required field \"config\": {\"served_entities\": [...], \"traffic_config\": {...}}")
+        }
+        if endpoint(named: name) != nil { throw .alreadyExists(endpoint: name) }
+        let config = try Self.validate(object)
+        let metrics = EndpointMetrics(entityNames: config.servedEntities.map(\.name))
+        let runtime = try makeRuntime(config, payload: object, metrics: metrics)
+        let now = Self.milliseconds()
+        let entry = Entry(endpoint: Endpoint(name: name, config: config, runtime: runtime, metrics: metrics),
+                          payload: object, id: Self.newID(), created: now, updated: now, configVersion: 1,
+                          limiter: RateLimiter(limits: config.aiGateway.rateLimits))
+        let added = entries.withLock { list -> Bool in
+            guard !list.contains(where: { $0.endpoint.name == name }) else { return false }
+            list.append(entry)
+            return true
+        }
+        guard added else {
+            Task { await runtime.close() }
+            throw .alreadyExists(endpoint: name)
+        }
+        return document(entry)
+    }
+
+    /// `GET /api/2.0/serving-endpoints`: `{"endpoints": [...]}`, also when there are none.
+    public func list() -> JSONValue {
+        .object(JSONObject(["endpoints": .array(entries.withLock { $0 }.map(document))]))
+    }
+
+    /// `GET /api/2.0/serving-endpoints/{name}`.
+    public func get(_ name: String) throws(ServingError) -> JSONValue {
+        document(try entry(name))
+    }
+
+    /// `DELETE /api/2.0/serving-endpoints/{name}`: `{}` once its in-flight requests finished.
+    public func delete(_ name: String) async throws(ServingError) -> JSONValue {
+        let removed = entries.withLock { list -> Entry? in
+            guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else { return nil }
+            return list.remove(at: i)
+        }
+        guard let removed else { throw .notFound(endpoint: name) }
+        await removed.endpoint.runtime.close()
+        return .object(JSONObject())
+    }
+
+    /// `PUT …/{name}/config`: a new split applies live as a new epoch; new entities start a new runtime (and a
+    /// new journal session, since the comparison changed). `served_entities` may be left out to change only the
+    /// split.
+    public func updateConfig(_ name: String, _ body: JSONValue) async throws(ServingError) -> JSONValue {
+        guard var config = body.objectValue else {
+            throw .invalid("the request body must be the config object: {\"served_entities\": [...], \"traffic_config\": {...}}")
+        }
+        let current = try entry(name)
+        if config["served_entities"] == nil, config["served_models"] == nil {
+            config["served_entities"] = current.payload["config"]?[key: "served_entities"]
+        }
+        var payload = current.payload
+        payload["config"] = .object(config)
+        let parsed = try Self.validate(payload)
+        let old = current.endpoint
+        var replaced: (any EndpointRuntime)?
+        var endpoint = old
+        if parsed.servedEntities == old.config.servedEntities {
+            old.runtime.setWeights(parsed.weights)
+            endpoint = Endpoint(name: name, config: parsed, runtime: old.runtime, metrics: old.metrics)
+        } else {
+            let metrics = EndpointMetrics(entityNames: parsed.servedEntities.map(\.name))
+            endpoint = Endpoint(name: name, config: parsed, runtime: try makeRuntime(parsed, payload: payload, metrics: metrics),
+                                metrics: metrics)
+            replaced = old.runtime
+        }
+        let updated = try update(name) { e in
+            e.payload = payload
+            e.endpoint = endpoint
+            e.configVersion += 1
+        }
+        if let replaced { await replaced.close() }
+        return document(updated)
+    }
+
+    /// `PUT …/{name}/ai-gateway`: fallback and rate limits apply from the next request; answers the block.
+    public func updateAIGateway(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
+        guard body.objectValue != nil else { throw .invalid("the request body must be the ai_gateway object") }
+        var payload = try entry(name).payload
+        payload["ai_gateway"] = body
+        try applyGateway(name, payload: payload)
+        return body
+    }
+
+    /// `PUT …/{name}/rate-limits` (the older API): `{"rate_limits": [...]}` in and out.
+    public func updateRateLimits(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
+        guard let limits = body[key: "rate_limits"], limits.arrayValue != nil else {
+            throw .invalid("the request body must be {\"rate_limits\": [{\"calls\": 100, \"key\": \"endpoint\", \"renewal_period\": \"minute\"}]}")
+        }
+        var payload = try entry(name).payload
+        payload["rate_limits"] = limits
+        try applyGateway(name, payload: payload)
+        return .object(JSONObject(["rate_limits": limits]))
+    }
+
+    /// `PATCH …/{name}/tags`: `{"add_tags": [{"key", "value"}], "delete_tags": ["key"]}` → `{"tags": [...]}`.
+    public func patchTags(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
+        var tags = try entry(name).payload["tags"]?.arrayValue ?? []
+        let deletions = body[key: "delete_tags"]?.arrayValue ?? []
+        guard deletions.allSatisfy({ $0.stringValue != nil }) else {
+            throw .invalid("delete_tags must be a list of tag keys")
+        }
+        tags.removeAll { tag in deletions.contains { $0.stringValue == tag[key: "key"]?.stringValue } }
+        for (i, tag) in (body[key: "add_tags"]?.arrayValue ?? []).enumerated() {
+            guard let key = tag[key: "key"]?.stringValue, !key.isEmpty else {
+                throw .invalid("add_tags[\(i)].key is required: {\"key\": \"team\", \"value\": \"search\"}")
+            }
+            tags.removeAll { $0[key: "key"]?.stringValue == key }
+            var clean = JSONObject(["key": .string(key)])
+            if let value = tag[key: "value"]?.stringValue { clean["value"] = .string(value) }
+            tags.append(.object(clean))
+        }
+        let updated = try update(name) { $0.payload["tags"] = .array(tags) }
+        return .object(JSONObject(["tags": updated.payload["tags"] ?? .array([])]))
+    }
+
+    /// Closes every endpoint (shutdown).
+    public func closeAll() async {
+        let all = entries.withLock { list -> [Entry] in
+            defer { list.removeAll() }
+            return list
+        }
+        for e in all { await e.endpoint.runtime.close() }
+    }
+
+    // MARK: - Helpers
+
+    private func applyGateway(_ name: String, payload: JSONObject) throws(ServingError) {
+        let parsed = try Self.validate(payload)
+        let current = try entry(name).endpoint
+        current.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
+        _ = try update(name) { e in
+            e.payload = payload
+            e.endpoint = Endpoint(name: name, config: parsed, runtime: current.runtime, metrics: current.metrics)
+            e.limiter = RateLimiter(limits: parsed.aiGateway.rateLimits)
+        }
+    }
+
+    private func entry(_ name: String) throws(ServingError) -> Entry {
+        guard let e = entries.withLock({ $0.first { $0.endpoint.name == name } }) else { throw .notFound(endpoint: name) }
+        return e
+    }
+
+    private func update(_ name: String, _ change: (inout Entry) -> Void) throws(ServingError) -> Entry {
+        let now = Self.milliseconds()
+        let e = entries.withLock { list -> Entry? in
+            guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else { return nil }
+            change(&list[i])
+            list[i].updated = now
+            return list[i]
+        }
+        guard let e else { throw .notFound(endpoint: name) }
+        return e
+    }
+
+    private func makeRuntime(_ config: EndpointConfig, payload: JSONObject,
+                             metrics: EndpointMetrics) throws(ServingError) -> any EndpointRuntime {
+        do {
+            return try factory.make(config: config, configText: JSONValue.object(payload).rendered(pretty: true),
+                                    metrics: metrics)
+        } catch let error as ServingError {
+            throw error
+        } catch {
+            throw .invalid("\(error)")
+        }
+    }
+
+    static func validate(_ payload: JSONObject) throws(ServingError) -> EndpointConfig {
+        let outcome = EndpointConfigReader.read(.object(payload), defaultName: payload["name"]?.stringValue ?? "endpoint")
+        guard let config = outcome.config else { throw .config(outcome.issues) }
+        return config
+    }
+
+    /// The endpoint as Databricks' `GET` returns it (`ServingEndpointDetailed`): secrets redacted, the split as it
+    /// is now (the dashboard's sliders move it), always ready.
+    func document(_ e: Entry) -> JSONValue {
+        let config = e.endpoint.config
+        let weights = e.endpoint.runtime.weights.percentages
+        let submitted = e.payload["config"]?[key: "served_entities"]?.arrayValue ?? []
+        let entities: [JSONValue] = submitted.map { value in
+            guard var entity = ConfigRedaction.redact(value).objectValue else { return value }
+            if var external = entity["external_model"]?.objectValue, external["provider"] == nil,
+               let name = entity["name"]?.stringValue, let i = config.entityIndex(named: name) {
+                external["provider"] = .string(config.servedEntities[i].provider.rawValue)
+                entity["external_model"] = .object(external)
+            }
+            entity["state"] = ["deployment": "DEPLOYMENT_READY", "deployment_state_message": "served by abtop"]
+            return .object(entity)
+        }
+        let routes: [JSONValue] = config.servedEntities.enumerated().map { i, entity in
+            ["served_model_name": .string(entity.name), "traffic_percentage": .number(JSONNumber(weights[i]))]
+        }
+        var doc = JSONObject([
+            "name": .string(e.endpoint.name),
+            "id": .string(e.id),
+            "creator": "abtop",
+            "creation_timestamp": .number(JSONNumber(e.created)),
+            "last_updated_timestamp": .number(JSONNumber(e.updated)),
+            "state": ["ready": "READY", "config_update": "NOT_UPDATING"],
+            "config": .object(JSONObject([
+                "served_entities": .array(entities),
+                "traffic_config": ["routes": .array(routes)],
+                "config_version": .number(JSONNumber(e.configVersion)),
+            ])),
+            "task": .string(config.task),
+            "endpoint_type": "EXTERNAL_MODEL",
+            "permission_level": "CAN_MANAGE",
+            "route_optimized": .bool(e.payload["route_optimized"] == .bool(true)),
+        ])
+        if let tags = e.payload["tags"], tags.arrayValue?.isEmpty == false { doc["tags"] = tags }
+        if let gateway = e.payload["ai_gateway"] { doc["ai_gateway"] = gateway }
+        if let limits = e.payload["rate_limits"], limits.arrayValue?.isEmpty == false { doc["rate_limits"] = limits }
+        return .object(doc)
+    }
+
+    static func milliseconds() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
+
+    static func newID() -> String {
+        (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16) }.joined()
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,239 @@
+import ABCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Routes and answers every request of `abtop serve`. Paths are matched by segment, with or without a trailing
+/// slash (the MLflow client asks for `/api/2.0/serving-endpoints/`); anything else is a 404 in Databricks' shape.
+struct ServingResponder: Sendable {
+    let registry: ServingRegistry
+    let token: String?
+
+    static let maxBody = 16 * 1024 * 1024
+
+    func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
+        let path = request.uri.path
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if segments == ["health"] { return text(200, "ok\n") }
+        if let token, Self.bearer(request) != token { return error(.unauthenticated) }
+        do {
+            return try await route(request, segments: segments, path: path)
+        } catch let e as ServingError {
+            return error(e)
+        } catch {
+            return self.error(.badRequest("could not read the request: \(error)"))
+        }
+    }
+
+    private func route(_ request: Request, segments: [String], path: String) async throws -> Response {
+        let method = request.method
+        /// The captured segments when `segments` matches `pattern` (`*` matches any one segment).
+        func match(_ pattern: String...) -> [String]? {
+            guard pattern.count == segments.count else { return nil }
+            var captured: [String] = []
+            for (p, s) in zip(pattern, segments) {
+                if p == "*" { captured.append(s) } else if p != s { return nil }
+            }
+            return captured
+        }
+        let api = ["api", "2.0", "serving-endpoints"]
+        if method == .get, match(".well-known", "databricks-config") != nil { return json(200, "{}") }
+        if segments == api {
+            switch method {
+            case .get: return json(200, registry.list())
+            case .post: return json(200, try registry.create(try await body(request)))
+            default: throw notAllowed(method, path)
+            }
+        }
+        if segments.count >= 4, Array(segments.prefix(3)) == api {
+            let name = segments[3]
+            switch (method, segments.count == 5 ? segments[4] : nil) {
+            case (.get, nil) where segments.count == 4: return json(200, try registry.get(name))
+            case (.delete, nil) where segments.count == 4: return json(200, try await registry.delete(name))
+            case (.put, "config"): return json(200, try await registry.updateConfig(name, try await body(request)))
+            case (.put, "ai-gateway"): return json(200, try registry.updateAIGateway(name, try await body(request)))
+            case (.put, "rate-limits"): return json(200, try registry.updateRateLimits(name, try await body(request)))
+            case (.patch, "tags"): return json(200, try registry.patchTags(name, try await body(request)))
+            default:
+                if segments.count <= 5 { throw notAllowed(method, path) }
+            }
+        }
+        if method == .post {
+            if match("serving-endpoints", "chat", "completions") != nil || match("v1", "chat", "completions") != nil
+                || match("chat", "completions") != nil {
+                return await invoke(request, endpoint: nil)
+            }
+            if let name = match("serving-endpoints", "*", "invocations")?.first {
+                return await invoke(request, endpoint: name)
+            }
+        }
+        if method == .get {
+            if match("v1", "models") != nil || match("serving-endpoints", "models") != nil { return json(200, models()) }
+            if match("metrics") != nil { return text(200, metrics(), contentType: PrometheusText.contentType) }
+        }
+        throw ServingError.notFound(path: path)
+    }
+
+    // MARK: - Invocations
+
+    /// One chat request: parse, admit (rate limits), route through the endpoint's engine, answer as JSON or SSE.
+    /// Headers go out once the first content arrives (or the request ended), so `served-model-name` names the
+    /// entity that actually answered, fallbacks included.
+    private func invoke(_ request: Request, endpoint name: String?) async -> Response {
+        let bytes: [UInt8]
+        do {
+            bytes = Array(buffer: try await request.body.collect(upTo: Self.maxBody))
+        } catch {
+            return self.error(.badRequest("the request body is over \(Self.maxBody / 1024 / 1024) MB or could not be read"))
+        }
+        let id = "chatcmpl-" + ServingRegistry.newID().prefix(24)
+        let parsed: InvocationParser.Parsed
+        switch InvocationParser.parse(bytes, id: id, sessionKey: request.headers[.init("x-abtop-session")!]) {
+        case .success(let p): parsed = p
+        case .failure(let e): return error(e)
+        }
+        guard let endpointName = name ?? parsed.model else {
+            return error(.badRequest("\"model\" must name a serving endpoint (GET /v1/models lists them)"))
+        }
+        let caller = Self.caller(request)
+        let endpoint: ServingRegistry.Endpoint
+        do {
+            endpoint = try registry.admit(endpointName, caller: caller)
+        } catch {
+            return self.error(error)
+        }
+        let invocation = parsed.invocation
+        let events = endpoint.runtime.invoke(invocation)
+        let created = Int(Date().timeIntervalSince1970)
+        let registry = self.registry
+        func header(_ entity: Int) -> ChatCompletionWire.Header {
+            ChatCompletionWire.Header(id: id, created: created, model: endpoint.config.servedEntities[entity].model)
+        }
+        @Sendable func finish(_ result: InvocationResult) {
+            registry.charge(endpointName, tokens: result.inputTokens + result.outputTokens, caller: caller)
+        }
+        guard let first = await events.next() else {
+            return error(ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"))
+        }
+        switch first {
+        case .finished(let result):
+            finish(result)
+            let entityName = result.entity.map { endpoint.config.servedEntities[$0].name }
+            if let failure = result.failure {
+                return error(.upstream(failure, entity: entityName ?? "none"), servedModel: entityName)
+            }
+            guard let entity = result.entity else {
+                return error(ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "no served entity could take the request"))
+            }
+            let h = header(entity)
+            if invocation.stream {
+                let body = ChatCompletionWire.roleChunk(h)
+                    + (result.text.isEmpty ? "" : ChatCompletionWire.contentChunk(h, result.text))
+                    + ChatCompletionWire.end(h, finishReason: result.finishReason, inputTokens: result.inputTokens,
+                                             outputTokens: result.outputTokens)
+                return Response(status: .ok, headers: headers(sse: true, servedModel: entityName, id: id),
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            }
+            let body = ChatCompletionWire.completion(h, text: result.text, finishReason: result.finishReason,
+                                                     inputTokens: result.inputTokens, outputTokens: result.outputTokens)
+            return Response(status: .ok, headers: headers(sse: false, servedModel: entityName, id: id),
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        case .content(let entity, let text):
+            let h = header(entity)
+            let entityName = endpoint.config.servedEntities[entity].name
+            return Response(status: .ok, headers: headers(sse: true, servedModel: entityName, id: id),
+                            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: ChatCompletionWire.roleChunk(h) + ChatCompletionWire.contentChunk(h, text)))
+                while let event = await events.next() {
+                    switch event {
+                    case .content(_, let more):
+                        try await writer.write(ByteBuffer(string: ChatCompletionWire.contentChunk(h, more)))
+                    case .finished(let result):
+                        finish(result)
+                        if let failure = result.failure {
+                            let e = ServingError.upstream(failure, entity: entityName)
+                            try await writer.write(ByteBuffer(string: ChatCompletionWire.errorChunk(code: e.code, message: e.message)))
+                        } else {
+                            try await writer.write(ByteBuffer(string: ChatCompletionWire.end(
+                                h, finishReason: result.finishReason, inputTokens: result.inputTokens,
+                                outputTokens: result.outputTokens)))
+                        }
+                    }
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+
+    private func headers(sse: Bool, servedModel: String?, id: String) -> HTTPFields {
+        var h: HTTPFields = [.contentType: sse ? "text/event-stream; charset=utf-8" : "application/json"]
+        if sse { h[.cacheControl] = "no-cache" }
+        if let servedModel { h[.init("served-model-name")!] = servedModel }
+        h[.init("x-request-id")!] = id
+        return h
+    }
+
+    // MARK: - Listings
+
+    /// `GET /v1/models`: each endpoint as an OpenAI model.
+    private func models() -> JSONValue {
+        let data: [JSONValue] = registry.endpoints.map { e in
+            ["id": .string(e.name), "object": "model", "created": 0, "owned_by": "abtop"]
+        }
+        return .object(JSONObject(["object": "list", "data": .array(data)]))
+    }
+
+    private func metrics() -> String {
+        PrometheusText.render(registry.endpoints.map { e in
+            PrometheusText.Endpoint(name: e.name, entityNames: e.metrics.entityNames,
+                                    weights: e.runtime.weights.percentages, counts: e.metrics.counts)
+        })
+    }
+
+    // MARK: - Plumbing
+
+    private func body(_ request: Request) async throws -> JSONValue {
+        let buffer = try await request.body.collect(upTo: Self.maxBody)
+        if buffer.readableBytes == 0 { return .object(JSONObject()) }
+        do {
+            return try JSONParser.parse(utf8: Array(buffer: buffer))
+        } catch {
+            throw ServingError.badRequest("the request body is not valid JSON: \(error)")
+        }
+    }
+
+    private func notAllowed(_ method: HTTPRequest.Method, _ path: String) -> ServingError {
+        ServingError(status: 405, code: "BAD_REQUEST", message: "\(method) is not supported on \(path)")
+    }
+
+    static func bearer(_ request: Request) -> String? {
+        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else { return nil }
+        return String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Who is calling, for per-user rate limits: a hash of the bearer token (never the token itself).
+    static func caller(_ request: Request) -> String {
+        guard let token = bearer(request), !token.isEmpty else { return "anonymous" }
+        return String(StableHash.of(token), radix: 16)
+    }
+
+    private func json(_ status: Int, _ value: JSONValue) -> Response { json(status, value.rendered()) }
+
+    private func json(_ status: Int, _ body: String) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    private func text(_ status: Int, _ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: .init(code: status), headers: [.contentType: contentType],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    private func error(_ e: ServingError, servedModel: String? = nil) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let wait = e.retryAfter { headers[.retryAfter] = String(max(1, Int(wait.rounded(.up)))) }
+        if let servedModel { headers[.init("served-model-name")!] = servedModel }
+        return Response(status: .init(code: e.status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: e.json)))
+    }
+}

@@ -1,0 +1,170 @@
+import ABCore
+import ABEngine
+import ABReport
+import ABServer
+import ABStore
+import ABTUI
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `abtop serve [CONFIG]`: a local multi-model serving endpoint that speaks the Databricks serving-endpoints API
+/// and OpenAI's chat API, with the dashboard watching the split live.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve endpoints locally: Databricks serving-endpoints REST API, OpenAI chat API, /metrics.",
+        discussion: """
+            With CONFIG the endpoint exists from the start; without, create endpoints over the API
+            (mlflow.deployments.get_deploy_client("databricks") with DATABRICKS_HOST=http://HOST:PORT, or
+            databricks-sdk, or POST /api/2.0/serving-endpoints). Chat: POST /serving-endpoints/NAME/invocations,
+            or POST /v1/chat/completions with "model": NAME. Sticky routing: header x-abtop-session.
+            --simulate answers every served entity with the embedded simulated providers (no keys, no network).
+            """
+    )
+
+    @Argument(help: "An endpoint config to serve from the start (Databricks create payload or bare config).")
+    var config: String?
+
+    @Option(help: "The address to bind; anything but loopback needs --token.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0: any free port).")
+    var port = 8080
+
+    @Option(help: "Require Authorization: Bearer TOKEN on every request.")
+    var token: String?
+
+    @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
+    var secrets: String?
+
+    @Flag(help: "Answer every served entity with the embedded simulated providers: no keys, no network.")
+    var simulate = false
+
+    @Option(help: "With --simulate: a built-in mock profile or a profile JSON file (see abtop mock-server --help).")
+    var profile: String?
+
+    @Flag(help: "No dashboard: serve until SIGINT / SIGTERM, then print each endpoint's summary.")
+    var headless = false
+
+    @Option(help: "The endpoint name for a bare CONFIG (default: the file name).")
+    var name: String?
+
+    @Option(help: "Seed for the routers and the simulated providers (default: random).")
+    var seed: UInt64?
+
+    @OptionGroup var dashboard: DashboardOptions
+
+    @OptionGroup var storage: StoreOptions
+
+    func validate() throws {
+        if !Self.isLoopback(host), token == nil {
+            throw ValidationError("binding \(host) exposes the endpoint beyond this machine: give --token TOKEN (clients send Authorization: Bearer TOKEN), or bind 127.0.0.1")
+        }
+        if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
+        if profile != nil, !simulate { throw ValidationError("--profile shapes the simulated providers: add --simulate") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    func run() async throws {
+        let seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        let environment = ProcessInfo.processInfo.environment
+        let payload = try config.map(loadPayload)
+        var resolver = SecretResolver(environment: environment)
+        if let secrets {
+            do {
+                resolver = try EndpointLoader(environment: environment).resolver(secretsPath: secrets)
+            } catch let error as EndpointLoader.InputError {
+                Console.err(error.description)
+                throw ExitCode(1)
+            }
+        }
+
+        var mock: MockServer.Running?
+        if simulate {
+            let profiles = try MockServerCommand.loadProfiles(profile)
+            mock = try await MockServer.start(.init(profiles: profiles, seed: seed))
+        }
+        let transport = CurlTransport()
+        let factory = ServeRuntimeFactory(simulated: mock.map { ($0.openAIBaseURL, $0.anthropicBaseURL) },
+                                          resolver: resolver, journal: storage.open(), transport: transport, seed: seed)
+        let registry = ServingRegistry(factory: factory)
+        if let payload {
+            do {
+                _ = try registry.create(payload)
+            } catch {
+                Console.err("\(config!): \(error.message)")
+                await mock?.stop()
+                transport.shutdown()
+                throw ExitCode(1)
+            }
+        }
+
+        let server: ServingServer.Running
+        do {
+            server = try await ServingServer.start(.init(host: host, port: port, token: token), registry: registry,
+                                                   stopOnSignals: headless)
+        } catch {
+            Console.err("abtop serve: \(error)")
+            await mock?.stop()
+            transport.shutdown()
+            throw ExitCode(1)
+        }
+        let address = "http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)"
+        Console.out(banner(address: address, endpoints: registry.endpoints.map(\.name)))
+
+        if headless {
+            await server.wait()
+        } else {
+            LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
+            await Dashboard.run(model: ServeModel(registry: registry, address: address), options: dashboard.resolve())
+            await server.stop()
+        }
+        for endpoint in registry.endpoints {
+            guard let runtime = endpoint.runtime as? ServeRuntime else { continue }
+            let session = runtime.engine.session
+            let summary = RunSummary(endpoint: endpoint.name, mode: "serve", duration: session.now(), seed: seed,
+                                     snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
+            Console.out(summary.text())
+        }
+        await registry.closeAll()
+        transport.shutdown()
+        await mock?.stop()
+    }
+
+    private func banner(address: String, endpoints: [String]) -> String {
+        var lines = ["abtop serve listening on \(address)\(simulate ? " (simulated providers)" : "")"]
+        lines.append("  endpoints: \(endpoints.isEmpty ? "none yet (POST /api/2.0/serving-endpoints)" : endpoints.joined(separator: ", "))")
+        lines.append("  MLflow / databricks-sdk: DATABRICKS_HOST=\(address) DATABRICKS_TOKEN=\(token == nil ? "<anything>" : "<your --token>")")
+        lines.append("  OpenAI SDK:              OPENAI_BASE_URL=\(address)/v1  model=<endpoint name>")
+        lines.append("  Prometheus:              \(address)/metrics")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The config file as a create payload: a bare config is wrapped with its name (`--name` or the file name).
+    private func loadPayload(_ path: String) throws -> JSONValue {
+        let loaded: EndpointLoader.Loaded
+        do {
+            loaded = try EndpointLoader().load(path: path, name: name, secretsPath: nil)
+        } catch let error as EndpointLoader.InputError {
+            Console.err(error.description)
+            throw ExitCode(1)
+        }
+        guard loaded.outcome.config != nil, let root = try? JSONParser.parse(loaded.text), var object = root.objectValue else {
+            for issue in loaded.outcome.issues.errors { Console.err(issue.description) }
+            Console.err("\n\(path): \(loaded.outcome.issues.errors.count) errors; nothing is served")
+            throw ExitCode(1)
+        }
+        if object["config"] == nil {
+            var bare = object
+            bare["abtop"] = nil
+            var payload = JSONObject(["name": .string(loaded.outcome.config!.name), "config": .object(bare)])
+            if let abtop = object["abtop"] { payload["abtop"] = abtop }
+            object = payload
+        }
+        return .object(object)
+    }
+}

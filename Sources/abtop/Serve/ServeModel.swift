@@ -1,0 +1,77 @@
+import ABCore
+import ABServer
+import ABTUI
+import Synchronization
+
+/// The dashboard over `abtop serve`: one endpoint at a time (`n` shows the next), drawn exactly as a run is.
+/// Sliders move the endpoint's live split, which `GET …/{name}` then shows; a `PUT …/config` moves the sliders.
+final class ServeModel: DashboardModel {
+    let registry: ServingRegistry
+    /// Where the server listens, for the waiting screen.
+    let address: String
+    private let state = Mutex(State())
+
+    private struct State {
+        var selected: String?
+        var status: String?
+    }
+
+    init(registry: ServingRegistry, address: String) {
+        self.registry = registry
+        self.address = address
+    }
+
+    /// The endpoint on screen: the one chosen last, else the first.
+    private func current() -> (endpoints: [ServingRegistry.Endpoint], index: Int)? {
+        let endpoints = registry.endpoints
+        guard !endpoints.isEmpty else { return nil }
+        let selected = state.withLock { $0.selected }
+        return (endpoints, endpoints.firstIndex { $0.name == selected } ?? 0)
+    }
+
+    func frame() -> DashboardFrame {
+        let status = state.withLock { s -> String? in s.status }
+        guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
+            var frame = DashboardFrame(endpoint: "no endpoint yet", mode: "serve", snapshot: .empty(time: 0), status: status)
+            frame.waiting = [
+                "abtop serve is listening on \(address)",
+                "",
+                "no serving endpoint yet: create one with",
+                "POST \(address)/api/2.0/serving-endpoints  {\"name\": ..., \"config\": {...}}",
+                "or mlflow.deployments.get_deploy_client(\"databricks\").create_endpoint(...)",
+                "with DATABRICKS_HOST=\(address)",
+            ]
+            return frame
+        }
+        var frame = runtime.live.frame()
+        frame.mode = "serve"
+        frame.endpoints = endpoints.map(\.name)
+        frame.endpointIndex = index
+        if let status { frame.status = status }
+        return frame
+    }
+
+    func perform(_ command: DashboardCommand) {
+        switch command {
+        case .nextEndpoint:
+            guard let (endpoints, index) = current() else { return }
+            let next = endpoints[(index + 1) % endpoints.count].name
+            state.withLock {
+                $0.selected = next
+                $0.status = "showing endpoint \(next)"
+            }
+        case .setPaused, .scaleRate:
+            note("abtop serve answers its clients' requests: there is no load of its own to pause or pace")
+        case .setCompareMode:
+            note("compare mode belongs to abtop run / demo; served requests follow the split")
+        default:
+            guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else { return }
+            state.withLock { $0.status = nil }
+            runtime.live.perform(command)
+        }
+    }
+
+    private func note(_ text: String) {
+        state.withLock { $0.status = text }
+    }
+}

@@ -1,0 +1,133 @@
+import ABCore
+import ABEngine
+import ABProviders
+import ABServer
+import ABStore
+import Foundation
+import Synchronization
+
+/// One served endpoint over the engine: requests from the HTTP side go through the same router, retries,
+/// fallbacks, breaker, stats and journal as `abtop run`, so the dashboard, reports and verdicts read served
+/// traffic exactly as they read a run.
+final class ServeRuntime: EndpointRuntime {
+    let engine: Engine
+    let recording: JournalRecording?
+    /// The dashboard's view of this endpoint.
+    let live: LiveModel
+    private let state = Mutex(State())
+
+    private struct State {
+        var inFlight = 0
+        var closed = false
+    }
+
+    init(engine: Engine, recording: JournalRecording?) {
+        self.engine = engine
+        self.recording = recording
+        self.live = LiveModel(engine: engine, control: LoadControl(), rate: nil, recording: recording)
+    }
+
+    var weights: Weights { engine.routing.weights }
+
+    func setWeights(_ weights: Weights) {
+        engine.setWeights(weights)
+        recording?.epoch(engine.routing.epoch)
+    }
+
+    func setFallback(_ enabled: Bool) {
+        engine.fallbackEnabled = enabled
+    }
+
+    func invoke(_ invocation: Invocation) -> InvocationEvents {
+        let events = InvocationEvents()
+        let admitted = state.withLock { s -> Bool in
+            guard !s.closed else { return false }
+            s.inFlight += 1
+            return true
+        }
+        guard admitted else {
+            events.push(.finished(InvocationResult(entity: nil, failure: ProviderError(kind: .cancelled,
+                message: "the endpoint is being deleted or replaced"))))
+            return events
+        }
+        let prompt = PromptItem(id: invocation.id, messages: invocation.messages, session: invocation.sessionKey)
+        let overrides = RequestOverrides(maxTokens: invocation.maxTokens, temperature: invocation.temperature,
+                                         stream: invocation.stream, stop: invocation.stop)
+        let relay = invocation.stream ? EventRelay(events) : nil
+        let engine = self.engine
+        Task {
+            let records = await engine.serve(prompt, overrides: overrides, relay: relay)
+            events.push(.finished(Self.result(records)))
+            self.state.withLock { $0.inFlight -= 1 }
+        }
+        return events
+    }
+
+    /// Waits (up to a minute) for the requests in flight, then ends the journal session.
+    func close() async {
+        state.withLock { $0.closed = true }
+        let deadline = Date().addingTimeInterval(60)
+        while state.withLock({ $0.inFlight }) > 0, Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        recording?.finish()
+    }
+
+    /// The served answer: the last record (the fallback that rescued it, or the attempt that failed last).
+    static func result(_ records: [RequestRecord]) -> InvocationResult {
+        guard let last = records.last else {
+            return InvocationResult(entity: nil, failure: ProviderError(kind: .cancelled, message: "the request was cancelled"))
+        }
+        let o = last.outcome
+        return InvocationResult(
+            entity: o.entity, text: last.output, finishReason: last.finishReason, inputTokens: o.usage.input,
+            outputTokens: o.usage.output,
+            failure: o.error.map { ProviderError(kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue) })
+    }
+}
+
+/// Passes streamed content from the transport thread to the request's events.
+final class EventRelay: ContentRelay {
+    let events: InvocationEvents
+
+    init(_ events: InvocationEvents) {
+        self.events = events
+    }
+
+    func content(_ text: String, entity: Int) {
+        events.push(.content(entity: entity, text: text))
+    }
+}
+
+/// Builds each endpoint's engine, session and journal session; with `--simulate`, points every entity at the
+/// embedded simulated providers.
+struct ServeRuntimeFactory: EndpointRuntimeFactory {
+    /// The simulated providers' base URLs (OpenAI-style with `/v1`, Anthropic root), or nil for the real ones.
+    let simulated: (openAI: String, anthropic: String)?
+    let resolver: SecretResolver
+    let journal: Journal?
+    let transport: CurlTransport
+    let seed: UInt64
+
+    func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
+        let resolved: [ResolvedEntity]
+        if let simulated {
+            resolved = config.simulated(openAIBase: simulated.openAI, anthropicBase: simulated.anthropic)
+        } else {
+            resolved = config.resolve(with: resolver)
+            let missing = EndpointConfig.credentialIssues(resolved, severity: .error)
+            if missing.hasErrors { throw ServingError.config(missing) }
+        }
+        // A served request's x-abtop-session header is an explicit ask for stickiness.
+        var served = config
+        served.settings.sticky = true
+        let origin = Monotonic.now()
+        let seed = config.settings.seed ?? self.seed
+        let recording = JournalRecording.begin(journal, endpoint: served, mode: .split, configText: configText,
+                                               seed: seed, origin: origin)
+        let session = Session(endpoint: served, mode: .split,
+                              sinks: (recording.map { [$0.writer] } ?? []) + [metrics], origin: origin)
+        let engine = Engine(session: session, resolved: resolved, transport: transport, seed: seed)
+        return ServeRuntime(engine: engine, recording: recording)
+    }
+}
