@@ -1,22 +1,36 @@
 #!/usr/bin/env bash
-# SDK conformance: the official openai and anthropic Python SDKs against `abtop mock-server`.
-# Installs both SDKs into a throwaway venv under .build/ (once), starts the server on a free port, runs the checks.
+# SDK conformance: the official openai and anthropic Python SDKs against `abtop mock-server`, then the MLflow
+# deployments client, databricks-sdk and the openai SDK against `abtop serve --simulate`.
+# Installs the SDKs into a throwaway venv under .build/ (once), starts each server on a free port, runs the checks.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=.build/sdk-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import openai, anthropic" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import openai, anthropic, mlflow.deployments, databricks.sdk, requests" 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check openai anthropic
+    "$venv/bin/pip" install -q --disable-pip-version-check openai anthropic mlflow-skinny databricks-sdk requests
 fi
-log=$(mktemp)
-.build/debug/abtop mock-server --port 0 --seed 7 --profile Tests/Conformance/profiles.json >"$log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
-port=""
-for _ in $(seq 1 100); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$log")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "mock-server did not start:"; cat "$log"; exit 1; }
-"$venv/bin/python" Tests/Conformance/sdk_conformance.py "$port"
+scratch=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$scratch"' EXIT
+
+# Starts a server in the background, logging to $scratch/$1.log; prints the port it listens on.
+start() {
+    local name=$1; shift
+    "$@" >"$scratch/$name.log" 2>&1 &
+    pids+=($!)
+    local port=""
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$scratch/$name.log")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "$name did not start:" >&2; cat "$scratch/$name.log" >&2; exit 1; }
+    echo "$port"
+}
+
+mock_port=$(start mock .build/debug/abtop mock-server --port 0 --seed 7 --profile Tests/Conformance/profiles.json)
+"$venv/bin/python" Tests/Conformance/sdk_conformance.py "$mock_port"
+
+serve_port=$(start serve .build/debug/abtop serve --simulate --profile fast --headless --port 0 --seed 7 \
+    --store "$scratch/journal.sqlite")
+"$venv/bin/python" Tests/Conformance/serve_conformance.py "$serve_port" "$scratch/journal.sqlite"

@@ -58,8 +58,9 @@ public enum EndpointConfigReader {
         checkEndpointName(name, at: isPayload ? rootPath.key("name") : rootPath, issues: &issues)
 
         let configValue = isPayload ? top["config"]! : root
+        // databricks-sdk's EndpointCoreConfigInput repeats the endpoint's name inside the config.
         let configReader = isPayload
-            ? ObjectReader(configValue, at: configPath, known: configKeys, issues: &issues)
+            ? ObjectReader(configValue, at: configPath, known: configKeys + ["name"], issues: &issues)
             : topReader
         guard let configReader else { return nil }
         if isPayload {
@@ -67,11 +68,15 @@ public enum EndpointConfigReader {
                 if key == "abtop" {
                     return ("the abtop block sits at the top level, beside \"config\"", "move \"abtop\" out of \"config\"")
                 }
-                if ["ai_gateway", "name", "tags"].contains(key) {
+                if ["ai_gateway", "tags"].contains(key) {
                     return ("\"\(key)\" belongs beside \"config\", not inside it", "move \"\(key)\" up one level")
                 }
                 return nil
             }
+        }
+        if isPayload, let inner = configReader.string("name", issues: &issues), inner != name {
+            issues.error(configPath.key("name"), "the config names endpoint \"\(inner)\", the payload \"\(name)\"",
+                fix: "drop \"name\" from the config, or make it \"\(name)\"")
         }
         if configReader.has("served_models") {
             issues.error(configPath.key("served_models"), "served_models is the legacy form; abtop reads served_entities",
