@@ -21,23 +21,29 @@ public enum RawHTTP {
     }
 
     public static func post(port: Int, path: String, headers: [String: String], body: String) async -> Reply {
+        await send("POST", port: port, path: path, headers: headers, body: body)
+    }
+
+    /// Any method; the body is sent as JSON.
+    public static func send(_ method: String, port: Int, path: String, headers: [String: String] = [:],
+                            body: String = "") async -> Reply {
         // A thread of its own per request: GCD's global queue runs only a few blocking calls at once.
         await withCheckedContinuation { continuation in
             Thread {
-                continuation.resume(returning: postBlocking(port: port, path: path, headers: headers, body: body))
+                continuation.resume(returning: sendBlocking(method, port: port, path: path, headers: headers, body: body))
             }.start()
         }
     }
 
-    static func postBlocking(port: Int, path: String, headers: [String: String], body: String) -> Reply {
+    static func sendBlocking(_ method: String, port: Int, path: String, headers: [String: String], body: String) -> Reply {
         var reply = Reply()
         guard let fd = connectLoopback(port) else { return reply }
         defer { close(fd) }
-        var request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
         for (k, v) in headers { request += "\(k): \(v)\r\n" }
         request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let start = DispatchTime.now().uptimeNanoseconds
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
         var raw = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var headerEnd: Int?
@@ -95,7 +101,7 @@ public enum RawHTTP {
             for (k, v) in headers { request += "\(k): \(v)\r\n" }
             request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = request.withCString { send(fd, $0, strlen($0), 0) }
+            _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
             while true {
                 if let headEnd = pending.range(of: Data("\r\n\r\n".utf8)) {
                     let head = String(decoding: pending[..<headEnd.lowerBound], as: UTF8.self).lowercased()

@@ -43,6 +43,14 @@ public struct AIGatewayConfig: Sendable, Equatable {
         public var principal: String?
         /// Only `minute` exists in Databricks today.
         public var renewalPeriodSeconds: Int
+
+        public init(calls: Int?, tokens: Int?, key: Key, principal: String?, renewalPeriodSeconds: Int) {
+            self.calls = calls
+            self.tokens = tokens
+            self.key = key
+            self.principal = principal
+            self.renewalPeriodSeconds = renewalPeriodSeconds
+        }
     }
 
     public var fallbackEnabled = false

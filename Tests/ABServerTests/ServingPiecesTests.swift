@@ -1,0 +1,114 @@
+import ABCore
+import ABProviders
+@testable import ABServer
+import Testing
+
+@Suite struct RateLimiterTests {
+    func limit(calls: Int? = nil, tokens: Int? = nil, key: AIGatewayConfig.RateLimit.Key = .endpoint) -> AIGatewayConfig.RateLimit {
+        AIGatewayConfig.RateLimit(calls: calls, tokens: tokens, key: key, principal: nil, renewalPeriodSeconds: 60)
+    }
+
+    @Test func aBurstThenOneCallPerRefill() {
+        var limiter = RateLimiter(limits: [limit(calls: 60)])
+        for _ in 0..<60 { #expect(limiter.admit(caller: "a", now: 0) == nil) }
+        let wait = limiter.admit(caller: "a", now: 0)
+        #expect(wait != nil && abs(wait! - 1) < 1e-9)   // 60 a minute: one a second
+        #expect(limiter.admit(caller: "a", now: 0.5) != nil)
+        #expect(limiter.admit(caller: "a", now: 1.0) == nil)
+        #expect(limiter.admit(caller: "a", now: 1.0) != nil)
+    }
+
+    @Test func perUserLimitsKeepCallersApart() {
+        var limiter = RateLimiter(limits: [limit(calls: 1, key: .user)])
+        #expect(limiter.admit(caller: "a", now: 0) == nil)
+        #expect(limiter.admit(caller: "a", now: 0) != nil)
+        #expect(limiter.admit(caller: "b", now: 0) == nil)
+    }
+
+    @Test func tokenLimitsChargeAfterTheAnswer() {
+        var limiter = RateLimiter(limits: [limit(tokens: 600)])
+        #expect(limiter.admit(caller: "a", now: 0) == nil)
+        limiter.charge(tokens: 700, caller: "a", now: 0)      // 100 over: 10 tokens a second refill
+        let wait = limiter.admit(caller: "a", now: 0)
+        #expect(wait != nil && abs(wait! - 10.1) < 1e-6)
+        #expect(limiter.admit(caller: "a", now: 10.2) == nil)
+    }
+}
+
+@Suite struct PrometheusTextTests {
+    @Test func histogramsAreCumulativeAndLabelsEscaped() {
+        let metrics = EndpointMetrics(entityNames: ["a\"b", "c"])
+        for ms in [3.0, 30.0, 300.0, 300_000.0] {
+            let o = RequestOutcome(entity: 0, epoch: 0, timing: RequestTiming(start: 0, end: UInt64(ms * 1e6)),
+                                   streamed: false, status: 200, error: nil, usage: TokenUsage(input: 1, output: 2))
+            metrics.record(RequestRecord(outcome: o, promptID: "p", prompt: ""))
+        }
+        let failed = RequestOutcome(entity: 1, epoch: 0, timing: RequestTiming(start: 0, end: 1_000_000),
+                                    streamed: false, status: 429, error: .rateLimited, usage: TokenUsage())
+        metrics.record(RequestRecord(outcome: failed, promptID: "p", prompt: ""))
+        let text = PrometheusText.render([.init(name: "ep", entityNames: metrics.entityNames, weights: [70, 30],
+                                                counts: metrics.counts)])
+        let entity = #"endpoint="ep",entity="a\"b""#
+        #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"0.005\"} 1\n"))
+        #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"0.05\"} 2\n"))
+        #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"0.5\"} 3\n"))
+        #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"120\"} 3\n"))
+        #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"+Inf\"} 4\n"))
+        #expect(text.contains("abtop_request_duration_seconds_count{\(entity)} 4\n"))
+        #expect(text.contains(#"abtop_requests_total{endpoint="ep",entity="c",outcome="rate_limited"} 1"#))
+        #expect(text.contains(#"abtop_request_errors_total{endpoint="ep",entity="c",kind="rate_limited"} 1"#))
+        #expect(text.contains(#"abtop_traffic_weight_percent{endpoint="ep",entity="c"} 30"#))
+        #expect(text.contains("# TYPE abtop_requests_total counter\n"))
+        // Every sample line is NAME{labels} VALUE or NAME VALUE.
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(Double(line.split(separator: " ").last!) != nil, "\(line)")
+        }
+    }
+}
+
+@Suite struct InvocationParserTests {
+    func parse(_ s: String) -> Result<InvocationParser.Parsed, ServingError> {
+        InvocationParser.parse(Array(s.utf8), id: "id", sessionKey: "k")
+    }
+
+    @Test func readsMessagesAndOverrides() throws {
+        let p = try parse(#"{"model": "ep", "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": [{"type": "text", "text": "hi"}]}], "max_tokens": 12, "temperature": 0.5, "stream": true, "stop": "END"}"#).get()
+        #expect(p.model == "ep")
+        #expect(p.invocation.messages == [.system("be brief"), .user("hi")])
+        #expect(p.invocation.maxTokens == 12 && p.invocation.temperature == 0.5 && p.invocation.stream)
+        #expect(p.invocation.stop == ["END"] && p.invocation.sessionKey == "k")
+    }
+
+    @Test(arguments: [
+        (#"not json"#, "JSON object"),
+        (#"{"prompt": "hi"}"#, "llm/v1/chat"),
+        (#"{"messages": []}"#, "messages"),
+        (#"{"messages": [{"role": "robot", "content": "x"}]}"#, "messages[0].role"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}"#, "max_tokens"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "temperature": 3}"#, "temperature"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "n": 2}"#, "n = 2"),
+    ])
+    func refusesWithTheField(body: String, mentions: String) {
+        guard case .failure(let e) = parse(body) else {
+            Issue.record("accepted \(body)")
+            return
+        }
+        #expect(e.status == 400 && e.code == "BAD_REQUEST")
+        #expect(e.message.contains(mentions), "\(e.message)")
+    }
+}
+
+@Suite struct ServingErrorTests {
+    @Test func upstreamFailuresKeepTheirMeaning() {
+        func status(_ kind: ErrorKind) -> Int { ServingError.upstream(ProviderError(kind: kind, message: "m"), entity: "a").status }
+        #expect(status(.rateLimited) == 429)
+        #expect(status(.overloaded) == 503)
+        #expect(status(.timeout) == 504)
+        #expect(status(.http4xx) == 400)
+        #expect(status(.http5xx) == 502)
+        #expect(status(.streamBroken) == 502)
+        let limited = ServingError.upstream(ProviderError(kind: .rateLimited, message: "slow down", retryAfter: 7), entity: "a")
+        #expect(limited.retryAfter == 7 && limited.code == "REQUEST_LIMIT_EXCEEDED")
+        #expect(limited.json == #"{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"served entity 'a' failed (rate_limited): slow down"}"#)
+    }
+}
