@@ -51,6 +51,29 @@ import Testing
         for name in ["served_model_name_1", "canary-llama", "backup"] { #expect(canvas.text.contains(name)) }
     }
 
+    @Test func serveWithNoEndpointSaysHowToCreateOne() throws {
+        var frame = DashboardFrame(endpoint: "no endpoint yet", mode: "serve", snapshot: .empty(time: 0))
+        frame.waiting = ["abtop serve is listening on http://127.0.0.1:8080", "", "no serving endpoint yet"]
+        let canvas = DashboardView.render(frame, state: DashboardState(), width: 80, height: 24)
+        try check(canvas, "serve-waiting-80x24")
+        #expect(canvas.text.contains("listening on http://127.0.0.1:8080"))
+    }
+
+    @Test func serveShowsWhichEndpointAndSwitchesWithN() {
+        var frame = FrameFixture.frame()
+        frame.endpoints = ["first", "mix-chat-endpoint", "third"]
+        frame.endpointIndex = 1
+        let text = DashboardView.render(frame, state: DashboardState(), width: 120, height: 40).text
+        #expect(text.split(separator: "\n").first?.contains("[2/3, n: next]") == true)
+        var state = DashboardState()
+        state.selected = 1
+        #expect(state.handle(.char("n"), frame: frame, themeCount: 1) == [.nextEndpoint])
+        #expect(state.selected == 0)
+        frame.endpoints = ["only"]
+        #expect(state.handle(.char("n"), frame: frame, themeCount: 1).isEmpty)
+        #expect(state.flash == "this is the only endpoint")
+    }
+
     @Test func helpIsGeneratedFromTheKeymap() {
         var state = DashboardState()
         _ = state.handle(.char("?"), frame: FrameFixture.frame(), themeCount: 1)
