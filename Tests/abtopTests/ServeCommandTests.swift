@@ -1,0 +1,36 @@
+import ABCore
+import Foundation
+import Testing
+
+/// `abtop serve`'s refusals, before anything listens.
+@Suite struct ServeCommandTests {
+    @Test func bindingBeyondLoopbackNeedsAToken() throws {
+        let r = try AbtopBinary.run(["serve", "--simulate", "--host", "0.0.0.0", "--headless", "--no-store"])
+        #expect(r.status == 64 || r.status == 2, "usage error expected, got \(r.status)")
+        #expect(r.stderr.contains("--token"))
+    }
+
+    @Test func profileWithoutSimulateIsAUsageError() throws {
+        let r = try AbtopBinary.run(["serve", "--profile", "fast", "--headless", "--no-store"])
+        #expect(r.status != 0 && r.stderr.contains("--simulate"))
+    }
+
+    @Test func theArticlesConfigIsRefusedWithItsPaths() throws {
+        let path = AbtopBinary.fixtures.appendingPathComponent("seed-article-config.txt").path
+        let r = try AbtopBinary.run(["serve", path, "--name", "mix-chat-endpoint", "--simulate", "--headless",
+                                     "--port", "0", "--no-store"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("served_entities[1].external_model.anthropic_config.openai_api_key"))
+        #expect(!r.stdout.contains("listening"))
+    }
+
+    /// Without --simulate the keys must resolve; the error says where it looked, never a value.
+    @Test func aMissingSecretSaysWhereItLooked() throws {
+        let r = try AbtopBinary.run(["serve", "examples/mix-chat-endpoint.json", "--headless", "--port", "0", "--no-store"],
+                                    environment: ["ANTHROPIC_API_KEY": "sk-ant-test-not-a-key-000"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("ABTOP_SECRET_MY_OPENAI_SECRET_SCOPE_OPENAI_API_KEY"))
+        #expect(r.stderr.contains("OPENAI_API_KEY"))
+        #expect(!r.stderr.contains("sk-ant-test-not-a-key-000") && !r.stdout.contains("sk-ant-test-not-a-key-000"))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// A tmux session running the real binary in a real terminal: keys in with send-keys, the screen out with
+/// capture-pane.
+struct TmuxSession {
+    let name = "abtop-e2e-\(UUID().uuidString.prefix(8))"
+
+    /// Runs tmux with posix_spawn and waitpid (Foundation's `Process` can miss the exit of a tmux client that
+    /// started a server); capture-pane's output goes through a file, since a tmux server keeps its stdout open.
+    @discardableResult
+    func run(_ args: String...) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let out = args.first == "capture-pane" ? file.path : "/dev/null"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = (["tmux"] + args).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, "tmux", &actions, nil, argv, environ) == 0 else { throw CocoaError(.executableLoad) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+    }
+
+    func screen() throws -> String { try run("capture-pane", "-t", name, "-p") }
+
+    /// Polls the screen until `condition` holds or `seconds` pass; returns the last screen.
+    func wait(_ seconds: Double, for what: String, _ condition: (String) -> Bool) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        Issue.record("timed out waiting for \(what); screen:\n\(last)")
+        return last
+    }
+
+    /// The routes row of an entity.
+    static func row(_ screen: String, _ name: String) -> String {
+        screen.split(separator: "\n").first { $0.contains(name) && $0.contains("%") }.map(String.init) ?? ""
+    }
+}
