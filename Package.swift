@@ -66,7 +66,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["ABCore", "ABTUI"],
+            dependencies: ["ABCore", "ABTUI", "ABEngine", "ABProviders"],
             path: "Benchmarks",
             exclude: ["scripts"]
         ),

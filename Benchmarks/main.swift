@@ -129,7 +129,12 @@ let benches = [
     Bench(name: "snapshot", detail: "Snapshot of 8 entities", run: snapshotCost),
     Bench(name: "frame", detail: "dashboard frame of 8 entities", run: dashboardFrame),
 ]
-let wanted = Set(CommandLine.arguments.dropFirst())
-for bench in benches where wanted.isEmpty || wanted.contains(bench.name) {
-    bench.run()
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "latency-pair" {
+    await latencyPair(Array(arguments.dropFirst()))
+} else {
+    let wanted = Set(arguments)
+    for bench in benches where wanted.isEmpty || wanted.contains(bench.name) {
+        bench.run()
+    }
 }

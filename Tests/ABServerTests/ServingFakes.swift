@@ -39,6 +39,14 @@ final class FakeRuntime: EndpointRuntime {
         return events
     }
 
+    func call(_ invocation: Invocation) async -> InvocationResult {
+        let events = invoke(invocation)
+        while let event = await events.next() {
+            if case .finished(let result) = event { return result }
+        }
+        return InvocationResult(entity: nil)
+    }
+
     func close() async { closedFlag.store(true, ordering: .relaxed) }
 }
 

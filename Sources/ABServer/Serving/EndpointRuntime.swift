@@ -114,8 +114,10 @@ public protocol EndpointRuntime: AnyObject, Sendable {
     /// A new split from the next request on (a new epoch).
     func setWeights(_ weights: Weights)
     func setFallback(_ enabled: Bool)
-    /// Sends one request; its events end with `.finished`.
+    /// Sends one streamed request; its events end with `.finished`, content arriving as it comes.
     func invoke(_ invocation: Invocation) -> InvocationEvents
+    /// Sends one request and waits for its end, in the caller's task (no hand-over for a JSON answer).
+    func call(_ invocation: Invocation) async -> InvocationResult
     /// Stops taking requests and finishes the session (the endpoint was deleted or replaced).
     func close() async
 }

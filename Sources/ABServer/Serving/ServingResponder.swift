@@ -103,7 +103,6 @@ struct ServingResponder: Sendable {
             return self.error(error)
         }
         let invocation = parsed.invocation
-        let events = endpoint.runtime.invoke(invocation)
         let created = Int(Date().timeIntervalSince1970)
         let registry = self.registry
         func header(_ entity: Int) -> ChatCompletionWire.Header {
@@ -112,8 +111,16 @@ struct ServingResponder: Sendable {
         @Sendable func finish(_ result: InvocationResult) {
             registry.charge(endpointName, tokens: result.inputTokens + result.outputTokens, caller: caller)
         }
-        guard let first = await events.next() else {
-            return error(ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"))
+        // A JSON answer waits in this task; a stream hands events from the engine to the response writer.
+        let events = invocation.stream ? endpoint.runtime.invoke(invocation) : nil
+        let first: InvocationEvent
+        if let events {
+            guard let event = await events.next() else {
+                return error(ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"))
+            }
+            first = event
+        } else {
+            first = .finished(await endpoint.runtime.call(invocation))
         }
         switch first {
         case .finished(let result):
@@ -139,6 +146,7 @@ struct ServingResponder: Sendable {
             return Response(status: .ok, headers: headers(sse: false, servedModel: entityName, id: id),
                             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         case .content(let entity, let text):
+            guard let events else { return error(.badRequest("content without a stream")) }
             let h = header(entity)
             let entityName = endpoint.config.servedEntities[entity].name
             return Response(status: .ok, headers: headers(sse: true, servedModel: entityName, id: id),

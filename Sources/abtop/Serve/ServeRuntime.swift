@@ -40,27 +40,29 @@ final class ServeRuntime: EndpointRuntime {
 
     func invoke(_ invocation: Invocation) -> InvocationEvents {
         let events = InvocationEvents()
+        Task { events.push(.finished(await self.send(invocation, relay: EventRelay(events)))) }
+        return events
+    }
+
+    func call(_ invocation: Invocation) async -> InvocationResult {
+        await send(invocation, relay: nil)
+    }
+
+    private func send(_ invocation: Invocation, relay: EventRelay?) async -> InvocationResult {
         let admitted = state.withLock { s -> Bool in
             guard !s.closed else { return false }
             s.inFlight += 1
             return true
         }
         guard admitted else {
-            events.push(.finished(InvocationResult(entity: nil, failure: ProviderError(kind: .cancelled,
-                message: "the endpoint is being deleted or replaced"))))
-            return events
+            return InvocationResult(entity: nil, failure: ProviderError(kind: .cancelled,
+                message: "the endpoint is being deleted or replaced"))
         }
+        defer { state.withLock { $0.inFlight -= 1 } }
         let prompt = PromptItem(id: invocation.id, messages: invocation.messages, session: invocation.sessionKey)
         let overrides = RequestOverrides(maxTokens: invocation.maxTokens, temperature: invocation.temperature,
                                          stream: invocation.stream, stop: invocation.stop)
-        let relay = invocation.stream ? EventRelay(events) : nil
-        let engine = self.engine
-        Task {
-            let records = await engine.serve(prompt, overrides: overrides, relay: relay)
-            events.push(.finished(Self.result(records)))
-            self.state.withLock { $0.inFlight -= 1 }
-        }
-        return events
+        return Self.result(await engine.serve(prompt, overrides: overrides, relay: relay))
     }
 
     /// Waits (up to a minute) for the requests in flight, then ends the journal session.

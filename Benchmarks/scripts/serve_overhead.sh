@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# What `abtop serve` adds in front of a provider, measured side by side in one run on this machine:
+#  1. latency: the same request to the mock directly and through abtop serve, alternating, 1,000/s to each side
+#     (open loop, one libcurl client), for SECONDS (default 20);
+#  2. throughput: wrk -t2 -c64 against abtop serve, and the answers that were not 200 (must be none).
+# The mock is `abtop mock-server --profile fast` (answers at once); serve journals to a scratch SQLite file, as it
+# does by default. Needs release builds (swift build -c release --product abtop; --product Benchmarks) and wrk.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=.build/release/abtop
+mock_port=${MOCK_PORT:-9310}
+serve_port=${SERVE_PORT:-9311}
+seconds=${SECONDS_PER_SIDE:-20}
+work=$(mktemp -d)
+trap 'kill $mock $serve 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+cat >"$work/bench.json" <<JSON
+{"name": "bench", "config": {"served_entities": [
+  {"name": "a", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": "sk-bench"}}},
+  {"name": "b", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": "sk-bench"}}}],
+ "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50}, {"served_model_name": "b", "traffic_percentage": 50}]}},
+ "abtop": {"entities": {"a": {"base_url": "http://127.0.0.1:$mock_port/v1"}, "b": {"base_url": "http://127.0.0.1:$mock_port/v1"}}}}
+JSON
+
+"$bin" mock-server --port "$mock_port" --profile fast >/dev/null 2>&1 &
+mock=$!
+"$bin" serve "$work/bench.json" --headless --port "$serve_port" --store "$work/journal.sqlite" --seed 1 >"$work/serve.log" 2>&1 &
+serve=$!
+sleep 1.5
+
+echo "== latency: direct vs through abtop serve, 1000 requests/s to each side, ${seconds} s"
+.build/release/Benchmarks latency-pair "http://127.0.0.1:$mock_port/v1/chat/completions" \
+    "http://127.0.0.1:$serve_port/serving-endpoints/bench/invocations" 1000 "$seconds"
+
+echo "== throughput: wrk -t2 -c64 -d10s against abtop serve (journal on)"
+wrk -t2 -c64 -d10s -s Benchmarks/scripts/serve.lua "http://127.0.0.1:$serve_port/serving-endpoints/bench/invocations" \
+    | grep -E "Requests/sec|Latency|Non-2xx|Socket errors|requests in" || true
+rows=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/journal.sqlite').execute('select count(*) from request').fetchone()[0])")
+echo "journal rows after both phases: $rows"
