@@ -6,24 +6,14 @@ check and 'N passed, N failed' at the end; exits 1 on any failure.
 """
 import sys
 
+from checks import check, finish
+
 import anthropic
 import openai
 
 port = int(sys.argv[1])
 oa = openai.OpenAI(api_key="sk-test", base_url=f"http://127.0.0.1:{port}/v1", max_retries=0, timeout=20)
 an = anthropic.Anthropic(api_key="sk-ant-test", base_url=f"http://127.0.0.1:{port}", max_retries=0, timeout=20)
-passed, failed = 0, 0
-
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok    {name}")
-    except Exception as e:  # noqa: BLE001 - report every failure and go on
-        failed += 1
-        print(f"FAIL  {name}: {type(e).__name__}: {e}")
 
 
 def expect_error(call, kind):
@@ -137,5 +127,4 @@ check("anthropic: refused key -> AuthenticationError", lambda: expect_error(
 check("anthropic: max_tokens 0 -> BadRequestError", lambda: expect_error(
     lambda: an.messages.create(model="claude-3-opus", max_tokens=0, messages=AMSG), anthropic.BadRequestError))
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

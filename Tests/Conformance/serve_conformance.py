@@ -26,18 +26,8 @@ from databricks.sdk import WorkspaceClient  # noqa: E402
 from databricks.sdk.service.serving import ChatMessage, ChatMessageRole  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 
-passed, failed = 0, 0
+from checks import check, finish  # noqa: E402
 
-
-def check(name, fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print(f"ok    {name}", flush=True)
-    except Exception as e:  # noqa: BLE001 - report every failure and go on
-        failed += 1
-        print(f"FAIL  {name}: {type(e).__name__}: {e}", flush=True)
 
 
 with open(os.path.join(os.path.dirname(__file__), "../../examples/mix-chat-endpoint.json")) as f:
@@ -270,5 +260,4 @@ check("tags, ai_gateway rate limit (429 + Retry-After), fallback", tags_rate_lim
 check("databricks-sdk: list, query, create_and_wait, get, delete", databricks_sdk_works)
 check("openai SDK: models, completion, stream, unknown endpoint", openai_sdk_works)
 check("delete_endpoint, then get is RESOURCE_DOES_NOT_EXIST", delete_endpoint)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+finish()

@@ -23,45 +23,16 @@ public enum MockServer {
         }
     }
 
-    /// A server started in-process; `stop()` shuts it down and waits for it.
-    public final class Running: Sendable {
-        public let port: Int
-        public let host: String
-        private let group: ServiceGroup
-        private let task: Task<Void, any Error>
-
-        init(port: Int, host: String, group: ServiceGroup, task: Task<Void, any Error>) {
-            self.port = port
-            self.host = host
-            self.group = group
-            self.task = task
-        }
-
-        /// The OpenAI SDK's base URL (with `/v1`).
-        public var openAIBaseURL: String { "http://\(host):\(port)/v1" }
-        /// The Anthropic SDK's base URL (the root).
-        public var anthropicBaseURL: String { "http://\(host):\(port)" }
-
-        public func stop() async {
-            await group.triggerGracefulShutdown()
-            _ = try? await task.value
-        }
-    }
+    public typealias Running = RunningServer
 
     /// Starts the server on `configuration.port` (0: an ephemeral port) and returns once it listens.
-    public static func start(_ configuration: Configuration) async throws -> Running {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = application(configuration, logLevel: .error) { port in continuation.yield(port) }
+    public static func start(_ configuration: Configuration) async throws -> RunningServer {
         var logger = Logger(label: "abtop.mock")
         logger.logLevel = .error
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            task.cancel()
-            throw MockServerError.didNotStart
+        return try await RunningServer.start(host: configuration.host, requestedPort: configuration.port, logger: logger,
+                                             stopOnSignals: false) { onListening in
+            application(configuration, logLevel: .error, onListening: onListening)
         }
-        return Running(port: port, host: configuration.host, group: group, task: task)
     }
 
     /// Runs until SIGINT or SIGTERM; `onListening` gets the port once the server listens.
@@ -92,8 +63,9 @@ public enum MockServer {
     }
 }
 
-public enum MockServerError: Error, CustomStringConvertible {
-    case didNotStart
-
-    public var description: String { "the mock server did not start" }
+extension RunningServer {
+    /// The OpenAI SDK's base URL (with `/v1`) of the simulated providers.
+    public var openAIBaseURL: String { "http://\(host):\(port)/v1" }
+    /// The Anthropic SDK's base URL (the root) of the simulated providers.
+    public var anthropicBaseURL: String { "http://\(host):\(port)" }
 }

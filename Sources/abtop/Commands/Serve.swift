@@ -103,7 +103,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
 
-        let server: ServingServer.Running
+        let server: RunningServer
         do {
             server = try await ServingServer.start(.init(host: host, port: port, token: token), registry: registry,
                                                    stopOnSignals: headless)
