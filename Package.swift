@@ -80,7 +80,8 @@ let package = Package(
         .testTarget(name: "ABTUITests", dependencies: ["ABTUI", "ABCore"], exclude: ["Golden"]),
         .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"]),
         .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore", "TestSupport"]),
-        .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore", "ABEngine", "ABServer", "ABStore", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
     ],
     swiftLanguageModes: [.v6]
