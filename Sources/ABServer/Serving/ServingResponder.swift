@@ -15,7 +15,7 @@ struct ServingResponder: Sendable {
         let path = request.uri.path
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if segments == ["health"] { return text(200, "ok\n") }
-        if let token, Self.bearer(request) != token { return error(.unauthenticated) }
+        if let token, !Self.sameSecret(Self.bearer(request), token) { return error(.unauthenticated) }
         do {
             return try await route(request, segments: segments, path: path)
         } catch let e as ServingError {
@@ -217,6 +217,15 @@ struct ServingResponder: Sendable {
     static func bearer(_ request: Request) -> String? {
         guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else { return nil }
         return String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Compares in time that depends only on the lengths, so the answer's timing does not leak the token.
+    static func sameSecret(_ given: String?, _ expected: String) -> Bool {
+        guard let given else { return false }
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<min(a.count, b.count) { difference |= a[i] ^ b[i] }
+        return difference == 0
     }
 
     /// Who is calling, for per-user rate limits: a hash of the bearer token (never the token itself).

@@ -31,8 +31,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on (0: any free port).")
     var port = 8080
 
-    @Option(help: "Require Authorization: Bearer TOKEN on every request.")
+    @Option(help: "Require Authorization: Bearer TOKEN on every request (or set ABTOP_SERVE_TOKEN).")
     var token: String?
+
+    /// `--token`, else `ABTOP_SERVE_TOKEN` (kept out of the process list).
+    var bearerToken: String? {
+        token ?? ProcessInfo.processInfo.environment["ABTOP_SERVE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
     var secrets: String?
@@ -57,7 +62,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var storage: StoreOptions
 
     func validate() throws {
-        if !Self.isLoopback(host), token == nil {
+        if !Self.isLoopback(host), bearerToken == nil {
             throw ValidationError("binding \(host) exposes the endpoint beyond this machine: give --token TOKEN (clients send Authorization: Bearer TOKEN), or bind 127.0.0.1")
         }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
@@ -105,7 +110,7 @@ struct Serve: AsyncParsableCommand {
 
         let server: RunningServer
         do {
-            server = try await ServingServer.start(.init(host: host, port: port, token: token), registry: registry,
+            server = try await ServingServer.start(.init(host: host, port: port, token: bearerToken), registry: registry,
                                                    stopOnSignals: headless)
         } catch {
             Console.err("abtop serve: \(error)")
@@ -138,7 +143,7 @@ struct Serve: AsyncParsableCommand {
     private func banner(address: String, endpoints: [String]) -> String {
         var lines = ["abtop serve listening on \(address)\(simulate ? " (simulated providers)" : "")"]
         lines.append("  endpoints: \(endpoints.isEmpty ? "none yet (POST /api/2.0/serving-endpoints)" : endpoints.joined(separator: ", "))")
-        lines.append("  MLflow / databricks-sdk: DATABRICKS_HOST=\(address) DATABRICKS_TOKEN=\(token == nil ? "<anything>" : "<your --token>")")
+        lines.append("  MLflow / databricks-sdk: DATABRICKS_HOST=\(address) DATABRICKS_TOKEN=\(bearerToken == nil ? "<anything>" : "<your token>")")
         lines.append("  OpenAI SDK:              OPENAI_BASE_URL=\(address)/v1  model=<endpoint name>")
         lines.append("  Prometheus:              \(address)/metrics")
         return lines.joined(separator: "\n")
