@@ -11,13 +11,13 @@ public struct Snapshot: Sendable {
     public let requestsPerSecond: Double
 
     public var totalRequests: Int { entities.reduce(0) { $0 + $1.requests } }
+    public var inFlight: Int { entities.reduce(0) { $0 + $1.inFlight } }
 
     /// A snapshot of nothing (a serving endpoint list with no endpoint yet).
     public static func empty(time: Double) -> Snapshot {
         Snapshot(time: time, epoch: SplitEpoch(index: 0, weights: .even(count: 1), startedAt: 0), epochs: [],
                  entities: [], requestsPerSecond: 0)
     }
-    public var inFlight: Int { entities.reduce(0) { $0 + $1.inFlight } }
 }
 
 public struct EpochSnapshot: Sendable, Equatable {
