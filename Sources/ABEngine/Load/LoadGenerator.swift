@@ -63,40 +63,43 @@ public enum LoadGenerator {
             }
         }
 
-        switch shape {
-        case .closed(let concurrency):
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<max(1, concurrency) {
-                    group.addTask {
-                        while !Task.isCancelled {
-                            await waitWhilePaused()
-                            guard let n = issuer.next() else { return }
-                            await engine.send(prompts[n % prompts.count])
+        // Every request task runs on the transport's thread (see `CurlTransport.executor`).
+        await withTaskExecutorPreference(engine.transport.executor) {
+            switch shape {
+            case .closed(let concurrency):
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<max(1, concurrency) {
+                        group.addTask {
+                            while !Task.isCancelled {
+                                await waitWhilePaused()
+                                guard let n = issuer.next() else { return }
+                                await engine.send(prompts[n % prompts.count])
+                            }
                         }
                     }
                 }
-            }
-        case .open(let initialRate):
-            var rng = SplitMix64(seed: seed ^ 0xA5A5_5A5A)
-            // A discarding group: a plain task group keeps every finished child until it is awaited, which over a
-            // long open-loop run is a leak of one task per request.
-            await withDiscardingTaskGroup { group in
-                var intended = Monotonic.now()
-                while !Task.isCancelled {
-                    if control.paused {
-                        await waitWhilePaused()
-                        intended = Monotonic.now()  // no burst to catch up after a pause
+            case .open(let initialRate):
+                var rng = SplitMix64(seed: seed ^ 0xA5A5_5A5A)
+                // A discarding group: a plain task group keeps every finished child until it is awaited, which over a
+                // long open-loop run is a leak of one task per request.
+                await withDiscardingTaskGroup { group in
+                    var intended = Monotonic.now()
+                    while !Task.isCancelled {
+                        if control.paused {
+                            await waitWhilePaused()
+                            intended = Monotonic.now()  // no burst to catch up after a pause
+                        }
+                        let rate = max(0.001, control.rate ?? initialRate)
+                        let gap = -log(1 - rng.unit()) / rate
+                        intended &+= UInt64(gap * 1e9)
+                        let now = Monotonic.now()
+                        if intended > now {
+                            try? await Task.sleep(for: .nanoseconds(Int64(intended - now)))
+                        }
+                        guard let n = issuer.next() else { break }
+                        let start = intended
+                        group.addTask { await engine.send(prompts[n % prompts.count], intendedStart: start) }
                     }
-                    let rate = max(0.001, control.rate ?? initialRate)
-                    let gap = -log(1 - rng.unit()) / rate
-                    intended &+= UInt64(gap * 1e9)
-                    let now = Monotonic.now()
-                    if intended > now {
-                        try? await Task.sleep(for: .nanoseconds(Int64(intended - now)))
-                    }
-                    guard let n = issuer.next() else { break }
-                    let start = intended
-                    group.addTask { await engine.send(prompts[n % prompts.count], intendedStart: start) }
                 }
             }
         }

@@ -14,6 +14,13 @@ import Synchronization
 /// transfers in flight the poll loop spent most of its time in the kernel re-polling idle connections.
 public final class CurlTransport: Sendable {
     private let shared: Shared
+    private let loopExecutor: LoopExecutor
+
+    /// Runs tasks on the transport's own thread, between its socket events. A load whose request tasks prefer
+    /// it (`withTaskExecutorPreference`) builds, sends and records every request on that one thread: a finished
+    /// transfer resumes its task there, with no thread to wake and no context switch, which under load cost more
+    /// CPU than the rest of the engine's work per request.
+    public var executor: any TaskExecutor { loopExecutor }
 
     /// What the callers and the loop thread share: the multi handle and the inbox of work for the loop.
     private final class Shared: Sendable {
@@ -23,6 +30,8 @@ public final class CurlTransport: Sendable {
         let wakeFD: Int32
         /// Set while a wake-up is pending: under load, many requests share one eventfd write.
         let wakePending = Atomic<Bool>(false)
+        /// The loop thread (`pthread_self`), which needs no wake-up: it looks at the inbox before it waits.
+        let loopThread = Atomic<UInt>(0)
 
         init(multi: MultiHandle) {
             self.multi = multi
@@ -30,6 +39,7 @@ public final class CurlTransport: Sendable {
         }
 
         func wake() {
+            if pthread_self() == loopThread.load(ordering: .relaxed) { return }
             if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
                 _ = eventfd_write(wakeFD, 1)
             }
@@ -39,8 +49,32 @@ public final class CurlTransport: Sendable {
     private struct Inbox {
         var adds: [Transfer] = []
         var cancels: [Int] = []
+        /// Tasks to run on the loop thread (see `executor`).
+        var jobs: [UnownedJob] = []
         var stopping = false
+        /// The loop has ended: jobs go to the global executor instead.
+        var ended = false
         var nextID = 0
+
+        var isEmpty: Bool { adds.isEmpty && cancels.isEmpty && jobs.isEmpty && !stopping }
+    }
+
+    /// The executor of `executor`: jobs queue in the inbox and run on the loop thread.
+    private final class LoopExecutor: TaskExecutor {
+        let shared: Shared
+
+        init(shared: Shared) {
+            self.shared = shared
+        }
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let unowned = UnownedJob(job)
+            let ended = shared.inbox.withLock { box -> Bool in
+                if !box.ended { box.jobs.append(unowned) }
+                return box.ended
+            }
+            if ended { globalConcurrentExecutor.enqueue(ExecutorJob(unowned)) } else { shared.wake() }
+        }
     }
 
     /// A raw curl pointer, owned by the loop thread after `init`.
@@ -55,7 +89,9 @@ public final class CurlTransport: Sendable {
         _ = abtop_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, maxConnections)
         let shared = Shared(multi: MultiHandle(pointer: handle))
         self.shared = shared
-        let loop = Thread { CurlTransport.run(shared) }
+        let executor = LoopExecutor(shared: shared)
+        self.loopExecutor = executor
+        let loop = Thread { CurlTransport.run(shared, executor: executor) }
         loop.name = "abtop-curl"
         loop.start()
     }
@@ -109,7 +145,9 @@ public final class CurlTransport: Sendable {
 
     // MARK: - The loop (runs on its own thread; the only place curl handles are touched after init)
 
-    private static func run(_ shared: Shared) {
+    private static func run(_ shared: Shared, executor: LoopExecutor) {
+        shared.loopThread.store(pthread_self(), ordering: .relaxed)
+        let unownedExecutor = executor.asUnownedTaskExecutor()
         let m = shared.multi.pointer
         let pool = EasyPool()
         let events = SocketEvents()
@@ -131,6 +169,14 @@ public final class CurlTransport: Sendable {
         while true {
             // Clear before draining: a request queued after the drain wakes the loop again.
             shared.wakePending.store(false, ordering: .sequentiallyConsistent)
+            let (jobs, stoppingNow) = shared.inbox.withLock { box in
+                defer { box.jobs.removeAll(keepingCapacity: true) }
+                return (box.jobs, box.stopping)
+            }
+            // Tasks first: they queue transfers, which are added below in this same turn.
+            if !stoppingNow {
+                for job in jobs { job.runSynchronously(on: unownedExecutor) }
+            }
             let (adds, cancels, stopping) = shared.inbox.withLock { box in
                 defer { box.adds.removeAll(); box.cancels.removeAll() }
                 return (box.adds, box.cancels, box.stopping)
@@ -160,6 +206,14 @@ public final class CurlTransport: Sendable {
                 pool.drain()
                 curl_multi_cleanup(m)
                 events.close()
+                // Tasks that prefer this executor carry on on the global one.
+                let stranded = shared.inbox.withLock { box -> [UnownedJob] in
+                    box.ended = true
+                    defer { box.jobs.removeAll() }
+                    return box.jobs
+                }
+                for job in (stoppingNow ? jobs : []) + stranded { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
+                shared.loopThread.store(0, ordering: .relaxed)
                 return
             }
 
@@ -169,6 +223,8 @@ public final class CurlTransport: Sendable {
             for t in active.values where t.firstByte == nil {
                 wait = min(wait, t.firstByteDeadline > now ? Int((t.firstByteDeadline - now) / 1_000_000) + 1 : 0)
             }
+            // Work queued by this thread's own tasks (it sent itself no wake-up).
+            if !shared.inbox.withLock({ $0.isEmpty }) { wait = 0 }
             let count = epoll_wait(events.epoll, &ready, Int32(ready.count), Int32(min(wait, 1_000)))
             for i in 0..<max(0, Int(count)) {
                 let fd = ready[i].data.fd
