@@ -233,6 +233,7 @@ public final class CurlTransport: Sendable {
                     _ = eventfd_read(fd, &value)
                     continue
                 }
+                if events.isLetGo(fd) { continue }
                 let flags = ready[i].events
                 var action: Int32 = 0
                 if flags & EPOLLIN.rawValue != 0 { action |= CURL_CSELECT_IN }
@@ -272,25 +273,38 @@ public final class CurlTransport: Sendable {
 /// The loop's epoll set and curl's timer, reached from libcurl's socket and timer callbacks. Loop thread only.
 private final class SocketEvents: @unchecked Sendable {
     let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-    /// Sockets already in the epoll set (so a change is one MOD, not a failed MOD and an ADD).
-    private var registered = Set<Int32>()
+    /// Sockets in the epoll set and the events asked for (0: curl let go of it, but it stays in the set).
+    private var registered: [Int32: UInt32] = [:]
     /// When curl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` called; nil for never.
     var timerDeadline: UInt64?
 
+    /// curl's socket callback. A kept-alive connection is let go of after each transfer and taken up by the
+    /// next with the same events: the socket stays in the epoll set meanwhile, so reuse costs no syscall; one
+    /// that reports an event while let go of is removed then (`isLetGo`).
     func watch(_ socket: Int32, _ what: Int32) {
         if what == CURL_POLL_REMOVE {
-            if registered.remove(socket) != nil { epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil) }
+            if registered[socket] != nil { registered[socket] = 0 }
             return
         }
         var event = epoll_event()
         if what & CURL_POLL_IN != 0 { event.events |= EPOLLIN.rawValue }
         if what & CURL_POLL_OUT != 0 { event.events |= EPOLLOUT.rawValue }
         event.data.fd = socket
-        if registered.insert(socket).inserted {
+        if let current = registered[socket], current == event.events { return }
+        if registered.updateValue(event.events, forKey: socket) == nil {
             if epoll_ctl(epoll, EPOLL_CTL_ADD, socket, &event) != 0 { epoll_ctl(epoll, EPOLL_CTL_MOD, socket, &event) }
         } else if epoll_ctl(epoll, EPOLL_CTL_MOD, socket, &event) != 0 {
             epoll_ctl(epoll, EPOLL_CTL_ADD, socket, &event)
         }
+    }
+
+    /// A socket curl let go of: its events are not curl's business. It leaves the set (an idle connection the
+    /// server closed would otherwise wake the loop forever).
+    func isLetGo(_ socket: Int32) -> Bool {
+        guard registered[socket] == 0 else { return false }
+        registered[socket] = nil
+        epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil)
+        return true
     }
 
     func watchWake(_ fd: Int32) {
