@@ -14,6 +14,9 @@ public final class JournalWriter: OutcomeSink, Sendable {
     private let stopped = Atomic<Bool>(false)
     private let finished = NSCondition()
     private let done = Atomic<Bool>(false)
+    /// Prompt ids whose text is already written (bounded: past the bound, INSERT OR IGNORE does the work).
+    private let writtenPrompts = Mutex<Set<String>>([])
+    static let promptMemory = 10_000
 
     private struct Buffer {
         var pending: [(seq: Int, record: RequestRecord)] = []
@@ -86,10 +89,17 @@ public final class JournalWriter: OutcomeSink, Sendable {
             return b.pending
         }
         guard !batch.isEmpty else { return }
+        let fresh = writtenPrompts.withLock { seen -> [Bool] in
+            if seen.count > Self.promptMemory { seen.removeAll() }
+            return batch.map { seen.insert($0.record.promptID).inserted }
+        }
         do {
-            try journal.append(session: session, origin: origin, records: batch)
+            try journal.append(session: session, origin: origin, records: batch, withPrompt: fresh)
             buffer.withLock { $0.written += batch.count }
         } catch {
+            writtenPrompts.withLock { seen in
+                for (item, isFresh) in zip(batch, fresh) where isFresh { seen.remove(item.record.promptID) }
+            }
             buffer.withLock { $0.lastError = "\(error)" }
         }
     }
