@@ -431,12 +431,26 @@ private final class Transfer: @unchecked Sendable {
             headers = [:]
             return
         }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return }
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+              let name = Self.keptHeaders.first(where: { Self.sameName(bytes, colon, $0.bytes) })?.name else { return }
         var valueStart = colon + 1
         while valueStart < bytes.count, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-        let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<colon]).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 },
-                          as: UTF8.self)
         headers[name] = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart...]), as: UTF8.self)
+    }
+
+    /// The response headers anyone reads (retry hints, the body's type, the provider's request id); the others
+    /// are not turned into strings at all.
+    static let keptHeaders: [(name: String, bytes: [UInt8])] =
+        ["retry-after", "retry-after-ms", "content-type", "x-request-id", "request-id"].map { ($0, Array($0.utf8)) }
+
+    /// Whether the header name `line[0..<end]` is `lower`, ignoring ASCII case.
+    private static func sameName(_ line: UnsafeRawBufferPointer, _ end: Int, _ lower: [UInt8]) -> Bool {
+        guard end == lower.count else { return false }
+        for i in 0..<end {
+            let c = line[i]
+            if (c >= 0x41 && c <= 0x5A ? c + 0x20 : c) != lower[i] { return false }
+        }
+        return true
     }
 
     private func deliverHead() {

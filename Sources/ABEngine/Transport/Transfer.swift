@@ -21,7 +21,8 @@ public struct TransportTimeouts: Sendable, Equatable {
 
 /// Receives a transfer's response as it arrives, on the transport's thread: keep the work small.
 public protocol TransferSink: AnyObject, Sendable {
-    /// The final status and headers (names lower-cased), once the header block is complete.
+    /// The final status and the headers abtop reads (names lower-cased; see `CurlTransport`), once the header
+    /// block is complete.
     func receivedHead(status: Int, headers: [String: String])
     /// A piece of the body.
     func receivedBody(_ bytes: UnsafeRawBufferPointer)
