@@ -173,9 +173,13 @@ enum RunSetup {
     }
 
     static func progressLine(_ s: Snapshot) -> String {
+        "[\(Format.fixed(s.time, 1)) s] " + progressCounts(s)
+    }
+
+    /// "N requests (R/s), E errors, F in flight".
+    static func progressCounts(_ s: Snapshot) -> String {
         let errors = s.entities.reduce(0) { $0 + $1.errorCount }
-        return "[\(Format.fixed(s.time, 1)) s] \(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), "
-            + "\(errors) errors, \(s.inFlight) in flight"
+        return "\(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), \(errors) errors, \(s.inFlight) in flight"
     }
 }
 

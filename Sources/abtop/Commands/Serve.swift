@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "No dashboard: serve until SIGINT / SIGTERM, then print each endpoint's summary.")
     var headless = false
 
+    @Flag(help: "With --headless: no progress lines on stderr.")
+    var quiet = false
+
     @Option(help: "The endpoint name for a bare CONFIG (default: the file name).")
     var name: String?
 
@@ -122,7 +125,9 @@ struct Serve: AsyncParsableCommand {
         Console.out(banner(address: address, endpoints: registry.endpoints.map(\.name)))
 
         if headless {
+            let progress = quiet ? nil : Task { await Self.reportProgress(registry) }
             await server.wait()
+            progress?.cancel()
         } else {
             LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
             await Dashboard.run(model: ServeModel(registry: registry, address: address), options: dashboard.resolve())
@@ -138,6 +143,22 @@ struct Serve: AsyncParsableCommand {
         await registry.closeAll()
         transport.shutdown()
         await mock?.stop()
+    }
+
+    /// Every 10 s, a line on stderr for each endpoint that served something since the last one.
+    static func reportProgress(_ registry: ServingRegistry) async {
+        var last: [String: Int] = [:]
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(10))
+            for endpoint in registry.endpoints {
+                guard let runtime = endpoint.runtime as? ServeRuntime else { continue }
+                let s = runtime.engine.session.snapshot()
+                guard s.totalRequests != last[endpoint.name] else { continue }
+                last[endpoint.name] = s.totalRequests
+                let split = s.epoch.weights.percentages.map(String.init).joined(separator: "/")
+                Console.err("[\(Format.fixed(s.time, 0)) s] \(endpoint.name): \(RunSetup.progressCounts(s)), split \(split)")
+            }
+        }
     }
 
     private func banner(address: String, endpoints: [String]) -> String {
