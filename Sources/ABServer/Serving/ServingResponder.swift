@@ -55,7 +55,10 @@ struct ServingResponder: Sendable {
             case (.put, "rate-limits"): return json(200, try registry.updateRateLimits(name, try await body(request)))
             case (.patch, "tags"): return json(200, try registry.patchTags(name, try await body(request)))
             default:
-                if segments.count <= 5 { throw notAllowed(method, path) }
+                // A known resource with another method is a 405; anything else falls through to the 404.
+                if segments.count == 4 || (segments.count == 5 && ["config", "ai-gateway", "rate-limits", "tags"].contains(segments[4])) {
+                    throw notAllowed(method, path)
+                }
             }
         }
         if method == .post {
