@@ -1,3 +1,5 @@
+import ABCore
+
 /// One chat message, provider-neutral.
 public struct ChatMessage: Sendable, Equatable, Codable {
     public enum Role: String, Sendable, Codable {
@@ -25,14 +27,20 @@ public struct ChatRequest: Sendable, Equatable {
     public var temperature: Double?
     public var stream: Bool
     public var stop: [String]
+    public var topP: Double?
+    /// Members sent as they are to OpenAI-style providers only (`seed`, `presence_penalty`, …: a served
+    /// request's own parameters that Anthropic's API has no word for).
+    public var openAIExtras: JSONObject
 
     public init(messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool = true,
-                stop: [String] = []) {
+                stop: [String] = [], topP: Double? = nil, openAIExtras: JSONObject = JSONObject()) {
         self.messages = messages
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.stream = stream
         self.stop = stop
+        self.topP = topP
+        self.openAIExtras = openAIExtras
     }
 
     /// All message text, for estimating input tokens when a provider reports none.

@@ -96,6 +96,8 @@ public struct WireFormat: Sendable {
         add("stream", .bool(stream))
         if stream && dialect == .openAI { add("stream_options", ["include_usage": true]) }
         if let temperature = chat.temperature ?? defaults.temperature { add("temperature", .number(JSONNumber(temperature))) }
+        if let topP = chat.topP { add("top_p", .number(JSONNumber(topP))) }
+        if dialect == .openAI { members += chat.openAIExtras.members.filter { !members.map(\.key).contains($0.key) } }
         if !chat.stop.isEmpty {
             add(dialect == .openAI ? "stop" : "stop_sequences", .array(chat.stop.map(JSONValue.string)))
         }

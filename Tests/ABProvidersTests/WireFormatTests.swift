@@ -35,6 +35,18 @@ private let chat = ChatRequest(messages: [.system("Be brief."), .user("Hi"), .us
         #expect((b["messages"] as? [[String: String]])?.count == 3 && (b["stop"] as? [String]) == ["END"])
     }
 
+    /// A served request's top_p reaches both dialects; OpenAI-only parameters reach only OpenAI-style providers and
+    /// never override what the wire format writes itself.
+    @Test func topPAndOpenAIExtras() throws {
+        let extras = JSONObject(["seed": 7, "user": "u-1", "model": "not-this-one"])
+        let request = ChatRequest(messages: [.user("Hi")], stream: false, topP: 0.9, openAIExtras: extras)
+        let openAI = try body(WireFormat(try resolved(entity("openai", #""openai_config": {"openai_api_key_plaintext": "k"}"#, model: "gpt-4"))[0]).request(request))
+        #expect(openAI["top_p"] as? Double == 0.9 && openAI["seed"] as? Int == 7 && openAI["user"] as? String == "u-1")
+        #expect(openAI["model"] as? String == "gpt-4")
+        let anthropic = try body(WireFormat(try resolved(entity("anthropic", #""anthropic_config": {"anthropic_api_key_plaintext": "k"}"#))[0]).request(request))
+        #expect(anthropic["top_p"] as? Double == 0.9 && anthropic["seed"] == nil && anthropic["user"] == nil)
+    }
+
     @Test func azure() throws {
         let r = try resolved(entity("openai", #""openai_config": {"openai_api_key_plaintext": "az-key", "openai_api_type": "azure", "openai_api_base": "https://r.openai.azure.com/", "openai_api_version": "2024-06-01", "openai_deployment_name": "dep"}"#))
         let spec = WireFormat(r[0]).request(chat)

@@ -79,7 +79,17 @@ import Testing
         #expect(p.invocation.stop == ["END"] && p.invocation.sessionKey == "k")
     }
 
+    @Test func samplingParametersArePassedOrRefusedNeverDropped() throws {
+        let p = try parse(#"{"messages": [{"role": "user", "content": "x"}], "top_p": 0.5, "seed": 3, "presence_penalty": 0.1, "extra_params": {"user": "u"}}"#).get()
+        #expect(p.invocation.topP == 0.5)
+        #expect(p.invocation.openAIExtras == JSONObject(["user": "u", "seed": 3, "presence_penalty": 0.1]))
+    }
+
     @Test(arguments: [
+        (#"{"messages": [{"role": "user", "content": "x"}], "tools": []}"#, "\"tools\" is not supported"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}"#, "\"response_format\" is not supported"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "temprature": 1}"#, "unknown parameter \"temprature\" (did you mean \"temperature\"?)"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "top_p": 0}"#, "top_p"),
         (#"not json"#, "JSON object"),
         (#"{"prompt": "hi"}"#, "llm/v1/chat"),
         (#"{"messages": []}"#, "messages"),

@@ -22,12 +22,18 @@ public struct RequestOverrides: Sendable, Equatable {
     public var temperature: Double?
     public var stream: Bool?
     public var stop: [String]
+    public var topP: Double?
+    /// Sent as they are to OpenAI-style providers (see `ChatRequest.openAIExtras`).
+    public var openAIExtras: JSONObject
 
-    public init(maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = []) {
+    public init(maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
+                topP: Double? = nil, openAIExtras: JSONObject = JSONObject()) {
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.stream = stream
         self.stop = stop
+        self.topP = topP
+        self.openAIExtras = openAIExtras
     }
 }
 
@@ -157,7 +163,8 @@ public final class Engine: Sendable {
     func chatRequest(_ prompt: PromptItem, overrides: RequestOverrides = .init()) -> ChatRequest {
         ChatRequest(messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
                     temperature: overrides.temperature ?? settings.request.temperature,
-                    stream: overrides.stream ?? settings.request.stream, stop: overrides.stop)
+                    stream: overrides.stream ?? settings.request.stream, stop: overrides.stop, topP: overrides.topP,
+                    openAIExtras: overrides.openAIExtras)
     }
 
     /// Attempts on one entity, retrying what is worth retrying. The outcome spans all attempts: E2E from `start`

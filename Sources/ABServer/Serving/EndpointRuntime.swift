@@ -14,6 +14,9 @@ public struct Invocation: Sendable, Equatable {
     public var stop: [String]
     /// `x-abtop-session`: the same key goes to the same entity for the current split epoch.
     public var sessionKey: String?
+    public var topP: Double?
+    /// `seed`, `presence_penalty`, …: passed as they are to OpenAI-style entities.
+    public var openAIExtras = JSONObject()
 
     public init(id: String, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
                 stream: Bool = false, stop: [String] = [], sessionKey: String? = nil) {

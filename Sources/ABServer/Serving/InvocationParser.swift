@@ -62,8 +62,37 @@ public enum InvocationParser {
         if let n = object["n"]?.intValue, n != 1 {
             return .failure(.badRequest("n = \(n) is not supported: abtop returns one choice per request"))
         }
+        if let value = object["top_p"], value != .null {
+            guard case .number(let n) = value, n.value > 0, n.value <= 1 else {
+                return .failure(.badRequest("top_p must be a number above 0 and at most 1"))
+            }
+            invocation.topP = n.value
+        }
+        var extras = object["extra_params"]?.objectValue ?? JSONObject()
+        for member in object.members where !handled.contains(member.key) {
+            if passedToOpenAI.contains(member.key) {
+                extras[member.key] = member.value
+            } else if refused.contains(member.key) {
+                return .failure(.badRequest("\"\(member.key)\" is not supported by abtop serve yet; it would be ignored, so the request is refused: remove it"))
+            } else {
+                let known = handled.union(passedToOpenAI)
+                let hint = EditDistance.suggestion(for: member.key, among: known.sorted()).map { " (did you mean \"\($0)\"?)" } ?? ""
+                return .failure(.badRequest("unknown parameter \"\(member.key)\"\(hint); abtop serve reads \(known.sorted().joined(separator: ", "))"))
+            }
+        }
+        invocation.openAIExtras = extras
         return .success(Parsed(invocation: invocation, model: object["model"]?.stringValue))
     }
+
+    /// Read here, whatever the provider.
+    static let handled: Set<String> = ["messages", "model", "max_tokens", "max_completion_tokens", "temperature",
+                                       "top_p", "stream", "stream_options", "stop", "n", "extra_params"]
+    /// Passed as they are to OpenAI-style entities; Anthropic's API has no such fields, so they do not reach it.
+    static let passedToOpenAI: Set<String> = ["seed", "presence_penalty", "frequency_penalty", "user", "logit_bias"]
+    /// Would change what the answer is (tools, formats, log-probabilities): refused rather than silently dropped.
+    static let refused: Set<String> = ["tools", "tool_choice", "functions", "function_call", "response_format",
+                                       "logprobs", "top_logprobs", "audio", "modalities", "prediction",
+                                       "parallel_tool_calls"]
 
     /// A message's text: a string, or the `text` of its parts.
     private static func text(_ value: JSONValue?) -> String? {
