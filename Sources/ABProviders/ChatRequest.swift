@@ -47,6 +47,28 @@ public struct ChatRequest: Sendable, Equatable {
     public var characterCount: Int { messages.reduce(0) { $0 + $1.content.count } }
 }
 
+/// What one caller asks beyond the prompt (a served request's own `max_tokens`, `stream`…); nil takes the
+/// endpoint's request defaults.
+public struct RequestOverrides: Sendable, Equatable {
+    public var maxTokens: Int?
+    public var temperature: Double?
+    public var stream: Bool?
+    public var stop: [String]
+    public var topP: Double?
+    /// Sent as they are to OpenAI-style providers (see `ChatRequest.openAIExtras`).
+    public var openAIExtras: JSONObject
+
+    public init(maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
+                topP: Double? = nil, openAIExtras: JSONObject = JSONObject()) {
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.stream = stream
+        self.stop = stop
+        self.topP = topP
+        self.openAIExtras = openAIExtras
+    }
+}
+
 /// What came back, provider-neutral.
 public struct ChatResult: Sendable, Equatable {
     public var text: String

@@ -76,7 +76,7 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
             #expect(body[key: "usage"]?[key: "total_tokens"]?.intValue == 7)
             #expect(body[key: "id"]?.stringValue == r.headers["x-request-id"])
             let sent = try #require(factory.last?.invocations.withLock { $0.first })
-            #expect(sent.maxTokens == 9 && sent.sessionKey == "user-7" && !sent.stream)
+            #expect(sent.parameters.maxTokens == 9 && sent.sessionKey == "user-7" && !sent.stream)
         }
     }
 

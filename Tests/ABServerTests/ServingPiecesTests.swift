@@ -75,14 +75,14 @@ import Testing
         let p = try parse(#"{"model": "ep", "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": [{"type": "text", "text": "hi"}]}], "max_tokens": 12, "temperature": 0.5, "stream": true, "stop": "END"}"#).get()
         #expect(p.model == "ep")
         #expect(p.invocation.messages == [.system("be brief"), .user("hi")])
-        #expect(p.invocation.maxTokens == 12 && p.invocation.temperature == 0.5 && p.invocation.stream)
-        #expect(p.invocation.stop == ["END"] && p.invocation.sessionKey == "k")
+        #expect(p.invocation.parameters.maxTokens == 12 && p.invocation.parameters.temperature == 0.5 && p.invocation.stream)
+        #expect(p.invocation.parameters.stop == ["END"] && p.invocation.sessionKey == "k")
     }
 
     @Test func samplingParametersArePassedOrRefusedNeverDropped() throws {
         let p = try parse(#"{"messages": [{"role": "user", "content": "x"}], "top_p": 0.5, "seed": 3, "presence_penalty": 0.1, "extra_params": {"user": "u"}}"#).get()
-        #expect(p.invocation.topP == 0.5)
-        #expect(p.invocation.openAIExtras == JSONObject(["user": "u", "seed": 3, "presence_penalty": 0.1]))
+        #expect(p.invocation.parameters.topP == 0.5)
+        #expect(p.invocation.parameters.openAIExtras == JSONObject(["user": "u", "seed": 3, "presence_penalty": 0.1]))
     }
 
     @Test(arguments: [

@@ -15,28 +15,6 @@ public struct EngineSettings: Sendable {
     }
 }
 
-/// What one caller asks beyond the prompt (a served request's own `max_tokens`, `stream`…); nil takes the
-/// endpoint's request defaults.
-public struct RequestOverrides: Sendable, Equatable {
-    public var maxTokens: Int?
-    public var temperature: Double?
-    public var stream: Bool?
-    public var stop: [String]
-    public var topP: Double?
-    /// Sent as they are to OpenAI-style providers (see `ChatRequest.openAIExtras`).
-    public var openAIExtras: JSONObject
-
-    public init(maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
-                topP: Double? = nil, openAIExtras: JSONObject = JSONObject()) {
-        self.maxTokens = maxTokens
-        self.temperature = temperature
-        self.stream = stream
-        self.stop = stop
-        self.topP = topP
-        self.openAIExtras = openAIExtras
-    }
-}
-
 /// Receives a streamed answer's content as it arrives, on the transport thread, for callers that pass it on
 /// (`abtop serve`). Once any content went out, the request is committed to that entity: no retry, no fallback.
 public protocol ContentRelay: AnyObject, Sendable {

@@ -8,26 +8,21 @@ public struct Invocation: Sendable, Equatable {
     /// The completion id sent back (`chatcmpl-…`), also the prompt id in the journal.
     public var id: String
     public var messages: [ChatMessage]
-    public var maxTokens: Int?
-    public var temperature: Double?
-    public var stream: Bool
-    public var stop: [String]
+    /// The request's own `max_tokens`, `temperature`, `stream`…
+    public var parameters: RequestOverrides
     /// `x-abtop-session`: the same key goes to the same entity for the current split epoch.
     public var sessionKey: String?
-    public var topP: Double?
-    /// `seed`, `presence_penalty`, …: passed as they are to OpenAI-style entities.
-    public var openAIExtras = JSONObject()
 
-    public init(id: String, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
-                stream: Bool = false, stop: [String] = [], sessionKey: String? = nil) {
+    public init(id: String, messages: [ChatMessage], parameters: RequestOverrides = RequestOverrides(stream: false),
+                sessionKey: String? = nil) {
         self.id = id
         self.messages = messages
-        self.maxTokens = maxTokens
-        self.temperature = temperature
-        self.stream = stream
-        self.stop = stop
+        self.parameters = parameters
         self.sessionKey = sessionKey
     }
+
+    /// The client asked for SSE.
+    public var stream: Bool { parameters.stream == true }
 }
 
 /// How a served request ended, after retries and fallbacks.

@@ -38,23 +38,23 @@ public enum InvocationParser {
             guard let n = value.intValue, n >= 1 else {
                 return .failure(.badRequest("max_tokens must be a whole number of at least 1"))
             }
-            invocation.maxTokens = n
+            invocation.parameters.maxTokens = n
         }
         if let value = object["temperature"], value != .null {
             guard case .number(let n) = value, (0...2).contains(n.value) else {
                 return .failure(.badRequest("temperature must be a number from 0 to 2"))
             }
-            invocation.temperature = n.value
+            invocation.parameters.temperature = n.value
         }
         if let value = object["stream"], value != .null {
             guard case .bool(let b) = value else { return .failure(.badRequest("stream must be true or false")) }
-            invocation.stream = b
+            invocation.parameters.stream = b
         }
         if let value = object["stop"], value != .null {
             if let s = value.stringValue {
-                invocation.stop = [s]
+                invocation.parameters.stop = [s]
             } else if let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) {
-                invocation.stop = list.compactMap(\.stringValue)
+                invocation.parameters.stop = list.compactMap(\.stringValue)
             } else {
                 return .failure(.badRequest("stop must be a string or a list of strings"))
             }
@@ -66,7 +66,7 @@ public enum InvocationParser {
             guard case .number(let n) = value, n.value > 0, n.value <= 1 else {
                 return .failure(.badRequest("top_p must be a number above 0 and at most 1"))
             }
-            invocation.topP = n.value
+            invocation.parameters.topP = n.value
         }
         var extras = object["extra_params"]?.objectValue ?? JSONObject()
         for member in object.members where !handled.contains(member.key) {
@@ -80,7 +80,7 @@ public enum InvocationParser {
                 return .failure(.badRequest("unknown parameter \"\(member.key)\"\(hint); abtop serve reads \(known.sorted().joined(separator: ", "))"))
             }
         }
-        invocation.openAIExtras = extras
+        invocation.parameters.openAIExtras = extras
         return .success(Parsed(invocation: invocation, model: object["model"]?.stringValue))
     }
 

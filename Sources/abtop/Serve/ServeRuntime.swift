@@ -60,10 +60,7 @@ final class ServeRuntime: EndpointRuntime {
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         let prompt = PromptItem(id: invocation.id, messages: invocation.messages, session: invocation.sessionKey)
-        let overrides = RequestOverrides(maxTokens: invocation.maxTokens, temperature: invocation.temperature,
-                                         stream: invocation.stream, stop: invocation.stop, topP: invocation.topP,
-                                         openAIExtras: invocation.openAIExtras)
-        return Self.result(await engine.serve(prompt, overrides: overrides, relay: relay))
+        return Self.result(await engine.serve(prompt, overrides: invocation.parameters, relay: relay))
     }
 
     /// Waits (up to a minute) for the requests in flight, then ends the journal session.
