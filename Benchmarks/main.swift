@@ -128,6 +128,7 @@ let benches = [
     Bench(name: "router", detail: "router pick + stats record per request", run: routerPickAndRecord),
     Bench(name: "snapshot", detail: "Snapshot of 8 entities", run: snapshotCost),
     Bench(name: "frame", detail: "dashboard frame of 8 entities", run: dashboardFrame),
+    Bench(name: "decode", detail: "a provider's answer and a stream chunk, full vs selective JSON parse", run: answerDecoding),
 ]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "latency-pair" {

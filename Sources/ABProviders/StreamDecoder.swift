@@ -104,7 +104,8 @@ public struct StreamDecoder: Sendable {
     }
 
     private static func object(_ data: String) -> JSONValue? {
-        guard let value = try? JSONParser.parse(utf8: Array(data.utf8)), value.objectValue != nil else { return nil }
+        guard let value = try? JSONParser.parse(utf8: Array(data.utf8), keeping: WireFormat.answerKeys),
+              value.objectValue != nil else { return nil }
         return value
     }
 }

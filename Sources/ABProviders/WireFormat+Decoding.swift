@@ -4,7 +4,7 @@ import Foundation
 extension WireFormat {
     /// Decodes a complete 2xx JSON body.
     public func decode(body: [UInt8]) -> Result<ChatResult, ProviderError> {
-        guard let object = try? JSONParser.parse(utf8: body), object.objectValue != nil else {
+        guard let object = try? JSONParser.parse(utf8: body, keeping: Self.answerKeys), object.objectValue != nil else {
             return .failure(ProviderError(kind: .malformed, status: 200, message: "the response body is not JSON (\(body.count) bytes)"))
         }
         switch dialect {
@@ -28,6 +28,12 @@ extension WireFormat {
                                        outputTokens: usage?[key: "output_tokens"]?.intValue))
         }
     }
+
+    /// Every member an answer or a stream event is read for, in either dialect; ids, fingerprints, log-probs and
+    /// token details are stepped over unbuilt (this runs once per answer and once per streamed chunk).
+    static let answerKeys = JSONKeySet(["choices", "message", "content", "finish_reason", "usage", "prompt_tokens",
+                                        "completion_tokens", "type", "text", "stop_reason", "input_tokens",
+                                        "output_tokens", "delta", "error"])
 
     /// The error an HTTP error status and body stand for; header names are lower-cased.
     public static func error(status: Int, body: [UInt8], headers: [String: String]) -> ProviderError {

@@ -59,3 +59,53 @@ import Testing
         #expect(try JSONParser.parse(v.rendered(pretty: true)) == v)
     }
 }
+
+/// Selective parsing (`parse(utf8:keeping:)`) builds exactly the kept members of the full parse.
+@Suite struct SelectiveJSONParserTests {
+    static let kept = ["content", "usage", "text", "a"]
+
+    /// A random document: objects with kept and other keys, arrays, strings with escapes, numbers, literals.
+    func random(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
+        let pick = depth > 3 ? rng.below(4) : rng.below(6)
+        switch pick {
+        case 0: return .string(["plain", "with \"quote\"", "back\\slash", "brace { ] ,", "ünï €"][rng.below(5)])
+        case 1: return .number(JSONNumber([0, -1.5, 1e-3, 42][rng.below(4)]))
+        case 2: return [.null, .bool(true), .bool(false)][rng.below(3)]
+        case 3: return .string("")
+        case 4: return .array((0..<rng.below(4)).map { _ in random(&rng, depth: depth + 1) })
+        default:
+            let keys = Self.kept + ["id", "model", "choices_x", "b"]
+            var object = JSONObject()
+            for _ in 0..<rng.below(5) { object[keys[rng.below(keys.count)]] = random(&rng, depth: depth + 1) }
+            return .object(object)
+        }
+    }
+
+    func pruned(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .object(let o): .object(JSONObject(o.members.filter { Self.kept.contains($0.key) }.map { .init(key: $0.key, value: pruned($0.value)) }))
+        case .array(let a): .array(a.map(pruned))
+        default: v
+        }
+    }
+
+    @Test func keptMembersMatchTheFullParse() throws {
+        var rng = SplitMix64(seed: 99)
+        let keys = JSONKeySet(Self.kept)
+        for _ in 0..<500 {
+            let doc = random(&rng, depth: 0)
+            let text = doc.rendered(pretty: rng.below(2) == 0)
+            let full = try JSONParser.parse(utf8: Array(text.utf8))
+            let selective = try JSONParser.parse(utf8: Array(text.utf8), keeping: keys)
+            #expect(selective == pruned(full), "\(text)")
+        }
+    }
+
+    @Test func brokenDocumentsStillFailInSkippedParts() {
+        let keys = JSONKeySet(["content"])
+        for text in [#"{"id": "abc"#, #"{"id": {"x": [1, 2}, "content": "ok"}"#, #"{"id": [1, 2, "content": "x"}"#,
+                     #"{"choices":[{"index":0,"delta":{"content":"#, #"{"id" 1}"#] {
+            #expect(throws: JSONParser.SyntaxError.self, "\(text)") { try JSONParser.parse(utf8: Array(text.utf8), keeping: keys) }
+        }
+    }
+}

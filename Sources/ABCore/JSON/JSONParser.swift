@@ -1,3 +1,16 @@
+/// Object member names to build when parsing selectively (`JSONParser.parse(utf8:keeping:)`).
+public struct JSONKeySet: Sendable {
+    private let keys: [[UInt8]]
+
+    public init(_ names: [String]) {
+        keys = names.map { Array($0.utf8) }
+    }
+
+    func contains(_ name: ArraySlice<UInt8>) -> Bool {
+        keys.contains { $0.count == name.count && $0.elementsEqual(name) }
+    }
+}
+
 /// Parses JSON as people paste it: strict JSON plus `#`, `//` and `/* */` comments, trailing commas,
 /// single-quoted strings, Python's `True` / `False` / `None`, and a leading `name =` assignment.
 ///
@@ -13,9 +26,12 @@ public struct JSONParser {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// Object members to build; nil builds them all.
+    private let keep: JSONKeySet?
 
-    private init(_ bytes: [UInt8]) {
+    private init(_ bytes: [UInt8], keep: JSONKeySet? = nil) {
         self.bytes = bytes
+        self.keep = keep
     }
 
     /// Parses one JSON value filling the whole text.
@@ -25,7 +41,18 @@ public struct JSONParser {
 
     /// Parses UTF-8 bytes (a response body, an SSE event) without making a `String` of them first.
     public static func parse(utf8 bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes)
+        try parse(utf8: bytes, keep: nil)
+    }
+
+    /// Parses UTF-8 bytes, building only the object members named in `keys` (at any depth); every other
+    /// member's value is stepped over, its structure checked but nothing allocated for it. For answers read on
+    /// the hot path, where only a few fields matter.
+    public static func parse(utf8 bytes: [UInt8], keeping keys: JSONKeySet) throws(SyntaxError) -> JSONValue {
+        try parse(utf8: bytes, keep: keys)
+    }
+
+    private static func parse(utf8 bytes: [UInt8], keep: JSONKeySet?) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes, keep: keep)
         parser.skipAssignmentPrefix()
         let value = try parser.parseValue(depth: 0)
         parser.skipTrivia()
@@ -61,6 +88,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONObject {
         index += 1  // {
         var members: [JSONObject.Member] = []
+        var skipped = false
         while true {
             skipTrivia()
             guard let byte = peek() else { throw error("unexpected end of document inside an object, expected '}'") }
@@ -68,7 +96,7 @@ public struct JSONParser {
                 index += 1
                 return JSONObject(members)
             }
-            if !members.isEmpty {
+            if !members.isEmpty || skipped {
                 guard byte == UInt8(ascii: ",") else { throw error("expected ',' or '}' after an object member") }
                 index += 1
                 skipTrivia()
@@ -80,6 +108,15 @@ public struct JSONParser {
             skipTrivia()
             guard let quote = peek(), quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
                 throw error("expected a quoted key")
+            }
+            if let keep, let range = plainStringRange(), !keep.contains(bytes[range]) {
+                index = range.upperBound + 1
+                skipTrivia()
+                guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                index += 1
+                try skipValue(depth: depth + 1)
+                skipped = true
+                continue
             }
             let key = try parseString()
             skipTrivia()
@@ -160,6 +197,74 @@ public struct JSONParser {
             default:
                 throw error("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in a string")
             }
+        }
+        throw error("unexpected end of document inside a string")
+    }
+
+    /// The bytes of the string starting at `index` when it holds no escape (nil otherwise); `index` stays.
+    private func plainStringRange() -> Range<Int>? {
+        let quote = bytes[index]
+        var end = index + 1
+        while end < bytes.count, bytes[end] != quote {
+            if bytes[end] == UInt8(ascii: "\\") || bytes[end] == 0x0A { return nil }
+            end += 1
+        }
+        return end < bytes.count ? (index + 1)..<end : nil
+    }
+
+    /// Steps over one value, checking its structure (brackets, commas, quotes) without building it.
+    private mutating func skipValue(depth: Int) throws(SyntaxError) {
+        guard depth < 256 else { throw error("nesting deeper than 256 levels") }
+        skipTrivia()
+        guard let byte = peek() else { throw error("unexpected end of document, expected a value") }
+        switch byte {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            index += 1
+            var first = true
+            while true {
+                skipTrivia()
+                guard let b = peek() else { throw error("unexpected end of document, expected '\(Character(Unicode.Scalar(close)))'") }
+                if b == close {
+                    index += 1
+                    return
+                }
+                if !first {
+                    guard b == UInt8(ascii: ",") else { throw error("expected ',' or '\(Character(Unicode.Scalar(close)))'") }
+                    index += 1
+                    skipTrivia()
+                    if peek() == close { continue }
+                }
+                first = false
+                if close == UInt8(ascii: "}") {
+                    guard let q = peek(), q == UInt8(ascii: "\"") || q == UInt8(ascii: "'") else { throw error("expected a quoted key") }
+                    try skipString()
+                    skipTrivia()
+                    guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                    index += 1
+                }
+                try skipValue(depth: depth + 1)
+            }
+        case UInt8(ascii: "\""), UInt8(ascii: "'"):
+            try skipString()
+        default:
+            let start = index
+            while let b = peek(), isWordByte(b) || isNumberByte(b) { index += 1 }
+            if index == start { throw error("unexpected character '\(Character(Unicode.Scalar(byte)))', expected a value") }
+        }
+    }
+
+    private mutating func skipString() throws(SyntaxError) {
+        let quote = bytes[index]
+        index += 1
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == quote {
+                index += 1
+                return
+            }
+            if b == 0x0A { throw error("line break inside a string (missing closing quote?)") }
+            index += b == UInt8(ascii: "\\") ? 2 : 1
         }
         throw error("unexpected end of document inside a string")
     }
