@@ -2,6 +2,7 @@ import ABCore
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Routes and answers every request of `abtop serve`. Paths are matched by segment, with or without a trailing
 /// slash (the MLflow client asks for `/api/2.0/serving-endpoints/`); anything else is a 404 in Databricks' shape.
@@ -10,6 +11,7 @@ struct ServingResponder: Sendable {
     let token: String?
 
     static let maxBody = 16 * 1024 * 1024
+    static let completionIDs = CompletionIDs()
 
     func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
         let path = request.uri.path
@@ -89,7 +91,7 @@ struct ServingResponder: Sendable {
         } catch {
             return self.error(.badRequest("the request body is over \(Self.maxBody / 1024 / 1024) MB or could not be read"))
         }
-        let id = "chatcmpl-" + ServingRegistry.newID().prefix(24)
+        let id = Self.completionIDs.next()
         let parsed: InvocationParser.Parsed
         switch InvocationParser.parse(bytes, id: id, sessionKey: request.headers[.init("x-abtop-session")!]) {
         case .success(let p): parsed = p
@@ -255,5 +257,16 @@ struct ServingResponder: Sendable {
         if let servedModel { headers[.init("served-model-name")!] = servedModel }
         return Response(status: .init(code: e.status), headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(string: e.json)))
+    }
+}
+
+/// `chatcmpl-` ids, unique across runs: a random prefix drawn once and a counter, so a request costs no call to
+/// the system's random source (a syscall each on Linux).
+final class CompletionIDs: Sendable {
+    private let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
+    private let counter = Atomic<UInt64>(0)
+
+    func next() -> String {
+        "chatcmpl-" + prefix + String(counter.add(1, ordering: .relaxed).newValue, radix: 16).leftPadded(to: 8)
     }
 }
