@@ -14,9 +14,11 @@ final class FakeRuntime: EndpointRuntime {
     var closed: Bool { closedFlag.load(ordering: .relaxed) }
     let invocations = Mutex<[Invocation]>([])
     let script: @Sendable (Invocation) -> [InvocationEvent]
+    let gap: Duration
 
-    init(config: EndpointConfig, script: @escaping @Sendable (Invocation) -> [InvocationEvent]) {
+    init(config: EndpointConfig, gap: Duration, script: @escaping @Sendable (Invocation) -> [InvocationEvent]) {
         self.config = config
+        self.gap = gap
         self.current = Mutex(config.weights)
         self.fallbackFlag = Atomic(config.aiGateway.fallbackEnabled)
         self.script = script
@@ -30,9 +32,10 @@ final class FakeRuntime: EndpointRuntime {
         invocations.withLock { $0.append(invocation) }
         let events = InvocationEvents()
         let steps = script(invocation)
+        let gap = self.gap
         Task {
             for step in steps {
-                try? await Task.sleep(for: .milliseconds(5))
+                try? await Task.sleep(for: gap)
                 events.push(step)
             }
         }
@@ -53,13 +56,16 @@ final class FakeRuntime: EndpointRuntime {
 final class FakeFactory: EndpointRuntimeFactory {
     let made = Mutex<[FakeRuntime]>([])
     let script: @Sendable (Invocation) -> [InvocationEvent]
+    /// Between the scripted events.
+    let gap: Duration
 
-    init(script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo) {
+    init(gap: Duration = .milliseconds(5), script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo) {
+        self.gap = gap
         self.script = script
     }
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
-        let runtime = FakeRuntime(config: config, script: script)
+        let runtime = FakeRuntime(config: config, gap: gap, script: script)
         made.withLock { $0.append(runtime) }
         return runtime
     }

@@ -9,9 +9,10 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
 
 /// The serving endpoint over real HTTP on loopback, with a scripted runtime behind it.
 @Suite struct ServingHTTPTests {
-    func withServer(token: String? = nil, script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo,
+    func withServer(token: String? = nil, gap: Duration = .milliseconds(5),
+                    script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo,
                     _ body: (Int, FakeFactory) async throws -> Void) async throws {
-        let factory = FakeFactory(script: script)
+        let factory = FakeFactory(gap: gap, script: script)
         let registry = ServingRegistry(factory: factory)
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
         let server = try await ServingServer.start(.init(port: 0, token: token), registry: registry)
@@ -96,6 +97,22 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
                 text += chunk?[key: "choices"]?[index: 0]?[key: "delta"]?[key: "content"]?.stringValue ?? ""
             }
             #expect(text == "echo: hello")
+        }
+    }
+
+    /// Content is passed on as it arrives: the first piece reaches the client long before the last.
+    @Test func streamedContentIsNotHeldBack() async throws {
+        let script: @Sendable (Invocation) -> [InvocationEvent] = { _ in
+            [.content(entity: 0, text: "one "), .content(entity: 0, text: "two "), .content(entity: 0, text: "three"),
+             .finished(InvocationResult(entity: 0, text: "one two three", finishReason: "stop"))]
+        }
+        try await withServer(gap: .milliseconds(60), script: script) { port, _ in
+            let r = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
+                                       body: #"{"messages": [{"role": "user", "content": "x"}], "stream": true}"#)
+            #expect(r.status == 200 && r.text.contains("three") && r.text.hasSuffix("data: [DONE]\n\n"))
+            let first = try #require(r.reads.first?.seconds)
+            #expect(r.total - first > 0.1, "first body bytes at \(first) s, end at \(r.total) s")
+            #expect(r.reads.count >= 3, "pieces arrived in \(r.reads.count) reads")
         }
     }
 

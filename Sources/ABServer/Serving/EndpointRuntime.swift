@@ -81,6 +81,19 @@ public final class InvocationEvents: Sendable {
         waiter?.resume(returning: event)
     }
 
+    /// Every event that is waiting (at least one, waiting for it if need be); empty after `.finished` was read.
+    /// A stream writer sends them in one write: a burst of chunks costs one syscall, not one each.
+    public func nextBatch() async -> [InvocationEvent] {
+        guard let first = await next() else { return [] }
+        var batch = [first]
+        state.withLock { s in
+            batch.append(contentsOf: s.buffer[s.head...])
+            s.buffer.removeAll(keepingCapacity: true)
+            s.head = 0
+        }
+        return batch
+    }
+
     /// The next event; nil after `.finished` was read.
     public func next() async -> InvocationEvent? {
         await withCheckedContinuation { (c: CheckedContinuation<InvocationEvent?, Never>) in

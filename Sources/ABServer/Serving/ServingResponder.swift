@@ -156,22 +156,28 @@ struct ServingResponder: Sendable {
             let entityName = endpoint.config.servedEntities[entity].name
             return Response(status: .ok, headers: headers(sse: true, servedModel: entityName, id: id),
                             body: ResponseBody { writer in
+                // The first content goes out at once (it is the client's first token); later ones in bursts.
                 try await writer.write(ByteBuffer(string: ChatCompletionWire.roleChunk(h) + ChatCompletionWire.contentChunk(h, text)))
-                while let event = await events.next() {
-                    switch event {
-                    case .content(_, let more):
-                        try await writer.write(ByteBuffer(string: ChatCompletionWire.contentChunk(h, more)))
-                    case .finished(let result):
-                        finish(result)
-                        if let failure = result.failure {
-                            let e = ServingError.upstream(failure, entity: entityName)
-                            try await writer.write(ByteBuffer(string: ChatCompletionWire.errorChunk(code: e.code, message: e.message)))
-                        } else {
-                            try await writer.write(ByteBuffer(string: ChatCompletionWire.end(
-                                h, finishReason: result.finishReason, inputTokens: result.inputTokens,
-                                outputTokens: result.outputTokens)))
+                var out = ""
+                while true {
+                    for event in await events.nextBatch() {
+                        switch event {
+                        case .content(_, let more):
+                            out += ChatCompletionWire.contentChunk(h, more)
+                        case .finished(let result):
+                            finish(result)
+                            if let failure = result.failure {
+                                let e = ServingError.upstream(failure, entity: entityName)
+                                out += ChatCompletionWire.errorChunk(code: e.code, message: e.message)
+                            } else {
+                                out += ChatCompletionWire.end(h, finishReason: result.finishReason,
+                                                              inputTokens: result.inputTokens, outputTokens: result.outputTokens)
+                            }
                         }
                     }
+                    if out.isEmpty { break }
+                    try await writer.write(ByteBuffer(string: out))
+                    out = ""
                 }
                 try await writer.finish(nil)
             })
