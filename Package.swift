@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "ABReport", dependencies: ["ABCore"]),
         .target(
             name: "ABStore",
-            dependencies: ["ABCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ABCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(
             name: "ABEngine",

@@ -45,6 +45,17 @@ read -r rps100 rss100 cpu100 err100 <<<"$(run 100000 --no-store)"
 echo "engine: $rps100 requests/s over 100k requests ($err100 errors); ratio to wrk $(python3 -c "print(round($rps100/$wrk_rps, 3))")"
 echo "memory: max RSS $rss10 KiB after 10k requests, $rss100 KiB after 100k; ratio $(python3 -c "print(round($rss100/$rss10, 3))")"
 echo "CPU: $(python3 -c "print(round($cpu100/100000*1e6, 1))") µs per request (user+sys, engine process, 100k run)"
+echo "== alternating pairs: wrk -d5s then the engine (50k requests), five times; the ratio of each pair and the median"
+echo "   (this machine's speed drifts by ±15 % from minute to minute; pairs taken seconds apart cancel most of it)"
+ratios=()
+for round in 1 2 3 4 5; do
+    w=$(wrk -t2 -c64 -d5s -s Benchmarks/scripts/chat.lua "http://127.0.0.1:$port/v1/chat/completions" | awk '/Requests\/sec/ {print $2}')
+    read -r e _ _ _ <<<"$(run 50000 --no-store)"
+    r=$(python3 -c "print(round($e/$w, 3))")
+    ratios+=("$r")
+    echo "pair $round: wrk $w, engine $e requests/s, ratio $r"
+done
+echo "median ratio of the pairs: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n 3p)"
 echo "== the same 100k requests with the journal on (SQLite, WAL, batched writes)"
 read -r rpsj rssj cpuj errj <<<"$(run 100000 --store "$work/journal.sqlite")"
 rows=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/journal.sqlite').execute('select count(*) from request').fetchone()[0])")

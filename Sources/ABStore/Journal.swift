@@ -157,16 +157,19 @@ public final class Journal: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let output = try db.cachedStatement(sql: "INSERT INTO output (request_id, text) VALUES (?, ?)")
+            let (promptRow, requestRow, outputRow) = (RawInsert(statement: prompt), RawInsert(statement: request),
+                                                       RawInsert(statement: output))
             for (i, (seq, r)) in records.enumerated() {
                 let o = r.outcome
-                func rel(_ t: UInt64?) -> Int64? { t.map { Int64(bitPattern: $0 &- origin) } }
-                if withPrompt?[i] ?? true { try prompt.execute(arguments: [session, r.promptID, r.prompt]) }
-                try request.execute(arguments: [session, seq, r.promptID, o.entity, o.arm, o.epoch, o.isFallback,
-                                                o.countsTowardSplit, r.group, o.retries, rel(o.timing.start),
-                                                rel(o.timing.firstByte), rel(o.timing.firstToken), rel(o.timing.end),
-                                                o.streamed, o.status, o.error?.rawValue, r.errorMessage, r.finishReason,
-                                                o.usage.input, o.usage.output, o.usage.estimated, o.costUSD])
-                try output.execute(arguments: [db.lastInsertedRowID, r.output])
+                func rel(_ t: UInt64?) -> RawInsert.Value { .int(t.map { Int64(bitPattern: $0 &- origin) }) }
+                if withPrompt?[i] ?? true { try promptRow.run([.int(session), .text(r.promptID), .text(r.prompt)], in: db) }
+                try requestRow.run([.int(session), .int(seq), .text(r.promptID), .int(o.entity), .int(o.arm), .int(o.epoch),
+                                    .bool(o.isFallback), .bool(o.countsTowardSplit), .int(r.group), .int(o.retries),
+                                    rel(o.timing.start), rel(o.timing.firstByte), rel(o.timing.firstToken),
+                                    rel(o.timing.end), .bool(o.streamed), .int(o.status), .text(o.error?.rawValue),
+                                    .text(r.errorMessage), .text(r.finishReason), .int(o.usage.input),
+                                    .int(o.usage.output), .bool(o.usage.estimated), .double(o.costUSD)], in: db)
+                try outputRow.run([.int(db.lastInsertedRowID), .text(r.output)], in: db)
             }
         }
     }

@@ -27,4 +27,39 @@ import Testing
         #expect(stored.records.count == 30)
         for r in stored.records { #expect(r.prompt == "prompt number \(r.promptID.dropFirst())") }
     }
+
+    /// Every field reads back as written: empty and non-ASCII text, quotes and line breaks, NULLs, numbers.
+    @Test func fieldsRoundTrip() throws {
+        let path = AbtopBinary.scratch.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
+        let journal = try Journal(path: path)
+        let config = try #require(EndpointConfigReader.read(text: #"""
+            {"name": "w", "config": {"served_entities": [{"name": "a", "external_model": {"name": "gpt-4", "provider": "openai",
+              "task": "llm/v1/chat", "openai_config": {"openai_api_key": "{{secrets/s/k}}"}}}],
+             "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 100}]}}}
+            """#, defaultName: "w").config)
+        let session = try journal.beginSession(endpoint: config, mode: "split", redactedConfig: "{}", version: "test", seed: 1)
+        let writer = JournalWriter(journal: journal, session: session, origin: 100)
+        let ok = RequestOutcome(entity: 0, epoch: 0, retries: 2,
+                                timing: RequestTiming(start: 1_100, firstByte: 2_100, firstToken: 3_100, end: 9_100),
+                                streamed: true, status: 200, error: nil, usage: TokenUsage(input: 12, output: 34, estimated: true),
+                                costUSD: 0.125)
+        let failed = RequestOutcome(entity: 0, epoch: 0, timing: RequestTiming(start: 200, end: 300), streamed: false,
+                                    status: nil, error: .connect, usage: TokenUsage())
+        let written = [
+            RequestRecord(outcome: ok, promptID: "p1", prompt: "Grüße 🌍", output: "a \"b\"\n\tü€ 'c'", finishReason: "stop"),
+            RequestRecord(outcome: failed, promptID: "p2", prompt: "", output: "", errorMessage: "refused"),
+        ]
+        for r in written { writer.record(r) }
+        writer.close()
+        let read = try #require(try journal.session(session)).records
+        #expect(read.count == 2)
+        #expect(read.map(\.output) == written.map(\.output))
+        #expect(read.map(\.prompt) == written.map(\.prompt))
+        #expect(read[0].finishReason == "stop" && read[0].errorMessage == nil && read[1].errorMessage == "refused")
+        #expect(read[0].outcome.costUSD == 0.125 && read[1].outcome.costUSD == nil && read[1].outcome.status == nil)
+        #expect(read[0].outcome.usage == TokenUsage(input: 12, output: 34, estimated: true) && read[0].outcome.retries == 2)
+        // Stamps are kept relative to the session's origin (100 here).
+        #expect(read[0].outcome.timing == RequestTiming(start: 1_000, firstByte: 2_000, firstToken: 3_000, end: 9_000))
+        #expect(read[1].outcome.error == .connect && read[0].outcome.streamed)
+    }
 }
