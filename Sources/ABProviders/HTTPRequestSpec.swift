@@ -8,12 +8,16 @@ public struct HTTPRequestSpec: Sendable, CustomStringConvertible {
     public var url: String
     public var headers: [(name: String, value: HeaderValue)]
     public var body: [UInt8]
+    /// Requests with the same id carry the same headers, so a transport may prepare them once (nil: no promise).
+    public var headerSetID: Int?
 
-    public init(method: String = "POST", url: String, headers: [(name: String, value: HeaderValue)], body: [UInt8]) {
+    public init(method: String = "POST", url: String, headers: [(name: String, value: HeaderValue)], body: [UInt8],
+                headerSetID: Int? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.headerSetID = headerSetID
     }
 
     public var description: String {

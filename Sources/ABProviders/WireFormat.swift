@@ -1,5 +1,6 @@
 import ABCore
 import Foundation
+import Synchronization
 
 /// How to talk to one served entity: its URL, auth and dialect. Built from a resolved entity; pure.
 public struct WireFormat: Sendable {
@@ -19,6 +20,9 @@ public struct WireFormat: Sendable {
     /// `max_completion_tokens` (OpenAI's current name) or `max_tokens` (everyone else).
     let maxTokensField: String
     let defaults: AbtopSettings.RequestDefaults
+    /// Names this wire's two header sets (streaming or not) for the transport's cache.
+    let headerSetID: Int
+    private static let headerSets = Atomic<Int>(0)
 
     /// Anthropic requires `max_tokens`; this is sent when neither the request nor the config gives one.
     public static let anthropicDefaultMaxTokens = 1024
@@ -30,6 +34,7 @@ public struct WireFormat: Sendable {
         let base = resolved.baseURL.trimmingTrailingSlashes()
         self.model = entity.model
         self.defaults = defaults
+        self.headerSetID = Self.headerSets.add(1, ordering: .relaxed).newValue
         switch entity.providerSettings {
         case .openai(let s) where s.apiType == .azure:
             dialect = .openAI
@@ -104,7 +109,8 @@ public struct WireFormat: Sendable {
         var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [("Content-Type", .plain("application/json"))]
         headers.append(("Accept", .plain(stream ? "text/event-stream" : "application/json")))
         headers += authHeaders
-        return HTTPRequestSpec(url: url, headers: headers, body: Array(JSONValue.object(JSONObject(members)).rendered().utf8))
+        return HTTPRequestSpec(url: url, headers: headers, body: Array(JSONValue.object(JSONObject(members)).rendered().utf8),
+                               headerSetID: headerSetID * 2 + (stream ? 1 : 0))
     }
 
     /// Anthropic wants user and assistant turns to alternate: consecutive turns of one role are merged.

@@ -150,6 +150,7 @@ public final class CurlTransport: Sendable {
         let unownedExecutor = executor.asUnownedTaskExecutor()
         let m = shared.multi.pointer
         let pool = EasyPool()
+        let headerLists = HeaderLists()
         let events = SocketEvents()
         let eventsPointer = Unmanaged.passUnretained(events).toOpaque()
         _ = abtop_multi_setopt_pointer(m, CURLMOPT_SOCKETDATA, eventsPointer)
@@ -182,7 +183,7 @@ public final class CurlTransport: Sendable {
                 return (box.adds, box.cancels, box.stopping)
             }
             for t in adds {
-                if t.configure(pool: pool) {
+                if t.configure(pool: pool, headers: headerLists) {
                     active[t.id] = t
                     curl_multi_add_handle(m, t.easy)
                 } else {
@@ -205,6 +206,7 @@ public final class CurlTransport: Sendable {
                 }
                 pool.drain()
                 curl_multi_cleanup(m)
+                headerLists.drain()
                 events.close()
                 // Tasks that prefer this executor carry on on the global one.
                 let stranded = shared.inbox.withLock { box -> [UnownedJob] in
@@ -337,6 +339,7 @@ private final class Transfer: @unchecked Sendable {
     var easy: UnsafeMutableRawPointer?
     /// Where the easy handle goes back when the transfer ends.
     private var pool: EasyPool?
+    /// A header list this transfer built for itself (nil when it uses a shared one).
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// libcurl writes its error detail here; allocated by hand so its address never moves.
     private let errorBuffer: UnsafeMutablePointer<CChar> = {
@@ -364,7 +367,7 @@ private final class Transfer: @unchecked Sendable {
     }
 
     /// Creates and sets up the easy handle; false if libcurl refused.
-    func configure(pool: EasyPool) -> Bool {
+    func configure(pool: EasyPool, headers: HeaderLists) -> Bool {
         guard let easy = pool.take() else { return false }
         self.easy = easy
         self.pool = pool
@@ -388,11 +391,9 @@ private final class Transfer: @unchecked Sendable {
         } else if spec.method != "GET" {
             _ = abtop_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, spec.method)
         }
-        for (name, value) in spec.headers {
-            headerList = curl_slist_append(headerList, "\(name): \(value.exposedForTransport())")
-        }
-        headerList = curl_slist_append(headerList, "Expect:")
-        _ = abtop_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+        let (list, owned) = headers.list(for: spec)
+        if owned { headerList = list }
+        _ = abtop_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
         _ = abtop_easy_setopt_callback(easy, CURLOPT_HEADERFUNCTION) { pointer, size, count, user in
             let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
             t.header(UnsafeRawBufferPointer(start: pointer, count: size * count))
@@ -507,6 +508,30 @@ private final class Transfer: @unchecked Sendable {
         let continuation = self.continuation
         self.continuation = nil
         continuation?.resume(returning: result)
+    }
+}
+
+/// Header lists built once per header set (`HTTPRequestSpec.headerSetID`) and shared by every transfer that
+/// sends it, instead of a list built and freed per request. Loop thread only; freed at shutdown.
+private final class HeaderLists: @unchecked Sendable {
+    private var lists: [Int: UnsafeMutablePointer<curl_slist>] = [:]
+
+    /// The list for `spec`, and whether the caller must free it (a spec with no set id, or the cache is full).
+    func list(for spec: HTTPRequestSpec) -> (list: UnsafeMutablePointer<curl_slist>?, owned: Bool) {
+        if let id = spec.headerSetID, let cached = lists[id] { return (cached, false) }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in spec.headers {
+            list = curl_slist_append(list, "\(name): \(value.exposedForTransport())")
+        }
+        list = curl_slist_append(list, "Expect:")
+        guard let id = spec.headerSetID, lists.count < 4096, let list else { return (list, true) }
+        lists[id] = list
+        return (list, false)
+    }
+
+    func drain() {
+        for list in lists.values { curl_slist_free_all(list) }
+        lists.removeAll()
     }
 }
 
