@@ -82,36 +82,90 @@ public struct WireFormat: Sendable {
     /// The body is written directly (keys in a fixed order): this runs once per request, and Foundation's
     /// `JSONSerialization` cost more than everything else the engine does per request together.
     public func request(_ chat: ChatRequest) -> HTTPRequestSpec {
-        var members: [JSONObject.Member] = []
-        func add(_ key: String, _ value: JSONValue) { members.append(.init(key: key, value: value)) }
-        if let bodyModel { add("model", .string(bodyModel)) }
+        var out = JSONBytes(capacity: 256 + chat.characterCount)
+        var first = true
+        /// Opens a member: the comma, the quoted key and the colon.
+        func key(_ name: StaticString) {
+            out.raw(first ? "{" : ",")
+            first = false
+            out.raw("\"")
+            out.raw(name)
+            out.raw("\":")
+        }
+        func messages(_ list: [(role: String, content: String)]) {
+            key("messages")
+            out.raw("[")
+            for (i, m) in list.enumerated() {
+                out.raw(i == 0 ? "{\"role\":" : ",{\"role\":")
+                out.string(m.role)
+                out.raw(",\"content\":")
+                out.string(m.content)
+                out.raw("}")
+            }
+            out.raw("]")
+        }
+        if let bodyModel {
+            key("model")
+            out.string(bodyModel)
+        }
         let stream = chat.stream
+        let maxTokens = chat.maxTokens ?? defaults.maxTokens
         switch dialect {
         case .openAI:
-            add("messages", .array(chat.messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content)] }))
-            add(maxTokensField, .number(JSONNumber(chat.maxTokens ?? defaults.maxTokens)))
+            messages(chat.messages.map { ($0.role.rawValue, $0.content) })
+            if maxTokensField == "max_completion_tokens" { key("max_completion_tokens") } else { key("max_tokens") }
+            out.int(maxTokens)
         case .anthropic:
             let system = chat.messages.filter { $0.role == .system }.map(\.content)
-            if !system.isEmpty { add("system", .string(system.joined(separator: "\n\n"))) }
-            add("messages", .array(Self.alternating(chat.messages.filter { $0.role != .system }).map { m in
-                ["role": .string(m.role), "content": .string(m.content)]
-            }))
-            add("max_tokens", .number(JSONNumber(chat.maxTokens ?? defaults.maxTokens)))
+            if !system.isEmpty {
+                key("system")
+                out.string(system.joined(separator: "\n\n"))
+            }
+            messages(Self.alternating(chat.messages.filter { $0.role != .system }))
+            key("max_tokens")
+            out.int(maxTokens)
         }
-        add("stream", .bool(stream))
-        if stream && dialect == .openAI { add("stream_options", ["include_usage": true]) }
-        if let temperature = chat.temperature ?? defaults.temperature { add("temperature", .number(JSONNumber(temperature))) }
-        if let topP = chat.topP { add("top_p", .number(JSONNumber(topP))) }
-        if dialect == .openAI { members += chat.openAIExtras.members.filter { !members.map(\.key).contains($0.key) } }
+        key("stream")
+        out.bool(stream)
+        if stream && dialect == .openAI {
+            key("stream_options")
+            out.raw("{\"include_usage\":true}")
+        }
+        if let temperature = chat.temperature ?? defaults.temperature {
+            key("temperature")
+            out.number(JSONNumber(temperature))
+        }
+        if let topP = chat.topP {
+            key("top_p")
+            out.number(JSONNumber(topP))
+        }
+        if dialect == .openAI {
+            for member in chat.openAIExtras.members where !Self.ownKeys.contains(member.key) {
+                out.raw(",")
+                out.string(member.key)
+                out.raw(":")
+                out.value(member.value)
+            }
+        }
         if !chat.stop.isEmpty {
-            add(dialect == .openAI ? "stop" : "stop_sequences", .array(chat.stop.map(JSONValue.string)))
+            if dialect == .openAI { key("stop") } else { key("stop_sequences") }
+            out.raw("[")
+            for (i, s) in chat.stop.enumerated() {
+                if i > 0 { out.raw(",") }
+                out.string(s)
+            }
+            out.raw("]")
         }
+        out.raw("}")
         var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [("Content-Type", .plain("application/json"))]
         headers.append(("Accept", .plain(stream ? "text/event-stream" : "application/json")))
         headers += authHeaders
-        return HTTPRequestSpec(url: url, headers: headers, body: Array(JSONValue.object(JSONObject(members)).rendered().utf8),
-                               headerSetID: headerSetID * 2 + (stream ? 1 : 0))
+        return HTTPRequestSpec(url: url, headers: headers, body: out.bytes, headerSetID: headerSetID * 2 + (stream ? 1 : 0))
     }
+
+    /// The members `request` writes itself; a caller's extras cannot replace them.
+    static let ownKeys: Set<String> = ["model", "messages", "system", "max_tokens", "max_completion_tokens", "stream",
+                                       "stream_options", "temperature", "top_p", "stop", "stop_sequences"]
 
     /// Anthropic wants user and assistant turns to alternate: consecutive turns of one role are merged.
     static func alternating(_ messages: [ChatMessage]) -> [(role: String, content: String)] {

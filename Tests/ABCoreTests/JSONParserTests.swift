@@ -1,4 +1,5 @@
 import ABCore
+import Foundation
 import Testing
 
 @Suite struct JSONParserTests {
@@ -106,6 +107,21 @@ import Testing
         for text in [#"{"id": "abc"#, #"{"id": {"x": [1, 2}, "content": "ok"}"#, #"{"id": [1, 2, "content": "x"}"#,
                      #"{"choices":[{"index":0,"delta":{"content":"#, #"{"id" 1}"#] {
             #expect(throws: JSONParser.SyntaxError.self, "\(text)") { try JSONParser.parse(utf8: Array(text.utf8), keeping: keys) }
+        }
+    }
+}
+
+@Suite struct JSONBytesTests {
+    /// Every control character, quotes, backslashes and non-ASCII text come back unchanged through a parser.
+    @Test func stringsRoundTrip() throws {
+        let controls = String((0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) })
+        for s in ["", "plain", "say \"hi\"", "back\\slash\\", controls, "tab\tnew\nline\r", "ünï €🌍 中文", "\u{7f}"] {
+            var out = JSONBytes()
+            out.string(s)
+            let text = String(decoding: out.bytes, as: UTF8.self)
+            #expect(try JSONParser.parse(text) == .string(s), "\(text)")
+            let foundation = try JSONSerialization.jsonObject(with: Data(out.bytes), options: .fragmentsAllowed) as? String
+            #expect(foundation == s)
         }
     }
 }
