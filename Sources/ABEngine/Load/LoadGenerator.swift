@@ -63,13 +63,14 @@ public enum LoadGenerator {
             }
         }
 
-        // Every request task runs on the transport's thread (see `CurlTransport.executor`).
+        // Every request task runs on one of the transport's loop threads (see `CurlTransport.executor`).
         await withTaskExecutorPreference(engine.transport.executor) {
             switch shape {
             case .closed(let concurrency):
+                let executors = engine.transport.executors
                 await withTaskGroup(of: Void.self) { group in
-                    for _ in 0..<max(1, concurrency) {
-                        group.addTask {
+                    for worker in 0..<max(1, concurrency) {
+                        group.addTask(executorPreference: executors[worker % executors.count]) {
                             while !Task.isCancelled {
                                 await waitWhilePaused()
                                 guard let n = issuer.next() else { return }
@@ -79,6 +80,7 @@ public enum LoadGenerator {
                     }
                 }
             case .open(let initialRate):
+                let executors = engine.transport.executors
                 var rng = SplitMix64(seed: seed ^ 0xA5A5_5A5A)
                 // A discarding group: a plain task group keeps every finished child until it is awaited, which over a
                 // long open-loop run is a leak of one task per request.
@@ -98,7 +100,9 @@ public enum LoadGenerator {
                         }
                         guard let n = issuer.next() else { break }
                         let start = intended
-                        group.addTask { await engine.send(prompts[n % prompts.count], intendedStart: start) }
+                        group.addTask(executorPreference: executors[n % executors.count]) {
+                        await engine.send(prompts[n % prompts.count], intendedStart: start)
+                    }
                     }
                 }
             }

@@ -13,14 +13,19 @@ import Synchronization
 /// eventfd) rather than `curl_multi_poll`, so each wake-up touches only the sockets that are ready: with many
 /// transfers in flight the poll loop spent most of its time in the kernel re-polling idle connections.
 public final class CurlTransport: Sendable {
-    private let shared: Shared
-    private let loopExecutor: LoopExecutor
+    /// One or more loops, each a thread with its own multi handle.
+    private let loops: [(shared: Shared, executor: LoopExecutor)]
+    private let nextLoop = Atomic<Int>(0)
 
     /// Runs tasks on the transport's own thread, between its socket events. A load whose request tasks prefer
     /// it (`withTaskExecutorPreference`) builds, sends and records every request on that one thread: a finished
     /// transfer resumes its task there, with no thread to wake and no context switch, which under load cost more
     /// CPU than the rest of the engine's work per request.
-    public var executor: any TaskExecutor { loopExecutor }
+    public var executor: any TaskExecutor { loops[0].executor }
+
+    /// Every loop's executor: a load spreads its tasks over them, so one loop reads answers while another's
+    /// requests are with the provider.
+    public var executors: [any TaskExecutor] { loops.map(\.executor) }
 
     /// What the callers and the loop thread share: the multi handle and the inbox of work for the loop.
     private final class Shared: Sendable {
@@ -82,18 +87,27 @@ public final class CurlTransport: Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 
-    public init(maxConnections: Int = 1024) {
+    public init(maxConnections: Int = 1024, loops count: Int = 2) {
         _ = CurlTransport.globalInit
-        let handle = curl_multi_init()!
-        _ = abtop_multi_setopt_long(handle, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
-        _ = abtop_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, maxConnections)
-        let shared = Shared(multi: MultiHandle(pointer: handle))
-        self.shared = shared
-        let executor = LoopExecutor(shared: shared)
-        self.loopExecutor = executor
-        let loop = Thread { CurlTransport.run(shared, executor: executor) }
-        loop.name = "abtop-curl"
-        loop.start()
+        loops = (0..<max(1, count)).map { i in
+            let handle = curl_multi_init()!
+            _ = abtop_multi_setopt_long(handle, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
+            _ = abtop_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, maxConnections)
+            let shared = Shared(multi: MultiHandle(pointer: handle))
+            let executor = LoopExecutor(shared: shared)
+            let loop = Thread { CurlTransport.run(shared, executor: executor) }
+            loop.name = "abtop-curl-\(i)"
+            loop.start()
+            return (shared, executor)
+        }
+    }
+
+    /// The loop for a new transfer: the one whose thread is asking (a task running on a loop stays there), else
+    /// the next in turn.
+    private func loopForCaller() -> Shared {
+        let me = pthread_self()
+        if let own = loops.first(where: { $0.shared.loopThread.load(ordering: .relaxed) == me }) { return own.shared }
+        return loops[nextLoop.add(1, ordering: .relaxed).oldValue % loops.count].shared
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
@@ -108,7 +122,7 @@ public final class CurlTransport: Sendable {
     public func perform(_ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
                         start: UInt64? = nil) async -> TransferResult {
         let transfer = Transfer(spec: spec, timeouts: timeouts, sink: sink, start: start ?? Monotonic.now())
-        let shared = self.shared
+        let shared = loopForCaller()
         let id = shared.inbox.withLock { box -> Int in
             box.nextID += 1
             transfer.id = box.nextID
@@ -135,8 +149,10 @@ public final class CurlTransport: Sendable {
 
     /// Stops the loop after cancelling what is in flight.
     public func shutdown() {
-        shared.inbox.withLock { $0.stopping = true }
-        shared.wake()
+        for loop in loops {
+            loop.shared.inbox.withLock { $0.stopping = true }
+            loop.shared.wake()
+        }
     }
 
     deinit {
