@@ -5,9 +5,9 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// The HTTP client: one thread drives a libcurl multi handle with any number of transfers in flight, reusing
-/// connections (HTTP/2 multiplexing where offered), with connect, first-byte and total timeouts, cancellation,
-/// and TLS verification on. The only file that imports `CCurl`.
+/// The HTTP client: loops (two by default), each a thread driving its own libcurl multi handle with any number of
+/// transfers in flight, reusing connections (HTTP/2 multiplexing where offered), with connect, first-byte and
+/// total timeouts, cancellation, and TLS verification on. The only file that imports `CCurl`.
 ///
 /// The loop uses libcurl's event interface (`curl_multi_socket_action` on an epoll set, woken through an
 /// eventfd) rather than `curl_multi_poll`, so each wake-up touches only the sockets that are ready: with many
@@ -17,10 +17,10 @@ public final class CurlTransport: Sendable {
     private let loops: [(shared: Shared, executor: LoopExecutor)]
     private let nextLoop = Atomic<Int>(0)
 
-    /// Runs tasks on the transport's own thread, between its socket events. A load whose request tasks prefer
-    /// it (`withTaskExecutorPreference`) builds, sends and records every request on that one thread: a finished
-    /// transfer resumes its task there, with no thread to wake and no context switch, which under load cost more
-    /// CPU than the rest of the engine's work per request.
+    /// Runs tasks on the first loop's thread, between its socket events. A request task that prefers a loop's
+    /// executor (`withTaskExecutorPreference`, `addTask(executorPreference:)`) builds, sends and records its
+    /// requests on that thread: a finished transfer resumes its task there, with no thread to wake and no context
+    /// switch, which under load cost more CPU than the rest of the engine's work per request.
     public var executor: any TaskExecutor { loops[0].executor }
 
     /// Every loop's executor: a load spreads its tasks over them, so one loop reads answers while another's
