@@ -1,4 +1,5 @@
 import ABCore
+import ABServer
 import Foundation
 import Testing
 
@@ -32,5 +33,14 @@ import Testing
         #expect(r.stderr.contains("ABTOP_SECRET_MY_OPENAI_SECRET_SCOPE_OPENAI_API_KEY"))
         #expect(r.stderr.contains("OPENAI_API_KEY"))
         #expect(!r.stderr.contains("sk-ant-test-not-a-key-000") && !r.stdout.contains("sk-ant-test-not-a-key-000"))
+    }
+
+    /// A port already taken is an error at once (it used to wait forever for the server to report its port).
+    @Test func aTakenPortIsAnErrorNotAHang() async throws {
+        let holder = try await MockServer.start(.init())
+        let r = try AbtopBinary.run(["serve", "--simulate", "--headless", "--no-store", "--port", "\(holder.port)"])
+        await holder.stop()
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("could not listen on 127.0.0.1:\(holder.port)"))
     }
 }

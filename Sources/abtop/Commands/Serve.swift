@@ -117,6 +117,7 @@ struct Serve: AsyncParsableCommand {
                                                    stopOnSignals: headless)
         } catch {
             Console.err("abtop serve: \(error)")
+            await registry.closeAll()
             await mock?.stop()
             transport.shutdown()
             throw ExitCode(1)
