@@ -18,7 +18,7 @@ public struct WireFormat: Sendable {
     let bodyModel: String?
     let authHeaders: [(name: String, value: HTTPRequestSpec.HeaderValue)]
     /// `max_completion_tokens` (OpenAI's current name) or `max_tokens` (everyone else).
-    let maxTokensField: String
+    let maxTokensField: StaticString
     let defaults: AbtopSettings.RequestDefaults
     /// Names this wire's two header sets (streaming or not) for the transport's cache.
     let headerSetID: Int
@@ -113,7 +113,7 @@ public struct WireFormat: Sendable {
         switch dialect {
         case .openAI:
             messages(chat.messages.map { ($0.role.rawValue, $0.content) })
-            if maxTokensField == "max_completion_tokens" { key("max_completion_tokens") } else { key("max_tokens") }
+            key(maxTokensField)
             out.int(maxTokens)
         case .anthropic:
             let system = chat.messages.filter { $0.role == .system }.map(\.content)

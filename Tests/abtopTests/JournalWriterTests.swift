@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 @Suite struct JournalWriterTests {
-    /// A prompt repeated across batches is written once, and every request still reads back with its text.
-    @Test func repeatedPromptsAreWrittenOnceAndReadBackEverywhere() throws {
+    /// A fresh journal with one session of a one-entity endpoint, and its writer.
+    static func start(origin: UInt64) throws -> (Journal, Int64, JournalWriter) {
         let path = AbtopBinary.scratch.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
         let journal = try Journal(path: path)
         let config = try #require(EndpointConfigReader.read(text: #"""
@@ -14,7 +14,12 @@ import Testing
              "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 100}]}}}
             """#, defaultName: "w").config)
         let session = try journal.beginSession(endpoint: config, mode: "split", redactedConfig: "{}", version: "test", seed: 1)
-        let writer = JournalWriter(journal: journal, session: session, origin: 0)
+        return (journal, session, JournalWriter(journal: journal, session: session, origin: origin))
+    }
+
+    /// A prompt repeated across batches is written once, and every request still reads back with its text.
+    @Test func repeatedPromptsAreWrittenOnceAndReadBackEverywhere() throws {
+        let (journal, session, writer) = try Self.start(origin: 0)
         for i in 0..<30 {
             let outcome = RequestOutcome(entity: 0, epoch: 0, timing: RequestTiming(start: UInt64(i), end: UInt64(i + 1_000_000)),
                                          streamed: false, status: 200, error: nil, usage: TokenUsage(input: 1, output: 1))
@@ -30,15 +35,7 @@ import Testing
 
     /// Every field reads back as written: empty and non-ASCII text, quotes and line breaks, NULLs, numbers.
     @Test func fieldsRoundTrip() throws {
-        let path = AbtopBinary.scratch.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
-        let journal = try Journal(path: path)
-        let config = try #require(EndpointConfigReader.read(text: #"""
-            {"name": "w", "config": {"served_entities": [{"name": "a", "external_model": {"name": "gpt-4", "provider": "openai",
-              "task": "llm/v1/chat", "openai_config": {"openai_api_key": "{{secrets/s/k}}"}}}],
-             "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 100}]}}}
-            """#, defaultName: "w").config)
-        let session = try journal.beginSession(endpoint: config, mode: "split", redactedConfig: "{}", version: "test", seed: 1)
-        let writer = JournalWriter(journal: journal, session: session, origin: 100)
+        let (journal, session, writer) = try Self.start(origin: 100)
         let ok = RequestOutcome(entity: 0, epoch: 0, retries: 2,
                                 timing: RequestTiming(start: 1_100, firstByte: 2_100, firstToken: 3_100, end: 9_100),
                                 streamed: true, status: 200, error: nil, usage: TokenUsage(input: 12, output: 34, estimated: true),

@@ -64,10 +64,10 @@ public enum LoadGenerator {
         }
 
         // Every request task runs on one of the transport's loop threads (see `CurlTransport.executor`).
+        let executors = engine.transport.executors
         await withTaskExecutorPreference(engine.transport.executor) {
             switch shape {
             case .closed(let concurrency):
-                let executors = engine.transport.executors
                 await withTaskGroup(of: Void.self) { group in
                     for worker in 0..<max(1, concurrency) {
                         group.addTask(executorPreference: executors[worker % executors.count]) {
@@ -80,7 +80,6 @@ public enum LoadGenerator {
                     }
                 }
             case .open(let initialRate):
-                let executors = engine.transport.executors
                 var rng = SplitMix64(seed: seed ^ 0xA5A5_5A5A)
                 // A discarding group: a plain task group keeps every finished child until it is awaited, which over a
                 // long open-loop run is a leak of one task per request.

@@ -12,6 +12,10 @@ struct ServingResponder: Sendable {
 
     static let maxBody = 16 * 1024 * 1024
     static let completionIDs = CompletionIDs()
+    /// Header names, made once (not per request).
+    static let sessionHeader = HTTPFields.Element.Name("x-abtop-session")!
+    static let servedModelHeader = HTTPFields.Element.Name("served-model-name")!
+    static let requestIDHeader = HTTPFields.Element.Name("x-request-id")!
 
     func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
         let path = request.uri.path
@@ -93,7 +97,7 @@ struct ServingResponder: Sendable {
         }
         let id = Self.completionIDs.next()
         let parsed: InvocationParser.Parsed
-        switch InvocationParser.parse(bytes, id: id, sessionKey: request.headers[.init("x-abtop-session")!]) {
+        switch InvocationParser.parse(bytes, id: id, sessionKey: request.headers[Self.sessionHeader]) {
         case .success(let p): parsed = p
         case .failure(let e): return error(e)
         }
@@ -187,8 +191,8 @@ struct ServingResponder: Sendable {
     private func headers(sse: Bool, servedModel: String?, id: String) -> HTTPFields {
         var h: HTTPFields = [.contentType: sse ? "text/event-stream; charset=utf-8" : "application/json"]
         if sse { h[.cacheControl] = "no-cache" }
-        if let servedModel { h[.init("served-model-name")!] = servedModel }
-        h[.init("x-request-id")!] = id
+        if let servedModel { h[Self.servedModelHeader] = servedModel }
+        h[Self.requestIDHeader] = id
         return h
     }
 
@@ -260,7 +264,7 @@ struct ServingResponder: Sendable {
     private func error(_ e: ServingError, servedModel: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let wait = e.retryAfter { headers[.retryAfter] = String(max(1, Int(wait.rounded(.up)))) }
-        if let servedModel { headers[.init("served-model-name")!] = servedModel }
+        if let servedModel { headers[Self.servedModelHeader] = servedModel }
         return Response(status: .init(code: e.status), headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(string: e.json)))
     }
