@@ -5,7 +5,7 @@ import Foundation
 /// Discards a response: the benchmark only times it.
 final class NullSink: TransferSink {
     func receivedHead(status: Int, headers: [String: String]) {}
-    func receivedBody(_ bytes: UnsafeRawBufferPointer) {}
+    func receivedBody(_ bytes: UnsafeRawBufferPointer) -> Bool { true }
 }
 
 /// `latency-pair DIRECT_URL SERVED_URL RATE SECONDS [stream]`: the same chat request to a mock directly and through

@@ -13,18 +13,36 @@ public struct SSEEvent: Sendable, Equatable {
 
 /// An incremental SSE parser (the WHATWG event-stream rules): feed it bytes as they arrive, split anywhere, and
 /// it gives the same events. Handles LF, CR and CRLF line ends, multi-line `data:`, comments and `event:` lines.
+///
+/// A line or an event past its limit is not kept: the parser stops there and says so in `overflow`, so a stream
+/// that never ends a line costs at most the limit, whatever the provider sends.
 public struct SSEParser: Sendable {
+    /// What passed its limit.
+    public enum Overflow: Sendable, Equatable {
+        case line(limit: Int)
+        case event(limit: Int)
+    }
+
+    public let maxLineBytes: Int
+    public let maxEventBytes: Int
+    /// Set once a line or an event passed its limit; nothing more is parsed after it.
+    public private(set) var overflow: Overflow?
     private var line: [UInt8] = []
+    private var eventBytes = 0
     private var sawCR = false
     private var eventName: String?
     private var dataLines: [String] = []
     private var hasData = false
 
-    public init() {}
+    public init(maxLineBytes: Int = 1 << 20, maxEventBytes: Int = 4 << 20) {
+        self.maxLineBytes = maxLineBytes
+        self.maxEventBytes = maxEventBytes
+    }
 
     /// The events completed by `bytes`.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
         var events: [SSEEvent] = []
+        guard overflow == nil else { return events }
         for byte in bytes {
             if sawCR {
                 sawCR = false
@@ -37,8 +55,14 @@ public struct SSEParser: Sendable {
             case UInt8(ascii: "\n"):
                 endLine(into: &events)
             default:
+                guard line.count < maxLineBytes else {
+                    overflow = .line(limit: maxLineBytes)
+                    line.removeAll()
+                    return events
+                }
                 line.append(byte)
             }
+            if overflow != nil { return events }
         }
         return events
     }
@@ -53,6 +77,7 @@ public struct SSEParser: Sendable {
             eventName = nil
             dataLines.removeAll(keepingCapacity: true)
             hasData = false
+            eventBytes = 0
             return
         }
         if line[0] == UInt8(ascii: ":") { return }
@@ -63,6 +88,13 @@ public struct SSEParser: Sendable {
         let value = String(decoding: line[valueStart...], as: UTF8.self)
         switch field {
         case "data":
+            eventBytes += line.count - valueStart + 1
+            guard eventBytes <= maxEventBytes else {
+                overflow = .event(limit: maxEventBytes)
+                dataLines.removeAll()
+                hasData = false
+                return
+            }
             dataLines.append(value)
             hasData = true
         case "event":

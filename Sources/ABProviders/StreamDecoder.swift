@@ -21,21 +21,58 @@ public struct StreamDecoder: Sendable {
     public private(set) var finished = false
     /// Content chunks seen: where a provider sends no usage, a better estimate than characters.
     public private(set) var contentChunks = 0
-    private var parser = SSEParser()
+    /// The answer text kept is cut at this many UTF-8 bytes (then the stream fails as `too_large`).
+    public let maxAnswerBytes: Int
+    private var parser: SSEParser
     private var text: [String] = []
+    private var textBytes = 0
+    /// Set once something passed a limit: the decoder reports it once and reads nothing more.
+    public private(set) var cut: ProviderError?
 
-    public init(dialect: WireFormat.Dialect) {
+    public init(dialect: WireFormat.Dialect, limits: AbtopSettings.Limits = .init()) {
         self.dialect = dialect
+        self.maxAnswerBytes = limits.answerBytes
+        self.parser = SSEParser(maxLineBytes: limits.lineBytes, maxEventBytes: limits.eventBytes)
     }
 
     /// Feeds raw bytes; returns the steps of every complete event in them.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Step] {
-        parser.feed(bytes).map { consume($0) }
+        guard cut == nil else { return [] }
+        var steps = parser.feed(bytes).map { consume($0) }
+        if cut == nil, let overflow = parser.overflow {
+            let what = switch overflow {
+            case .line(let limit): "an SSE line passed \(limit) bytes without ending"
+            case .event(let limit): "an SSE event passed \(limit) bytes"
+            }
+            cut = ProviderError(kind: .tooLarge, status: 200, message: "\(what): cut there (abtop.limits)")
+        }
+        // Reported once: the next feed returns nothing.
+        if let cut { steps.append(.failure(cut)) }
+        return steps
+    }
+
+    /// Keeps `content` unless the answer passed its limit; then keeps what fits and cuts the stream.
+    private mutating func keep(_ content: String) -> Step {
+        guard cut == nil else { return .none }
+        let n = content.utf8.count
+        if textBytes + n > maxAnswerBytes {
+            let room = maxAnswerBytes - textBytes
+            text.append(String(decoding: content.utf8.prefix(room), as: UTF8.self))
+            textBytes = maxAnswerBytes
+            cut = ProviderError(kind: .tooLarge, status: 200,
+                                message: "the answer passed \(maxAnswerBytes) bytes: cut there (abtop.limits)")
+            return .none
+        }
+        text.append(content)
+        textBytes += n
+        contentChunks += 1
+        return .content(content)
     }
 
     /// The result once the transfer ended: an error unless the terminal event arrived.
     public mutating func finish() -> Result<ChatResult, ProviderError> {
         result.text = text.joined()
+        if let cut { return .failure(cut) }
         guard finished else {
             return .failure(ProviderError(kind: .streamBroken, status: 200,
                 message: "the stream ended without its final event after \(contentChunks) content chunks"))
@@ -44,7 +81,7 @@ public struct StreamDecoder: Sendable {
     }
 
     public mutating func consume(_ event: SSEEvent) -> Step {
-        guard !finished else { return .none }
+        guard !finished, cut == nil else { return .none }
         switch dialect {
         case .openAI: return consumeOpenAI(event)
         case .anthropic: return consumeAnthropic(event)
@@ -58,7 +95,7 @@ public struct StreamDecoder: Sendable {
         }
         guard let object = Self.object(event.data) else { return malformed(event) }
         if let error = object[key: "error"], error.objectValue != nil {
-            return .failure(ProviderError(kind: .http5xx, status: 200, message: error[key: "message"]?.stringValue ?? "error in stream"))
+            return .failure(ProviderError(kind: .http5xx, status: 200, message: Self.message(error[key: "message"])))
         }
         if let usage = object[key: "usage"], usage.objectValue != nil {
             result.inputTokens = usage[key: "prompt_tokens"]?.intValue ?? result.inputTokens
@@ -67,9 +104,7 @@ public struct StreamDecoder: Sendable {
         guard let choice = object[key: "choices"]?[index: 0] else { return .none }
         if let reason = choice[key: "finish_reason"]?.stringValue { result.finishReason = reason }
         guard let content = choice[key: "delta"]?[key: "content"]?.stringValue, !content.isEmpty else { return .none }
-        text.append(content)
-        contentChunks += 1
-        return .content(content)
+        return keep(content)
     }
 
     private mutating func consumeAnthropic(_ event: SSEEvent) -> Step {
@@ -80,9 +115,7 @@ public struct StreamDecoder: Sendable {
             return .none
         case "content_block_delta":
             guard let t = object[key: "delta"]?[key: "text"]?.stringValue, !t.isEmpty else { return .none }
-            text.append(t)
-            contentChunks += 1
-            return .content(t)
+            return keep(t)
         case "message_delta":
             if let output = object[key: "usage"]?[key: "output_tokens"]?.intValue { result.outputTokens = output }
             if let reason = object[key: "delta"]?[key: "stop_reason"]?.stringValue { result.finishReason = reason }
@@ -93,10 +126,15 @@ public struct StreamDecoder: Sendable {
         case "error":
             let type = object[key: "error"]?[key: "type"]?.stringValue
             let kind: ErrorKind = type == "overloaded_error" ? .overloaded : type == "rate_limit_error" ? .rateLimited : .http5xx
-            return .failure(ProviderError(kind: kind, status: 200, message: object[key: "error"]?[key: "message"]?.stringValue ?? "error in stream"))
+            return .failure(ProviderError(kind: kind, status: 200, message: Self.message(object[key: "error"]?[key: "message"])))
         default:
             return .none
         }
+    }
+
+    /// An error event's message, kept short (it is stored, shown and relayed).
+    private static func message(_ value: JSONValue?) -> String {
+        value?.stringValue.map { String($0.prefix(WireFormat.maxMessageCharacters)) } ?? "error in stream"
     }
 
     private func malformed(_ event: SSEEvent) -> Step {

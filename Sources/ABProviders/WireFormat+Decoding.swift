@@ -1,5 +1,6 @@
 import ABCore
 import Foundation
+import Synchronization
 
 extension WireFormat {
     /// Decodes a complete 2xx JSON body.
@@ -51,21 +52,47 @@ extension WireFormat {
         } else if !body.isEmpty {
             message += ": " + String(decoding: body.prefix(200), as: UTF8.self)
         }
-        return ProviderError(kind: kind, status: status, message: message, retryAfter: retryAfter(headers))
+        return ProviderError(kind: kind, status: status, message: String(message.prefix(maxMessageCharacters)),
+                             retryAfter: retryAfter(headers))
     }
 
-    /// `retry-after-ms` (milliseconds) wins over `Retry-After` (seconds), as the OpenAI SDK reads them.
-    public static func retryAfter(_ headers: [String: String]) -> Double? {
-        if let ms = headers["retry-after-ms"].flatMap(Double.init), ms >= 0 { return ms / 1000 }
-        if let s = headers["retry-after"].flatMap(Double.init), s >= 0 { return s }
+    /// A provider's error message is kept to this many characters: it is stored, shown and relayed.
+    public static let maxMessageCharacters = 1_000
+
+    /// The longest wait a provider's hint is taken for (a day); a longer or non-finite one is clamped to it.
+    public static let maxRetryAfter = 86_400.0
+
+    /// `retry-after-ms` (milliseconds) wins over `Retry-After` (seconds or an HTTP date), as the OpenAI SDK reads
+    /// them. Hostile values (`1e300`, `inf`, `nan`, negative) never pass: nil, or clamped to `maxRetryAfter`.
+    public static func retryAfter(_ headers: [String: String], now: Date = Date()) -> Double? {
+        func clamped(_ seconds: Double) -> Double? {
+            guard !seconds.isNaN, seconds >= 0 else { return nil }
+            return min(seconds, maxRetryAfter)
+        }
+        if let ms = headers["retry-after-ms"].flatMap(Double.init), let s = clamped(ms / 1000) { return s }
+        guard let raw = headers["retry-after"] else { return nil }
+        if let seconds = Double(raw) { return clamped(seconds) }
+        if let date = httpDate.withLock({ $0.date(from: raw) }) { return clamped(max(0, date.timeIntervalSince(now))) }
         return nil
     }
 
-    /// Tokens for the outcome: the provider's usage, or DESIGN §5's estimate where it gave none.
+    /// RFC 9110's IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`); a formatter is not thread-safe, hence the lock.
+    private static let httpDate = Mutex<DateFormatter>({
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return f
+    }())
+
+    /// Tokens for the outcome: the provider's usage, or DESIGN §5's estimate where it gave none. A count no
+    /// request could have (negative, or over a billion) is not believed: it would overflow the sums.
     public static func usage(of result: ChatResult, for request: ChatRequest) -> TokenUsage {
-        let estimated = result.inputTokens == nil || result.outputTokens == nil
-        return TokenUsage(input: result.inputTokens ?? TokenUsage.estimate(characters: request.characterCount),
-                          output: result.outputTokens ?? TokenUsage.estimate(characters: result.text.count),
-                          estimated: estimated)
+        let input = result.inputTokens.flatMap(plausibleTokens), output = result.outputTokens.flatMap(plausibleTokens)
+        return TokenUsage(input: input ?? TokenUsage.estimate(characters: request.characterCount),
+                          output: output ?? TokenUsage.estimate(characters: result.text.count),
+                          estimated: input == nil || output == nil)
     }
+
+    private static func plausibleTokens(_ n: Int) -> Int? { (0...1_000_000_000).contains(n) ? n : nil }
 }

@@ -181,7 +181,9 @@ public struct WireFormat: Sendable {
     }
 
     /// A stream decoder for this dialect.
-    public func makeStreamDecoder() -> StreamDecoder { StreamDecoder(dialect: dialect) }
+    public func makeStreamDecoder(limits: AbtopSettings.Limits = .init()) -> StreamDecoder {
+        StreamDecoder(dialect: dialect, limits: limits)
+    }
 }
 
 extension String {

@@ -34,11 +34,33 @@ public struct AbtopSettings: Sendable, Equatable {
         }
     }
 
+    /// How much of a provider's answer abtop reads and keeps: a provider that never ends a line, an event or an
+    /// answer is cut there (error kind `too_large`) instead of growing the process without bound.
+    public struct Limits: Sendable, Equatable {
+        /// One SSE line (a `data:` line carries a whole chunk).
+        public var lineBytes = 1 << 20
+        /// One SSE event (its `data:` lines together).
+        public var eventBytes = 4 << 20
+        /// The answer text kept: ~500k tokens, far past any model's output limit.
+        public var answerBytes = 2 << 20
+        /// A whole non-streamed body (a JSON answer or an error body).
+        public var bodyBytes = 8 << 20
+
+        public init(lineBytes: Int = 1 << 20, eventBytes: Int = 4 << 20, answerBytes: Int = 2 << 20,
+                    bodyBytes: Int = 8 << 20) {
+            self.lineBytes = lineBytes
+            self.eventBytes = eventBytes
+            self.answerBytes = answerBytes
+            self.bodyBytes = bodyBytes
+        }
+    }
+
     /// Per-entity overrides: `base_url`, the provider root as its SDK takes it.
     public var baseURLs: [String: String] = [:]
     public var request = RequestDefaults()
     public var timeouts = Timeouts()
     public var retries = Retries()
+    public var limits = Limits()
     public var breaker = Breaker.Policy()
     public var strategy = RoutingStrategy.random
     public var seed: UInt64?

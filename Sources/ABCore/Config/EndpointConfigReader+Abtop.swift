@@ -1,5 +1,5 @@
 extension EndpointConfigReader {
-    static let abtopKeys = ["entities", "request", "timeouts_s", "retries", "breaker", "router", "prices"]
+    static let abtopKeys = ["entities", "request", "timeouts_s", "retries", "breaker", "router", "prices", "limits"]
 
     /// The top-level `abtop` block (DESIGN §3), all optional; defaults live in `AbtopSettings`.
     static func readAbtop(_ value: JSONValue, at path: ConfigPath, entities: [ServedEntity],
@@ -43,6 +43,15 @@ extension EndpointConfigReader {
                 issues.error(t.path.key("first_byte"), "the first-byte timeout exceeds the total timeout",
                     fix: "make total at least \(s.timeouts.firstByte)")
             }
+        }
+        if let l = block.object("limits", known: ["max_line_bytes", "max_event_bytes", "max_answer_bytes",
+                                                  "max_body_bytes"], issues: &issues) {
+            l.finish(issues: &issues)
+            let mib = 1 << 20
+            s.limits.lineBytes = l.integer("max_line_bytes", in: 1024...(64 * mib), issues: &issues) ?? s.limits.lineBytes
+            s.limits.eventBytes = l.integer("max_event_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.eventBytes
+            s.limits.answerBytes = l.integer("max_answer_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.answerBytes
+            s.limits.bodyBytes = l.integer("max_body_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.bodyBytes
         }
         if let r = block.object("retries", known: ["max", "backoff_ms"], issues: &issues) {
             r.finish(issues: &issues)

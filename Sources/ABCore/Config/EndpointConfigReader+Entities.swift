@@ -6,6 +6,8 @@ extension EndpointConfigReader {
                                   "min_provisioned_throughput", "max_provisioned_throughput",
                                   "provisioned_model_units", "min_provisioned_concurrency",
                                   "max_provisioned_concurrency", "burst_scaling_enabled"]
+    /// The most entities one endpoint compares (the dashboard's columns and the pairwise verdicts are built for a few).
+    public static let maxEntities = 8
     static var externalModelKeys: [String] { ["name", "provider", "task"] + Provider.allCases.map(\.configBlock) }
 
     /// `served_entities`: each entity checked on its own, then names and tasks checked across entities.
@@ -23,6 +25,12 @@ extension EndpointConfigReader {
         if values.isEmpty {
             issues.error(path, "no served entities: an endpoint needs at least one",
                 fix: #"add {"name": ..., "external_model": {...}} for each model to compare"#)
+            return nil
+        }
+        // Checked first: a config of 10,000 entities is refused in one line instead of being read entity by entity.
+        if values.count > maxEntities {
+            issues.error(path, "abtop compares at most \(maxEntities) served entities, found \(values.count)",
+                fix: "split them over several endpoints")
             return nil
         }
         var entities: [ServedEntity] = []
@@ -57,17 +65,12 @@ extension EndpointConfigReader {
                 complete = false
             }
         }
-        if values.count > 8 {
-            issues.error(path, "abtop compares at most 8 served entities, found \(values.count)",
-                fix: "split them over several endpoints")
-            complete = false
-        }
         return complete ? entities : nil
     }
 
     private static func readEntity(_ value: JSONValue, at path: ConfigPath, issues: inout ConfigIssues) -> ServedEntity? {
         guard let entity = ObjectReader(value, at: path, known: entityKeys, issues: &issues) else { return nil }
-        let errorsBefore = issues.errors.count
+        let errorsBefore = issues.errorCount
         entity.finish(issues: &issues) { key in
             guard hostedModelKeys.contains(key) else { return nil }
             return ("\"\(key)\" describes a model hosted by Databricks; abtop serves external models",
@@ -104,7 +107,7 @@ extension EndpointConfigReader {
         let blockProvider = provider ?? (implied.count == 1 ? implied[0] : nil)
         let settings = blockProvider.flatMap { readProviderBlock(model, provider: $0, issues: &issues) }
 
-        guard issues.errors.count == errorsBefore, let name, let modelName, let provider, let task, let settings
+        guard issues.errorCount == errorsBefore, let name, let modelName, let provider, let task, let settings
         else { return nil }
         return ServedEntity(name: name, model: modelName, provider: provider, task: task, providerSettings: settings)
     }

@@ -24,6 +24,12 @@ extension EndpointConfigReader {
             }
             return nil
         }
+        // Each entity has at most one route, so more routes than the entity cap is a mistake; refused before reading.
+        if routes.count > maxEntities {
+            issues.error(routesPath, "at most \(maxEntities) routes (one per served entity), found \(routes.count)",
+                fix: "give each served entity one route")
+            return nil
+        }
         let names = entities?.map(\.name)
         var percentages = [Int](repeating: 0, count: names?.count ?? 0)
         var routed: [String: Int] = [:]

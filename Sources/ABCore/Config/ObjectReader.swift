@@ -76,13 +76,14 @@ public struct ObjectReader {
             issues.error(path, "expected a whole number, found \(value.kindDescription)")
             return nil
         }
-        guard let whole = number.wholeValue else {
-            let down = Int(number.value.rounded(.down)), up = Int(number.value.rounded(.up))
-            issues.error(path, "must be a whole number, found \(number.literal)", fix: "write \(down) or \(up)")
+        // Range first, in doubles: 1e300 or -9.3e18 is out of range, not a crash converting it to Int.
+        guard number.value >= Double(range.lowerBound), number.value <= Double(range.upperBound) else {
+            issues.error(path, "must be between \(range.lowerBound) and \(range.upperBound), found \(number.shortLiteral)")
             return nil
         }
-        guard range.contains(whole) else {
-            issues.error(path, "must be between \(range.lowerBound) and \(range.upperBound), found \(whole)")
+        guard let whole = number.wholeValue else {
+            let down = Int(saturating: number.value.rounded(.down)), up = Int(saturating: number.value.rounded(.up))
+            issues.error(path, "must be a whole number, found \(number.shortLiteral)", fix: "write \(down) or \(up)")
             return nil
         }
         return whole
@@ -96,7 +97,7 @@ public struct ObjectReader {
             return nil
         }
         guard range.contains(n.value) else {
-            issues.error(path.key(key), "must be between \(format(range.lowerBound)) and \(format(range.upperBound)), found \(n.literal)")
+            issues.error(path.key(key), "must be between \(format(range.lowerBound)) and \(format(range.upperBound)), found \(n.shortLiteral)")
             return nil
         }
         return n.value
@@ -135,7 +136,7 @@ public struct ObjectReader {
     }
 
     private func format(_ d: Double) -> String {
-        d.rounded() == d ? String(Int(d)) : String(d)
+        d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)
     }
 }
 

@@ -33,7 +33,7 @@ public struct JSONBytes: Sendable {
     }
 
     public mutating func number(_ n: JSONNumber) {
-        bytes.append(contentsOf: n.literal.utf8)
+        bytes.append(contentsOf: n.canonicalLiteral.utf8)
     }
 
     public mutating func bool(_ b: Bool) {

@@ -285,7 +285,9 @@ public struct JSONParser {
         if peek() == UInt8(ascii: "-") { index += 1 }
         while let b = peek(), isNumberByte(b) { index += 1 }
         let literal = String(decoding: bytes[start..<index], as: UTF8.self)
-        guard let value = Double(literal), value.isFinite else { throw error("invalid number '\(literal)'") }
+        guard let value = Double(literal), value.isFinite else {
+            throw error("invalid number '\(JSONNumber(literal: literal, value: 0).shortLiteral)'")
+        }
         return JSONNumber(literal: literal, value: value)
     }
 

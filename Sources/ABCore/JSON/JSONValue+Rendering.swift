@@ -12,7 +12,7 @@ extension JSONValue {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n.literal
+        case .number(let n): out += n.canonicalLiteral
         case .string(let s): out += JSONValue.quoted(s)
         case .array(let values):
             if values.isEmpty { out += "[]"; return }

@@ -74,10 +74,49 @@ public struct JSONNumber: Sendable, Equatable {
         self.init(literal: value.isFinite ? "\(value)" : "null", value: value)
     }
 
-    /// The value as an `Int` when it is mathematically whole (`50`, `50.0`, `5e1`), else nil.
+    /// The value as an `Int` when it is mathematically whole (`50`, `50.0`, `5e1`) and exact in a double, else nil.
     public var wholeValue: Int? {
         guard value.rounded() == value, abs(value) < 9e15 else { return nil }
         return Int(value)
+    }
+
+    /// The literal as written when short, else its first characters: for error messages about hostile input.
+    public var shortLiteral: String {
+        literal.utf8.count <= 32 ? literal : String(literal.prefix(24)) + "…"
+    }
+
+    /// Whether `literal` is a number as strict JSON (RFC 8259) writes it: no leading zeros, no `+`, no bare `.`.
+    public var isCanonicalLiteral: Bool {
+        var bytes = literal.utf8[...]
+        func digits() -> Int {
+            let n = bytes.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.count
+            bytes = bytes.dropFirst(n)
+            return n
+        }
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        if bytes.first == UInt8(ascii: "0") {
+            bytes = bytes.dropFirst()
+        } else if digits() == 0 {
+            return false
+        }
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
+    }
+
+    /// Text that is always valid JSON: the literal when it is strict JSON, else the value written anew
+    /// (`050` → `50`, `.5` → `0.5`), so a lenient read never leads to invalid JSON out.
+    public var canonicalLiteral: String {
+        if isCanonicalLiteral { return literal }
+        if let whole = wholeValue { return String(whole) }
+        return value.isFinite ? "\(value)" : "null"
     }
 }
 

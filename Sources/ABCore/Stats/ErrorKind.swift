@@ -12,6 +12,8 @@ public enum ErrorKind: String, Sendable, CaseIterable, Codable, Comparable {
     /// A body or SSE event that is not valid JSON / SSE.
     case malformed
     case cancelled
+    /// A line, event, answer or body past `abtop.limits`: cut there and the transfer stopped.
+    case tooLarge = "too_large"
 
     /// The kind for an HTTP error status.
     public init(status: Int) {
@@ -27,7 +29,7 @@ public enum ErrorKind: String, Sendable, CaseIterable, Codable, Comparable {
     public var isRetryable: Bool {
         switch self {
         case .rateLimited, .overloaded, .http5xx, .timeout, .connect, .streamBroken: true
-        case .http4xx, .tls, .malformed, .cancelled: false
+        case .http4xx, .tls, .malformed, .cancelled, .tooLarge: false
         }
     }
 
@@ -35,7 +37,7 @@ public enum ErrorKind: String, Sendable, CaseIterable, Codable, Comparable {
     public var triggersFallback: Bool {
         switch self {
         case .rateLimited, .overloaded, .http5xx, .timeout, .connect, .tls: true
-        case .http4xx, .streamBroken, .malformed, .cancelled: false
+        case .http4xx, .streamBroken, .malformed, .cancelled, .tooLarge: false
         }
     }
 

@@ -17,13 +17,18 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
     /// Whether any content reached the relay.
     private(set) var relayed = false
 
-    /// Error bodies and JSON answers are kept up to this size.
-    static let maxBody = 16 * 1024 * 1024
+    /// Error bodies and JSON answers are read up to this size; past it the transfer is stopped.
+    let maxBody: Int
+    /// Why this sink stopped the transfer (a body, line, event or answer past its limit): the attempt's failure,
+    /// whatever libcurl says of the stop.
+    private(set) var cut: ProviderError?
 
-    init(streaming: Bool, decoder: StreamDecoder, relay: (entity: Int, to: any ContentRelay)? = nil) {
+    init(streaming: Bool, decoder: StreamDecoder, relay: (entity: Int, to: any ContentRelay)? = nil,
+         maxBody: Int = AbtopSettings.Limits().bodyBytes) {
         self.streaming = streaming
         self.decoder = decoder
         self.relay = relay
+        self.maxBody = maxBody
     }
 
     var decodesStream: Bool { streaming && (200..<300).contains(status) }
@@ -32,10 +37,15 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
         self.status = status
     }
 
-    func receivedBody(_ bytes: UnsafeRawBufferPointer) {
+    func receivedBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard decodesStream else {
-            if body.count < Self.maxBody { body.append(contentsOf: bytes.prefix(Self.maxBody - body.count)) }
-            return
+            guard body.count + bytes.count <= maxBody else {
+                cut = ProviderError(kind: .tooLarge, status: status,
+                                    message: "the response body passed \(maxBody) bytes: stopped there (abtop.limits)")
+                return false
+            }
+            body.append(contentsOf: bytes)
+            return true
         }
         for step in decoder.feed(bytes) {
             switch step {
@@ -48,10 +58,15 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                 }
             case .failure(let error):
                 if streamFailure == nil { streamFailure = error }
+                if error.kind == .tooLarge {
+                    cut = error
+                    return false
+                }
             case .none, .end:
                 break
             }
         }
+        return true
     }
 
     /// The stream's result: its first failure, a broken end, or the answer.

@@ -7,11 +7,13 @@ public struct EngineSettings: Sendable {
     public var request: AbtopSettings.RequestDefaults
     public var timeouts: TransportTimeouts
     public var retries: AbtopSettings.Retries
+    public var limits: AbtopSettings.Limits
 
     public init(_ config: EndpointConfig) {
         request = config.settings.request
         timeouts = TransportTimeouts(config.settings.timeouts)
         retries = config.settings.retries
+        limits = config.settings.limits
     }
 }
 
@@ -227,12 +229,12 @@ public final class Engine: Sendable {
 
     func attempt(_ chat: ChatRequest, on entity: Int, start: UInt64, relay: (any ContentRelay)? = nil) async -> Attempt {
         let wire = wires[entity]
-        let sink = AttemptSink(streaming: chat.stream, decoder: wire.makeStreamDecoder(),
-                               relay: relay.map { (entity, $0) })
+        let sink = AttemptSink(streaming: chat.stream, decoder: wire.makeStreamDecoder(limits: settings.limits),
+                               relay: relay.map { (entity, $0) }, maxBody: settings.limits.bodyBytes)
         let t = await transport.perform(wire.request(chat), timeouts: settings.timeouts, sink: sink, start: start)
         var a = Attempt(result: nil, failure: nil, status: t.status, firstByte: t.firstByte,
                         firstToken: sink.firstToken, end: t.end, partialText: "", relayed: sink.relayed)
-        if let failure = t.failure {
+        if let failure = sink.cut ?? t.failure {
             a.failure = failure
             a.partialText = sink.decodesStream ? sink.partialText : ""
             return a

@@ -418,8 +418,7 @@ private final class Transfer: @unchecked Sendable {
         _ = abtop_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, opaque)
         _ = abtop_easy_setopt_callback(easy, CURLOPT_WRITEFUNCTION) { pointer, size, count, user in
             let t = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
-            t.body(UnsafeRawBufferPointer(start: pointer, count: size * count))
-            return size * count
+            return t.body(UnsafeRawBufferPointer(start: pointer, count: size * count)) ? size * count : 0
         }
         _ = abtop_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, opaque)
         return ok
@@ -476,11 +475,11 @@ private final class Transfer: @unchecked Sendable {
         sink.receivedHead(status: status ?? 0, headers: headers)
     }
 
-    private func body(_ data: UnsafeRawBufferPointer) {
+    private func body(_ data: UnsafeRawBufferPointer) -> Bool {
         if firstByte == nil { firstByte = Monotonic.now() }
         deliverHead()
         bytes += data.count
-        sink.receivedBody(data)
+        return sink.receivedBody(data)
     }
 
     /// Ends the transfer with libcurl's result.

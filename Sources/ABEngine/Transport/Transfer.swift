@@ -24,8 +24,9 @@ public protocol TransferSink: AnyObject, Sendable {
     /// The final status and the headers abtop reads (names lower-cased; see `CurlTransport`), once the header
     /// block is complete.
     func receivedHead(status: Int, headers: [String: String])
-    /// A piece of the body.
-    func receivedBody(_ bytes: UnsafeRawBufferPointer)
+    /// A piece of the body; false stops the transfer there (libcurl ends it as a write error), so a sink that
+    /// read enough of a runaway answer does not keep downloading it.
+    func receivedBody(_ bytes: UnsafeRawBufferPointer) -> Bool
 }
 
 /// How a transfer ended, with its monotonic stamps.

@@ -77,7 +77,7 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
             return badRequest(message)
         case .cancelled:
             return ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: message)
-        case .http5xx, .connect, .tls, .streamBroken, .malformed:
+        case .http5xx, .connect, .tls, .streamBroken, .malformed, .tooLarge:
             return ServingError(status: 502, code: "INTERNAL_ERROR", message: message)
         }
     }

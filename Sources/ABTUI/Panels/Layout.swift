@@ -37,35 +37,59 @@ enum Text {
         return w >= width ? s : String(repeating: " ", count: width - w) + s
     }
 
-    /// Word-wraps `s` to lines of at most `width` columns (long words are broken), keeping paragraph breaks.
-    static func wrap(_ s: String, _ width: Int) -> [String] {
-        guard width > 0 else { return [] }
+    /// Word-wraps `s` to lines of at most `width` columns (long words are broken), keeping paragraph breaks;
+    /// stops after `maxLines` lines.
+    ///
+    /// One pass over the characters, so its cost is linear in the text read: an answer that is one 20 KB word used
+    /// to be re-measured and re-cut for every line (quadratic), which froze the dashboard for a minute. Callers
+    /// pass `maxLines` (what is on screen) so a huge answer costs only the lines shown.
+    static func wrap(_ s: String, _ width: Int, maxLines: Int = .max) -> [String] {
+        guard width > 0, maxLines > 0 else { return [] }
         var lines: [String] = []
-        for paragraph in s.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = ""
-            var used = 0
-            for word in paragraph.split(separator: " ") {
-                var word = String(word)
-                var w = DisplayWidth.of(word)
-                while w > width {
-                    if used > 0 { lines.append(line); line = ""; used = 0 }
-                    let head = fit(word, width + 1).replacingTrailingEllipsis()
-                    lines.append(head)
-                    word = String(word.dropFirst(head.count))
-                    w = DisplayWidth.of(word)
-                }
-                if used > 0 && used + 1 + w > width {
-                    lines.append(line)
-                    line = ""
-                    used = 0
-                }
-                if used > 0 { line += " "; used += 1 }
-                line += word
-                used += w
-            }
+        var line = "", used = 0
+        var word = "", wordWidth = 0
+        func endLine() {
             lines.append(line)
+            line = ""
+            used = 0
         }
-        return lines
+        func placeWord() {
+            guard !word.isEmpty else { return }
+            if used > 0 && used + 1 + wordWidth > width { endLine() }
+            if used > 0 {
+                line += " "
+                used += 1
+            }
+            line += word
+            used += wordWidth
+            word = ""
+            wordWidth = 0
+        }
+        for c in s {
+            if lines.count >= maxLines { return lines }
+            if c.isNewline {
+                placeWord()
+                endLine()
+                continue
+            }
+            if c == " " {
+                placeWord()
+                continue
+            }
+            let w = DisplayWidth.of(c)
+            if wordWidth + w > width, !word.isEmpty {
+                // A word wider than the column: its pieces take whole lines of their own.
+                if used > 0 { endLine() }
+                lines.append(word)
+                word = ""
+                wordWidth = 0
+            }
+            word.append(c)
+            wordWidth += w
+        }
+        placeWord()
+        lines.append(line)
+        return Array(lines.prefix(maxLines))
     }
 
     /// "812ms", "1.02s", "—".
@@ -84,8 +108,4 @@ enum Text {
     }
 
     private static func format2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-}
-
-private extension String {
-    func replacingTrailingEllipsis() -> String { hasSuffix("…") ? String(dropLast()) : self }
 }

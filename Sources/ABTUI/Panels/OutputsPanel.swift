@@ -52,8 +52,8 @@ enum OutputsPanel {
             }
             canvas.put(Text.fit(head, columnWidth), x: x, y: inner.y + 1, role: column.role, style: .bold)
             let body = column.record.map { r in r.output.isEmpty ? (r.errorMessage ?? "") : r.output } ?? "…"
-            let lines = Text.wrap(body, columnWidth)
             let visible = inner.height - 2
+            let lines = Text.wrap(body, columnWidth, maxLines: state.outputScroll + visible)
             let start = min(state.outputScroll, max(0, lines.count - visible))
             for (row, line) in lines.dropFirst(start).prefix(visible).enumerated() {
                 canvas.put(line, x: x, y: inner.y + 2 + row, role: column.record?.outcome.error == nil ? .mainFg : .bad,
