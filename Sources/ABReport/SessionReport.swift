@@ -75,7 +75,8 @@ public struct SessionReport: Sendable {
                 for (name, text) in answers { out += "- **\(name):** \(text.replacingOccurrences(of: "\n", with: " "))\n" }
             }
         }
-        return out
+        // Model output and names may hold escape sequences; the document is read in terminals (`report` to stdout).
+        return TerminalText.sanitized(out)
     }
 
     /// The same prompt's answers from different entities (compare groups first, else the latest per entity).
@@ -135,7 +136,13 @@ public struct SessionReport: Sendable {
         return out
     }
 
-    static func csvField(_ s: String) -> String {
+    /// One CSV field (RFC 4180 quoting), neutralised against formula injection as OWASP recommends: a field
+    /// starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a spreadsheet shows it as text instead
+    /// of running it. Control characters become visible pictures (`TerminalText`).
+    static func csvField(_ raw: String) -> String {
+        var s = raw
+        if let first = s.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { s = "'" + s }
+        s = TerminalText.sanitized(s)
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -32,8 +32,8 @@ enum Main {
         } catch {
             let code = Abtop.exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((Abtop.fullMessage(for: error) + "\n").utf8))
-                FileHandle.standardError.write(Data("Run 'abtop --help' for usage.\n".utf8))
+                Console.err(Abtop.fullMessage(for: error))
+                Console.err("Run 'abtop --help' for usage.")
                 exit(2)
             }
             Abtop.exit(withError: error)

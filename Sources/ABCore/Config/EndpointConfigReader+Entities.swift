@@ -85,7 +85,12 @@ extension EndpointConfigReader {
                                        issues: &issues) else { return nil }
         model.finish(issues: &issues)
 
-        let modelName = model.string("name", issues: &issues, missingFix: "add the provider's model name, e.g. \"name\": \"gpt-4\"")
+        var modelName = model.string("name", issues: &issues, missingFix: "add the provider's model name, e.g. \"name\": \"gpt-4\"")
+        if let m = modelName, m.unicodeScalars.contains(where: { TerminalText.isUnsafe($0) || $0 == "\n" || $0 == "\t" }) || m.utf8.count > 256 {
+            issues.error(path.key("external_model").key("name"), "a model name is at most 256 characters with no control characters",
+                fix: "write the provider's model id, e.g. \"gpt-4o\"")
+            modelName = nil
+        }
         var name: String?
         if entity.has("name") {
             name = entity.string("name", issues: &issues)

@@ -107,6 +107,11 @@ extension EndpointConfigReader {
                     fix: "move it to \"\(reference)\"")
                 return fallback
             }
+            guard HTTPFieldSyntax.isFieldValue(text) else {
+                issues.error(plainPath, "the value holds characters an HTTP header cannot carry (a line break, a control character, or spaces at an end); not shown",
+                    fix: "paste the key alone, with nothing around it")
+                return fallback
+            }
             return Credential(source: .plaintext(SecretValue(text)), field: plainPath,
                               conventionalVariables: conventional)
         }
@@ -140,7 +145,17 @@ extension EndpointConfigReader {
                                    missingFix: apiType == .azure ? "add \"openai_api_version\": \"2024-06-01\"" : nil)
         let deployment = block.string("openai_deployment_name", issues: &issues,
                                       missingFix: apiType == .azure ? "add \"openai_deployment_name\": \"<your deployment>\"" : nil)
-        let organization = block.string("openai_organization", issues: &issues)
+        var organization = block.string("openai_organization", issues: &issues)
+        if let org = organization, !HTTPFieldSyntax.isFieldValue(org) {
+            issues.error(block.path.key("openai_organization"), "holds characters an HTTP header cannot carry (a line break or a control character)",
+                fix: "write the organization id alone, e.g. \"org-...\"")
+            organization = nil
+        }
+        for key in ["openai_api_version", "openai_deployment_name"] {
+            if let v = key == "openai_api_version" ? version : deployment, !isURLSegment(v) {
+                issues.error(block.path.key(key), "may hold only letters, digits, '.', '-' and '_' (it goes into the URL)")
+            }
+        }
         return OpenAISettings(apiKey: apiKey, apiBase: base, apiType: apiType, apiVersion: version,
                               deploymentName: deployment, organization: organization)
     }
@@ -162,7 +177,15 @@ extension EndpointConfigReader {
             if !a.has("value"), !a.has("value_plaintext") {
                 issues.error(a.path.key("value"), "missing the key's value", fix: "add \"value\": \"{{secrets/<scope>/<key>}}\" or \"value_plaintext\"")
             }
-            if let header { auth = .apiKey(header: header, value: value) }
+            if let header, !HTTPFieldSyntax.isToken(header) {
+                issues.error(a.path.key("key"), "not a valid header name: letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or line breaks)",
+                    fix: "e.g. \"x-api-key\"")
+            } else if let header, HTTPFieldSyntax.reservedNames.contains(header.lowercased()) {
+                issues.error(a.path.key("key"), "\"\(header)\" describes the request itself and cannot carry a key",
+                    fix: "use the header the server reads the key from, e.g. \"x-api-key\"")
+            } else if let header {
+                auth = .apiKey(header: header, value: value)
+            }
         } else if let b = block.object("bearer_token_auth", known: ["token", "token_plaintext"], issues: &issues) {
             b.finish(issues: &issues)
             let token = readCredential(b, reference: "token", plaintext: "token_plaintext", conventional: [], issues: &issues)
@@ -173,5 +196,12 @@ extension EndpointConfigReader {
         }
         guard let url else { return nil }
         return CustomProviderSettings(url: url, auth: auth)
+    }
+
+    /// Characters safe in a URL path segment or query value without escaping.
+    static func isURLSegment(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { c in
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "."
+        }
     }
 }

@@ -129,7 +129,7 @@ public enum EndpointConfigReader {
         for scheme in ["http://", "https://"] where s.lowercased().hasPrefix(scheme) {
             let rest = s.dropFirst(scheme.count)
             let host = rest.prefix { $0 != "/" && $0 != "?" }
-            return !host.isEmpty && !s.contains(" ")
+            return !host.isEmpty && !s.unicodeScalars.contains { $0.value <= 0x20 || (0x7F..<0xA0).contains($0.value) }
         }
         return false
     }

@@ -10,8 +10,10 @@ public struct SecretValue: Sendable, Hashable, CustomStringConvertible, CustomDe
 
     private let storage: String
 
+    /// Made from a secret the process now holds, so it is also registered with the redactor.
     public init(_ value: String) {
         self.storage = value
+        SecretRedactor.register(value)
     }
 
     /// The raw value, for the one place that must send it (an HTTP header). Never log or store the result.

@@ -16,6 +16,8 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
     private let relay: (entity: Int, to: any ContentRelay)?
     /// Whether any content reached the relay.
     private(set) var relayed = false
+    /// Relayed content passes the redactor as it goes (a secret split over chunks is held back until whole).
+    private var redaction = SecretRedactor.Stream()
 
     /// Error bodies and JSON answers are read up to this size; past it the transfer is stopped.
     let maxBody: Int
@@ -53,7 +55,15 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                 if firstToken == nil { firstToken = Monotonic.now() }
                 // A failure earlier in the stream ends what the caller sees there.
                 if let relay, streamFailure == nil {
-                    relay.to.content(text, entity: relay.entity)
+                    let safe = redaction.push(text)
+                    if !safe.isEmpty {
+                        relay.to.content(safe, entity: relay.entity)
+                        relayed = true
+                    }
+                }
+            case .end:
+                if let relay, streamFailure == nil, case let rest = redaction.finish(), !rest.isEmpty {
+                    relay.to.content(rest, entity: relay.entity)
                     relayed = true
                 }
             case .failure(let error):
@@ -62,7 +72,7 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                     cut = error
                     return false
                 }
-            case .none, .end:
+            case .none:
                 break
             }
         }

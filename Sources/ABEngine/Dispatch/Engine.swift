@@ -227,7 +227,25 @@ public final class Engine: Sendable {
         var relayed: Bool
     }
 
+    /// One attempt, with every text from the provider (answer, finish reason, error message, partial text) passed
+    /// through `SecretRedactor` here, before anything stores, shows or relays it.
     func attempt(_ chat: ChatRequest, on entity: Int, start: UInt64, relay: (any ContentRelay)? = nil) async -> Attempt {
+        var a = await unredactedAttempt(chat, on: entity, start: start, relay: relay)
+        if var result = a.result {
+            result.text = SecretRedactor.redact(result.text)
+            result.finishReason = result.finishReason.map(SecretRedactor.redact)
+            a.result = result
+        }
+        if var failure = a.failure {
+            failure.message = SecretRedactor.redact(failure.message)
+            a.failure = failure
+        }
+        a.partialText = SecretRedactor.redact(a.partialText)
+        return a
+    }
+
+    private func unredactedAttempt(_ chat: ChatRequest, on entity: Int, start: UInt64,
+                                   relay: (any ContentRelay)?) async -> Attempt {
         let wire = wires[entity]
         let sink = AttemptSink(streaming: chat.stream, decoder: wire.makeStreamDecoder(limits: settings.limits),
                                relay: relay.map { (entity, $0) }, maxBody: settings.limits.bodyBytes)

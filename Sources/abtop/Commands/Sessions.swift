@@ -67,7 +67,7 @@ struct Report: ParsableCommand {
             try text.write(toFile: output, atomically: true, encoding: .utf8)
             Console.err("abtop: wrote \(output)")
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            Console.raw(text, to: .standardOutput)
         }
     }
 }
