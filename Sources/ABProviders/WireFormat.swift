@@ -28,6 +28,13 @@ public struct WireFormat: Sendable {
     public static let anthropicDefaultMaxTokens = 1024
     public static let anthropicVersion = "2023-06-01"
 
+    /// Whether `base` is OpenAI's own API (`api.openai.com`), as opposed to another server speaking its wire.
+    static func isOpenAIsOwnAPI(_ base: String) -> Bool {
+        guard let schemeEnd = base.range(of: "://") else { return false }
+        let host = base[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != ":" && $0 != "?" }.lowercased()
+        return host == "api.openai.com"
+    }
+
     public init(_ resolved: ResolvedEntity, defaults: AbtopSettings.RequestDefaults = .init()) {
         let entity = resolved.entity
         let secrets = resolved.credentials.map { $0.resolution.value }
@@ -50,7 +57,9 @@ public struct WireFormat: Sendable {
                 secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
             if let org = s.organization { headers.append(("OpenAI-Organization", .plain(org))) }
             authHeaders = headers
-            maxTokensField = "max_completion_tokens"
+            // OpenAI's own API takes max_completion_tokens (max_tokens is deprecated there); other OpenAI-compatible
+            // servers (llama.cpp, vLLM, Ollama…) honour only max_tokens and ignore the newer field.
+            maxTokensField = Self.isOpenAIsOwnAPI(base) ? "max_completion_tokens" : "max_tokens"
         case .anthropic:
             dialect = .anthropic
             url = base + "/v1/messages"

@@ -98,9 +98,13 @@ public struct RequestRecord: Sendable, Equatable {
     public var errorMessage: String?
     /// In compare mode, the prompt's group: every entity's answer to the same prompt shares it.
     public var group: Int?
+    /// The provider's own wait hint (`Retry-After`, `retry-after-ms`) on a failure, in seconds: `abtop serve`
+    /// passes it on to its client instead of guessing.
+    public var retryAfter: Double?
 
     public init(outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",
-                finishReason: String? = nil, errorMessage: String? = nil, group: Int? = nil) {
+                finishReason: String? = nil, errorMessage: String? = nil, group: Int? = nil,
+                retryAfter: Double? = nil) {
         self.outcome = outcome
         self.promptID = promptID
         self.prompt = prompt
@@ -108,6 +112,7 @@ public struct RequestRecord: Sendable, Equatable {
         self.finishReason = finishReason
         self.errorMessage = errorMessage
         self.group = group
+        self.retryAfter = retryAfter
     }
 }
 

@@ -189,7 +189,8 @@ public final class Engine: Sendable {
                 costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
             let record = RequestRecord(outcome: outcome, promptID: prompt.id, prompt: prompt.text,
                                        output: attempt.result?.text ?? attempt.partialText,
-                                       finishReason: attempt.result?.finishReason, errorMessage: failure?.message)
+                                       finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
+                                       retryAfter: failure?.retryAfter)
             return (record, attempt.relayed)
         }
     }

@@ -56,8 +56,9 @@ public enum MockServer {
         logger.logLevel = logLevel
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                 serverName: "abtop-mock", backlog: 1024),
+            server: .http1(configuration: HTTPLimits().http1),
+            configuration: HTTPLimits().application(host: configuration.host, port: configuration.port,
+                                                    serverName: "abtop-mock"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

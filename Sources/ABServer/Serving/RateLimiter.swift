@@ -9,6 +9,13 @@ import ABCore
 public struct RateLimiter: Sendable {
     public let limits: [AIGatewayConfig.RateLimit]
     private var buckets: [Key: Bucket] = [:]
+    /// Buckets are pruned when there are more than this (then it doubles, so pruning stays amortised O(1)).
+    private var pruneAt = Self.pruneFloor
+    static let pruneFloor = 10_000
+    /// However many distinct callers come (a client may send a new bearer token with every request), at most
+    /// this many buckets are kept; past it the longest-idle go (forgetting their debt: per-caller limits without
+    /// `--token` are advisory, since any caller can be a new one; see docs/SECURITY.md).
+    static let maxBuckets = 100_000
 
     private struct Key: Hashable {
         let limit: Int
@@ -18,7 +25,15 @@ public struct RateLimiter: Sendable {
     private struct Bucket {
         var level: Double
         var at: Double
+        var capacity: Double
+        var period: Double
+
+        /// Full again by `now`: the same as no bucket at all, so it can be dropped.
+        func isFull(at now: Double) -> Bool { level + max(0, now - at) * capacity / period >= capacity }
     }
+
+    /// How many callers' buckets are kept (for tests and /metrics).
+    public var bucketCount: Int { buckets.count }
 
     public init(limits: [AIGatewayConfig.RateLimit]) {
         self.limits = limits
@@ -39,6 +54,7 @@ public struct RateLimiter: Sendable {
                 if level <= 0 { wait = max(wait, retryAfter(missing: 1 - level, capacity: tokens, period: limit)) }
             }
         }
+        defer { pruneIfNeeded(now: now) }
         if wait > 0 { return wait }
         for (i, limit) in limits.enumerated() where limit.calls != nil {
             buckets[self.key(i, limit, caller)]!.level -= 1
@@ -54,7 +70,18 @@ public struct RateLimiter: Sendable {
             _ = refilled(key, capacity: Double(capacity), period: limit.renewalPeriodSeconds, now: now)
             buckets[key]!.level -= Double(tokens)
         }
-        if buckets.count > 10_000 { buckets = buckets.filter { now - $0.value.at < 120 } }
+        pruneIfNeeded(now: now)
+    }
+
+    /// Drops the buckets that are full again (nothing is forgotten), then, over `maxBuckets`, the longest idle.
+    private mutating func pruneIfNeeded(now: Double) {
+        guard buckets.count > pruneAt else { return }
+        buckets = buckets.filter { !$0.value.isFull(at: now) }
+        if buckets.count > Self.maxBuckets {
+            let keep = buckets.sorted { $0.value.at > $1.value.at }.prefix(Self.maxBuckets / 2)
+            buckets = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+        }
+        pruneAt = min(Self.maxBuckets, max(Self.pruneFloor, buckets.count * 2))
     }
 
     private func key(_ i: Int, _ limit: AIGatewayConfig.RateLimit, _ caller: String) -> Key {
@@ -63,7 +90,7 @@ public struct RateLimiter: Sendable {
 
     /// The bucket's level now, stored back; a new bucket starts full.
     private mutating func refilled(_ key: Key, capacity: Double, period: Int, now: Double) -> Double {
-        var bucket = buckets[key] ?? Bucket(level: capacity, at: now)
+        var bucket = buckets[key] ?? Bucket(level: capacity, at: now, capacity: capacity, period: Double(period))
         bucket.level = min(capacity, bucket.level + max(0, now - bucket.at) * capacity / Double(period))
         bucket.at = now
         buckets[key] = bucket

@@ -21,6 +21,16 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String { "\(status) \(code): \(message)" }
 
+    /// A `Retry-After` value in whole seconds, at least 1 and at most a day, whatever the wait was.
+    public static func retryAfterHeader(_ seconds: Double) -> String {
+        String(max(1, Int(saturating: min(seconds, 86_400).rounded(.up))))
+    }
+
+    public static func tooLarge(limit: Int) -> ServingError {
+        ServingError(status: 413, code: "BAD_REQUEST",
+                     message: "the request body is over \(limit) bytes (serve's --max-body-bytes)")
+    }
+
     public var json: String {
         JSONValue.object(JSONObject(["error_code": .string(code), "message": .string(message)])).rendered()
     }
@@ -70,7 +80,9 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
         case .rateLimited:
             return rateLimited(message, retryAfter: error.retryAfter ?? 1)
         case .overloaded:
-            return ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: message, retryAfter: error.retryAfter)
+            // Anthropic's 529 with no hint still gets one: clients back off by it instead of hammering.
+            return ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: message,
+                                retryAfter: error.retryAfter ?? 1)
         case .timeout:
             return ServingError(status: 504, code: "DEADLINE_EXCEEDED", message: message)
         case .http4xx:

@@ -24,6 +24,8 @@ public final class ServingRegistry: Sendable {
         var updated: Int
         var configVersion: Int
         var limiter: RateLimiter
+        /// Bumped by every change: an update applies only to the entry it was computed from (see `update`).
+        var revision = 0
     }
 
     private let entries = Mutex<[Entry]>([])
@@ -55,7 +57,7 @@ public final class ServingRegistry: Sendable {
             }
             if let wait = list[i].limiter.admit(caller: caller, now: now) {
                 list[i].endpoint.metrics.refusedByRateLimit()
-                return .failure(.rateLimited("endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); retry in \(Int(wait.rounded(.up))) s",
+                return .failure(.rateLimited("endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); retry in \(ServingError.retryAfterHeader(wait)) s",
                                              retryAfter: wait))
             }
             return .success(list[i].endpoint)
@@ -141,32 +143,37 @@ public final class ServingRegistry: Sendable {
         payload["config"] = .object(config)
         let parsed = try Self.validate(payload)
         let old = current.endpoint
-        var replaced: (any EndpointRuntime)?
-        var endpoint = old
-        if parsed.servedEntities == old.config.servedEntities {
-            old.runtime.setWeights(parsed.weights)
-            endpoint = Endpoint(name: name, config: parsed, runtime: old.runtime, metrics: old.metrics)
-        } else {
+        let sameEntities = parsed.servedEntities == old.config.servedEntities
+        var endpoint = Endpoint(name: name, config: parsed, runtime: old.runtime, metrics: old.metrics)
+        if !sameEntities {
             let metrics = EndpointMetrics(entityNames: parsed.servedEntities.map(\.name))
             endpoint = Endpoint(name: name, config: parsed, runtime: try makeRuntime(parsed, payload: payload, metrics: metrics),
                                 metrics: metrics)
-            replaced = old.runtime
         }
-        let updated = try update(name) { e in
-            e.payload = payload
-            e.endpoint = endpoint
-            e.configVersion += 1
+        let updated: Entry
+        do {
+            updated = try update(name, from: current) { e in
+                e.payload = payload
+                e.endpoint = endpoint
+                e.configVersion += 1
+            }
+        } catch {
+            // Another change won the race (or the endpoint was deleted): the runtime made here never served.
+            if !sameEntities { await endpoint.runtime.close() }
+            throw error
         }
-        if let replaced { await replaced.close() }
+        // The entry held `old` until the swap (its revision was unchanged), so `old` is closed once, here.
+        if sameEntities { old.runtime.setWeights(parsed.weights) } else { await old.runtime.close() }
         return document(updated)
     }
 
     /// `PUT …/{name}/ai-gateway`: fallback and rate limits apply from the next request; answers the block.
     public func updateAIGateway(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
         guard body.objectValue != nil else { throw .invalid("the request body must be the ai_gateway object") }
-        var payload = try entry(name).payload
+        let current = try entry(name)
+        var payload = current.payload
         payload["ai_gateway"] = body
-        try applyGateway(name, payload: payload)
+        try applyGateway(current, payload: payload)
         return body
     }
 
@@ -175,15 +182,17 @@ public final class ServingRegistry: Sendable {
         guard let limits = body[key: "rate_limits"], limits.arrayValue != nil else {
             throw .invalid("the request body must be {\"rate_limits\": [{\"calls\": 100, \"key\": \"endpoint\", \"renewal_period\": \"minute\"}]}")
         }
-        var payload = try entry(name).payload
+        let current = try entry(name)
+        var payload = current.payload
         payload["rate_limits"] = limits
-        try applyGateway(name, payload: payload)
+        try applyGateway(current, payload: payload)
         return .object(JSONObject(["rate_limits": limits]))
     }
 
     /// `PATCH …/{name}/tags`: `{"add_tags": [{"key", "value"}], "delete_tags": ["key"]}` → `{"tags": [...]}`.
     public func patchTags(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
-        var tags = try entry(name).payload["tags"]?.arrayValue ?? []
+        let current = try entry(name)
+        var tags = current.payload["tags"]?.arrayValue ?? []
         let deletions = body[key: "delete_tags"]?.arrayValue ?? []
         guard deletions.allSatisfy({ $0.stringValue != nil }) else {
             throw .invalid("delete_tags must be a list of tag keys")
@@ -198,7 +207,7 @@ public final class ServingRegistry: Sendable {
             if let value = tag[key: "value"]?.stringValue { clean["value"] = .string(value) }
             tags.append(.object(clean))
         }
-        let updated = try update(name) { $0.payload["tags"] = .array(tags) }
+        let updated = try update(name, from: current) { $0.payload["tags"] = .array(tags) }
         return .object(JSONObject(["tags": updated.payload["tags"] ?? .array([])]))
     }
 
@@ -213,15 +222,15 @@ public final class ServingRegistry: Sendable {
 
     // MARK: - Helpers
 
-    private func applyGateway(_ name: String, payload: JSONObject) throws(ServingError) {
+    private func applyGateway(_ entry: Entry, payload: JSONObject) throws(ServingError) {
         let parsed = try Self.validate(payload)
-        let current = try entry(name).endpoint
-        current.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
-        _ = try update(name) { e in
+        let current = entry.endpoint
+        _ = try update(current.name, from: entry) { e in
             e.payload = payload
-            e.endpoint = Endpoint(name: name, config: parsed, runtime: current.runtime, metrics: current.metrics)
+            e.endpoint = Endpoint(name: current.name, config: parsed, runtime: current.runtime, metrics: current.metrics)
             e.limiter = RateLimiter(limits: parsed.aiGateway.rateLimits)
         }
+        current.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
     }
 
     private func entry(_ name: String) throws(ServingError) -> Entry {
@@ -229,16 +238,25 @@ public final class ServingRegistry: Sendable {
         return e
     }
 
-    private func update(_ name: String, _ change: (inout Entry) -> Void) throws(ServingError) -> Entry {
+    /// Applies `change` to the entry named `name` only if it is still the one `read` was (same endpoint id, same
+    /// revision): two concurrent PUTs, or a PUT racing a DELETE and a re-create, cannot overwrite each other's
+    /// runtime. The loser gets a 409 and retries on the current state.
+    private func update(_ name: String, from read: Entry, _ change: (inout Entry) -> Void) throws(ServingError) -> Entry {
         let now = Self.milliseconds()
-        let e = entries.withLock { list -> Entry? in
-            guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else { return nil }
+        let result = entries.withLock { list -> Result<Entry, ServingError> in
+            guard let i = list.firstIndex(where: { $0.endpoint.name == name }), list[i].id == read.id else {
+                return .failure(.notFound(endpoint: name))
+            }
+            guard list[i].revision == read.revision else {
+                return .failure(ServingError(status: 409, code: "RESOURCE_CONFLICT",
+                    message: "endpoint '\(name)' was changed by another request meanwhile; read it again and retry"))
+            }
             change(&list[i])
             list[i].updated = now
-            return list[i]
+            list[i].revision += 1
+            return .success(list[i])
         }
-        guard let e else { throw .notFound(endpoint: name) }
-        return e
+        return try result.get()
     }
 
     private func makeRuntime(_ config: EndpointConfig, payload: JSONObject,

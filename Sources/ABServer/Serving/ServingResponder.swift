@@ -9,26 +9,88 @@ import Synchronization
 struct ServingResponder: Sendable {
     let registry: ServingRegistry
     let token: String?
+    let requestGuard: RequestGuard
+    let limits: HTTPLimits
 
-    static let maxBody = 16 * 1024 * 1024
+    /// A REST body (an endpoint config: at most 8 entities) is small; this bounds what parsing one can cost.
+    static let maxConfigBody = 1 << 20
     static let completionIDs = CompletionIDs()
     /// Header names, made once (not per request).
     static let sessionHeader = HTTPFields.Element.Name("x-abtop-session")!
     static let servedModelHeader = HTTPFields.Element.Name("served-model-name")!
     static let requestIDHeader = HTTPFields.Element.Name("x-request-id")!
+    /// A `Host` left among the fields: the first became the request's authority, so this is a second one.
+    static let hostHeader = HTTPFields.Element.Name("host")!
 
     func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
         let path = request.uri.path
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if segments == ["health"] { return text(200, "ok\n") }
-        if let token, !Self.sameSecret(Self.bearer(request), token) { return error(.unauthenticated) }
+        let origin = request.headers[.origin]
+        let head = RequestGuard.Head(method: request.method.rawValue, authority: request.head.authority,
+                                     extraHost: request.headers[Self.hostHeader] != nil, origin: origin,
+                                     contentType: request.headers[.contentType], hasBody: Self.hasBody(request))
+        if let refusal = requestGuard.refusal(head) { return error(refusal) }
+        // Past the guard, an Origin is serve's own or one the user allowed: say so to the browser.
+        let allowOrigin = origin.flatMap { $0.lowercased() == "http://" + (request.head.authority ?? "").lowercased() ? nil : $0 }
+        if request.method == .options { return withCORS(preflight(), allowOrigin) }
+        if let token, !Self.sameSecret(Self.bearer(request), token) { return withCORS(error(.unauthenticated), allowOrigin) }
         do {
-            return try await route(request, segments: segments, path: path)
+            return withCORS(try await route(request, segments: segments, path: path), allowOrigin)
         } catch let e as ServingError {
-            return error(e)
+            return withCORS(error(e), allowOrigin)
         } catch {
-            return self.error(.badRequest("could not read the request: \(error)"))
+            return withCORS(self.error(.badRequest("could not read the request")), allowOrigin)
         }
+    }
+
+    /// A body is coming: a length above zero, or chunked.
+    static func hasBody(_ request: Request) -> Bool {
+        if let length = request.headers[.contentLength] { return length.trimmingCharacters(in: .whitespaces) != "0" }
+        return request.headers[.transferEncoding] != nil
+    }
+
+    /// The answer to a CORS preflight from an allowed origin (the guard refused the others).
+    private func preflight() -> Response {
+        Response(status: .noContent, headers: [
+            .accessControlAllowMethods: "GET, POST, PUT, PATCH, DELETE",
+            .accessControlAllowHeaders: "authorization, content-type, x-abtop-session",
+            .accessControlMaxAge: "600",
+        ])
+    }
+
+    private func withCORS(_ response: Response, _ origin: String?) -> Response {
+        guard let origin else { return response }
+        var response = response
+        response.headers[.accessControlAllowOrigin] = origin
+        response.headers[.vary] = "Origin"
+        return response
+    }
+
+    /// Reads a request body of at most `limit` bytes within `limits.bodyTimeout`: 413 when it is (or says it
+    /// is) larger, before anything is parsed; 408 when the client sends it too slowly.
+    func readBody(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+           declared > limit {
+            throw ServingError.tooLarge(limit: limit)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(saturating: limits.bodyTimeout * 1000))
+        var bytes: [UInt8] = []
+        do {
+            for try await part in request.body {
+                guard bytes.count + part.readableBytes <= limit else { throw ServingError.tooLarge(limit: limit) }
+                bytes.append(contentsOf: part.readableBytesView)
+                if ContinuousClock.now > deadline {
+                    throw ServingError(status: 408, code: "BAD_REQUEST",
+                                       message: "the request body took over \(limits.bodyTimeout) s to arrive")
+                }
+            }
+        } catch let e as ServingError {
+            throw e
+        } catch {
+            throw ServingError.badRequest("the request body could not be read")
+        }
+        return bytes
     }
 
     private func route(_ request: Request, segments: [String], path: String) async throws -> Response {
@@ -91,9 +153,11 @@ struct ServingResponder: Sendable {
     private func invoke(_ request: Request, endpoint name: String?) async -> Response {
         let bytes: [UInt8]
         do {
-            bytes = Array(buffer: try await request.body.collect(upTo: Self.maxBody))
+            bytes = try await readBody(request, limit: limits.maxBodyBytes)
+        } catch let e as ServingError {
+            return self.error(e)
         } catch {
-            return self.error(.badRequest("the request body is over \(Self.maxBody / 1024 / 1024) MB or could not be read"))
+            return self.error(.badRequest("the request body could not be read"))
         }
         let id = Self.completionIDs.next()
         let parsed: InvocationParser.Parsed
@@ -216,10 +280,10 @@ struct ServingResponder: Sendable {
     // MARK: - Plumbing
 
     private func body(_ request: Request) async throws -> JSONValue {
-        let buffer = try await request.body.collect(upTo: Self.maxBody)
-        if buffer.readableBytes == 0 { return .object(JSONObject()) }
+        let bytes = try await readBody(request, limit: min(limits.maxBodyBytes, Self.maxConfigBody))
+        if bytes.isEmpty { return .object(JSONObject()) }
         do {
-            return try JSONParser.parse(utf8: Array(buffer: buffer))
+            return try JSONParser.parse(utf8: bytes)
         } catch {
             throw ServingError.badRequest("the request body is not valid JSON: \(error)")
         }
@@ -229,8 +293,10 @@ struct ServingResponder: Sendable {
         ServingError(status: 405, code: "BAD_REQUEST", message: "\(method) is not supported on \(path)")
     }
 
+    /// The token of `Authorization: Bearer …`; the scheme is case-insensitive (RFC 9110 §11.1).
     static func bearer(_ request: Request) -> String? {
-        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else { return nil }
+        guard let auth = request.headers[.authorization], auth.count > 7, auth.prefix(7).lowercased() == "bearer "
+        else { return nil }
         return String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
@@ -263,7 +329,7 @@ struct ServingResponder: Sendable {
 
     private func error(_ e: ServingError, servedModel: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
-        if let wait = e.retryAfter { headers[.retryAfter] = String(max(1, Int(wait.rounded(.up)))) }
+        if let wait = e.retryAfter { headers[.retryAfter] = ServingError.retryAfterHeader(wait) }
         if let servedModel { headers[Self.servedModelHeader] = servedModel }
         return Response(status: .init(code: e.status), headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(string: e.json)))

@@ -1,5 +1,6 @@
 import ABCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -12,11 +13,17 @@ public enum ServingServer {
         public var port: Int
         /// Required as `Authorization: Bearer <token>` when set (binding beyond loopback needs one).
         public var token: String?
+        /// Browser origins allowed to call serve besides its own (`--allow-origin`; `*` for any).
+        public var allowedOrigins: [String]
+        public var limits: HTTPLimits
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, allowedOrigins: [String] = [],
+                    limits: HTTPLimits = HTTPLimits()) {
             self.host = host
             self.port = port
             self.token = token
+            self.allowedOrigins = allowedOrigins
+            self.limits = limits
         }
     }
 
@@ -25,17 +32,37 @@ public enum ServingServer {
                              stopOnSignals: Bool = false) async throws -> RunningServer {
         var logger = Logger(label: "abtop.serve")
         logger.logLevel = .error
-        let responder = ServingResponder(registry: registry, token: configuration.token)
+        let responder = ServingResponder(registry: registry, token: configuration.token,
+                                         requestGuard: RequestGuard(bindHost: configuration.host,
+                                                                    allowedOrigins: configuration.allowedOrigins),
+                                         limits: configuration.limits)
         return try await RunningServer.start(host: configuration.host, requestedPort: configuration.port, logger: logger,
                                              stopOnSignals: stopOnSignals) { onListening in
             Application(
                 responder: CallbackResponder<BasicRequestContext> { request, context in
                     await responder.respond(request, context)
                 },
-                configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                     serverName: "abtop", backlog: 1024),
+                server: .http1(configuration: configuration.limits.http1),
+                configuration: configuration.limits.application(host: configuration.host, port: configuration.port),
                 onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
                 logger: logger)
         }
     }
+}
+
+extension HTTPLimits {
+    /// Hummingbird's HTTP/1 settings for these limits: the idle timeout (which also bounds reading a head).
+    var http1: HTTP1Channel.Configuration {
+        HTTP1Channel.Configuration(idleTimeout: TimeAmount.milliseconds(Int64(saturating: idleTimeout * 1000)))
+    }
+
+    /// The listener: a large backlog (loopback load tests open many connections at once) and the connection cap.
+    func application(host: String, port: Int, serverName: String = "abtop") -> ApplicationConfiguration {
+        ApplicationConfiguration(address: .hostname(host, port: port), serverName: serverName, backlog: 1024,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(maxConnections))
+    }
+}
+
+extension Int64 {
+    init(saturating value: Double) { self = Int64(Int(saturating: value)) }
 }

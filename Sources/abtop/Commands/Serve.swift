@@ -39,6 +39,19 @@ struct Serve: AsyncParsableCommand {
         token ?? ProcessInfo.processInfo.environment["ABTOP_SERVE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    @Option(name: .customLong("allow-origin"),
+            help: "A browser origin allowed to call serve (e.g. http://localhost:3000; repeat for more; * for any). Without it, requests carrying another Origin are refused.")
+    var allowOrigin: [String] = []
+
+    @Option(help: "The largest request body accepted, in bytes (larger: 413 before parsing).")
+    var maxBodyBytes = HTTPLimits().maxBodyBytes
+
+    @Option(help: "Connections served at once (more wait until one closes).")
+    var maxConnections = HTTPLimits().maxConnections
+
+    @Option(help: "Seconds a connection may sit idle, or take to send a request's headers, before it is closed.")
+    var idleTimeout = HTTPLimits().idleTimeout
+
     @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
     var secrets: String?
 
@@ -71,10 +84,19 @@ struct Serve: AsyncParsableCommand {
         if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
         if profile != nil, !simulate { throw ValidationError("--profile shapes the simulated providers: add --simulate") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard (1024...(1 << 30)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1024…1073741824") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1…100000") }
+        guard idleTimeout.finite(in: 0.1...86_400) != nil else { throw ValidationError("--idle-timeout must be 0.1…86400 seconds") }
+        for origin in allowOrigin where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
+            throw ValidationError("--allow-origin takes an origin such as http://localhost:3000 (scheme, host, port), or *; found \(origin)")
+        }
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    static func isLoopback(_ host: String) -> Bool { Loopback.isLoopback(host) }
+
+    var limits: HTTPLimits {
+        HTTPLimits(maxBodyBytes: maxBodyBytes, maxConnections: maxConnections, idleTimeout: idleTimeout,
+                   bodyTimeout: min(30, idleTimeout))
     }
 
     func run() async throws {
@@ -113,7 +135,9 @@ struct Serve: AsyncParsableCommand {
 
         let server: RunningServer
         do {
-            server = try await ServingServer.start(.init(host: host, port: port, token: bearerToken), registry: registry,
+            if let bearerToken { SecretRedactor.register(bearerToken) }
+            server = try await ServingServer.start(.init(host: host, port: port, token: bearerToken,
+                                                         allowedOrigins: allowOrigin, limits: limits), registry: registry,
                                                    stopOnSignals: headless)
         } catch {
             Console.err("abtop serve: \(error)")

@@ -82,7 +82,8 @@ final class ServeRuntime: EndpointRuntime {
         return InvocationResult(
             entity: o.entity, text: last.output, finishReason: last.finishReason, inputTokens: o.usage.input,
             outputTokens: o.usage.output,
-            failure: o.error.map { ProviderError(kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue) })
+            failure: o.error.map { ProviderError(kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue,
+                                                 retryAfter: last.retryAfter) })
     }
 }
 
