@@ -47,6 +47,7 @@ public struct RunSummary: Sendable {
             }
             if e.retries > 0 { parts.append("\(e.retries) retries") }
             if e.fallbacks > 0 { parts.append("answered \(e.fallbacks) as fallback") }
+            if e.notSent > 0 { parts.append("\(e.notSent) prompts not sent (breaker open)") }
             return parts.isEmpty ? nil : "  \(e.info.name): \(parts.joined(separator: "; "))"
         }
         if !notes.isEmpty { out += "\n" + notes.joined(separator: "\n") + "\n" }

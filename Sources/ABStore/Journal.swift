@@ -20,8 +20,11 @@ public final class Journal: Sendable {
 
     public init(path: String) throws {
         self.path = path
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        // A bare file name (`--store runs.sqlite`) has no directory to make: it lives in the current one.
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
@@ -172,5 +175,13 @@ public final class Journal: Sendable {
                 try outputRow.run([.int(db.lastInsertedRowID), .text(r.output)], in: db)
             }
         }
+    }
+}
+
+extension Journal {
+    /// Another connection holds the database (`SQLITE_BUSY`, `SQLITE_LOCKED`): worth trying again.
+    static func isBusy(_ error: any Error) -> Bool {
+        guard let e = error as? DatabaseError else { return false }
+        return e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED
     }
 }

@@ -23,6 +23,27 @@ public final class JournalWriter: OutcomeSink, Sendable {
         var seq = 0
         var written = 0
         var lastError: String?
+        /// Writes of the batch at the head of `pending` that failed in a row.
+        var failures = 0
+        /// Writes failed for good: rows are counted as lost instead of buffered (memory stays bounded).
+        var failed = false
+        var lost = 0
+    }
+
+    /// How many times a failing write is tried again (one each 100 ms cycle) before the journal is given up:
+    /// `SQLITE_BUSY` (another process holds the file) gets many, anything else (a full disk, a file-size limit,
+    /// an I/O error) a few, since a second try rarely differs.
+    static let busyRetries = 50
+    static let otherRetries = 3
+
+    /// What reached the file: rows handed in, written, lost, and why writing stopped.
+    public struct Status: Sendable, Equatable {
+        public var handedIn: Int
+        public var written: Int
+        public var lost: Int
+        public var error: String?
+        /// Writes failed for good; `lost` rows are not in the journal.
+        public var failed: Bool
     }
 
     public init(journal: Journal, session: Int64, origin: UInt64) {
@@ -37,6 +58,10 @@ public final class JournalWriter: OutcomeSink, Sendable {
     public func record(_ record: RequestRecord) {
         let count = buffer.withLock { b -> Int in
             b.seq += 1
+            if b.failed {
+                b.lost += 1
+                return 0
+            }
             b.pending.append((b.seq, record))
             return b.pending.count
         }
@@ -47,8 +72,10 @@ public final class JournalWriter: OutcomeSink, Sendable {
         }
     }
 
-    /// Rows written so far, and the last write error (a full disk, a locked file), if any.
-    public var status: (written: Int, error: String?) { buffer.withLock { ($0.written, $0.lastError) } }
+    /// Rows handed in, written and lost so far, and the last write error (a full disk, a locked file), if any.
+    public var status: Status {
+        buffer.withLock { Status(handedIn: $0.seq, written: $0.written, lost: $0.lost, error: $0.lastError, failed: $0.failed) }
+    }
 
     /// Writes what is buffered now, on the caller's thread (an export wants every finished request in it).
     public func flushNow() {
@@ -95,12 +122,28 @@ public final class JournalWriter: OutcomeSink, Sendable {
         }
         do {
             try journal.append(session: session, origin: origin, records: batch, withPrompt: fresh)
-            buffer.withLock { $0.written += batch.count }
+            buffer.withLock {
+                $0.written += batch.count
+                $0.failures = 0
+            }
         } catch {
+            // The transaction rolled back: none of the batch is in the file. It goes back to the head of the
+            // buffer and is tried again next cycle, until the retries for its kind of error run out.
             writtenPrompts.withLock { seen in
                 for (item, isFresh) in zip(batch, fresh) where isFresh { seen.remove(item.record.promptID) }
             }
-            buffer.withLock { $0.lastError = "\(error)" }
+            let busy = Journal.isBusy(error)
+            buffer.withLock { b in
+                b.lastError = "\(error)"
+                b.failures += 1
+                if b.failures > (busy ? Self.busyRetries : Self.otherRetries) {
+                    b.failed = true
+                    b.lost += batch.count + b.pending.count
+                    b.pending.removeAll()
+                } else {
+                    b.pending.insert(contentsOf: batch, at: 0)
+                }
+            }
         }
     }
 }

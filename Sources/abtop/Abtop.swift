@@ -22,6 +22,8 @@ struct Abtop: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        // Past a file-size limit, a write should fail (and the journal say so), not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try Abtop.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -8,6 +8,8 @@ public struct EngineEvent: Sendable, Equatable {
         case breakerOpened
         case breakerClosed
         case split
+        /// A prompt was not sent to an entity (compare mode, its breaker open): counted, never silent.
+        case notSent
     }
 
     /// Seconds since the session started.

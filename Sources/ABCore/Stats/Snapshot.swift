@@ -51,6 +51,8 @@ public struct EntitySnapshot: Sendable {
     public let decodeTokensPerSecond: Double?
     /// Per-second buckets, oldest first, ending at the snapshot's second.
     public let recent: [SecondBucket]
+    /// Prompts this entity should have had but was not sent (compare mode, its breaker open).
+    public internal(set) var notSent = 0
 
     public var errorCount: Int { errors.values.reduce(0, +) }
 

@@ -5,6 +5,7 @@ public struct StatsAggregator: Sendable {
     public let entities: [EntityInfo]
     private var stats: [EntityStats]
     private var epochs: [EpochCounts]
+    private var notSent: [Int]
     /// Seconds of history each snapshot carries for sparklines.
     public var sparklineSeconds = 120
 
@@ -13,6 +14,12 @@ public struct StatsAggregator: Sendable {
         self.entities = entities
         self.stats = [EntityStats](repeating: EntityStats(), count: entities.count)
         self.epochs = [EpochCounts(epoch: epoch)]
+        self.notSent = [Int](repeating: 0, count: entities.count)
+    }
+
+    /// Counts a prompt `entity` should have had but was not sent (shown beside its requests, never as an error).
+    public mutating func promptNotSent(entity: Int) {
+        notSent[entity] += 1
     }
 
     public var currentEpoch: SplitEpoch { epochs[epochs.count - 1].epoch }
@@ -61,6 +68,7 @@ public struct StatsAggregator: Sendable {
                 tokens: s.tokens, costUSD: s.costKnown ? s.costUSD : nil,
                 decodeTokensPerSecond: s.decodeSeconds > 0 ? Double(s.decodeTokens) / s.decodeSeconds : nil,
                 recent: recent))
+            views[i].notSent = notSent[i]
         }
         let elapsedWhole = min(window, max(1, second))
         return Snapshot(

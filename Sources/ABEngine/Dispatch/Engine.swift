@@ -122,10 +122,27 @@ public final class Engine: Sendable {
         let start = intendedStart ?? Monotonic.now()
         let chat = chatRequest(prompt)
         let group = groups.add(1, ordering: .relaxed).newValue
+        // Admitted together, before anything is sent: with every breaker open the prompt waits for the first
+        // probe window (as split mode does); an entity still cooling down is told the prompt went without it.
+        var picks: [RoutingState.Pick?] = []
+        while true {
+            let now = session.now()
+            picks = wires.indices.map { routing.admitFallback($0, now: now) }
+            if picks.contains(where: { $0 != nil }) { break }
+            if Task.isCancelled {
+                for entity in wires.indices { session.promptNotSent(entity: entity, reason: "the run stopped while every breaker was open") }
+                return []
+            }
+            let wait = max(0.01, min(1, (routing.nextOpening(after: now) ?? now + 0.1) - now))
+            try? await Task.sleep(for: .seconds(wait))
+        }
+        for (entity, pick) in picks.enumerated() where pick == nil {
+            session.promptNotSent(entity: entity, reason: "breaker open")
+        }
         return await withTaskGroup(of: RequestRecord?.self) { tasks in
-            for entity in wires.indices {
+            for (entity, pick) in picks.enumerated() {
+                guard let pick else { continue }
                 tasks.addTask {
-                    guard let pick = self.routing.admitFallback(entity, now: self.session.now()) else { return nil }
                     var record = await self.run(chat, prompt: prompt, on: pick, arm: entity, isFallback: false,
                                                 start: start, maxRetries: self.settings.retries.max, relay: nil).record
                     record.group = group

@@ -45,6 +45,13 @@ public final class Session: Sendable {
         recent.withLock { $0.add(record) }
     }
 
+    /// A prompt `entity` was not sent, and why: counted in the snapshot and written in the event log.
+    public func promptNotSent(entity: Int, reason: String) {
+        stats.withLock { $0.promptNotSent(entity: entity) }
+        note(EngineEvent(time: now(), entity: entity, kind: .notSent,
+                         message: "\(endpoint.servedEntities[entity].name): prompt not sent (\(reason))"))
+    }
+
     public func openEpoch(_ epoch: SplitEpoch) {
         stats.withLock { $0.openEpoch(epoch) }
         note(EngineEvent(time: epoch.startedAt, entity: nil, kind: .split, message: "split \(epoch.weights) (epoch \(epoch.index))"))

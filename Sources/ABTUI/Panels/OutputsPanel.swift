@@ -103,7 +103,7 @@ enum EventsPanel {
         for (row, event) in frame.events[..<end].suffix(inner.height).enumerated() {
             let role: Role = switch event.kind {
             case .error, .breakerOpened: .bad
-            case .retry, .fallback: .warn
+            case .retry, .fallback, .notSent: .warn
             case .breakerClosed: .good
             case .split: .hiFg
             }

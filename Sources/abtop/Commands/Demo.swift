@@ -29,7 +29,7 @@ struct Demo: AsyncParsableCommand {
 
     func validate() throws {
         guard RunMode(rawValue: mode) != nil else { throw ValidationError("--mode must be split or compare") }
-        guard rate > 0 else { throw ValidationError("--rate must be above 0") }
+        guard rate.finite(in: 0.001...10_000) != nil else { throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)") }
     }
 
     /// The two demo models: a quick one with short answers and a few 429s, a careful one with long answers.
@@ -74,11 +74,11 @@ struct Demo: AsyncParsableCommand {
         let transport = CurlTransport()
         let engine = Engine(session: session, resolved: config.resolve(with: SecretResolver(environment: [:])),
                             transport: transport, seed: seed)
-        await LiveRun.run(engine: engine, transport: transport, prompts: SamplePrompts.items, shape: .open(rate: rate),
-                          limits: LoadLimits(), seed: seed,
-                          dashboard: dashboard,
-                          recording: recording)
+        let stored = await LiveRun.run(engine: engine, transport: transport, prompts: SamplePrompts.items,
+                                       shape: .open(rate: rate), limits: LoadLimits(), seed: seed,
+                                       dashboard: dashboard, recording: recording)
         await server.stop()
+        try RunSetup.failIfJournalLost(stored, path: storage.path)
         try RunSetup.writeReport(report, recording: recording)
     }
 }

@@ -1,5 +1,6 @@
 import ABCore
 import ABReport
+import ABStore
 import ABEngine
 import ABProviders
 import ArgumentParser
@@ -67,10 +68,12 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("--mode must be split or compare, not '\(mode)'")
         }
         if rate != nil && concurrency != nil { throw ValidationError("give --rate or --concurrency, not both") }
-        if let rate, rate <= 0 { throw ValidationError("--rate must be above 0") }
-        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let rate, rate.finite(in: 0.001...10_000) == nil { throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)") }
+        if let concurrency, !(1...10_000).contains(concurrency) { throw ValidationError("--concurrency must be 1…10000") }
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be above 0") }
+        if let duration, duration.finite(in: 0.001...31_536_000) == nil {
+            throw ValidationError("--duration must be a number of seconds above 0 (at most a year)")
+        }
         if json && !headless { throw ValidationError("--json needs --headless") }
     }
 
@@ -88,10 +91,10 @@ struct Run: AsyncParsableCommand {
         guard headless else {
             // Live: an open loop at --rate (default 2/s) unless --concurrency is given; no limit unless asked.
             let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
-            await LiveRun.run(engine: engine, transport: transport, prompts: prepared.prompts, shape: shape,
-                              limits: LoadLimits(requests: requests, duration: duration), seed: seed,
-                              dashboard: dashboard,
-                              recording: recording)
+            let stored = await LiveRun.run(engine: engine, transport: transport, prompts: prepared.prompts,
+                                           shape: shape, limits: LoadLimits(requests: requests, duration: duration),
+                                           seed: seed, dashboard: dashboard, recording: recording)
+            try RunSetup.failIfJournalLost(stored, path: storage.path)
             try RunSetup.writeReport(report, recording: recording)
             return
         }
@@ -115,11 +118,12 @@ struct Run: AsyncParsableCommand {
         progress?.cancel()
         interrupt.cancel()
         transport.shutdown()
-        recording?.finish()
+        let stored = recording?.finish()
 
         let summary = RunSummary(endpoint: config.name, mode: mode, duration: session.now(), seed: seed,
                                  snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
         Console.out(json ? summary.json().rendered(pretty: true) : summary.text())
+        try RunSetup.failIfJournalLost(stored, path: storage.path)
         try RunSetup.writeReport(report, recording: recording)
     }
 }
@@ -161,6 +165,14 @@ enum RunSetup {
         return Prepared(config: config, configText: loaded.text, resolved: loaded.resolved, prompts: prompts)
     }
 
+    /// After the summary: if the journal lost rows, says so on stderr (with how many it kept) and exits 1, so a
+    /// script never takes a run whose journal is short for a complete one.
+    static func failIfJournalLost(_ status: JournalWriter.Status?, path: String) throws {
+        guard let status, let line = JournalRecording.lossReport(status, path: path) else { return }
+        Console.err(line)
+        throw ExitCode(1)
+    }
+
     /// `--report PATH`: the report of the session just recorded, in the format its extension names.
     static func writeReport(_ path: String?, recording: JournalRecording?) throws {
         guard let path else { return }
@@ -179,7 +191,9 @@ enum RunSetup {
     /// "N requests (R/s), E errors, F in flight".
     static func progressCounts(_ s: Snapshot) -> String {
         let errors = s.entities.reduce(0) { $0 + $1.errorCount }
+        let notSent = s.entities.reduce(0) { $0 + $1.notSent }
         return "\(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), \(errors) errors, \(s.inFlight) in flight"
+            + (notSent > 0 ? ", \(notSent) not sent (breaker open)" : "")
     }
 }
 

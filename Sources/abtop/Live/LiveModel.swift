@@ -1,5 +1,6 @@
 import ABCore
 import ABReport
+import ABStore
 import ABEngine
 import ABTUI
 import Foundation
@@ -31,6 +32,13 @@ final class LiveModel: DashboardModel {
 
     var session: Session { engine.session }
 
+    /// The status bar's alarm while the journal cannot write: it outranks any other status line.
+    static func journalAlarm(_ status: JournalWriter.Status?) -> String? {
+        guard let status, status.failed || status.error != nil && status.written < status.handedIn - 500 else { return nil }
+        let state = status.failed ? "FAILED, \(status.lost) requests lost" : "retrying"
+        return "⚠ journal writes \(state): \(String((status.error ?? "").prefix(80)))"
+    }
+
     func frame() -> DashboardFrame {
         let session = self.session
         let snapshot = session.snapshot()
@@ -54,7 +62,8 @@ final class LiveModel: DashboardModel {
         var frame = DashboardFrame(endpoint: session.endpoint.name, mode: session.mode.rawValue, snapshot: snapshot,
                                    verdicts: verdicts, srm: srm, events: session.events,
                                    records: session.recentRecords, votes: votes, paused: control.paused,
-                                   rate: control.rate ?? baseRate, status: status)
+                                   rate: control.rate ?? baseRate,
+                                   status: Self.journalAlarm(recording?.writer.status) ?? status)
         frame.breakerLabels = breakers
         return frame
     }

@@ -1,6 +1,7 @@
 import ABCore
 import ABReport
 import ABEngine
+import ABStore
 import ABTUI
 import ArgumentParser
 import Foundation
@@ -40,7 +41,7 @@ struct DashboardOptions: ParsableArguments {
 enum LiveRun {
     static func run(engine: Engine, transport: CurlTransport, prompts: [PromptItem], shape: LoadShape,
                     limits: LoadLimits, seed: UInt64, dashboard: DashboardOptions,
-                    recording: JournalRecording?) async {
+                    recording: JournalRecording?) async -> JournalWriter.Status? {
         // The dashboard owns the screen: log lines would corrupt it.
         LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
         let control = LoadControl()
@@ -52,10 +53,11 @@ enum LiveRun {
         control.stop()
         load.cancel()
         transport.shutdown()
-        recording?.finish()
+        let stored = recording?.finish()
         let session = engine.session
         let summary = RunSummary(endpoint: session.endpoint.name, mode: session.mode.rawValue, duration: session.now(),
                                  seed: seed, snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
         Console.out(summary.text())
+        return stored
     }
 }

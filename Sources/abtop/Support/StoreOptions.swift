@@ -58,9 +58,20 @@ final class JournalRecording: Sendable {
     func epoch(_ epoch: SplitEpoch) { try? journal.recordEpoch(session: sessionID, epoch) }
     func vote(_ vote: Vote, at seconds: Double) { try? journal.recordVote(session: sessionID, vote, at: seconds) }
 
-    func finish() {
+    /// Closes the writer and ends the session; the status says whether every request reached the file.
+    @discardableResult
+    func finish() -> JournalWriter.Status {
         writer.close()
         try? journal.endSession(sessionID)
+        return writer.status
+    }
+
+    /// A line for stderr when the journal lost rows, else nil: the summary on screen counts every request sent,
+    /// and must not be read as what the journal holds.
+    static func lossReport(_ status: JournalWriter.Status, path: String) -> String? {
+        guard status.failed || status.lost > 0 else { return nil }
+        return "abtop: the journal at \(path) kept \(status.written) of \(status.handedIn) requests; "
+            + "\(status.lost) were lost because writing failed: \(status.error ?? "unknown error")"
     }
 }
 
