@@ -15,19 +15,21 @@ struct EngineHarness {
     /// Entities are (name, provider, model); each answered by the mock's profile for its model.
     static func start(entities: [(String, String, String)], weights: [Int]? = nil, profiles: [String: MockProfile],
                       abtop: String = "{}", fallback: Bool = false, mode: RunMode = .split,
-                      baseURLOverride: String? = nil, seed: UInt64 = 1) async throws -> EngineHarness {
+                      baseURLOverride: String? = nil, baseURLs: [String: String] = [:], apiKey: String = "sk-test",
+                      seed: UInt64 = 1) async throws -> EngineHarness {
         let rules = profiles.map { MockProfileSet.Rule(pattern: $0.key, profile: $0.value) }
         let server = try await MockServer.start(.init(profiles: MockProfileSet(rules: rules, fallback: .fast), seed: seed))
         let weights = weights ?? Weights.even(count: entities.count).percentages
         let served = entities.map { name, provider, model -> String in
             let block = provider == "anthropic"
                 ? #""anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-test"}"#
-                : #""openai_config": {"openai_api_key_plaintext": "sk-test"}"#
+                : #""openai_config": {"openai_api_key_plaintext": "\#(apiKey)"}"#
             return #"{"name": "\#(name)", "external_model": {"name": "\#(model)", "provider": "\#(provider)", "task": "llm/v1/chat", \#(block)}}"#
         }
         let routes = zip(entities, weights).map { #"{"served_model_name": "\#($0.0)", "traffic_percentage": \#($1)}"# }
         let bases = entities.map { name, provider, _ -> String in
-            let url = baseURLOverride ?? (provider == "anthropic" ? server.anthropicBaseURL : server.openAIBaseURL)
+            let url = baseURLs[name] ?? baseURLOverride
+                ?? (provider == "anthropic" ? server.anthropicBaseURL : server.openAIBaseURL)
             return #""\#(name)": {"base_url": "\#(url)"}"#
         }
         var abtopBlock = try JSONParser.parse(abtop)

@@ -39,8 +39,14 @@ public enum RawHTTP {
         var reply = Reply()
         guard let fd = connectLoopback(port) else { return reply }
         defer { close(fd) }
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
-        for (k, v) in headers { request += "\(k): \(v)\r\n" }
+        // The caller's headers replace these defaults (any case); an empty value leaves the header out.
+        var fields: [(String, String)] = [("Host", "127.0.0.1"), ("Connection", "close"), ("Content-Type", "application/json")]
+        for (k, v) in headers {
+            fields.removeAll { $0.0.lowercased() == k.lowercased() }
+            fields.append((k, v))
+        }
+        var request = "\(method) \(path) HTTP/1.1\r\n"
+        for (k, v) in fields where !v.isEmpty { request += "\(k): \(v)\r\n" }
         request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let start = DispatchTime.now().uptimeNanoseconds
         _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
@@ -133,7 +139,7 @@ public enum RawHTTP {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    private static func connectLoopback(_ port: Int) -> Int32? {
+    public static func connectLoopback(_ port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
