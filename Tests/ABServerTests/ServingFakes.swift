@@ -10,8 +10,10 @@ final class FakeRuntime: EndpointRuntime {
     private let current: Mutex<Weights>
     private let fallbackFlag: Atomic<Bool>
     var fallback: Bool { fallbackFlag.load(ordering: .relaxed) }
-    private let closedFlag = Atomic<Bool>(false)
-    var closed: Bool { closedFlag.load(ordering: .relaxed) }
+    private let closeCount = Atomic<Int>(0)
+    var closed: Bool { closes > 0 }
+    /// How many times it was closed: once at most, whatever races the registry sees.
+    var closes: Int { closeCount.load(ordering: .relaxed) }
     let invocations = Mutex<[Invocation]>([])
     let script: @Sendable (Invocation) -> [InvocationEvent]
     let gap: Duration
@@ -50,7 +52,7 @@ final class FakeRuntime: EndpointRuntime {
         return InvocationResult(entity: nil)
     }
 
-    func close() async { closedFlag.store(true, ordering: .relaxed) }
+    func close() async { closeCount.add(1, ordering: .relaxed) }
 }
 
 final class FakeFactory: EndpointRuntimeFactory {

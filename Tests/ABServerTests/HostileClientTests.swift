@@ -1,0 +1,193 @@
+import ABCore
+import ABProviders
+@testable import ABServer
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+import TestSupport
+
+/// `abtop serve` against what a web page, a clumsy script or a flood can send (issue 11, items 1, 2, 12, 17).
+@Suite struct HostileClientTests {
+    func withServer(token: String? = nil, origins: [String] = [], limits: HTTPLimits = HTTPLimits(),
+                    _ body: (Int, ServingRegistry) async throws -> Void) async throws {
+        let registry = ServingRegistry(factory: FakeFactory())
+        _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
+        let server = try await ServingServer.start(.init(port: 0, token: token, allowedOrigins: origins, limits: limits),
+                                                   registry: registry)
+        do {
+            try await body(server.port, registry)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    static let chat = #"{"messages": [{"role": "user", "content": "hi"}]}"#
+
+    @Test func aCrossSitePageCannotCreateAnEndpointOrCallOne() async throws {
+        try await withServer { port, registry in
+            let evil = ServingFixtures.payload(name: "evil")
+            // What a page can send with no preflight: text/plain, with its own Origin.
+            let page = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints",
+                                          headers: ["Origin": "https://evil.example", "Content-Type": "text/plain"], body: evil)
+            #expect(page.status == 403)
+            let noOrigin = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints",
+                                              headers: ["Content-Type": "text/plain;charset=UTF-8"], body: evil)
+            #expect(noOrigin.status == 415)
+            let form = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
+                                          headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Self.chat)
+            #expect(form.status == 415)
+            #expect(registry.endpoints.map(\.name) == ["mix"])
+            // A JSON client with no Origin (curl, the SDKs) and the same origin still work.
+            let ok = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:], body: Self.chat)
+            #expect(ok.status == 200)
+            let same = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
+                                          headers: ["Origin": "http://127.0.0.1"], body: Self.chat)
+            #expect(same.status == 200)
+        }
+    }
+
+    @Test func aRebindingHostIsRefused() async throws {
+        try await withServer { port, _ in
+            let rebound = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints",
+                                             headers: ["Host": "evil.example:\(port)"])
+            #expect(rebound.status == 403)
+            let metrics = await RawHTTP.send("GET", port: port, path: "/metrics", headers: ["Host": "attacker.test"])
+            #expect(metrics.status == 403)
+            for host in ["localhost:\(port)", "127.0.0.1:\(port)", "[::1]:\(port)", "127.0.0.5"] {
+                let r = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints", headers: ["Host": host])
+                #expect(r.status == 200, "\(host)")
+            }
+        }
+    }
+
+    @Test func allowedOriginsGetCORSAndPreflight() async throws {
+        try await withServer(origins: ["http://localhost:3000"]) { port, _ in
+            let preflight = await RawHTTP.send("OPTIONS", port: port, path: "/v1/chat/completions",
+                                               headers: ["Origin": "http://localhost:3000", "Content-Type": ""])
+            #expect(preflight.status == 204)
+            #expect(preflight.headers["access-control-allow-origin"] == "http://localhost:3000")
+            let call = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
+                                          headers: ["Origin": "http://localhost:3000"], body: Self.chat)
+            #expect(call.status == 200 && call.headers["access-control-allow-origin"] == "http://localhost:3000")
+            let other = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
+                                           headers: ["Origin": "http://localhost:3001"], body: Self.chat)
+            #expect(other.status == 403)
+        }
+    }
+
+    @Test func bodiesOverTheLimitAre413BeforeParsing() async throws {
+        try await withServer(limits: HTTPLimits(maxBodyBytes: 64 * 1024)) { port, _ in
+            let big = #"{"messages": [{"role": "user", "content": ""# + String(repeating: "x", count: 200_000) + #""}]}"#
+            let r = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:], body: big)
+            #expect(r.status == 413)
+            let config = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints", headers: [:], body: big)
+            #expect(config.status == 413)
+        }
+    }
+
+    @Test func aNumberPastIntIsA400AndServeLivesOn() async throws {
+        try await withServer { port, _ in
+            for literal in ["1e300", "\"1e300\"", "-1e300", "9.3e18"] {
+                let payload = ServingFixtures.payload(name: "n").replacingOccurrences(of: "\"traffic_percentage\": 50,",
+                                                                                      with: "\"traffic_percentage\": \(literal),")
+                let body = payload.replacingOccurrences(of: "\"traffic_percentage\": 50}", with: "\"traffic_percentage\": \(literal)}")
+                let r = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints", headers: [:], body: body)
+                #expect(r.status == 400, "\(literal)")
+                #expect(r.text.contains("traffic_percentage"))
+            }
+            let alive = await RawHTTP.send("GET", port: port, path: "/health")
+            #expect(alive.status == 200)
+        }
+    }
+
+    @Test func theBearerSchemeIsCaseInsensitive() async throws {
+        try await withServer(token: "tok-123456789") { port, _ in
+            for scheme in ["Bearer", "bearer", "BEARER"] {
+                let r = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints",
+                                           headers: ["Authorization": "\(scheme) tok-123456789"])
+                #expect(r.status == 200, "\(scheme)")
+            }
+            let wrong = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints",
+                                           headers: ["Authorization": "Bearer nope"])
+            #expect(wrong.status == 401)
+        }
+    }
+
+    @Test func idleAndHalfSentConnectionsAreClosedAndHealthAnswers() async throws {
+        let limits = HTTPLimits(maxConnections: 8, idleTimeout: 1, bodyTimeout: 1)
+        try await withServer(limits: limits) { port, _ in
+            // More idle connections than the cap, and one that never finishes its headers.
+            var fds: [Int32] = []
+            for _ in 0..<20 { if let fd = RawHTTP.connectLoopback(port) { fds.append(fd) } }
+            let half = try #require(RawHTTP.connectLoopback(port))
+            _ = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow:".withCString { send(half, $0, strlen($0), 0) }
+            defer { for fd in fds + [half] { close(fd) } }
+            // Waits on the condition, not a clock: /health answers once the idle ones were closed.
+            let health = await RawHTTP.send("GET", port: port, path: "/health")
+            #expect(health.status == 200)
+            // The half-sent request was dropped: reading it gives end-of-file, not a wait forever.
+            var timeout = timeval(tv_sec: 60, tv_usec: 0)
+            setsockopt(half, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var buffer = [UInt8](repeating: 0, count: 512)
+            var n = 1
+            while n > 0 { n = recv(half, &buffer, buffer.count, 0) }
+            #expect(n == 0, "the server closed it")
+        }
+    }
+
+    @Test func guardRules() {
+        let g = RequestGuard(bindHost: "127.0.0.1", allowedOrigins: ["http://app.local:5173/"])
+        func head(_ host: String?, origin: String? = nil, type: String? = "application/json", method: String = "POST") -> RequestGuard.Head {
+            RequestGuard.Head(method: method, authority: host, origin: origin, contentType: type, hasBody: true)
+        }
+        #expect(g.refusal(head("127.0.0.1:8080")) == nil)
+        #expect(g.refusal(head(nil))?.status == 400)
+        #expect(g.refusal(head("127.evil.example:8080"))?.status == 403)
+        #expect(g.refusal(head("localhost:8080", origin: "null"))?.status == 403)
+        #expect(g.refusal(head("localhost:8080", origin: "http://app.local:5173")) == nil)
+        #expect(g.refusal(head("localhost:8080", type: "application/json; charset=utf-8")) == nil)
+        #expect(g.refusal(head("localhost:8080", type: nil))?.status == 415)
+        #expect(Loopback.isLoopback("127.0.0.1") && Loopback.isLoopback("localhost") && Loopback.isLoopback("[::1]"))
+        #expect(!Loopback.isLoopback("127.evil.example") && !Loopback.isLoopback("127.0.0.1.nip.io"))
+    }
+
+    @Test func concurrentConfigUpdatesNeitherLeakNorDoubleClose() async throws {
+        let factory = FakeFactory()
+        let registry = ServingRegistry(factory: factory)
+        _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
+        // Each update names a different model, so each makes a new runtime; a DELETE and re-create race them.
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<24 {
+                group.addTask {
+                    let config = ServingFixtures.json(ServingFixtures.payload(weights: (40 + i % 3, 60 - i % 3)))
+                    var object = config[key: "config"]!.objectValue!
+                    let text = object["served_entities"]!.rendered().replacingOccurrences(of: "gpt-4", with: "gpt-4-\(i)")
+                    object["served_entities"] = try! JSONParser.parse(text)
+                    _ = try? await registry.updateConfig("mix", .object(object))
+                }
+            }
+            group.addTask {
+                _ = try? await registry.delete("mix")
+                _ = try? registry.create(ServingFixtures.json(ServingFixtures.payload()))
+            }
+        }
+        let live = registry.endpoints.first { $0.name == "mix" }?.runtime as? FakeRuntime
+        for runtime in factory.made.withLock({ $0 }) {
+            if runtime === live {
+                #expect(runtime.closes == 0, "the installed runtime is open")
+            } else {
+                #expect(runtime.closes == 1, "every other runtime closed exactly once")
+            }
+        }
+        await registry.closeAll()
+    }
+
+    @Test func rateLimitBucketsStayBoundedWhateverTheCallers() {
+        var limiter = RateLimiter(limits: [AIGatewayConfig.RateLimit(calls: 10, tokens: nil, key: .user, principal: nil, renewalPeriodSeconds: 60)])
+        for i in 0..<250_000 { _ = limiter.admit(caller: "caller-\(i)", now: Double(i) / 1000) }
+        #expect(limiter.bucketCount <= RateLimiter.maxBuckets)
+    }
+}
