@@ -1,7 +1,7 @@
 # abtop: the commands a newcomer types. Every target that builds first runs the idempotent setup step.
 SWIFT ?= swift
 
-.PHONY: setup build demo test conformance bench validate-examples fixtures clean
+.PHONY: setup build demo test conformance fuzz bench validate-examples fixtures clean
 
 setup:
 	@./scripts/setup.sh
@@ -18,6 +18,13 @@ test: setup
 	$(SWIFT) test --skip-build --disable-xctest --skip SerialTests
 	$(SWIFT) test --skip-build --disable-xctest --filter SerialTests --no-parallel
 	./Tests/Conformance/run.sh
+	./scripts/fuzz.sh 40
+
+# Coverage-guided fuzzing of the JSON, config and SSE parsers from the committed corpus (Tests/Fuzz/Corpus):
+# `make fuzz SECONDS=600` runs each target longer than `make test` does.
+SECONDS ?= 300
+fuzz: setup
+	./scripts/fuzz.sh $(SECONDS)
 
 # The official openai and anthropic Python SDKs against `abtop mock-server` (part of `make test`).
 conformance: build

@@ -72,6 +72,9 @@ let package = Package(
             path: "Benchmarks",
             exclude: ["scripts"]
         ),
+        // Fuzz targets: built with `-sanitize=fuzzer -DFUZZING` by scripts/fuzz.sh; a plain build replays files.
+        .executableTarget(name: "ABFuzz", dependencies: ["ABCore", "ABProviders"], path: "Tests/Fuzz",
+                          exclude: ["Corpus"]),
         .testTarget(
             name: "ABCoreTests",
             dependencies: ["ABCore"],

@@ -191,3 +191,48 @@ import TestSupport
         #expect(limiter.bucketCount <= RateLimiter.maxBuckets)
     }
 }
+
+/// Serve's invocation parser on mutated bodies (seeded, a fixed number of cases): every input is parsed or
+/// refused with a 400, never a trap (the libFuzzer targets cover the JSON parser below it).
+@Suite struct InvocationParserMutationTests {
+    @Test func mutatedBodiesAreParsedOrRefused() {
+        let seeds = [
+            #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 50, "temperature": 0.5, "stop": ["x"]}"#,
+            #"{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": [{"type": "text", "text": "t"}]}], "stream": true, "top_p": 0.9, "extra_params": {"seed": 1}}"#,
+        ].map { Array($0.utf8) }
+        let hostile: [[UInt8]] = ["1e300", "-1e300", "9.3e18", "\"1e300\"", "null", "[]", "{}", "\"\u{1B}]0;x\u{07}\"", "050"]
+            .map { Array($0.utf8) }
+        var seeded = SplitMixGenerator(seed: 11)
+        for _ in 0..<20_000 {
+            var body = seeds[Int(seeded.next() % UInt64(seeds.count))]
+            for _ in 0..<(1 + Int(seeded.next() % 4)) {
+                let at = Int(seeded.next() % UInt64(body.count + 1))
+                switch seeded.next() % 4 {
+                case 0: if at < body.count { body[at] = UInt8(truncatingIfNeeded: seeded.next()) }
+                case 1: body.removeSubrange(at..<min(body.count, at + Int(seeded.next() % 8)))
+                case 2: body.insert(contentsOf: hostile[Int(seeded.next() % UInt64(hostile.count))], at: at)
+                default: body = Array(body.prefix(at))
+                }
+            }
+            switch InvocationParser.parse(body, id: "x", sessionKey: nil) {
+            case .success(let parsed):
+                #expect((parsed.invocation.parameters.maxTokens ?? 1) >= 1)
+            case .failure(let error):
+                #expect(error.status == 400)
+            }
+        }
+    }
+}
+
+/// A small seeded generator for reproducible mutations.
+struct SplitMixGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
