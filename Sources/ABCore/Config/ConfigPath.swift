@@ -27,9 +27,12 @@ public struct ConfigPath: Sendable, Hashable, CustomStringConvertible {
         var out = ""
         for component in components {
             switch component {
-            case .key(let k):
+            case .key(let k) where EndpointConfigReader.isIdentifier(k):
                 if !out.isEmpty { out += "." }
                 out += k
+            case .key(let k):
+                // A key with dots, spaces or worse is quoted (and kept short), so the path stays unambiguous.
+                out += "[" + JSONValue.quoted(k.count > 64 ? String(k.prefix(64)) + "…" : k) + "]"
             case .index(let i):
                 out += "[\(i)]"
             }

@@ -133,11 +133,12 @@ enum ValidationJSON {
 
     static func inputError(file: String, message: String) -> JSONValue {
         ["file": .string(file), "valid": false, "endpoint": nil, "task": nil, "entities": [],
-         "errors": [["path": "", "message": .string(message), "fix": nil]], "warnings": []]
+         "errors": [["path": "$", "message": .string(message), "fix": nil]], "warnings": []]
     }
 
     private static func issueJSON(_ issue: ConfigIssue) -> JSONValue {
-        ["path": .string(issue.path.isRoot ? "" : issue.path.description), "message": .string(issue.message),
+        // The root is "$" (JSONPath's name for it): every issue names a path, never an empty one.
+        ["path": .string(issue.path.isRoot ? "$" : issue.path.description), "message": .string(issue.message),
          "fix": issue.fix.map(JSONValue.string) ?? .null]
     }
 }

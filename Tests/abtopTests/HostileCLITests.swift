@@ -1,0 +1,111 @@
+import ABCore
+@testable import ABReport
+@testable import abtop
+import ABProviders
+import ABServer
+import Foundation
+import Testing
+
+/// The command line against clumsy and hostile input (issue 11, items 5, 6, 9, 11, 16).
+@Suite struct HostileCLITests {
+    /// `abtop args…` in `directory` through bash, with `limits` (e.g. `ulimit -f 200`) set first.
+    static func shell(_ args: [String], in directory: URL, limits: String = "", environment: [String: String] = [:])
+        throws -> AbtopBinary.Result
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        process.arguments = ["-c", "\(limits) exec '\(AbtopBinary.url.path)' \(quoted)"]
+        process.currentDirectoryURL = directory
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": AbtopBinary.scratch.path]) { a, _ in a }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return AbtopBinary.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                                  stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func directory() throws -> URL {
+        let dir = AbtopBinary.scratch.appendingPathComponent("cwd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test(arguments: [["--duration", "nan"], ["--duration", "inf"], ["--rate", "nan"], ["--rate", "inf"], ["--rate", "1e300"]])
+    func nonFiniteNumbersAreRefused(_ option: [String]) throws {
+        let r = try AbtopBinary.run(["run", "examples/mix-chat-endpoint.json", "--headless"] + option)
+        #expect(r.status == 2, "\(option): \(r.stderr)")
+        #expect(r.stderr.contains(option[0]))
+    }
+
+    @Test func aBareStoreFileNameIsKeptInTheCurrentDirectory() throws {
+        let (server, port) = try RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let dir = try Self.directory()
+        let r = try Self.shell(["run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "5", "--quiet",
+                                "--store", "relative.sqlite"], in: dir, environment: RunCommandTests.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("cannot open"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("relative.sqlite").path))
+    }
+
+    /// Past a file-size limit the journal cannot write: the run says how many requests it kept, and fails.
+    @Test func aJournalThatCannotWriteFailsTheRunAndSaysWhatItKept() throws {
+        let (server, port) = try RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let dir = try Self.directory()
+        let r = try Self.shell(["run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "3000",
+                                "--concurrency", "16", "--quiet", "--store", "full.sqlite"],
+                               in: dir, limits: "ulimit -f 200;", environment: RunCommandTests.keys)
+        #expect(r.status == 1, "\(r.stderr)")
+        let line = try #require(r.stderr.split(separator: "\n").first { $0.contains("the journal at") }, "\(r.stderr)")
+        // "kept N of 3000 requests; M were lost": N + M = 3000, and N is what the file holds.
+        let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(numbers.count >= 3 && numbers[0] + numbers[2] == 3000 && numbers[1] == 3000, "\(line)")
+        let sessions = try AbtopBinary.run(["report", "--last", "--format", "json", "--store",
+                                            dir.appendingPathComponent("full.sqlite").path])
+        let json = try JSONParser.parse(sessions.stdout)
+        #expect(json[key: "requests"]?.intValue == numbers[0], "the journal holds what the line says")
+    }
+
+    @Test func csvFieldsCannotRunFormulas() {
+        for hostile in ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            let field = SessionReport.csvField(hostile)
+            let unquoted = field.hasPrefix("\"") ? String(field.dropFirst()) : field
+            #expect(unquoted.hasPrefix("'"), "\(hostile) → \(field)")
+        }
+        #expect(SessionReport.csvField("plain text") == "plain text")
+        #expect(SessionReport.csvField("a,b") == "\"a,b\"")
+    }
+
+    @Test func validatePathsNameTheRootAndOddKeys() throws {
+        let file = try AbtopBinary.temporaryFile(#"{"served_entities": [], "we\u001b[2Jird.key": 1}"#)
+        let r = try AbtopBinary.run(["validate", file])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains(#"["we\u001b[2Jird.key"]"#) || r.stderr.contains(#"["we\u001b[2Jird.key"]"#), "\(r.stdout)\(r.stderr)")
+        #expect(!(r.stdout + r.stderr).contains("\u{1B}"), "no raw escape reaches the terminal")
+        let top = try AbtopBinary.run(["validate", try AbtopBinary.temporaryFile("[1]"), "--json"])
+        #expect(try JSONParser.parse(top.stdout)[key: "errors"]?[index: 0]?[key: "path"]?.stringValue == "$")
+    }
+}
+
+/// Issue 11, item 14: the provider's own wait reaches serve's client, clamped, never a guess or a crash.
+@Suite struct RetryAfterPassThroughTests {
+    @Test func theProvidersHintIsPassedOn() {
+        let outcome = RequestOutcome(entity: 0, epoch: 0, timing: RequestTiming(start: 0, end: 1), streamed: false,
+                                     status: 429, error: .rateLimited)
+        let record = RequestRecord(outcome: outcome, promptID: "p", prompt: "hi", errorMessage: "slow down", retryAfter: 7.2)
+        let failure = ServeRuntime.result([record]).failure
+        #expect(failure?.retryAfter == 7.2)
+        let served = ServingError.upstream(failure!, entity: "a")
+        #expect(served.status == 429 && served.retryAfter == 7.2)
+        #expect(ServingError.retryAfterHeader(7.2) == "8")
+        #expect(ServingError.retryAfterHeader(1e300) == "86400" && ServingError.retryAfterHeader(.nan) == "1")
+        let overloaded = ServingError.upstream(ProviderError(kind: .overloaded, status: 529, message: "busy"), entity: "a")
+        #expect(overloaded.status == 503 && overloaded.retryAfter != nil)
+    }
+}
