@@ -202,7 +202,7 @@ import TestSupport
         ].map { Array($0.utf8) }
         let hostile: [[UInt8]] = ["1e300", "-1e300", "9.3e18", "\"1e300\"", "null", "[]", "{}", "\"\u{1B}]0;x\u{07}\"", "050"]
             .map { Array($0.utf8) }
-        var seeded = SplitMixGenerator(seed: 11)
+        var seeded = SplitMix64(seed: 11)
         for _ in 0..<20_000 {
             var body = seeds[Int(seeded.next() % UInt64(seeds.count))]
             for _ in 0..<(1 + Int(seeded.next() % 4)) {
@@ -221,18 +221,5 @@ import TestSupport
                 #expect(error.status == 400)
             }
         }
-    }
-}
-
-/// A small seeded generator for reproducible mutations.
-struct SplitMixGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -25,12 +25,20 @@ enum AbtopBinary {
         return packageRoot.appendingPathComponent(".build/debug/abtop")
     }
 
-    /// Runs `abtop args…` in the package root with exactly `environment` (plus PATH), so no real key leaks in.
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs `abtop args…` in the package root (or `directory`) with exactly `environment` (plus PATH), so no real
+    /// key leaks in. `limits` (e.g. `ulimit -f 200`) runs it through bash with those limits set first.
+    static func run(_ args: [String], environment: [String: String] = [:], in directory: URL? = nil,
+                    limits: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = url
-        process.arguments = args
-        process.currentDirectoryURL = packageRoot
+        if let limits {
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            process.arguments = ["-c", "\(limits); exec '\(url.path)' \(quoted)"]
+        } else {
+            process.executableURL = url
+            process.arguments = args
+        }
+        process.currentDirectoryURL = directory ?? packageRoot
         // Every run gets a journal of its own under a temporary XDG_DATA_HOME, unless the test gives one.
         process.environment = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": scratch.path]) { a, _ in a }
         let out = Pipe(), err = Pipe()

@@ -8,27 +8,6 @@ import Testing
 
 /// The command line against clumsy and hostile input (issue 11, items 5, 6, 9, 11, 16).
 @Suite struct HostileCLITests {
-    /// `abtop args…` in `directory` through bash, with `limits` (e.g. `ulimit -f 200`) set first.
-    static func shell(_ args: [String], in directory: URL, limits: String = "", environment: [String: String] = [:])
-        throws -> AbtopBinary.Result
-    {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        process.arguments = ["-c", "\(limits) exec '\(AbtopBinary.url.path)' \(quoted)"]
-        process.currentDirectoryURL = directory
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": AbtopBinary.scratch.path]) { a, _ in a }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return AbtopBinary.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                  stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
     static func directory() throws -> URL {
         let dir = AbtopBinary.scratch.appendingPathComponent("cwd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -46,8 +25,8 @@ import Testing
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
         let dir = try Self.directory()
-        let r = try Self.shell(["run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "5", "--quiet",
-                                "--store", "relative.sqlite"], in: dir, environment: RunCommandTests.keys)
+        let r = try AbtopBinary.run(["run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "5",
+                                     "--quiet", "--store", "relative.sqlite"], environment: RunCommandTests.keys, in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("cannot open"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("relative.sqlite").path))
@@ -58,9 +37,9 @@ import Testing
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
         let dir = try Self.directory()
-        let r = try Self.shell(["run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "3000",
-                                "--concurrency", "16", "--quiet", "--store", "full.sqlite"],
-                               in: dir, limits: "ulimit -f 200;", environment: RunCommandTests.keys)
+        let r = try AbtopBinary.run(["run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "3000",
+                                     "--concurrency", "16", "--quiet", "--store", "full.sqlite"],
+                                    environment: RunCommandTests.keys, in: dir, limits: "ulimit -f 200")
         #expect(r.status == 1, "\(r.stderr)")
         let line = try #require(r.stderr.split(separator: "\n").first { $0.contains("the journal at") }, "\(r.stderr)")
         // "kept N of 3000 requests; M were lost": N + M = 3000, and N is what the file holds.

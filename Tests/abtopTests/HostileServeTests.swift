@@ -1,0 +1,58 @@
+import ABCore
+import ABEngine
+import ABServer
+import ABStore
+@testable import abtop
+import Foundation
+import Testing
+import TestSupport
+
+/// A provider that echoes the request's headers, behind `abtop serve` (issue 11, item 3): the key reaches no
+/// client answer (JSON or streamed), no /metrics, no journal byte and no report.
+@Suite struct HostileServeTests {
+    static let key = "sk-serve-echo-KEY-0123456789abcdef"
+
+    @Test func anEchoedKeyReachesNoAnswerMetricsJournalOrReport() async throws {
+        let hostile = try HostileProvider()
+        let journalPath = AbtopBinary.scratch.appendingPathComponent("hostile-\(UUID().uuidString).sqlite").path
+        let transport = CurlTransport()
+        let factory = ServeRuntimeFactory(simulated: nil, resolver: SecretResolver(environment: [:]),
+                                          journal: try Journal(path: journalPath), transport: transport, seed: 3)
+        let registry = ServingRegistry(factory: factory)
+        let server = try await ServingServer.start(.init(port: 0), registry: registry)
+        _ = try registry.create(JSONParser.parse("""
+            {"name": "echo", "config": {"served_entities": [
+               {"name": "one", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
+                 "openai_config": {"openai_api_key_plaintext": "\(Self.key)"}}}]},
+             "abtop": {"entities": {"one": {"base_url": "\(hostile.baseURL("echo"))"}}, "retries": {"max": 0}}}
+            """))
+        var answers: [RawHTTP.Reply] = []
+        for stream in [false, true] {
+            answers.append(await RawHTTP.post(port: server.port, path: "/serving-endpoints/echo/invocations", headers: [:],
+                body: #"{"messages": [{"role": "user", "content": "hello"}], "stream": \#(stream)}"#))
+        }
+        let metrics = await RawHTTP.send("GET", port: server.port, path: "/metrics")
+        await server.stop()
+        await registry.closeAll()
+        transport.shutdown()
+        hostile.stop()
+
+        for answer in answers {
+            #expect(answer.text.contains("you sent"), "the provider's message is passed on: \(answer.text)")
+            #expect(!answer.text.contains(Self.key))
+        }
+        #expect(metrics.status == 200 && !metrics.text.contains(Self.key))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: journalPath))
+            + ((try? Data(contentsOf: URL(fileURLWithPath: journalPath + "-wal"))) ?? Data())
+        #expect(bytes.range(of: Data(Self.key.utf8)) == nil, "no journal byte holds the key")
+        let journal = try Journal(path: journalPath)
+        let session = try #require(try journal.sessions().first { $0.endpoint == "echo" })
+        let stored = try #require(try journal.session(session.id))
+        #expect(stored.records.count == 2)
+        for format in ["md", "html", "json", "csv"] {
+            let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
+            #expect(!text.contains(Self.key), "\(format)")
+        }
+        #expect(ReportBuilder.render(ReportBuilder.report(stored), format: "csv").contains("you sent"))
+    }
+}
