@@ -96,14 +96,15 @@ import Testing
     @Test func breakerCoolsAnEntityDownThenProbes() async throws {
         let h = try await EngineHarness.start(entities: [("flaky", "openai", "down"), ("steady", "openai", "up")],
             weights: [50, 50], profiles: ["down": .fastWith { $0.errorRates = [500: 1] }],
-            abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 3, "cooldown_s": 0.4}, "router": {"strategy": "interleave"}}"#)
+            // A cooldown a busy machine cannot outlast while the 6 (then 5) requests after it are sent.
+            abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 3, "cooldown_s": 4}, "router": {"strategy": "interleave"}}"#)
         var entities: [Int] = []
         for i in 0..<12 { entities += await h.engine.send(prompt(id: "\(i)")).map(\.outcome.entity) }
         // Interleave alternates until the third failure opens the breaker; then only "steady" answers.
         #expect(Array(entities.prefix(6)) == [0, 1, 0, 1, 0, 1])
         #expect(entities.dropFirst(6).allSatisfy { $0 == 1 })
         #expect(h.session.events.contains { $0.kind == .breakerOpened && $0.entity == 0 })
-        try await Task.sleep(for: .milliseconds(450))
+        try await Task.sleep(for: .milliseconds(4_100))
         var after: [Int] = []
         for i in 0..<6 { after += await h.engine.send(prompt(id: "after-\(i)")).map(\.outcome.entity) }
         await h.stop()
