@@ -72,7 +72,8 @@ import Testing
         await h.stop()
         #expect(r.outcome.retries == 2 && r.outcome.error == .rateLimited)
         let seconds = Double(r.outcome.timing.e2eNanoseconds) / 1e9
-        #expect(seconds >= 0.6 && seconds < 1.5, "two waits of Retry-After 0.3 s: \(seconds) s")
+        // At least the two waits; the upper bound only catches a unit slip (300 s), not a slow machine.
+        #expect(seconds >= 0.6 && seconds < 30, "two waits of Retry-After 0.3 s: \(seconds) s")
         let retryEvents = h.session.events.filter { $0.kind == .retry }
         #expect(retryEvents.count == 2 && retryEvents[0].message.contains("in 300 ms"))
     }
@@ -145,7 +146,7 @@ import Testing
         let elapsed = h.session.now() - start
         let sent = h.session.snapshot().totalRequests - 37
         await h.stop()
-        #expect(elapsed >= 0.5 && elapsed < 1.5)
+        #expect(elapsed >= 0.5 && elapsed < 10, "stops at its duration, however slow the machine: \(elapsed) s")
         #expect(sent > 60 && sent < 140, "about 100 Poisson arrivals in 0.5 s at 200/s: \(sent)")
     }
 }
