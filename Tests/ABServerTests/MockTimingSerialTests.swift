@@ -22,7 +22,9 @@ import Testing
             }
             #expect(latencies.count == 200 && latencies.allSatisfy { $0 > 0 })
             let p50 = latencies.sorted()[100]
-            #expect(abs(p50 - 50) <= 2, "p50 \(p50) ms")
+            // Loose enough for a machine busy with other work (two busy loops add ~3 ms); the fidelity figure
+            // itself is a benchmark (docs/PERFORMANCE.md). A broken delay (a unit slip, no delay) is far outside.
+            #expect(abs(p50 - 50) <= 8, "p50 \(p50) ms")
         }
     }
 
@@ -33,7 +35,7 @@ import Testing
                                        body: #"{"model":"m","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"hi there"}]}"#)
             #expect(r.status == 200)
             // First token at 100 ms, then 50 more every 10 ms: the last at 600 ms.
-            #expect(abs(r.total - 0.6) < 0.03, "took \(r.total) s")
+            #expect(abs(r.total - 0.6) < 0.1, "took \(r.total) s")
             let deltas = r.text.components(separatedBy: "event: content_block_delta").count - 1
             #expect(deltas == 51)
             let firstDelta = try #require(r.reads.first { _ in true })
