@@ -8,7 +8,7 @@
 # does by default. Needs release builds (swift build -c release --product abtop; --product Benchmarks) and wrk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=.build/release/abtop
+bin=${ABTOP_BIN:-.build/release/abtop}  # ABTOP_BIN: another build, to compare two side by side
 mock_port=${MOCK_PORT:-9310}
 serve_port=${SERVE_PORT:-9311}
 seconds=${SECONDS_PER_SIDE:-20}

@@ -26,6 +26,7 @@ public struct HTTPLimits: Sendable, Equatable {
 /// such as `127.evil.example` is a name, resolved by DNS, not a loopback address).
 public enum Loopback {
     public static func isLoopback(_ host: String) -> Bool {
+        if host == "127.0.0.1" || host == "localhost" { return true }  // what nearly every request says
         var h = host.lowercased()
         if h.hasPrefix("["), h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
         if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
@@ -38,6 +39,12 @@ public enum Loopback {
 
     /// The host of an HTTP authority (`host`, `host:port`, `[v6]:port`), lower-cased, brackets kept off.
     public static func host(ofAuthority authority: String) -> String {
+        // The common case, `127.0.0.1:8080`, without lower-casing or copying the whole authority.
+        if let colon = authority.firstIndex(of: ":"), authority.utf8.first != UInt8(ascii: "["),
+           !authority[authority.index(after: colon)...].contains(":") {
+            let host = authority[..<colon]
+            return host.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? host.lowercased() : String(host)
+        }
         let a = authority.lowercased()
         if a.hasPrefix("["), let close = a.firstIndex(of: "]") { return String(a[a.index(after: a.startIndex)..<close]) }
         if a.filter({ $0 == ":" }).count == 1, let colon = a.firstIndex(of: ":") { return String(a[..<colon]) }
@@ -99,7 +106,7 @@ public struct RequestGuard: Sendable, Equatable {
             return ServingError(status: 403, code: "PERMISSION_DENIED",
                 message: "cross-origin request from '\(String(origin.prefix(100)))' refused: start abtop serve with --allow-origin \(String(origin.prefix(100))) to let that page call it")
         }
-        if head.hasBody, ["POST", "PUT", "PATCH"].contains(head.method), !Self.isJSON(head.contentType) {
+        if head.hasBody, head.method == "POST" || head.method == "PUT" || head.method == "PATCH", !Self.isJSON(head.contentType) {
             return ServingError(status: 415, code: "BAD_REQUEST",
                 message: "request bodies must be sent as Content-Type: application/json (found \(head.contentType.map { "'\(String($0.prefix(100)))'" } ?? "none"))")
         }
@@ -125,6 +132,7 @@ public struct RequestGuard: Sendable, Equatable {
     /// `application/json`, with or without parameters (`; charset=utf-8`), or a `+json` type.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
+        if contentType == "application/json" { return true }
         let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
     }

@@ -100,7 +100,13 @@ public final class JournalWriter: OutcomeSink, Sendable {
             condition.unlock()
             flush()
             if stopped.load(ordering: .sequentiallyConsistent) {
+                // Closing does not drop a batch that is waiting for a retry: it is tried until it is written or
+                // its retries run out (then it is counted as lost, and the status says so).
                 flush()
+                while buffer.withLock({ !$0.pending.isEmpty && !$0.failed }) {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    flush()
+                }
                 finished.lock()
                 done.store(true, ordering: .sequentiallyConsistent)
                 finished.broadcast()

@@ -16,7 +16,7 @@ import Testing
     @Test func demoEndToEnd() async throws {
         let command = "\(AbtopBinary.url.path) demo --rate 10 --seed 11 --no-store; echo EXIT=$?; stty -a | tr ';' '\\n' | grep -wE 'icanon|echo' | tr '\\n' ' '; echo; sleep 60"
         try tmux.run("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", command)
-        defer { _ = try? tmux.run("kill-session", "-t", tmux.name) }
+        defer { tmux.close() }
 
         // Both entities with live numbers within a few seconds.
         var s = try await tmux.wait(60, for: "both entities with requests") { s in

@@ -25,7 +25,7 @@ import TestSupport
         let config = AbtopBinary.packageRoot.appendingPathComponent("examples/mix-chat-endpoint.json").path
         let command = "\(AbtopBinary.url.path) serve \(config) --simulate --profile fast --port \(port) --seed 5 --no-store; echo EXIT=$?; sleep 60"
         try tmux.run("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", command)
-        defer { _ = try? tmux.run("kill-session", "-t", tmux.name) }
+        defer { tmux.close() }
         var s = try await tmux.wait(15, for: "the endpoint") { $0.contains("mix-chat-endpoint") && $0.contains("· 50/50") }
 
         // Clients send traffic the whole time.

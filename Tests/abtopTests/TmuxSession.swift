@@ -12,7 +12,7 @@ struct TmuxSession {
     func run(_ args: String...) throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).out")
         defer { try? FileManager.default.removeItem(at: file) }
-        let out = args.first == "capture-pane" ? file.path : "/dev/null"
+        let out = args.first == "capture-pane" || args.first == "list-panes" ? file.path : "/dev/null"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -26,6 +26,15 @@ struct TmuxSession {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+    }
+
+    /// Ends the session and everything its pane started: a program that survives the hang-up (a dashboard stuck
+    /// in a frame) must not outlive its test and slow every test after it. A pane's shell leads its own process
+    /// group, so the group is killed whole.
+    func close() {
+        let pids = ((try? run("list-panes", "-t", name, "-F", "#{pane_pid}")) ?? "").split(separator: "\n")
+        for pid in pids.compactMap({ pid_t($0.trimmingCharacters(in: .whitespaces)) }) where pid > 1 { kill(-pid, SIGKILL) }
+        _ = try? run("kill-session", "-t", name)
     }
 
     func screen() throws -> String { try run("capture-pane", "-t", name, "-p") }

@@ -36,8 +36,17 @@ public enum SecretRedactor {
 
     /// `text` with every known secret and key-shaped token replaced by `‹redacted›`.
     public static func redact(_ text: String) -> String {
-        let bytes = Array(text.utf8)
         let values = known.withLock { $0.values }
+        var text = text
+        // Scans the string's own UTF-8 storage: no copy unless something is replaced.
+        if let redacted = text.withUTF8({ redacted(Array($0), values: values) }) {
+            return String(decoding: redacted, as: UTF8.self)
+        }
+        return text
+    }
+
+    /// `bytes` with the secrets replaced, or nil when there were none.
+    private static func redacted(_ bytes: [UInt8], values: [[UInt8]]) -> [UInt8]? {
         var out: [UInt8] = []
         var copied = 0
         var i = 0
@@ -52,9 +61,9 @@ public enum SecretRedactor {
             i += keep + length
             copied = i
         }
-        guard copied > 0 else { return text }
+        guard copied > 0 else { return nil }
         out.append(contentsOf: bytes[copied...])
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// A secret at `i`: how many bytes to keep before it (a header name, `Bearer `) and how long the secret is.
@@ -101,17 +110,16 @@ public enum SecretRedactor {
 
     /// Bytes at the end of `text` that could be the start of a known secret: a stream relay holds them back until
     /// the next chunk says whether the secret follows (see `Stream`).
-    static func possibleSecretPrefix(_ text: [UInt8]) -> Int {
-        let values = known.withLock { $0.values }
+    static func possibleSecretPrefix(_ text: [UInt8], values: [[UInt8]]) -> Int {
         var best = 0
         for v in values {
-            var k = min(v.count - 1, text.count)
-            while k > best {
-                if text[(text.count - k)...].elementsEqual(v[0..<k]) {
-                    best = k
+            // Only a position holding the value's first byte can start it: one pass over the tail.
+            let from = max(0, text.count - (v.count - 1))
+            for start in from..<text.count where text[start] == v[0] && text.count - start > best {
+                if text[start...].elementsEqual(v[0..<(text.count - start)]) {
+                    best = text.count - start
                     break
                 }
-                k -= 1
             }
         }
         return best
@@ -126,10 +134,20 @@ public enum SecretRedactor {
 
         /// What can go out now.
         public mutating func push(_ chunk: String) -> String {
-            let text = Array(SecretRedactor.redact(String(decoding: pending + Array(chunk.utf8), as: UTF8.self)).utf8)
-            var hold = SecretRedactor.possibleSecretPrefix(text)
+            let values = SecretRedactor.known.withLock { $0.values }
+            if pending.isEmpty, values.isEmpty {
+                // Nothing registered to hold back for: key shapes are redacted chunk by chunk.
+                return SecretRedactor.redact(chunk)
+            }
+            let joined = pending + Array(chunk.utf8)
+            let text = SecretRedactor.redacted(joined, values: values) ?? joined
+            var hold = SecretRedactor.possibleSecretPrefix(text, values: values)
             // Never split a UTF-8 sequence: hold back to the start of a scalar.
             while hold < text.count, hold > 0, text[text.count - hold] & 0xC0 == 0x80 { hold += 1 }
+            if hold == 0 {
+                pending.removeAll(keepingCapacity: true)
+                return String(decoding: text, as: UTF8.self)
+            }
             pending = Array(text[(text.count - hold)...])
             return String(decoding: text[..<(text.count - hold)], as: UTF8.self)
         }

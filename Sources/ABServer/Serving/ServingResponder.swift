@@ -46,7 +46,8 @@ struct ServingResponder: Sendable {
 
     /// A body is coming: a length above zero, or chunked.
     static func hasBody(_ request: Request) -> Bool {
-        if let length = request.headers[.contentLength] { return length.trimmingCharacters(in: .whitespaces) != "0" }
+        // The HTTP parser already stripped the value's surrounding whitespace.
+        if let length = request.headers[.contentLength] { return length != "0" }
         return request.headers[.transferEncoding] != nil
     }
 
@@ -70,7 +71,7 @@ struct ServingResponder: Sendable {
     /// Reads a request body of at most `limit` bytes within `limits.bodyTimeout`: 413 when it is (or says it
     /// is) larger, before anything is parsed; 408 when the client sends it too slowly.
     func readBody(_ request: Request, limit: Int) async throws -> [UInt8] {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }),
            declared > limit {
             throw ServingError.tooLarge(limit: limit)
         }
