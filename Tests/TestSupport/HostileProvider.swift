@@ -19,18 +19,10 @@ public final class HostileProvider: @unchecked Sendable {
     private let sent = Mutex<[String: Int]>([:])
 
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let (fd, bound) = RawHTTP.bindLoopback()
         guard listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
         listener = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        port = bound
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
     }
