@@ -46,8 +46,15 @@ public enum Dashboard {
             let deadline = start + frameNanos
             while !state.quit {
                 let now = DispatchTime.now().uptimeNanoseconds
-                guard now < deadline else { break }
-                guard let key = terminal.readKey(timeoutMs: Int((deadline - now) / 1_000_000) + 1) else { continue }
+                // A frame that took longer than the frame period (a busy machine) still reads a key before the
+                // next one: keys used to wait until a frame came in under budget, which under load was never,
+                // so `?` and `q` went unanswered for minutes.
+                let late = now >= deadline
+                let wait = late ? 5 : Int((deadline - now) / 1_000_000) + 1
+                guard let key = terminal.readKey(timeoutMs: wait) else {
+                    if late { break }
+                    continue
+                }
                 let theme = state.themeIndex
                 for command in state.handle(key, frame: frame, themeCount: options.themes.count) {
                     model.perform(command)

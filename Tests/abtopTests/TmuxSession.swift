@@ -52,6 +52,26 @@ struct TmuxSession {
         return last
     }
 
+    /// Sends `key` and waits for `condition`; sends it again (up to `attempts` times) if the screen has not
+    /// changed as asked: on a machine busy with other work a frame can take seconds, and a key can land while
+    /// the pane has nothing to act on yet (no complete pair to vote on).
+    func press(_ key: String, until what: String, attempts: Int = 4, each seconds: Double = 20,
+               _ condition: (String) -> Bool) async throws -> String {
+        var last = ""
+        for attempt in 1...attempts {
+            try run("send-keys", "-t", name, key)
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                last = try screen()
+                if condition(last) { return last }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            if attempt == attempts { break }
+        }
+        Issue.record("timed out waiting for \(what) after \(attempts) presses of \(key); screen:\n\(last)")
+        return last
+    }
+
     /// The routes row of an entity.
     static func row(_ screen: String, _ name: String) -> String {
         screen.split(separator: "\n").first { $0.contains(name) && $0.contains("%") }.map(String.init) ?? ""

@@ -165,9 +165,14 @@ struct Serve: AsyncParsableCommand {
                                      snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
             Console.out(summary.text())
         }
+        let runtimes = registry.endpoints.compactMap { $0.runtime as? ServeRuntime }
         await registry.closeAll()
         transport.shutdown()
         await mock?.stop()
+        // Closed now, so each writer's status is final: a journal that lost rows fails the run, as in `run`.
+        let losses = runtimes.compactMap { r in r.recording.flatMap { JournalRecording.lossReport($0.writer.status, path: storage.path) } }
+        for line in losses { Console.err(line) }
+        if !losses.isEmpty { throw ExitCode(1) }
     }
 
     /// Every 10 s, a line on stderr for each endpoint that served something since the last one.
