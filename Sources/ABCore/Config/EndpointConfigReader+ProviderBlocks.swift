@@ -151,8 +151,8 @@ extension EndpointConfigReader {
                 fix: "write the organization id alone, e.g. \"org-...\"")
             organization = nil
         }
-        for key in ["openai_api_version", "openai_deployment_name"] {
-            if let v = key == "openai_api_version" ? version : deployment, !isURLSegment(v) {
+        for (key, value) in [("openai_api_version", version), ("openai_deployment_name", deployment)] {
+            if let value, !isURLSegment(value) {
                 issues.error(block.path.key(key), "may hold only letters, digits, '.', '-' and '_' (it goes into the URL)")
             }
         }
