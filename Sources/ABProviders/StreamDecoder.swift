@@ -134,11 +134,12 @@ public struct StreamDecoder: Sendable {
 
     /// An error event's message, kept short (it is stored, shown and relayed).
     private static func message(_ value: JSONValue?) -> String {
-        value?.stringValue.map { String($0.prefix(WireFormat.maxMessageCharacters)) } ?? "error in stream"
+        value?.stringValue.map { String(SecretRedactor.redact(String($0.prefix(4 * WireFormat.maxMessageCharacters))).prefix(WireFormat.maxMessageCharacters)) }
+            ?? "error in stream"
     }
 
     private func malformed(_ event: SSEEvent) -> Step {
-        .failure(ProviderError(kind: .malformed, status: 200, message: "a stream event is not JSON: \(event.data.prefix(80))"))
+        .failure(ProviderError(kind: .malformed, status: 200, message: "a stream event is not JSON: \(SecretRedactor.redact(String(event.data.prefix(4096))).prefix(80))"))
     }
 
     private static func object(_ data: String) -> JSONValue? {

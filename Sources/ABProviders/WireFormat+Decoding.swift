@@ -50,8 +50,10 @@ extension WireFormat {
                 message = (object["error_code"] as? String).map { "\($0): \(m)" } ?? m
             }
         } else if !body.isEmpty {
-            message += ": " + String(decoding: body.prefix(200), as: UTF8.self)
+            // Redacted before it is cut: a key cut in half would no longer match the value it is.
+            message += ": " + String(SecretRedactor.redact(String(decoding: body.prefix(4096), as: UTF8.self)).prefix(200))
         }
+        message = SecretRedactor.redact(String(message.prefix(4 * maxMessageCharacters)))
         return ProviderError(kind: kind, status: status, message: String(message.prefix(maxMessageCharacters)),
                              retryAfter: retryAfter(headers))
     }

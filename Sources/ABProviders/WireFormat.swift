@@ -28,11 +28,12 @@ public struct WireFormat: Sendable {
     public static let anthropicDefaultMaxTokens = 1024
     public static let anthropicVersion = "2023-06-01"
 
-    /// Whether `base` is OpenAI's own API (`api.openai.com`), as opposed to another server speaking its wire.
+    /// Whether `base` is OpenAI's own API (`api.openai.com`, regional `*.api.openai.com`), as opposed to another
+    /// server speaking its wire.
     static func isOpenAIsOwnAPI(_ base: String) -> Bool {
         guard let schemeEnd = base.range(of: "://") else { return false }
         let host = base[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != ":" && $0 != "?" }.lowercased()
-        return host == "api.openai.com"
+        return host == "api.openai.com" || host.hasSuffix(".openai.com")
     }
 
     public init(_ resolved: ResolvedEntity, defaults: AbtopSettings.RequestDefaults = .init()) {

@@ -31,10 +31,12 @@ public final class JournalWriter: OutcomeSink, Sendable {
     }
 
     /// How many times a failing write is tried again (one each 100 ms cycle) before the journal is given up:
-    /// `SQLITE_BUSY` (another process holds the file) gets many, anything else (a full disk, a file-size limit,
-    /// an I/O error) a few, since a second try rarely differs.
-    static let busyRetries = 50
+    /// `SQLITE_BUSY` (another process holds the file; each try already waits out the 5 s busy timeout) a few more,
+    /// anything else (a full disk, a file-size limit, an I/O error) a few, since a second try rarely differs.
+    static let busyRetries = 6
     static let otherRetries = 3
+    /// Closing waits at most this long for a batch that keeps failing, then counts it as lost.
+    static let closeDeadline = 15.0
 
     /// What reached the file: rows handed in, written, lost, and why writing stopped.
     public struct Status: Sendable, Equatable {
@@ -103,9 +105,16 @@ public final class JournalWriter: OutcomeSink, Sendable {
                 // Closing does not drop a batch that is waiting for a retry: it is tried until it is written or
                 // its retries run out (then it is counted as lost, and the status says so).
                 flush()
-                while buffer.withLock({ !$0.pending.isEmpty && !$0.failed }) {
+                let deadline = Date().addingTimeInterval(Self.closeDeadline)
+                while buffer.withLock({ !$0.pending.isEmpty && !$0.failed }), Date() < deadline {
                     Thread.sleep(forTimeInterval: 0.1)
                     flush()
+                }
+                buffer.withLock { b in
+                    guard !b.pending.isEmpty else { return }
+                    b.failed = true
+                    b.lost += b.pending.count
+                    b.pending.removeAll()
                 }
                 finished.lock()
                 done.store(true, ordering: .sequentiallyConsistent)

@@ -105,6 +105,25 @@ import Testing
         #expect(out.hasPrefix("Here: ") && out.hasSuffix(" and more text"))
     }
 
+    @Test func aKnownKeySplitWhereItsStartLooksLikeAKeyShapeStillHoldsBack() {
+        let key = "sk-ant-api03-" + String(repeating: "Qw9", count: 30)
+        _ = SecretValue(key)
+        let cut = key.index(key.startIndex, offsetBy: 40)
+        var stream = SecretRedactor.Stream()
+        var out = stream.push("token: " + String(key[..<cut]))
+        out += stream.push(String(key[cut...]) + " end")
+        out += stream.finish()
+        #expect(!out.contains(String(key[cut...]).prefix(20)), "the key's tail went out: \(out)")
+        #expect(out.hasPrefix("token: ") && out.hasSuffix(" end"))
+    }
+
+    @Test func ordinaryProseIsNotRedacted() {
+        for text in ["Authorization: this step checks who you are, then", "Holders of bearer securities are paid",
+                     "Send Bearer YOUR_API_KEY in the header"] {
+            #expect(SecretRedactor.redact(text) == text)
+        }
+    }
+
     @Test func terminalTextShowsEscapesInsteadOfRunningThem() {
         let hostile = "title\u{1B}]0;pwned\u{07} clear\u{1B}[2J back\rover \u{9B}31m \u{202E}txt.exe\nnext\tline"
         let safe = TerminalText.sanitized(hostile)

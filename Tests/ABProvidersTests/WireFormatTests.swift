@@ -112,7 +112,8 @@ private let chat = ChatRequest(messages: [.system("Be brief."), .user("Hi"), .us
 /// Issue 11, item 15: an OpenAI-compatible server that is not OpenAI's own API gets the field it honours.
 @Suite struct MaxTokensFieldTests {
     @Test(arguments: [("https://api.openai.com/v1", "max_completion_tokens"), ("http://127.0.0.1:8080/v1", "max_tokens"),
-                      ("https://api.together.xyz/v1", "max_tokens"), ("https://API.OPENAI.COM/v1/", "max_completion_tokens")])
+                      ("https://api.together.xyz/v1", "max_tokens"), ("https://API.OPENAI.COM/v1/", "max_completion_tokens"),
+                      ("https://eu.api.openai.com/v1", "max_completion_tokens")])
     func fieldByServer(_ base: String, _ field: String) throws {
         let r = try resolved(entity("openai", #""openai_config": {"openai_api_key_plaintext": "k", "openai_api_base": "\#(base)"}"#))
         let b = try body(WireFormat(r[0]).request(chat))

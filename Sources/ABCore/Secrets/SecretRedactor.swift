@@ -89,8 +89,9 @@ public enum SecretRedactor {
         guard lower == UInt8(ascii: "b") || lower == UInt8(ascii: "x") || lower == UInt8(ascii: "a")
             || lower == UInt8(ascii: "p") else { return nil }
         if hasIgnoringCase(b, i, "bearer ") {
+            // A token has digits; "bearer securities" or "Bearer YOUR_KEY" in an answer are left alone.
             let n = run(b, i + 7, isCredentialByte)
-            if n >= minimumLength { return (7, n) }
+            if n >= minimumLength, b[(i + 7)..<(i + 7 + n)].contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { return (7, n) }
         }
         for name in echoedHeaders where hasIgnoringCase(b, i, name) {
             // `x-api-key: v`, `"x-api-key": "v"`, `x-api-key=v`: keep the name and separators, redact the value.
@@ -99,9 +100,12 @@ public enum SecretRedactor {
             guard j < b.count, b[j] == UInt8(ascii: ":") || b[j] == UInt8(ascii: "=") else { return nil }
             j += 1
             while j < b.count, b[j] == UInt8(ascii: "\"") || b[j] == UInt8(ascii: "'") || b[j] == UInt8(ascii: " ") { j += 1 }
+            if hasIgnoringCase(b, j, "bearer ") { return nil }  // the bearer rule takes the token itself
             var end = j
             while end < b.count, !headerValueEnds(b[end]) { end += 1 }
-            return end - j >= 4 ? (j - i, end - j) : nil
+            // A key-like value: long enough and with a digit (prose after "Authorization:" is not one).
+            let value = b[j..<end]
+            return value.count >= minimumLength && value.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) ? (j - i, end - j) : nil
         }
         return nil
     }
@@ -140,16 +144,14 @@ public enum SecretRedactor {
                 return SecretRedactor.redact(chunk)
             }
             let joined = pending + Array(chunk.utf8)
-            let text = SecretRedactor.redacted(joined, values: values) ?? joined
-            var hold = SecretRedactor.possibleSecretPrefix(text, values: values)
+            // What to hold is decided on the raw text: redacting first could turn the start of a known key into
+            // a shape match, and the rest of the key would then go out in the next chunk.
+            var hold = SecretRedactor.possibleSecretPrefix(joined, values: values)
             // Never split a UTF-8 sequence: hold back to the start of a scalar.
-            while hold < text.count, hold > 0, text[text.count - hold] & 0xC0 == 0x80 { hold += 1 }
-            if hold == 0 {
-                pending.removeAll(keepingCapacity: true)
-                return String(decoding: text, as: UTF8.self)
-            }
-            pending = Array(text[(text.count - hold)...])
-            return String(decoding: text[..<(text.count - hold)], as: UTF8.self)
+            while hold < joined.count, hold > 0, joined[joined.count - hold] & 0xC0 == 0x80 { hold += 1 }
+            let out = Array(joined[..<(joined.count - hold)])
+            pending = Array(joined[(joined.count - hold)...])
+            return String(decoding: SecretRedactor.redacted(out, values: values) ?? out, as: UTF8.self)
         }
 
         /// What was held back, at the end of the stream.
@@ -194,7 +196,7 @@ public enum SecretRedactor {
     }
 
     private static func headerValueEnds(_ c: UInt8) -> Bool {
-        c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == 0x0D || c == 0x0A || c == UInt8(ascii: ",")
+        c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == 0x0D || c == 0x0A || c == UInt8(ascii: ",") || c == 0x20
             || c == UInt8(ascii: "}") || c == UInt8(ascii: "&") || c == UInt8(ascii: ";")
     }
 }

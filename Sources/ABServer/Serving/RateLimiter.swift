@@ -77,7 +77,8 @@ public struct RateLimiter: Sendable {
     private mutating func pruneIfNeeded(now: Double) {
         guard buckets.count > pruneAt else { return }
         buckets = buckets.filter { !$0.value.isFull(at: now) }
-        if buckets.count > Self.maxBuckets {
+        // Still crowded with live buckets: keep the most recent half, so the next prune is far off (amortised).
+        if buckets.count > Self.maxBuckets / 2 {
             let keep = buckets.sorted { $0.value.at > $1.value.at }.prefix(Self.maxBuckets / 2)
             buckets = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
         }

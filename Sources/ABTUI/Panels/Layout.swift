@@ -66,7 +66,7 @@ enum Text {
             wordWidth = 0
         }
         for c in s {
-            if lines.count >= maxLines { return lines }
+            if lines.count >= maxLines { return Array(lines.prefix(maxLines)) }
             if c.isNewline {
                 placeWord()
                 endLine()
