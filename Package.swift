@@ -84,7 +84,11 @@ let package = Package(
         .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "ABTUITests", dependencies: ["ABTUI", "ABCore"], exclude: ["Golden"]),
         .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"]),
-        .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore", "TestSupport"]),
+        // The engine alone, against a scripted transport: no server, no sockets.
+        .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABCore"]),
+        // The engine over real HTTP to the mock server (ABServer), as users run it.
+        .testTarget(name: "EngineEndToEndTests",
+                    dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore", "ABEngine", "ABReport", "ABServer", "ABStore",
                                                      "TestSupport"],
                     exclude: ["Fixtures"]),

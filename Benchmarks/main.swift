@@ -114,7 +114,7 @@ func dashboardFrame() {
         var changed = 0
         for _ in 0..<n {
             feed(10)
-            let frame = DashboardFrame(endpoint: "bench", mode: "split", snapshot: stats.snapshot(at: t),
+            let frame = DashboardFrame(endpoint: "bench", mode: .split, snapshot: stats.snapshot(at: t),
                                        records: records, rate: 10)
             let canvas = DashboardView.render(frame, state: state, width: 120, height: 40)
             changed += canvas.changes(from: previous).count

@@ -9,9 +9,11 @@ public struct RunSummary: Sendable {
     public let snapshot: Snapshot
     public let verdicts: [Verdict]
     public let srm: [SRMResult]
+    /// Blind votes cast in compare mode.
+    public let votes: [Vote]
 
     public init(endpoint: String, mode: String, duration: Double, seed: UInt64, snapshot: Snapshot,
-                verdicts: [Verdict], srm: [SRMResult]) {
+                verdicts: [Verdict], srm: [SRMResult], votes: [Vote] = []) {
         self.endpoint = endpoint
         self.mode = mode
         self.duration = duration
@@ -19,6 +21,12 @@ public struct RunSummary: Sendable {
         self.snapshot = snapshot
         self.verdicts = verdicts
         self.srm = srm
+        self.votes = votes
+    }
+
+    /// Each entity's record over the votes it took part in (entities with none left out).
+    public var winRates: [WinRate] {
+        WinRate.of(votes, entityCount: snapshot.entities.count).filter { $0.votes > 0 }
     }
 
     public var requests: Int { snapshot.totalRequests }
@@ -57,6 +65,14 @@ public struct RunSummary: Sendable {
         if !verdicts.isEmpty {
             out += "\nIs the difference real?\n" + verdicts.map { "  \($0.text)" }.joined(separator: "\n") + "\n"
         }
+        if !votes.isEmpty {
+            out += "\nBlind votes (\(votes.count)):\n"
+            for w in winRates {
+                out += "  \(snapshot.entities[w.entity].info.name): \(w.wins) won, \(w.ties) tied, \(w.losses) lost · "
+                    + "win rate \(Format.percent(w.rate.estimate, digits: 0)) "
+                    + "(95% CI \(Format.percent(w.rate.lower, digits: 0))–\(Format.percent(w.rate.upper, digits: 0)))\n"
+            }
+        }
         for r in srm where r.flagged {
             out += "\n  SAMPLE RATIO MISMATCH in epoch \(r.epoch): observed \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0))): the split is not doing what it says\n"
         }
@@ -81,6 +97,12 @@ public struct RunSummary: Sendable {
                  "weights": .object(JSONObject(zip(names, r.weights).map { .init(key: $0, value: .number(JSONNumber($1))) })),
                  "observed": .object(JSONObject(zip(names, r.observed).map { .init(key: $0, value: .number(JSONNumber($1))) })),
                  "p_value": r.pValue.map { .number(JSONNumber($0)) } ?? .null, "flagged": .bool(r.flagged)]
+            }),
+            "win_rates": .array(winRates.map { w in
+                ["entity": .string(names[w.entity]), "votes": .number(JSONNumber(w.votes)),
+                 "wins": .number(JSONNumber(w.wins)), "ties": .number(JSONNumber(w.ties)),
+                 "losses": .number(JSONNumber(w.losses)), "rate": .number(JSONNumber(w.rate.estimate)),
+                 "lower": .number(JSONNumber(w.rate.lower)), "upper": .number(JSONNumber(w.rate.upper))]
             }),
         ]
     }

@@ -105,11 +105,6 @@ public struct SessionReport: Sendable {
              "weights": .object(JSONObject(zip(names, e.weights.percentages).map { .init(key: $0, value: .number(JSONNumber($1))) }))]
         })
         o["votes"] = .array(votes.map { v in ["a": .string(names[v.a]), "b": .string(names[v.b]), "choice": .string(v.choice.rawValue)] })
-        o["win_rates"] = .array(WinRate.of(votes, entityCount: names.count).filter { $0.votes > 0 }.map { w in
-            ["entity": .string(names[w.entity]), "votes": .number(JSONNumber(w.votes)),
-             "rate": .number(JSONNumber(w.rate.estimate)), "lower": .number(JSONNumber(w.rate.lower)),
-             "upper": .number(JSONNumber(w.rate.upper))]
-        })
         o["config"] = (try? JSONParser.parse(configJSON)) ?? .null
         return .object(o)
     }

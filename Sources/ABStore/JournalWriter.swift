@@ -2,10 +2,10 @@ import ABCore
 import Foundation
 import Synchronization
 
-/// The journal as an outcome sink: `record` only appends to a buffer; a thread of its own writes the buffer
+/// The journal's writer of finished requests: `record` only appends to a buffer; a thread of its own writes the buffer
 /// in one short transaction every 100 ms (or sooner when 500 rows wait), so the engine never waits on SQLite and
 /// a `kill -9` loses at most the last tenth of a second.
-public final class JournalWriter: OutcomeSink, Sendable {
+public final class JournalWriter: Sendable {
     public let journal: Journal
     public let session: Int64
     let origin: UInt64

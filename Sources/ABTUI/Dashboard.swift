@@ -3,6 +3,10 @@ import Foundation
 
 /// The dashboard loop (oha's monitor): each frame takes the model's frame, renders it, draws the changes, then
 /// waits for keys until the next frame is due. Runs on a thread of its own, since reading keys blocks.
+///
+/// It never makes you wait: every key already typed is handled before the next frame is drawn (five `→` are one
+/// redraw, not five frames), the model's frame must be cheap (analysis runs elsewhere and hands over a finished
+/// result), and a hang-up ends the loop like SIGTERM does.
 public enum Dashboard {
     public struct Options: Sendable {
         public var fps: Int
@@ -16,7 +20,10 @@ public enum Dashboard {
         }
     }
 
-    /// Runs until `q`, SIGINT or SIGTERM; returns with the terminal restored.
+    /// The most keys handled between two frames (a key held down still shows its effect now and then).
+    static let keysPerFrame = 256
+
+    /// Runs until `q`, SIGINT, SIGTERM or a hang-up; returns with the terminal restored.
     public static func run(model: any DashboardModel, options: Options) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let thread = Thread {
@@ -36,32 +43,36 @@ public enum Dashboard {
         defer { terminal.restore() }
         let frameNanos = UInt64(1_000_000_000 / max(1, options.fps))
         var flashUntil: UInt64 = 0
-        while !state.quit && !terminationRequested.load(ordering: .relaxed) {
+        while !state.quit && !terminationRequested.load(ordering: .relaxed) && !terminal.isHungUp {
             let start = DispatchTime.now().uptimeNanoseconds
-            let frame = model.frame()
-            if state.flash != nil && start > flashUntil && flashUntil != 0 { state.flash = nil; flashUntil = 0 }
+            var frame = model.frame()
+            if state.flash != nil && start > flashUntil && flashUntil != 0 {
+                state.flash = nil
+                flashUntil = 0
+            }
             let (w, h) = terminal.size
-            terminal.draw(DashboardView.render(frame, state: state, width: w, height: h,
-                                               themeName: options.themes[state.themeIndex].name))
+            terminal.draw(
+                DashboardView.render(
+                    frame, state: state, width: w, height: h, themeName: options.themes[state.themeIndex].name))
             let deadline = start + frameNanos
-            while !state.quit {
+            var keys = 0
+            while !state.quit && keys < keysPerFrame {
                 let now = DispatchTime.now().uptimeNanoseconds
-                // A frame that took longer than the frame period (a busy machine) still reads a key before the
-                // next one: keys used to wait until a frame came in under budget, which under load was never,
-                // so `?` and `q` went unanswered for minutes.
-                let late = now >= deadline
-                let wait = late ? 5 : Int((deadline - now) / 1_000_000) + 1
-                guard let key = terminal.readKey(timeoutMs: wait) else {
-                    if late { break }
-                    continue
-                }
+                // Before the first key: wait for one until the frame is due (at least 1 ms, so a frame that ran
+                // late still reads what was typed). After it: only what is already typed, then redraw at once.
+                let wait = keys > 0 || now >= deadline ? 1 : Int((deadline - now) / 1_000_000) + 1
+                guard let key = terminal.readKey(timeoutMs: wait) else { break }
+                keys += 1
                 let theme = state.themeIndex
                 for command in state.handle(key, frame: frame, themeCount: options.themes.count) {
                     model.perform(command)
+                    // The next key in this batch sees what this one did (a slider five steps on, not one).
+                    frame.apply(command)
                 }
-                if state.flash != nil && flashUntil == 0 { flashUntil = DispatchTime.now().uptimeNanoseconds + 3_000_000_000 }
+                if state.flash != nil && flashUntil == 0 {
+                    flashUntil = DispatchTime.now().uptimeNanoseconds + 3_000_000_000
+                }
                 if theme != state.themeIndex { terminal.apply(options.themes[state.themeIndex]) }
-                break  // redraw at once after a key
             }
         }
     }

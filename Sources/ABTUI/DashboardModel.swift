@@ -3,7 +3,9 @@ import ABCore
 /// Everything one frame shows, gathered by the composition root from the session.
 public struct DashboardFrame: Sendable {
     public var endpoint: String
-    public var mode: String
+    public var mode: RunMode
+    /// `abtop serve`: the traffic is the clients' (no load of its own, no compare mode); the title says "serve".
+    public var serving = false
     public var snapshot: Snapshot
     public var verdicts: [Verdict]
     public var srm: [SRMResult]
@@ -23,7 +25,7 @@ public struct DashboardFrame: Sendable {
     /// Shown instead of the panels when there is nothing to draw yet (a server with no endpoint).
     public var waiting: [String]?
 
-    public init(endpoint: String, mode: String, snapshot: Snapshot, verdicts: [Verdict] = [], srm: [SRMResult] = [],
+    public init(endpoint: String, mode: RunMode, snapshot: Snapshot, verdicts: [Verdict] = [], srm: [SRMResult] = [],
                 events: [EngineEvent] = [], records: [RequestRecord] = [], votes: [Vote] = [], paused: Bool = false,
                 rate: Double? = nil, status: String? = nil) {
         self.endpoint = endpoint
@@ -37,6 +39,23 @@ public struct DashboardFrame: Sendable {
         self.paused = paused
         self.rate = rate
         self.status = status
+    }
+}
+
+extension DashboardFrame {
+    /// This frame as it will look once `command` is carried out, as far as the keys read it: the next key of a
+    /// batch (five `→` typed at once) then builds on the last one instead of on the frame drawn before them.
+    public mutating func apply(_ command: DashboardCommand) {
+        switch command {
+        case .setWeights(let weights):
+            snapshot.epoch = SplitEpoch(index: snapshot.epoch.index + 1, weights: weights, startedAt: snapshot.time)
+        case .setPaused(let paused):
+            self.paused = paused
+        case .setCompareMode(let compare):
+            mode = compare ? .compare : .split
+        case .scaleRate, .vote, .submitPrompt, .export, .nextEndpoint:
+            break
+        }
     }
 }
 

@@ -77,11 +77,11 @@ public struct DashboardState: Sendable {
             let panes = Pane.allCases
             focus = panes[(panes.firstIndex(of: focus)! + 1) % panes.count]
         case .toggleCompare:
-            return [.setCompareMode(frame.mode != "compare")]
+            return [.setCompareMode(frame.mode != .compare)]
         case .vote(let key):
-            guard frame.mode == "compare", let group = Self.latestGroup(frame.records, entities: count),
+            guard frame.mode == .compare, let group = Self.latestGroup(frame.records, entities: count),
                   voted[group.id] == nil, group.order.count >= 2 else {
-                flash = frame.mode == "compare" ? "nothing to vote on yet" : "votes need compare mode (c)"
+                flash = frame.mode == .compare ? "nothing to vote on yet" : "votes need compare mode (c)"
                 return []
             }
             let choice: Vote.Choice = switch key {

@@ -63,7 +63,7 @@ public enum DashboardView {
         if frame.endpoints.count > 1 {
             x += canvas.put(" [\(frame.endpointIndex + 1)/\(frame.endpoints.count), n: next]", x: x, y: 0, role: .inactiveFg)
         }
-        var parts = [frame.mode, Text.clock(s.time), "\(Text.fixed(s.requestsPerSecond, 1)) req/s",
+        var parts = [frame.serving ? "serve" : frame.mode.rawValue, Text.clock(s.time), "\(Text.fixed(s.requestsPerSecond, 1)) req/s",
                      "\(s.inFlight) in flight", "\(s.totalRequests) done"]
         if let rate = frame.rate { parts.append("target \(Text.fixed(rate, 1))/s") }
         x += canvas.put(" · " + parts.joined(separator: " · "), x: x, y: 0, role: .mainFg, limit: width - x)

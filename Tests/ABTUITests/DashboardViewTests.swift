@@ -29,7 +29,7 @@ import Testing
 
     @Test(arguments: [(80, 24), (120, 40)])
     func compareModeIsBlindUntilTheVote(width: Int, height: Int) throws {
-        let frame = FrameFixture.frame(mode: "compare")
+        let frame = FrameFixture.frame(mode: .compare)
         var state = DashboardState()
         let blind = DashboardView.render(frame, state: state, width: width, height: height)
         try check(blind, "compare-blind-\(width)x\(height)")
@@ -52,7 +52,8 @@ import Testing
     }
 
     @Test func serveWithNoEndpointSaysHowToCreateOne() throws {
-        var frame = DashboardFrame(endpoint: "no endpoint yet", mode: "serve", snapshot: .empty(time: 0))
+        var frame = DashboardFrame(endpoint: "no endpoint yet", mode: .split, snapshot: .empty(time: 0))
+        frame.serving = true
         frame.waiting = ["abtop serve is listening on http://127.0.0.1:8080", "", "no serving endpoint yet"]
         let canvas = DashboardView.render(frame, state: DashboardState(), width: 80, height: 24)
         try check(canvas, "serve-waiting-80x24")

@@ -5,7 +5,7 @@ import ABTUI
 enum FrameFixture {
     static let ms: UInt64 = 1_000_000
 
-    static func frame(entities count: Int = 2, mode: String = "split", time: Double = 95) -> DashboardFrame {
+    static func frame(entities count: Int = 2, mode: RunMode = .split, time: Double = 95) -> DashboardFrame {
         let names = ["served_model_name_1", "served_model_name_2", "canary-llama", "haiku", "mini", "opus", "local", "backup"]
         let models = ["gpt-4", "claude-3-opus-20240229", "llama-3.1-8b", "claude-3-haiku", "gpt-4o-mini", "claude-opus-4", "qwen2", "gpt-4.1"]
         let infos = (0..<count).map { EntityInfo(name: names[$0], model: models[$0], provider: $0 % 2 == 0 ? "openai" : "anthropic") }
@@ -22,9 +22,9 @@ enum FrameFixture {
                                          timing: RequestTiming(start: 0, firstByte: ttft / 2, firstToken: ttft, end: e2e),
                                          streamed: true, status: error == nil ? 200 : 429, error: error,
                                          usage: TokenUsage(input: 30, output: 120 + entity * 40), costUSD: 0.002 * Double(entity + 1))
-            if mode == "compare" { outcome.countsTowardSplit = false }
+            if mode == .compare { outcome.countsTowardSplit = false }
             stats.record(outcome, at: Double(i) * time / 400)
-            let group = mode == "compare" ? i / count : nil
+            let group = mode == .compare ? i / count : nil
             records.append(RequestRecord(outcome: outcome, promptID: "p\(i / count)", prompt: "Explain how database indexes speed up queries.",
                                          output: entity == 0 ? "Indexes let the database find rows without scanning the whole table. 数据库 indexes 🙂 trade write speed for read speed."
                                                              : "Let's look at indexes carefully.\n\n1. **B-trees**: keep keys sorted so lookups take log n steps.\n\n2. **Costs**: every insert must update the index too.",

@@ -49,10 +49,10 @@ import TestSupport
         let session = try #require(try journal.sessions().first { $0.endpoint == "echo" })
         let stored = try #require(try journal.session(session.id))
         #expect(stored.records.count == 2)
-        for format in ["md", "html", "json", "csv"] {
+        for format in ReportFormat.allCases {
             let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
             #expect(!text.contains(Self.key), "\(format)")
         }
-        #expect(ReportBuilder.render(ReportBuilder.report(stored), format: "csv").contains("you sent"))
+        #expect(ReportBuilder.render(ReportBuilder.report(stored), format: .csv).contains("you sent"))
     }
 }

@@ -127,4 +127,39 @@ import TestSupport
             + ((try? Data(contentsOf: URL(fileURLWithPath: stack.journalPath + "-wal"))) ?? Data())
         #expect(bytes.range(of: Data("plain-key-never-shown-31337".utf8)) == nil)
     }
+
+    /// The dashboard's slider and `PUT …/config` move the same endpoint's split at the same time, many times:
+    /// every change is one epoch in the stats, in the journal (same weights, same order) and the last one is what
+    /// `GET …/{name}` shows.
+    @Test func slidersAndConfigUpdatesAtOnceLoseNoEpoch() async throws {
+        let stack = try await start()
+        _ = try stack.registry.create(JSONParser.parse(payload("race", firstModel: "gpt-4o", fallback: false)))
+        let model = ServeModel(registry: stack.registry, address: "test")
+        let rounds = 25
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // The slider: first entity 1…25 % (never a value a PUT sets).
+                for i in 1...rounds { model.perform(.setWeights(Weights([i, 100 - i])!)) }
+            }
+            group.addTask {
+                for i in 1...rounds {
+                    let body = #"{"traffic_config": {"routes": [{"served_model_name": "one", "traffic_percentage": \#(50 + i)}, {"served_model_name": "two", "traffic_percentage": \#(50 - i)}]}}"#
+                    let r = await RawHTTP.send("PUT", port: stack.server.port, path: "/api/2.0/serving-endpoints/race/config", body: body)
+                    #expect(r.status == 200, "\(r.status) \(r.text)")
+                }
+            }
+        }
+        let doc = try stack.registry.get("race")
+        let runtime = try #require(stack.registry.endpoint(named: "race")?.runtime as? ServeRuntime)
+        let stats = runtime.host.session.snapshot().epochs.map(\.epoch)
+        await stack.stop()
+        #expect(stats.map(\.index) == Array(0...(2 * rounds)), "every change opened one epoch, none lost")
+        let routes = doc[key: "config"]?[key: "traffic_config"]?[key: "routes"]?.arrayValue ?? []
+        let shown = routes.compactMap { $0[key: "traffic_percentage"]?.intValue }
+        #expect(shown == stats.last?.weights.percentages, "GET shows the split of the last epoch")
+        let journal = try Journal(path: stack.journalPath)
+        let session = try #require(try journal.sessions().first { $0.endpoint == "race" })
+        let stored = try #require(try journal.session(session.id))
+        #expect(stored.epochs == stats, "the journal holds the same epochs, in the same order")
+    }
 }

@@ -5,9 +5,8 @@
 public struct Router: Sendable {
     public let strategy: RoutingStrategy
     public let sticky: Bool
+    /// The current split (the session keeps every epoch; the router needs only the one it picks by).
     public private(set) var epoch: SplitEpoch
-    /// Every epoch so far, oldest first; the last is `epoch`.
-    public private(set) var history: [SplitEpoch]
     private var rng: SplitMix64
     /// Smooth weighted round-robin state: each entity's running credit.
     private var credit: [Int]
@@ -16,7 +15,6 @@ public struct Router: Sendable {
         self.strategy = strategy
         self.sticky = sticky
         self.epoch = SplitEpoch(index: 0, weights: weights, startedAt: 0)
-        self.history = [epoch]
         self.rng = SplitMix64(seed: seed)
         self.credit = [Int](repeating: 0, count: weights.count)
     }
@@ -29,7 +27,6 @@ public struct Router: Sendable {
         precondition(weights.count == epoch.weights.count, "weights must cover every served entity")
         guard weights != epoch.weights else { return epoch }
         epoch = SplitEpoch(index: epoch.index + 1, weights: weights, startedAt: time)
-        history.append(epoch)
         credit = [Int](repeating: 0, count: weights.count)
         return epoch
     }

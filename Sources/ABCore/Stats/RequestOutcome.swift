@@ -115,8 +115,3 @@ public struct RequestRecord: Sendable, Equatable {
         self.retryAfter = retryAfter
     }
 }
-
-/// Receives every request as it finishes (the journal, exporters). The engine knows sinks only by this protocol.
-public protocol OutcomeSink: Sendable {
-    func record(_ record: RequestRecord)
-}

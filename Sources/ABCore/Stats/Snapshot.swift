@@ -4,7 +4,7 @@
 public struct Snapshot: Sendable {
     /// Seconds since the session started.
     public let time: Double
-    public let epoch: SplitEpoch
+    public var epoch: SplitEpoch
     public let epochs: [EpochSnapshot]
     public let entities: [EntitySnapshot]
     /// Requests over the last few seconds, per second.

@@ -23,12 +23,13 @@ public protocol ContentRelay: AnyObject, Sendable {
     func content(_ text: String, entity: Int)
 }
 
-/// Sends prompts: router pick → attempt → retries (exponential backoff with jitter, honouring Retry-After) →
-/// fallback in `served_entities` order → breaker bookkeeping. Every step shows in the outcomes it records.
+/// Sends prompts: router pick → the attempt sequence (`AttemptSequence`: retries with backoff, fallbacks in
+/// `served_entities` order) carried out against the transport → breaker bookkeeping. Every step shows in the
+/// outcomes it records.
 public final class Engine: Sendable {
     public let session: Session
     public let routing: RoutingState
-    let transport: CurlTransport
+    public let transport: any Transport
     let wires: [WireFormat]
     let settings: EngineSettings
     /// Each entity's price, looked up once.
@@ -37,7 +38,7 @@ public final class Engine: Sendable {
     private let groups = Atomic<Int>(0)
     private let fallback: Atomic<Bool>
 
-    public init(session: Session, resolved: [ResolvedEntity], transport: CurlTransport, seed: UInt64) {
+    public init(session: Session, resolved: [ResolvedEntity], transport: any Transport, seed: UInt64) {
         let config = session.endpoint
         self.session = session
         self.transport = transport
@@ -58,11 +59,11 @@ public final class Engine: Sendable {
         set { fallback.store(newValue, ordering: .relaxed) }
     }
 
-    /// Changes the split from the next request on, opening a new epoch.
-    public func setWeights(_ weights: Weights) {
-        let before = routing.epoch.index
-        let epoch = routing.setWeights(weights, at: session.now())
-        if epoch.index != before { session.openEpoch(epoch) }
+    /// Changes the split from the next request on, opening a new epoch: the router and the session's stats,
+    /// log and observers move in one step (see `Session.reweight`).
+    @discardableResult
+    public func setWeights(_ weights: Weights) -> SplitEpoch {
+        session.reweight { now in routing.setWeights(weights, at: now) }
     }
 
     /// Sends one prompt the way the session's mode says.
@@ -91,30 +92,11 @@ public final class Engine: Sendable {
             pick = routing.pick(stickyKey: prompt.session, now: now)
             if pick == nil {
                 // Every entity with a share is cooling down: wait for the first probe window.
-                let wait = max(0.01, min(1, (routing.nextOpening(after: now) ?? now + 0.1) - now))
                 if Task.isCancelled { return [] }
-                try? await Task.sleep(for: .seconds(wait))
+                try? await Task.sleep(for: .seconds(waitForOpening(now)))
             }
         }
-        let arm = pick!
-        let first = await run(chat, prompt: prompt, on: arm, arm: arm.entity, isFallback: false,
-                              start: start, maxRetries: settings.retries.max, relay: relay)
-        session.record(first.record)
-        var records = [first.record]
-        guard fallbackEnabled, !first.relayed, let kind = first.record.outcome.error, kind.triggersFallback else {
-            return records
-        }
-        for entity in routing.fallbackOrder(after: arm.entity, now: session.now()) {
-            guard let fallbackPick = routing.admitFallback(entity, now: session.now()) else { continue }
-            session.note(EngineEvent(time: session.now(), entity: entity, kind: .fallback,
-                message: "\(name(arm.entity)) failed (\(kind.rawValue)); falling back to \(name(entity))"))
-            let rescue = await run(chat, prompt: prompt, on: fallbackPick, arm: arm.entity, isFallback: true,
-                                   start: Monotonic.now(), maxRetries: 0, relay: relay)
-            session.record(rescue.record)
-            records.append(rescue.record)
-            if rescue.record.outcome.error == nil || rescue.relayed { break }
-        }
-        return records
+        return await attempts(chat, prompt: prompt, from: pick!, start: start, fallback: fallbackEnabled, relay: relay)
     }
 
     /// Compare mode: every entity gets the prompt at once; the records share a group for side-by-side.
@@ -130,31 +112,32 @@ public final class Engine: Sendable {
             picks = wires.indices.map { routing.admitFallback($0, now: now) }
             if picks.contains(where: { $0 != nil }) { break }
             if Task.isCancelled {
-                for entity in wires.indices { session.promptNotSent(entity: entity, reason: "the run stopped while every breaker was open") }
+                for entity in wires.indices {
+                    session.promptNotSent(entity: entity, reason: "the run stopped while every breaker was open")
+                }
                 return []
             }
-            let wait = max(0.01, min(1, (routing.nextOpening(after: now) ?? now + 0.1) - now))
-            try? await Task.sleep(for: .seconds(wait))
+            try? await Task.sleep(for: .seconds(waitForOpening(now)))
         }
         for (entity, pick) in picks.enumerated() where pick == nil {
             session.promptNotSent(entity: entity, reason: "breaker open")
         }
-        return await withTaskGroup(of: RequestRecord?.self) { tasks in
-            for (entity, pick) in picks.enumerated() {
-                guard let pick else { continue }
+        return await withTaskGroup(of: [RequestRecord].self) { tasks in
+            for pick in picks.compactMap({ $0 }) {
                 tasks.addTask {
-                    var record = await self.run(chat, prompt: prompt, on: pick, arm: entity, isFallback: false,
-                                                start: start, maxRetries: self.settings.retries.max, relay: nil).record
-                    record.group = group
-                    record.outcome.countsTowardSplit = false
-                    self.session.record(record)
-                    return record
+                    await self.attempts(chat, prompt: prompt, from: pick, start: start, fallback: false, relay: nil,
+                                        group: group)
                 }
             }
             var records: [RequestRecord] = []
-            for await record in tasks { if let record { records.append(record) } }
+            for await done in tasks { records += done }
             return records.sorted { $0.outcome.entity < $1.outcome.entity }
         }
+    }
+
+    /// How long to wait when every entity is cooling down: until the first probe window, 10 ms to 1 s.
+    private func waitForOpening(_ now: Double) -> Double {
+        max(0.01, min(1, (routing.nextOpening(after: now) ?? now + 0.1) - now))
     }
 
     func chatRequest(_ prompt: PromptItem, overrides: RequestOverrides = .init()) -> ChatRequest {
@@ -164,59 +147,96 @@ public final class Engine: Sendable {
                     openAIExtras: overrides.openAIExtras)
     }
 
-    /// Attempts on one entity, retrying what is worth retrying. The outcome spans all attempts: E2E from `start`
-    /// (the first attempt, or the intended send time) to the last byte of the last attempt.
-    /// `relayed` says whether any content reached the relay (then the request cannot move elsewhere).
-    func run(_ chat: ChatRequest, prompt: PromptItem, on pick: RoutingState.Pick, arm: Int, isFallback: Bool,
-             start: UInt64, maxRetries: Int, relay: (any ContentRelay)?) async -> (record: RequestRecord, relayed: Bool) {
-        let entity = pick.entity
-        session.requestStarted(entity: entity)
-        var retries = 0
-        var isProbe = pick.isProbe
+    /// Carries out the attempt sequence from `first` (the router's pick): each action of `AttemptSequence` done
+    /// here, against the transport, the breakers and the session. Each entity's outcome spans all its attempts:
+    /// E2E from `start` (its first attempt, or the intended send time) to the last byte of its last attempt.
+    /// Compare mode passes its `group` (no fallback; records kept out of the split's counts).
+    func attempts(_ chat: ChatRequest, prompt: PromptItem, from first: RoutingState.Pick, start: UInt64,
+                  fallback: Bool, relay: (any ContentRelay)?, group: Int? = nil) async -> [RequestRecord] {
+        var sequence = AttemptSequence(
+            arm: first.entity,
+            policy: .init(maxRetries: settings.retries.max, backoffMilliseconds: settings.retries.backoffMilliseconds,
+                          fallback: fallback))
+        var records: [RequestRecord] = []
+        var pick = first
+        var entityStart = start
+        var attemptStart = start
+        var last: Attempt?
+        session.requestStarted(entity: first.entity)
+        var action = sequence.start()
         while true {
-            let attempt = await self.attempt(chat, on: entity, start: retries == 0 ? start : Monotonic.now(),
-                                             relay: relay)
-            let failure = attempt.failure
-            let ok = failure == nil || !(failure!.kind.countsAgainstProvider)
-            if let transition = routing.record(entity: entity, success: ok, isProbe: isProbe, now: session.now()) {
-                noteBreaker(transition, entity: entity)
-            }
-            isProbe = false
-            if let failure {
-                session.note(EngineEvent(time: session.now(), entity: entity, kind: .error(failure.kind),
-                                         message: "\(name(entity)): \(failure)"))
-            }
-            if let failure, failure.kind.isRetryable, retries < maxRetries, !attempt.relayed, !Task.isCancelled,
-               routing.isClosed(entity) {
-                let delay = backoff(retry: retries, retryAfter: failure.retryAfter)
+            switch action {
+            case .send(let entity, _):
+                let attempt = await self.attempt(chat, on: entity, start: attemptStart, relay: relay)
+                let failure = attempt.failure
+                let ok = failure.map { !$0.kind.countsAgainstProvider } ?? true
+                if let transition = routing.record(entity: entity, success: ok, isProbe: pick.isProbe, now: session.now()) {
+                    noteBreaker(transition, entity: entity)
+                }
+                pick = RoutingState.Pick(entity: entity, epoch: pick.epoch, isProbe: false)
+                if let failure {
+                    session.note(EngineEvent(time: session.now(), entity: entity, kind: .error(failure.kind),
+                                             message: "\(name(entity)): \(failure)"))
+                }
+                last = attempt
+                action = sequence.next(
+                    after: .attempted(failure: failure?.kind, retryAfter: failure?.retryAfter, relayed: attempt.relayed,
+                                      breakerClosed: routing.isClosed(entity)),
+                    jitter: random.withLock { $0.unit() }, cancelled: Task.isCancelled)
+            case .backoff(let entity, let seconds, let retry):
                 session.note(EngineEvent(time: session.now(), entity: entity, kind: .retry,
-                    message: "\(name(entity)): retry \(retries + 1) in \(Int(delay * 1000)) ms"))
-                try? await Task.sleep(for: .seconds(delay))
-                retries += 1
-                continue
+                                         message: "\(name(entity)): retry \(retry) in \(Int(seconds * 1000)) ms"))
+                try? await Task.sleep(for: .seconds(seconds))
+                attemptStart = Monotonic.now()
+                action = sequence.next(after: .waited)
+            case .record(let entity, let isFallback, let retries):
+                var record = self.record(last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
+                                         epoch: pick.epoch, isFallback: isFallback, retries: retries, start: entityStart)
+                if let group {
+                    record.group = group
+                    record.outcome.countsTowardSplit = false
+                }
+                session.record(record)
+                records.append(record)
+                action = sequence.next(after: .recorded, cancelled: Task.isCancelled)
+            case .listFallbacks(let arm):
+                action = sequence.next(after: .candidates(routing.fallbackOrder(after: arm, now: session.now())))
+            case .admit(let entity):
+                guard let admitted = routing.admitFallback(entity, now: session.now()) else {
+                    action = sequence.next(after: .refused)
+                    continue
+                }
+                let kind = records.last?.outcome.error?.rawValue ?? "failed"
+                session.note(EngineEvent(time: session.now(), entity: entity, kind: .fallback,
+                    message: "\(name(sequence.arm)) failed (\(kind)); falling back to \(name(entity))"))
+                pick = admitted
+                entityStart = Monotonic.now()
+                attemptStart = entityStart
+                session.requestStarted(entity: entity)
+                action = sequence.next(after: .admitted)
+            case .done:
+                return records
             }
-            let usage = attempt.result.map { WireFormat.usage(of: $0, for: chat) }
-                ?? TokenUsage(input: TokenUsage.estimate(characters: chat.characterCount),
-                              output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
-            let outcome = RequestOutcome(
-                entity: entity, arm: arm, epoch: pick.epoch, isFallback: isFallback, retries: retries,
-                timing: RequestTiming(start: start, firstByte: attempt.firstByte, firstToken: attempt.firstToken,
-                                      end: attempt.end),
-                streamed: chat.stream, status: attempt.status, error: failure?.kind, usage: usage,
-                costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
-            let record = RequestRecord(outcome: outcome, promptID: prompt.id, prompt: prompt.text,
-                                       output: attempt.result?.text ?? attempt.partialText,
-                                       finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
-                                       retryAfter: failure?.retryAfter)
-            return (record, attempt.relayed)
         }
     }
 
-    /// Exponential backoff with jitter (50–100 % of base·2ⁿ), never shorter than the provider's Retry-After.
-    func backoff(retry: Int, retryAfter: Double?) -> Double {
-        let base = Double(settings.retries.backoffMilliseconds) / 1000 * Double(1 << min(retry, 10))
-        let jitter = random.withLock { 0.5 + 0.5 * $0.unit() }
-        return min(60, max(retryAfter ?? 0, base * jitter))
+    /// One entity's outcome, from its last attempt.
+    private func record(_ attempt: Attempt, chat: ChatRequest, prompt: PromptItem, entity: Int, arm: Int, epoch: Int,
+                        isFallback: Bool, retries: Int, start: UInt64) -> RequestRecord {
+        let failure = attempt.failure
+        let usage = attempt.result.map { WireFormat.usage(of: $0, for: chat) }
+            ?? TokenUsage(input: TokenUsage.estimate(characters: chat.characterCount),
+                          output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
+        let outcome = RequestOutcome(
+            entity: entity, arm: arm, epoch: epoch, isFallback: isFallback, retries: retries,
+            timing: RequestTiming(start: start, firstByte: attempt.firstByte, firstToken: attempt.firstToken,
+                                  end: attempt.end),
+            streamed: chat.stream, status: attempt.status, error: failure?.kind, usage: usage,
+            costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
+        return RequestRecord(outcome: outcome, promptID: prompt.id, prompt: prompt.text,
+                             output: attempt.result?.text ?? attempt.partialText,
+                             finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
+                             retryAfter: failure?.retryAfter)
     }
 
     private func noteBreaker(_ transition: Breaker.Transition, entity: Int) {

@@ -63,14 +63,15 @@ public enum LoadGenerator {
             }
         }
 
-        // Every request task runs on one of the transport's loop threads (see `CurlTransport.executor`).
+        // Every request task runs on one of the transport's threads, if it has any (see `Transport.executors`).
         let executors = engine.transport.executors
-        await withTaskExecutorPreference(engine.transport.executor) {
+        @Sendable func executor(_ n: Int) -> (any TaskExecutor)? { executors.isEmpty ? nil : executors[n % executors.count] }
+        await withTaskExecutorPreference(executor(0)) {
             switch shape {
             case .closed(let concurrency):
                 await withTaskGroup(of: Void.self) { group in
                     for worker in 0..<max(1, concurrency) {
-                        group.addTask(executorPreference: executors[worker % executors.count]) {
+                        group.addTask(executorPreference: executor(worker)) {
                             while !Task.isCancelled {
                                 await waitWhilePaused()
                                 guard let n = issuer.next() else { return }
@@ -99,9 +100,9 @@ public enum LoadGenerator {
                         }
                         guard let n = issuer.next() else { break }
                         let start = intended
-                        group.addTask(executorPreference: executors[n % executors.count]) {
-                        await engine.send(prompts[n % prompts.count], intendedStart: start)
-                    }
+                        group.addTask(executorPreference: executor(n)) {
+                            await engine.send(prompts[n % prompts.count], intendedStart: start)
+                        }
                     }
                 }
             }

@@ -1,23 +1,34 @@
 import ABCore
 import Synchronization
 
-/// One run's state: outcomes → stats (and the sinks, such as the journal) → snapshots. Every engine task hands
-/// its outcomes here; the dashboard and the summary read from here.
+/// One run's state, and its only owner: the mode, the split epochs as the stats count them, the votes, the
+/// stats, the event log and the latest answers. Every engine task hands its outcomes here; the dashboard, the
+/// summary and the reports read from here; the journal and `/metrics` subscribe to its events.
 public final class Session: Sendable {
+    /// The endpoint as configured (its routes are the split of epoch 0; `snapshot().epoch` is the live one).
     public let endpoint: EndpointConfig
     private let currentMode: Mutex<RunMode>
     /// When the session started, on the monotonic clock.
     public let origin: UInt64
     private let stats: Mutex<StatsAggregator>
-    private let log = Mutex<EventLog>(EventLog())
-    private let recent = Mutex<RecentOutputs>(RecentOutputs())
-    private let sinks: [any OutcomeSink]
+    private let log = Mutex(BoundedLog<EngineEvent>(capacity: 500))
+    private let recent = Mutex(BoundedLog<RequestRecord>(capacity: 200))
+    private let observers: [any SessionObserver]
+    /// Changes of the split, votes and the end, one at a time: each is one atomic step for the router, the
+    /// stats and every observer, so two reweights at once can neither lose an epoch nor record them out of order.
+    private let changes = Mutex<Changes>(Changes())
 
-    public init(endpoint: EndpointConfig, mode: RunMode, sinks: [any OutcomeSink] = [], origin: UInt64 = Monotonic.now()) {
+    private struct Changes {
+        var votes: [Vote] = []
+        var ended = false
+    }
+
+    public init(endpoint: EndpointConfig, mode: RunMode, observers: [any SessionObserver] = [],
+                origin: UInt64 = Monotonic.now()) {
         self.endpoint = endpoint
         self.currentMode = Mutex(mode)
         self.origin = origin
-        self.sinks = sinks
+        self.observers = observers
         let epoch = SplitEpoch(index: 0, weights: endpoint.weights, startedAt: 0)
         stats = Mutex(StatsAggregator(entities: endpoint.servedEntities.map(EntityInfo.init), epoch: epoch))
     }
@@ -37,9 +48,9 @@ public final class Session: Sendable {
         stats.withLock { $0.requestStarted(entity: entity) }
     }
 
-    /// Sinks first, then the stats: whatever a snapshot counts has already reached the journal's buffer.
+    /// Observers first, then the stats: whatever a snapshot counts has already reached the journal's buffer.
     public func record(_ record: RequestRecord) {
-        for sink in sinks { sink.record(record) }
+        for observer in observers { observer.observe(.finished(record)) }
         let time = seconds(at: record.outcome.timing.end)
         stats.withLock { $0.record(record.outcome, at: time) }
         recent.withLock { $0.add(record) }
@@ -52,9 +63,40 @@ public final class Session: Sendable {
                          message: "\(endpoint.servedEntities[entity].name): prompt not sent (\(reason))"))
     }
 
-    public func openEpoch(_ epoch: SplitEpoch) {
-        stats.withLock { $0.openEpoch(epoch) }
-        note(EngineEvent(time: epoch.startedAt, entity: nil, kind: .split, message: "split \(epoch.weights) (epoch \(epoch.index))"))
+    /// Changes the split as one step: `apply` moves the router (given the session's clock) and returns its epoch;
+    /// a new epoch is opened in the stats, logged and sent to every observer before any other change starts.
+    @discardableResult
+    public func reweight(_ apply: (Double) -> SplitEpoch) -> SplitEpoch {
+        changes.withLock { c in
+            let before = stats.withLock { $0.currentEpoch.index }
+            let epoch = apply(now())
+            guard epoch.index > before, !c.ended else { return epoch }
+            stats.withLock { $0.openEpoch(epoch) }
+            note(EngineEvent(time: epoch.startedAt, entity: nil, kind: .split,
+                             message: "split \(epoch.weights) (epoch \(epoch.index))"))
+            for observer in observers { observer.observe(.epochOpened(epoch)) }
+            return epoch
+        }
+    }
+
+    /// Counts a blind vote (compare mode) and passes it on.
+    public func vote(_ vote: Vote) {
+        changes.withLock { c in
+            guard !c.ended else { return }
+            c.votes.append(vote)
+            let at = now()
+            for observer in observers { observer.observe(.voted(vote, at: at)) }
+        }
+    }
+
+    /// Ends the session (once): observers hear `.ended` and nothing after it.
+    public func end() {
+        let first = changes.withLock { c -> Bool in
+            defer { c.ended = true }
+            return !c.ended
+        }
+        guard first else { return }
+        for observer in observers { observer.observe(.ended) }
     }
 
     public func note(_ event: EngineEvent) {
@@ -66,37 +108,25 @@ public final class Session: Sendable {
         return stats.withLock { $0.snapshot(at: t) }
     }
 
-    public func verdicts() -> [Verdict] { stats.withLock { $0.verdicts() } }
-    public func srm() -> [SRMResult] { stats.withLock { $0.srm() } }
-    public var events: [EngineEvent] { log.withLock { $0.events } }
+    /// The statistics as they stand: a copy taken under the lock (the transport threads record through it), so
+    /// an analysis over it runs outside the lock.
+    public func statistics() -> StatsAggregator { stats.withLock { $0 } }
+
+    public func verdicts() -> [Verdict] { statistics().verdicts() }
+    public func srm() -> [SRMResult] { statistics().srm() }
+    public var votes: [Vote] { changes.withLock { $0.votes } }
+    public var events: [EngineEvent] { log.withLock { $0.items } }
     /// The latest finished requests, newest last: what the side-by-side pane shows.
-    public var recentRecords: [RequestRecord] { recent.withLock { $0.records } }
+    public var recentRecords: [RequestRecord] { recent.withLock { $0.items } }
 }
 
-/// Split: each prompt goes to one entity by weight. Compare: every entity gets every prompt.
-public enum RunMode: String, Sendable, CaseIterable {
-    case split
-    case compare
-}
+/// The newest `capacity` items, oldest dropped first (a fifth at a time, so adding stays cheap).
+struct BoundedLog<Element: Sendable>: Sendable {
+    private(set) var items: [Element] = []
+    let capacity: Int
 
-/// A bounded log, oldest dropped first.
-struct EventLog {
-    private(set) var events: [EngineEvent] = []
-    let capacity = 500
-
-    mutating func add(_ event: EngineEvent) {
-        if events.count == capacity { events.removeFirst(capacity / 5) }
-        events.append(event)
-    }
-}
-
-/// The last requests with their text, bounded.
-struct RecentOutputs {
-    private(set) var records: [RequestRecord] = []
-    let capacity = 200
-
-    mutating func add(_ record: RequestRecord) {
-        if records.count == capacity { records.removeFirst(capacity / 4) }
-        records.append(record)
+    mutating func add(_ item: Element) {
+        if items.count == capacity { items.removeFirst(max(1, capacity / 5)) }
+        items.append(item)
     }
 }

@@ -12,7 +12,7 @@ import Synchronization
 /// The loop uses libcurl's event interface (`curl_multi_socket_action` on an epoll set, woken through an
 /// eventfd) rather than `curl_multi_poll`, so each wake-up touches only the sockets that are ready: with many
 /// transfers in flight the poll loop spent most of its time in the kernel re-polling idle connections.
-public final class CurlTransport: Sendable {
+public final class CurlTransport: Transport {
     /// One or more loops, each a thread with its own multi handle.
     private let loops: [(shared: Shared, executor: LoopExecutor)]
     private let nextLoop = Atomic<Int>(0)

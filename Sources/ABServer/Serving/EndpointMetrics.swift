@@ -3,10 +3,10 @@ import Synchronization
 
 /// Counters and latency histograms of one endpoint's requests, per served entity, for `GET /metrics`.
 ///
-/// Plugged into the session as a sink, so it counts exactly the records the stats and the journal count.
+/// Subscribed to the session's events, so it counts exactly the records the stats and the journal count.
 /// Prometheus histograms need cumulative counts at fixed bounds, which the stats' HdrHistograms cannot give
 /// without a scan; fixed buckets cost one comparison walk per request.
-public final class EndpointMetrics: OutcomeSink, Sendable {
+public final class EndpointMetrics: SessionObserver, Sendable {
     /// Upper bounds in seconds, as Prometheus client libraries default them, stretched to LLM latencies.
     public static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
 
@@ -48,6 +48,10 @@ public final class EndpointMetrics: OutcomeSink, Sendable {
     public init(entityNames: [String]) {
         self.entityNames = entityNames
         state = Mutex(Counts(entities: [Entity](repeating: Entity(), count: entityNames.count)))
+    }
+
+    public func observe(_ event: SessionEvent) {
+        if case .finished(let record) = event { self.record(record) }
     }
 
     public func record(_ record: RequestRecord) {

@@ -156,6 +156,9 @@ public final class ServingRegistry: Sendable {
                 e.payload = payload
                 e.endpoint = endpoint
                 e.configVersion += 1
+                // In the same step as the payload: two PUTs cannot leave the split of one and the payload of the
+                // other (the session serialises this with the dashboard's sliders).
+                if sameEntities { old.runtime.setWeights(parsed.weights) }
             }
         } catch {
             // Another change won the race (or the endpoint was deleted): the runtime made here never served.
@@ -163,7 +166,7 @@ public final class ServingRegistry: Sendable {
             throw error
         }
         // The entry held `old` until the swap (its revision was unchanged), so `old` is closed once, here.
-        if sameEntities { old.runtime.setWeights(parsed.weights) } else { await old.runtime.close() }
+        if !sameEntities { await old.runtime.close() }
         return document(updated)
     }
 
@@ -229,8 +232,8 @@ public final class ServingRegistry: Sendable {
             e.payload = payload
             e.endpoint = Endpoint(name: current.name, config: parsed, runtime: current.runtime, metrics: current.metrics)
             e.limiter = RateLimiter(limits: parsed.aiGateway.rateLimits)
+            current.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
         }
-        current.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
     }
 
     private func entry(_ name: String) throws(ServingError) -> Entry {

@@ -15,7 +15,7 @@ enum OutputsPanel {
         var columns: [Column] = []
         var title = "side by side"
         let recentVote = state.lastVote.flatMap { frame.snapshot.time - $0.time < 5 ? $0.group : nil }
-        if frame.mode == "compare",
+        if frame.mode == .compare,
            let group = DashboardState.latestGroup(frame.records, entities: entities.count, preferring: recentVote) {
             let revealed = state.voted[group.id] != nil
             prompt = group.records.values.first?.prompt ?? ""

@@ -2,7 +2,7 @@ import CNcurses
 import Foundation
 import Synchronization
 
-/// Set by SIGINT / SIGTERM while the dashboard runs; the loop checks it every frame.
+/// Set by SIGINT, SIGTERM or SIGHUP while the dashboard runs; the loop checks it every frame.
 let terminationRequested = Atomic<Bool>(false)
 
 /// The real terminal, through ncurses: the only file that imports `CNcurses` (htop's `CRT.c`). Copies canvases
@@ -122,6 +122,16 @@ public final class NcursesTerminal {
         }
     }
 
+    /// Whether the terminal is gone (its window closed, tmux killed, ssh dropped). The kernel sends SIGHUP then,
+    /// but a parent that ignores SIGHUP (nohup, some CI runners) passes that on through exec, and with no terminal
+    /// every read returns at once: the loop would draw frames flat out into nothing. So the loop asks the file
+    /// descriptor itself, once a frame.
+    public var isHungUp: Bool {
+        var fd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&fd, 1, 0) >= 0 else { return errno != EINTR }
+        return fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
     /// Gives the terminal back (once; a second `endwin` would scribble over the shell's next line).
     public func restore() {
         if !isendwin() {
@@ -134,10 +144,12 @@ public final class NcursesTerminal {
         restore()
     }
 
-    /// SIGINT and SIGTERM ask the loop to stop; a crash restores the terminal, then dies as it would have.
+    /// SIGINT, SIGTERM and SIGHUP ask the loop to stop (set here even when inherited as ignored); a crash
+    /// restores the terminal, then dies as it would have.
     private static func installSignalHandlers() {
-        signal(SIGINT) { _ in terminationRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in terminationRequested.store(true, ordering: .relaxed) }
+        for stop in [SIGINT, SIGTERM, SIGHUP] {
+            signal(stop) { _ in terminationRequested.store(true, ordering: .relaxed) }
+        }
         for fatal in [SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL] {
             signal(fatal) { signo in
                 if !isendwin() { endwin() }

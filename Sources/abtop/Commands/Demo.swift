@@ -15,7 +15,7 @@ struct Demo: AsyncParsableCommand {
     var rate: Double = 4
 
     @Option(help: "split or compare (c switches it live).")
-    var mode: String = "split"
+    var mode: RunMode = .split
 
     @OptionGroup var dashboard: DashboardOptions
 
@@ -28,7 +28,6 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var storage: StoreOptions
 
     func validate() throws {
-        guard RunMode(rawValue: mode) != nil else { throw ValidationError("--mode must be split or compare") }
         guard rate.finite(in: 0.001...10_000) != nil else { throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)") }
     }
 
@@ -66,19 +65,13 @@ struct Demo: AsyncParsableCommand {
             await server.stop()
             throw ExitCode(1)
         }
-        let origin = Monotonic.now()
-        let recording = JournalRecording.begin(storage.open(), endpoint: config, mode: RunMode(rawValue: mode)!,
-                                               configText: configText, seed: seed, origin: origin)
-        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!,
-                              sinks: recording.map { [$0.writer] } ?? [], origin: origin)
-        let transport = CurlTransport()
-        let engine = Engine(session: session, resolved: config.resolve(with: SecretResolver(environment: [:])),
-                            transport: transport, seed: seed)
-        let stored = await LiveRun.run(engine: engine, transport: transport, prompts: SamplePrompts.items,
-                                       shape: .open(rate: rate), limits: LoadLimits(), seed: seed,
-                                       dashboard: dashboard, recording: recording)
+        let host = SessionHost(.init(config: config, configText: configText,
+                                     resolved: config.resolve(with: SecretResolver(environment: [:])), mode: mode,
+                                     seed: seed, journal: storage.open()))
+        await LiveRun.run(host, prompts: SamplePrompts.items, shape: .open(rate: rate), limits: LoadLimits(),
+                          dashboard: dashboard)
+        let finished = Result { try host.finish(report: report, storePath: storage.path) }
         await server.stop()
-        try RunSetup.failIfJournalLost(stored, path: storage.path)
-        try RunSetup.writeReport(report, recording: recording)
+        try finished.get()
     }
 }

@@ -30,7 +30,7 @@ struct Run: AsyncParsableCommand {
     var prompts: String?
 
     @Option(help: "split: one entity per prompt by weight; compare: every entity gets every prompt.")
-    var mode: String = "split"
+    var mode: RunMode = .split
 
     @Option(help: "Open loop: prompts per second (Poisson arrivals).")
     var rate: Double?
@@ -64,9 +64,6 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var storage: StoreOptions
 
     func validate() throws {
-        guard RunMode(rawValue: mode) != nil else {
-            throw ValidationError("--mode must be split or compare, not '\(mode)'")
-        }
         if rate != nil && concurrency != nil { throw ValidationError("give --rate or --concurrency, not both") }
         if let rate, rate.finite(in: 0.001...10_000) == nil { throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)") }
         if let concurrency, !(1...10_000).contains(concurrency) { throw ValidationError("--concurrency must be 1…10000") }
@@ -79,52 +76,39 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
-        let config = prepared.config
-        let seed = seed ?? config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        let origin = Monotonic.now()
-        let recording = JournalRecording.begin(storage.open(), endpoint: config, mode: RunMode(rawValue: mode)!,
-                                               configText: prepared.configText, seed: seed, origin: origin)
-        let session = Session(endpoint: config, mode: RunMode(rawValue: mode)!,
-                              sinks: recording.map { [$0.writer] } ?? [], origin: origin)
-        let transport = CurlTransport()
-        let engine = Engine(session: session, resolved: prepared.resolved, transport: transport, seed: seed)
-        guard headless else {
+        let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        let host = SessionHost(.init(config: prepared.config, configText: prepared.configText,
+                                     resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open()))
+        if headless {
+            await runHeadless(host, prompts: prepared.prompts)
+        } else {
             // Live: an open loop at --rate (default 2/s) unless --concurrency is given; no limit unless asked.
             let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
-            let stored = await LiveRun.run(engine: engine, transport: transport, prompts: prepared.prompts,
-                                           shape: shape, limits: LoadLimits(requests: requests, duration: duration),
-                                           seed: seed, dashboard: dashboard, recording: recording)
-            try RunSetup.failIfJournalLost(stored, path: storage.path)
-            try RunSetup.writeReport(report, recording: recording)
-            return
+            await LiveRun.run(host, prompts: prepared.prompts, shape: shape,
+                              limits: LoadLimits(requests: requests, duration: duration), dashboard: dashboard)
         }
+        try host.finish(json: json, report: report, storePath: storage.path)
+    }
+
+    /// No dashboard: a closed loop of 8 (or --rate) until the limits, a progress line a second on stderr.
+    private func runHeadless(_ host: SessionHost, prompts: [PromptItem]) async {
         let control = LoadControl()
         let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
         let limits = LoadLimits(requests: requests ?? (duration == nil ? 100 : nil), duration: duration)
-
-        let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM]) { control.stop() }
+        let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) { control.stop() }
         let progress = quiet ? nil : Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 if Task.isCancelled { break }
                 // Snapshot, then flush: every request a progress line counts is in the journal before it prints.
-                let snapshot = session.snapshot()
-                recording?.writer.flushNow()
+                let snapshot = host.session.snapshot()
+                host.recording?.writer.flushNow()
                 Console.err(RunSetup.progressLine(snapshot))
             }
         }
-        await LoadGenerator.run(engine: engine, prompts: prepared.prompts, shape: shape, limits: limits,
-                                control: control, seed: seed)
+        await host.load(prompts, shape: shape, limits: limits, control: control)
         progress?.cancel()
         interrupt.cancel()
-        transport.shutdown()
-        let stored = recording?.finish()
-
-        let summary = RunSummary(endpoint: config.name, mode: mode, duration: session.now(), seed: seed,
-                                 snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
-        Console.out(json ? summary.json().rendered(pretty: true) : summary.text())
-        try RunSetup.failIfJournalLost(stored, path: storage.path)
-        try RunSetup.writeReport(report, recording: recording)
     }
 }
 
@@ -171,17 +155,6 @@ enum RunSetup {
         guard let status, let line = JournalRecording.lossReport(status, path: path) else { return }
         Console.err(line)
         throw ExitCode(1)
-    }
-
-    /// `--report PATH`: the report of the session just recorded, in the format its extension names.
-    static func writeReport(_ path: String?, recording: JournalRecording?) throws {
-        guard let path else { return }
-        guard let recording else {
-            Console.err("abtop: --report needs the journal (it is built from it); this run kept none")
-            throw ExitCode(1)
-        }
-        try ReportBuilder.write(recording, to: path)
-        Console.err("abtop: report written to \(path)")
     }
 
     static func progressLine(_ s: Snapshot) -> String {

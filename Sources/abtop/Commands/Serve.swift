@@ -158,19 +158,15 @@ struct Serve: AsyncParsableCommand {
             await Dashboard.run(model: ServeModel(registry: registry, address: address), options: dashboard.resolve())
             await server.stop()
         }
-        for endpoint in registry.endpoints {
-            guard let runtime = endpoint.runtime as? ServeRuntime else { continue }
-            let session = runtime.engine.session
-            let summary = RunSummary(endpoint: endpoint.name, mode: "serve", duration: session.now(), seed: seed,
-                                     snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
-            Console.out(summary.text())
-        }
         let runtimes = registry.endpoints.compactMap { $0.runtime as? ServeRuntime }
+        for runtime in runtimes { Console.out(runtime.host.summary(label: "serve").text()) }
         await registry.closeAll()
         transport.shutdown()
         await mock?.stop()
         // Closed now, so each writer's status is final: a journal that lost rows fails the run, as in `run`.
-        let losses = runtimes.compactMap { r in r.recording.flatMap { JournalRecording.lossReport($0.writer.status, path: storage.path) } }
+        let losses = runtimes.compactMap { r in
+            r.host.recording.flatMap { JournalRecording.lossReport($0.status, path: storage.path) }
+        }
         for line in losses { Console.err(line) }
         if !losses.isEmpty { throw ExitCode(1) }
     }

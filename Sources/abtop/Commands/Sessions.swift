@@ -39,7 +39,7 @@ struct Report: ParsableCommand {
     var last = false
 
     @Option(help: "md (tables), html (one file with charts), json (everything) or csv (one row per request).")
-    var format = "md"
+    var format = ReportFormat.md
 
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.")
     var output: String?
@@ -47,7 +47,6 @@ struct Report: ParsableCommand {
     @OptionGroup var storage: StoreOptions
 
     func validate() throws {
-        guard ["md", "html", "json", "csv"].contains(format) else { throw ValidationError("--format must be md, html, json or csv") }
         if session != nil && last { throw ValidationError("give a session id or --last, not both") }
         if session == nil && !last { throw ValidationError("give a session id or --last") }
     }

@@ -32,7 +32,8 @@ final class ServeModel: DashboardModel {
     func frame() -> DashboardFrame {
         let status = state.withLock { s -> String? in s.status }
         guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
-            var frame = DashboardFrame(endpoint: "no endpoint yet", mode: "serve", snapshot: .empty(time: 0), status: status)
+            var frame = DashboardFrame(endpoint: "no endpoint yet", mode: .split, snapshot: .empty(time: 0), status: status)
+            frame.serving = true
             frame.waiting = [
                 "abtop serve is listening on \(address)",
                 "",
@@ -44,7 +45,7 @@ final class ServeModel: DashboardModel {
             return frame
         }
         var frame = runtime.live.frame()
-        frame.mode = "serve"
+        frame.serving = true
         frame.endpoints = endpoints.map(\.name)
         frame.endpointIndex = index
         if let status { frame.status = status }

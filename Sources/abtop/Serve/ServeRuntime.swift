@@ -10,8 +10,7 @@ import Synchronization
 /// fallbacks, breaker, stats and journal as `abtop run`, so the dashboard, reports and verdicts read served
 /// traffic exactly as they read a run.
 final class ServeRuntime: EndpointRuntime {
-    let engine: Engine
-    let recording: JournalRecording?
+    let host: SessionHost
     /// The dashboard's view of this endpoint.
     let live: LiveModel
     private let state = Mutex(State())
@@ -21,17 +20,17 @@ final class ServeRuntime: EndpointRuntime {
         var closed = false
     }
 
-    init(engine: Engine, recording: JournalRecording?) {
-        self.engine = engine
-        self.recording = recording
-        self.live = LiveModel(engine: engine, control: LoadControl(), rate: nil, recording: recording)
+    init(host: SessionHost) {
+        self.host = host
+        self.live = LiveModel(host: host, control: LoadControl(), rate: nil)
     }
+
+    var engine: Engine { host.engine }
 
     var weights: Weights { engine.routing.weights }
 
     func setWeights(_ weights: Weights) {
         engine.setWeights(weights)
-        recording?.epoch(engine.routing.epoch)
     }
 
     func setFallback(_ enabled: Bool) {
@@ -63,14 +62,14 @@ final class ServeRuntime: EndpointRuntime {
         return Self.result(await engine.serve(prompt, overrides: invocation.parameters, relay: relay))
     }
 
-    /// Waits (up to a minute) for the requests in flight, then ends the journal session.
+    /// Waits (up to a minute) for the requests in flight, then ends the session (and its journal session).
     func close() async {
         state.withLock { $0.closed = true }
         let deadline = Date().addingTimeInterval(60)
         while state.withLock({ $0.inFlight }) > 0, Date() < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        recording?.finish()
+        host.close()
     }
 
     /// The served answer: the last record (the fallback that rescued it, or the attempt that failed last).
@@ -122,13 +121,8 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
         // A served request's x-abtop-session header is an explicit ask for stickiness.
         var served = config
         served.settings.sticky = true
-        let origin = Monotonic.now()
-        let seed = config.settings.seed ?? self.seed
-        let recording = JournalRecording.begin(journal, endpoint: served, mode: .split, configText: configText,
-                                               seed: seed, origin: origin)
-        let session = Session(endpoint: served, mode: .split,
-                              sinks: (recording.map { [$0.writer] } ?? []) + [metrics], origin: origin)
-        let engine = Engine(session: session, resolved: resolved, transport: transport, seed: seed)
-        return ServeRuntime(engine: engine, recording: recording)
+        return ServeRuntime(host: SessionHost(.init(
+            config: served, configText: configText, resolved: resolved, mode: .split,
+            seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport)))
     }
 }

@@ -6,31 +6,23 @@ import ABTUI
 import Foundation
 import Synchronization
 
-/// Connects the dashboard to a running session: frames from the session, commands to the engine and the load.
+/// Connects the dashboard to a running session: frames from the session (cheap: the analysis is read finished),
+/// commands to the engine and the load.
 final class LiveModel: DashboardModel {
-    let engine: Engine
+    let host: SessionHost
     let control: LoadControl
     let baseRate: Double?
-    let recording: JournalRecording?
-    private let state = Mutex(State())
+    private let status = Mutex<String?>(nil)
     private let typed = Atomic<Int>(0)
 
-    private struct State {
-        var votes: [Vote] = []
-        var verdicts: [Verdict] = []
-        var srm: [SRMResult] = []
-        var analysedAt = -1.0
-        var status: String?
-    }
-
-    init(engine: Engine, control: LoadControl, rate: Double?, recording: JournalRecording?) {
-        self.engine = engine
+    init(host: SessionHost, control: LoadControl, rate: Double?) {
+        self.host = host
         self.control = control
         self.baseRate = rate
-        self.recording = recording
     }
 
-    var session: Session { engine.session }
+    var session: Session { host.session }
+    var engine: Engine { host.engine }
 
     /// The status bar's alarm while the journal cannot write: it outranks any other status line.
     static func journalAlarm(_ status: JournalWriter.Status?) -> String? {
@@ -41,16 +33,7 @@ final class LiveModel: DashboardModel {
 
     func frame() -> DashboardFrame {
         let session = self.session
-        let snapshot = session.snapshot()
-        // The rank tests sort every sample: once a second is plenty for a verdict line.
-        let (verdicts, srm, votes, status) = state.withLock { s in
-            if snapshot.time - s.analysedAt >= 1 {
-                s.verdicts = session.verdicts()
-                s.srm = session.srm()
-                s.analysedAt = snapshot.time
-            }
-            return (s.verdicts, s.srm, s.votes, s.status)
-        }
+        let analysis = host.analysis.result
         let now = session.now()
         let breakers = engine.routing.breakerStates.map { state -> String? in
             switch state {
@@ -59,11 +42,11 @@ final class LiveModel: DashboardModel {
             case .halfOpen: "probing"
             }
         }
-        var frame = DashboardFrame(endpoint: session.endpoint.name, mode: session.mode.rawValue, snapshot: snapshot,
-                                   verdicts: verdicts, srm: srm, events: session.events,
-                                   records: session.recentRecords, votes: votes, paused: control.paused,
+        var frame = DashboardFrame(endpoint: session.endpoint.name, mode: session.mode, snapshot: session.snapshot(),
+                                   verdicts: analysis.verdicts, srm: analysis.srm, events: session.events,
+                                   records: session.recentRecords, votes: session.votes, paused: control.paused,
                                    rate: control.rate ?? baseRate,
-                                   status: Self.journalAlarm(recording?.writer.status) ?? status)
+                                   status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0 })
         frame.breakerLabels = breakers
         return frame
     }
@@ -72,7 +55,6 @@ final class LiveModel: DashboardModel {
         switch command {
         case .setWeights(let weights):
             engine.setWeights(weights)
-            recording?.epoch(engine.routing.epoch)
         case .setPaused(let paused):
             control.paused = paused
         case .scaleRate(let factor):
@@ -86,8 +68,7 @@ final class LiveModel: DashboardModel {
             note(compare ? "compare mode: every prompt goes to every entity; vote blind with 1 / 2 / t / b"
                          : "split mode: each prompt goes to one entity by weight")
         case .vote(let vote):
-            state.withLock { $0.votes.append(vote) }
-            recording?.vote(vote, at: session.now())
+            session.vote(vote)
         case .submitPrompt(let text):
             let n = typed.add(1, ordering: .relaxed).newValue
             let engine = self.engine
@@ -95,7 +76,7 @@ final class LiveModel: DashboardModel {
         case .nextEndpoint:
             break  // one session: nothing to switch to (abtop serve handles it)
         case .export:
-            guard let recording else {
+            guard let recording = host.recording else {
                 note("no journal for this run (--no-store): nothing to export")
                 return
             }
@@ -110,6 +91,6 @@ final class LiveModel: DashboardModel {
     }
 
     private func note(_ text: String) {
-        state.withLock { $0.status = text }
+        status.withLock { $0 = text }
     }
 }

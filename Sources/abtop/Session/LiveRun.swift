@@ -36,28 +36,18 @@ struct DashboardOptions: ParsableArguments {
     }
 }
 
-/// Runs a session with the dashboard in front: load in the background, the dashboard until `q`, then the
-/// summary on stdout (as oha does).
+/// Runs a session with the dashboard in front: load in the background, the dashboard until `q` (or a signal, or
+/// a hang-up); the caller then finishes the session (`SessionHost.finish`: the summary on stdout, as oha does).
 enum LiveRun {
-    static func run(engine: Engine, transport: CurlTransport, prompts: [PromptItem], shape: LoadShape,
-                    limits: LoadLimits, seed: UInt64, dashboard: DashboardOptions,
-                    recording: JournalRecording?) async -> JournalWriter.Status? {
+    static func run(_ host: SessionHost, prompts: [PromptItem], shape: LoadShape, limits: LoadLimits,
+                    dashboard: DashboardOptions) async {
         // The dashboard owns the screen: log lines would corrupt it.
         LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
         let control = LoadControl()
         let rate: Double? = if case .open(let r) = shape { r } else { nil }
-        let load = Task { await LoadGenerator.run(engine: engine, prompts: prompts, shape: shape, limits: limits,
-                                                  control: control, seed: seed) }
-        let model = LiveModel(engine: engine, control: control, rate: rate, recording: recording)
-        await Dashboard.run(model: model, options: dashboard.resolve())
+        let load = Task { await host.load(prompts, shape: shape, limits: limits, control: control) }
+        await Dashboard.run(model: LiveModel(host: host, control: control, rate: rate), options: dashboard.resolve())
         control.stop()
         load.cancel()
-        transport.shutdown()
-        let stored = recording?.finish()
-        let session = engine.session
-        let summary = RunSummary(endpoint: session.endpoint.name, mode: session.mode.rawValue, duration: session.now(),
-                                 seed: seed, snapshot: session.snapshot(), verdicts: session.verdicts(), srm: session.srm())
-        Console.out(summary.text())
-        return stored
     }
 }

@@ -1,6 +1,20 @@
 import ABCore
 import ABProviders
 
+/// Sends HTTP requests for the engine. `CurlTransport` is the real one; tests script their own, so the engine's
+/// retries, fallbacks, breaker and cancellation are tested with no server.
+public protocol Transport: Sendable {
+    /// Sends `spec`, streaming the response into `sink`; returns when the transfer ends. `start` stamps the
+    /// beginning (an open-loop caller passes the intended send time); cancelling the task cancels the transfer.
+    func perform(_ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
+                 start: UInt64?) async -> TransferResult
+    /// Executors whose threads the transport runs on: a load runs its request tasks there, so a finished transfer
+    /// resumes its task with no thread hop. Empty: tasks run on the global executor.
+    var executors: [any TaskExecutor] { get }
+    /// Ends every transfer in flight (as cancelled) and refuses new ones.
+    func shutdown()
+}
+
 /// Timeouts of one transfer, in seconds.
 public struct TransportTimeouts: Sendable, Equatable {
     public var connect: Double
@@ -39,4 +53,15 @@ public struct TransferResult: Sendable {
     public var firstByte: UInt64?
     public var end: UInt64
     public var bytesReceived: Int
+
+    public init(status: Int?, headers: [String: String], failure: ProviderError?, start: UInt64, firstByte: UInt64?,
+                end: UInt64, bytesReceived: Int) {
+        self.status = status
+        self.headers = headers
+        self.failure = failure
+        self.start = start
+        self.firstByte = firstByte
+        self.end = end
+        self.bytesReceived = bytesReceived
+    }
 }

@@ -1,0 +1,61 @@
+import ABCore
+import ABEngine
+import ABReport
+import ABStore
+import Foundation
+
+/// A session's journal while it runs, subscribed to the session's events: finished requests go to the writer's
+/// buffer, epochs and votes straight to the file (rare, and in the order they happened), the end closes it.
+final class JournalRecording: SessionObserver {
+    let journal: Journal
+    let writer: JournalWriter
+    let sessionID: Int64
+
+    /// Begins a journal session for `endpoint`; nil (with a message) if the journal refuses.
+    static func begin(_ journal: Journal?, endpoint: EndpointConfig, mode: RunMode, configText: String, seed: UInt64,
+                      origin: UInt64) -> JournalRecording? {
+        guard let journal else { return nil }
+        do {
+            let id = try journal.beginSession(endpoint: endpoint, mode: mode.rawValue,
+                                              redactedConfig: ConfigRedaction.redactedText(configText),
+                                              version: Abtop.version, seed: seed)
+            return JournalRecording(journal: journal, writer: JournalWriter(journal: journal, session: id, origin: origin),
+                                    sessionID: id)
+        } catch {
+            Console.err("abtop: the journal refused the session: \(error); running without one")
+            return nil
+        }
+    }
+
+    init(journal: Journal, writer: JournalWriter, sessionID: Int64) {
+        self.journal = journal
+        self.writer = writer
+        self.sessionID = sessionID
+    }
+
+    func observe(_ event: SessionEvent) {
+        switch event {
+        case .finished(let record): writer.record(record)
+        case .epochOpened(let epoch): try? journal.recordEpoch(session: sessionID, epoch)
+        case .voted(let vote, let at): try? journal.recordVote(session: sessionID, vote, at: at)
+        case .ended: finish()
+        }
+    }
+
+    /// Whether every request reached the file (final once the session ended).
+    var status: JournalWriter.Status { writer.status }
+
+    /// Closes the writer and ends the session (the session's `.ended` does it).
+    private func finish() {
+        writer.close()
+        try? journal.endSession(sessionID)
+    }
+
+    /// A line for stderr when the journal lost rows, else nil: the summary on screen counts every request sent,
+    /// and must not be read as what the journal holds.
+    static func lossReport(_ status: JournalWriter.Status, path: String) -> String? {
+        guard status.failed || status.lost > 0 else { return nil }
+        return "abtop: the journal at \(path) kept \(status.written) of \(status.handedIn) requests; "
+            + "\(status.lost) were lost because writing failed: \(status.error ?? "unknown error")"
+    }
+}

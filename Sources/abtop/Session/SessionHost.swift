@@ -1,0 +1,96 @@
+import ABCore
+import ABEngine
+import ABReport
+import ABStore
+import ArgumentParser
+import Foundation
+
+extension RunMode: ExpressibleByArgument {}
+
+/// Builds and tears down one session, the same way for `run`, `demo` and `serve`: the clock's origin, the journal
+/// recording, the session with its observers, the transport, the engine and the live analysis; then the load,
+/// and at the end the summary and the journal's status. A new subscriber or a new kind of verdict is added here
+/// once, not in each command.
+final class SessionHost: Sendable {
+    let session: Session
+    let engine: Engine
+    let recording: JournalRecording?
+    /// Verdicts as they stand, recomputed off the dashboard's thread.
+    let analysis: SessionAnalysis
+    let seed: UInt64
+    /// Whether `close` shuts the transport down (serve shares one transport between endpoints).
+    private let ownsTransport: Bool
+
+    /// What a session is built from.
+    struct Plan {
+        var config: EndpointConfig
+        /// The config as the user wrote it, for the journal (secrets redacted there).
+        var configText: String
+        var resolved: [ResolvedEntity]
+        var mode: RunMode
+        var seed: UInt64
+        var journal: Journal?
+        /// Subscribers beside the journal (serve's `/metrics`).
+        var observers: [any SessionObserver] = []
+        /// A transport to share; nil builds one that this host owns.
+        var transport: (any Transport)?
+    }
+
+    init(_ plan: Plan) {
+        let origin = Monotonic.now()
+        recording = JournalRecording.begin(plan.journal, endpoint: plan.config, mode: plan.mode,
+                                           configText: plan.configText, seed: plan.seed, origin: origin)
+        session = Session(endpoint: plan.config, mode: plan.mode,
+                          observers: (recording.map { [$0] } ?? []) + plan.observers, origin: origin)
+        ownsTransport = plan.transport == nil
+        engine = Engine(session: session, resolved: plan.resolved, transport: plan.transport ?? CurlTransport(),
+                        seed: plan.seed)
+        analysis = SessionAnalysis(session: session)
+        seed = plan.seed
+    }
+
+    /// Offers prompts in `shape` until `limits` or `control.stop()`.
+    func load(_ prompts: [PromptItem], shape: LoadShape, limits: LoadLimits, control: LoadControl) async {
+        await LoadGenerator.run(engine: engine, prompts: prompts, shape: shape, limits: limits, control: control,
+                                seed: seed)
+    }
+
+    /// Ends the session: stops the analysis, the transport (what is in flight ends as cancelled) and the journal.
+    /// Returns the journal's final status (nil without one). Call once the load has stopped.
+    @discardableResult
+    func close() -> JournalWriter.Status? {
+        analysis.stop()
+        if ownsTransport { engine.transport.shutdown() }
+        session.end()
+        return recording?.status
+    }
+
+    /// The summary of the session so far, from the numbers the dashboard and reports read (votes included).
+    func summary(label: String? = nil) -> RunSummary {
+        let result = analysis.refresh()
+        return RunSummary(endpoint: session.endpoint.name, mode: label ?? session.mode.rawValue,
+                          duration: session.now(), seed: seed, snapshot: session.snapshot(), verdicts: result.verdicts,
+                          srm: result.srm, votes: session.votes)
+    }
+
+    /// Ends the session and says how it went: the summary on stdout (text, or JSON), the report if one was
+    /// asked for, and exit code 1 if the journal lost rows (after the summary, so nothing is hidden).
+    func finish(json: Bool = false, label: String? = nil, report: String?, storePath: String) throws {
+        let status = close()
+        let summary = summary(label: label)
+        Console.out(json ? summary.json().rendered(pretty: true) : summary.text())
+        try RunSetup.failIfJournalLost(status, path: storePath)
+        try writeReport(to: report)
+    }
+
+    /// `--report PATH`: the report of the session just recorded, in the format its extension names.
+    func writeReport(to path: String?) throws {
+        guard let path else { return }
+        guard let recording else {
+            Console.err("abtop: --report needs the journal (it is built from it); this run kept none")
+            throw ExitCode(1)
+        }
+        try ReportBuilder.write(recording, to: path)
+        Console.err("abtop: report written to \(path)")
+    }
+}

@@ -1,0 +1,61 @@
+import ABCore
+import ABEngine
+import ABReport
+import ABStore
+import ArgumentParser
+import Foundation
+
+/// Builds a report from the journal: the numbers replayed through the aggregator the run used.
+enum ReportBuilder {
+    static func report(_ stored: StoredSession) -> SessionReport {
+        let (snapshot, verdicts, srm) = stored.replay()
+        let summary = RunSummary(endpoint: stored.summary.endpoint, mode: stored.summary.mode,
+                                 duration: stored.summary.duration, seed: stored.seed ?? 0, snapshot: snapshot,
+                                 verdicts: verdicts, srm: srm, votes: stored.votes)
+        let formatter = ISO8601DateFormatter()
+        return SessionReport(id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),
+                             version: stored.version, epochs: stored.epochs, records: stored.records,
+                             votes: stored.votes, configJSON: stored.configJSON)
+    }
+
+    /// The report in `format`.
+    static func render(_ report: SessionReport, format: ReportFormat) -> String {
+        switch format {
+        case .json: report.json().rendered(pretty: true) + "\n"
+        case .csv: report.csv()
+        case .html: report.html()
+        case .md: report.markdown()
+        }
+    }
+
+    /// Writes the recorded session's report to `path`, in the format its extension names. Flushes the journal's
+    /// buffer first, so every finished request is in it.
+    static func write(_ recording: JournalRecording, to path: String) throws {
+        recording.writer.flushNow()
+        guard let stored = try recording.journal.session(recording.sessionID) else { return }
+        try render(report(stored), format: ReportFormat(forPath: path)).write(toFile: path, atomically: true,
+                                                                              encoding: .utf8)
+    }
+}
+
+/// The formats a report comes in.
+enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
+    /// Markdown tables that paste into a pull request.
+    case md
+    /// One self-contained file with charts.
+    case html
+    /// Everything, for scripts.
+    case json
+    /// One row per request.
+    case csv
+
+    /// The format a report path's extension names (md for anything unknown).
+    init(forPath path: String) {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "json": self = .json
+        case "csv": self = .csv
+        case "html", "htm": self = .html
+        default: self = .md
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import ABCore
+import ABEngine
+import Foundation
+import Testing
+
+/// The engine's retries, Retry-After, fallbacks, breaker and cancellation against a scripted transport: no
+/// server, no sockets, every reply decided by the test.
+@Suite struct ScriptedEngineTests {
+    @Test func retriesUntilAnAnswerAndCountsTheRetries() async throws {
+        let h = try ScriptedEngine(weights: [100], abtop: #"{"retries": {"max": 3, "backoff_ms": 1}}"#) { _, n in
+            n < 2 ? .status(500) : .ok
+        }
+        let records = await h.engine.send(PromptItem(id: "p", prompt: "hi"))
+        let r = try #require(records.first)
+        #expect(records.count == 1 && r.outcome.error == nil && r.outcome.retries == 2 && r.output == "fine")
+        #expect(h.transport.requests == ["a.test", "a.test", "a.test"])
+        #expect(h.session.events.filter { $0.kind == .retry }.count == 2)
+        #expect(h.session.snapshot().entities[0].retries == 2)
+    }
+
+    @Test func aRetryWaitsAtLeastWhatRetryAfterSays() async throws {
+        let h = try ScriptedEngine(weights: [100], abtop: #"{"retries": {"max": 1, "backoff_ms": 1}}"#) { _, n in
+            n == 0 ? .status(429, retryAfter: "0.4") : .ok
+        }
+        let begin = Date()
+        let r = try #require(await h.engine.send(PromptItem(id: "p", prompt: "hi")).first)
+        #expect(Date().timeIntervalSince(begin) >= 0.4)
+        #expect(r.outcome.error == nil && r.outcome.retries == 1)
+        #expect(h.session.events.contains { $0.kind == .retry && $0.message.contains("in 400 ms") })
+    }
+
+    @Test func clientErrorsAreNotRetriedNorFallenBackFrom() async throws {
+        let h = try ScriptedEngine(weights: [100, 0], abtop: #"{"retries": {"max": 3, "backoff_ms": 1}}"#,
+                                   fallback: true) { _, _ in .status(400) }
+        let records = await h.engine.send(PromptItem(id: "p", prompt: "hi"))
+        #expect(records.count == 1 && records[0].outcome.error == .http4xx && records[0].outcome.retries == 0)
+        #expect(h.transport.requests == ["a.test"])
+    }
+
+    @Test func aFailedEntityFallsBackInServedOrderAndTheRescueIsMarked() async throws {
+        let h = try ScriptedEngine(weights: [100, 0, 0], abtop: #"{"retries": {"max": 1, "backoff_ms": 1}}"#,
+                                   fallback: true) { host, _ in
+            host == "c.test" ? .ok : .status(503)
+        }
+        let records = await h.engine.send(PromptItem(id: "p", prompt: "hi"))
+        #expect(records.map(\.outcome.entity) == [0, 1, 2])
+        #expect(records.map(\.outcome.isFallback) == [false, true, true])
+        #expect(records.allSatisfy { $0.outcome.arm == 0 })
+        #expect(records[0].outcome.retries == 1 && records[1].outcome.retries == 0, "fallbacks are not retried")
+        #expect(records.last?.outcome.error == nil)
+        #expect(h.transport.requests == ["a.test", "a.test", "b.test", "c.test"])
+        #expect(h.session.events.filter { $0.kind == .fallback }.count == 2)
+    }
+
+    @Test func withFallbackOffAFailureIsTheAnswer() async throws {
+        let h = try ScriptedEngine(weights: [100, 0], abtop: #"{"retries": {"max": 0}}"#) { _, _ in .status(503) }
+        let records = await h.engine.send(PromptItem(id: "p", prompt: "hi"))
+        #expect(records.count == 1 && records[0].outcome.error == .http5xx)
+        #expect(h.transport.requests == ["a.test"])
+    }
+
+    @Test func theBreakerOpensThenAProbeClosesIt() async throws {
+        let h = try ScriptedEngine(weights: [100],
+                                   abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 2, "cooldown_s": 0.3}}"#) { _, n in
+            n < 2 ? .status(500) : .ok
+        }
+        for i in 0..<2 { _ = await h.engine.send(PromptItem(id: "p\(i)", prompt: "hi")) }
+        guard case .open = h.engine.routing.breakerStates[0] else {
+            Issue.record("two failures open the breaker: \(h.engine.routing.breakerStates)")
+            return
+        }
+        #expect(h.session.events.contains { $0.kind == .breakerOpened })
+        // The only entity is cooling down: the next prompt waits for the probe window, and the probe succeeds.
+        let begin = Date()
+        let r = try #require(await h.engine.send(PromptItem(id: "p2", prompt: "hi")).first)
+        #expect(r.outcome.error == nil && Date().timeIntervalSince(begin) >= 0.2)
+        #expect(h.session.events.contains { $0.kind == .breakerClosed })
+        guard case .closed = h.engine.routing.breakerStates[0] else {
+            Issue.record("a good probe closes the breaker")
+            return
+        }
+    }
+
+    @Test func aRetryIsNotTriedOnceTheBreakerOpened() async throws {
+        let h = try ScriptedEngine(weights: [100],
+                                   abtop: #"{"retries": {"max": 5, "backoff_ms": 1}, "breaker": {"failures": 2, "cooldown_s": 30}}"#) { _, _ in
+            .status(500)
+        }
+        let r = try #require(await h.engine.send(PromptItem(id: "p", prompt: "hi")).first)
+        #expect(r.outcome.retries == 1, "the second failure opened the breaker: no third attempt")
+        #expect(h.transport.requests.count == 2)
+    }
+
+    @Test func cancellingTheCallerEndsAPendingRequestAtOnce() async throws {
+        let h = try ScriptedEngine(weights: [100], abtop: #"{"retries": {"max": 3, "backoff_ms": 1}}"#) { _, _ in
+            var slow = ScriptedTransport.Reply.ok
+            slow.delay = 30
+            return slow
+        }
+        let begin = Date()
+        let task = Task { await h.engine.send(PromptItem(id: "p", prompt: "hi")) }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        let records = await task.value
+        #expect(Date().timeIntervalSince(begin) < 10)
+        #expect(records.count == 1 && records[0].outcome.error == .cancelled && records[0].outcome.retries == 0)
+        #expect(h.transport.requests.count == 1, "a cancelled request is not retried")
+    }
+
+    @Test func compareModeSendsEveryEntityOnceInOneGroup() async throws {
+        let h = try ScriptedEngine(weights: [50, 50], mode: .compare) { host, _ in
+            var reply = ScriptedTransport.Reply.ok
+            reply.body = ScriptedTransport.answer("from \(host)")
+            return reply
+        }
+        let records = await h.engine.send(PromptItem(id: "p", prompt: "hi"))
+        #expect(records.map(\.outcome.entity) == [0, 1])
+        #expect(records.map(\.output) == ["from a.test", "from b.test"])
+        #expect(Set(records.compactMap(\.group)).count == 1 && records.allSatisfy { !$0.outcome.countsTowardSplit })
+    }
+
+    @Test func aReweightIsOneStepForTheRouterAndTheStats() async throws {
+        let h = try ScriptedEngine(weights: [50, 50]) { _, _ in .ok }
+        let weights = try (0..<40).map { i in try #require(Weights([i % 2 == 0 ? 70 : 30, i % 2 == 0 ? 30 : 70])) }
+        await withTaskGroup(of: Void.self) { group in
+            for w in weights { group.addTask { h.engine.setWeights(w) } }
+        }
+        let snapshot = h.session.snapshot()
+        #expect(snapshot.epochs.map(\.epoch.index) == Array(0...snapshot.epoch.index), "no epoch lost")
+        #expect(snapshot.epoch.weights == h.engine.routing.weights && snapshot.epoch.index == h.engine.routing.epoch.index)
+    }
+}
