@@ -17,9 +17,17 @@ public final class RunningServer: Sendable {
         self.task = task
     }
 
-    public func stop() async {
+    /// Shuts down gracefully (requests in flight finish), cutting them off after `grace` seconds: a process that
+    /// is quitting (the demo's embedded providers after `q`) must not wait on an answer nobody will read.
+    public func stop(grace: Double = 30) async {
         await group.triggerGracefulShutdown()
+        let task = self.task
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(grace))
+            task.cancel()
+        }
         _ = try? await task.value
+        deadline.cancel()
     }
 
     /// Returns when the server stopped (by `stop()` or, if asked for at start, SIGINT / SIGTERM).

@@ -58,4 +58,50 @@ import Testing
         #expect(s.contains("icanon") && !s.contains("-icanon") && s.contains(" echo") && !s.contains("-echo "))
         #expect(s.contains("Is the difference real?"), "the summary is printed after the dashboard closes")
     }
+
+    /// The dashboard never makes you wait, measured in the debug build under the demo's own load: five `→` typed
+    /// at once show on screen within a second; `q` ends the process within a second; killing the tmux session (the
+    /// terminal gone, SIGHUP) ends it within two.
+    @Test func keysShowAtOnceAndTheProcessEndsWithItsTerminal() async throws {
+        for ending in ["q", "kill-session"] {
+            let tmux = TmuxSession()
+            // exec: the pane's process is abtop itself, so its pid is the pane's. SIGHUP ignored, as some CI runners
+            // and nohup leave it (inherited through exec): the hang-up must end abtop all the same.
+            try tmux.run("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8",
+                         "trap '' HUP; exec \(AbtopBinary.url.path) demo --seed 5 --no-store")
+            defer { tmux.close() }
+            let pid = try #require(pid_t(try tmux.run("list-panes", "-t", tmux.name, "-F", "#{pane_pid}")
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            _ = try await tmux.wait(60, for: "both entities with requests") { s in
+                let quick = TmuxSession.row(s, "quick-gpt"), careful = TmuxSession.row(s, "careful-claude")
+                return !quick.isEmpty && !careful.isEmpty && !quick.contains(" — ") && !careful.contains(" — ")
+            }
+            let typed = Date()
+            try tmux.run("send-keys", "-t", tmux.name, "Right", "Right", "Right", "Right", "Right")
+            let shown = try await tmux.poll(10) { $0.contains("· 55/45") }
+            let seconds = Date().timeIntervalSince(typed)
+            #expect(shown && seconds < 1, "five → shown after \(seconds) s")
+
+            let asked = Date()
+            if ending == "q" {
+                try tmux.run("send-keys", "-t", tmux.name, "q")
+            } else {
+                try tmux.run("kill-session", "-t", tmux.name)
+            }
+            while Self.isRunning(pid) && Date().timeIntervalSince(asked) < 20 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let ended = Date().timeIntervalSince(asked)
+            let limit = ending == "q" ? 1.0 : 2.0
+            #expect(!Self.isRunning(pid) && ended < limit, "\(ending): abtop ended after \(ended) s (limit \(limit) s)")
+            if Self.isRunning(pid) { kill(pid, SIGKILL) }
+        }
+    }
+
+    /// Whether `pid` still runs: a zombie has ended (tmux, its parent, may take a second to reap it).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        return !status.contains("State:\tZ")
+    }
 }

@@ -52,6 +52,16 @@ struct TmuxSession {
         return last
     }
 
+    /// Polls the screen every 20 ms (for timing what the user sees) until `condition` holds or `seconds` pass.
+    func poll(_ seconds: Double, _ condition: (String) -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition(try screen()) { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     /// Sends `key` and waits for `condition`; sends it again (up to `attempts` times) if the screen has not
     /// changed as asked: on a machine busy with other work a frame can take seconds, and a key can land while
     /// the pane has nothing to act on yet (no complete pair to vote on).
