@@ -1,7 +1,7 @@
 # abtop: the commands a newcomer types. Every target that builds first runs the idempotent setup step.
 SWIFT ?= swift
 
-.PHONY: setup build demo test conformance fuzz bench validate-examples fixtures clean
+.PHONY: setup build demo test lint format conformance fuzz bench validate-examples fixtures clean
 
 setup:
 	@./scripts/setup.sh
@@ -13,12 +13,21 @@ build: setup
 demo: build
 	.build/debug/abtop demo
 
-test: setup
+test: setup lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest --skip SerialTests
 	$(SWIFT) test --skip-build --disable-xctest --filter SerialTests --no-parallel
 	./Tests/Conformance/run.sh
 	./scripts/fuzz.sh 40
+
+# The toolchain's formatter, configured in .swift-format: `make lint` checks (part of `make test`), `make format`
+# rewrites the files in place.
+FORMATTED = Sources Tests Benchmarks
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMATTED)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(FORMATTED)
 
 # Coverage-guided fuzzing of the JSON, config and SSE parsers from the committed corpus (Tests/Fuzz/Corpus):
 # `make fuzz SECONDS=600` runs each target longer than `make test` does.

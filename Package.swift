@@ -4,11 +4,11 @@ import PackageDescription
 /// abtop: live A/B comparison of LLMs behind one Databricks-style serving endpoint.
 ///
 /// Dependencies point down only: `abtop` (composition root) → feature modules → `ABCore`.
-/// `CCurl` and `CNcurses` are system libraries with header-only shims; each is imported by exactly one
-/// source file in the product (see DESIGN §2).
+/// `CCurl` and `CNcurses` are system libraries with header-only shims: ncurses is imported by one file
+/// (`ABTUI/Terminal/NcursesTerminal.swift`), libcurl only in `ABEngine/Transport/`. Linux only: the transport uses epoll and eventfd
+/// (`Sources/ABEngine/Transport/Platform+Linux.swift`), so no other platform is claimed.
 let package = Package(
     name: "abtop",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "abtop", targets: ["abtop"]),
     ],
@@ -93,6 +93,8 @@ let package = Package(
                                                      "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
+        .testTarget(name: "ABStoreTests", dependencies: ["ABStore", "ABCore"]),
+        .testTarget(name: "ABReportTests", dependencies: ["ABReport", "ABCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

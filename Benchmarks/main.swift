@@ -25,7 +25,8 @@ func measure(_ name: String, batches: Int = 60, opsPerBatch: Int, _ body: (Int) 
     }
     perOp.sort()
     func at(_ q: Double) -> Double { perOp[Int(q * Double(perOp.count - 1))] }
-    let line = "\(name): median \(fmt(at(0.5))) ns/op (p10 \(fmt(at(0.1))), p90 \(fmt(at(0.9)))), "
+    let line =
+        "\(name): median \(fmt(at(0.5))) ns/op (p10 \(fmt(at(0.1))), p90 \(fmt(at(0.9)))), "
         + "\(batches) batches × \(opsPerBatch) ops [check \(sink & 1)]"
     print(line)
 }
@@ -72,10 +73,13 @@ func snapshotCost() {
     var stats = StatsAggregator(entities: infos, epoch: router.epoch)
     for i in 0..<100_000 {
         let entity = router.pick()!
-        stats.record(RequestOutcome(entity: entity, epoch: 0,
-                                    timing: RequestTiming(start: 0, firstToken: UInt64(i % 1000) * 100_000,
-                                                          end: UInt64(i % 5000) * 200_000 + 100_000_000),
-                                    streamed: true, usage: TokenUsage(input: 10, output: 100)), at: Double(i) / 1000)
+        stats.record(
+            RequestOutcome(
+                entity: entity, epoch: 0,
+                timing: RequestTiming(
+                    start: 0, firstToken: UInt64(i % 1000) * 100_000,
+                    end: UInt64(i % 5000) * 200_000 + 100_000_000),
+                streamed: true, usage: TokenUsage(input: 10, output: 100)), at: Double(i) / 1000)
     }
     measure("snapshot of 8 entities after 100k requests", batches: 40, opsPerBatch: 200) { n in
         var acc = 0
@@ -95,14 +99,18 @@ func dashboardFrame() {
     func feed(_ n: Int) {
         for i in 0..<n {
             let entity = router.pick()!
-            let outcome = RequestOutcome(entity: entity, epoch: 0,
-                                         timing: RequestTiming(start: 0, firstToken: UInt64(100 + i % 50) * 1_000_000,
-                                                               end: UInt64(300 + (i * 7) % 900) * 1_000_000),
-                                         streamed: true, usage: TokenUsage(input: 20, output: 150))
+            let outcome = RequestOutcome(
+                entity: entity, epoch: 0,
+                timing: RequestTiming(
+                    start: 0, firstToken: UInt64(100 + i % 50) * 1_000_000,
+                    end: UInt64(300 + (i * 7) % 900) * 1_000_000),
+                streamed: true, usage: TokenUsage(input: 20, output: 150))
             t += 0.01
             stats.record(outcome, at: t)
-            records.append(RequestRecord(outcome: outcome, promptID: "p\(i)", prompt: "Explain caching in two paragraphs.",
-                                         output: String(repeating: "Caches keep hot data close to where it is used. ", count: 6)))
+            records.append(
+                RequestRecord(
+                    outcome: outcome, promptID: "p\(i)", prompt: "Explain caching in two paragraphs.",
+                    output: String(repeating: "Caches keep hot data close to where it is used. ", count: 6)))
         }
         if records.count > 200 { records.removeFirst(records.count - 200) }
     }
@@ -114,8 +122,9 @@ func dashboardFrame() {
         var changed = 0
         for _ in 0..<n {
             feed(10)
-            let frame = DashboardFrame(endpoint: "bench", mode: .split, snapshot: stats.snapshot(at: t),
-                                       records: records, rate: 10)
+            let frame = DashboardFrame(
+                endpoint: "bench", mode: .split, snapshot: stats.snapshot(at: t),
+                records: records, rate: 10)
             let canvas = DashboardView.render(frame, state: state, width: 120, height: 40)
             changed += canvas.changes(from: previous).count
             previous = canvas
@@ -128,7 +137,9 @@ let benches = [
     Bench(name: "router", detail: "router pick + stats record per request", run: routerPickAndRecord),
     Bench(name: "snapshot", detail: "Snapshot of 8 entities", run: snapshotCost),
     Bench(name: "frame", detail: "dashboard frame of 8 entities", run: dashboardFrame),
-    Bench(name: "decode", detail: "a provider's answer and a stream chunk, full vs selective JSON parse", run: answerDecoding),
+    Bench(
+        name: "decode", detail: "a provider's answer and a stream chunk, full vs selective JSON parse",
+        run: answerDecoding),
 ]
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "latency-pair" {

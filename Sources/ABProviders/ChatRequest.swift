@@ -32,8 +32,10 @@ public struct ChatRequest: Sendable, Equatable {
     /// request's own parameters that Anthropic's API has no word for).
     public var openAIExtras: JSONObject
 
-    public init(messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool = true,
-                stop: [String] = [], topP: Double? = nil, openAIExtras: JSONObject = JSONObject()) {
+    public init(
+        messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool = true,
+        stop: [String] = [], topP: Double? = nil, openAIExtras: JSONObject = JSONObject()
+    ) {
         self.messages = messages
         self.maxTokens = maxTokens
         self.temperature = temperature
@@ -58,8 +60,10 @@ public struct RequestOverrides: Sendable, Equatable {
     /// Sent as they are to OpenAI-style providers (see `ChatRequest.openAIExtras`).
     public var openAIExtras: JSONObject
 
-    public init(maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
-                topP: Double? = nil, openAIExtras: JSONObject = JSONObject()) {
+    public init(
+        maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
+        topP: Double? = nil, openAIExtras: JSONObject = JSONObject()
+    ) {
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.stream = stream

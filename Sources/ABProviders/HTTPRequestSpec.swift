@@ -11,8 +11,10 @@ public struct HTTPRequestSpec: Sendable, CustomStringConvertible {
     /// Requests with the same id carry the same headers, so a transport may prepare them once (nil: no promise).
     public var headerSetID: Int?
 
-    public init(method: String = "POST", url: String, headers: [(name: String, value: HeaderValue)], body: [UInt8],
-                headerSetID: Int? = nil) {
+    public init(
+        method: String = "POST", url: String, headers: [(name: String, value: HeaderValue)], body: [UInt8],
+        headerSetID: Int? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -40,10 +40,11 @@ public struct StreamDecoder: Sendable {
         guard cut == nil else { return [] }
         var steps = parser.feed(bytes).map { consume($0) }
         if cut == nil, let overflow = parser.overflow {
-            let what = switch overflow {
-            case .line(let limit): "an SSE line passed \(limit) bytes without ending"
-            case .event(let limit): "an SSE event passed \(limit) bytes"
-            }
+            let what =
+                switch overflow {
+                case .line(let limit): "an SSE line passed \(limit) bytes without ending"
+                case .event(let limit): "an SSE event passed \(limit) bytes"
+                }
             cut = ProviderError(kind: .tooLarge, status: 200, message: "\(what): cut there (abtop.limits)")
         }
         // Reported once: the next feed returns nothing.
@@ -59,8 +60,9 @@ public struct StreamDecoder: Sendable {
             let room = maxAnswerBytes - textBytes
             text.append(String(decoding: content.utf8.prefix(room), as: UTF8.self))
             textBytes = maxAnswerBytes
-            cut = ProviderError(kind: .tooLarge, status: 200,
-                                message: "the answer passed \(maxAnswerBytes) bytes: cut there (abtop.limits)")
+            cut = ProviderError(
+                kind: .tooLarge, status: 200,
+                message: "the answer passed \(maxAnswerBytes) bytes: cut there (abtop.limits)")
             return .none
         }
         text.append(content)
@@ -74,8 +76,10 @@ public struct StreamDecoder: Sendable {
         result.text = text.joined()
         if let cut { return .failure(cut) }
         guard finished else {
-            return .failure(ProviderError(kind: .streamBroken, status: 200,
-                message: "the stream ended without its final event after \(contentChunks) content chunks"))
+            return .failure(
+                ProviderError(
+                    kind: .streamBroken, status: 200,
+                    message: "the stream ended without its final event after \(contentChunks) content chunks"))
         }
         return .success(result)
     }
@@ -125,8 +129,10 @@ public struct StreamDecoder: Sendable {
             return .end
         case "error":
             let type = object[key: "error"]?[key: "type"]?.stringValue
-            let kind: ErrorKind = type == "overloaded_error" ? .overloaded : type == "rate_limit_error" ? .rateLimited : .http5xx
-            return .failure(ProviderError(kind: kind, status: 200, message: Self.message(object[key: "error"]?[key: "message"])))
+            let kind: ErrorKind =
+                type == "overloaded_error" ? .overloaded : type == "rate_limit_error" ? .rateLimited : .http5xx
+            return .failure(
+                ProviderError(kind: kind, status: 200, message: Self.message(object[key: "error"]?[key: "message"])))
         default:
             return .none
         }
@@ -134,17 +140,26 @@ public struct StreamDecoder: Sendable {
 
     /// An error event's message, kept short (it is stored, shown and relayed).
     private static func message(_ value: JSONValue?) -> String {
-        value?.stringValue.map { String(SecretRedactor.redact(String($0.prefix(4 * WireFormat.maxMessageCharacters))).prefix(WireFormat.maxMessageCharacters)) }
+        value?.stringValue.map {
+            String(
+                SecretRedactor.redact(String($0.prefix(4 * WireFormat.maxMessageCharacters))).prefix(
+                    WireFormat.maxMessageCharacters))
+        }
             ?? "error in stream"
     }
 
     private func malformed(_ event: SSEEvent) -> Step {
-        .failure(ProviderError(kind: .malformed, status: 200, message: "a stream event is not JSON: \(SecretRedactor.redact(String(event.data.prefix(4096))).prefix(80))"))
+        .failure(
+            ProviderError(
+                kind: .malformed, status: 200,
+                message:
+                    "a stream event is not JSON: \(SecretRedactor.redact(String(event.data.prefix(4096))).prefix(80))"))
     }
 
     private static func object(_ data: String) -> JSONValue? {
         guard let value = try? JSONParser.parse(utf8: Array(data.utf8), keeping: WireFormat.answerKeys),
-              value.objectValue != nil else { return nil }
+            value.objectValue != nil
+        else { return nil }
         return value
     }
 }

@@ -46,7 +46,8 @@ public struct WireFormat: Sendable {
         switch entity.providerSettings {
         case .openai(let s) where s.apiType == .azure:
             dialect = .openAI
-            url = "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)/chat/completions?api-version=\(s.apiVersion ?? "2024-06-01")"
+            url =
+                "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)/chat/completions?api-version=\(s.apiVersion ?? "2024-06-01")"
             bodyModel = nil
             authHeaders = secrets.first.flatMap { $0 }.map { [("api-key", .secret(prefix: "", $0))] } ?? []
             maxTokensField = "max_tokens"
@@ -65,7 +66,8 @@ public struct WireFormat: Sendable {
             dialect = .anthropic
             url = base + "/v1/messages"
             bodyModel = entity.model
-            authHeaders = (secrets.first.flatMap { $0 }.map { [("x-api-key", .secret(prefix: "", $0))] } ?? [])
+            authHeaders =
+                (secrets.first.flatMap { $0 }.map { [("x-api-key", .secret(prefix: "", $0))] } ?? [])
                 + [("anthropic-version", .plain(Self.anthropicVersion))]
             maxTokensField = "max_tokens"
         case .custom(let s):
@@ -167,15 +169,20 @@ public struct WireFormat: Sendable {
             out.raw("]")
         }
         out.raw("}")
-        var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [("Content-Type", .plain("application/json"))]
+        var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [
+            ("Content-Type", .plain("application/json"))
+        ]
         headers.append(("Accept", .plain(stream ? "text/event-stream" : "application/json")))
         headers += authHeaders
-        return HTTPRequestSpec(url: url, headers: headers, body: out.bytes, headerSetID: headerSetID * 2 + (stream ? 1 : 0))
+        return HTTPRequestSpec(
+            url: url, headers: headers, body: out.bytes, headerSetID: headerSetID * 2 + (stream ? 1 : 0))
     }
 
     /// The members `request` writes itself; a caller's extras cannot replace them.
-    static let ownKeys: Set<String> = ["model", "messages", "system", "max_tokens", "max_completion_tokens", "stream",
-                                       "stream_options", "temperature", "top_p", "stop", "stop_sequences"]
+    static let ownKeys: Set<String> = [
+        "model", "messages", "system", "max_tokens", "max_completion_tokens", "stream",
+        "stream_options", "temperature", "top_p", "stop", "stop_sequences",
+    ]
 
     /// Anthropic wants user and assistant turns to alternate: consecutive turns of one role are merged.
     static func alternating(_ messages: [ChatMessage]) -> [(role: String, content: String)] {

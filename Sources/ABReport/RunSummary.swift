@@ -12,8 +12,10 @@ public struct RunSummary: Sendable {
     /// Blind votes cast in compare mode.
     public let votes: [Vote]
 
-    public init(endpoint: String, mode: String, duration: Double, seed: UInt64, snapshot: Snapshot,
-                verdicts: [Verdict], srm: [SRMResult], votes: [Vote] = []) {
+    public init(
+        endpoint: String, mode: String, duration: Double, seed: UInt64, snapshot: Snapshot,
+        verdicts: [Verdict], srm: [SRMResult], votes: [Vote] = []
+    ) {
         self.endpoint = endpoint
         self.mode = mode
         self.duration = duration
@@ -33,25 +35,16 @@ public struct RunSummary: Sendable {
 
     public func text() -> String {
         let rate = duration > 0 ? Double(requests) / duration : 0
-        var out = "\(endpoint) · \(mode) · \(Format.count(requests)) requests in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
-        var table = TextTable([("ENTITY", .left), ("MODEL", .left), ("TARGET", .right), ("SHARE", .right),
-                               ("REQS", .right), ("OK", .right), ("ERR%", .right), ("P50", .right), ("P95", .right),
-                               ("P99", .right), ("TTFT50", .right), ("TOK/S", .right), ("TOKENS IN/OUT", .right),
-                               ("COST", .right)])
-        for e in snapshot.entities {
-            table.add([e.info.name, e.info.model, "\(e.targetPercentage)%", Format.percent(e.overallShare),
-                       Format.count(e.requests), Format.count(e.successes),
-                       e.requests > 0 ? Format.percent(Double(e.errorCount) / Double(e.requests)) : "—",
-                       Format.milliseconds(e.e2e?.p50), Format.milliseconds(e.e2e?.p95), Format.milliseconds(e.e2e?.p99),
-                       Format.milliseconds(e.ttft?.p50), e.decodeTokensPerSecond.map { Format.fixed($0, 1) } ?? "—",
-                       "\(Format.count(e.tokens.input)) / \(Format.count(e.tokens.output))\(e.tokens.estimated ? "~" : "")",
-                       Format.dollars(e.costUSD)])
-        }
-        out += table.rendered() + "\n"
+        var out =
+            "\(endpoint) · \(mode) · \(Format.count(requests)) requests in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
+        out += ReportTables.entities.text(snapshot.entities) + "\n"
         let notes = snapshot.entities.compactMap { e -> String? in
             var parts: [String] = []
             if !e.errors.isEmpty {
-                parts.append("errors " + e.errors.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))
+                parts.append(
+                    "errors "
+                        + e.errors.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(
+                            separator: ", "))
             }
             if e.retries > 0 { parts.append("\(e.retries) retries") }
             if e.fallbacks > 0 { parts.append("answered \(e.fallbacks) as fallback") }
@@ -60,7 +53,7 @@ public struct RunSummary: Sendable {
         }
         if !notes.isEmpty { out += "\n" + notes.joined(separator: "\n") + "\n" }
         if snapshot.entities.contains(where: { $0.tokens.estimated }) {
-            out += "  ~ tokens estimated as (characters + 3) / 4 where the provider reported no usage\n"
+            out += "  (est.) tokens estimated as (characters + 3) / 4 where the provider reported no usage\n"
         }
         if !verdicts.isEmpty {
             out += "\nIs the difference real?\n" + verdicts.map { "  \($0.text)" }.joined(separator: "\n") + "\n"
@@ -68,13 +61,15 @@ public struct RunSummary: Sendable {
         if !votes.isEmpty {
             out += "\nBlind votes (\(votes.count)):\n"
             for w in winRates {
-                out += "  \(snapshot.entities[w.entity].info.name): \(w.wins) won, \(w.ties) tied, \(w.losses) lost · "
+                out +=
+                    "  \(snapshot.entities[w.entity].info.name): \(w.wins) won, \(w.ties) tied, \(w.losses) lost · "
                     + "win rate \(Format.percent(w.rate.estimate, digits: 0)) "
                     + "(95% CI \(Format.percent(w.rate.lower, digits: 0))–\(Format.percent(w.rate.upper, digits: 0)))\n"
             }
         }
         for r in srm where r.flagged {
-            out += "\n  SAMPLE RATIO MISMATCH in epoch \(r.epoch): observed \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0))): the split is not doing what it says\n"
+            out +=
+                "\n  SAMPLE RATIO MISMATCH in epoch \(r.epoch): observed \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0))): the split is not doing what it says\n"
         }
         return out
     }
@@ -86,45 +81,62 @@ public struct RunSummary: Sendable {
             "duration_s": .number(JSONNumber(rounded(duration, 3))), "requests": .number(JSONNumber(requests)),
             "seed": .number(JSONNumber(literal: String(seed), value: Double(seed))),
             "entities": .array(snapshot.entities.map(entityJSON)),
-            "verdicts": .array(verdicts.map { v in
-                ["metric": .string(v.metric.rawValue), "a": .string(v.a), "b": .string(v.b),
-                 "p_value": v.pValue.map { .number(JSONNumber($0)) } ?? .null,
-                 "n_a": .number(JSONNumber(v.nA)), "n_b": .number(JSONNumber(v.nB)),
-                 "significant": .bool(v.significant), "text": .string(v.text)]
-            }),
-            "srm": .array(srm.map { r in
-                ["epoch": .number(JSONNumber(r.epoch)),
-                 "weights": .object(JSONObject(zip(names, r.weights).map { .init(key: $0, value: .number(JSONNumber($1))) })),
-                 "observed": .object(JSONObject(zip(names, r.observed).map { .init(key: $0, value: .number(JSONNumber($1))) })),
-                 "p_value": r.pValue.map { .number(JSONNumber($0)) } ?? .null, "flagged": .bool(r.flagged)]
-            }),
-            "win_rates": .array(winRates.map { w in
-                ["entity": .string(names[w.entity]), "votes": .number(JSONNumber(w.votes)),
-                 "wins": .number(JSONNumber(w.wins)), "ties": .number(JSONNumber(w.ties)),
-                 "losses": .number(JSONNumber(w.losses)), "rate": .number(JSONNumber(w.rate.estimate)),
-                 "lower": .number(JSONNumber(w.rate.lower)), "upper": .number(JSONNumber(w.rate.upper))]
-            }),
+            "verdicts": .array(
+                verdicts.map { v in
+                    [
+                        "metric": .string(v.metric.rawValue), "a": .string(v.a), "b": .string(v.b),
+                        "p_value": v.pValue.map { .number(JSONNumber($0)) } ?? .null,
+                        "n_a": .number(JSONNumber(v.nA)), "n_b": .number(JSONNumber(v.nB)),
+                        "significant": .bool(v.significant), "text": .string(v.text),
+                    ]
+                }),
+            "srm": .array(
+                srm.map { r in
+                    [
+                        "epoch": .number(JSONNumber(r.epoch)),
+                        "weights": .object(
+                            JSONObject(zip(names, r.weights).map { .init(key: $0, value: .number(JSONNumber($1))) })),
+                        "observed": .object(
+                            JSONObject(zip(names, r.observed).map { .init(key: $0, value: .number(JSONNumber($1))) })),
+                        "p_value": r.pValue.map { .number(JSONNumber($0)) } ?? .null, "flagged": .bool(r.flagged),
+                    ]
+                }),
+            "win_rates": .array(
+                winRates.map { w in
+                    [
+                        "entity": .string(names[w.entity]), "votes": .number(JSONNumber(w.votes)),
+                        "wins": .number(JSONNumber(w.wins)), "ties": .number(JSONNumber(w.ties)),
+                        "losses": .number(JSONNumber(w.losses)), "rate": .number(JSONNumber(w.rate.estimate)),
+                        "lower": .number(JSONNumber(w.rate.lower)), "upper": .number(JSONNumber(w.rate.upper)),
+                    ]
+                }),
         ]
     }
 
     private func entityJSON(_ e: EntitySnapshot) -> JSONValue {
         func percentiles(_ p: Percentiles?) -> JSONValue {
             guard let p else { return .null }
-            return ["p50": .number(JSONNumber(p.p50)), "p90": .number(JSONNumber(p.p90)),
-                    "p95": .number(JSONNumber(p.p95)), "p99": .number(JSONNumber(p.p99)), "max": .number(JSONNumber(p.max))]
+            return [
+                "p50": .number(JSONNumber(p.p50)), "p90": .number(JSONNumber(p.p90)),
+                "p95": .number(JSONNumber(p.p95)), "p99": .number(JSONNumber(p.p99)), "max": .number(JSONNumber(p.max)),
+            ]
         }
         return [
             "name": .string(e.info.name), "provider": .string(e.info.provider), "model": .string(e.info.model),
             "target_percentage": .number(JSONNumber(e.targetPercentage)),
             "observed_share": e.overallShare.map { .number(JSONNumber(rounded($0, 4))) } ?? .null,
             "requests": .number(JSONNumber(e.requests)), "successes": .number(JSONNumber(e.successes)),
-            "errors": .object(JSONObject(e.errors.sorted { $0.key < $1.key }.map {
-                .init(key: $0.key.rawValue, value: .number(JSONNumber($0.value)))
-            })),
+            "errors": .object(
+                JSONObject(
+                    e.errors.sorted { $0.key < $1.key }.map {
+                        .init(key: $0.key.rawValue, value: .number(JSONNumber($0.value)))
+                    })),
             "retries": .number(JSONNumber(e.retries)), "fallbacks": .number(JSONNumber(e.fallbacks)),
             "latency_ms": percentiles(e.e2e), "ttft_ms": percentiles(e.ttft), "tpot_ms": percentiles(e.tpot),
-            "tokens": ["input": .number(JSONNumber(e.tokens.input)), "output": .number(JSONNumber(e.tokens.output)),
-                       "estimated": .bool(e.tokens.estimated)],
+            "tokens": [
+                "input": .number(JSONNumber(e.tokens.input)), "output": .number(JSONNumber(e.tokens.output)),
+                "estimated": .bool(e.tokens.estimated),
+            ],
             "cost_usd": e.costUSD.map { .number(JSONNumber(rounded($0, 6))) } ?? .null,
         ]
     }

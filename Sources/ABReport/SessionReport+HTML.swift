@@ -8,47 +8,31 @@ extension SessionReport {
     public func html() -> String {
         let s = summary
         var body = "<h1>abtop report: \(esc(s.endpoint))</h1>\n"
-        body += "<p class=\"meta\">Session \(id) · \(esc(s.mode)) · started \(esc(startedAt)) · \(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
-        body += "<h2>Summary</h2>\n<table><tr><th>entity</th><th>model</th><th>target</th><th>share</th><th>requests</th><th>errors (95% CI)</th><th>p50</th><th>p95</th><th>p99</th><th>TTFT p50</th><th>TPOT p50</th><th>tok/s</th><th>tokens in / out</th><th>cost</th></tr>\n"
-        for (i, e) in s.snapshot.entities.enumerated() {
-            let r = e.errorRate
-            let errors = e.requests > 0 ? "\(e.errorCount) (\(Format.percent(r.estimate)), \(Format.percent(r.lower))–\(Format.percent(r.upper)))" : "—"
-            body += "<tr><td><span class=\"dot\" style=\"background:\(Self.palette[i % 8])\"></span>\(esc(e.info.name))</td><td>\(esc(e.info.model))</td>"
-            body += "<td class=\"n\">\(e.targetPercentage)%</td><td class=\"n\">\(Format.percent(e.overallShare))</td><td class=\"n\">\(e.requests)</td><td class=\"n\">\(errors)</td>"
-            body += "<td class=\"n\">\(Format.milliseconds(e.e2e?.p50))</td><td class=\"n\">\(Format.milliseconds(e.e2e?.p95))</td><td class=\"n\">\(Format.milliseconds(e.e2e?.p99))</td>"
-            body += "<td class=\"n\">\(Format.milliseconds(e.ttft?.p50))</td><td class=\"n\">\(Format.milliseconds(e.tpot?.p50))</td>"
-            body += "<td class=\"n\">\(e.decodeTokensPerSecond.map { Format.fixed($0, 1) } ?? "—")</td>"
-            body += "<td class=\"n\">\(Format.count(e.tokens.input)) / \(Format.count(e.tokens.output))\(e.tokens.estimated ? " (est.)" : "")</td><td class=\"n\">\(Format.dollars(e.costUSD))</td></tr>\n"
-        }
-        body += "</table>\n<h2>Is the difference real?</h2>\n<ul class=\"verdicts\">\n"
+        body +=
+            "<p class=\"meta\">Session \(id) · \(esc(s.mode)) · started \(esc(startedAt)) · \(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
+        body +=
+            "<h2>Summary</h2>\n"
+            + ReportTables.entities.html(s.snapshot.entities, escape: esc) { i, cell in
+                "<span class=\"dot\" style=\"background:\(Self.palette[i % 8])\"></span>" + cell
+            }
+        body += "<h2>Is the difference real?</h2>\n<ul class=\"verdicts\">\n"
         for v in s.verdicts {
             body += "<li class=\"\(v.significant ? "real" : "open")\">\(esc(v.text))</li>\n"
         }
         body += "</ul>\n<h2>Latency (E2E), cumulative</h2>\n" + latencyCDF()
         body += "<h2>Share of requests over time</h2>\n" + overTime(metric: .share)
         body += "<h2>Error rate over time</h2>\n" + overTime(metric: .errors)
-        body += "<h2>Split history and sample-ratio mismatch</h2>\n<table><tr><th>epoch</th><th>from</th><th>weights</th><th>observed</th><th>SRM p</th><th>flagged</th></tr>\n"
-        for e in epochs {
-            let r = s.srm.first { $0.epoch == e.index }
-            body += "<tr><td class=\"n\">\(e.index)</td><td class=\"n\">\(Format.fixed(e.startedAt, 1)) s</td><td>\(e.weights)</td>"
-            body += "<td>\(r.map { $0.observed.map(String.init).joined(separator: "/") } ?? "—")</td>"
-            body += "<td class=\"n\">\(r?.pValue.map { Verdict.formatP($0) } ?? "—")</td><td>\(r?.flagged == true ? "<b class=\"bad\">yes</b>" : "no")</td></tr>\n"
-        }
-        body += "</table>\n"
-        if !votes.isEmpty {
-            body += "<h2>Votes</h2>\n<table><tr><th>entity</th><th>votes</th><th>wins</th><th>ties</th><th>losses</th><th>win rate (95% CI)</th></tr>\n"
-            for w in WinRate.of(votes, entityCount: names.count) where w.votes > 0 {
-                body += "<tr><td>\(esc(names[w.entity]))</td><td class=\"n\">\(w.votes)</td><td class=\"n\">\(w.wins)</td><td class=\"n\">\(w.ties)</td><td class=\"n\">\(w.losses)</td>"
-                body += "<td class=\"n\">\(Format.percent(w.rate.estimate, digits: 0)) (\(Format.percent(w.rate.lower, digits: 0))–\(Format.percent(w.rate.upper, digits: 0)))</td></tr>\n"
-            }
-            body += "</table>\n"
-        }
+        body += "<h2>Split history and sample-ratio mismatch</h2>\n" + ReportTables.epochs.html(epochRows, escape: esc)
+        if !votes.isEmpty { body += "<h2>Votes</h2>\n" + ReportTables.votes.html(voteRows, escape: esc) }
         let samples = sampleGroups(limit: 3)
         if !samples.isEmpty {
             body += "<h2>Side-by-side samples</h2>\n"
             for (prompt, answers) in samples {
                 body += "<div class=\"sample\"><p class=\"prompt\">\(esc(prompt))</p><div class=\"cols\">"
-                for (name, text) in answers { body += "<div><h3>\(esc(name))</h3><p>\(esc(text).replacingOccurrences(of: "\n", with: "<br>"))</p></div>" }
+                for (name, text) in answers {
+                    body +=
+                        "<div><h3>\(esc(name))</h3><p>\(esc(text).replacingOccurrences(of: "\n", with: "<br>"))</p></div>"
+                }
                 body += "</div></div>\n"
             }
         }
@@ -84,12 +68,16 @@ extension SessionReport {
         let all = series.flatMap { $0 }.sorted()
         guard !all.isEmpty else { return "<p>No successful requests.</p>\n" }
         let xMax = max(1, all[min(all.count - 1, Int(Double(all.count) * 0.99))] * 1.1)
-        return chart(xLabel: "latency (ms)", xMax: xMax, yLabel: "fraction of requests", yMax: 1, lines: series.enumerated().map { i, values in
-            let sorted = values.sorted()
-            let points = sorted.enumerated().filter { $0.offset % max(1, sorted.count / 400) == 0 || $0.offset == sorted.count - 1 }
+        return chart(
+            xLabel: "latency (ms)", xMax: xMax, yLabel: "fraction of requests", yMax: 1,
+            lines: series.enumerated().map { i, values in
+                let sorted = values.sorted()
+                let points = sorted.enumerated().filter {
+                    $0.offset % max(1, sorted.count / 400) == 0 || $0.offset == sorted.count - 1
+                }
                 .map { (min($0.element, xMax), Double($0.offset + 1) / Double(sorted.count)) }
-            return (names[i], points)
-        })
+                return (names[i], points)
+            })
     }
 
     /// Share of requests (or error rate) per entity in 5-second windows.
@@ -108,39 +96,60 @@ extension SessionReport {
             let points = (0..<buckets).compactMap { b -> (Double, Double)? in
                 let total = names.indices.reduce(0) { $0 + counts[$1][b] }
                 switch metric {
-                case .share: return total > 0 ? (Double(b) * window + window / 2, Double(counts[i][b]) / Double(total)) : nil
-                case .errors: return counts[i][b] > 0 ? (Double(b) * window + window / 2, Double(errors[i][b]) / Double(counts[i][b])) : nil
+                case .share:
+                    return total > 0 ? (Double(b) * window + window / 2, Double(counts[i][b]) / Double(total)) : nil
+                case .errors:
+                    return counts[i][b] > 0
+                        ? (Double(b) * window + window / 2, Double(errors[i][b]) / Double(counts[i][b])) : nil
                 }
             }
             return (names[i], points)
         }
         let yMax = metric == .share ? 1 : max(0.05, (lines.flatMap { $0.1.map(\.1) }.max() ?? 0) * 1.2)
-        return chart(xLabel: "time (s)", xMax: max(window, Double(buckets) * window), yLabel: metric == .share ? "share" : "error rate",
-                     yMax: yMax, lines: lines)
+        return chart(
+            xLabel: "time (s)", xMax: max(window, Double(buckets) * window),
+            yLabel: metric == .share ? "share" : "error rate",
+            yMax: yMax, lines: lines)
     }
 
     /// A line chart in SVG with axes, ticks and a legend.
-    func chart(xLabel: String, xMax: Double, yLabel: String, yMax: Double, lines: [(String, [(Double, Double)])]) -> String {
-        let w = 760.0, h = 280.0, left = 56.0, bottom = 36.0, top = 12.0, right = 150.0
-        let pw = w - left - right, ph = h - top - bottom
+    func chart(xLabel: String, xMax: Double, yLabel: String, yMax: Double, lines: [(String, [(Double, Double)])])
+        -> String
+    {
+        let w = 760.0
+        let h = 280.0
+        let left = 56.0
+        let bottom = 36.0
+        let top = 12.0
+        let right = 150.0
+        let pw = w - left - right
+        let ph = h - top - bottom
         func x(_ v: Double) -> Double { left + v / xMax * pw }
         func y(_ v: Double) -> Double { top + ph - v / yMax * ph }
-        var svg = "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(esc(yLabel)) by \(esc(xLabel))\">\n"
+        var svg =
+            "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(esc(yLabel)) by \(esc(xLabel))\">\n"
         for t in 0...4 {
-            let yv = yMax * Double(t) / 4, xv = xMax * Double(t) / 4
-            svg += "<line x1=\"\(f(left))\" y1=\"\(f(y(yv)))\" x2=\"\(f(left + pw))\" y2=\"\(f(y(yv)))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y(yv) + 4))\" text-anchor=\"end\">\(Format.fixed(yv, yMax <= 1 ? 2 : 0))</text>"
-            svg += "<text x=\"\(f(x(xv)))\" y=\"\(f(top + ph + 16))\" text-anchor=\"middle\">\(Format.fixed(xv, xMax < 10 ? 1 : 0))</text>\n"
+            let yv = yMax * Double(t) / 4
+            let xv = xMax * Double(t) / 4
+            svg +=
+                "<line x1=\"\(f(left))\" y1=\"\(f(y(yv)))\" x2=\"\(f(left + pw))\" y2=\"\(f(y(yv)))\" stroke=\"#eee\"/>"
+            svg +=
+                "<text x=\"\(f(left - 6))\" y=\"\(f(y(yv) + 4))\" text-anchor=\"end\">\(Format.fixed(yv, yMax <= 1 ? 2 : 0))</text>"
+            svg +=
+                "<text x=\"\(f(x(xv)))\" y=\"\(f(top + ph + 16))\" text-anchor=\"middle\">\(Format.fixed(xv, xMax < 10 ? 1 : 0))</text>\n"
         }
-        svg += "<line x1=\"\(f(left))\" y1=\"\(f(top + ph))\" x2=\"\(f(left + pw))\" y2=\"\(f(top + ph))\" stroke=\"#888\"/>"
+        svg +=
+            "<line x1=\"\(f(left))\" y1=\"\(f(top + ph))\" x2=\"\(f(left + pw))\" y2=\"\(f(top + ph))\" stroke=\"#888\"/>"
         svg += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(top + ph))\" stroke=\"#888\"/>\n"
         svg += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(h - 4))\" text-anchor=\"middle\">\(esc(xLabel))</text>"
-        svg += "<text x=\"12\" y=\"\(f(top + ph / 2))\" transform=\"rotate(-90 12 \(f(top + ph / 2)))\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
+        svg +=
+            "<text x=\"12\" y=\"\(f(top + ph / 2))\" transform=\"rotate(-90 12 \(f(top + ph / 2)))\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
         for (i, line) in lines.enumerated() {
             let color = Self.palette[i % 8]
             if !line.1.isEmpty {
                 let points = line.1.map { "\(f(x($0.0))),\(f(y(min($0.1, yMax))))" }.joined(separator: " ")
-                svg += "<polyline class=\"series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
+                svg +=
+                    "<polyline class=\"series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
             }
             let ly = top + 14 + Double(i) * 18
             svg += "<rect x=\"\(f(left + pw + 12))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"10\" fill=\"\(color)\"/>"

@@ -12,8 +12,10 @@ public struct SessionReport: Sendable {
     public let votes: [Vote]
     public let configJSON: String
 
-    public init(id: Int64, summary: RunSummary, startedAt: String, version: String, epochs: [SplitEpoch],
-                records: [RequestRecord], votes: [Vote], configJSON: String) {
+    public init(
+        id: Int64, summary: RunSummary, startedAt: String, version: String, epochs: [SplitEpoch],
+        records: [RequestRecord], votes: [Vote], configJSON: String
+    ) {
         self.id = id
         self.summary = summary
         self.startedAt = startedAt
@@ -26,23 +28,22 @@ public struct SessionReport: Sendable {
 
     var names: [String] { summary.snapshot.entities.map(\.info.name) }
 
+    /// Each epoch with its sample-ratio check.
+    var epochRows: [(epoch: SplitEpoch, srm: SRMResult?)] {
+        epochs.map { e in (e, summary.srm.first { $0.epoch == e.index }) }
+    }
+
+    /// Each entity that took part in a vote, with its win rate.
+    var voteRows: [(name: String, rate: WinRate)] { summary.winRates.map { (names[$0.entity], $0) } }
+
     /// Markdown: tables that paste well into a pull request.
     public func markdown() -> String {
         let s = summary
         var out = "# abtop report: \(s.endpoint)\n\n"
-        out += "Session \(id) · \(s.mode) · started \(startedAt) · \(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
+        out +=
+            "Session \(id) · \(s.mode) · started \(startedAt) · \(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
         out += "## Summary\n\n"
-        out += "| entity | model | target | share | requests | errors (95% CI) | p50 | p95 | p99 | TTFT p50 | TPOT p50 | tok/s | tokens in / out | cost |\n"
-        out += "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n"
-        for e in s.snapshot.entities {
-            let rate = e.errorRate
-            let errors = e.requests > 0
-                ? "\(e.errorCount) (\(Format.percent(rate.estimate)), \(Format.percent(rate.lower))–\(Format.percent(rate.upper)))" : "—"
-            out += "| \(e.info.name) | \(e.info.model) | \(e.targetPercentage)% | \(Format.percent(e.overallShare)) | \(e.requests) | \(errors) | "
-            out += "\(Format.milliseconds(e.e2e?.p50)) | \(Format.milliseconds(e.e2e?.p95)) | \(Format.milliseconds(e.e2e?.p99)) | "
-            out += "\(Format.milliseconds(e.ttft?.p50)) | \(Format.milliseconds(e.tpot?.p50)) | "
-            out += "\(e.decodeTokensPerSecond.map { Format.fixed($0, 1) } ?? "—") | \(Format.count(e.tokens.input)) / \(Format.count(e.tokens.output))\(e.tokens.estimated ? " (est.)" : "") | \(Format.dollars(e.costUSD)) |\n"
-        }
+        out += ReportTables.entities.markdown(s.snapshot.entities)
         let kinds = Set(s.snapshot.entities.flatMap { $0.errors.keys }).sorted()
         if !kinds.isEmpty {
             out += "\n### Errors by kind\n\n| entity | " + kinds.map(\.rawValue).joined(separator: " | ") + " |\n|---|"
@@ -51,28 +52,22 @@ public struct SessionReport: Sendable {
                 out += "| \(e.info.name) | " + kinds.map { String(e.errors[$0] ?? 0) }.joined(separator: " | ") + " |\n"
             }
         }
-        out += "\n## Is the difference real?\n\n| metric | a | b | p-value | n (a / b) | verdict |\n|---|---|---|--:|--:|---|\n"
+        out +=
+            "\n## Is the difference real?\n\n| metric | a | b | p-value | n (a / b) | verdict |\n|---|---|---|--:|--:|---|\n"
         for v in s.verdicts {
-            out += "| \(v.metric.rawValue) | \(v.a) | \(v.b) | \(v.pValue.map { Verdict.formatP($0) } ?? "—") | \(v.nA) / \(v.nB) | \(v.text) |\n"
+            out +=
+                "| \(v.metric.rawValue) | \(v.a) | \(v.b) | \(v.pValue.map { Verdict.formatP($0) } ?? "—") | \(v.nA) / \(v.nB) | \(v.text) |\n"
         }
-        out += "\n## Split history and sample-ratio mismatch\n\n| epoch | from | weights | observed | SRM p-value | flagged |\n|--:|--:|---|---|--:|---|\n"
-        for e in epochs {
-            let r = s.srm.first { $0.epoch == e.index }
-            out += "| \(e.index) | \(Format.fixed(e.startedAt, 1)) s | \(e.weights) | \(r.map { $0.observed.map(String.init).joined(separator: "/") } ?? "—") | "
-            out += "\(r?.pValue.map { Verdict.formatP($0) } ?? "—") | \(r?.flagged == true ? "**yes**" : "no") |\n"
-        }
-        if !votes.isEmpty {
-            out += "\n## Votes\n\n| entity | votes | wins | ties | losses | win rate (95% CI) |\n|---|--:|--:|--:|--:|--:|\n"
-            for w in WinRate.of(votes, entityCount: names.count) where w.votes > 0 {
-                out += "| \(names[w.entity]) | \(w.votes) | \(w.wins) | \(w.ties) | \(w.losses) | \(Format.percent(w.rate.estimate, digits: 0)) (\(Format.percent(w.rate.lower, digits: 0))–\(Format.percent(w.rate.upper, digits: 0))) |\n"
-            }
-        }
+        out += "\n## Split history and sample-ratio mismatch\n\n" + ReportTables.epochs.markdown(epochRows)
+        if !votes.isEmpty { out += "\n## Votes\n\n" + ReportTables.votes.markdown(voteRows) }
         let samples = sampleGroups(limit: 3)
         if !samples.isEmpty {
             out += "\n## Side-by-side samples\n"
             for (prompt, answers) in samples {
                 out += "\n**Prompt:** \(prompt)\n\n"
-                for (name, text) in answers { out += "- **\(name):** \(text.replacingOccurrences(of: "\n", with: " "))\n" }
+                for (name, text) in answers {
+                    out += "- **\(name):** \(text.replacingOccurrences(of: "\n", with: " "))\n"
+                }
             }
         }
         // Model output and names may hold escape sequences; the document is read in terminals (`report` to stdout).
@@ -84,7 +79,12 @@ public struct SessionReport: Sendable {
         var byGroup: [Int: [RequestRecord]] = [:]
         for r in records { if let g = r.group { byGroup[g, default: []].append(r) } }
         let groups = byGroup.keys.sorted().suffix(limit).map { g in
-            (byGroup[g]![0].prompt, byGroup[g]!.sorted { $0.outcome.entity < $1.outcome.entity }.map { (names[$0.outcome.entity], $0.output) })
+            (
+                byGroup[g]![0].prompt,
+                byGroup[g]!.sorted { $0.outcome.entity < $1.outcome.entity }.map {
+                    (names[$0.outcome.entity], $0.output)
+                }
+            )
         }
         if !groups.isEmpty { return groups }
         var byPrompt: [String: [Int: RequestRecord]] = [:]
@@ -100,31 +100,42 @@ public struct SessionReport: Sendable {
         o["session"] = .number(JSONNumber(Int(id)))
         o["started_at"] = .string(startedAt)
         o["abtop_version"] = .string(version)
-        o["epochs"] = .array(epochs.map { e in
-            ["index": .number(JSONNumber(e.index)), "started_at_s": .number(JSONNumber(e.startedAt)),
-             "weights": .object(JSONObject(zip(names, e.weights.percentages).map { .init(key: $0, value: .number(JSONNumber($1))) }))]
-        })
-        o["votes"] = .array(votes.map { v in ["a": .string(names[v.a]), "b": .string(names[v.b]), "choice": .string(v.choice.rawValue)] })
+        o["epochs"] = .array(
+            epochs.map { e in
+                [
+                    "index": .number(JSONNumber(e.index)), "started_at_s": .number(JSONNumber(e.startedAt)),
+                    "weights": .object(
+                        JSONObject(
+                            zip(names, e.weights.percentages).map { .init(key: $0, value: .number(JSONNumber($1))) })),
+                ]
+            })
+        o["votes"] = .array(
+            votes.map { v in ["a": .string(names[v.a]), "b": .string(names[v.b]), "choice": .string(v.choice.rawValue)]
+            })
         o["config"] = (try? JSONParser.parse(configJSON)) ?? .null
         return .object(o)
     }
 
     /// CSV: one row per request.
     public func csv() -> String {
-        let header = ["seq", "prompt_id", "entity", "arm", "epoch", "is_fallback", "group", "retries", "streamed", "status",
-                      "error_kind", "e2e_ms", "ttft_ms", "tpot_ms", "tokens_in", "tokens_out", "tokens_estimated",
-                      "cost_usd", "finish_reason", "prompt", "output", "error_message"]
+        let header = [
+            "seq", "prompt_id", "entity", "arm", "epoch", "is_fallback", "group", "retries", "streamed", "status",
+            "error_kind", "e2e_ms", "ttft_ms", "tpot_ms", "tokens_in", "tokens_out", "tokens_estimated",
+            "cost_usd", "finish_reason", "prompt", "output", "error_message",
+        ]
         var out = header.joined(separator: ",") + "\n"
         for (i, r) in records.enumerated() {
             let o = r.outcome
             let fields: [String] = [
                 String(i + 1), r.promptID, names[o.entity], names[o.arm], String(o.epoch), o.isFallback ? "1" : "0",
-                r.group.map(String.init) ?? "", String(o.retries), o.streamed ? "1" : "0", o.status.map(String.init) ?? "",
+                r.group.map(String.init) ?? "", String(o.retries), o.streamed ? "1" : "0",
+                o.status.map(String.init) ?? "",
                 o.error?.rawValue ?? "", Format.fixed(Double(o.timing.e2eNanoseconds) / 1e6, 3),
                 o.timing.ttftNanoseconds.map { Format.fixed(Double($0) / 1e6, 3) } ?? "",
                 o.timing.tpotNanoseconds(outputTokens: o.usage.output).map { Format.fixed(Double($0) / 1e6, 3) } ?? "",
                 String(o.usage.input), String(o.usage.output), o.usage.estimated ? "1" : "0",
-                o.costUSD.map { Format.fixed($0, 8) } ?? "", r.finishReason ?? "", r.prompt, r.output, r.errorMessage ?? "",
+                o.costUSD.map { Format.fixed($0, 8) } ?? "", r.finishReason ?? "", r.prompt, r.output,
+                r.errorMessage ?? "",
             ]
             out += fields.map(Self.csvField).joined(separator: ",") + "\n"
         }

@@ -13,8 +13,10 @@ public struct HTTPLimits: Sendable, Equatable {
     /// A request body not complete this long after it started is answered 408.
     public var bodyTimeout: Double
 
-    public init(maxBodyBytes: Int = 4 << 20, maxConnections: Int = 512, idleTimeout: Double = 60,
-                bodyTimeout: Double = 30) {
+    public init(
+        maxBodyBytes: Int = 4 << 20, maxConnections: Int = 512, idleTimeout: Double = 60,
+        bodyTimeout: Double = 30
+    ) {
         self.maxBodyBytes = maxBodyBytes
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
@@ -32,7 +34,7 @@ public enum Loopback {
         if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
         let parts = h.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4,
-              parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil })
+            parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil })
         else { return false }
         return parts[0] == "127"
     }
@@ -41,12 +43,15 @@ public enum Loopback {
     public static func host(ofAuthority authority: String) -> String {
         // The common case, `127.0.0.1:8080`, without lower-casing or copying the whole authority.
         if let colon = authority.firstIndex(of: ":"), authority.utf8.first != UInt8(ascii: "["),
-           !authority[authority.index(after: colon)...].contains(":") {
+            !authority[authority.index(after: colon)...].contains(":")
+        {
             let host = authority[..<colon]
             return host.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? host.lowercased() : String(host)
         }
         let a = authority.lowercased()
-        if a.hasPrefix("["), let close = a.firstIndex(of: "]") { return String(a[a.index(after: a.startIndex)..<close]) }
+        if a.hasPrefix("["), let close = a.firstIndex(of: "]") {
+            return String(a[a.index(after: a.startIndex)..<close])
+        }
         if a.filter({ $0 == ":" }).count == 1, let colon = a.firstIndex(of: ":") { return String(a[..<colon]) }
         return a
     }
@@ -81,8 +86,10 @@ public struct RequestGuard: Sendable, Equatable {
         public var contentType: String?
         public var hasBody: Bool
 
-        public init(method: String, authority: String?, extraHost: Bool = false, origin: String?,
-                    contentType: String?, hasBody: Bool) {
+        public init(
+            method: String, authority: String?, extraHost: Bool = false, origin: String?,
+            contentType: String?, hasBody: Bool
+        ) {
             self.method = method
             self.authority = authority
             self.extraHost = extraHost
@@ -99,16 +106,27 @@ public struct RequestGuard: Sendable, Equatable {
         }
         let host = Loopback.host(ofAuthority: authority)
         if !checksAnyHost, !Loopback.isLoopback(host), host != Loopback.host(ofAuthority: bindHost) {
-            return ServingError(status: 403, code: "PERMISSION_DENIED",
-                message: "Host '\(String(host.prefix(100)))' is not this server: abtop serve answers to loopback names and the address it binds (a page that rebinds its DNS name to 127.0.0.1 is refused)")
+            return ServingError(
+                status: 403, code: "PERMISSION_DENIED",
+                message:
+                    "Host '\(String(host.prefix(100)))' is not this server: abtop serve answers to loopback names and the address it binds (a page that rebinds its DNS name to 127.0.0.1 is refused)"
+            )
         }
         if let origin = head.origin, !allows(origin: origin, authority: authority) {
-            return ServingError(status: 403, code: "PERMISSION_DENIED",
-                message: "cross-origin request from '\(String(origin.prefix(100)))' refused: start abtop serve with --allow-origin \(String(origin.prefix(100))) to let that page call it")
+            return ServingError(
+                status: 403, code: "PERMISSION_DENIED",
+                message:
+                    "cross-origin request from '\(String(origin.prefix(100)))' refused: start abtop serve with --allow-origin \(String(origin.prefix(100))) to let that page call it"
+            )
         }
-        if head.hasBody, head.method == "POST" || head.method == "PUT" || head.method == "PATCH", !Self.isJSON(head.contentType) {
-            return ServingError(status: 415, code: "BAD_REQUEST",
-                message: "request bodies must be sent as Content-Type: application/json (found \(head.contentType.map { "'\(String($0.prefix(100)))'" } ?? "none"))")
+        if head.hasBody, head.method == "POST" || head.method == "PUT" || head.method == "PATCH",
+            !Self.isJSON(head.contentType)
+        {
+            return ServingError(
+                status: 415, code: "BAD_REQUEST",
+                message:
+                    "request bodies must be sent as Content-Type: application/json (found \(head.contentType.map { "'\(String($0.prefix(100)))'" } ?? "none"))"
+            )
         }
         return nil
     }
@@ -133,7 +151,10 @@ public struct RequestGuard: Sendable, Equatable {
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         if contentType == "application/json" { return true }
-        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let media =
+            contentType.split(separator: ";", maxSplits: 1).first.map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            } ?? ""
         return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
     }
 }

@@ -37,13 +37,17 @@ public final class RunningServer: Sendable {
 
     /// Starts the application `make` builds (handing it the callback that reports the bound port) and returns
     /// once it listens. A failed bind throws rather than waiting forever.
-    static func start<App: ApplicationProtocol>(host: String, requestedPort: Int, logger: Logger, stopOnSignals: Bool,
-                                                _ make: (@escaping @Sendable (Int) -> Void) -> App) async throws -> RunningServer {
+    static func start<App: ApplicationProtocol>(
+        host: String, requestedPort: Int, logger: Logger, stopOnSignals: Bool,
+        _ make: (@escaping @Sendable (Int) -> Void) -> App
+    ) async throws -> RunningServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = make { port in continuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app],
-                                                      gracefulShutdownSignals: stopOnSignals ? [.sigint, .sigterm] : [],
-                                                      logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app],
+                gracefulShutdownSignals: stopOnSignals ? [.sigint, .sigterm] : [],
+                logger: logger))
         let task = Task {
             defer { continuation.finish() }
             try await group.run()

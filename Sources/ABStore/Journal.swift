@@ -13,7 +13,8 @@ public final class Journal: Sendable {
 
     /// The default location: `$XDG_DATA_HOME/abtop/abtop.sqlite` (or `~/.local/share/abtop/abtop.sqlite`).
     public static func defaultPath(environment: [String: String]) -> String {
-        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? environment["HOME"].map { $0 + "/.local/share" } ?? FileManager.default.currentDirectoryPath
         return base + "/abtop/abtop.sqlite"
     }
@@ -108,70 +109,92 @@ public final class Journal: Sendable {
     }
 
     /// Opens a session: its endpoint (config with every secret redacted), entities and first epoch.
-    public func beginSession(endpoint: EndpointConfig, mode: String, redactedConfig: String, version: String,
-                             seed: UInt64?, startedAt: Date = Date()) throws -> Int64 {
+    public func beginSession(
+        endpoint: EndpointConfig, mode: String, redactedConfig: String, version: String,
+        seed: UInt64?, startedAt: Date = Date()
+    ) throws -> Int64 {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO session (endpoint, mode, config_json, abtop_version, started_at, seed) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [endpoint.name, mode, redactedConfig, version, startedAt.timeIntervalSince1970,
-                                       seed.map { Int64(bitPattern: $0) }])
+            try db.execute(
+                sql:
+                    "INSERT INTO session (endpoint, mode, config_json, abtop_version, started_at, seed) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    endpoint.name, mode, redactedConfig, version, startedAt.timeIntervalSince1970,
+                    seed.map { Int64(bitPattern: $0) },
+                ])
             let id = db.lastInsertedRowID
             for (i, e) in endpoint.servedEntities.enumerated() {
-                try db.execute(sql: "INSERT INTO entity (session_id, idx, name, provider, model) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [id, i, e.name, e.provider.rawValue, e.model])
+                try db.execute(
+                    sql: "INSERT INTO entity (session_id, idx, name, provider, model) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [id, i, e.name, e.provider.rawValue, e.model])
             }
-            try db.execute(sql: "INSERT INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, 0, 0, ?)",
-                           arguments: [id, endpoint.weights.description])
+            try db.execute(
+                sql: "INSERT INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, 0, 0, ?)",
+                arguments: [id, endpoint.weights.description])
             return id
         }
     }
 
     public func recordEpoch(session: Int64, _ epoch: SplitEpoch) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, ?, ?, ?)",
-                           arguments: [session, epoch.index, epoch.startedAt, epoch.weights.description])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, ?, ?, ?)",
+                arguments: [session, epoch.index, epoch.startedAt, epoch.weights.description])
         }
     }
 
     public func recordVote(session: Int64, _ vote: Vote, at seconds: Double) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO vote (session_id, at_s, a, b, choice) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [session, seconds, vote.a, vote.b, vote.choice.rawValue])
+            try db.execute(
+                sql: "INSERT INTO vote (session_id, at_s, a, b, choice) VALUES (?, ?, ?, ?, ?)",
+                arguments: [session, seconds, vote.a, vote.b, vote.choice.rawValue])
         }
     }
 
     public func endSession(_ session: Int64, at: Date = Date()) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE session SET ended_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, session])
+            try db.execute(
+                sql: "UPDATE session SET ended_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, session])
         }
     }
 
     /// Appends finished requests in one transaction. Timings are stored relative to the session's origin.
     /// `withPrompt` says, per record, whether its prompt text may not be in the journal yet (a load cycles
     /// through a few prompts: writing each once saves a third of the rows).
-    func append(session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)],
-                withPrompt: [Bool]? = nil) throws {
+    func append(
+        session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)],
+        withPrompt: [Bool]? = nil
+    ) throws {
         try pool.write { db in
             // Cached, prepared statements: compiling the SQL per row cost more than writing it.
-            let prompt = try db.cachedStatement(sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)")
-            let request = try db.cachedStatement(sql: """
-                INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, is_fallback, counts_toward_split,
-                  group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
-                  error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let prompt = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)")
+            let request = try db.cachedStatement(
+                sql: """
+                    INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, is_fallback, counts_toward_split,
+                      group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
+                      error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             let output = try db.cachedStatement(sql: "INSERT INTO output (request_id, text) VALUES (?, ?)")
-            let (promptRow, requestRow, outputRow) = (RawInsert(statement: prompt), RawInsert(statement: request),
-                                                       RawInsert(statement: output))
+            let (promptRow, requestRow, outputRow) = (
+                RawInsert(statement: prompt), RawInsert(statement: request),
+                RawInsert(statement: output)
+            )
             for (i, (seq, r)) in records.enumerated() {
                 let o = r.outcome
                 func rel(_ t: UInt64?) -> RawInsert.Value { .int(t.map { Int64(bitPattern: $0 &- origin) }) }
-                if withPrompt?[i] ?? true { try promptRow.run([.int(session), .text(r.promptID), .text(r.prompt)], in: db) }
-                try requestRow.run([.int(session), .int(seq), .text(r.promptID), .int(o.entity), .int(o.arm), .int(o.epoch),
-                                    .bool(o.isFallback), .bool(o.countsTowardSplit), .int(r.group), .int(o.retries),
-                                    rel(o.timing.start), rel(o.timing.firstByte), rel(o.timing.firstToken),
-                                    rel(o.timing.end), .bool(o.streamed), .int(o.status), .text(o.error?.rawValue),
-                                    .text(r.errorMessage), .text(r.finishReason), .int(o.usage.input),
-                                    .int(o.usage.output), .bool(o.usage.estimated), .double(o.costUSD)], in: db)
+                if withPrompt?[i] ?? true {
+                    try promptRow.run([.int(session), .text(r.promptID), .text(r.prompt)], in: db)
+                }
+                try requestRow.run(
+                    [
+                        .int(session), .int(seq), .text(r.promptID), .int(o.entity), .int(o.arm), .int(o.epoch),
+                        .bool(o.isFallback), .bool(o.countsTowardSplit), .int(r.group), .int(o.retries),
+                        rel(o.timing.start), rel(o.timing.firstByte), rel(o.timing.firstToken),
+                        rel(o.timing.end), .bool(o.streamed), .int(o.status), .text(o.error?.rawValue),
+                        .text(r.errorMessage), .text(r.finishReason), .int(o.usage.input),
+                        .int(o.usage.output), .bool(o.usage.estimated), .double(o.costUSD),
+                    ], in: db)
                 try outputRow.run([.int(db.lastInsertedRowID), .text(r.output)], in: db)
             }
         }

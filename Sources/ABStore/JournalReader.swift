@@ -27,7 +27,9 @@ public struct StoredSession: Sendable {
 
     /// Replays the records through the same aggregator the run used: the same percentiles, counts and verdicts.
     public func replay() -> (snapshot: Snapshot, verdicts: [Verdict], srm: [SRMResult]) {
-        var stats = StatsAggregator(entities: entities, epoch: epochs.first ?? SplitEpoch(index: 0, weights: Weights.even(count: entities.count), startedAt: 0))
+        var stats = StatsAggregator(
+            entities: entities,
+            epoch: epochs.first ?? SplitEpoch(index: 0, weights: Weights.even(count: entities.count), startedAt: 0))
         for epoch in epochs.dropFirst() { stats.openEpoch(epoch) }
         for r in records { stats.record(r.outcome, at: Double(r.outcome.timing.end) / 1e9) }
         return (stats.snapshot(at: summary.duration), stats.verdicts(), stats.srm())
@@ -38,12 +40,15 @@ extension Journal {
     /// Every session, newest first.
     public func sessions() throws -> [StoredSession.Summary] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.id, s.endpoint, s.mode, s.started_at, s.ended_at,
-                       (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
-                       (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
-                FROM session s ORDER BY s.id DESC
-                """).map(Self.summary)
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.id, s.endpoint, s.mode, s.started_at, s.ended_at,
+                           (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
+                           (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
+                    FROM session s ORDER BY s.id DESC
+                    """
+            ).map(Self.summary)
         }
     }
 
@@ -52,43 +57,58 @@ extension Journal {
         let ended: Double? = row["ended_at"]
         let lastEnd: Int64? = row["last_end"]
         let duration = ended.map { $0 - started } ?? (lastEnd.map { Double($0) / 1e9 } ?? 0)
-        return StoredSession.Summary(id: row["id"], endpoint: row["endpoint"], mode: row["mode"],
-                                     startedAt: Date(timeIntervalSince1970: started),
-                                     endedAt: ended.map { Date(timeIntervalSince1970: $0) },
-                                     requests: row["requests"], duration: max(0, duration))
+        return StoredSession.Summary(
+            id: row["id"], endpoint: row["endpoint"], mode: row["mode"],
+            startedAt: Date(timeIntervalSince1970: started),
+            endedAt: ended.map { Date(timeIntervalSince1970: $0) },
+            requests: row["requests"], duration: max(0, duration))
     }
 
     /// Loads one session, or nil when there is no such id.
     public func session(_ id: Int64) throws -> StoredSession? {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.*, (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
-                       (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
-                FROM session s WHERE s.id = ?
-                """, arguments: [id]) else { return nil }
-            let entities = try Row.fetchAll(db, sql: "SELECT * FROM entity WHERE session_id = ? ORDER BY idx", arguments: [id])
-                .map { EntityInfo(name: $0["name"], model: $0["model"], provider: $0["provider"]) }
-            let epochs = try Row.fetchAll(db, sql: "SELECT * FROM epoch WHERE session_id = ? ORDER BY idx", arguments: [id])
-                .compactMap { r -> SplitEpoch? in
-                    let text: String = r["weights"]
-                    guard let w = Weights(text.split(separator: "/").compactMap { Int($0) }) else { return nil }
-                    return SplitEpoch(index: r["idx"], weights: w, startedAt: r["started_at_s"])
-                }
-            let records = try Row.fetchAll(db, sql: """
-                SELECT r.*, p.text AS prompt_text, o.text AS output_text FROM request r
-                LEFT JOIN prompt p ON p.session_id = r.session_id AND p.prompt_id = r.prompt_id
-                LEFT JOIN output o ON o.request_id = r.id
-                WHERE r.session_id = ? ORDER BY r.seq
-                """, arguments: [id]).map(Self.record)
-            let votes = try Row.fetchAll(db, sql: "SELECT * FROM vote WHERE session_id = ? ORDER BY id", arguments: [id])
-                .compactMap { r -> Vote? in
-                    guard let choice = Vote.Choice(rawValue: r["choice"]) else { return nil }
-                    return Vote(a: r["a"], b: r["b"], choice: choice)
-                }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT s.*, (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
+                               (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
+                        FROM session s WHERE s.id = ?
+                        """, arguments: [id])
+            else { return nil }
+            let entities = try Row.fetchAll(
+                db, sql: "SELECT * FROM entity WHERE session_id = ? ORDER BY idx", arguments: [id]
+            )
+            .map { EntityInfo(name: $0["name"], model: $0["model"], provider: $0["provider"]) }
+            let epochs = try Row.fetchAll(
+                db, sql: "SELECT * FROM epoch WHERE session_id = ? ORDER BY idx", arguments: [id]
+            )
+            .compactMap { r -> SplitEpoch? in
+                let text: String = r["weights"]
+                guard let w = Weights(text.split(separator: "/").compactMap { Int($0) }) else { return nil }
+                return SplitEpoch(index: r["idx"], weights: w, startedAt: r["started_at_s"])
+            }
+            let records = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.*, p.text AS prompt_text, o.text AS output_text FROM request r
+                    LEFT JOIN prompt p ON p.session_id = r.session_id AND p.prompt_id = r.prompt_id
+                    LEFT JOIN output o ON o.request_id = r.id
+                    WHERE r.session_id = ? ORDER BY r.seq
+                    """, arguments: [id]
+            ).map(Self.record)
+            let votes = try Row.fetchAll(
+                db, sql: "SELECT * FROM vote WHERE session_id = ? ORDER BY id", arguments: [id]
+            )
+            .compactMap { r -> Vote? in
+                guard let choice = Vote.Choice(rawValue: r["choice"]) else { return nil }
+                return Vote(a: r["a"], b: r["b"], choice: choice)
+            }
             let seed: Int64? = row["seed"]
-            return StoredSession(summary: Self.summary(row), configJSON: row["config_json"], version: row["abtop_version"],
-                                 seed: seed.map { UInt64(bitPattern: $0) }, entities: entities, epochs: epochs,
-                                 records: records, votes: votes)
+            return StoredSession(
+                summary: Self.summary(row), configJSON: row["config_json"], version: row["abtop_version"],
+                seed: seed.map { UInt64(bitPattern: $0) }, entities: entities, epochs: epochs,
+                records: records, votes: votes)
         }
     }
 
@@ -104,14 +124,16 @@ extension Journal {
         let kind: String? = r["error_kind"]
         var outcome = RequestOutcome(
             entity: r["entity"], arm: r["arm"], epoch: r["epoch"], isFallback: r["is_fallback"], retries: r["retries"],
-            timing: RequestTiming(start: stamp("start_ns") ?? 0, firstByte: stamp("first_byte_ns"),
-                                  firstToken: stamp("first_token_ns"), end: stamp("end_ns") ?? 0),
+            timing: RequestTiming(
+                start: stamp("start_ns") ?? 0, firstByte: stamp("first_byte_ns"),
+                firstToken: stamp("first_token_ns"), end: stamp("end_ns") ?? 0),
             streamed: r["streamed"], status: r["status"], error: kind.flatMap(ErrorKind.init(rawValue:)),
             usage: TokenUsage(input: r["tokens_in"], output: r["tokens_out"], estimated: r["tokens_estimated"]),
             costUSD: r["cost_usd"])
         outcome.countsTowardSplit = r["counts_toward_split"]
-        return RequestRecord(outcome: outcome, promptID: r["prompt_id"], prompt: r["prompt_text"] ?? "",
-                             output: r["output_text"] ?? "", finishReason: r["finish_reason"],
-                             errorMessage: r["error_message"], group: r["group_id"])
+        return RequestRecord(
+            outcome: outcome, promptID: r["prompt_id"], prompt: r["prompt_text"] ?? "",
+            output: r["output_text"] ?? "", finishReason: r["finish_reason"],
+            errorMessage: r["error_message"], group: r["group_id"])
     }
 }

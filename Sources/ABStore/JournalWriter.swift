@@ -76,7 +76,9 @@ public final class JournalWriter: Sendable {
 
     /// Rows handed in, written and lost so far, and the last write error (a full disk, a locked file), if any.
     public var status: Status {
-        buffer.withLock { Status(handedIn: $0.seq, written: $0.written, lost: $0.lost, error: $0.lastError, failed: $0.failed) }
+        buffer.withLock {
+            Status(handedIn: $0.seq, written: $0.written, lost: $0.lost, error: $0.lastError, failed: $0.failed)
+        }
     }
 
     /// Writes what is buffered now, on the caller's thread (an export wants every finished request in it).

@@ -21,24 +21,33 @@ struct RawInsert {
         sqlite3_reset(s)
         for (i, value) in values.enumerated() {
             let index = Int32(i + 1)
-            let code: Int32 = switch value {
-            case .int(let n): sqlite3_bind_int64(s, index, n)
-            case .double(let x): sqlite3_bind_double(s, index, x)
-            case .text(let t): Self.bind(t, to: s, at: index)
-            case .null: sqlite3_bind_null(s, index)
+            let code: Int32 =
+                switch value {
+                case .int(let n): sqlite3_bind_int64(s, index, n)
+                case .double(let x): sqlite3_bind_double(s, index, x)
+                case .text(let t): Self.bind(t, to: s, at: index)
+                case .null: sqlite3_bind_null(s, index)
+                }
+            guard code == SQLITE_OK else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
             }
-            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql) }
         }
         let code = sqlite3_step(s)
         sqlite3_reset(s)
-        guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql) }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+        }
     }
 
     /// Binds text by its byte count (a NUL inside the text is kept); an empty string stays an empty string, not NULL.
     private static func bind(_ text: String, to s: OpaquePointer, at index: Int32) -> Int32 {
         var text = text
         return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, bytes.count > 0 else { return sqlite3_bind_text(s, index, "", 0, transient) }
+            guard let base = bytes.baseAddress, bytes.count > 0 else {
+                return sqlite3_bind_text(s, index, "", 0, transient)
+            }
             return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                 sqlite3_bind_text(s, index, $0, Int32(bytes.count), transient)
             }

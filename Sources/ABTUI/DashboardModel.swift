@@ -25,9 +25,11 @@ public struct DashboardFrame: Sendable {
     /// Shown instead of the panels when there is nothing to draw yet (a server with no endpoint).
     public var waiting: [String]?
 
-    public init(endpoint: String, mode: RunMode, snapshot: Snapshot, verdicts: [Verdict] = [], srm: [SRMResult] = [],
-                events: [EngineEvent] = [], records: [RequestRecord] = [], votes: [Vote] = [], paused: Bool = false,
-                rate: Double? = nil, status: String? = nil) {
+    public init(
+        endpoint: String, mode: RunMode, snapshot: Snapshot, verdicts: [Verdict] = [], srm: [SRMResult] = [],
+        events: [EngineEvent] = [], records: [RequestRecord] = [], votes: [Vote] = [], paused: Bool = false,
+        rate: Double? = nil, status: String? = nil
+    ) {
         self.endpoint = endpoint
         self.mode = mode
         self.snapshot = snapshot

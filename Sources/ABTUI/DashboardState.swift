@@ -80,16 +80,18 @@ public struct DashboardState: Sendable {
             return [.setCompareMode(frame.mode != .compare)]
         case .vote(let key):
             guard frame.mode == .compare, let group = Self.latestGroup(frame.records, entities: count),
-                  voted[group.id] == nil, group.order.count >= 2 else {
+                voted[group.id] == nil, group.order.count >= 2
+            else {
                 flash = frame.mode == .compare ? "nothing to vote on yet" : "votes need compare mode (c)"
                 return []
             }
-            let choice: Vote.Choice = switch key {
-            case .a: .aBetter
-            case .b: .bBetter
-            case .tie: .tie
-            case .bothBad: .bothBad
-            }
+            let choice: Vote.Choice =
+                switch key {
+                case .a: .aBetter
+                case .b: .bBetter
+                case .tie: .tie
+                case .bothBad: .bothBad
+                }
             voted[group.id] = choice
             lastVote = (group.id, frame.snapshot.time)
             let names = group.order.prefix(2).enumerated().map { i, e in
@@ -123,8 +125,10 @@ public struct DashboardState: Sendable {
     }
 
     /// The newest compare group every entity has answered, with its blind order (shuffled per group).
-    public static func latestGroup(_ records: [RequestRecord], entities: Int,
-                                   preferring pinned: Int? = nil) -> (id: Int, order: [Int], records: [Int: RequestRecord])? {
+    public static func latestGroup(
+        _ records: [RequestRecord], entities: Int,
+        preferring pinned: Int? = nil
+    ) -> (id: Int, order: [Int], records: [Int: RequestRecord])? {
         var groups: [Int: [Int: RequestRecord]] = [:]
         for r in records { if let g = r.group { groups[g, default: [:]][r.outcome.entity] = r } }
         let complete = groups.filter { $0.value.count >= min(entities, 2) }

@@ -3,8 +3,10 @@ import ABCore
 /// Renders a frame into a canvas of the given size: header, routes, sparklines, side by side, verdicts, events,
 /// footer; adapts from 80×24 up. Pure, so tests compare the text at fixed sizes.
 public enum DashboardView {
-    public static func render(_ frame: DashboardFrame, state: DashboardState, width: Int, height: Int,
-                              themeName: String = "default") -> Canvas {
+    public static func render(
+        _ frame: DashboardFrame, state: DashboardState, width: Int, height: Int,
+        themeName: String = "default"
+    ) -> Canvas {
         var canvas = Canvas(width: width, height: height)
         guard width >= 40, height >= 12 else {
             canvas.put("abtop needs at least 40×12 (now \(width)×\(height))", x: 0, y: 0, role: .warn, limit: width)
@@ -33,15 +35,17 @@ public enum DashboardView {
         let outputsHeight = rest - eventsHeight
         var y = 1
         let breakers = s.entities.indices.map { i in frame.breakerLabels[safe: i] ?? nil }
-        RoutesPanel.draw(&canvas, Rect(x: 0, y: y, width: width, height: routesHeight), frame: frame, state: state,
-                         breakers: breakers)
+        RoutesPanel.draw(
+            &canvas, Rect(x: 0, y: y, width: width, height: routesHeight), frame: frame, state: state,
+            breakers: breakers)
         y += routesHeight
         if sparkHeight > 0 {
             SparklinePanel.draw(&canvas, Rect(x: 0, y: y, width: width, height: sparkHeight), frame: frame)
             y += sparkHeight
         }
         if outputsHeight >= 4 {
-            OutputsPanel.draw(&canvas, Rect(x: 0, y: y, width: width, height: outputsHeight), frame: frame, state: state)
+            OutputsPanel.draw(
+                &canvas, Rect(x: 0, y: y, width: width, height: outputsHeight), frame: frame, state: state)
             y += outputsHeight
         } else {
             y += max(0, outputsHeight)
@@ -61,17 +65,23 @@ public enum DashboardView {
         var x = canvas.put(" abtop ", x: 0, y: 0, role: .title, style: [.bold, .reverse])
         x += canvas.put(" \(frame.endpoint)", x: x, y: 0, role: .title, style: .bold)
         if frame.endpoints.count > 1 {
-            x += canvas.put(" [\(frame.endpointIndex + 1)/\(frame.endpoints.count), n: next]", x: x, y: 0, role: .inactiveFg)
+            x += canvas.put(
+                " [\(frame.endpointIndex + 1)/\(frame.endpoints.count), n: next]", x: x, y: 0, role: .inactiveFg)
         }
-        var parts = [frame.serving ? "serve" : frame.mode.rawValue, Text.clock(s.time), "\(Text.fixed(s.requestsPerSecond, 1)) req/s",
-                     "\(s.inFlight) in flight", "\(s.totalRequests) done"]
+        var parts = [
+            frame.serving ? "serve" : frame.mode.rawValue, Text.clock(s.time),
+            "\(Text.fixed(s.requestsPerSecond, 1)) req/s",
+            "\(s.inFlight) in flight", "\(s.totalRequests) done",
+        ]
         if let rate = frame.rate { parts.append("target \(Text.fixed(rate, 1))/s") }
         x += canvas.put(" · " + parts.joined(separator: " · "), x: x, y: 0, role: .mainFg, limit: width - x)
         if frame.paused { canvas.put(" PAUSED ", x: max(0, width - 8), y: 0, role: .warn, style: [.bold, .reverse]) }
     }
 
-    static func footer(_ canvas: inout Canvas, frame: DashboardFrame, state: DashboardState, width: Int, y: Int,
-                       themeName: String) {
+    static func footer(
+        _ canvas: inout Canvas, frame: DashboardFrame, state: DashboardState, width: Int, y: Int,
+        themeName: String
+    ) {
         if let input = state.promptInput {
             let x = canvas.put(" prompt › ", x: 0, y: y, role: .hiFg, style: .bold)
             canvas.put(input + "█", x: x, y: y, role: .title, limit: width - x)
@@ -81,12 +91,14 @@ public enum DashboardView {
         if let status {
             canvas.put(" " + status, x: 0, y: y, role: .hiFg, limit: width)
         } else if width >= 110 {
-            let hints = "↑↓ select  ←→ split  space pause  +/- rate  c compare  p prompt  e export  T theme  ? help  q quit"
+            let hints =
+                "↑↓ select  ←→ split  space pause  +/- rate  c compare  p prompt  e export  T theme  ? help  q quit"
             canvas.put(" " + hints, x: 0, y: y, role: .inactiveFg, limit: width - DisplayWidth.of(themeName) - 3)
             canvas.put(themeName, x: width - DisplayWidth.of(themeName) - 1, y: y, role: .inactiveFg)
         } else {
-            canvas.put(" ↑↓ select ←→ split ␣ pause +- rate c compare p prompt ? help q quit", x: 0, y: y,
-                       role: .inactiveFg, limit: width)
+            canvas.put(
+                " ↑↓ select ←→ split ␣ pause +- rate c compare p prompt ? help q quit", x: 0, y: y,
+                role: .inactiveFg, limit: width)
         }
     }
 
@@ -95,7 +107,8 @@ public enum DashboardView {
         let rows = Keymap.bindings.map { "\($0.label.padding(9)) \($0.help)" }
         let w = min(width - 4, (rows.map { DisplayWidth.of($0) }.max() ?? 20) + 4)
         let h = min(height - 2, rows.count + 3)
-        let x = (width - w) / 2, y = (height - h) / 2
+        let x = (width - w) / 2
+        let y = (height - h) / 2
         canvas.fill(x: x, y: y, width: w, height: h)
         canvas.box(x: x, y: y, width: w, height: h, title: "keys (any key closes)", role: .hiFg)
         for (i, row) in rows.prefix(h - 3).enumerated() {

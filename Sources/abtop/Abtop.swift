@@ -14,7 +14,9 @@ struct Abtop: AsyncParsableCommand {
             Exit codes: 0 success, 1 config or input error, 2 usage error.
             """,
         version: version,
-        subcommands: [Demo.self, Validate.self, Run.self, Serve.self, MockServerCommand.self, Sessions.self, Report.self]
+        subcommands: [
+            Demo.self, Validate.self, Run.self, Serve.self, MockServerCommand.self, Sessions.self, Report.self,
+        ]
     )
 }
 

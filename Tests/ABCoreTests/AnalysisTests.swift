@@ -25,15 +25,19 @@ import Testing
     @Test func wilsonIntervalMatchesScipy() {
         for c in fixtures["wilson"].array {
             let p = Proportion(successes: c["successes"].double, trials: c["trials"].int)
-            #expect(close(p.lower, c["lower"].double, absolute: 1e-15), "\(c["successes"].double)/\(c["trials"].int) lower")
-            #expect(close(p.upper, c["upper"].double, absolute: 1e-15), "\(c["successes"].double)/\(c["trials"].int) upper")
+            #expect(
+                close(p.lower, c["lower"].double, absolute: 1e-15), "\(c["successes"].double)/\(c["trials"].int) lower")
+            #expect(
+                close(p.upper, c["upper"].double, absolute: 1e-15), "\(c["successes"].double)/\(c["trials"].int) upper")
         }
     }
 
     @Test func twoProportionTestMatchesScipy() throws {
         for c in fixtures["two_proportion"].array {
-            let t = try #require(TwoProportionTest(successesA: c["x1"].int, trialsA: c["n1"].int,
-                                                   successesB: c["x2"].int, trialsB: c["n2"].int))
+            let t = try #require(
+                TwoProportionTest(
+                    successesA: c["x1"].int, trialsA: c["n1"].int,
+                    successesB: c["x2"].int, trialsB: c["n2"].int))
             #expect(close(t.z, c["z"].double, absolute: 1e-15))
             #expect(close(t.pValue, c["p"].double))
         }
@@ -46,7 +50,8 @@ import Testing
 
     @Test func mannWhitneyMatchesScipy() throws {
         for c in fixtures["mann_whitney"].array {
-            let x = c["x"].array.map(\.double), y = c["y"].array.map(\.double)
+            let x = c["x"].array.map(\.double)
+            let y = c["y"].array.map(\.double)
             let t = try #require(MannWhitney(x, y))
             #expect(close(t.u, c["u"].double), "\(c["name"].string!): U")
             #expect(close(t.pValue, c["p"].double), "\(c["name"].string!): p \(t.pValue) vs \(c["p"].double)")
@@ -60,11 +65,14 @@ import Testing
 
     @Test func chiSquareMatchesScipy() throws {
         for c in fixtures["chi_square"].array {
-            let t = try #require(ChiSquareTest(observed: c["observed"].array.map(\.int),
-                                               expectedShares: c["weights"].array.map(\.double)))
+            let t = try #require(
+                ChiSquareTest(
+                    observed: c["observed"].array.map(\.int),
+                    expectedShares: c["weights"].array.map(\.double)))
             #expect(t.degreesOfFreedom == c["df"].int)
             #expect(close(t.statistic, c["statistic"].double), "\(c["observed"].array.map(\.int))")
-            #expect(close(t.pValue, c["p"].double), "\(c["observed"].array.map(\.int)): p \(t.pValue) vs \(c["p"].double)")
+            #expect(
+                close(t.pValue, c["p"].double), "\(c["observed"].array.map(\.int)): p \(t.pValue) vs \(c["p"].double)")
         }
     }
 
@@ -113,9 +121,11 @@ import Testing
     }
 
     @Test func winRatesCountTiesAndBothBadAsHalf() {
-        let votes = [Vote(a: 0, b: 1, choice: .aBetter), Vote(a: 1, b: 0, choice: .aBetter),
-                     Vote(a: 0, b: 1, choice: .tie), Vote(a: 1, b: 0, choice: .bothBad),
-                     Vote(a: 0, b: 1, choice: .aBetter)]
+        let votes = [
+            Vote(a: 0, b: 1, choice: .aBetter), Vote(a: 1, b: 0, choice: .aBetter),
+            Vote(a: 0, b: 1, choice: .tie), Vote(a: 1, b: 0, choice: .bothBad),
+            Vote(a: 0, b: 1, choice: .aBetter),
+        ]
         let rates = WinRate.of(votes, entityCount: 2)
         #expect(rates[0].wins == 2 && rates[0].ties == 2 && rates[0].losses == 1)
         #expect(rates[0].rate.estimate == 3.0 / 5.0)

@@ -5,8 +5,10 @@ import Testing
 @Suite struct AttemptSequenceTests {
     let policy = AttemptSequence.Policy(maxRetries: 2, backoffMilliseconds: 100, fallback: true)
 
-    func failed(_ kind: ErrorKind?, retryAfter: Double? = nil, relayed: Bool = false,
-                closed: Bool = true) -> AttemptSequence.Event {
+    func failed(
+        _ kind: ErrorKind?, retryAfter: Double? = nil, relayed: Bool = false,
+        closed: Bool = true
+    ) -> AttemptSequence.Event {
         .attempted(failure: kind, retryAfter: retryAfter, relayed: relayed, breakerClosed: closed)
     }
 
@@ -22,17 +24,21 @@ import Testing
         var s = AttemptSequence(arm: 0, policy: policy)
         #expect(s.next(after: failed(.http5xx), jitter: 1) == .backoff(entity: 0, seconds: 0.1, retry: 1))
         #expect(s.next(after: .waited) == .send(entity: 0, isFallback: false))
-        #expect(s.next(after: failed(.http5xx), jitter: 0) == .backoff(entity: 0, seconds: 0.1, retry: 2), "50 % of 0.2 s")
+        #expect(
+            s.next(after: failed(.http5xx), jitter: 0) == .backoff(entity: 0, seconds: 0.1, retry: 2), "50 % of 0.2 s")
         #expect(s.next(after: .waited) == .send(entity: 0, isFallback: false))
         #expect(s.next(after: failed(.http5xx)) == .record(entity: 0, isFallback: false, retries: 2), "retries used up")
         var t = AttemptSequence(arm: 0, policy: policy)
-        #expect(t.next(after: failed(.rateLimited, retryAfter: 7), jitter: 1) == .backoff(entity: 0, seconds: 7, retry: 1))
+        #expect(
+            t.next(after: failed(.rateLimited, retryAfter: 7), jitter: 1) == .backoff(entity: 0, seconds: 7, retry: 1))
         #expect(t.backoff(retry: 0, retryAfter: 86_400, jitter: 1) == 60, "a wait is capped at a minute")
     }
 
     @Test func noRetryWhenRelayedCancelledBreakerOpenOrNotRetryable() {
-        for (event, cancelled) in [(failed(.http5xx, relayed: true), false), (failed(.http5xx), true),
-                                   (failed(.http5xx, closed: false), false), (failed(.http4xx), false)] {
+        for (event, cancelled) in [
+            (failed(.http5xx, relayed: true), false), (failed(.http5xx), true),
+            (failed(.http5xx, closed: false), false), (failed(.http4xx), false),
+        ] {
             var s = AttemptSequence(arm: 0, policy: policy)
             #expect(s.next(after: event, cancelled: cancelled) == .record(entity: 0, isFallback: false, retries: 0))
         }
@@ -45,7 +51,9 @@ import Testing
         #expect(s.next(after: .candidates([0, 1, 2, 3])) == .admit(entity: 0))
         #expect(s.next(after: .refused) == .admit(entity: 2), "a refused fallback is skipped; the arm is never one")
         #expect(s.next(after: .admitted) == .send(entity: 2, isFallback: true))
-        #expect(s.next(after: failed(.http5xx)) == .record(entity: 2, isFallback: true, retries: 0), "fallbacks never retry")
+        #expect(
+            s.next(after: failed(.http5xx)) == .record(entity: 2, isFallback: true, retries: 0), "fallbacks never retry"
+        )
         #expect(s.next(after: .recorded) == .admit(entity: 3))
         #expect(s.next(after: .admitted) == .send(entity: 3, isFallback: true))
         #expect(s.next(after: failed(nil)) == .record(entity: 3, isFallback: true, retries: 0))
@@ -53,8 +61,10 @@ import Testing
     }
 
     @Test func noFallbackWhenOffRelayedOrTheFailureIsTheRequests() {
-        for (policyOn, event) in [(false, failed(.http5xx)), (true, failed(.http5xx, relayed: true)),
-                                  (true, failed(.http4xx)), (true, failed(.streamBroken))] {
+        for (policyOn, event) in [
+            (false, failed(.http5xx)), (true, failed(.http5xx, relayed: true)),
+            (true, failed(.http4xx)), (true, failed(.streamBroken)),
+        ] {
             var s = AttemptSequence(arm: 0, policy: .init(maxRetries: 0, backoffMilliseconds: 1, fallback: policyOn))
             _ = s.next(after: event)
             #expect(s.next(after: .recorded) == .done)

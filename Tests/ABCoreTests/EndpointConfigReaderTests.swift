@@ -2,15 +2,21 @@ import ABCore
 import Testing
 
 /// A valid two-entity bare config to break in each test.
-private func entity(_ name: String, provider: String = "openai", model: String = "gpt-4",
-                    task: String = "llm/v1/chat", block: JSONValue? = nil) -> JSONValue {
-    let defaultBlock: JSONValue = provider == "anthropic"
+private func entity(
+    _ name: String, provider: String = "openai", model: String = "gpt-4",
+    task: String = "llm/v1/chat", block: JSONValue? = nil
+) -> JSONValue {
+    let defaultBlock: JSONValue =
+        provider == "anthropic"
         ? ["anthropic_api_key": "{{secrets/s/anthropic}}"] : ["openai_api_key": "{{secrets/s/openai}}"]
     let blockName = provider == "anthropic" ? "anthropic_config" : "openai_config"
-    return ["name": .string(name), "external_model": [
-        "name": .string(model), "provider": .string(provider), "task": .string(task),
-        blockName: block ?? defaultBlock,
-    ]]
+    return [
+        "name": .string(name),
+        "external_model": [
+            "name": .string(model), "provider": .string(provider), "task": .string(task),
+            blockName: block ?? defaultBlock,
+        ],
+    ]
 }
 
 private func route(_ name: String, _ pct: JSONValue) -> JSONValue {
@@ -21,8 +27,9 @@ private func config(entities: [JSONValue], routes: [JSONValue]) -> JSONValue {
     ["served_entities": .array(entities), "traffic_config": ["routes": .array(routes)]]
 }
 
-private let twoEntities = config(entities: [entity("a"), entity("b", provider: "anthropic", model: "claude-3-opus-20240229")],
-                                 routes: [route("a", 50), route("b", 50)])
+private let twoEntities = config(
+    entities: [entity("a"), entity("b", provider: "anthropic", model: "claude-3-opus-20240229")],
+    routes: [route("a", 50), route("b", 50)])
 
 private func read(_ value: JSONValue) -> EndpointConfigReader.Outcome {
     EndpointConfigReader.read(value, defaultName: "test-endpoint")
@@ -63,8 +70,10 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     @Test func createPayloadReadsNameGatewayAndAbtopBlock() throws {
         let payload: JSONValue = [
             "name": "mix-chat-endpoint", "config": twoEntities,
-            "ai_gateway": ["fallback_config": ["enabled": true],
-                           "rate_limits": [["calls": 100, "key": "endpoint", "renewal_period": "minute"]]],
+            "ai_gateway": [
+                "fallback_config": ["enabled": true],
+                "rate_limits": [["calls": 100, "key": "endpoint", "renewal_period": "minute"]],
+            ],
             "abtop": [
                 "entities": ["b": ["base_url": "http://127.0.0.1:9000"]],
                 "request": ["max_tokens": 64, "temperature": 0.5, "stream": false],
@@ -126,7 +135,8 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     }
 
     @Test func fractionalPercentageIsRefusedWithTheNeighbours() {
-        let e = errors(read(config(entities: [entity("a"), entity("b")], routes: [route("a", 33.5), route("b", 66.5)])))
+        let e = errors(
+            read(config(entities: [entity("a"), entity("b")], routes: [route("a", 33.5), route("b", 66.5)])))
         #expect(e["traffic_config.routes[0].traffic_percentage"]?.message == "must be a whole number, found 33.5")
         #expect(e["traffic_config.routes[0].traffic_percentage"]?.fix == "write 33 or 34")
     }
@@ -143,18 +153,27 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     }
 
     @Test func routeNamingAnUnknownEntity() {
-        let e = errors(read(config(entities: [entity("alpha"), entity("beta")],
-                                   routes: [route("alpha", 50), route("betta", 50)])))
+        let e = errors(
+            read(
+                config(
+                    entities: [entity("alpha"), entity("beta")],
+                    routes: [route("alpha", 50), route("betta", 50)])))
         let issue = e["traffic_config.routes[1].served_model_name"]
         #expect(issue?.message == "no served entity is named \"betta\"")
         #expect(issue?.fix?.hasPrefix("did you mean \"beta\"?") == true)
     }
 
     @Test func mixedTasks() {
-        let messages = read(config(entities: [entity("a"), entity("b", task: "llm/v1/completions")],
-                                   routes: [route("a", 50), route("b", 50)])).issues.errors
+        let messages = read(
+            config(
+                entities: [entity("a"), entity("b", task: "llm/v1/completions")],
+                routes: [route("a", 50), route("b", 50)])
+        ).issues.errors
             .filter { $0.path.description == "served_entities[1].external_model.task" }.map(\.message)
-        #expect(messages.contains("all served entities share one task, but this one is \"llm/v1/completions\" and served_entities[0] is \"llm/v1/chat\""))
+        #expect(
+            messages.contains(
+                "all served entities share one task, but this one is \"llm/v1/completions\" and served_entities[0] is \"llm/v1/chat\""
+            ))
         #expect(messages.contains("the task \"llm/v1/completions\" is not supported yet"))
     }
 
@@ -164,11 +183,16 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     }
 
     @Test func unsupportedProviderSaysNotYet() {
-        let cohere: JSONValue = ["name": "c", "external_model": [
-            "name": "command-r", "provider": "cohere", "task": "llm/v1/chat",
-            "cohere_config": ["cohere_api_key": "{{secrets/s/c}}"]]]
+        let cohere: JSONValue = [
+            "name": "c",
+            "external_model": [
+                "name": "command-r", "provider": "cohere", "task": "llm/v1/chat",
+                "cohere_config": ["cohere_api_key": "{{secrets/s/c}}"],
+            ],
+        ]
         let e = errors(read(config(entities: [entity("a"), cohere], routes: [route("a", 50), route("c", 50)])))
-        #expect(e["served_entities[1].external_model.provider"]?.message == "the provider \"cohere\" is not supported yet")
+        #expect(
+            e["served_entities[1].external_model.provider"]?.message == "the provider \"cohere\" is not supported yet")
     }
 
     @Test func unknownProviderListsTheAllowedValues() {
@@ -194,11 +218,14 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     }
 
     @Test func plaintextKeyIsKeptAsASecret() throws {
-        let o = read(config(entities: [entity("a", block: ["openai_api_key_plaintext": "sk-plain-123"])],
-                            routes: [route("a", 100)]))
+        let o = read(
+            config(
+                entities: [entity("a", block: ["openai_api_key_plaintext": "sk-plain-123"])],
+                routes: [route("a", 100)]))
         let c = try #require(o.config)
         guard case .openai(let s) = c.servedEntities[0].providerSettings,
-              case .plaintext(let value) = s.apiKey.source else {
+            case .plaintext(let value) = s.apiKey.source
+        else {
             Issue.record("not a plaintext openai key")
             return
         }
@@ -207,14 +234,19 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     }
 
     @Test func providerBlockThatDoesNotMatchTheProvider() {
-        let e = errors(read(config(entities: [entity("a", provider: "anthropic", block: nil)],
-                                   routes: [route("a", 100)])))
+        let e = errors(
+            read(
+                config(
+                    entities: [entity("a", provider: "anthropic", block: nil)],
+                    routes: [route("a", 100)])))
         #expect(e.isEmpty)
         var wrong = entity("a", provider: "openai")
         wrong = setting(wrong, ["external_model", "openai_config"], to: nil)
         wrong = setting(wrong, ["external_model", "anthropic_config"], to: ["anthropic_api_key": "{{secrets/s/k}}"])
         let e2 = errors(read(config(entities: [wrong], routes: [route("a", 100)])))
-        #expect(e2["served_entities[0].external_model.anthropic_config"]?.fix?.hasPrefix("rename it to openai_config") == true)
+        #expect(
+            e2["served_entities[0].external_model.anthropic_config"]?.fix?.hasPrefix("rename it to openai_config")
+                == true)
     }
 
     @Test func azureNeedsBaseVersionAndDeployment() {
@@ -226,18 +258,26 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     }
 
     @Test func customProviderNeedsAURLAndOneAuth() throws {
-        let custom: JSONValue = ["name": "c", "external_model": [
-            "name": "llama", "provider": "custom", "task": "llm/v1/chat",
-            "custom_provider_config": ["custom_provider_url": "http://127.0.0.1:8000/v1",
-                                       "api_key_auth": ["key": "x-api-key", "value": "{{secrets/s/k}}"]]]]
+        let custom: JSONValue = [
+            "name": "c",
+            "external_model": [
+                "name": "llama", "provider": "custom", "task": "llm/v1/chat",
+                "custom_provider_config": [
+                    "custom_provider_url": "http://127.0.0.1:8000/v1",
+                    "api_key_auth": ["key": "x-api-key", "value": "{{secrets/s/k}}"],
+                ],
+            ],
+        ]
         let c = try #require(read(config(entities: [custom], routes: [route("c", 100)])).config)
         guard case .custom(let s) = c.servedEntities[0].providerSettings,
-              case .apiKey(let header, _) = s.auth else {
+            case .apiKey(let header, _) = s.auth
+        else {
             Issue.record("not an api-key custom provider")
             return
         }
         #expect(header == "x-api-key" && s.url == "http://127.0.0.1:8000/v1")
-        let bad = setting(custom, ["external_model", "custom_provider_config", "custom_provider_url"], to: "localhost:8000")
+        let bad = setting(
+            custom, ["external_model", "custom_provider_config", "custom_provider_url"], to: "localhost:8000")
         let e = errors(read(config(entities: [bad], routes: [route("c", 100)])))
         #expect(e["served_entities[0].external_model.custom_provider_config.custom_provider_url"] != nil)
     }
@@ -245,7 +285,10 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     @Test func duplicateKeysAreNamed() throws {
         let text = #"{"served_entities": [], "served_entities": []}"#
         let o = EndpointConfigReader.read(text: text, defaultName: "x")
-        #expect(o.issues.errors.contains { $0.path.description == "served_entities" && $0.message.contains("more than once") })
+        #expect(
+            o.issues.errors.contains {
+                $0.path.description == "served_entities" && $0.message.contains("more than once")
+            })
     }
 
     @Test func syntaxErrorIsOneIssueWithLineAndColumn() {
@@ -256,12 +299,14 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
 
     @Test func abtopBlockErrorsNameTheirPaths() {
         var payload: JSONValue = ["name": "e", "config": twoEntities]
-        payload = setting(payload, ["abtop"], to: [
-            "entities": ["c": ["base_url": "http://x"]],
-            "router": ["strategy": "round-robin"],
-            "request": ["max_tokens": 0],
-            "timeouts_s": ["first_byte": 60, "total": 30],
-        ])
+        payload = setting(
+            payload, ["abtop"],
+            to: [
+                "entities": ["c": ["base_url": "http://x"]],
+                "router": ["strategy": "round-robin"],
+                "request": ["max_tokens": 0],
+                "timeouts_s": ["first_byte": 60, "total": 30],
+            ])
         let e = errors(read(payload))
         #expect(e["abtop.entities.c"]?.message == "no served entity is named \"c\"")
         #expect(e["abtop.router.strategy"]?.fix?.contains("allowed: random, interleave") == true)

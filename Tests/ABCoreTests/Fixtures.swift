@@ -3,7 +3,8 @@ import Foundation
 
 /// Reads the committed fixtures (Fixtures/, made by make_fixtures.py with scipy) from the source tree.
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures")
 
     static func json(_ name: String) throws -> JSONValue {
         let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)

@@ -47,7 +47,8 @@ import Testing
     }
 
     @Test func tenThousandEntitiesAreOneErrorNotTenThousand() {
-        let entity = #"{"name": "e", "external_model": {"name": "m", "provider": "openai", "task": "llm/v1/chat", "openai_config": {}}}"#
+        let entity =
+            #"{"name": "e", "external_model": {"name": "m", "provider": "openai", "task": "llm/v1/chat", "openai_config": {}}}"#
         let text = #"{"served_entities": ["# + Array(repeating: entity, count: 10_000).joined(separator: ",") + "]}"
         let outcome = EndpointConfigReader.read(text: text, defaultName: "e")
         #expect(outcome.issues.errors.count == 1)
@@ -55,9 +56,12 @@ import Testing
     }
 
     @Test func headerInjectionIsRefusedWithThePath() {
-        let org = EndpointConfigReader.read(text: Self.config(percentage: "50", extra: #", "openai_organization": "org-1\r\nX-Evil: 1""#),
-                                            defaultName: "e")
-        #expect(org.issues.errors.map { "\($0.path)" }.contains("served_entities[0].external_model.openai_config.openai_organization"))
+        let org = EndpointConfigReader.read(
+            text: Self.config(percentage: "50", extra: #", "openai_organization": "org-1\r\nX-Evil: 1""#),
+            defaultName: "e")
+        #expect(
+            org.issues.errors.map { "\($0.path)" }.contains(
+                "served_entities[0].external_model.openai_config.openai_organization"))
         let custom = """
             {"served_entities": [{"name": "c", "external_model": {"name": "m", "provider": "custom", "task": "llm/v1/chat",
               "custom_provider_config": {"custom_provider_url": "http://127.0.0.1:9/v1",
@@ -65,16 +69,23 @@ import Testing
             """
         let outcome = EndpointConfigReader.read(text: custom, defaultName: "e")
         let paths = outcome.issues.errors.map { "\($0.path)" }
-        #expect(paths.contains("served_entities[0].external_model.custom_provider_config.api_key_auth.key"), "\(outcome.issues)")
+        #expect(
+            paths.contains("served_entities[0].external_model.custom_provider_config.api_key_auth.key"),
+            "\(outcome.issues)")
         #expect(paths.contains("served_entities[0].external_model.custom_provider_config.api_key_auth.value_plaintext"))
         #expect(!outcome.issues.description.contains("X-Other"), "the value must not be quoted")
-        #expect(HTTPFieldSyntax.isToken("x-api-key") && !HTTPFieldSyntax.isToken("x api") && !HTTPFieldSyntax.isToken("a:b"))
+        #expect(
+            HTTPFieldSyntax.isToken("x-api-key") && !HTTPFieldSyntax.isToken("x api") && !HTTPFieldSyntax.isToken("a:b")
+        )
     }
 
     @Test func aKeyFromTheEnvironmentWithALineBreakIsAnError() throws {
-        let config = try #require(EndpointConfigReader.read(text: """
-            {"served_entities": [{"name": "a", "external_model": {"name": "m", "provider": "openai", "task": "llm/v1/chat", "openai_config": {}}}]}
-            """, defaultName: "e").config)
+        let config = try #require(
+            EndpointConfigReader.read(
+                text: """
+                    {"served_entities": [{"name": "a", "external_model": {"name": "m", "provider": "openai", "task": "llm/v1/chat", "openai_config": {}}}]}
+                    """, defaultName: "e"
+            ).config)
         let resolved = config.resolve(with: SecretResolver(environment: ["OPENAI_API_KEY": "sk-real\r\nX-Evil: 1"]))
         let issues = EndpointConfig.credentialIssues(resolved, severity: .warning)
         #expect(issues.hasErrors)
@@ -84,7 +95,8 @@ import Testing
     @Test func theRedactorRemovesKnownSecretsAndKeyShapes() {
         let secret = "my-very-private-value-42"
         _ = SecretValue(secret)
-        let text = "echo: Authorization: Bearer \(secret)\nx-api-key: abcdefgh12345 sk-proj-ABCDEFGHIJKLMNOPQRSTUV and AKIAABCDEFGHIJKLMNOP, task-manager"
+        let text =
+            "echo: Authorization: Bearer \(secret)\nx-api-key: abcdefgh12345 sk-proj-ABCDEFGHIJKLMNOPQRSTUV and AKIAABCDEFGHIJKLMNOP, task-manager"
         let out = SecretRedactor.redact(text)
         #expect(!out.contains(secret))
         #expect(!out.contains("abcdefgh12345"))
@@ -118,8 +130,10 @@ import Testing
     }
 
     @Test func ordinaryProseIsNotRedacted() {
-        for text in ["Authorization: this step checks who you are, then", "Holders of bearer securities are paid",
-                     "Send Bearer YOUR_API_KEY in the header"] {
+        for text in [
+            "Authorization: this step checks who you are, then", "Holders of bearer securities are paid",
+            "Send Bearer YOUR_API_KEY in the header",
+        ] {
             #expect(SecretRedactor.redact(text) == text)
         }
     }
@@ -127,7 +141,10 @@ import Testing
     @Test func terminalTextShowsEscapesInsteadOfRunningThem() {
         let hostile = "title\u{1B}]0;pwned\u{07} clear\u{1B}[2J back\rover \u{9B}31m \u{202E}txt.exe\nnext\tline"
         let safe = TerminalText.sanitized(hostile)
-        #expect(!safe.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x0D || $0.value == 0x9B || $0.value == 0x202E })
+        #expect(
+            !safe.unicodeScalars.contains {
+                $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x0D || $0.value == 0x9B || $0.value == 0x202E
+            })
         #expect(safe.contains("␛]0;pwned␇") && safe.contains("\nnext\tline"))
     }
 }

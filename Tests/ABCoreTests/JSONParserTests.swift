@@ -5,11 +5,20 @@ import Testing
 @Suite struct JSONParserTests {
     @Test func strictJSONKeepsKeyOrderAndLiterals() throws {
         let v = try JSONParser.parse(#"{"b": 1, "a": [true, null, 2.50, -3e2, "x\u00e9\n"]}"#)
-        guard case .object(let o) = v else { Issue.record("not an object"); return }
+        guard case .object(let o) = v else {
+            Issue.record("not an object")
+            return
+        }
         #expect(o.keys == ["b", "a"])
-        guard case .array(let a) = o["a"]! else { Issue.record("not an array"); return }
+        guard case .array(let a) = o["a"]! else {
+            Issue.record("not an array")
+            return
+        }
         #expect(a[0] == .bool(true) && a[1] == .null)
-        guard case .number(let n) = a[2], case .number(let m) = a[3] else { Issue.record("not numbers"); return }
+        guard case .number(let n) = a[2], case .number(let m) = a[3] else {
+            Issue.record("not numbers")
+            return
+        }
         #expect(n.literal == "2.50" && n.wholeValue == nil)
         #expect(m.value == -300 && m.wholeValue == -300)
         #expect(a[4] == .string("xé\n"))
@@ -84,7 +93,11 @@ import Testing
 
     func pruned(_ v: JSONValue) -> JSONValue {
         switch v {
-        case .object(let o): .object(JSONObject(o.members.filter { Self.kept.contains($0.key) }.map { .init(key: $0.key, value: pruned($0.value)) }))
+        case .object(let o):
+            .object(
+                JSONObject(
+                    o.members.filter { Self.kept.contains($0.key) }.map { .init(key: $0.key, value: pruned($0.value)) })
+            )
         case .array(let a): .array(a.map(pruned))
         default: v
         }
@@ -104,9 +117,13 @@ import Testing
 
     @Test func brokenDocumentsStillFailInSkippedParts() {
         let keys = JSONKeySet(["content"])
-        for text in [#"{"id": "abc"#, #"{"id": {"x": [1, 2}, "content": "ok"}"#, #"{"id": [1, 2, "content": "x"}"#,
-                     #"{"choices":[{"index":0,"delta":{"content":"#, #"{"id" 1}"#] {
-            #expect(throws: JSONParser.SyntaxError.self, "\(text)") { try JSONParser.parse(utf8: Array(text.utf8), keeping: keys) }
+        for text in [
+            #"{"id": "abc"#, #"{"id": {"x": [1, 2}, "content": "ok"}"#, #"{"id": [1, 2, "content": "x"}"#,
+            #"{"choices":[{"index":0,"delta":{"content":"#, #"{"id" 1}"#,
+        ] {
+            #expect(throws: JSONParser.SyntaxError.self, "\(text)") {
+                try JSONParser.parse(utf8: Array(text.utf8), keeping: keys)
+            }
         }
     }
 }
@@ -120,7 +137,8 @@ import Testing
             out.string(s)
             let text = String(decoding: out.bytes, as: UTF8.self)
             #expect(try JSONParser.parse(text) == .string(s), "\(text)")
-            let foundation = try JSONSerialization.jsonObject(with: Data(out.bytes), options: .fragmentsAllowed) as? String
+            let foundation =
+                try JSONSerialization.jsonObject(with: Data(out.bytes), options: .fragmentsAllowed) as? String
             #expect(foundation == s)
         }
     }

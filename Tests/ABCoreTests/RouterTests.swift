@@ -32,7 +32,9 @@ import Testing
 
     @Test func sameSeedSamePicks() throws {
         let w = try #require(Weights([60, 40]))
-        var a = Router(weights: w, seed: 7), b = Router(weights: w, seed: 7), c = Router(weights: w, seed: 8)
+        var a = Router(weights: w, seed: 7)
+        var b = Router(weights: w, seed: 7)
+        var c = Router(weights: w, seed: 8)
         let pa = (0..<200).map { _ in a.pick()! }
         #expect(pa == (0..<200).map { _ in b.pick()! })
         #expect(pa != (0..<200).map { _ in c.pick()! })

@@ -32,8 +32,9 @@ import Testing
 
     @Test func resolutionOrderIsFileThenAbtopVariableThenConventional() throws {
         let ref = SecretReference(scope: "s", key: "k")
-        let credential = Credential(source: .reference(ref), field: ConfigPath().key("openai_api_key"),
-                                    conventionalVariables: ["OPENAI_API_KEY"])
+        let credential = Credential(
+            source: .reference(ref), field: ConfigPath().key("openai_api_key"),
+            conventionalVariables: ["OPENAI_API_KEY"])
         let file = SecretsFile(path: "secrets.json", values: ["s/k": SecretValue("from-file")])
         let env = ["ABTOP_SECRET_S_K": "from-abtop-var", "OPENAI_API_KEY": "from-conventional"]
 
@@ -43,13 +44,15 @@ import Testing
         #expect(noFile == .found(SecretValue("from-abtop-var"), .environment(variable: "ABTOP_SECRET_S_K")))
         let onlyConventional = SecretResolver(environment: ["OPENAI_API_KEY": "from-conventional"]).resolve(credential)
         #expect(onlyConventional == .found(SecretValue("from-conventional"), .environment(variable: "OPENAI_API_KEY")))
-        let none = SecretResolver(secretsFile: SecretsFile(path: "x.json", values: [:]), environment: [:]).resolve(credential)
+        let none = SecretResolver(secretsFile: SecretsFile(path: "x.json", values: [:]), environment: [:]).resolve(
+            credential)
         #expect(none == .missing(tried: ["secrets file x.json [s/k]", "$ABTOP_SECRET_S_K", "$OPENAI_API_KEY"]))
     }
 
     @Test func plaintextResolvesWithoutLookingAnywhere() {
-        let credential = Credential(source: .plaintext(SecretValue(key)), field: ConfigPath().key("x_plaintext"),
-                                    conventionalVariables: ["OPENAI_API_KEY"])
+        let credential = Credential(
+            source: .plaintext(SecretValue(key)), field: ConfigPath().key("x_plaintext"),
+            conventionalVariables: ["OPENAI_API_KEY"])
         let r = SecretResolver(environment: ["OPENAI_API_KEY": "other"]).resolve(credential)
         #expect(r.value?.exposedForTransport() == key)
     }

@@ -3,21 +3,28 @@ import Testing
 
 private let ms: UInt64 = 1_000_000
 
-private func outcome(_ entity: Int, e2e: UInt64, ttft: UInt64? = nil, epoch: Int = 0, error: ErrorKind? = nil,
-                     tokens: TokenUsage = TokenUsage(input: 10, output: 11), cost: Double? = nil,
-                     fallbackFor arm: Int? = nil, retries: Int = 0) -> RequestOutcome {
-    RequestOutcome(entity: entity, arm: arm ?? entity, epoch: epoch, isFallback: arm != nil, retries: retries,
-                   timing: RequestTiming(start: 1_000 * ms, firstByte: ttft.map { 1_000 * ms + $0 * ms / 2 },
-                                         firstToken: ttft.map { 1_000 * ms + $0 * ms }, end: 1_000 * ms + e2e * ms),
-                   streamed: ttft != nil, status: error == nil ? 200 : 500, error: error, usage: tokens, costUSD: cost)
+private func outcome(
+    _ entity: Int, e2e: UInt64, ttft: UInt64? = nil, epoch: Int = 0, error: ErrorKind? = nil,
+    tokens: TokenUsage = TokenUsage(input: 10, output: 11), cost: Double? = nil,
+    fallbackFor arm: Int? = nil, retries: Int = 0
+) -> RequestOutcome {
+    RequestOutcome(
+        entity: entity, arm: arm ?? entity, epoch: epoch, isFallback: arm != nil, retries: retries,
+        timing: RequestTiming(
+            start: 1_000 * ms, firstByte: ttft.map { 1_000 * ms + $0 * ms / 2 },
+            firstToken: ttft.map { 1_000 * ms + $0 * ms }, end: 1_000 * ms + e2e * ms),
+        streamed: ttft != nil, status: error == nil ? 200 : 500, error: error, usage: tokens, costUSD: cost)
 }
 
 @Suite struct StatsTests {
-    let infos = [EntityInfo(name: "a", model: "gpt-4", provider: "openai"),
-                 EntityInfo(name: "b", model: "claude", provider: "anthropic")]
+    let infos = [
+        EntityInfo(name: "a", model: "gpt-4", provider: "openai"),
+        EntityInfo(name: "b", model: "claude", provider: "anthropic"),
+    ]
 
     func aggregator() throws -> StatsAggregator {
-        StatsAggregator(entities: infos, epoch: SplitEpoch(index: 0, weights: try #require(Weights([50, 50])), startedAt: 0))
+        StatsAggregator(
+            entities: infos, epoch: SplitEpoch(index: 0, weights: try #require(Weights([50, 50])), startedAt: 0))
     }
 
     @Test func percentilesCountsTokensAndCost() throws {

@@ -50,8 +50,12 @@ import Testing
     }
 
     @Test func csvNeedsAPromptColumn() {
-        #expect(throws: PromptFile.Problems.self) { try PromptFile.parse("id,text\n1,x\n", format: .csv, file: "p.csv") }
-        #expect(throws: PromptFile.Problems.self) { try PromptFile.parse("prompt\n\"\"\n", format: .csv, file: "p.csv") }
+        #expect(throws: PromptFile.Problems.self) {
+            try PromptFile.parse("id,text\n1,x\n", format: .csv, file: "p.csv")
+        }
+        #expect(throws: PromptFile.Problems.self) {
+            try PromptFile.parse("prompt\n\"\"\n", format: .csv, file: "p.csv")
+        }
     }
 
     @Test func anEmptyFileIsAnError() {

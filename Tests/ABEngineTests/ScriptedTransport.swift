@@ -18,8 +18,9 @@ final class ScriptedTransport: Transport {
 
         static let ok = Reply()
         static func status(_ code: Int, retryAfter: String? = nil) -> Reply {
-            Reply(status: code, headers: retryAfter.map { ["retry-after": $0] } ?? [:],
-                  body: #"{"error": {"message": "scripted \#(code)"}}"#)
+            Reply(
+                status: code, headers: retryAfter.map { ["retry-after": $0] } ?? [:],
+                body: #"{"error": {"message": "scripted \#(code)"}}"#)
         }
     }
 
@@ -37,8 +38,10 @@ final class ScriptedTransport: Transport {
     var executors: [any TaskExecutor] { [] }
     func shutdown() {}
 
-    func perform(_ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
-                 start: UInt64?) async -> TransferResult {
+    func perform(
+        _ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
+        start: UInt64?
+    ) async -> TransferResult {
         let begin = start ?? Monotonic.now()
         let host = URL(string: spec.url)?.host ?? spec.url
         let attempt = seen.withLock { list -> Int in
@@ -48,19 +51,22 @@ final class ScriptedTransport: Transport {
         let reply = script(host, attempt)
         if reply.delay > 0 { try? await Task.sleep(for: .seconds(reply.delay)) }
         if Task.isCancelled {
-            return TransferResult(status: nil, headers: [:], failure: ProviderError(kind: .cancelled, message: "cancelled"),
-                                  start: begin, firstByte: nil, end: Monotonic.now(), bytesReceived: 0)
+            return TransferResult(
+                status: nil, headers: [:], failure: ProviderError(kind: .cancelled, message: "cancelled"),
+                start: begin, firstByte: nil, end: Monotonic.now(), bytesReceived: 0)
         }
         if let failure = reply.failure {
-            return TransferResult(status: nil, headers: [:], failure: ProviderError(kind: failure, message: "scripted"),
-                                  start: begin, firstByte: nil, end: Monotonic.now(), bytesReceived: 0)
+            return TransferResult(
+                status: nil, headers: [:], failure: ProviderError(kind: failure, message: "scripted"),
+                start: begin, firstByte: nil, end: Monotonic.now(), bytesReceived: 0)
         }
         let firstByte = Monotonic.now()
         sink.receivedHead(status: reply.status, headers: reply.headers)
         let bytes = Array(reply.body.utf8)
         _ = bytes.withUnsafeBytes { sink.receivedBody($0) }
-        return TransferResult(status: reply.status, headers: reply.headers, failure: nil, start: begin,
-                              firstByte: firstByte, end: Monotonic.now(), bytesReceived: bytes.count)
+        return TransferResult(
+            status: reply.status, headers: reply.headers, failure: nil, start: begin,
+            firstByte: firstByte, end: Monotonic.now(), bytesReceived: bytes.count)
     }
 
     /// An OpenAI chat completion saying `text`.
@@ -75,8 +81,10 @@ struct ScriptedEngine {
     let transport: ScriptedTransport
     var session: Session { engine.session }
 
-    init(weights: [Int], abtop: String = "{}", fallback: Bool = false, mode: RunMode = .split,
-         script: @escaping @Sendable (String, Int) -> ScriptedTransport.Reply) throws {
+    init(
+        weights: [Int], abtop: String = "{}", fallback: Bool = false, mode: RunMode = .split,
+        script: @escaping @Sendable (String, Int) -> ScriptedTransport.Reply
+    ) throws {
         let names = ["a", "b", "c", "d"].prefix(weights.count)
         let served = names.map {
             #"{"name": "\#($0)", "external_model": {"name": "model-\#($0)", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": "sk-test-key-123"}}}"#
@@ -94,8 +102,9 @@ struct ScriptedEngine {
         let outcome = EndpointConfigReader.read(text: json, defaultName: "scripted")
         guard let config = outcome.config else { throw ScriptError.config(outcome.issues.description) }
         transport = ScriptedTransport(script)
-        engine = Engine(session: Session(endpoint: config, mode: mode),
-                        resolved: config.resolve(with: SecretResolver(environment: [:])), transport: transport, seed: 3)
+        engine = Engine(
+            session: Session(endpoint: config, mode: mode),
+            resolved: config.resolve(with: SecretResolver(environment: [:])), transport: transport, seed: 3)
     }
 
     enum ScriptError: Error {

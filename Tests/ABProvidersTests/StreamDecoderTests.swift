@@ -20,8 +20,10 @@ import Testing
     }
 
     @Test func aStreamWithoutItsTerminalEventIsBroken() {
-        for (dialect, stream, terminal) in [(WireFormat.Dialect.openAI, openAIStream, "data: [DONE]"),
-                                            (.anthropic, anthropicStream, "event: message_stop")] {
+        for (dialect, stream, terminal) in [
+            (WireFormat.Dialect.openAI, openAIStream, "data: [DONE]"),
+            (.anthropic, anthropicStream, "event: message_stop"),
+        ] {
             var d = StreamDecoder(dialect: dialect)
             let cut = String(stream[..<stream.range(of: terminal)!.lowerBound])
             _ = d.feed(Array(cut.utf8))
@@ -40,7 +42,10 @@ import Testing
         #expect(steps.count == 1)
         if case .failure(let e) = steps[0] { #expect(e.kind == .malformed) } else { Issue.record("not a failure") }
         var a = StreamDecoder(dialect: .anthropic)
-        let overloaded = a.feed(Array("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n".utf8))
+        let overloaded = a.feed(
+            Array(
+                "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"
+                    .utf8))
         #expect(overloaded == [.failure(ProviderError(kind: .overloaded, status: 200, message: "Overloaded"))])
     }
 }

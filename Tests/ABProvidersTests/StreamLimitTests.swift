@@ -26,7 +26,10 @@ import Testing
         var steps: [StreamDecoder.Step] = []
         for _ in 0..<10 { steps += decoder.feed(Array(chunk.utf8)) }
         #expect(steps.filter { if case .failure(let e) = $0 { e.kind == .tooLarge } else { false } }.count == 1)
-        guard case .failure(let error) = decoder.finish() else { Issue.record("a cut stream must fail"); return }
+        guard case .failure(let error) = decoder.finish() else {
+            Issue.record("a cut stream must fail")
+            return
+        }
         #expect(error.kind == .tooLarge)
         #expect(decoder.result.text.utf8.count == 1_000)
     }
@@ -43,8 +46,9 @@ import Testing
 
     @Test func implausibleUsageIsNotBelieved() {
         let request = ChatRequest(messages: [ChatMessage(role: .user, content: "hello there")], maxTokens: 10)
-        let usage = WireFormat.usage(of: ChatResult(text: "abcd", inputTokens: 9_000_000_000_000_000, outputTokens: -4),
-                                     for: request)
+        let usage = WireFormat.usage(
+            of: ChatResult(text: "abcd", inputTokens: 9_000_000_000_000_000, outputTokens: -4),
+            for: request)
         #expect(usage.estimated && usage.input < 100 && usage.output == 1)
     }
 

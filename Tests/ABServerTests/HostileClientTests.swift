@@ -1,20 +1,24 @@
 import ABCore
 import ABProviders
-@testable import ABServer
 import Foundation
 import Glibc
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
+@testable import ABServer
 
 /// `abtop serve` against what a web page, a clumsy script or a flood can send (issue 11, items 1, 2, 12, 17).
 @Suite struct HostileClientTests {
-    func withServer(token: String? = nil, origins: [String] = [], limits: HTTPLimits = HTTPLimits(),
-                    _ body: (Int, ServingRegistry) async throws -> Void) async throws {
+    func withServer(
+        token: String? = nil, origins: [String] = [], limits: HTTPLimits = HTTPLimits(),
+        _ body: (Int, ServingRegistry) async throws -> Void
+    ) async throws {
         let registry = ServingRegistry(factory: FakeFactory())
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
-        let server = try await ServingServer.start(.init(port: 0, token: token, allowedOrigins: origins, limits: limits),
-                                                   registry: registry)
+        let server = try await ServingServer.start(
+            .init(port: 0, token: token, allowedOrigins: origins, limits: limits),
+            registry: registry)
         do {
             try await body(server.port, registry)
         } catch {
@@ -30,34 +34,41 @@ import TestSupport
         try await withServer { port, registry in
             let evil = ServingFixtures.payload(name: "evil")
             // What a page can send with no preflight: text/plain, with its own Origin.
-            let page = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints",
-                                          headers: ["Origin": "https://evil.example", "Content-Type": "text/plain"], body: evil)
+            let page = await RawHTTP.post(
+                port: port, path: "/api/2.0/serving-endpoints",
+                headers: ["Origin": "https://evil.example", "Content-Type": "text/plain"], body: evil)
             #expect(page.status == 403)
-            let noOrigin = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints",
-                                              headers: ["Content-Type": "text/plain;charset=UTF-8"], body: evil)
+            let noOrigin = await RawHTTP.post(
+                port: port, path: "/api/2.0/serving-endpoints",
+                headers: ["Content-Type": "text/plain;charset=UTF-8"], body: evil)
             #expect(noOrigin.status == 415)
-            let form = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
-                                          headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Self.chat)
+            let form = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations",
+                headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Self.chat)
             #expect(form.status == 415)
             #expect(registry.endpoints.map(\.name) == ["mix"])
             // A JSON client with no Origin (curl, the SDKs) and the same origin still work.
-            let ok = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:], body: Self.chat)
+            let ok = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations", headers: [:], body: Self.chat)
             #expect(ok.status == 200)
-            let same = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
-                                          headers: ["Origin": "http://127.0.0.1"], body: Self.chat)
+            let same = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations",
+                headers: ["Origin": "http://127.0.0.1"], body: Self.chat)
             #expect(same.status == 200)
         }
     }
 
     @Test func aRebindingHostIsRefused() async throws {
         try await withServer { port, _ in
-            let rebound = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints",
-                                             headers: ["Host": "evil.example:\(port)"])
+            let rebound = await RawHTTP.send(
+                "GET", port: port, path: "/api/2.0/serving-endpoints",
+                headers: ["Host": "evil.example:\(port)"])
             #expect(rebound.status == 403)
             let metrics = await RawHTTP.send("GET", port: port, path: "/metrics", headers: ["Host": "attacker.test"])
             #expect(metrics.status == 403)
             for host in ["localhost:\(port)", "127.0.0.1:\(port)", "[::1]:\(port)", "127.0.0.5"] {
-                let r = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints", headers: ["Host": host])
+                let r = await RawHTTP.send(
+                    "GET", port: port, path: "/api/2.0/serving-endpoints", headers: ["Host": host])
                 #expect(r.status == 200, "\(host)")
             }
         }
@@ -65,22 +76,26 @@ import TestSupport
 
     @Test func allowedOriginsGetCORSAndPreflight() async throws {
         try await withServer(origins: ["http://localhost:3000"]) { port, _ in
-            let preflight = await RawHTTP.send("OPTIONS", port: port, path: "/v1/chat/completions",
-                                               headers: ["Origin": "http://localhost:3000", "Content-Type": ""])
+            let preflight = await RawHTTP.send(
+                "OPTIONS", port: port, path: "/v1/chat/completions",
+                headers: ["Origin": "http://localhost:3000", "Content-Type": ""])
             #expect(preflight.status == 204)
             #expect(preflight.headers["access-control-allow-origin"] == "http://localhost:3000")
-            let call = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
-                                          headers: ["Origin": "http://localhost:3000"], body: Self.chat)
+            let call = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations",
+                headers: ["Origin": "http://localhost:3000"], body: Self.chat)
             #expect(call.status == 200 && call.headers["access-control-allow-origin"] == "http://localhost:3000")
-            let other = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
-                                           headers: ["Origin": "http://localhost:3001"], body: Self.chat)
+            let other = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations",
+                headers: ["Origin": "http://localhost:3001"], body: Self.chat)
             #expect(other.status == 403)
         }
     }
 
     @Test func bodiesOverTheLimitAre413BeforeParsing() async throws {
         try await withServer(limits: HTTPLimits(maxBodyBytes: 64 * 1024)) { port, _ in
-            let big = #"{"messages": [{"role": "user", "content": ""# + String(repeating: "x", count: 200_000) + #""}]}"#
+            let big =
+                #"{"messages": [{"role": "user", "content": ""# + String(repeating: "x", count: 200_000) + #""}]}"#
             let r = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:], body: big)
             #expect(r.status == 413)
             let config = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints", headers: [:], body: big)
@@ -91,9 +106,11 @@ import TestSupport
     @Test func aNumberPastIntIsA400AndServeLivesOn() async throws {
         try await withServer { port, _ in
             for literal in ["1e300", "\"1e300\"", "-1e300", "9.3e18"] {
-                let payload = ServingFixtures.payload(name: "n").replacingOccurrences(of: "\"traffic_percentage\": 50,",
-                                                                                      with: "\"traffic_percentage\": \(literal),")
-                let body = payload.replacingOccurrences(of: "\"traffic_percentage\": 50}", with: "\"traffic_percentage\": \(literal)}")
+                let payload = ServingFixtures.payload(name: "n").replacingOccurrences(
+                    of: "\"traffic_percentage\": 50,",
+                    with: "\"traffic_percentage\": \(literal),")
+                let body = payload.replacingOccurrences(
+                    of: "\"traffic_percentage\": 50}", with: "\"traffic_percentage\": \(literal)}")
                 let r = await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints", headers: [:], body: body)
                 #expect(r.status == 400, "\(literal)")
                 #expect(r.text.contains("traffic_percentage"))
@@ -106,12 +123,14 @@ import TestSupport
     @Test func theBearerSchemeIsCaseInsensitive() async throws {
         try await withServer(token: "tok-123456789") { port, _ in
             for scheme in ["Bearer", "bearer", "BEARER"] {
-                let r = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints",
-                                           headers: ["Authorization": "\(scheme) tok-123456789"])
+                let r = await RawHTTP.send(
+                    "GET", port: port, path: "/api/2.0/serving-endpoints",
+                    headers: ["Authorization": "\(scheme) tok-123456789"])
                 #expect(r.status == 200, "\(scheme)")
             }
-            let wrong = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints",
-                                           headers: ["Authorization": "Bearer nope"])
+            let wrong = await RawHTTP.send(
+                "GET", port: port, path: "/api/2.0/serving-endpoints",
+                headers: ["Authorization": "Bearer nope"])
             #expect(wrong.status == 401)
         }
     }
@@ -140,7 +159,9 @@ import TestSupport
 
     @Test func guardRules() {
         let g = RequestGuard(bindHost: "127.0.0.1", allowedOrigins: ["http://app.local:5173/"])
-        func head(_ host: String?, origin: String? = nil, type: String? = "application/json", method: String = "POST") -> RequestGuard.Head {
+        func head(_ host: String?, origin: String? = nil, type: String? = "application/json", method: String = "POST")
+            -> RequestGuard.Head
+        {
             RequestGuard.Head(method: method, authority: host, origin: origin, contentType: type, hasBody: true)
         }
         #expect(g.refusal(head("127.0.0.1:8080")) == nil)
@@ -164,7 +185,8 @@ import TestSupport
                 group.addTask {
                     let config = ServingFixtures.json(ServingFixtures.payload(weights: (40 + i % 3, 60 - i % 3)))
                     var object = config[key: "config"]!.objectValue!
-                    let text = object["served_entities"]!.rendered().replacingOccurrences(of: "gpt-4", with: "gpt-4-\(i)")
+                    let text = object["served_entities"]!.rendered().replacingOccurrences(
+                        of: "gpt-4", with: "gpt-4-\(i)")
                     object["served_entities"] = try! JSONParser.parse(text)
                     _ = try? await registry.updateConfig("mix", .object(object))
                 }
@@ -186,7 +208,9 @@ import TestSupport
     }
 
     @Test func rateLimitBucketsStayBoundedWhateverTheCallers() {
-        var limiter = RateLimiter(limits: [AIGatewayConfig.RateLimit(calls: 10, tokens: nil, key: .user, principal: nil, renewalPeriodSeconds: 60)])
+        var limiter = RateLimiter(limits: [
+            AIGatewayConfig.RateLimit(calls: 10, tokens: nil, key: .user, principal: nil, renewalPeriodSeconds: 60)
+        ])
         for i in 0..<250_000 { _ = limiter.admit(caller: "caller-\(i)", now: Double(i) / 1000) }
         #expect(limiter.bucketCount <= RateLimiter.maxBuckets)
     }
@@ -200,8 +224,10 @@ import TestSupport
             #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 50, "temperature": 0.5, "stop": ["x"]}"#,
             #"{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": [{"type": "text", "text": "t"}]}], "stream": true, "top_p": 0.9, "extra_params": {"seed": 1}}"#,
         ].map { Array($0.utf8) }
-        let hostile: [[UInt8]] = ["1e300", "-1e300", "9.3e18", "\"1e300\"", "null", "[]", "{}", "\"\u{1B}]0;x\u{07}\"", "050"]
-            .map { Array($0.utf8) }
+        let hostile: [[UInt8]] = [
+            "1e300", "-1e300", "9.3e18", "\"1e300\"", "null", "[]", "{}", "\"\u{1B}]0;x\u{07}\"", "050",
+        ]
+        .map { Array($0.utf8) }
         var seeded = SplitMix64(seed: 11)
         for _ in 0..<20_000 {
             var body = seeds[Int(seeded.next() % UInt64(seeds.count))]

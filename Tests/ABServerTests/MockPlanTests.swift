@@ -1,6 +1,7 @@
 import ABCore
-@testable import ABServer
 import Testing
+
+@testable import ABServer
 
 private func request(_ prompt: String, model: String = "m", maxTokens: Int? = nil) -> MockRequest {
     MockRequest(wire: .openai, model: model, inputText: prompt, prompt: prompt, maxTokens: maxTokens, stream: true)
@@ -26,8 +27,10 @@ private func request(_ prompt: String, model: String = "m", maxTokens: Int? = ni
     }
 
     @Test func answersDifferByPromptAndByModelAndUseThePromptsWords() {
-        let profiles = MockProfileSet(rules: [.init(pattern: "swift*", profile: .demoSwift),
-                                              .init(pattern: "thorough*", profile: .demoThorough)])
+        let profiles = MockProfileSet(rules: [
+            .init(pattern: "swift*", profile: .demoSwift),
+            .init(pattern: "thorough*", profile: .demoThorough),
+        ])
         let p = MockPlanner(profiles: profiles, seed: 3)
         let prompt = "Compare solar panels and wind turbines for a small farm"
         let a = p.plan(request(prompt, model: "swift-1"), occurrence: 0).text
@@ -50,7 +53,8 @@ private func request(_ prompt: String, model: String = "m", maxTokens: Int? = ni
     @Test func errorAndFaultRatesMatchTheProfileWithinThreeSigma() {
         let p = MockPlanner(profiles: MockProfileSet(fallback: .flaky), seed: 99)
         let n = 10_000
-        var errors: [Int: Int] = [:], faults: [MockFault: Int] = [:]
+        var errors: [Int: Int] = [:]
+        var faults: [MockFault: Int] = [:]
         for i in 0..<n {
             let plan = p.plan(request("same prompt"), occurrence: i)
             if let s = plan.errorStatus { errors[s, default: 0] += 1 }
@@ -81,8 +85,9 @@ private func request(_ prompt: String, model: String = "m", maxTokens: Int? = ni
 
 @Suite struct MockProfileSetTests {
     @Test func exactNamesBeatGlobsAndEveryModelGetsAProfile() {
-        let set = MockProfileSet(rules: [.init(pattern: "gpt-4*", profile: .slow), .init(pattern: "gpt-4o", profile: .fast)],
-                                 fallback: .standard)
+        let set = MockProfileSet(
+            rules: [.init(pattern: "gpt-4*", profile: .slow), .init(pattern: "gpt-4o", profile: .fast)],
+            fallback: .standard)
         #expect(set.profile(for: "gpt-4o").name == "fast")
         #expect(set.profile(for: "gpt-4-turbo").name == "slow")
         #expect(set.profile(for: "anything-else").name == "default")
@@ -90,11 +95,13 @@ private func request(_ prompt: String, model: String = "m", maxTokens: Int? = ni
     }
 
     @Test func parsesFilesAndNamesErrorsByPath() throws {
-        let set = try MockProfileSet.parse("""
+        let set = try MockProfileSet.parse(
+            """
             {"profiles": [{"match": "a*", "profile": "fast", "errors": {"429": 0.5}},
                           {"match": "b", "ttft_ms": {"median": 100, "p99": 400}, "style": "thorough"}],
              "default": "slow"}
-            """).get()
+            """
+        ).get()
         #expect(set.profile(for: "ax").errorRates == [429: 0.5])
         #expect(set.profile(for: "ax").ttftMilliseconds == .fixed(0))
         #expect(set.profile(for: "b").ttftMilliseconds == .logNormal(median: 100, p99: 400))
@@ -102,7 +109,10 @@ private func request(_ prompt: String, model: String = "m", maxTokens: Int? = ni
         let single = try MockProfileSet.parse(#"{"ttft_ms": 50, "tokens_per_s": 0}"#).get()
         #expect(single.fallback.ttftMilliseconds == .fixed(50))
 
-        guard case .failure(let issues) = MockProfileSet.parse(#"{"profiles": [{"match": "x", "ttft": 5, "errors": {"418": 1}, "style": "loud"}]}"#) else {
+        guard
+            case .failure(let issues) = MockProfileSet.parse(
+                #"{"profiles": [{"match": "x", "ttft": 5, "errors": {"418": 1}, "style": "loud"}]}"#)
+        else {
             Issue.record("accepted a bad profile file")
             return
         }

@@ -1,21 +1,25 @@
 import ABCore
-@testable import ABServer
 import TestSupport
 import Testing
+
+@testable import ABServer
 
 /// Timing fidelity, seen from an outside client. `make test` runs this suite on its own, after the others, so
 /// no other test competes for the two cores while it measures.
 @Suite(.serialized) struct MockTimingSerialTests {
     @Test func fixed50msIsMeasuredAs50msFromOutside() async throws {
-        let profile = MockProfile(name: "fixed", ttftMilliseconds: .fixed(50), tokensPerSecond: 0, outputTokens: .fixed(20))
+        let profile = MockProfile(
+            name: "fixed", ttftMilliseconds: .fixed(50), tokensPerSecond: 0, outputTokens: .fixed(20))
         try await withServer(profile) { server in
             // Four kept-alive connections, 50 requests each, as a real client sends them.
             var latencies: [Double] = []
             await withTaskGroup(of: [Double].self) { group in
                 for c in 0..<4 {
                     group.addTask {
-                        await RawHTTP.keepAliveLatencies(port: server.port, path: "/v1/chat/completions",
-                            headers: openAIHeaders, bodies: (0..<50).map { openAIBody(stream: false, prompt: "q\(c)-\($0)") })
+                        await RawHTTP.keepAliveLatencies(
+                            port: server.port, path: "/v1/chat/completions",
+                            headers: openAIHeaders,
+                            bodies: (0..<50).map { openAIBody(stream: false, prompt: "q\(c)-\($0)") })
                     }
                 }
                 for await batch in group { latencies += batch.map { $0 * 1000 } }
@@ -29,10 +33,13 @@ import Testing
     }
 
     @Test func aStreamAt100TokensPerSecondTakesTheTimeItShould() async throws {
-        let profile = MockProfile(name: "paced", ttftMilliseconds: .fixed(100), tokensPerSecond: 100, outputTokens: .fixed(51))
+        let profile = MockProfile(
+            name: "paced", ttftMilliseconds: .fixed(100), tokensPerSecond: 100, outputTokens: .fixed(51))
         try await withServer(profile) { server in
-            let r = await RawHTTP.post(port: server.port, path: "/v1/messages", headers: anthropicHeaders,
-                                       body: #"{"model":"m","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"hi there"}]}"#)
+            let r = await RawHTTP.post(
+                port: server.port, path: "/v1/messages", headers: anthropicHeaders,
+                body: #"{"model":"m","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"hi there"}]}"#
+            )
             #expect(r.status == 200)
             // First token at 100 ms, then 50 more every 10 ms: the last at 600 ms.
             #expect(abs(r.total - 0.6) < 0.1, "took \(r.total) s")

@@ -1,8 +1,9 @@
 import ABCore
 import ABProviders
-@testable import ABServer
 import Foundation
 import Synchronization
+
+@testable import ABServer
 
 /// A runtime that answers from a script instead of the engine: the HTTP side and the registry, tested alone.
 final class FakeRuntime: EndpointRuntime {
@@ -61,7 +62,10 @@ final class FakeFactory: EndpointRuntimeFactory {
     /// Between the scripted events.
     let gap: Duration
 
-    init(gap: Duration = .milliseconds(5), script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo) {
+    init(
+        gap: Duration = .milliseconds(5),
+        script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo
+    ) {
         self.gap = gap
         self.script = script
     }
@@ -77,8 +81,10 @@ final class FakeFactory: EndpointRuntimeFactory {
     /// Entity 0 answers with the prompt, streamed in two pieces when asked to stream.
     static let echo: @Sendable (Invocation) -> [InvocationEvent] = { invocation in
         let text = "echo: " + (invocation.messages.last?.content ?? "")
-        let done = InvocationEvent.finished(InvocationResult(entity: 0, text: text, finishReason: "stop",
-                                                             inputTokens: 3, outputTokens: 4))
+        let done = InvocationEvent.finished(
+            InvocationResult(
+                entity: 0, text: text, finishReason: "stop",
+                inputTokens: 3, outputTokens: 4))
         guard invocation.stream else { return [done] }
         let mid = text.index(text.startIndex, offsetBy: text.count / 2)
         return [.content(entity: 0, text: String(text[..<mid])), .content(entity: 0, text: String(text[mid...])), done]
@@ -86,7 +92,8 @@ final class FakeFactory: EndpointRuntimeFactory {
 }
 
 enum ServingFixtures {
-    static func payload(name: String = "mix", weights: (Int, Int) = (50, 50), key: String = "{{secrets/s/k}}") -> String {
+    static func payload(name: String = "mix", weights: (Int, Int) = (50, 50), key: String = "{{secrets/s/k}}") -> String
+    {
         """
         {"name": "\(name)", "config": {
           "served_entities": [

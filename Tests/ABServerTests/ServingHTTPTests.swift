@@ -1,17 +1,20 @@
 import ABCore
 import ABProviders
-@testable import ABServer
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import ABServer
 
 func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
 
 /// The serving endpoint over real HTTP on loopback, with a scripted runtime behind it.
 @Suite struct ServingHTTPTests {
-    func withServer(token: String? = nil, gap: Duration = .milliseconds(5),
-                    script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo,
-                    _ body: (Int, FakeFactory) async throws -> Void) async throws {
+    func withServer(
+        token: String? = nil, gap: Duration = .milliseconds(5),
+        script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo,
+        _ body: (Int, FakeFactory) async throws -> Void
+    ) async throws {
         let factory = FakeFactory(gap: gap, script: script)
         let registry = ServingRegistry(factory: factory)
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
@@ -42,8 +45,11 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
             let unknown = await RawHTTP.send("GET", port: port, path: "/api/2.0/clusters/list")
             #expect(unknown.status == 404)
             #expect(parsed(unknown.text)?[key: "error_code"]?.stringValue == "ENDPOINT_NOT_FOUND")
-            let put = await RawHTTP.send("PUT", port: port, path: "/api/2.0/serving-endpoints/mix/config/",
-                                         body: #"{"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 90}, {"served_model_name": "b", "traffic_percentage": 10}]}}"#)
+            let put = await RawHTTP.send(
+                "PUT", port: port, path: "/api/2.0/serving-endpoints/mix/config/",
+                body:
+                    #"{"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 90}, {"served_model_name": "b", "traffic_percentage": 10}]}}"#
+            )
             #expect(put.status == 200)
             #expect(put.text.contains(#""traffic_percentage":90"#))
             let bad = await RawHTTP.send("POST", port: port, path: "/api/2.0/serving-endpoints", body: "{not json")
@@ -57,8 +63,9 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
             #expect(denied.status == 401)
             #expect(parsed(denied.text)?[key: "error_code"]?.stringValue == "UNAUTHENTICATED")
             #expect(!denied.text.contains("t0ken"))
-            let allowed = await RawHTTP.send("GET", port: port, path: "/api/2.0/serving-endpoints",
-                                             headers: ["Authorization": "Bearer t0ken"])
+            let allowed = await RawHTTP.send(
+                "GET", port: port, path: "/api/2.0/serving-endpoints",
+                headers: ["Authorization": "Bearer t0ken"])
             #expect(allowed.status == 200)
             #expect(await RawHTTP.send("GET", port: port, path: "/health").status == 200)
         }
@@ -66,9 +73,10 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
 
     @Test func invocationAnswersAChatCompletionNamingTheEntity() async throws {
         try await withServer { port, factory in
-            let r = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations",
-                                       headers: ["x-abtop-session": "user-7"],
-                                       body: #"{"messages": [{"role": "user", "content": "hello"}], "max_tokens": 9}"#)
+            let r = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations",
+                headers: ["x-abtop-session": "user-7"],
+                body: #"{"messages": [{"role": "user", "content": "hello"}], "max_tokens": 9}"#)
             #expect(r.status == 200)
             #expect(r.headers["served-model-name"] == "a")
             let body = try JSONParser.parse(r.text)
@@ -83,8 +91,10 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
 
     @Test func streamsAreDataLinesOnlyEndingInDone() async throws {
         try await withServer { port, _ in
-            let r = await RawHTTP.post(port: port, path: "/v1/chat/completions",
-                                       headers: [:], body: #"{"model": "mix", "messages": [{"role": "user", "content": "hello"}], "stream": true}"#)
+            let r = await RawHTTP.post(
+                port: port, path: "/v1/chat/completions",
+                headers: [:],
+                body: #"{"model": "mix", "messages": [{"role": "user", "content": "hello"}], "stream": true}"#)
             #expect(r.status == 200)
             #expect(r.headers["served-model-name"] == "a")
             #expect(r.headers["content-type"]?.hasPrefix("text/event-stream") == true)
@@ -103,12 +113,16 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
     /// Content is passed on as it arrives: the first piece reaches the client long before the last.
     @Test func streamedContentIsNotHeldBack() async throws {
         let script: @Sendable (Invocation) -> [InvocationEvent] = { _ in
-            [.content(entity: 0, text: "one "), .content(entity: 0, text: "two "), .content(entity: 0, text: "three"),
-             .finished(InvocationResult(entity: 0, text: "one two three", finishReason: "stop"))]
+            [
+                .content(entity: 0, text: "one "), .content(entity: 0, text: "two "),
+                .content(entity: 0, text: "three"),
+                .finished(InvocationResult(entity: 0, text: "one two three", finishReason: "stop")),
+            ]
         }
         try await withServer(gap: .milliseconds(60), script: script) { port, _ in
-            let r = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
-                                       body: #"{"messages": [{"role": "user", "content": "x"}], "stream": true}"#)
+            let r = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
+                body: #"{"messages": [{"role": "user", "content": "x"}], "stream": true}"#)
             #expect(r.status == 200 && r.text.contains("three") && r.text.hasSuffix("data: [DONE]\n\n"))
             let first = try #require(r.reads.first?.seconds)
             #expect(r.total - first > 0.1, "first body bytes at \(first) s, end at \(r.total) s")
@@ -119,28 +133,38 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
     @Test func failuresKeepTheirStatusAndRetryAfter() async throws {
         let script: @Sendable (Invocation) -> [InvocationEvent] = { invocation in
             if invocation.stream {
-                return [.content(entity: 1, text: "partial"),
-                        .finished(InvocationResult(entity: 1, failure: ProviderError(kind: .streamBroken, message: "cut off")))]
+                return [
+                    .content(entity: 1, text: "partial"),
+                    .finished(
+                        InvocationResult(entity: 1, failure: ProviderError(kind: .streamBroken, message: "cut off"))),
+                ]
             }
-            return [.finished(InvocationResult(entity: 1, failure: ProviderError(kind: .rateLimited, message: "slow", retryAfter: 2)))]
+            return [
+                .finished(
+                    InvocationResult(
+                        entity: 1, failure: ProviderError(kind: .rateLimited, message: "slow", retryAfter: 2)))
+            ]
         }
         try await withServer(script: script) { port, _ in
-            let limited = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
-                                             body: #"{"messages": [{"role": "user", "content": "x"}]}"#)
+            let limited = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
+                body: #"{"messages": [{"role": "user", "content": "x"}]}"#)
             #expect(limited.status == 429)
             #expect(limited.headers["retry-after"] == "2")
             #expect(limited.headers["served-model-name"] == "b")
             #expect(parsed(limited.text)?[key: "error_code"]?.stringValue == "REQUEST_LIMIT_EXCEEDED")
 
-            let broken = await RawHTTP.post(port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
-                                            body: #"{"messages": [{"role": "user", "content": "x"}], "stream": true}"#)
+            let broken = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
+                body: #"{"messages": [{"role": "user", "content": "x"}], "stream": true}"#)
             #expect(broken.status == 200)
             #expect(broken.text.contains("partial"))
             #expect(broken.text.contains(#""error":{"#))
             #expect(!broken.text.contains("[DONE]"))
 
-            let unknown = await RawHTTP.post(port: port, path: "/v1/chat/completions", headers: [:],
-                                             body: #"{"model": "other", "messages": [{"role": "user", "content": "x"}]}"#)
+            let unknown = await RawHTTP.post(
+                port: port, path: "/v1/chat/completions", headers: [:],
+                body: #"{"model": "other", "messages": [{"role": "user", "content": "x"}]}"#)
             #expect(unknown.status == 404)
         }
     }

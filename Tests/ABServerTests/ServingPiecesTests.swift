@@ -1,10 +1,13 @@
 import ABCore
 import ABProviders
-@testable import ABServer
 import Testing
 
+@testable import ABServer
+
 @Suite struct RateLimiterTests {
-    func limit(calls: Int? = nil, tokens: Int? = nil, key: AIGatewayConfig.RateLimit.Key = .endpoint) -> AIGatewayConfig.RateLimit {
+    func limit(calls: Int? = nil, tokens: Int? = nil, key: AIGatewayConfig.RateLimit.Key = .endpoint)
+        -> AIGatewayConfig.RateLimit
+    {
         AIGatewayConfig.RateLimit(calls: calls, tokens: tokens, key: key, principal: nil, renewalPeriodSeconds: 60)
     }
 
@@ -12,7 +15,7 @@ import Testing
         var limiter = RateLimiter(limits: [limit(calls: 60)])
         for _ in 0..<60 { #expect(limiter.admit(caller: "a", now: 0) == nil) }
         let wait = limiter.admit(caller: "a", now: 0)
-        #expect(wait != nil && abs(wait! - 1) < 1e-9)   // 60 a minute: one a second
+        #expect(wait != nil && abs(wait! - 1) < 1e-9)  // 60 a minute: one a second
         #expect(limiter.admit(caller: "a", now: 0.5) != nil)
         #expect(limiter.admit(caller: "a", now: 1.0) == nil)
         #expect(limiter.admit(caller: "a", now: 1.0) != nil)
@@ -28,7 +31,7 @@ import Testing
     @Test func tokenLimitsChargeAfterTheAnswer() {
         var limiter = RateLimiter(limits: [limit(tokens: 600)])
         #expect(limiter.admit(caller: "a", now: 0) == nil)
-        limiter.charge(tokens: 700, caller: "a", now: 0)      // 100 over: 10 tokens a second refill
+        limiter.charge(tokens: 700, caller: "a", now: 0)  // 100 over: 10 tokens a second refill
         let wait = limiter.admit(caller: "a", now: 0)
         #expect(wait != nil && abs(wait! - 10.1) < 1e-6)
         #expect(limiter.admit(caller: "a", now: 10.2) == nil)
@@ -39,15 +42,20 @@ import Testing
     @Test func histogramsAreCumulativeAndLabelsEscaped() {
         let metrics = EndpointMetrics(entityNames: ["a\"b", "c"])
         for ms in [3.0, 30.0, 300.0, 300_000.0] {
-            let o = RequestOutcome(entity: 0, epoch: 0, timing: RequestTiming(start: 0, end: UInt64(ms * 1e6)),
-                                   streamed: false, status: 200, error: nil, usage: TokenUsage(input: 1, output: 2))
+            let o = RequestOutcome(
+                entity: 0, epoch: 0, timing: RequestTiming(start: 0, end: UInt64(ms * 1e6)),
+                streamed: false, status: 200, error: nil, usage: TokenUsage(input: 1, output: 2))
             metrics.record(RequestRecord(outcome: o, promptID: "p", prompt: ""))
         }
-        let failed = RequestOutcome(entity: 1, epoch: 0, timing: RequestTiming(start: 0, end: 1_000_000),
-                                    streamed: false, status: 429, error: .rateLimited, usage: TokenUsage())
+        let failed = RequestOutcome(
+            entity: 1, epoch: 0, timing: RequestTiming(start: 0, end: 1_000_000),
+            streamed: false, status: 429, error: .rateLimited, usage: TokenUsage())
         metrics.record(RequestRecord(outcome: failed, promptID: "p", prompt: ""))
-        let text = PrometheusText.render([.init(name: "ep", entityNames: metrics.entityNames, weights: [70, 30],
-                                                counts: metrics.counts)])
+        let text = PrometheusText.render([
+            .init(
+                name: "ep", entityNames: metrics.entityNames, weights: [70, 30],
+                counts: metrics.counts)
+        ])
         let entity = #"endpoint="ep",entity="a\"b""#
         #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"0.005\"} 1\n"))
         #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"0.05\"} 2\n"))
@@ -72,23 +80,35 @@ import Testing
     }
 
     @Test func readsMessagesAndOverrides() throws {
-        let p = try parse(#"{"model": "ep", "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": [{"type": "text", "text": "hi"}]}], "max_tokens": 12, "temperature": 0.5, "stream": true, "stop": "END"}"#).get()
+        let p = try parse(
+            #"{"model": "ep", "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": [{"type": "text", "text": "hi"}]}], "max_tokens": 12, "temperature": 0.5, "stream": true, "stop": "END"}"#
+        ).get()
         #expect(p.model == "ep")
         #expect(p.invocation.messages == [.system("be brief"), .user("hi")])
-        #expect(p.invocation.parameters.maxTokens == 12 && p.invocation.parameters.temperature == 0.5 && p.invocation.stream)
+        #expect(
+            p.invocation.parameters.maxTokens == 12 && p.invocation.parameters.temperature == 0.5 && p.invocation.stream
+        )
         #expect(p.invocation.parameters.stop == ["END"] && p.invocation.sessionKey == "k")
     }
 
     @Test func samplingParametersArePassedOrRefusedNeverDropped() throws {
-        let p = try parse(#"{"messages": [{"role": "user", "content": "x"}], "top_p": 0.5, "seed": 3, "presence_penalty": 0.1, "extra_params": {"user": "u"}}"#).get()
+        let p = try parse(
+            #"{"messages": [{"role": "user", "content": "x"}], "top_p": 0.5, "seed": 3, "presence_penalty": 0.1, "extra_params": {"user": "u"}}"#
+        ).get()
         #expect(p.invocation.parameters.topP == 0.5)
         #expect(p.invocation.parameters.openAIExtras == JSONObject(["user": "u", "seed": 3, "presence_penalty": 0.1]))
     }
 
     @Test(arguments: [
         (#"{"messages": [{"role": "user", "content": "x"}], "tools": []}"#, "\"tools\" is not supported"),
-        (#"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}"#, "\"response_format\" is not supported"),
-        (#"{"messages": [{"role": "user", "content": "x"}], "temprature": 1}"#, "unknown parameter \"temprature\" (did you mean \"temperature\"?)"),
+        (
+            #"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}"#,
+            "\"response_format\" is not supported"
+        ),
+        (
+            #"{"messages": [{"role": "user", "content": "x"}], "temprature": 1}"#,
+            "unknown parameter \"temprature\" (did you mean \"temperature\"?)"
+        ),
         (#"{"messages": [{"role": "user", "content": "x"}], "top_p": 0}"#, "top_p"),
         (#"not json"#, "JSON object"),
         (#"{"prompt": "hi"}"#, "llm/v1/chat"),
@@ -110,15 +130,21 @@ import Testing
 
 @Suite struct ServingErrorTests {
     @Test func upstreamFailuresKeepTheirMeaning() {
-        func status(_ kind: ErrorKind) -> Int { ServingError.upstream(ProviderError(kind: kind, message: "m"), entity: "a").status }
+        func status(_ kind: ErrorKind) -> Int {
+            ServingError.upstream(ProviderError(kind: kind, message: "m"), entity: "a").status
+        }
         #expect(status(.rateLimited) == 429)
         #expect(status(.overloaded) == 503)
         #expect(status(.timeout) == 504)
         #expect(status(.http4xx) == 400)
         #expect(status(.http5xx) == 502)
         #expect(status(.streamBroken) == 502)
-        let limited = ServingError.upstream(ProviderError(kind: .rateLimited, message: "slow down", retryAfter: 7), entity: "a")
+        let limited = ServingError.upstream(
+            ProviderError(kind: .rateLimited, message: "slow down", retryAfter: 7), entity: "a")
         #expect(limited.retryAfter == 7 && limited.code == "REQUEST_LIMIT_EXCEEDED")
-        #expect(limited.json == #"{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"served entity 'a' failed (rate_limited): slow down"}"#)
+        #expect(
+            limited.json
+                == #"{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"served entity 'a' failed (rate_limited): slow down"}"#
+        )
     }
 }

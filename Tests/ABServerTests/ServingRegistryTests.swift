@@ -1,7 +1,8 @@
 import ABCore
 import ABProviders
-@testable import ABServer
 import Testing
+
+@testable import ABServer
 
 @Suite struct ServingRegistryTests {
     let factory = FakeFactory()
@@ -23,7 +24,9 @@ import Testing
         #expect(registry.list() == .object(JSONObject(["endpoints": .array([])])))
         let doc = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
         #expect(doc[key: "state"] == ["ready": "READY", "config_update": "NOT_UPDATING"])
-        #expect(doc[key: "config"]?[key: "traffic_config"]?[key: "routes"]?[index: 1]?[key: "traffic_percentage"]?.intValue == 50)
+        #expect(
+            doc[key: "config"]?[key: "traffic_config"]?[key: "routes"]?[index: 1]?[key: "traffic_percentage"]?.intValue
+                == 50)
         #expect(doc[key: "config"]?[key: "config_version"]?.intValue == 1)
         #expect(try registry.get("mix")[key: "name"]?.stringValue == "mix")
         #expect(registry.list()[key: "endpoints"]?.arrayValue?.count == 1)
@@ -63,23 +66,30 @@ import Testing
         #expect(factory.made.withLock { $0.count } == 1)
         #expect(runtime.weights.percentages == [80, 20])
         #expect(doc[key: "config"]?[key: "config_version"]?.intValue == 2)
-        #expect(doc[key: "config"]?[key: "traffic_config"]?[key: "routes"]?[index: 0]?[key: "traffic_percentage"]?.intValue == 80)
+        #expect(
+            doc[key: "config"]?[key: "traffic_config"]?[key: "routes"]?[index: 0]?[key: "traffic_percentage"]?.intValue
+                == 80)
 
         // Only the split, served_entities left out.
-        let splitOnly = ServingFixtures.json(#"{"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 30}, {"served_model_name": "b", "traffic_percentage": 70}]}}"#)
+        let splitOnly = ServingFixtures.json(
+            #"{"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 30}, {"served_model_name": "b", "traffic_percentage": 70}]}}"#
+        )
         _ = try await registry.updateConfig("mix", splitOnly)
         #expect(runtime.weights.percentages == [30, 70])
 
         // The dashboard's slider: GET shows it.
         runtime.setWeights(Weights([45, 55])!)
-        #expect(try registry.get("mix")[key: "config"]?[key: "traffic_config"]?[key: "routes"]?[index: 1]?[key: "traffic_percentage"]?.intValue == 55)
+        #expect(
+            try registry.get("mix")[key: "config"]?[key: "traffic_config"]?[key: "routes"]?[index: 1]?[
+                key: "traffic_percentage"]?.intValue == 55)
     }
 
     @Test func newEntitiesStartANewRuntime() async throws {
         let registry = self.registry
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
         let old = try #require(factory.last)
-        let config = ServingFixtures.json(#"""
+        let config = ServingFixtures.json(
+            #"""
             {"served_entities": [{"name": "c", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
                "openai_config": {"openai_api_key": "{{secrets/s/k}}"}}}],
              "traffic_config": {"routes": [{"served_model_name": "c", "traffic_percentage": 100}]}}
@@ -93,7 +103,9 @@ import Testing
     @Test func aBadUpdateNamesThePathAndChangesNothing() async throws {
         let registry = self.registry
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
-        let bad = ServingFixtures.json(#"{"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 70}, {"served_model_name": "b", "traffic_percentage": 20}]}}"#)
+        let bad = ServingFixtures.json(
+            #"{"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 70}, {"served_model_name": "b", "traffic_percentage": 20}]}}"#
+        )
         let e = await error { _ = try await registry.updateConfig("mix", bad) }
         #expect(e?.status == 400)
         #expect(e?.message.contains("config.traffic_config.routes") == true)
@@ -104,8 +116,11 @@ import Testing
     @Test func tagsAreAddedReplacedAndDeleted() throws {
         let registry = self.registry
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
-        _ = try registry.patchTags("mix", ServingFixtures.json(#"{"add_tags": [{"key": "team", "value": "a"}, {"key": "env", "value": "dev"}]}"#))
-        let tags = try registry.patchTags("mix", ServingFixtures.json(#"{"add_tags": [{"key": "team", "value": "b"}], "delete_tags": ["env"]}"#))
+        _ = try registry.patchTags(
+            "mix",
+            ServingFixtures.json(#"{"add_tags": [{"key": "team", "value": "a"}, {"key": "env", "value": "dev"}]}"#))
+        let tags = try registry.patchTags(
+            "mix", ServingFixtures.json(#"{"add_tags": [{"key": "team", "value": "b"}], "delete_tags": ["env"]}"#))
         #expect(tags == ServingFixtures.json(#"{"tags": [{"key": "team", "value": "b"}]}"#))
         #expect(try registry.get("mix")[key: "tags"] == ServingFixtures.json(#"[{"key": "team", "value": "b"}]"#))
     }
@@ -113,10 +128,13 @@ import Testing
     @Test func gatewayTurnsFallbackOnAndLimitsCalls() async throws {
         let registry = self.registry
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
-        _ = try registry.updateAIGateway("mix", ServingFixtures.json(#"""
-            {"fallback_config": {"enabled": true},
-             "rate_limits": [{"calls": 2, "key": "endpoint", "renewal_period": "minute"}]}
-            """#))
+        _ = try registry.updateAIGateway(
+            "mix",
+            ServingFixtures.json(
+                #"""
+                {"fallback_config": {"enabled": true},
+                 "rate_limits": [{"calls": 2, "key": "endpoint", "renewal_period": "minute"}]}
+                """#))
         #expect(factory.last?.fallback == true)
         _ = try registry.admit("mix", caller: "x")
         _ = try registry.admit("mix", caller: "y")
@@ -126,15 +144,17 @@ import Testing
         #expect(registry.endpoint(named: "mix")?.metrics.counts.rateLimited == 1)
 
         let badLimit = await error {
-            _ = try registry.updateRateLimits("mix", ServingFixtures.json(#"{"rate_limits": [{"calls": 5, "renewal_period": "hour"}]}"#))
+            _ = try registry.updateRateLimits(
+                "mix", ServingFixtures.json(#"{"rate_limits": [{"calls": 5, "renewal_period": "hour"}]}"#))
         }
         #expect(badLimit?.message.contains("rate_limits[0].renewal_period") == true)
     }
 
     @Test func plaintextKeysNeverComeBack() throws {
         let registry = self.registry
-        let payload = ServingFixtures.payload().replacingOccurrences(of: #""openai_api_key": "{{secrets/s/k}}""#,
-                                                                       with: #""openai_api_key_plaintext": "plain-key-value-4242""#)
+        let payload = ServingFixtures.payload().replacingOccurrences(
+            of: #""openai_api_key": "{{secrets/s/k}}""#,
+            with: #""openai_api_key_plaintext": "plain-key-value-4242""#)
         let doc = try registry.create(ServingFixtures.json(payload))
         #expect(!doc.rendered().contains("plain-key-value-4242"))
         #expect(!registry.list().rendered().contains("plain-key-value-4242"))

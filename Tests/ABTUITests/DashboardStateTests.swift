@@ -1,7 +1,8 @@
 import ABCore
-@testable import ABTUI
 import Foundation
 import Testing
+
+@testable import ABTUI
 
 @Suite struct DashboardStateTests {
     let frame = FrameFixture.frame()
@@ -51,7 +52,9 @@ import Testing
     @Test func blindOrderIsAShufflePerGroupAndStable() {
         let orders = (0..<40).map { DashboardState.blindOrder(group: $0, entities: [0, 1]) }
         #expect(orders.contains([0, 1]) && orders.contains([1, 0]))
-        #expect(DashboardState.blindOrder(group: 7, entities: [0, 1]) == DashboardState.blindOrder(group: 7, entities: [0, 1]))
+        #expect(
+            DashboardState.blindOrder(group: 7, entities: [0, 1])
+                == DashboardState.blindOrder(group: 7, entities: [0, 1]))
     }
 }
 
@@ -83,7 +86,8 @@ import Testing
     }
 
     @Test func themesFallBackWarnAndNeverFail() {
-        let (theme, warnings) = Theme.parse("""
+        let (theme, warnings) = Theme.parse(
+            """
             # comment
             theme[main_fg]="#112233"
             theme[no_such_role]="#ffffff"
@@ -104,8 +108,11 @@ import Testing
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("themes")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".theme") }
-        #expect(Set(names).isSuperset(of: ["default.theme", "light.theme", "nord.theme", "gruvbox.theme",
-                                            "solarized-dark.theme", "high-contrast.theme", "mono.theme"]))
+        #expect(
+            Set(names).isSuperset(of: [
+                "default.theme", "light.theme", "nord.theme", "gruvbox.theme",
+                "solarized-dark.theme", "high-contrast.theme", "mono.theme",
+            ]))
         for name in names {
             let text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
             #expect(Theme.parse(text, name: name).warnings.isEmpty, "\(name)")

@@ -1,7 +1,8 @@
 import ABCore
-@testable import ABTUI
 import Foundation
 import Testing
+
+@testable import ABTUI
 
 /// Panels render fixed frames into canvases at 80×24 and 120×40; the text is compared with committed golden
 /// files (`ABTOP_UPDATE_GOLDEN=1 swift test --filter DashboardViewTests` rewrites them after a deliberate change).
@@ -34,7 +35,9 @@ import Testing
         let blind = DashboardView.render(frame, state: state, width: width, height: height)
         try check(blind, "compare-blind-\(width)x\(height)")
         let pane = blind.text.components(separatedBy: "compare · blind")[1]
-        #expect(!pane.split(separator: "\n").prefix(3).joined().contains("served_model_name"), "names hidden before the vote")
+        #expect(
+            !pane.split(separator: "\n").prefix(3).joined().contains("served_model_name"),
+            "names hidden before the vote")
         let commands = state.handle(.char("1"), frame: frame, themeCount: 1)
         guard case .vote(let vote) = commands.first else {
             Issue.record("no vote command")
@@ -46,7 +49,8 @@ import Testing
     }
 
     @Test func eightEntitiesFitAt120x40() throws {
-        let canvas = DashboardView.render(FrameFixture.frame(entities: 8), state: DashboardState(), width: 120, height: 40)
+        let canvas = DashboardView.render(
+            FrameFixture.frame(entities: 8), state: DashboardState(), width: 120, height: 40)
         try check(canvas, "eight-120x40")
         for name in ["served_model_name_1", "canary-llama", "backup"] { #expect(canvas.text.contains(name)) }
     }
@@ -83,7 +87,8 @@ import Testing
     }
 
     @Test func tooSmallSaysSo() {
-        #expect(DashboardView.render(FrameFixture.frame(), state: DashboardState(), width: 30, height: 10).text
-            .contains("at least 40×12"))
+        #expect(
+            DashboardView.render(FrameFixture.frame(), state: DashboardState(), width: 30, height: 10).text
+                .contains("at least 40×12"))
     }
 }

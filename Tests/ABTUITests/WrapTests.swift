@@ -1,5 +1,6 @@
-@testable import ABTUI
 import Testing
+
+@testable import ABTUI
 
 /// Wrapping is linear and stops at what is shown (issue 11, item 7: one 20 KB word froze the dashboard).
 @Suite struct WrapTests {

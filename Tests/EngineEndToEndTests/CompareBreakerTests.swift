@@ -6,9 +6,10 @@ import Testing
 /// Compare mode with breakers open (issue 11, item 16): every prompt is sent, or counted as not sent with why.
 @Suite struct CompareBreakerTests {
     @Test func anEntityWithItsBreakerOpenIsToldThePromptWentWithoutIt() async throws {
-        let h = try await EngineHarness.start(entities: [("down", "openai", "m"), ("up", "openai", "m")], profiles: [:],
-                                              abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 1, "cooldown_s": 600}}"#,
-                                              mode: .compare, baseURLs: ["down": "http://127.0.0.1:1/v1"])
+        let h = try await EngineHarness.start(
+            entities: [("down", "openai", "m"), ("up", "openai", "m")], profiles: [:],
+            abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 1, "cooldown_s": 600}}"#,
+            mode: .compare, baseURLs: ["down": "http://127.0.0.1:1/v1"])
         for i in 0..<10 { _ = await h.engine.send(prompt(id: "p\(i)")) }
         let s = h.session.snapshot()
         await h.stop()
@@ -19,9 +20,10 @@ import Testing
     }
 
     @Test func withEveryBreakerOpenAPromptWaitsForTheProbeInsteadOfVanishing() async throws {
-        let h = try await EngineHarness.start(entities: [("a", "openai", "m"), ("b", "openai", "m")], profiles: [:],
-                                              abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 1, "cooldown_s": 0.2}}"#,
-                                              mode: .compare, baseURLOverride: "http://127.0.0.1:1/v1")
+        let h = try await EngineHarness.start(
+            entities: [("a", "openai", "m"), ("b", "openai", "m")], profiles: [:],
+            abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 1, "cooldown_s": 0.2}}"#,
+            mode: .compare, baseURLOverride: "http://127.0.0.1:1/v1")
         for i in 0..<4 {
             let records = await h.engine.send(prompt(id: "p\(i)"))
             #expect(!records.isEmpty, "prompt \(i) was sent to someone")

@@ -1,8 +1,9 @@
 import ABCore
 import ABEngine
 import ABProviders
-@testable import ABServer
 import Foundation
+
+@testable import ABServer
 
 /// An engine wired to an in-process mock server whose profiles are chosen per model name.
 struct EngineHarness {
@@ -13,22 +14,28 @@ struct EngineHarness {
     var session: Session { engine.session }
 
     /// Entities are (name, provider, model); each answered by the mock's profile for its model.
-    static func start(entities: [(String, String, String)], weights: [Int]? = nil, profiles: [String: MockProfile],
-                      abtop: String = "{}", fallback: Bool = false, mode: RunMode = .split,
-                      baseURLOverride: String? = nil, baseURLs: [String: String] = [:], apiKey: String = "sk-test",
-                      seed: UInt64 = 1) async throws -> EngineHarness {
+    static func start(
+        entities: [(String, String, String)], weights: [Int]? = nil, profiles: [String: MockProfile],
+        abtop: String = "{}", fallback: Bool = false, mode: RunMode = .split,
+        baseURLOverride: String? = nil, baseURLs: [String: String] = [:], apiKey: String = "sk-test",
+        seed: UInt64 = 1
+    ) async throws -> EngineHarness {
         let rules = profiles.map { MockProfileSet.Rule(pattern: $0.key, profile: $0.value) }
-        let server = try await MockServer.start(.init(profiles: MockProfileSet(rules: rules, fallback: .fast), seed: seed))
+        let server = try await MockServer.start(
+            .init(profiles: MockProfileSet(rules: rules, fallback: .fast), seed: seed))
         let weights = weights ?? Weights.even(count: entities.count).percentages
         let served = entities.map { name, provider, model -> String in
-            let block = provider == "anthropic"
+            let block =
+                provider == "anthropic"
                 ? #""anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-test"}"#
                 : #""openai_config": {"openai_api_key_plaintext": "\#(apiKey)"}"#
-            return #"{"name": "\#(name)", "external_model": {"name": "\#(model)", "provider": "\#(provider)", "task": "llm/v1/chat", \#(block)}}"#
+            return
+                #"{"name": "\#(name)", "external_model": {"name": "\#(model)", "provider": "\#(provider)", "task": "llm/v1/chat", \#(block)}}"#
         }
         let routes = zip(entities, weights).map { #"{"served_model_name": "\#($0.0)", "traffic_percentage": \#($1)}"# }
         let bases = entities.map { name, provider, _ -> String in
-            let url = baseURLs[name] ?? baseURLOverride
+            let url =
+                baseURLs[name] ?? baseURLOverride
                 ?? (provider == "anthropic" ? server.anthropicBaseURL : server.openAIBaseURL)
             return #""\#(name)": {"base_url": "\#(url)"}"#
         }
@@ -47,7 +54,8 @@ struct EngineHarness {
         guard let config = outcome.config else { throw HarnessError.config(outcome.issues.description) }
         let resolved = config.resolve(with: SecretResolver(environment: [:]))
         let transport = CurlTransport()
-        let engine = Engine(session: Session(endpoint: config, mode: mode), resolved: resolved, transport: transport, seed: seed)
+        let engine = Engine(
+            session: Session(endpoint: config, mode: mode), resolved: resolved, transport: transport, seed: seed)
         return EngineHarness(server: server, engine: engine, transport: transport)
     }
 

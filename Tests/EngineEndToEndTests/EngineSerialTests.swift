@@ -1,10 +1,11 @@
 import ABCore
 import ABEngine
 import ABProviders
-@testable import ABServer
 import Foundation
 import TestSupport
 import Testing
+
+@testable import ABServer
 
 /// Measurements that need the machine to themselves: `make test` runs the suites named `…SerialTests` on their
 /// own, after the rest.
@@ -13,19 +14,25 @@ import Testing
     /// raw-socket client's p50 on the same mock, and within 2 ms of 50 ms (a debug build's mock answers up to a
     /// millisecond late; the release figure, within 1 ms of 50 ms, is in docs/PERFORMANCE.md).
     @Test func fixed50msMockReadsAs50msAtP50() async throws {
-        let fixed = MockProfile(name: "fixed", ttftMilliseconds: .fixed(50), tokensPerSecond: 0, outputTokens: .fixed(20))
-        let h = try await EngineHarness.start(entities: [("e", "openai", "m")], profiles: ["m": fixed],
-                                              abtop: #"{"request": {"stream": false}}"#)
-        await LoadGenerator.run(engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 4),
-                                limits: LoadLimits(requests: 200))
+        let fixed = MockProfile(
+            name: "fixed", ttftMilliseconds: .fixed(50), tokensPerSecond: 0, outputTokens: .fixed(20))
+        let h = try await EngineHarness.start(
+            entities: [("e", "openai", "m")], profiles: ["m": fixed],
+            abtop: #"{"request": {"stream": false}}"#)
+        await LoadGenerator.run(
+            engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 4),
+            limits: LoadLimits(requests: 200))
         let engineP50 = try #require(h.session.snapshot().entities[0].e2e?.p50)
         var outside: [Double] = []
         await withTaskGroup(of: [Double].self) { group in
             for c in 0..<4 {
                 group.addTask {
-                    await RawHTTP.keepAliveLatencies(port: h.server.port, path: "/v1/chat/completions",
+                    await RawHTTP.keepAliveLatencies(
+                        port: h.server.port, path: "/v1/chat/completions",
                         headers: ["Authorization": "Bearer k"],
-                        bodies: (0..<50).map { #"{"model":"m","messages":[{"role":"user","content":"q\#(c)-\#($0)"}]}"# })
+                        bodies: (0..<50).map {
+                            #"{"model":"m","messages":[{"role":"user","content":"q\#(c)-\#($0)"}]}"#
+                        })
                 }
             }
             for await batch in group { outside += batch.map { $0 * 1000 } }
@@ -39,11 +46,13 @@ import Testing
     }
 
     @Test func a90_10SplitHoldsOver10kRequestsAndSRMStaysQuiet() async throws {
-        let h = try await EngineHarness.start(entities: [("big", "openai", "m"), ("small", "openai", "m")],
-                                              weights: [90, 10], profiles: [:],
-                                              abtop: #"{"request": {"stream": false}, "router": {"seed": 5}}"#, seed: 5)
-        await LoadGenerator.run(engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 64),
-                                limits: LoadLimits(requests: 10_000))
+        let h = try await EngineHarness.start(
+            entities: [("big", "openai", "m"), ("small", "openai", "m")],
+            weights: [90, 10], profiles: [:],
+            abtop: #"{"request": {"stream": false}, "router": {"seed": 5}}"#, seed: 5)
+        await LoadGenerator.run(
+            engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 64),
+            limits: LoadLimits(requests: 10_000))
         let snapshot = h.session.snapshot()
         let srm = h.session.srm()
         await h.stop()
@@ -56,12 +65,14 @@ import Testing
     }
 
     @Test func aDeliberatelySkewedRouterIsFlagged() async throws {
-        let h = try await EngineHarness.start(entities: [("big", "openai", "m"), ("small", "openai", "m")],
-                                              weights: [90, 10], profiles: [:], abtop: #"{"request": {"stream": false}}"#)
+        let h = try await EngineHarness.start(
+            entities: [("big", "openai", "m"), ("small", "openai", "m")],
+            weights: [90, 10], profiles: [:], abtop: #"{"request": {"stream": false}}"#)
         // The router quietly sends 80/20 while the session still judges the epoch as 90/10.
         h.engine.routing.setWeights(try #require(Weights([80, 20])), at: 0)
-        await LoadGenerator.run(engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 64),
-                                limits: LoadLimits(requests: 3_000))
+        await LoadGenerator.run(
+            engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 64),
+            limits: LoadLimits(requests: 3_000))
         let srm = h.session.srm()
         await h.stop()
         #expect(srm.count == 1 && srm[0].flagged && (srm[0].pValue ?? 1) < 1e-6, "\(srm)")

@@ -1,16 +1,22 @@
 import ABCore
 import ABEngine
 import ABProviders
-@testable import ABServer
 import Foundation
 import Testing
+
+@testable import ABServer
 
 @Suite struct EngineTests {
     @Test(arguments: [("openai", true), ("openai", false), ("anthropic", true), ("anthropic", false)])
     func answersFromBothProvidersStreamingAndNot(provider: String, stream: Bool) async throws {
-        let profile = MockProfile.fastWith { $0.ttftMilliseconds = .fixed(20); $0.tokensPerSecond = 1000; $0.outputTokens = .fixed(30) }
-        let h = try await EngineHarness.start(entities: [("e", provider, "model-x")], profiles: ["model-x": profile],
-                                              abtop: #"{"request": {"stream": \#(stream), "max_tokens": 100}}"#)
+        let profile = MockProfile.fastWith {
+            $0.ttftMilliseconds = .fixed(20)
+            $0.tokensPerSecond = 1000
+            $0.outputTokens = .fixed(30)
+        }
+        let h = try await EngineHarness.start(
+            entities: [("e", provider, "model-x")], profiles: ["model-x": profile],
+            abtop: #"{"request": {"stream": \#(stream), "max_tokens": 100}}"#)
         let records = await h.engine.send(prompt())
         await h.stop()
         let r = try #require(records.first)
@@ -37,36 +43,55 @@ import Testing
     ])
     func faultsAreClassified(model: String, kind: ErrorKind) async throws {
         let profiles: [String: MockProfile] = [
-            "e429": .fastWith { $0.errorRates = [429: 1]; $0.retryAfterSeconds = 0 },
+            "e429": .fastWith {
+                $0.errorRates = [429: 1]
+                $0.retryAfterSeconds = 0
+            },
             "e500": .fastWith { $0.errorRates = [500: 1] },
-            "e529": .fastWith { $0.errorRates = [529: 1]; $0.retryAfterSeconds = 0 },
+            "e529": .fastWith {
+                $0.errorRates = [529: 1]
+                $0.retryAfterSeconds = 0
+            },
             "cutoff": .fastWith { $0.faultRates = [.cutoff: 1] },
             "disconnect": .fastWith { $0.faultRates = [.disconnect: 1] },
             "malformed": .fastWith { $0.faultRates = [.malformed: 1] },
-            "stall": .fastWith { $0.faultRates = [.stall: 1]; $0.stallSeconds = 20 },
+            "stall": .fastWith {
+                $0.faultRates = [.stall: 1]
+                $0.stallSeconds = 20
+            },
         ]
         for provider in ["openai", "anthropic"] {
-            let h = try await EngineHarness.start(entities: [("e", provider, model)], profiles: profiles,
+            let h = try await EngineHarness.start(
+                entities: [("e", provider, model)], profiles: profiles,
                 // Generous: on a busy machine a fast answer must not hit them; only the stall does.
                 abtop: #"{"retries": {"max": 0}, "timeouts_s": {"connect": 5, "first_byte": 4, "total": 5}}"#)
             let r = try #require(await h.engine.send(prompt()).first)
             await h.stop()
-            #expect(r.outcome.error == kind, "\(provider) \(model): \(String(describing: r.outcome.error)) \(r.errorMessage ?? "")")
+            #expect(
+                r.outcome.error == kind,
+                "\(provider) \(model): \(String(describing: r.outcome.error)) \(r.errorMessage ?? "")")
             #expect(r.errorMessage?.isEmpty == false)
         }
     }
 
     @Test func connectionRefusedIsConnect() async throws {
-        let h = try await EngineHarness.start(entities: [("e", "openai", "m")], profiles: [:],
-                                              abtop: #"{"retries": {"max": 0}}"#, baseURLOverride: "http://127.0.0.1:1/v1")
+        let h = try await EngineHarness.start(
+            entities: [("e", "openai", "m")], profiles: [:],
+            abtop: #"{"retries": {"max": 0}}"#, baseURLOverride: "http://127.0.0.1:1/v1")
         let r = try #require(await h.engine.send(prompt()).first)
         await h.stop()
         #expect(r.outcome.error == .connect && r.outcome.status == nil)
     }
 
     @Test func retriesWaitAsLongAsRetryAfterSays() async throws {
-        let h = try await EngineHarness.start(entities: [("e", "openai", "limited")],
-            profiles: ["limited": .fastWith { $0.errorRates = [429: 1]; $0.retryAfterSeconds = 0.3 }],
+        let h = try await EngineHarness.start(
+            entities: [("e", "openai", "limited")],
+            profiles: [
+                "limited": .fastWith {
+                    $0.errorRates = [429: 1]
+                    $0.retryAfterSeconds = 0.3
+                }
+            ],
             abtop: #"{"retries": {"max": 2, "backoff_ms": 1}}"#)
         let r = try #require(await h.engine.send(prompt()).first)
         await h.stop()
@@ -79,26 +104,33 @@ import Testing
     }
 
     @Test func fallbackRescuesOutsideTheComparison() async throws {
-        let h = try await EngineHarness.start(entities: [("broken", "openai", "down"), ("spare", "anthropic", "up")],
+        let h = try await EngineHarness.start(
+            entities: [("broken", "openai", "down"), ("spare", "anthropic", "up")],
             weights: [100, 0], profiles: ["down": .fastWith { $0.errorRates = [500: 1] }],
             abtop: #"{"retries": {"max": 0}}"#, fallback: true)
         let records = await h.engine.send(prompt())
         let snapshot = h.session.snapshot()
         await h.stop()
         #expect(records.count == 2)
-        #expect(records[0].outcome.entity == 0 && records[0].outcome.error == .http5xx && !records[0].outcome.isFallback)
+        #expect(
+            records[0].outcome.entity == 0 && records[0].outcome.error == .http5xx && !records[0].outcome.isFallback)
         #expect(records[1].outcome.entity == 1 && records[1].outcome.arm == 0 && records[1].outcome.isFallback)
         #expect(records[1].outcome.error == nil && !records[1].output.isEmpty)
         #expect(snapshot.entities[0].requests == 1 && snapshot.entities[0].errors == [.http5xx: 1])
-        #expect(snapshot.entities[1].requests == 0 && snapshot.entities[1].fallbacks == 1 && snapshot.entities[1].e2e == nil)
+        #expect(
+            snapshot.entities[1].requests == 0 && snapshot.entities[1].fallbacks == 1 && snapshot.entities[1].e2e == nil
+        )
         #expect(h.session.events.contains { $0.kind == .fallback })
     }
 
     @Test func breakerCoolsAnEntityDownThenProbes() async throws {
-        let h = try await EngineHarness.start(entities: [("flaky", "openai", "down"), ("steady", "openai", "up")],
+        let h = try await EngineHarness.start(
+            entities: [("flaky", "openai", "down"), ("steady", "openai", "up")],
             weights: [50, 50], profiles: ["down": .fastWith { $0.errorRates = [500: 1] }],
             // A cooldown a busy machine cannot outlast while the 6 (then 5) requests after it are sent.
-            abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 3, "cooldown_s": 4}, "router": {"strategy": "interleave"}}"#)
+            abtop:
+                #"{"retries": {"max": 0}, "breaker": {"failures": 3, "cooldown_s": 4}, "router": {"strategy": "interleave"}}"#
+        )
         var entities: [Int] = []
         for i in 0..<12 { entities += await h.engine.send(prompt(id: "\(i)")).map(\.outcome.entity) }
         // Interleave alternates until the third failure opens the breaker; then only "steady" answers.
@@ -117,8 +149,9 @@ import Testing
     }
 
     @Test func compareModeSendsEveryPromptToEveryEntity() async throws {
-        let h = try await EngineHarness.start(entities: [("a", "openai", "m1"), ("b", "anthropic", "m2")], weights: [90, 10],
-                                              profiles: [:], mode: .compare)
+        let h = try await EngineHarness.start(
+            entities: [("a", "openai", "m1"), ("b", "anthropic", "m2")], weights: [90, 10],
+            profiles: [:], mode: .compare)
         let one = await h.engine.send(prompt("Explain recursion", id: "r"))
         let two = await h.engine.send(prompt("Explain caching", id: "c"))
         await h.stop()
@@ -137,12 +170,14 @@ import Testing
 
     @Test func loadGeneratorHonoursRequestAndDurationLimits() async throws {
         let h = try await EngineHarness.start(entities: [("a", "openai", "m"), ("b", "openai", "n")], profiles: [:])
-        await LoadGenerator.run(engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 8),
-                                limits: LoadLimits(requests: 37))
+        await LoadGenerator.run(
+            engine: h.engine, prompts: SamplePrompts.items, shape: .closed(concurrency: 8),
+            limits: LoadLimits(requests: 37))
         #expect(h.session.snapshot().totalRequests == 37)
         let start = h.session.now()
-        await LoadGenerator.run(engine: h.engine, prompts: SamplePrompts.items, shape: .open(rate: 200),
-                                limits: LoadLimits(duration: 0.5))
+        await LoadGenerator.run(
+            engine: h.engine, prompts: SamplePrompts.items, shape: .open(rate: 200),
+            limits: LoadLimits(duration: 0.5))
         let elapsed = h.session.now() - start
         let sent = h.session.snapshot().totalRequests - 37
         await h.stop()

@@ -2,21 +2,24 @@ import ABCore
 import ABEngine
 import ABProviders
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The engine against a provider that misbehaves on purpose: every answer is refused or classified, what is kept
 /// is bounded by `abtop.limits`, and the key never comes back out (issue 11, items 3, 8 and 14).
 @Suite struct HostileProviderTests {
     static let key = "sk-hostile-test-0123456789abcdefXYZ"
-    static let limits = #"{"limits": {"max_line_bytes": 65536, "max_event_bytes": 65536, "max_answer_bytes": 65536, "max_body_bytes": 65536}, "retries": {"max": 0}, "breaker": {"failures": 1000}, "request": {"stream": true}}"#
+    static let limits =
+        #"{"limits": {"max_line_bytes": 65536, "max_event_bytes": 65536, "max_answer_bytes": 65536, "max_body_bytes": 65536}, "retries": {"max": 0}, "breaker": {"failures": 1000}, "request": {"stream": true}}"#
 
     /// One request to an entity whose provider misbehaves as `mode` says.
     func send(_ mode: String, stream: Bool = true) async throws -> (RequestRecord, HostileProvider, Session) {
         let hostile = try HostileProvider()
-        let h = try await EngineHarness.start(entities: [("bad", "openai", "gpt-4o")], profiles: [:],
-                                              abtop: stream ? Self.limits : Self.limits.replacingOccurrences(of: #""stream": true"#, with: #""stream": false"#),
-                                              baseURLs: ["bad": hostile.baseURL(mode)], apiKey: Self.key)
+        let h = try await EngineHarness.start(
+            entities: [("bad", "openai", "gpt-4o")], profiles: [:],
+            abtop: stream
+                ? Self.limits : Self.limits.replacingOccurrences(of: #""stream": true"#, with: #""stream": false"#),
+            baseURLs: ["bad": hostile.baseURL(mode)], apiKey: Self.key)
         let records = await h.engine.send(prompt("Tell me everything", id: mode))
         await h.stop()
         hostile.stop()
@@ -32,7 +35,10 @@ import TestSupport
         #expect(!message.contains(Self.key), "the key came back: \(message)")
         #expect(message.contains(SecretValue.redacted))
         #expect(!session.events.contains { $0.message.contains(Self.key) })
-        #expect(!session.recentRecords.contains { ($0.errorMessage ?? "").contains(Self.key) || $0.output.contains(Self.key) })
+        #expect(
+            !session.recentRecords.contains {
+                ($0.errorMessage ?? "").contains(Self.key) || $0.output.contains(Self.key)
+            })
     }
 
     @Test func anEndlessStreamIsCutAtTheAnswerLimit() async throws {

@@ -21,10 +21,13 @@ enum FuzzTargets {
     static func json(_ bytes: [UInt8]) {
         guard let value = try? JSONParser.parse(utf8: bytes) else { return }
         let written = value.rendered()
-        guard let again = try? JSONParser.parse(written) else { fatalError("abtop wrote JSON it cannot read: \(written)") }
+        guard let again = try? JSONParser.parse(written) else {
+            fatalError("abtop wrote JSON it cannot read: \(written)")
+        }
         precondition(again.rendered() == written, "writing is not stable: \(written)")
-        precondition((try? JSONSerialization.jsonObject(with: Data(written.utf8), options: .fragmentsAllowed)) != nil,
-                     "not strict JSON: \(written)")
+        precondition(
+            (try? JSONSerialization.jsonObject(with: Data(written.utf8), options: .fragmentsAllowed)) != nil,
+            "not strict JSON: \(written)")
     }
 
     static func config(_ bytes: [UInt8]) {
@@ -50,57 +53,62 @@ enum FuzzTargets {
 }
 
 #if FUZZING
-/// libFuzzer's entry for one input (its archive's `main` may be the one linked, which calls this directly).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    FuzzTargets.run(FuzzMain.target, data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-    return 0
-}
-
-/// Under libFuzzer: SwiftPM links an executable's entry as `main`, so libFuzzer's own `main` is not used; the
-/// entry hands control to libFuzzer's driver (found with `dlsym`, since Swift cannot declare it directly).
-@main
-enum FuzzMain {
-    static let target = ProcessInfo.processInfo.environment["ABTOP_FUZZ_TARGET"] ?? "json"
-
-    typealias TestOneInput = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    typealias RunDriver = @convention(c) (UnsafeMutablePointer<CInt>,
-                                          UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                                          TestOneInput) -> CInt
-
-    static func main() {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "LLVMFuzzerRunDriver") else {
-            fatalError("libFuzzer is not linked: build with -sanitize=fuzzer")
-        }
-        let driver = unsafeBitCast(symbol, to: RunDriver.self)
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(driver(&argc, &argv) { data, size in fuzzOneInput(data, size) })
+    /// libFuzzer's entry for one input (its archive's `main` may be the one linked, which calls this directly).
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+        FuzzTargets.run(FuzzMain.target, data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+        return 0
     }
-}
-#else
-/// Without libFuzzer: replays files (a corpus, a crash found later) through a target, so the plain build checks
-/// the targets compile and a crash file can be rerun under the debugger: `ABFuzz json FILE…`.
-@main
-enum FuzzMain {
-    static func main() throws {
-        let args = CommandLine.arguments.dropFirst()
-        guard let target = args.first else {
-            print("usage: ABFuzz json|config|sse FILE_OR_DIR…")
-            return
-        }
-        var count = 0
-        for path in args.dropFirst() {
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let files = isDirectory.boolValue
-                ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 } : [path]
-            for file in files {
-                FuzzTargets.run(target, Array(try Data(contentsOf: URL(fileURLWithPath: file))))
-                count += 1
+
+    /// Under libFuzzer: SwiftPM links an executable's entry as `main`, so libFuzzer's own `main` is not used; the
+    /// entry hands control to libFuzzer's driver (found with `dlsym`, since Swift cannot declare it directly).
+    @main
+    enum FuzzMain {
+        static let target = ProcessInfo.processInfo.environment["ABTOP_FUZZ_TARGET"] ?? "json"
+
+        typealias TestOneInput = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+        typealias RunDriver =
+            @convention(c) (
+                UnsafeMutablePointer<CInt>,
+                UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                TestOneInput
+            ) -> CInt
+
+        static func main() {
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "LLVMFuzzerRunDriver") else {
+                fatalError("libFuzzer is not linked: build with -sanitize=fuzzer")
             }
+            let driver = unsafeBitCast(symbol, to: RunDriver.self)
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            exit(driver(&argc, &argv) { data, size in fuzzOneInput(data, size) })
         }
-        print("\(target): \(count) inputs replayed, no failure")
     }
-}
+#else
+    /// Without libFuzzer: replays files (a corpus, a crash found later) through a target, so the plain build checks
+    /// the targets compile and a crash file can be rerun under the debugger: `ABFuzz json FILE…`.
+    @main
+    enum FuzzMain {
+        static func main() throws {
+            let args = CommandLine.arguments.dropFirst()
+            guard let target = args.first else {
+                print("usage: ABFuzz json|config|sse FILE_OR_DIR…")
+                return
+            }
+            var count = 0
+            for path in args.dropFirst() {
+                var isDirectory: ObjCBool = false
+                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                let files =
+                    isDirectory.boolValue
+                    ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }
+                    : [path]
+                for file in files {
+                    FuzzTargets.run(target, Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+                    count += 1
+                }
+            }
+            print("\(target): \(count) inputs replayed, no failure")
+        }
+    }
 #endif

@@ -59,16 +59,26 @@ public final class HostileProvider: @unchecked Sendable {
             let echoed = head.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\r\n", with: "\\n")
             let body = #"{"error": {"message": "bad request; you sent: \#(echoed)", "type": "invalid_request_error"}}"#
-            _ = write("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            _ = write(
+                "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            )
         case "retryafter":
             let body = #"{"error": {"message": "slow down", "type": "rate_limit_error"}}"#
-            _ = write("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1e300\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            _ = write(
+                "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1e300\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            )
         case "endless":
-            guard write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n") else { return }
-            let chunk = #"data: {"choices": [{"index": 0, "delta": {"content": "\#(String(repeating: "blah ", count: 200))"}}]}"# + "\n\n"
+            guard write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n") else {
+                return
+            }
+            let chunk =
+                #"data: {"choices": [{"index": 0, "delta": {"content": "\#(String(repeating: "blah ", count: 200))"}}]}"#
+                + "\n\n"
             for _ in 0..<200_000 where write(chunk) {}
         case "giantline":
-            guard write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\ndata: ") else { return }
+            guard write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\ndata: ") else {
+                return
+            }
             let piece = String(repeating: "a", count: 65_536)
             for _ in 0..<20_000 where write(piece) {}
         case "garbage":
@@ -96,7 +106,8 @@ public final class HostileProvider: @unchecked Sendable {
             if let text = String(bytes: raw, encoding: .utf8), let end = text.range(of: "\r\n\r\n") {
                 // Read the body too, so closing does not reset a request still being written.
                 let head = String(text[..<end.lowerBound])
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 var have = raw.count - text[..<end.upperBound].utf8.count
                 while have < length {

@@ -25,22 +25,29 @@ public enum RawHTTP {
     }
 
     /// Any method; the body is sent as JSON.
-    public static func send(_ method: String, port: Int, path: String, headers: [String: String] = [:],
-                            body: String = "") async -> Reply {
+    public static func send(
+        _ method: String, port: Int, path: String, headers: [String: String] = [:],
+        body: String = ""
+    ) async -> Reply {
         // A thread of its own per request: GCD's global queue runs only a few blocking calls at once.
         await withCheckedContinuation { continuation in
             Thread {
-                continuation.resume(returning: sendBlocking(method, port: port, path: path, headers: headers, body: body))
+                continuation.resume(
+                    returning: sendBlocking(method, port: port, path: path, headers: headers, body: body))
             }.start()
         }
     }
 
-    static func sendBlocking(_ method: String, port: Int, path: String, headers: [String: String], body: String) -> Reply {
+    static func sendBlocking(_ method: String, port: Int, path: String, headers: [String: String], body: String)
+        -> Reply
+    {
         var reply = Reply()
         guard let fd = connectLoopback(port) else { return reply }
         defer { close(fd) }
         // The caller's headers replace these defaults (any case); an empty value leaves the header out.
-        var fields: [(String, String)] = [("Host", "127.0.0.1"), ("Connection", "close"), ("Content-Type", "application/json")]
+        var fields: [(String, String)] = [
+            ("Host", "127.0.0.1"), ("Connection", "close"), ("Content-Type", "application/json"),
+        ]
         for (k, v) in headers {
             fields.removeAll { $0.0.lowercased() == k.lowercased() }
             fields.append((k, v))
@@ -73,7 +80,8 @@ public enum RawHTTP {
         reply.status = head.first.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            reply.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            reply.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let payload = Data(raw[headerEnd...])
         if reply.headers["transfer-encoding"] == "chunked" {
@@ -89,15 +97,20 @@ public enum RawHTTP {
 
     /// Sends `bodies` one after another on one kept-alive connection, as real clients do, and returns the seconds
     /// from sending each request to having its whole (Content-Length) response; -1 for a failed one.
-    public static func keepAliveLatencies(port: Int, path: String, headers: [String: String], bodies: [String]) async -> [Double] {
+    public static func keepAliveLatencies(port: Int, path: String, headers: [String: String], bodies: [String]) async
+        -> [Double]
+    {
         await withCheckedContinuation { continuation in
             Thread {
-                continuation.resume(returning: keepAliveBlocking(port: port, path: path, headers: headers, bodies: bodies))
+                continuation.resume(
+                    returning: keepAliveBlocking(port: port, path: path, headers: headers, bodies: bodies))
             }.start()
         }
     }
 
-    private static func keepAliveBlocking(port: Int, path: String, headers: [String: String], bodies: [String]) -> [Double] {
+    private static func keepAliveBlocking(port: Int, path: String, headers: [String: String], bodies: [String])
+        -> [Double]
+    {
         guard let fd = connectLoopback(port) else { return bodies.map { _ in -1 } }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -111,7 +124,8 @@ public enum RawHTTP {
             while true {
                 if let headEnd = pending.range(of: Data("\r\n\r\n".utf8)) {
                     let head = String(decoding: pending[..<headEnd.lowerBound], as: UTF8.self).lowercased()
-                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    let length =
+                        head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                         .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
                     if pending.count - headEnd.upperBound >= length {
                         pending = Data(pending[(headEnd.upperBound + length)...])
@@ -139,8 +153,12 @@ public enum RawHTTP {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+        }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
@@ -152,7 +170,9 @@ public enum RawHTTP {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             close(fd)

@@ -15,9 +15,11 @@ enum AbtopBinary {
 
     /// The binary beside the test bundle (SwiftPM builds both into the same folder).
     static var url: URL {
-        let candidates = [Bundle.main.executableURL?.deletingLastPathComponent(),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                          packageRoot.appendingPathComponent(".build/debug")]
+        let candidates = [
+            Bundle.main.executableURL?.deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            packageRoot.appendingPathComponent(".build/debug"),
+        ]
         for dir in candidates.compactMap({ $0 }) {
             let binary = dir.appendingPathComponent("abtop")
             if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
@@ -27,8 +29,10 @@ enum AbtopBinary {
 
     /// Runs `abtop args…` in the package root (or `directory`) with exactly `environment` (plus PATH), so no real
     /// key leaks in. `limits` (e.g. `ulimit -f 200`) runs it through bash with those limits set first.
-    static func run(_ args: [String], environment: [String: String] = [:], in directory: URL? = nil,
-                    limits: String? = nil) throws -> Result {
+    static func run(
+        _ args: [String], environment: [String: String] = [:], in directory: URL? = nil,
+        limits: String? = nil
+    ) throws -> Result {
         let process = Process()
         if let limits {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -40,16 +44,19 @@ enum AbtopBinary {
         }
         process.currentDirectoryURL = directory ?? packageRoot
         // Every run gets a journal of its own under a temporary XDG_DATA_HOME, unless the test gives one.
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": scratch.path]) { a, _ in a }
-        let out = Pipe(), err = Pipe()
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": scratch.path]) { a, _ in a
+        }
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// A scratch folder for this test process (journals and files).

@@ -52,8 +52,11 @@ import Testing
             return
         }
         let paths = errors.compactMap { $0.objectValue?["path"]?.stringValue }
-        #expect(paths == ["served_entities[0].external_model.provider", "served_entities[1].external_model.provider",
-                          "served_entities[1].external_model.anthropic_config.openai_api_key"])
+        #expect(
+            paths == [
+                "served_entities[0].external_model.provider", "served_entities[1].external_model.provider",
+                "served_entities[1].external_model.anthropic_config.openai_api_key",
+            ])
         #expect(json.objectValue?["valid"] == .bool(false))
     }
 
@@ -103,20 +106,26 @@ import Testing
     @Test func missingKeysWarnOrFailOnRequest() throws {
         let lenient = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
         #expect(lenient.status == 0)
-        #expect(lenient.stdout.contains("warning: config.served_entities[0].external_model.openai_config.openai_api_key: no key found"))
+        #expect(
+            lenient.stdout.contains(
+                "warning: config.served_entities[0].external_model.openai_config.openai_api_key: no key found"))
         let strict = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--require-secrets"])
         #expect(strict.status == 1)
         #expect(strict.stderr.contains("$ABTOP_SECRET_MY_OPENAI_SECRET_SCOPE_OPENAI_API_KEY, $OPENAI_API_KEY"))
-        let withEnv = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--require-secrets"],
-                                          environment: ["OPENAI_API_KEY": "x", "ANTHROPIC_API_KEY": "y"])
+        let withEnv = try AbtopBinary.run(
+            ["validate", "examples/mix-chat-endpoint.json", "--require-secrets"],
+            environment: ["OPENAI_API_KEY": "x", "ANTHROPIC_API_KEY": "y"])
         #expect(withEnv.status == 0, "\(withEnv.stderr)")
         #expect(withEnv.stdout.contains("$OPENAI_API_KEY") && withEnv.stdout.contains("$ANTHROPIC_API_KEY"))
     }
 
     @Test func baseURLsFollowTheSDKVariables() throws {
-        let r = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--json"],
-                                    environment: ["OPENAI_BASE_URL": "http://127.0.0.1:9000/v1",
-                                                  "ANTHROPIC_BASE_URL": "http://127.0.0.1:9001"])
+        let r = try AbtopBinary.run(
+            ["validate", "examples/mix-chat-endpoint.json", "--json"],
+            environment: [
+                "OPENAI_BASE_URL": "http://127.0.0.1:9000/v1",
+                "ANTHROPIC_BASE_URL": "http://127.0.0.1:9001",
+            ])
         #expect(r.stdout.contains(#""base_url": "http://127.0.0.1:9000/v1""#))
         #expect(r.stdout.contains(#""base_url": "http://127.0.0.1:9001""#))
     }

@@ -14,13 +14,15 @@ import Testing
     }
 
     @Test func demoEndToEnd() async throws {
-        let command = "\(AbtopBinary.url.path) demo --rate 10 --seed 11 --no-store; echo EXIT=$?; stty -a | tr ';' '\\n' | grep -wE 'icanon|echo' | tr '\\n' ' '; echo; sleep 60"
+        let command =
+            "\(AbtopBinary.url.path) demo --rate 10 --seed 11 --no-store; echo EXIT=$?; stty -a | tr ';' '\\n' | grep -wE 'icanon|echo' | tr '\\n' ' '; echo; sleep 60"
         try tmux.run("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", command)
         defer { tmux.close() }
 
         // Both entities with live numbers within a few seconds.
         var s = try await tmux.wait(60, for: "both entities with requests") { s in
-            let quick = TmuxSession.row(s, "quick-gpt"), careful = TmuxSession.row(s, "careful-claude")
+            let quick = TmuxSession.row(s, "quick-gpt")
+            let careful = TmuxSession.row(s, "careful-claude")
             return !quick.isEmpty && !careful.isEmpty && !quick.contains(" — ") && !careful.contains(" — ")
         }
         #expect(s.contains("demo-chat-endpoint") && s.contains("routes · split epoch 0 · 50/50"))
@@ -28,7 +30,8 @@ import Testing
         // → five times: 50/50 becomes 55/45, and the observed share follows.
         for _ in 0..<5 { try tmux.run("send-keys", "-t", tmux.name, "Right") }
         s = try await tmux.wait(30, for: "55/45") { $0.contains("· 55/45") }
-        #expect(TmuxSession.row(s, "quick-gpt").contains(" 55% ") && TmuxSession.row(s, "careful-claude").contains(" 45% "))
+        #expect(
+            TmuxSession.row(s, "quick-gpt").contains(" 55% ") && TmuxSession.row(s, "careful-claude").contains(" 45% "))
         s = try await tmux.wait(60, for: "the observed share to follow") { screen in
             guard let share = seen(TmuxSession.row(screen, "quick-gpt")) else { return false }
             return abs(share - 0.55) < 0.12 && screen.contains("done")
@@ -36,17 +39,26 @@ import Testing
 
         // c: two outputs side by side, blind; a vote is counted.
         try tmux.run("send-keys", "-t", tmux.name, "c")
-        s = try await tmux.wait(60, for: "a blind comparison") { $0.contains("compare · blind") && $0.contains("│A ·") && $0.contains("B ·") }
-        s = try await tmux.press("1", until: "a vote counted") { $0.contains("vote counted: A better") || $0.contains("votes (") }
+        s = try await tmux.wait(60, for: "a blind comparison") {
+            $0.contains("compare · blind") && $0.contains("│A ·") && $0.contains("B ·")
+        }
+        s = try await tmux.press("1", until: "a vote counted") {
+            $0.contains("vote counted: A better") || $0.contains("votes (")
+        }
         s = try await tmux.wait(30, for: "the tally") { $0.contains("votes (") }
 
         // ? shows the help, generated from the keymap.
-        s = try await tmux.press("?", until: "help") { $0.contains("keys (any key closes)") && $0.contains("vote: both bad") }
+        s = try await tmux.press("?", until: "help") {
+            $0.contains("keys (any key closes)") && $0.contains("vote: both bad")
+        }
         try tmux.run("send-keys", "-t", tmux.name, "x")
 
         // Resizing to 80×24 keeps the layout.
         try tmux.run("resize-window", "-t", tmux.name, "-x", "80", "-y", "24")
-        s = try await tmux.wait(30, for: "the 80×24 layout") { $0.split(separator: "\n", omittingEmptySubsequences: false).count <= 25 && $0.contains("╭─ routes") && $0.contains("╭─ events") }
+        s = try await tmux.wait(30, for: "the 80×24 layout") {
+            $0.split(separator: "\n", omittingEmptySubsequences: false).count <= 25 && $0.contains("╭─ routes")
+                && $0.contains("╭─ events")
+        }
         let lines = s.split(separator: "\n")
         #expect(lines.allSatisfy { $0.count <= 80 })
         #expect(lines.first?.hasPrefix(" abtop ") == true && s.contains("╭─ events"))
@@ -67,13 +79,17 @@ import Testing
             let tmux = TmuxSession()
             // exec: the pane's process is abtop itself, so its pid is the pane's. SIGHUP ignored, as some CI runners
             // and nohup leave it (inherited through exec): the hang-up must end abtop all the same.
-            try tmux.run("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8",
-                         "trap '' HUP; exec \(AbtopBinary.url.path) demo --seed 5 --no-store")
+            try tmux.run(
+                "new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8",
+                "trap '' HUP; exec \(AbtopBinary.url.path) demo --seed 5 --no-store")
             defer { tmux.close() }
-            let pid = try #require(pid_t(try tmux.run("list-panes", "-t", tmux.name, "-F", "#{pane_pid}")
-                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let pid = try #require(
+                pid_t(
+                    try tmux.run("list-panes", "-t", tmux.name, "-F", "#{pane_pid}")
+                        .trimmingCharacters(in: .whitespacesAndNewlines)))
             _ = try await tmux.wait(60, for: "both entities with requests") { s in
-                let quick = TmuxSession.row(s, "quick-gpt"), careful = TmuxSession.row(s, "careful-claude")
+                let quick = TmuxSession.row(s, "quick-gpt")
+                let careful = TmuxSession.row(s, "careful-claude")
                 return !quick.isEmpty && !careful.isEmpty && !quick.contains(" — ") && !careful.contains(" — ")
             }
             let typed = Date()

@@ -17,7 +17,10 @@ import Testing
         p.standardInput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        return (p.terminationStatus, try String(contentsOf: out, encoding: .utf8), try String(contentsOf: err, encoding: .utf8))
+        return (
+            p.terminationStatus, try String(contentsOf: out, encoding: .utf8),
+            try String(contentsOf: err, encoding: .utf8)
+        )
     }
 
     @Test func theReportOpensInAHeadlessBrowserWithItsCharts() throws {
@@ -25,8 +28,11 @@ import Testing
         defer { server.terminate() }
         let db = AbtopBinary.scratch.appendingPathComponent("html-\(UUID().uuidString).sqlite").path
         let html = AbtopBinary.scratch.appendingPathComponent("report-\(UUID().uuidString).html").path
-        let run = try AbtopBinary.run(["run", try RunCommandTests.endpoint(port: port), "--headless", "--quiet",
-                                       "--requests", "60", "--store", db, "--report", html], environment: RunCommandTests.keys)
+        let run = try AbtopBinary.run(
+            [
+                "run", try RunCommandTests.endpoint(port: port), "--headless", "--quiet",
+                "--requests", "60", "--store", db, "--report", html,
+            ], environment: RunCommandTests.keys)
         #expect(run.status == 0, "\(run.stderr)")
         let dom = try chromium(["--dump-dom", "file://" + html])
         #expect(dom.status == 0, "\(dom.err)")

@@ -2,10 +2,11 @@ import ABCore
 import ABEngine
 import ABServer
 import ABStore
-@testable import abtop
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
+@testable import abtop
 
 /// A provider that echoes the request's headers, behind `abtop serve` (issue 11, item 3): the key reaches no
 /// client answer (JSON or streamed), no /metrics, no journal byte and no report.
@@ -16,20 +17,25 @@ import TestSupport
         let hostile = try HostileProvider()
         let journalPath = AbtopBinary.scratch.appendingPathComponent("hostile-\(UUID().uuidString).sqlite").path
         let transport = CurlTransport()
-        let factory = ServeRuntimeFactory(simulated: nil, resolver: SecretResolver(environment: [:]),
-                                          journal: try Journal(path: journalPath), transport: transport, seed: 3)
+        let factory = ServeRuntimeFactory(
+            simulated: nil, resolver: SecretResolver(environment: [:]),
+            journal: try Journal(path: journalPath), transport: transport, seed: 3)
         let registry = ServingRegistry(factory: factory)
         let server = try await ServingServer.start(.init(port: 0), registry: registry)
-        _ = try registry.create(JSONParser.parse("""
-            {"name": "echo", "config": {"served_entities": [
-               {"name": "one", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
-                 "openai_config": {"openai_api_key_plaintext": "\(Self.key)"}}}]},
-             "abtop": {"entities": {"one": {"base_url": "\(hostile.baseURL("echo"))"}}, "retries": {"max": 0}}}
-            """))
+        _ = try registry.create(
+            JSONParser.parse(
+                """
+                {"name": "echo", "config": {"served_entities": [
+                   {"name": "one", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
+                     "openai_config": {"openai_api_key_plaintext": "\(Self.key)"}}}]},
+                 "abtop": {"entities": {"one": {"base_url": "\(hostile.baseURL("echo"))"}}, "retries": {"max": 0}}}
+                """))
         var answers: [RawHTTP.Reply] = []
         for stream in [false, true] {
-            answers.append(await RawHTTP.post(port: server.port, path: "/serving-endpoints/echo/invocations", headers: [:],
-                body: #"{"messages": [{"role": "user", "content": "hello"}], "stream": \#(stream)}"#))
+            answers.append(
+                await RawHTTP.post(
+                    port: server.port, path: "/serving-endpoints/echo/invocations", headers: [:],
+                    body: #"{"messages": [{"role": "user", "content": "hello"}], "stream": \#(stream)}"#))
         }
         let metrics = await RawHTTP.send("GET", port: server.port, path: "/metrics")
         await server.stop()
@@ -42,7 +48,8 @@ import TestSupport
             #expect(!answer.text.contains(Self.key))
         }
         #expect(metrics.status == 200 && !metrics.text.contains(Self.key))
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: journalPath))
+        let bytes =
+            try Data(contentsOf: URL(fileURLWithPath: journalPath))
             + ((try? Data(contentsOf: URL(fileURLWithPath: journalPath + "-wal"))) ?? Data())
         #expect(bytes.range(of: Data(Self.key.utf8)) == nil, "no journal byte holds the key")
         let journal = try Journal(path: journalPath)

@@ -11,8 +11,10 @@ import Testing
         let db = AbtopBinary.scratch.appendingPathComponent("crash-\(UUID().uuidString).sqlite").path
         let process = Process()
         process.executableURL = AbtopBinary.url
-        process.arguments = ["run", try RunCommandTests.endpoint(port: port), "--headless", "--rate", "300",
-                             "--duration", "60", "--store", db]
+        process.arguments = [
+            "run", try RunCommandTests.endpoint(port: port), "--headless", "--rate", "300",
+            "--duration", "60", "--store", db,
+        ]
         process.environment = RunCommandTests.keys.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
         let err = Pipe()
         process.standardError = err
@@ -44,11 +46,17 @@ import Testing
         #expect(integrity.status == 0 && integrity.stdout.contains("# abtop report"))
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        sqlite.arguments = ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", db]
+        sqlite.arguments = [
+            "-c",
+            "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
+            db,
+        ]
         let out = Pipe()
         sqlite.standardOutput = out
         try sqlite.run()
         sqlite.waitUntilExit()
-        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+        #expect(
+            String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines) == "ok")
     }
 }

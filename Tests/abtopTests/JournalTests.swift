@@ -10,20 +10,29 @@ import Testing
         let (server, port) = try RunCommandTests.mockServer(profile: "flaky")
         defer { server.terminate() }
         let db = store()
-        let run = try AbtopBinary.run(["run", try RunCommandTests.endpoint(port: port), "--headless", "--json", "--quiet",
-                                       "--requests", "150", "--concurrency", "32", "--seed", "4", "--store", db],
-                                      environment: RunCommandTests.keys)
+        let run = try AbtopBinary.run(
+            [
+                "run", try RunCommandTests.endpoint(port: port), "--headless", "--json", "--quiet",
+                "--requests", "150", "--concurrency", "32", "--seed", "4", "--store", db,
+            ],
+            environment: RunCommandTests.keys)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try AbtopBinary.run(["report", "--last", "--format", "json", "--store", db])
         #expect(report.status == 0, "\(report.stderr)")
-        let printed = try JSONParser.parse(run.stdout), stored = try JSONParser.parse(report.stdout)
+        let printed = try JSONParser.parse(run.stdout)
+        let stored = try JSONParser.parse(report.stdout)
         #expect(stored[key: "requests"] == printed[key: "requests"])
-        let a = try #require(printed[key: "entities"]?.arrayValue), b = try #require(stored[key: "entities"]?.arrayValue)
+        let a = try #require(printed[key: "entities"]?.arrayValue)
+        let b = try #require(stored[key: "entities"]?.arrayValue)
         #expect(a.count == b.count)
         for (x, y) in zip(a, b) {
-            for field in ["name", "requests", "successes", "errors", "retries", "fallbacks", "latency_ms", "ttft_ms",
-                          "tpot_ms", "tokens", "cost_usd", "observed_share"] {
-                #expect(x[key: field] == y[key: field], "\(field): \(String(describing: x[key: field])) vs \(String(describing: y[key: field]))")
+            for field in [
+                "name", "requests", "successes", "errors", "retries", "fallbacks", "latency_ms", "ttft_ms",
+                "tpot_ms", "tokens", "cost_usd", "observed_share",
+            ] {
+                #expect(
+                    x[key: field] == y[key: field],
+                    "\(field): \(String(describing: x[key: field])) vs \(String(describing: y[key: field]))")
             }
         }
         #expect(printed[key: "verdicts"] == stored[key: "verdicts"])
@@ -49,7 +58,8 @@ import Testing
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
         let secret = "sk-plaintext-MUST-NOT-BE-STORED-42"
-        let config = try AbtopBinary.temporaryFile("""
+        let config = try AbtopBinary.temporaryFile(
+            """
             {"served_entities": [{"name": "e", "external_model": {"name": "m", "provider": "openai", "task": "llm/v1/chat",
               "openai_config": {"openai_api_key_plaintext": "\(secret)"}}}],
              "abtop": {"entities": {"e": {"base_url": "http://127.0.0.1:\(port)/v1"}}}}
@@ -58,16 +68,23 @@ import Testing
         let db = store()
         let dir = AbtopBinary.scratch.appendingPathComponent("reports-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let run = try AbtopBinary.run(["run", config, "--headless", "--requests", "20", "--quiet", "--store", db,
-                                       "--report", dir.appendingPathComponent("r.md").path],
-                                      environment: ["OPENAI_API_KEY": envSecret])
+        let run = try AbtopBinary.run(
+            [
+                "run", config, "--headless", "--requests", "20", "--quiet", "--store", db,
+                "--report", dir.appendingPathComponent("r.md").path,
+            ],
+            environment: ["OPENAI_API_KEY": envSecret])
         #expect(run.status == 0, "\(run.stderr)")
         for format in ["json", "csv", "html"] {
-            _ = try AbtopBinary.run(["report", "--last", "--format", format, "--store", db,
-                                     "-o", dir.appendingPathComponent("r.\(format)").path])
+            _ = try AbtopBinary.run([
+                "report", "--last", "--format", format, "--store", db,
+                "-o", dir.appendingPathComponent("r.\(format)").path,
+            ])
         }
         var files = [db, db + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }
-        files += try FileManager.default.contentsOfDirectory(atPath: dir.path).map { dir.appendingPathComponent($0).path }
+        files += try FileManager.default.contentsOfDirectory(atPath: dir.path).map {
+            dir.appendingPathComponent($0).path
+        }
         #expect(files.count >= 5)
         for file in files {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: file))

@@ -20,7 +20,8 @@ import Testing
             text += String(decoding: data, as: UTF8.self)
         }
         guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-              let port = Int(text[range].split(separator: ":").last!) else {
+            let port = Int(text[range].split(separator: ":").last!)
+        else {
             process.terminate()
             throw CocoaError(.fileReadUnknown)
         }
@@ -28,7 +29,8 @@ import Testing
     }
 
     static func endpoint(port: Int, fallback: Bool = false) throws -> String {
-        try AbtopBinary.temporaryFile("""
+        try AbtopBinary.temporaryFile(
+            """
             {"name": "cli-test", "config": {"served_entities": [
               {"name": "oa", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat",
                 "openai_config": {"openai_api_key": "{{secrets/test/openai}}"}}},
@@ -41,13 +43,18 @@ import Testing
             """)
     }
 
-    static let keys = ["ABTOP_SECRET_TEST_OPENAI": "sk-cli-openai-SECRET", "ABTOP_SECRET_TEST_ANTHROPIC": "sk-cli-ant-SECRET"]
+    static let keys = [
+        "ABTOP_SECRET_TEST_OPENAI": "sk-cli-openai-SECRET", "ABTOP_SECRET_TEST_ANTHROPIC": "sk-cli-ant-SECRET",
+    ]
 
     @Test func headlessJSONFollowsTheContract() throws {
         let (server, port) = try Self.mockServer()
         defer { server.terminate() }
-        let r = try AbtopBinary.run(["run", try Self.endpoint(port: port), "--headless", "--json", "--requests", "200",
-                                     "--concurrency", "16", "--seed", "9", "--quiet"], environment: Self.keys)
+        let r = try AbtopBinary.run(
+            [
+                "run", try Self.endpoint(port: port), "--headless", "--json", "--requests", "200",
+                "--concurrency", "16", "--seed", "9", "--quiet",
+            ], environment: Self.keys)
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONParser.parse(r.stdout)
         #expect(json[key: "endpoint"]?.stringValue == "cli-test" && json[key: "mode"]?.stringValue == "split")
@@ -56,8 +63,10 @@ import Testing
         #expect(entities.map { $0[key: "name"]?.stringValue } == ["oa", "an"])
         #expect(entities.map { $0[key: "target_percentage"]?.intValue } == [70, 30])
         for e in entities {
-            for field in ["provider", "model", "observed_share", "requests", "successes", "errors", "retries", "fallbacks",
-                          "latency_ms", "ttft_ms", "tpot_ms", "tokens", "cost_usd"] {
+            for field in [
+                "provider", "model", "observed_share", "requests", "successes", "errors", "retries", "fallbacks",
+                "latency_ms", "ttft_ms", "tpot_ms", "tokens", "cost_usd",
+            ] {
                 #expect(e[key: field] != nil, "missing \(field)")
             }
             #expect(e[key: "latency_ms"]?[key: "p99"] != nil && e[key: "tokens"]?[key: "estimated"] == .bool(false))
@@ -73,8 +82,11 @@ import Testing
         let (server, port) = try Self.mockServer()
         defer { server.terminate() }
         let prompts = try AbtopBinary.temporaryFile("{\"prompt\": \"one\"}\n{\"prompt\": \"two\"}\n", name: "p.jsonl")
-        let r = try AbtopBinary.run(["run", try Self.endpoint(port: port), "--headless", "--prompts", prompts,
-                                     "--rate", "40", "--duration", "1.5", "--mode", "compare"], environment: Self.keys)
+        let r = try AbtopBinary.run(
+            [
+                "run", try Self.endpoint(port: port), "--headless", "--prompts", prompts,
+                "--rate", "40", "--duration", "1.5", "--mode", "compare",
+            ], environment: Self.keys)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("cli-test · compare · "))
         #expect(r.stdout.contains("ENTITY") && r.stdout.contains("oa ") && r.stdout.contains("an "))
@@ -85,13 +97,17 @@ import Testing
     @Test func missingSecretsStopTheRunBeforeAnythingIsSent() throws {
         let r = try AbtopBinary.run(["run", try Self.endpoint(port: 1), "--headless"])
         #expect(r.status == 1)
-        #expect(r.stderr.contains("no key found for \"oa\"; tried --secrets FILE (none given), $ABTOP_SECRET_TEST_OPENAI, $OPENAI_API_KEY"))
+        #expect(
+            r.stderr.contains(
+                "no key found for \"oa\"; tried --secrets FILE (none given), $ABTOP_SECRET_TEST_OPENAI, $OPENAI_API_KEY"
+            ))
         #expect(r.stderr.contains("nothing was sent"))
     }
 
     @Test func badPromptFilesAndUsage() throws {
         let bad = try AbtopBinary.temporaryFile("{\"prompt\": \"ok\"}\n{oops\n", name: "bad.jsonl")
-        let r = try AbtopBinary.run(["run", try Self.endpoint(port: 1), "--headless", "--prompts", bad], environment: Self.keys)
+        let r = try AbtopBinary.run(
+            ["run", try Self.endpoint(port: 1), "--headless", "--prompts", bad], environment: Self.keys)
         #expect(r.status == 1 && r.stderr.contains("bad.jsonl:2: not a JSON object"))
         #expect(try AbtopBinary.run(["run", "x.json", "--rate", "1", "--concurrency", "2"]).status == 2)
         #expect(try AbtopBinary.run(["run", "x.json", "--mode", "both"]).status == 2)

@@ -18,8 +18,10 @@ import Testing
 
     @Test func theArticlesConfigIsRefusedWithItsPaths() throws {
         let path = AbtopBinary.fixtures.appendingPathComponent("seed-article-config.txt").path
-        let r = try AbtopBinary.run(["serve", path, "--name", "mix-chat-endpoint", "--simulate", "--headless",
-                                     "--port", "0", "--no-store"])
+        let r = try AbtopBinary.run([
+            "serve", path, "--name", "mix-chat-endpoint", "--simulate", "--headless",
+            "--port", "0", "--no-store",
+        ])
         #expect(r.status == 1)
         #expect(r.stderr.contains("served_entities[1].external_model.anthropic_config.openai_api_key"))
         #expect(!r.stdout.contains("listening"))
@@ -27,8 +29,9 @@ import Testing
 
     /// Without --simulate the keys must resolve; the error says where it looked, never a value.
     @Test func aMissingSecretSaysWhereItLooked() throws {
-        let r = try AbtopBinary.run(["serve", "examples/mix-chat-endpoint.json", "--headless", "--port", "0", "--no-store"],
-                                    environment: ["ANTHROPIC_API_KEY": "sk-ant-test-not-a-key-000"])
+        let r = try AbtopBinary.run(
+            ["serve", "examples/mix-chat-endpoint.json", "--headless", "--port", "0", "--no-store"],
+            environment: ["ANTHROPIC_API_KEY": "sk-ant-test-not-a-key-000"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("ABTOP_SECRET_MY_OPENAI_SECRET_SCOPE_OPENAI_API_KEY"))
         #expect(r.stderr.contains("OPENAI_API_KEY"))

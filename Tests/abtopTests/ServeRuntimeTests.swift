@@ -2,10 +2,12 @@ import ABCore
 import ABEngine
 import ABServer
 import ABStore
-@testable import abtop
 import Foundation
-import Testing
+import Synchronization
 import TestSupport
+import Testing
+
+@testable import abtop
 
 /// The serving endpoint with the real engine behind it (simulated providers on loopback, a real journal):
 /// fallbacks, sticky sessions and the journal, for served traffic.
@@ -29,13 +31,17 @@ import TestSupport
     func start() async throws -> Stack {
         var down = MockProfile.fast
         down.errorRates = [500: 1]
-        let mock = try await MockServer.start(.init(profiles: MockProfileSet(rules: [.init(pattern: "gpt-4", profile: down)],
-                                                                             fallback: .fast), seed: 2))
+        let mock = try await MockServer.start(
+            .init(
+                profiles: MockProfileSet(
+                    rules: [.init(pattern: "gpt-4", profile: down)],
+                    fallback: .fast), seed: 2))
         let journalPath = AbtopBinary.scratch.appendingPathComponent("serve-\(UUID().uuidString).sqlite").path
         let transport = CurlTransport()
-        let factory = ServeRuntimeFactory(simulated: (mock.openAIBaseURL, mock.anthropicBaseURL),
-                                          resolver: SecretResolver(environment: [:]), journal: try Journal(path: journalPath),
-                                          transport: transport, seed: 3)
+        let factory = ServeRuntimeFactory(
+            simulated: (mock.openAIBaseURL, mock.anthropicBaseURL),
+            resolver: SecretResolver(environment: [:]), journal: try Journal(path: journalPath),
+            transport: transport, seed: 3)
         let registry = ServingRegistry(factory: factory)
         let server = try await ServingServer.start(.init(port: 0), registry: registry)
         return Stack(mock: mock, server: server, registry: registry, transport: transport, journalPath: journalPath)
@@ -56,9 +62,10 @@ import TestSupport
     }
 
     func ask(_ port: Int, _ endpoint: String, session: String? = nil, stream: Bool = false) async -> RawHTTP.Reply {
-        await RawHTTP.post(port: port, path: "/serving-endpoints/\(endpoint)/invocations",
-                           headers: session.map { ["x-abtop-session": $0] } ?? [:],
-                           body: #"{"messages": [{"role": "user", "content": "hello"}], "max_tokens": 8, "stream": \#(stream)}"#)
+        await RawHTTP.post(
+            port: port, path: "/serving-endpoints/\(endpoint)/invocations",
+            headers: session.map { ["x-abtop-session": $0] } ?? [:],
+            body: #"{"messages": [{"role": "user", "content": "hello"}], "max_tokens": 8, "stream": \#(stream)}"#)
     }
 
     @Test func fallbackRescuesServedRequestsAndMetricsSaySo() async throws {
@@ -74,9 +81,14 @@ import TestSupport
         await stack.stop()
         #expect(served == ["two": 30], "every request ends on the entity that works")
         // The requests the router gave to "one" failed there and were rescued by "two".
-        let errors = metrics.split(separator: "\n").first { $0.hasPrefix(#"abtop_request_errors_total{endpoint="fb",entity="one",kind="http_5xx"}"#) }
-        let fallbacks = metrics.split(separator: "\n").first { $0.hasPrefix(#"abtop_fallbacks_total{endpoint="fb",entity="two"}"#) }
-        let e = Int(errors?.split(separator: " ").last ?? "") ?? -1, f = Int(fallbacks?.split(separator: " ").last ?? "") ?? -2
+        let errors = metrics.split(separator: "\n").first {
+            $0.hasPrefix(#"abtop_request_errors_total{endpoint="fb",entity="one",kind="http_5xx"}"#)
+        }
+        let fallbacks = metrics.split(separator: "\n").first {
+            $0.hasPrefix(#"abtop_fallbacks_total{endpoint="fb",entity="two"}"#)
+        }
+        let e = Int(errors?.split(separator: " ").last ?? "") ?? -1
+        let f = Int(fallbacks?.split(separator: " ").last ?? "") ?? -2
         #expect(e > 0 && e == f, "errors on one \(e), fallbacks on two \(f)")
         #expect(!metrics.contains("plain-key-never-shown-31337"))
     }
@@ -123,7 +135,8 @@ import TestSupport
         for record in stored.records {
             #expect(ids[record.promptID] == ["one", "two"][record.outcome.entity], "journal and header disagree")
         }
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: stack.journalPath))
+        let bytes =
+            try Data(contentsOf: URL(fileURLWithPath: stack.journalPath))
             + ((try? Data(contentsOf: URL(fileURLWithPath: stack.journalPath + "-wal"))) ?? Data())
         #expect(bytes.range(of: Data("plain-key-never-shown-31337".utf8)) == nil)
     }
@@ -136,24 +149,33 @@ import TestSupport
         _ = try stack.registry.create(JSONParser.parse(payload("race", firstModel: "gpt-4o", fallback: false)))
         let model = ServeModel(registry: stack.registry, address: "test")
         let rounds = 25
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // The slider: first entity 1…25 % (never a value a PUT sets).
-                for i in 1...rounds { model.perform(.setWeights(Weights([i, 100 - i])!)) }
+        let putsDone = Atomic<Bool>(false)
+        // The slider moves all the while the PUTs go on (first entity 1…40 %, never a value a PUT sets, never the
+        // same twice in a row): every move and every PUT changes the split, so each must open one epoch.
+        @Sendable func slide() async -> Int {
+            var n = 0
+            while !putsDone.load(ordering: .relaxed) {
+                model.perform(.setWeights(Weights([1 + n % 40, 99 - n % 40])!))
+                n += 1
+                try? await Task.sleep(for: .microseconds(300))
             }
-            group.addTask {
-                for i in 1...rounds {
-                    let body = #"{"traffic_config": {"routes": [{"served_model_name": "one", "traffic_percentage": \#(50 + i)}, {"served_model_name": "two", "traffic_percentage": \#(50 - i)}]}}"#
-                    let r = await RawHTTP.send("PUT", port: stack.server.port, path: "/api/2.0/serving-endpoints/race/config", body: body)
-                    #expect(r.status == 200, "\(r.status) \(r.text)")
-                }
-            }
+            return n
         }
+        async let moves = slide()
+        for i in 1...rounds {
+            let body =
+                #"{"traffic_config": {"routes": [{"served_model_name": "one", "traffic_percentage": \#(50 + i)}, {"served_model_name": "two", "traffic_percentage": \#(50 - i)}]}}"#
+            let r = await RawHTTP.send(
+                "PUT", port: stack.server.port, path: "/api/2.0/serving-endpoints/race/config", body: body)
+            #expect(r.status == 200, "\(r.status) \(r.text)")
+        }
+        putsDone.store(true, ordering: .relaxed)
+        let sliderMoves = await moves
         let doc = try stack.registry.get("race")
         let runtime = try #require(stack.registry.endpoint(named: "race")?.runtime as? ServeRuntime)
         let stats = runtime.host.session.snapshot().epochs.map(\.epoch)
         await stack.stop()
-        #expect(stats.map(\.index) == Array(0...(2 * rounds)), "every change opened one epoch, none lost")
+        #expect(stats.map(\.index) == Array(0...(sliderMoves + rounds)), "every change opened one epoch, none lost")
         let routes = doc[key: "config"]?[key: "traffic_config"]?[key: "routes"]?.arrayValue ?? []
         let shown = routes.compactMap { $0[key: "traffic_percentage"]?.intValue }
         #expect(shown == stats.last?.weights.percentages, "GET shows the split of the last epoch")

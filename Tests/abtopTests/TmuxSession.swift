@@ -33,7 +33,9 @@ struct TmuxSession {
     /// group, so the group is killed whole.
     func close() {
         let pids = ((try? run("list-panes", "-t", name, "-F", "#{pane_pid}")) ?? "").split(separator: "\n")
-        for pid in pids.compactMap({ pid_t($0.trimmingCharacters(in: .whitespaces)) }) where pid > 1 { kill(-pid, SIGKILL) }
+        for pid in pids.compactMap({ pid_t($0.trimmingCharacters(in: .whitespaces)) }) where pid > 1 {
+            kill(-pid, SIGKILL)
+        }
         _ = try? run("kill-session", "-t", name)
     }
 
@@ -65,8 +67,10 @@ struct TmuxSession {
     /// Sends `key` and waits for `condition`; sends it again (up to `attempts` times) if the screen has not
     /// changed as asked: on a machine busy with other work a frame can take seconds, and a key can land while
     /// the pane has nothing to act on yet (no complete pair to vote on).
-    func press(_ key: String, until what: String, attempts: Int = 4, each seconds: Double = 20,
-               _ condition: (String) -> Bool) async throws -> String {
+    func press(
+        _ key: String, until what: String, attempts: Int = 4, each seconds: Double = 20,
+        _ condition: (String) -> Bool
+    ) async throws -> String {
         var last = ""
         for attempt in 1...attempts {
             try run("send-keys", "-t", name, key)

@@ -46,9 +46,11 @@ public enum BradleyTerry {
     }
 
     /// Percentile bootstrap intervals (resampling votes with replacement), reproducible through `seed`.
-    public static func bootstrapIntervals(_ votes: [Vote], entityCount k: Int, priorTies: Double = 1,
-                                          resamples: Int = 200, confidence: Double = 0.95,
-                                          seed: UInt64 = 1) -> [Interval]? {
+    public static func bootstrapIntervals(
+        _ votes: [Vote], entityCount k: Int, priorTies: Double = 1,
+        resamples: Int = 200, confidence: Double = 0.95,
+        seed: UInt64 = 1
+    ) -> [Interval]? {
         guard k >= 2, !votes.isEmpty else { return nil }
         var rng = SplitMix64(seed: seed)
         var draws = [[Double]](repeating: [], count: k)

@@ -9,7 +9,8 @@ public struct MannWhitney: Sendable, Equatable {
 
     /// Nil when a sample is empty.
     public init?(_ x: [Double], _ y: [Double]) {
-        let n1 = x.count, n2 = y.count
+        let n1 = x.count
+        let n2 = y.count
         guard n1 > 0, n2 > 0 else { return nil }
         var pooled = [(value: Double, first: Bool)]()
         pooled.reserveCapacity(n1 + n2)
@@ -30,7 +31,9 @@ public struct MannWhitney: Sendable, Equatable {
             for k in i...j where pooled[k].first { rankSumX += averageRank }
             i = j + 1
         }
-        let a = Double(n1), b = Double(n2), n = a + b
+        let a = Double(n1)
+        let b = Double(n2)
+        let n = a + b
         let u1 = rankSumX - a * (a + 1) / 2
         let u2 = a * b - u1
         let mu = a * b / 2

@@ -35,9 +35,11 @@ public struct Verdict: Sendable, Equatable, Codable {
     public static func latency(_ metric: Metric, a: String, _ x: [Double], b: String, _ y: [Double]) -> Verdict {
         let label = metric.label
         guard x.count >= minimumSamples, y.count >= minimumSamples,
-              let test = MannWhitney(x, y), let mx = median(x), let my = median(y) else {
-            return Verdict(metric: metric, a: a, b: b, pValue: nil, nA: x.count, nB: y.count, significant: false,
-                           effect: nil, text: "\(label): too few requests to tell yet (n = \(x.count) / \(y.count))")
+            let test = MannWhitney(x, y), let mx = median(x), let my = median(y)
+        else {
+            return Verdict(
+                metric: metric, a: a, b: b, pValue: nil, nA: x.count, nB: y.count, significant: false,
+                effect: nil, text: "\(label): too few requests to tell yet (n = \(x.count) / \(y.count))")
         }
         let effect = mx > 0 ? (my - mx) / mx : nil
         let n = "n = \(x.count) / \(y.count)"
@@ -49,38 +51,51 @@ public struct Verdict: Sendable, Equatable, Codable {
             let what = metric == .ttft ? "TTFT" : "p50"
             text = "\(slow) is \(pct)% slower at \(what) than \(fast) (\(formatP(test.pValue)), \(n))"
         } else {
-            text = "\(label) differ? not yet (\(formatP(test.pValue)), \(n))\(moreNeeded(z: test.z, n: x.count + y.count))"
+            text =
+                "\(label) differ? not yet (\(formatP(test.pValue)), \(n))\(moreNeeded(z: test.z, n: x.count + y.count))"
         }
-        return Verdict(metric: metric, a: a, b: b, pValue: test.pValue, nA: x.count, nB: y.count,
-                       significant: significant, effect: effect, text: text)
+        return Verdict(
+            metric: metric, a: a, b: b, pValue: test.pValue, nA: x.count, nB: y.count,
+            significant: significant, effect: effect, text: text)
     }
 
     /// Compares error rates (errors out of requests) with a two-proportion z-test.
-    public static func errorRate(a: String, errorsA: Int, requestsA: Int,
-                                 b: String, errorsB: Int, requestsB: Int) -> Verdict {
+    public static func errorRate(
+        a: String, errorsA: Int, requestsA: Int,
+        b: String, errorsB: Int, requestsB: Int
+    ) -> Verdict {
         let n = "n = \(requestsA) / \(requestsB)"
         guard requestsA >= minimumSamples, requestsB >= minimumSamples else {
-            return Verdict(metric: .errorRate, a: a, b: b, pValue: nil, nA: requestsA, nB: requestsB,
-                           significant: false, effect: nil, text: "error rates: too few requests to tell yet (\(n))")
+            return Verdict(
+                metric: .errorRate, a: a, b: b, pValue: nil, nA: requestsA, nB: requestsB,
+                significant: false, effect: nil, text: "error rates: too few requests to tell yet (\(n))")
         }
-        let rateA = Double(errorsA) / Double(requestsA), rateB = Double(errorsB) / Double(requestsB)
+        let rateA = Double(errorsA) / Double(requestsA)
+        let rateB = Double(errorsB) / Double(requestsB)
         let effect = rateA > 0 ? (rateB - rateA) / rateA : nil
-        guard let test = TwoProportionTest(successesA: errorsA, trialsA: requestsA,
-                                           successesB: errorsB, trialsB: requestsB) else {
+        guard
+            let test = TwoProportionTest(
+                successesA: errorsA, trialsA: requestsA,
+                successesB: errorsB, trialsB: requestsB)
+        else {
             let what = errorsA == 0 ? "no errors on either side" : "every request failed on both sides"
-            return Verdict(metric: .errorRate, a: a, b: b, pValue: nil, nA: requestsA, nB: requestsB,
-                           significant: false, effect: effect, text: "error rates: \(what) (\(n))")
+            return Verdict(
+                metric: .errorRate, a: a, b: b, pValue: nil, nA: requestsA, nB: requestsB,
+                significant: false, effect: effect, text: "error rates: \(what) (\(n))")
         }
         let significant = test.pValue < alpha
         let text: String
         if significant {
             let (worse, better, worseRate, betterRate) = rateB > rateA ? (b, a, rateB, rateA) : (a, b, rateA, rateB)
-            text = "\(worse) fails more often than \(better): \(percent(worseRate)) vs \(percent(betterRate)) (\(formatP(test.pValue)), \(n))"
+            text =
+                "\(worse) fails more often than \(better): \(percent(worseRate)) vs \(percent(betterRate)) (\(formatP(test.pValue)), \(n))"
         } else {
-            text = "error rates differ? not yet: \(percent(rateA)) vs \(percent(rateB)) (\(formatP(test.pValue)), \(n))\(moreNeeded(z: test.z, n: requestsA + requestsB))"
+            text =
+                "error rates differ? not yet: \(percent(rateA)) vs \(percent(rateB)) (\(formatP(test.pValue)), \(n))\(moreNeeded(z: test.z, n: requestsA + requestsB))"
         }
-        return Verdict(metric: .errorRate, a: a, b: b, pValue: test.pValue, nA: requestsA, nB: requestsB,
-                       significant: significant, effect: effect, text: text)
+        return Verdict(
+            metric: .errorRate, a: a, b: b, pValue: test.pValue, nA: requestsA, nB: requestsB,
+            significant: significant, effect: effect, text: text)
     }
 
     /// "p < 0.001" or "p = 0.21".
@@ -94,7 +109,8 @@ public struct Verdict: Sendable, Equatable, Codable {
     /// 5 % with 80 % power: the z statistic grows with √n, so n needs to grow by ((1.96 + 0.84) / |z|)².
     static func moreNeeded(z: Double, n: Int) -> String {
         guard abs(z) > 0.05 else { return "; no difference in sight" }
-        let needed = Double(n) * ((Normal.z95 + 0.8416212335729143) / abs(z)) * ((Normal.z95 + 0.8416212335729143) / abs(z))
+        let needed =
+            Double(n) * ((Normal.z95 + 0.8416212335729143) / abs(z)) * ((Normal.z95 + 0.8416212335729143) / abs(z))
         let more = max(0, needed - Double(n))
         return "; about \(roundedCount(more)) more requests to tell"
     }

@@ -43,7 +43,9 @@ public struct WinRate: Sendable, Equatable, Codable {
     /// Win rates of each entity over all its votes.
     public static func of(_ votes: [Vote], entityCount: Int) -> [WinRate] {
         (0..<entityCount).map { entity in
-            var wins = 0, ties = 0, losses = 0
+            var wins = 0
+            var ties = 0
+            var losses = 0
             for vote in votes {
                 switch vote.score(for: entity) {
                 case 1: wins += 1
@@ -53,8 +55,9 @@ public struct WinRate: Sendable, Equatable, Codable {
                 }
             }
             let n = wins + ties + losses
-            return WinRate(entity: entity, wins: wins, ties: ties, losses: losses,
-                           rate: Proportion(successes: Double(wins) + 0.5 * Double(ties), trials: n))
+            return WinRate(
+                entity: entity, wins: wins, ties: ties, losses: losses,
+                rate: Proportion(successes: Double(wins) + 0.5 * Double(ties), trials: n))
         }
     }
 }

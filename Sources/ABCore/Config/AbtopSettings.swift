@@ -46,8 +46,10 @@ public struct AbtopSettings: Sendable, Equatable {
         /// A whole non-streamed body (a JSON answer or an error body).
         public var bodyBytes = 8 << 20
 
-        public init(lineBytes: Int = 1 << 20, eventBytes: Int = 4 << 20, answerBytes: Int = 2 << 20,
-                    bodyBytes: Int = 8 << 20) {
+        public init(
+            lineBytes: Int = 1 << 20, eventBytes: Int = 4 << 20, answerBytes: Int = 2 << 20,
+            bodyBytes: Int = 8 << 20
+        ) {
             self.lineBytes = lineBytes
             self.eventBytes = eventBytes
             self.answerBytes = answerBytes

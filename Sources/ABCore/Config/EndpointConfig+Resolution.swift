@@ -22,8 +22,9 @@ extension EndpointConfig {
     /// read them, then the provider's public default.
     public func resolve(with resolver: SecretResolver) -> [ResolvedEntity] {
         servedEntities.map { entity in
-            ResolvedEntity(entity: entity, baseURL: baseURL(for: entity, environment: resolver.environment),
-                           credentials: entity.providerSettings.credentials.map { ($0, resolver.resolve($0)) })
+            ResolvedEntity(
+                entity: entity, baseURL: baseURL(for: entity, environment: resolver.environment),
+                credentials: entity.providerSettings.credentials.map { ($0, resolver.resolve($0)) })
         }
     }
 
@@ -34,17 +35,21 @@ extension EndpointConfig {
         for r in resolved {
             for (credential, resolution) in r.credentials {
                 if case .found(let value, let origin) = resolution,
-                   !HTTPFieldSyntax.isFieldValue(value.exposedForTransport()) {
+                    !HTTPFieldSyntax.isFieldValue(value.exposedForTransport())
+                {
                     // Whatever the severity asked for: such a key would inject headers, never authenticate.
-                    issues.error(credential.field,
+                    issues.error(
+                        credential.field,
                         "the key for \"\(r.entity.name)\" (from \(origin)) holds characters an HTTP header cannot carry (a line break, a control character, or spaces at an end); not shown",
                         fix: "store the key alone, with nothing around it")
                     continue
                 }
                 guard case .missing(let tried) = resolution else { continue }
-                issues.append(ConfigIssue(severity: severity, path: credential.field,
-                    message: "no key found for \"\(r.entity.name)\"; tried \(tried.joined(separator: ", "))",
-                    fix: fixForMissing(credential)))
+                issues.append(
+                    ConfigIssue(
+                        severity: severity, path: credential.field,
+                        message: "no key found for \"\(r.entity.name)\"; tried \(tried.joined(separator: ", "))",
+                        fix: fixForMissing(credential)))
             }
         }
         return issues

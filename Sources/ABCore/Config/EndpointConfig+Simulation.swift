@@ -7,21 +7,25 @@ extension EndpointConfig {
     public func simulated(openAIBase: String, anthropicBase: String) -> [ResolvedEntity] {
         servedEntities.map { entity in
             var simulated = entity
-            let key = Credential(source: .plaintext(SecretValue("sk-simulated")), field: ConfigPath(),
-                                 conventionalVariables: [])
+            let key = Credential(
+                source: .plaintext(SecretValue("sk-simulated")), field: ConfigPath(),
+                conventionalVariables: [])
             let base: String
             switch entity.providerSettings {
             case .anthropic:
                 simulated.providerSettings = .anthropic(AnthropicSettings(apiKey: key))
                 base = anthropicBase
             default:
-                simulated.providerSettings = .openai(OpenAISettings(apiKey: key, apiBase: openAIBase, apiType: .openai,
-                                                                    apiVersion: nil, deploymentName: nil,
-                                                                    organization: nil))
+                simulated.providerSettings = .openai(
+                    OpenAISettings(
+                        apiKey: key, apiBase: openAIBase, apiType: .openai,
+                        apiVersion: nil, deploymentName: nil,
+                        organization: nil))
                 base = openAIBase
             }
-            return ResolvedEntity(entity: simulated, baseURL: base,
-                                  credentials: [(key, .found(SecretValue("sk-simulated"), .plaintext(field: "simulated")))])
+            return ResolvedEntity(
+                entity: simulated, baseURL: base,
+                credentials: [(key, .found(SecretValue("sk-simulated"), .plaintext(field: "simulated")))])
         }
     }
 }

@@ -2,8 +2,10 @@ extension EndpointConfigReader {
     static let abtopKeys = ["entities", "request", "timeouts_s", "retries", "breaker", "router", "prices", "limits"]
 
     /// The top-level `abtop` block (DESIGN §3), all optional; defaults live in `AbtopSettings`.
-    static func readAbtop(_ value: JSONValue, at path: ConfigPath, entities: [ServedEntity],
-                          issues: inout ConfigIssues) -> AbtopSettings {
+    static func readAbtop(
+        _ value: JSONValue, at path: ConfigPath, entities: [ServedEntity],
+        issues: inout ConfigIssues
+    ) -> AbtopSettings {
         var s = AbtopSettings()
         guard let block = ObjectReader(value, at: path, known: abtopKeys, issues: &issues) else { return s }
         block.finish(issues: &issues)
@@ -12,18 +14,25 @@ extension EndpointConfigReader {
             let names = entities.map(\.name)
             overrides.finish(issues: &issues) { key in
                 let guess = EditDistance.suggestion(for: key, among: names).map { "did you mean \"\($0)\"? " } ?? ""
-                return ("no served entity is named \"\(key)\"", "\(guess)served entities: \(names.joined(separator: ", "))")
+                return (
+                    "no served entity is named \"\(key)\"", "\(guess)served entities: \(names.joined(separator: ", "))"
+                )
             }
             for member in overrides.object.members where names.contains(member.key) {
-                guard let entity = ObjectReader(member.value, at: overrides.path.key(member.key), known: ["base_url"],
-                                                issues: &issues) else { continue }
+                guard
+                    let entity = ObjectReader(
+                        member.value, at: overrides.path.key(member.key), known: ["base_url"],
+                        issues: &issues)
+                else { continue }
                 entity.finish(issues: &issues)
                 if let url = entity.string("base_url", issues: &issues) {
                     if isHTTPURL(url) {
                         s.baseURLs[member.key] = url
                     } else {
-                        issues.error(entity.path.key("base_url"), "expected an http(s) URL, found \"\(url)\"",
-                            fix: "e.g. \"http://127.0.0.1:9000/v1\" (OpenAI-style roots end in /v1; Anthropic's do not)")
+                        issues.error(
+                            entity.path.key("base_url"), "expected an http(s) URL, found \"\(url)\"",
+                            fix: "e.g. \"http://127.0.0.1:9000/v1\" (OpenAI-style roots end in /v1; Anthropic's do not)"
+                        )
                     }
                 }
             }
@@ -40,23 +49,34 @@ extension EndpointConfigReader {
             s.timeouts.firstByte = t.number("first_byte", in: 0.001...86_400, issues: &issues) ?? s.timeouts.firstByte
             s.timeouts.total = t.number("total", in: 0.001...86_400, issues: &issues) ?? s.timeouts.total
             if s.timeouts.firstByte > s.timeouts.total {
-                issues.error(t.path.key("first_byte"), "the first-byte timeout exceeds the total timeout",
+                issues.error(
+                    t.path.key("first_byte"), "the first-byte timeout exceeds the total timeout",
                     fix: "make total at least \(s.timeouts.firstByte)")
             }
         }
-        if let l = block.object("limits", known: ["max_line_bytes", "max_event_bytes", "max_answer_bytes",
-                                                  "max_body_bytes"], issues: &issues) {
+        if let l = block.object(
+            "limits",
+            known: [
+                "max_line_bytes", "max_event_bytes", "max_answer_bytes",
+                "max_body_bytes",
+            ], issues: &issues)
+        {
             l.finish(issues: &issues)
             let mib = 1 << 20
-            s.limits.lineBytes = l.integer("max_line_bytes", in: 1024...(64 * mib), issues: &issues) ?? s.limits.lineBytes
-            s.limits.eventBytes = l.integer("max_event_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.eventBytes
-            s.limits.answerBytes = l.integer("max_answer_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.answerBytes
-            s.limits.bodyBytes = l.integer("max_body_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.bodyBytes
+            s.limits.lineBytes =
+                l.integer("max_line_bytes", in: 1024...(64 * mib), issues: &issues) ?? s.limits.lineBytes
+            s.limits.eventBytes =
+                l.integer("max_event_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.eventBytes
+            s.limits.answerBytes =
+                l.integer("max_answer_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.answerBytes
+            s.limits.bodyBytes =
+                l.integer("max_body_bytes", in: 1024...(256 * mib), issues: &issues) ?? s.limits.bodyBytes
         }
         if let r = block.object("retries", known: ["max", "backoff_ms"], issues: &issues) {
             r.finish(issues: &issues)
             s.retries.max = r.integer("max", in: 0...10, issues: &issues) ?? s.retries.max
-            s.retries.backoffMilliseconds = r.integer("backoff_ms", in: 0...60_000, issues: &issues) ?? s.retries.backoffMilliseconds
+            s.retries.backoffMilliseconds =
+                r.integer("backoff_ms", in: 0...60_000, issues: &issues) ?? s.retries.backoffMilliseconds
         }
         if let b = block.object("breaker", known: ["failures", "cooldown_s"], issues: &issues) {
             b.finish(issues: &issues)
@@ -70,8 +90,11 @@ extension EndpointConfigReader {
                     s.strategy = strategy
                 } else {
                     let allowed = RoutingStrategy.allCases.map(\.rawValue)
-                    let guess = EditDistance.suggestion(for: raw, among: allowed).map { "did you mean \"\($0)\"? " } ?? ""
-                    issues.error(r.path.key("strategy"), "unknown strategy \"\(raw)\"", fix: "\(guess)allowed: \(allowed.joined(separator: ", "))")
+                    let guess =
+                        EditDistance.suggestion(for: raw, among: allowed).map { "did you mean \"\($0)\"? " } ?? ""
+                    issues.error(
+                        r.path.key("strategy"), "unknown strategy \"\(raw)\"",
+                        fix: "\(guess)allowed: \(allowed.joined(separator: ", "))")
                 }
             }
             s.seed = r.integer("seed", in: 0...Int.max, issues: &issues).map(UInt64.init)
@@ -79,8 +102,11 @@ extension EndpointConfigReader {
         }
         if let prices = block.object("prices", known: [], issues: &issues) {
             for member in prices.object.members {
-                guard let p = ObjectReader(member.value, at: prices.path.key(member.key),
-                                           known: ["input_per_mtok", "output_per_mtok"], issues: &issues) else { continue }
+                guard
+                    let p = ObjectReader(
+                        member.value, at: prices.path.key(member.key),
+                        known: ["input_per_mtok", "output_per_mtok"], issues: &issues)
+                else { continue }
                 p.finish(issues: &issues)
                 let input = p.number("input_per_mtok", in: 0...1_000_000, issues: &issues)
                 let output = p.number("output_per_mtok", in: 0...1_000_000, issues: &issues)

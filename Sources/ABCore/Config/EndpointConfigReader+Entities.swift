@@ -1,35 +1,44 @@
 extension EndpointConfigReader {
     static let entityKeys = ["name", "external_model"]
     /// Served-entity keys that describe models Databricks hosts itself, which abtop does not serve.
-    static let hostedModelKeys = ["entity_name", "entity_version", "workload_size", "workload_type",
-                                  "scale_to_zero_enabled", "environment_vars", "instance_profile_arn",
-                                  "min_provisioned_throughput", "max_provisioned_throughput",
-                                  "provisioned_model_units", "min_provisioned_concurrency",
-                                  "max_provisioned_concurrency", "burst_scaling_enabled"]
+    static let hostedModelKeys = [
+        "entity_name", "entity_version", "workload_size", "workload_type",
+        "scale_to_zero_enabled", "environment_vars", "instance_profile_arn",
+        "min_provisioned_throughput", "max_provisioned_throughput",
+        "provisioned_model_units", "min_provisioned_concurrency",
+        "max_provisioned_concurrency", "burst_scaling_enabled",
+    ]
     /// The most entities one endpoint compares (the dashboard's columns and the pairwise verdicts are built for a few).
     public static let maxEntities = 8
     static var externalModelKeys: [String] { ["name", "provider", "task"] + Provider.allCases.map(\.configBlock) }
 
     /// `served_entities`: each entity checked on its own, then names and tasks checked across entities.
-    static func readEntities(_ config: ObjectReader, at configPath: ConfigPath,
-                             issues: inout ConfigIssues) -> [ServedEntity]? {
+    static func readEntities(
+        _ config: ObjectReader, at configPath: ConfigPath,
+        issues: inout ConfigIssues
+    ) -> [ServedEntity]? {
         let path = configPath.key("served_entities")
         guard config.has("served_entities") else {
             if !config.has("served_models") {
-                issues.error(path, "missing required key \"served_entities\"",
-                    fix: #"add "served_entities": [{"name": ..., "external_model": {"name", "provider", "task", "<provider>_config"}}]"#)
+                issues.error(
+                    path, "missing required key \"served_entities\"",
+                    fix:
+                        #"add "served_entities": [{"name": ..., "external_model": {"name", "provider", "task", "<provider>_config"}}]"#
+                )
             }
             return nil
         }
         guard let values = config.array("served_entities", issues: &issues) else { return nil }
         if values.isEmpty {
-            issues.error(path, "no served entities: an endpoint needs at least one",
+            issues.error(
+                path, "no served entities: an endpoint needs at least one",
                 fix: #"add {"name": ..., "external_model": {...}} for each model to compare"#)
             return nil
         }
         // Checked first: a config of 10,000 entities is refused in one line instead of being read entity by entity.
         if values.count > maxEntities {
-            issues.error(path, "abtop compares at most \(maxEntities) served entities, found \(values.count)",
+            issues.error(
+                path, "abtop compares at most \(maxEntities) served entities, found \(values.count)",
                 fix: "split them over several endpoints")
             return nil
         }
@@ -42,7 +51,9 @@ extension EndpointConfigReader {
                 continue
             }
             if let earlier = firstIndexByName[entity.name] {
-                issues.error(path.index(i).key("name"), "the name \"\(entity.name)\" is already used by served_entities[\(earlier)]",
+                issues.error(
+                    path.index(i).key("name"),
+                    "the name \"\(entity.name)\" is already used by served_entities[\(earlier)]",
                     fix: "served entity names must be unique; rename one of them")
                 complete = false
             } else {
@@ -59,7 +70,8 @@ extension EndpointConfigReader {
                 continue
             }
             if first.task != task {
-                issues.error(path.index(i).key("external_model").key("task"),
+                issues.error(
+                    path.index(i).key("external_model").key("task"),
                     "all served entities share one task, but this one is \"\(task)\" and served_entities[\(first.index)] is \"\(first.task)\"",
                     fix: "set \"task\": \"\(first.task)\" here, or serve the other task from its own endpoint")
                 complete = false
@@ -68,26 +80,41 @@ extension EndpointConfigReader {
         return complete ? entities : nil
     }
 
-    private static func readEntity(_ value: JSONValue, at path: ConfigPath, issues: inout ConfigIssues) -> ServedEntity? {
+    private static func readEntity(_ value: JSONValue, at path: ConfigPath, issues: inout ConfigIssues) -> ServedEntity?
+    {
         guard let entity = ObjectReader(value, at: path, known: entityKeys, issues: &issues) else { return nil }
         let errorsBefore = issues.errorCount
         entity.finish(issues: &issues) { key in
             guard hostedModelKeys.contains(key) else { return nil }
-            return ("\"\(key)\" describes a model hosted by Databricks; abtop serves external models",
-                    "remove it and describe the model under \"external_model\"")
+            return (
+                "\"\(key)\" describes a model hosted by Databricks; abtop serves external models",
+                "remove it and describe the model under \"external_model\""
+            )
         }
         guard let modelValue = entity.value("external_model") else {
-            issues.error(path.key("external_model"), "missing required key \"external_model\"",
-                fix: #"add "external_model": {"name": "gpt-4", "provider": "openai", "task": "llm/v1/chat", "openai_config": {...}}"#)
+            issues.error(
+                path.key("external_model"), "missing required key \"external_model\"",
+                fix:
+                    #"add "external_model": {"name": "gpt-4", "provider": "openai", "task": "llm/v1/chat", "openai_config": {...}}"#
+            )
             return nil
         }
-        guard let model = ObjectReader(modelValue, at: path.key("external_model"), known: externalModelKeys,
-                                       issues: &issues) else { return nil }
+        guard
+            let model = ObjectReader(
+                modelValue, at: path.key("external_model"), known: externalModelKeys,
+                issues: &issues)
+        else { return nil }
         model.finish(issues: &issues)
 
-        var modelName = model.string("name", issues: &issues, missingFix: "add the provider's model name, e.g. \"name\": \"gpt-4\"")
-        if let m = modelName, m.unicodeScalars.contains(where: { TerminalText.isUnsafe($0) || $0 == "\n" || $0 == "\t" }) || m.utf8.count > 256 {
-            issues.error(path.key("external_model").key("name"), "a model name is at most 256 characters with no control characters",
+        var modelName = model.string(
+            "name", issues: &issues, missingFix: "add the provider's model name, e.g. \"name\": \"gpt-4\"")
+        if let m = modelName,
+            m.unicodeScalars.contains(where: { TerminalText.isUnsafe($0) || $0 == "\n" || $0 == "\t" })
+                || m.utf8.count > 256
+        {
+            issues.error(
+                path.key("external_model").key("name"),
+                "a model name is at most 256 characters with no control characters",
                 fix: "write the provider's model id, e.g. \"gpt-4o\"")
             modelName = nil
         }
@@ -101,7 +128,8 @@ extension EndpointConfigReader {
             issues.error(path.key("name"), "missing \"name\"", fix: "add \"name\": \"served_model_name_1\"")
         }
         if let n = name, !isIdentifier(n) || n.count > 63 {
-            issues.error(path.key("name"), "the name \"\(n)\" may hold only letters, digits, '-' and '_' (at most 63)",
+            issues.error(
+                path.key("name"), "the name \"\(n)\" may hold only letters, digits, '-' and '_' (at most 63)",
                 fix: "e.g. \"\(String(n.map { isIdentifier(String($0)) ? $0 : "_" }.prefix(63)))\"")
         }
 
@@ -123,11 +151,15 @@ extension EndpointConfigReader {
         let blocks = model.object.keys.compactMap(Provider.init(configBlock:))
         guard model.has("provider") else {
             if let implied = blocks.first {
-                issues.error(path, "missing required key \"provider\"",
+                issues.error(
+                    path, "missing required key \"provider\"",
                     fix: "add \"provider\": \"\(implied.rawValue)\" (this entity has an \(implied.configBlock))")
             } else {
-                issues.error(path, "missing required key \"provider\"",
-                    fix: "add \"provider\" with one of: \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", "))")
+                issues.error(
+                    path, "missing required key \"provider\"",
+                    fix:
+                        "add \"provider\" with one of: \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", "))"
+                )
             }
             return nil
         }
@@ -135,12 +167,16 @@ extension EndpointConfigReader {
         guard let provider = Provider(rawValue: raw) ?? Provider(rawValue: raw.lowercased()) else {
             let allowed = Provider.allCases.map(\.rawValue)
             let guess = EditDistance.suggestion(for: raw, among: allowed).map { "did you mean \"\($0)\"? " } ?? ""
-            issues.error(path, "unknown provider \"\(raw)\"", fix: "\(guess)allowed: \(allowed.joined(separator: ", "))")
+            issues.error(
+                path, "unknown provider \"\(raw)\"", fix: "\(guess)allowed: \(allowed.joined(separator: ", "))")
             return nil
         }
         guard provider.isSupported else {
-            issues.error(path, "the provider \"\(raw)\" is not supported yet",
-                fix: "abtop sends to \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")) today; an OpenAI-compatible server works as \"custom\"")
+            issues.error(
+                path, "the provider \"\(raw)\" is not supported yet",
+                fix:
+                    "abtop sends to \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")) today; an OpenAI-compatible server works as \"custom\""
+            )
             return nil
         }
         return provider
@@ -156,7 +192,8 @@ extension EndpointConfigReader {
             issues.error(path, "the task \"\(task)\" is not supported yet", fix: "abtop serves \"llm/v1/chat\" for now")
         } else {
             let guess = EditDistance.suggestion(for: task, among: knownTasks).map { "did you mean \"\($0)\"? " } ?? ""
-            issues.error(path, "unknown task \"\(task)\"", fix: "\(guess)allowed: \(knownTasks.joined(separator: ", "))")
+            issues.error(
+                path, "unknown task \"\(task)\"", fix: "\(guess)allowed: \(knownTasks.joined(separator: ", "))")
         }
         return nil
     }

@@ -1,29 +1,41 @@
 extension EndpointConfigReader {
     /// The entity's `<provider>_config` block: exactly one, matching the provider.
-    static func readProviderBlock(_ model: ObjectReader, provider: Provider,
-                                  issues: inout ConfigIssues) -> ProviderSettings? {
+    static func readProviderBlock(
+        _ model: ObjectReader, provider: Provider,
+        issues: inout ConfigIssues
+    ) -> ProviderSettings? {
         let blockName = provider.configBlock
         let others = model.object.keys.filter { key in
             key != blockName && Provider(configBlock: key) != nil
         }
         for other in others {
             if model.has(blockName) {
-                issues.error(model.path.key(other), "an entity takes one provider block; this one is \"\(provider.rawValue)\"",
+                issues.error(
+                    model.path.key(other), "an entity takes one provider block; this one is \"\(provider.rawValue)\"",
                     fix: "remove \(other), or move it to a served entity of its own")
             } else {
-                issues.error(model.path.key(other), "the provider is \"\(provider.rawValue)\" but this block is \(other)",
-                    fix: "rename it to \(blockName), with \(blockName)'s keys: \(provider.configKeys.joined(separator: ", "))")
+                issues.error(
+                    model.path.key(other), "the provider is \"\(provider.rawValue)\" but this block is \(other)",
+                    fix:
+                        "rename it to \(blockName), with \(blockName)'s keys: \(provider.configKeys.joined(separator: ", "))"
+                )
             }
         }
         guard let value = model.value(blockName) else {
             if others.isEmpty {
-                issues.error(model.path.key(blockName), "missing \(blockName) for provider \"\(provider.rawValue)\"",
-                    fix: "add \"\(blockName)\": {\(provider.configKeys.prefix(2).map { "\"\($0)\": ..." }.joined(separator: " or "))}")
+                issues.error(
+                    model.path.key(blockName), "missing \(blockName) for provider \"\(provider.rawValue)\"",
+                    fix:
+                        "add \"\(blockName)\": {\(provider.configKeys.prefix(2).map { "\"\($0)\": ..." }.joined(separator: " or "))}"
+                )
             }
             return nil
         }
-        guard let block = ObjectReader(value, at: model.path.key(blockName), known: provider.configKeys,
-                                       issues: &issues) else { return nil }
+        guard
+            let block = ObjectReader(
+                value, at: model.path.key(blockName), known: provider.configKeys,
+                issues: &issues)
+        else { return nil }
         block.finish(issues: &issues) { misplacedKeyHint($0, in: provider) }
         switch provider {
         case .openai: return readOpenAI(block, issues: &issues).map(ProviderSettings.openai)
@@ -31,8 +43,9 @@ extension EndpointConfigReader {
             return .anthropic(AnthropicSettings(apiKey: readAPIKey(block, provider: provider, issues: &issues)))
         case .custom: return readCustom(block, issues: &issues).map(ProviderSettings.custom)
         case .databricksModelServing:
-            let url = block.string("databricks_workspace_url", issues: &issues,
-                                   missingFix: "add \"databricks_workspace_url\": \"https://<workspace>.cloud.databricks.com\"")
+            let url = block.string(
+                "databricks_workspace_url", issues: &issues,
+                missingFix: "add \"databricks_workspace_url\": \"https://<workspace>.cloud.databricks.com\"")
             let token = readAPIKey(block, provider: provider, issues: &issues)
             guard let url else { return nil }
             guard isHTTPURL(url) else {
@@ -52,7 +65,10 @@ extension EndpointConfigReader {
         let message = "\"\(key)\" is a key of \(owner.configBlock), not of \(provider.configBlock)"
         if let ours = provider.apiKeyFields, let theirs = owner.apiKeyFields {
             if key == theirs.reference {
-                return (message, "rename it to \"\(ours.reference)\"; its value, a {{secrets/<scope>/<key>}} reference, stays as it is")
+                return (
+                    message,
+                    "rename it to \"\(ours.reference)\"; its value, a {{secrets/<scope>/<key>}} reference, stays as it is"
+                )
             }
             if key == theirs.plaintext {
                 return (message, "rename it to \"\(ours.plaintext)\"")
@@ -65,20 +81,25 @@ extension EndpointConfigReader {
     /// provider's conventional variable.
     static func readAPIKey(_ block: ObjectReader, provider: Provider, issues: inout ConfigIssues) -> Credential {
         let fields = provider.apiKeyFields!
-        return readCredential(block, reference: fields.reference, plaintext: fields.plaintext,
-                              conventional: provider.conventionalKeyVariables, issues: &issues)
+        return readCredential(
+            block, reference: fields.reference, plaintext: fields.plaintext,
+            conventional: provider.conventionalKeyVariables, issues: &issues)
     }
 
     /// Reads a credential pair. Messages never quote the value: it may be a real key pasted in the wrong field.
-    static func readCredential(_ block: ObjectReader, reference: String, plaintext: String, conventional: [String],
-                               issues: inout ConfigIssues) -> Credential {
-        let refPath = block.path.key(reference), plainPath = block.path.key(plaintext)
+    static func readCredential(
+        _ block: ObjectReader, reference: String, plaintext: String, conventional: [String],
+        issues: inout ConfigIssues
+    ) -> Credential {
+        let refPath = block.path.key(reference)
+        let plainPath = block.path.key(plaintext)
         let fallback = Credential(source: .conventional, field: refPath, conventionalVariables: conventional)
         switch (block.value(reference), block.value(plaintext)) {
         case (nil, nil):
             return fallback
         case (.some, .some):
-            issues.error(block.path, "both \"\(reference)\" and \"\(plaintext)\" are given",
+            issues.error(
+                block.path, "both \"\(reference)\" and \"\(plaintext)\" are given",
                 fix: "keep one: \"\(reference)\" (a {{secrets/<scope>/<key>}} reference) is the safer")
             return fallback
         case (.some(let value), nil):
@@ -88,11 +109,16 @@ extension EndpointConfigReader {
             }
             guard let ref = SecretReference(parsing: text) else {
                 if SecretReference.looksLikeReference(text) {
-                    issues.error(refPath, "malformed secret reference",
+                    issues.error(
+                        refPath, "malformed secret reference",
                         fix: "write it as {{secrets/<scope>/<key>}} (letters, digits, '-', '_', '.')")
                 } else {
-                    issues.error(refPath, "expected a secret reference {{secrets/<scope>/<key>}}, found a literal value (not shown)",
-                        fix: "to give the key itself, use \"\(plaintext)\"; better, keep it in --secrets FILE or $ABTOP_SECRET_<SCOPE>_<KEY> and reference it")
+                    issues.error(
+                        refPath,
+                        "expected a secret reference {{secrets/<scope>/<key>}}, found a literal value (not shown)",
+                        fix:
+                            "to give the key itself, use \"\(plaintext)\"; better, keep it in --secrets FILE or $ABTOP_SECRET_<SCOPE>_<KEY> and reference it"
+                    )
                 }
                 return fallback
             }
@@ -103,17 +129,21 @@ extension EndpointConfigReader {
                 return fallback
             }
             if SecretReference(parsing: text) != nil {
-                issues.error(plainPath, "a {{secrets/…}} reference in a _plaintext field would be sent as it is",
+                issues.error(
+                    plainPath, "a {{secrets/…}} reference in a _plaintext field would be sent as it is",
                     fix: "move it to \"\(reference)\"")
                 return fallback
             }
             guard HTTPFieldSyntax.isFieldValue(text) else {
-                issues.error(plainPath, "the value holds characters an HTTP header cannot carry (a line break, a control character, or spaces at an end); not shown",
+                issues.error(
+                    plainPath,
+                    "the value holds characters an HTTP header cannot carry (a line break, a control character, or spaces at an end); not shown",
                     fix: "paste the key alone, with nothing around it")
                 return fallback
             }
-            return Credential(source: .plaintext(SecretValue(text)), field: plainPath,
-                              conventionalVariables: conventional)
+            return Credential(
+                source: .plaintext(SecretValue(text)), field: plainPath,
+                conventionalVariables: conventional)
         }
     }
 
@@ -124,45 +154,56 @@ extension EndpointConfigReader {
             if let t = OpenAISettings.APIType(rawValue: raw.lowercased()) {
                 apiType = t
             } else {
-                issues.error(block.path.key("openai_api_type"), "unknown API type \"\(raw)\"",
+                issues.error(
+                    block.path.key("openai_api_type"), "unknown API type \"\(raw)\"",
                     fix: "allowed: \(OpenAISettings.APIType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         for key in block.object.keys where key.hasPrefix("microsoft_entra_") {
-            issues.error(block.path.key(key), "Microsoft Entra ID sign-in is not supported yet",
+            issues.error(
+                block.path.key(key), "Microsoft Entra ID sign-in is not supported yet",
                 fix: "use an Azure OpenAI API key: \"openai_api_type\": \"azure\" with \"openai_api_key\"")
         }
         if apiType == .azuread {
-            issues.error(block.path.key("openai_api_type"), "\"azuread\" (Entra ID) is not supported yet",
+            issues.error(
+                block.path.key("openai_api_type"), "\"azuread\" (Entra ID) is not supported yet",
                 fix: "use \"azure\" with an API key")
         }
-        let base = block.string("openai_api_base", issues: &issues,
-                                missingFix: apiType == .azure ? "add \"openai_api_base\": \"https://<resource>.openai.azure.com\"" : nil)
+        let base = block.string(
+            "openai_api_base", issues: &issues,
+            missingFix: apiType == .azure ? "add \"openai_api_base\": \"https://<resource>.openai.azure.com\"" : nil)
         if let base, !isHTTPURL(base) {
             issues.error(block.path.key("openai_api_base"), "expected an http(s) URL, found \"\(base)\"")
         }
-        let version = block.string("openai_api_version", issues: &issues,
-                                   missingFix: apiType == .azure ? "add \"openai_api_version\": \"2024-06-01\"" : nil)
-        let deployment = block.string("openai_deployment_name", issues: &issues,
-                                      missingFix: apiType == .azure ? "add \"openai_deployment_name\": \"<your deployment>\"" : nil)
+        let version = block.string(
+            "openai_api_version", issues: &issues,
+            missingFix: apiType == .azure ? "add \"openai_api_version\": \"2024-06-01\"" : nil)
+        let deployment = block.string(
+            "openai_deployment_name", issues: &issues,
+            missingFix: apiType == .azure ? "add \"openai_deployment_name\": \"<your deployment>\"" : nil)
         var organization = block.string("openai_organization", issues: &issues)
         if let org = organization, !HTTPFieldSyntax.isFieldValue(org) {
-            issues.error(block.path.key("openai_organization"), "holds characters an HTTP header cannot carry (a line break or a control character)",
+            issues.error(
+                block.path.key("openai_organization"),
+                "holds characters an HTTP header cannot carry (a line break or a control character)",
                 fix: "write the organization id alone, e.g. \"org-...\"")
             organization = nil
         }
         for (key, value) in [("openai_api_version", version), ("openai_deployment_name", deployment)] {
             if let value, !isURLSegment(value) {
-                issues.error(block.path.key(key), "may hold only letters, digits, '.', '-' and '_' (it goes into the URL)")
+                issues.error(
+                    block.path.key(key), "may hold only letters, digits, '.', '-' and '_' (it goes into the URL)")
             }
         }
-        return OpenAISettings(apiKey: apiKey, apiBase: base, apiType: apiType, apiVersion: version,
-                              deploymentName: deployment, organization: organization)
+        return OpenAISettings(
+            apiKey: apiKey, apiBase: base, apiType: apiType, apiVersion: version,
+            deploymentName: deployment, organization: organization)
     }
 
     private static func readCustom(_ block: ObjectReader, issues: inout ConfigIssues) -> CustomProviderSettings? {
-        let url = block.string("custom_provider_url", issues: &issues,
-                               missingFix: "add \"custom_provider_url\": \"http://127.0.0.1:8000/v1\"")
+        let url = block.string(
+            "custom_provider_url", issues: &issues,
+            missingFix: "add \"custom_provider_url\": \"http://127.0.0.1:8000/v1\"")
         if let url, !isHTTPURL(url) {
             issues.error(block.path.key("custom_provider_url"), "expected an http(s) URL, found \"\(url)\"")
         }
@@ -172,25 +213,35 @@ extension EndpointConfigReader {
         }
         if let a = block.object("api_key_auth", known: ["key", "value", "value_plaintext"], issues: &issues) {
             a.finish(issues: &issues)
-            let header = a.string("key", issues: &issues, missingFix: "add the header name, e.g. \"key\": \"x-api-key\"")
-            let value = readCredential(a, reference: "value", plaintext: "value_plaintext", conventional: [], issues: &issues)
+            let header = a.string(
+                "key", issues: &issues, missingFix: "add the header name, e.g. \"key\": \"x-api-key\"")
+            let value = readCredential(
+                a, reference: "value", plaintext: "value_plaintext", conventional: [], issues: &issues)
             if !a.has("value"), !a.has("value_plaintext") {
-                issues.error(a.path.key("value"), "missing the key's value", fix: "add \"value\": \"{{secrets/<scope>/<key>}}\" or \"value_plaintext\"")
+                issues.error(
+                    a.path.key("value"), "missing the key's value",
+                    fix: "add \"value\": \"{{secrets/<scope>/<key>}}\" or \"value_plaintext\"")
             }
             if let header, !HTTPFieldSyntax.isToken(header) {
-                issues.error(a.path.key("key"), "not a valid header name: letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or line breaks)",
+                issues.error(
+                    a.path.key("key"),
+                    "not a valid header name: letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or line breaks)",
                     fix: "e.g. \"x-api-key\"")
             } else if let header, HTTPFieldSyntax.reservedNames.contains(header.lowercased()) {
-                issues.error(a.path.key("key"), "\"\(header)\" describes the request itself and cannot carry a key",
+                issues.error(
+                    a.path.key("key"), "\"\(header)\" describes the request itself and cannot carry a key",
                     fix: "use the header the server reads the key from, e.g. \"x-api-key\"")
             } else if let header {
                 auth = .apiKey(header: header, value: value)
             }
         } else if let b = block.object("bearer_token_auth", known: ["token", "token_plaintext"], issues: &issues) {
             b.finish(issues: &issues)
-            let token = readCredential(b, reference: "token", plaintext: "token_plaintext", conventional: [], issues: &issues)
+            let token = readCredential(
+                b, reference: "token", plaintext: "token_plaintext", conventional: [], issues: &issues)
             if !b.has("token"), !b.has("token_plaintext") {
-                issues.error(b.path.key("token"), "missing the token", fix: "add \"token\": \"{{secrets/<scope>/<key>}}\" or \"token_plaintext\"")
+                issues.error(
+                    b.path.key("token"), "missing the token",
+                    fix: "add \"token\": \"{{secrets/<scope>/<key>}}\" or \"token_plaintext\"")
             }
             auth = .bearer(token)
         }
@@ -201,7 +252,8 @@ extension EndpointConfigReader {
     /// Characters safe in a URL path segment or query value without escaping.
     static func isURLSegment(_ s: String) -> Bool {
         s.unicodeScalars.allSatisfy { c in
-            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "."
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_"
+                || c == "."
         }
     }
 }

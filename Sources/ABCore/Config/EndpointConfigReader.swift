@@ -9,8 +9,10 @@ public enum EndpointConfigReader {
         public let issues: ConfigIssues
     }
 
-    static let payloadKeys = ["name", "config", "ai_gateway", "tags", "rate_limits", "route_optimized",
-                              "budget_policy_id", "description", "email_notifications", "abtop"]
+    static let payloadKeys = [
+        "name", "config", "ai_gateway", "tags", "rate_limits", "route_optimized",
+        "budget_policy_id", "description", "email_notifications", "abtop",
+    ]
     static let configKeys = ["served_entities", "served_models", "traffic_config", "auto_capture_config"]
     /// The only task served for now, and the others Databricks defines.
     public static let supportedTasks = ["llm/v1/chat"]
@@ -33,7 +35,8 @@ public enum EndpointConfigReader {
 
     private static func read(_ root: JSONValue, defaultName: String, issues: inout ConfigIssues) -> EndpointConfig? {
         guard case .object(let top) = root else {
-            issues.error(ConfigPath(), "expected an object, found \(root.kindDescription)",
+            issues.error(
+                ConfigPath(), "expected an object, found \(root.kindDescription)",
                 fix: #"write {"served_entities": [...], "traffic_config": {...}} or {"name": ..., "config": {...}}"#)
             return nil
         }
@@ -44,29 +47,38 @@ public enum EndpointConfigReader {
         guard let topReader = ObjectReader(root, at: rootPath, known: topKeys, issues: &issues) else { return nil }
         topReader.finish(issues: &issues) { key in
             if !isPayload, payloadKeys.contains(key) {
-                return ("\"\(key)\" belongs to the create payload, beside \"config\", not inside a bare config",
-                        #"wrap the config: {"name": ..., "config": {"served_entities": ..., "traffic_config": ...}, "# + "\"\(key)\": ...}")
+                return (
+                    "\"\(key)\" belongs to the create payload, beside \"config\", not inside a bare config",
+                    #"wrap the config: {"name": ..., "config": {"served_entities": ..., "traffic_config": ...}, "#
+                        + "\"\(key)\": ...}"
+                )
             }
             return nil
         }
 
         var name = defaultName
-        if isPayload, let given = topReader.string("name", issues: &issues,
-                                                  missingFix: "add \"name\": \"my-endpoint\" beside \"config\"") {
+        if isPayload,
+            let given = topReader.string(
+                "name", issues: &issues,
+                missingFix: "add \"name\": \"my-endpoint\" beside \"config\"")
+        {
             name = given
         }
         checkEndpointName(name, at: isPayload ? rootPath.key("name") : rootPath, issues: &issues)
 
         let configValue = isPayload ? top["config"]! : root
         // databricks-sdk's EndpointCoreConfigInput repeats the endpoint's name inside the config.
-        let configReader = isPayload
+        let configReader =
+            isPayload
             ? ObjectReader(configValue, at: configPath, known: configKeys + ["name"], issues: &issues)
             : topReader
         guard let configReader else { return nil }
         if isPayload {
             configReader.finish(issues: &issues) { key in
                 if key == "abtop" {
-                    return ("the abtop block sits at the top level, beside \"config\"", "move \"abtop\" out of \"config\"")
+                    return (
+                        "the abtop block sits at the top level, beside \"config\"", "move \"abtop\" out of \"config\""
+                    )
                 }
                 if ["ai_gateway", "tags"].contains(key) {
                     return ("\"\(key)\" belongs beside \"config\", not inside it", "move \"\(key)\" up one level")
@@ -75,15 +87,18 @@ public enum EndpointConfigReader {
             }
         }
         if isPayload, let inner = configReader.string("name", issues: &issues), inner != name {
-            issues.error(configPath.key("name"), "the config names endpoint \"\(inner)\", the payload \"\(name)\"",
+            issues.error(
+                configPath.key("name"), "the config names endpoint \"\(inner)\", the payload \"\(name)\"",
                 fix: "drop \"name\" from the config, or make it \"\(name)\"")
         }
         if configReader.has("served_models") {
-            issues.error(configPath.key("served_models"), "served_models is the legacy form; abtop reads served_entities",
+            issues.error(
+                configPath.key("served_models"), "served_models is the legacy form; abtop reads served_entities",
                 fix: "rename it to served_entities and describe each model under \"external_model\"")
         }
         if configReader.has("auto_capture_config") {
-            issues.warning(configPath.key("auto_capture_config"), "inference tables are not written by abtop; ignored",
+            issues.warning(
+                configPath.key("auto_capture_config"), "inference tables are not written by abtop; ignored",
                 fix: "abtop keeps every request in its own journal (abtop sessions / abtop report)")
         }
 
@@ -98,7 +113,8 @@ public enum EndpointConfigReader {
             gateway.rateLimits += readRateLimits(limits, at: rootPath.key("rate_limits"), issues: &issues)
         }
         if isPayload, topReader.has("route_optimized") {
-            issues.warning(rootPath.key("route_optimized"), "route optimization has no effect on a local endpoint; ignored")
+            issues.warning(
+                rootPath.key("route_optimized"), "route optimization has no effect on a local endpoint; ignored")
         }
         var settings = AbtopSettings()
         if let block = topReader.value("abtop") {
@@ -106,22 +122,25 @@ public enum EndpointConfigReader {
         }
 
         guard let entities, let weights, !issues.hasErrors else { return nil }
-        return EndpointConfig(name: name, task: entities[0].task, servedEntities: entities, weights: weights,
-                              aiGateway: gateway, settings: settings)
+        return EndpointConfig(
+            name: name, task: entities[0].task, servedEntities: entities, weights: weights,
+            aiGateway: gateway, settings: settings)
     }
 
     static func checkEndpointName(_ name: String, at path: ConfigPath, issues: inout ConfigIssues) {
         if !isIdentifier(name) || name.count > 63 {
-            issues.error(path, "the endpoint name \"\(name)\" may hold only letters, digits, '-' and '_' (at most 63)",
+            issues.error(
+                path, "the endpoint name \"\(name)\" may hold only letters, digits, '-' and '_' (at most 63)",
                 fix: path.isRoot ? "pass --name my-endpoint" : "e.g. \"mix-chat-endpoint\"")
         }
     }
 
     /// Letters, digits, `-` and `_`, as Databricks allows in endpoint and entity names.
     static func isIdentifier(_ s: String) -> Bool {
-        !s.isEmpty && s.unicodeScalars.allSatisfy { c in
-            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_"
-        }
+        !s.isEmpty
+            && s.unicodeScalars.allSatisfy { c in
+                ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_"
+            }
     }
 
     /// An `http://` or `https://` URL with a host.

@@ -18,7 +18,8 @@ public struct ObjectReader {
         self.known = known
         var seen = Set<String>()
         for member in object.members where !seen.insert(member.key).inserted {
-            issues.error(path.key(member.key), "the key \"\(member.key)\" appears more than once",
+            issues.error(
+                path.key(member.key), "the key \"\(member.key)\" appears more than once",
                 fix: "keep one; JSON readers disagree on which copy wins")
         }
     }
@@ -54,14 +55,19 @@ public struct ObjectReader {
     }
 
     /// A whole number in `range`; `allowNumericString` also takes `"50"`, as Databricks does for percentages.
-    public func integer(_ key: String, in range: ClosedRange<Int>, issues: inout ConfigIssues,
-                 allowNumericString: Bool = false) -> Int? {
+    public func integer(
+        _ key: String, in range: ClosedRange<Int>, issues: inout ConfigIssues,
+        allowNumericString: Bool = false
+    ) -> Int? {
         guard let value = object[key] else { return nil }
-        return Self.integer(value, at: path.key(key), in: range, allowNumericString: allowNumericString, issues: &issues)
+        return Self.integer(
+            value, at: path.key(key), in: range, allowNumericString: allowNumericString, issues: &issues)
     }
 
-    public static func integer(_ value: JSONValue, at path: ConfigPath, in range: ClosedRange<Int>,
-                        allowNumericString: Bool, issues: inout ConfigIssues) -> Int? {
+    public static func integer(
+        _ value: JSONValue, at path: ConfigPath, in range: ClosedRange<Int>,
+        allowNumericString: Bool, issues: inout ConfigIssues
+    ) -> Int? {
         let number: JSONNumber
         switch value {
         case .number(let n):
@@ -78,11 +84,13 @@ public struct ObjectReader {
         }
         // Range first, in doubles: 1e300 or -9.3e18 is out of range, not a crash converting it to Int.
         guard number.value >= Double(range.lowerBound), number.value <= Double(range.upperBound) else {
-            issues.error(path, "must be between \(range.lowerBound) and \(range.upperBound), found \(number.shortLiteral)")
+            issues.error(
+                path, "must be between \(range.lowerBound) and \(range.upperBound), found \(number.shortLiteral)")
             return nil
         }
         guard let whole = number.wholeValue else {
-            let down = Int(saturating: number.value.rounded(.down)), up = Int(saturating: number.value.rounded(.up))
+            let down = Int(saturating: number.value.rounded(.down))
+            let up = Int(saturating: number.value.rounded(.up))
             issues.error(path, "must be a whole number, found \(number.shortLiteral)", fix: "write \(down) or \(up)")
             return nil
         }
@@ -97,7 +105,9 @@ public struct ObjectReader {
             return nil
         }
         guard range.contains(n.value) else {
-            issues.error(path.key(key), "must be between \(format(range.lowerBound)) and \(format(range.upperBound)), found \(n.shortLiteral)")
+            issues.error(
+                path.key(key),
+                "must be between \(format(range.lowerBound)) and \(format(range.upperBound)), found \(n.shortLiteral)")
             return nil
         }
         return n.value
@@ -122,14 +132,15 @@ public struct ObjectReader {
     /// Reports keys outside `known`. `hint` may explain a key better than a did-you-mean can.
     public func finish(issues: inout ConfigIssues, hint: (String) -> (message: String, fix: String)? = { _ in nil }) {
         for member in object.members where !known.contains(member.key) {
-            let where_ = path.key(member.key)
+            let keyPath = path.key(member.key)
             if let special = hint(member.key) {
-                issues.error(where_, special.message, fix: special.fix)
+                issues.error(keyPath, special.message, fix: special.fix)
             } else if let suggestion = EditDistance.suggestion(for: member.key, among: known) {
-                issues.error(where_, "unknown key \"\(member.key)\"", fix: "did you mean \"\(suggestion)\"?")
+                issues.error(keyPath, "unknown key \"\(member.key)\"", fix: "did you mean \"\(suggestion)\"?")
             } else {
                 let context = path.isRoot ? "here" : "in \(path.lastKeyName ?? "this object")"
-                issues.error(where_, "unknown key \"\(member.key)\"",
+                issues.error(
+                    keyPath, "unknown key \"\(member.key)\"",
                     fix: "the keys allowed \(context) are: \(known.joined(separator: ", "))")
             }
         }

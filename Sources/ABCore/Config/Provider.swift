@@ -37,17 +37,22 @@ public enum Provider: String, Sendable, CaseIterable, Codable {
     public var configKeys: [String] {
         switch self {
         case .openai:
-            ["openai_api_key", "openai_api_key_plaintext", "openai_api_base", "openai_api_type", "openai_api_version",
-             "openai_deployment_name", "openai_organization", "microsoft_entra_client_id",
-             "microsoft_entra_client_secret", "microsoft_entra_client_secret_plaintext", "microsoft_entra_tenant_id"]
+            [
+                "openai_api_key", "openai_api_key_plaintext", "openai_api_base", "openai_api_type",
+                "openai_api_version",
+                "openai_deployment_name", "openai_organization", "microsoft_entra_client_id",
+                "microsoft_entra_client_secret", "microsoft_entra_client_secret_plaintext", "microsoft_entra_tenant_id",
+            ]
         case .anthropic: ["anthropic_api_key", "anthropic_api_key_plaintext"]
         case .custom: ["custom_provider_url", "api_key_auth", "bearer_token_auth"]
         case .databricksModelServing:
             ["databricks_workspace_url", "databricks_api_token", "databricks_api_token_plaintext"]
         case .cohere: ["cohere_api_key", "cohere_api_key_plaintext", "cohere_api_base"]
         case .amazonBedrock:
-            ["aws_region", "aws_access_key_id", "aws_access_key_id_plaintext", "aws_secret_access_key",
-             "aws_secret_access_key_plaintext", "bedrock_provider", "instance_profile_arn"]
+            [
+                "aws_region", "aws_access_key_id", "aws_access_key_id_plaintext", "aws_secret_access_key",
+                "aws_secret_access_key_plaintext", "bedrock_provider", "instance_profile_arn",
+            ]
         case .googleCloudVertexAI: ["private_key", "private_key_plaintext", "project_id", "region"]
         case .ai21labs: ["ai21labs_api_key", "ai21labs_api_key_plaintext"]
         case .palm: ["palm_api_key", "palm_api_key_plaintext"]

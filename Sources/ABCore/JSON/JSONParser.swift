@@ -186,7 +186,8 @@ public struct JSONParser {
             case UInt8(ascii: "u"):
                 var scalar = try readHex4()
                 if (0xD800..<0xDC00).contains(scalar), bytes.count > index + 1,
-                   bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
+                    bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                {
                     index += 2
                     let low = try readHex4()
                     guard (0xDC00..<0xE000).contains(low) else { throw error("invalid surrogate pair in \\u escape") }
@@ -224,20 +225,26 @@ public struct JSONParser {
             var first = true
             while true {
                 skipTrivia()
-                guard let b = peek() else { throw error("unexpected end of document, expected '\(Character(Unicode.Scalar(close)))'") }
+                guard let b = peek() else {
+                    throw error("unexpected end of document, expected '\(Character(Unicode.Scalar(close)))'")
+                }
                 if b == close {
                     index += 1
                     return
                 }
                 if !first {
-                    guard b == UInt8(ascii: ",") else { throw error("expected ',' or '\(Character(Unicode.Scalar(close)))'") }
+                    guard b == UInt8(ascii: ",") else {
+                        throw error("expected ',' or '\(Character(Unicode.Scalar(close)))'")
+                    }
                     index += 1
                     skipTrivia()
                     if peek() == close { continue }
                 }
                 first = false
                 if close == UInt8(ascii: "}") {
-                    guard let q = peek(), q == UInt8(ascii: "\"") || q == UInt8(ascii: "'") else { throw error("expected a quoted key") }
+                    guard let q = peek(), q == UInt8(ascii: "\"") || q == UInt8(ascii: "'") else {
+                        throw error("expected a quoted key")
+                    }
                     try skipString()
                     skipTrivia()
                     guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
@@ -250,7 +257,9 @@ public struct JSONParser {
         default:
             let start = index
             while let b = peek(), isWordByte(b) || isNumberByte(b) { index += 1 }
-            if index == start { throw error("unexpected character '\(Character(Unicode.Scalar(byte)))', expected a value") }
+            if index == start {
+                throw error("unexpected character '\(Character(Unicode.Scalar(byte)))', expected a value")
+            }
         }
     }
 

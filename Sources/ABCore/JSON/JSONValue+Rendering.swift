@@ -15,7 +15,10 @@ extension JSONValue {
         case .number(let n): out += n.canonicalLiteral
         case .string(let s): out += JSONValue.quoted(s)
         case .array(let values):
-            if values.isEmpty { out += "[]"; return }
+            if values.isEmpty {
+                out += "[]"
+                return
+            }
             out += "["
             for (i, v) in values.enumerated() {
                 if i > 0 { out += "," }
@@ -25,7 +28,10 @@ extension JSONValue {
             newline(&out, pretty: pretty, level: level)
             out += "]"
         case .object(let object):
-            if object.members.isEmpty { out += "{}"; return }
+            if object.members.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (i, m) in object.members.enumerated() {
                 if i > 0 { out += "," }

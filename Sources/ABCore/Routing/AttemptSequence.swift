@@ -75,8 +75,9 @@ public struct AttemptSequence: Sendable, Equatable {
             self.relayed = relayed
             let maxRetries = isFallback ? 0 : policy.maxRetries
             if let failure, failure.isRetryable, retries < maxRetries, !relayed, !cancelled, breakerClosed {
-                return .backoff(entity: entity, seconds: backoff(retry: retries, retryAfter: retryAfter, jitter: jitter),
-                                retry: retries + 1)
+                return .backoff(
+                    entity: entity, seconds: backoff(retry: retries, retryAfter: retryAfter, jitter: jitter),
+                    retry: retries + 1)
             }
             return .record(entity: entity, isFallback: isFallback, retries: retries)
         case .waited:

@@ -78,7 +78,7 @@ public struct Router: Sendable {
         if let choice, available[choice] { return choice }
         let total = w.indices.reduce(0) { available[$1] ? $0 + w[$1] : $0 }
         guard total > 0 else { return nil }
-        let second = Int(StableHash.of(key, salt: salt &+ 0x5bd1e995).multipliedFullWidth(by: UInt64(total)).high)
+        let second = Int(StableHash.of(key, salt: salt &+ 0x5bd1_e995).multipliedFullWidth(by: UInt64(total)).high)
         return weightedIndex(second, weights: w, available: available)
     }
 

@@ -5,7 +5,8 @@ public struct Weights: Sendable, Hashable, CustomStringConvertible {
     /// Nil unless every value is in 0...100 and they sum to 100.
     public init?(_ percentages: [Int]) {
         guard !percentages.isEmpty, percentages.allSatisfy({ (0...100).contains($0) }),
-              percentages.reduce(0, +) == 100 else { return nil }
+            percentages.reduce(0, +) == 100
+        else { return nil }
         self.percentages = percentages
     }
 
@@ -56,7 +57,8 @@ public struct Weights: Sendable, Hashable, CustomStringConvertible {
         var result = quotas.map { Int($0.rounded(.down)) }
         var leftover = total - result.reduce(0, +)
         let order = quotas.indices.sorted { a, b in
-            let ra = quotas[a] - quotas[a].rounded(.down), rb = quotas[b] - quotas[b].rounded(.down)
+            let ra = quotas[a] - quotas[a].rounded(.down)
+            let rb = quotas[b] - quotas[b].rounded(.down)
             return ra != rb ? ra > rb : a < b
         }
         var k = 0

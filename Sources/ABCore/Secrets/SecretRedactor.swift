@@ -86,31 +86,42 @@ public enum SecretRedactor {
             break
         }
         let lower = first | 0x20
-        guard lower == UInt8(ascii: "b") || lower == UInt8(ascii: "x") || lower == UInt8(ascii: "a")
-            || lower == UInt8(ascii: "p") else { return nil }
+        guard
+            lower == UInt8(ascii: "b") || lower == UInt8(ascii: "x") || lower == UInt8(ascii: "a")
+                || lower == UInt8(ascii: "p")
+        else { return nil }
         if hasIgnoringCase(b, i, "bearer ") {
             // A token has digits; "bearer securities" or "Bearer YOUR_KEY" in an answer are left alone.
             let n = run(b, i + 7, isCredentialByte)
-            if n >= minimumLength, b[(i + 7)..<(i + 7 + n)].contains(where: { $0 >= 0x30 && $0 <= 0x39 }) { return (7, n) }
+            if n >= minimumLength, b[(i + 7)..<(i + 7 + n)].contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
+                return (7, n)
+            }
         }
         for name in echoedHeaders where hasIgnoringCase(b, i, name) {
             // `x-api-key: v`, `"x-api-key": "v"`, `x-api-key=v`: keep the name and separators, redact the value.
             var j = i + name.utf8.count
-            while j < b.count, b[j] == UInt8(ascii: "\"") || b[j] == UInt8(ascii: "'") || b[j] == UInt8(ascii: " ") { j += 1 }
+            while j < b.count, b[j] == UInt8(ascii: "\"") || b[j] == UInt8(ascii: "'") || b[j] == UInt8(ascii: " ") {
+                j += 1
+            }
             guard j < b.count, b[j] == UInt8(ascii: ":") || b[j] == UInt8(ascii: "=") else { return nil }
             j += 1
-            while j < b.count, b[j] == UInt8(ascii: "\"") || b[j] == UInt8(ascii: "'") || b[j] == UInt8(ascii: " ") { j += 1 }
+            while j < b.count, b[j] == UInt8(ascii: "\"") || b[j] == UInt8(ascii: "'") || b[j] == UInt8(ascii: " ") {
+                j += 1
+            }
             if hasIgnoringCase(b, j, "bearer ") { return nil }  // the bearer rule takes the token itself
             var end = j
             while end < b.count, !headerValueEnds(b[end]) { end += 1 }
             // A key-like value: long enough and with a digit (prose after "Authorization:" is not one).
             let value = b[j..<end]
-            return value.count >= minimumLength && value.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) ? (j - i, end - j) : nil
+            return value.count >= minimumLength && value.contains(where: { $0 >= 0x30 && $0 <= 0x39 })
+                ? (j - i, end - j) : nil
         }
         return nil
     }
 
-    private static let echoedHeaders = ["x-api-key", "api-key", "authorization", "x-goog-api-key", "proxy-authorization"]
+    private static let echoedHeaders = [
+        "x-api-key", "api-key", "authorization", "x-goog-api-key", "proxy-authorization",
+    ]
 
     /// Bytes at the end of `text` that could be the start of a known secret: a stream relay holds them back until
     /// the next chunk says whether the secret follows (see `Stream`).
@@ -196,7 +207,8 @@ public enum SecretRedactor {
     }
 
     private static func headerValueEnds(_ c: UInt8) -> Bool {
-        c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == 0x0D || c == 0x0A || c == UInt8(ascii: ",") || c == 0x20
+        c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == 0x0D || c == 0x0A || c == UInt8(ascii: ",")
+            || c == 0x20
             || c == UInt8(ascii: "}") || c == UInt8(ascii: "&") || c == UInt8(ascii: ";")
     }
 }

@@ -15,7 +15,7 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
         let inner = trimmed.dropFirst(2).dropLast(2).trimmingWhitespace()
         let parts = inner.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "secrets",
-              Self.isValidName(parts[1]), Self.isValidName(parts[2])
+            Self.isValidName(parts[1]), Self.isValidName(parts[2])
         else { return nil }
         self.init(scope: String(parts[1]), key: String(parts[2]))
     }
@@ -34,16 +34,19 @@ public struct SecretReference: Sendable, Hashable, CustomStringConvertible {
     /// every character other than a letter or digit turned into `_`.
     public var environmentVariable: String {
         let raw = "ABTOP_SECRET_\(scope)_\(key)".uppercased()
-        return String(raw.unicodeScalars.map { scalar -> Character in
-            let isAlnum = ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-            return isAlnum ? Character(scalar) : "_"
-        })
+        return String(
+            raw.unicodeScalars.map { scalar -> Character in
+                let isAlnum = ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                return isAlnum ? Character(scalar) : "_"
+            })
     }
 
     private static func isValidName(_ s: Substring) -> Bool {
-        !s.isEmpty && s.count <= 128 && s.unicodeScalars.allSatisfy { c in
-            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "-_.".unicodeScalars.contains(c)
-        }
+        !s.isEmpty && s.count <= 128
+            && s.unicodeScalars.allSatisfy { c in
+                ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+                    || "-_.".unicodeScalars.contains(c)
+            }
     }
 }
 

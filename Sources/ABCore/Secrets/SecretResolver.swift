@@ -60,12 +60,20 @@ public struct SecretsFile: Sendable {
         do {
             root = try JSONParser.parse(text)
         } catch {
-            return .failure(ConfigIssues([.error(ConfigPath(), "\(path): not valid JSON (\(error))",
-                fix: #"write {"scope/key": "value", ...}"#)]))
+            return .failure(
+                ConfigIssues([
+                    .error(
+                        ConfigPath(), "\(path): not valid JSON (\(error))",
+                        fix: #"write {"scope/key": "value", ...}"#)
+                ]))
         }
         guard case .object(let object) = root else {
-            return .failure(ConfigIssues([.error(ConfigPath(), "\(path): expected an object of secrets, found \(root.kindDescription)",
-                fix: #"write {"scope/key": "value", ...}"#)]))
+            return .failure(
+                ConfigIssues([
+                    .error(
+                        ConfigPath(), "\(path): expected an object of secrets, found \(root.kindDescription)",
+                        fix: #"write {"scope/key": "value", ...}"#)
+                ]))
         }
         var values: [String: SecretValue] = [:]
         var issues = ConfigIssues()
@@ -79,11 +87,13 @@ public struct SecretsFile: Sendable {
                     if case .string(let s) = inner.value {
                         values["\(member.key)/\(inner.key)"] = SecretValue(s)
                     } else {
-                        issues.error(here.key(inner.key), "a secret must be a string, found \(inner.value.kindDescription)")
+                        issues.error(
+                            here.key(inner.key), "a secret must be a string, found \(inner.value.kindDescription)")
                     }
                 }
             default:
-                issues.error(here, "expected \"scope/key\": \"value\" or \"scope\": {\"key\": \"value\"}",
+                issues.error(
+                    here, "expected \"scope/key\": \"value\" or \"scope\": {\"key\": \"value\"}",
                     fix: "name each secret by scope and key, as in {{secrets/scope/key}}")
             }
         }

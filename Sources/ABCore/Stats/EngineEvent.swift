@@ -1,4 +1,3 @@
-
 /// Something worth a line in the dashboard's event log: errors, breaker changes, split changes.
 public struct EngineEvent: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {

@@ -19,7 +19,8 @@ public struct Percentiles: Sendable, Equatable, Codable {
 
 /// An HdrHistogram of durations recorded in microseconds (1 µs to 1 hour, 3 significant digits).
 public struct DurationHistogram: Sendable {
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    private var histogram = Histogram<UInt64>(
+        highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
 
     public init() {}
 
@@ -42,7 +43,8 @@ public struct DurationHistogram: Sendable {
         var found = [UInt64](repeating: 0, count: levels.count)
         var next = 0
         var cumulative: UInt64 = 0
-        let low = histogram.min, high = histogram.maxRecorded
+        let low = histogram.min
+        let high = histogram.maxRecorded
         for step in histogram.recordedValues() {
             cumulative += UInt64(step.count)
             while next < targets.count && cumulative >= targets[next] {
@@ -52,8 +54,9 @@ public struct DurationHistogram: Sendable {
             if next == targets.count { break }
         }
         func ms(_ v: UInt64) -> Double { Double(v) / 1_000 }
-        return Percentiles(p50: ms(found[0]), p90: ms(found[1]), p95: ms(found[2]), p99: ms(found[3]),
-                           max: ms(histogram.max))
+        return Percentiles(
+            p50: ms(found[0]), p90: ms(found[1]), p95: ms(found[2]), p99: ms(found[3]),
+            max: ms(histogram.max))
     }
 
     /// The histogram's own percentile, for checking the one-pass version.

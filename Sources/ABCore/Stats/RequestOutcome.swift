@@ -66,9 +66,11 @@ public struct RequestOutcome: Sendable, Equatable {
     /// towards the split's observed share or its SRM check.
     public var countsTowardSplit = true
 
-    public init(entity: Int, arm: Int? = nil, epoch: Int, isFallback: Bool = false, retries: Int = 0,
-                timing: RequestTiming, streamed: Bool, status: Int? = 200, error: ErrorKind? = nil,
-                usage: TokenUsage = TokenUsage(), costUSD: Double? = nil) {
+    public init(
+        entity: Int, arm: Int? = nil, epoch: Int, isFallback: Bool = false, retries: Int = 0,
+        timing: RequestTiming, streamed: Bool, status: Int? = 200, error: ErrorKind? = nil,
+        usage: TokenUsage = TokenUsage(), costUSD: Double? = nil
+    ) {
         self.entity = entity
         self.arm = arm ?? entity
         self.epoch = epoch
@@ -102,9 +104,11 @@ public struct RequestRecord: Sendable, Equatable {
     /// passes it on to its client instead of guessing.
     public var retryAfter: Double?
 
-    public init(outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",
-                finishReason: String? = nil, errorMessage: String? = nil, group: Int? = nil,
-                retryAfter: Double? = nil) {
+    public init(
+        outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",
+        finishReason: String? = nil, errorMessage: String? = nil, group: Int? = nil,
+        retryAfter: Double? = nil
+    ) {
         self.outcome = outcome
         self.promptID = promptID
         self.prompt = prompt

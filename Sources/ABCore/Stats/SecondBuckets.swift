@@ -30,7 +30,11 @@ public struct SecondBuckets: Sendable {
         advance(to: second)
         var bucket = ring[second % capacity]
         bucket.requests += 1
-        if error { bucket.errors += 1 } else if let latencyMilliseconds { bucket.latencySumMilliseconds += latencyMilliseconds }
+        if error {
+            bucket.errors += 1
+        } else if let latencyMilliseconds {
+            bucket.latencySumMilliseconds += latencyMilliseconds
+        }
         ring[second % capacity] = bucket
     }
 

@@ -15,8 +15,9 @@ public struct Snapshot: Sendable {
 
     /// A snapshot of nothing (a serving endpoint list with no endpoint yet).
     public static func empty(time: Double) -> Snapshot {
-        Snapshot(time: time, epoch: SplitEpoch(index: 0, weights: .even(count: 1), startedAt: 0), epochs: [],
-                 entities: [], requestsPerSecond: 0)
+        Snapshot(
+            time: time, epoch: SplitEpoch(index: 0, weights: .even(count: 1), startedAt: 0), epochs: [],
+            entities: [], requestsPerSecond: 0)
     }
 }
 

@@ -58,16 +58,17 @@ public struct StatsAggregator: Sendable {
             let recent = s.seconds.window(count: sparklineSeconds, endingAt: second)
             // The current second is still filling: measure the rate over the whole seconds before it.
             recentRequests += recent.dropLast().suffix(window).reduce(0) { $0 + $1.requests }
-            views.append(EntitySnapshot(
-                index: i, info: entities[i], targetPercentage: current.epoch.weights[i],
-                observedShare: epochTotal > 0 ? Double(current.requests[i]) / Double(epochTotal) : nil,
-                overallShare: total > 0 ? Double(s.requests) / Double(total) : nil,
-                requests: s.requests, successes: s.successes, inFlight: s.inFlight, errors: s.errors,
-                retries: s.retries, fallbacks: s.fallbacksServed,
-                e2e: s.e2e.percentiles, ttft: s.ttft.percentiles, tpot: s.tpot.percentiles,
-                tokens: s.tokens, costUSD: s.costKnown ? s.costUSD : nil,
-                decodeTokensPerSecond: s.decodeSeconds > 0 ? Double(s.decodeTokens) / s.decodeSeconds : nil,
-                recent: recent))
+            views.append(
+                EntitySnapshot(
+                    index: i, info: entities[i], targetPercentage: current.epoch.weights[i],
+                    observedShare: epochTotal > 0 ? Double(current.requests[i]) / Double(epochTotal) : nil,
+                    overallShare: total > 0 ? Double(s.requests) / Double(total) : nil,
+                    requests: s.requests, successes: s.successes, inFlight: s.inFlight, errors: s.errors,
+                    retries: s.retries, fallbacks: s.fallbacksServed,
+                    e2e: s.e2e.percentiles, ttft: s.ttft.percentiles, tpot: s.tpot.percentiles,
+                    tokens: s.tokens, costUSD: s.costKnown ? s.costUSD : nil,
+                    decodeTokensPerSecond: s.decodeSeconds > 0 ? Double(s.decodeTokens) / s.decodeSeconds : nil,
+                    recent: recent))
             views[i].notSent = notSent[i]
         }
         let elapsedWhole = min(window, max(1, second))
@@ -85,15 +86,19 @@ extension StatsAggregator {
     public func verdicts() -> [Verdict] {
         guard stats.count >= 2 else { return [] }
         var out: [Verdict] = []
-        let control = stats[0], a = entities[0].name
+        let control = stats[0]
+        let a = entities[0].name
         for i in 1..<stats.count {
-            let other = stats[i], b = entities[i].name
+            let other = stats[i]
+            let b = entities[i].name
             out.append(.latency(.latencyE2E, a: a, control.e2eSamples, b: b, other.e2eSamples))
             if !control.ttftSamples.isEmpty || !other.ttftSamples.isEmpty {
                 out.append(.latency(.ttft, a: a, control.ttftSamples, b: b, other.ttftSamples))
             }
-            out.append(.errorRate(a: a, errorsA: control.errorCount, requestsA: control.requests,
-                                  b: b, errorsB: other.errorCount, requestsB: other.requests))
+            out.append(
+                .errorRate(
+                    a: a, errorsA: control.errorCount, requestsA: control.requests,
+                    b: b, errorsB: other.errorCount, requestsB: other.requests))
         }
         return out
     }

@@ -39,10 +39,11 @@ public enum TerminalText {
 public enum HTTPFieldSyntax {
     /// `token`: a header name (`x-api-key`).
     public static func isToken(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-                || "!#$%&'*+-.^_`|~".utf8.contains(c)
-        }
+        !s.isEmpty
+            && s.utf8.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                    || "!#$%&'*+-.^_`|~".utf8.contains(c)
+            }
     }
 
     /// `field-value`: visible characters, spaces and tabs inside (not at either end), and UTF-8; no CR, LF, NUL or
@@ -54,6 +55,8 @@ public enum HTTPFieldSyntax {
     }
 
     /// Names that describe the message itself: a config must not set them.
-    public static let reservedNames: Set<String> = ["host", "content-length", "transfer-encoding", "connection",
-                                                    "content-type", "te", "upgrade", "trailer", "keep-alive"]
+    public static let reservedNames: Set<String> = [
+        "host", "content-length", "transfer-encoding", "connection",
+        "content-type", "te", "upgrade", "trailer", "keep-alive",
+    ]
 }

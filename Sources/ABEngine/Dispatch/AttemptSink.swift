@@ -25,8 +25,10 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
     /// whatever libcurl says of the stop.
     private(set) var cut: ProviderError?
 
-    init(streaming: Bool, decoder: StreamDecoder, relay: (entity: Int, to: any ContentRelay)? = nil,
-         maxBody: Int = AbtopSettings.Limits().bodyBytes) {
+    init(
+        streaming: Bool, decoder: StreamDecoder, relay: (entity: Int, to: any ContentRelay)? = nil,
+        maxBody: Int = AbtopSettings.Limits().bodyBytes
+    ) {
         self.streaming = streaming
         self.decoder = decoder
         self.relay = relay
@@ -42,8 +44,9 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
     func receivedBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard decodesStream else {
             guard body.count + bytes.count <= maxBody else {
-                cut = ProviderError(kind: .tooLarge, status: status,
-                                    message: "the response body passed \(maxBody) bytes: stopped there (abtop.limits)")
+                cut = ProviderError(
+                    kind: .tooLarge, status: status,
+                    message: "the response body passed \(maxBody) bytes: stopped there (abtop.limits)")
                 return false
             }
             body.append(contentsOf: bytes)

@@ -46,9 +46,11 @@ public final class Engine: Sendable {
         self.wires = resolved.map { WireFormat($0, defaults: config.settings.request) }
         let table = PriceTable(overrides: config.settings.prices)
         self.prices = config.servedEntities.map { table.price(for: $0.model) }
-        self.routing = RoutingState(router: Router(weights: config.weights, strategy: config.settings.strategy,
-                                                   seed: seed, sticky: config.settings.sticky),
-                                    breaker: config.settings.breaker)
+        self.routing = RoutingState(
+            router: Router(
+                weights: config.weights, strategy: config.settings.strategy,
+                seed: seed, sticky: config.settings.sticky),
+            breaker: config.settings.breaker)
         self.random = Mutex(SplitMix64(seed: seed ^ 0x5EED_BAC0_FF00))
         self.fallback = Atomic(config.aiGateway.fallbackEnabled)
     }
@@ -77,13 +79,17 @@ public final class Engine: Sendable {
 
     /// Sends one prompt by the split whatever the mode (a served request has one caller waiting for one answer),
     /// with the caller's overrides; a streamed answer's content goes to `relay` as it arrives.
-    public func serve(_ prompt: PromptItem, overrides: RequestOverrides, relay: (any ContentRelay)?) async -> [RequestRecord] {
+    public func serve(_ prompt: PromptItem, overrides: RequestOverrides, relay: (any ContentRelay)?) async
+        -> [RequestRecord]
+    {
         await split(prompt, intendedStart: nil, overrides: overrides, relay: relay)
     }
 
     /// Split mode: one entity by weight, with retries, then fallbacks if enabled.
-    func split(_ prompt: PromptItem, intendedStart: UInt64?, overrides: RequestOverrides = .init(),
-               relay: (any ContentRelay)? = nil) async -> [RequestRecord] {
+    func split(
+        _ prompt: PromptItem, intendedStart: UInt64?, overrides: RequestOverrides = .init(),
+        relay: (any ContentRelay)? = nil
+    ) async -> [RequestRecord] {
         let start = intendedStart ?? Monotonic.now()
         let chat = chatRequest(prompt, overrides: overrides)
         var pick: RoutingState.Pick?
@@ -125,8 +131,9 @@ public final class Engine: Sendable {
         return await withTaskGroup(of: [RequestRecord].self) { tasks in
             for pick in picks.compactMap({ $0 }) {
                 tasks.addTask {
-                    await self.attempts(chat, prompt: prompt, from: pick, start: start, fallback: false, relay: nil,
-                                        group: group)
+                    await self.attempts(
+                        chat, prompt: prompt, from: pick, start: start, fallback: false, relay: nil,
+                        group: group)
                 }
             }
             var records: [RequestRecord] = []
@@ -141,22 +148,26 @@ public final class Engine: Sendable {
     }
 
     func chatRequest(_ prompt: PromptItem, overrides: RequestOverrides = .init()) -> ChatRequest {
-        ChatRequest(messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
-                    temperature: overrides.temperature ?? settings.request.temperature,
-                    stream: overrides.stream ?? settings.request.stream, stop: overrides.stop, topP: overrides.topP,
-                    openAIExtras: overrides.openAIExtras)
+        ChatRequest(
+            messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
+            temperature: overrides.temperature ?? settings.request.temperature,
+            stream: overrides.stream ?? settings.request.stream, stop: overrides.stop, topP: overrides.topP,
+            openAIExtras: overrides.openAIExtras)
     }
 
     /// Carries out the attempt sequence from `first` (the router's pick): each action of `AttemptSequence` done
     /// here, against the transport, the breakers and the session. Each entity's outcome spans all its attempts:
     /// E2E from `start` (its first attempt, or the intended send time) to the last byte of its last attempt.
     /// Compare mode passes its `group` (no fallback; records kept out of the split's counts).
-    func attempts(_ chat: ChatRequest, prompt: PromptItem, from first: RoutingState.Pick, start: UInt64,
-                  fallback: Bool, relay: (any ContentRelay)?, group: Int? = nil) async -> [RequestRecord] {
+    func attempts(
+        _ chat: ChatRequest, prompt: PromptItem, from first: RoutingState.Pick, start: UInt64,
+        fallback: Bool, relay: (any ContentRelay)?, group: Int? = nil
+    ) async -> [RequestRecord] {
         var sequence = AttemptSequence(
             arm: first.entity,
-            policy: .init(maxRetries: settings.retries.max, backoffMilliseconds: settings.retries.backoffMilliseconds,
-                          fallback: fallback))
+            policy: .init(
+                maxRetries: settings.retries.max, backoffMilliseconds: settings.retries.backoffMilliseconds,
+                fallback: fallback))
         var records: [RequestRecord] = []
         var pick = first
         var entityStart = start
@@ -170,28 +181,36 @@ public final class Engine: Sendable {
                 let attempt = await self.attempt(chat, on: entity, start: attemptStart, relay: relay)
                 let failure = attempt.failure
                 let ok = failure.map { !$0.kind.countsAgainstProvider } ?? true
-                if let transition = routing.record(entity: entity, success: ok, isProbe: pick.isProbe, now: session.now()) {
+                if let transition = routing.record(
+                    entity: entity, success: ok, isProbe: pick.isProbe, now: session.now())
+                {
                     noteBreaker(transition, entity: entity)
                 }
                 pick = RoutingState.Pick(entity: entity, epoch: pick.epoch, isProbe: false)
                 if let failure {
-                    session.note(EngineEvent(time: session.now(), entity: entity, kind: .error(failure.kind),
-                                             message: "\(name(entity)): \(failure)"))
+                    session.note(
+                        EngineEvent(
+                            time: session.now(), entity: entity, kind: .error(failure.kind),
+                            message: "\(name(entity)): \(failure)"))
                 }
                 last = attempt
                 action = sequence.next(
-                    after: .attempted(failure: failure?.kind, retryAfter: failure?.retryAfter, relayed: attempt.relayed,
-                                      breakerClosed: routing.isClosed(entity)),
+                    after: .attempted(
+                        failure: failure?.kind, retryAfter: failure?.retryAfter, relayed: attempt.relayed,
+                        breakerClosed: routing.isClosed(entity)),
                     jitter: random.withLock { $0.unit() }, cancelled: Task.isCancelled)
             case .backoff(let entity, let seconds, let retry):
-                session.note(EngineEvent(time: session.now(), entity: entity, kind: .retry,
-                                         message: "\(name(entity)): retry \(retry) in \(Int(seconds * 1000)) ms"))
+                session.note(
+                    EngineEvent(
+                        time: session.now(), entity: entity, kind: .retry,
+                        message: "\(name(entity)): retry \(retry) in \(Int(seconds * 1000)) ms"))
                 try? await Task.sleep(for: .seconds(seconds))
                 attemptStart = Monotonic.now()
                 action = sequence.next(after: .waited)
             case .record(let entity, let isFallback, let retries):
-                var record = self.record(last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
-                                         epoch: pick.epoch, isFallback: isFallback, retries: retries, start: entityStart)
+                var record = self.record(
+                    last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
+                    epoch: pick.epoch, isFallback: isFallback, retries: retries, start: entityStart)
                 if let group {
                     record.group = group
                     record.outcome.countsTowardSplit = false
@@ -207,8 +226,10 @@ public final class Engine: Sendable {
                     continue
                 }
                 let kind = records.last?.outcome.error?.rawValue ?? "failed"
-                session.note(EngineEvent(time: session.now(), entity: entity, kind: .fallback,
-                    message: "\(name(sequence.arm)) failed (\(kind)); falling back to \(name(entity))"))
+                session.note(
+                    EngineEvent(
+                        time: session.now(), entity: entity, kind: .fallback,
+                        message: "\(name(sequence.arm)) failed (\(kind)); falling back to \(name(entity))"))
                 pick = admitted
                 entityStart = Monotonic.now()
                 attemptStart = entityStart
@@ -221,33 +242,43 @@ public final class Engine: Sendable {
     }
 
     /// One entity's outcome, from its last attempt.
-    private func record(_ attempt: Attempt, chat: ChatRequest, prompt: PromptItem, entity: Int, arm: Int, epoch: Int,
-                        isFallback: Bool, retries: Int, start: UInt64) -> RequestRecord {
+    private func record(
+        _ attempt: Attempt, chat: ChatRequest, prompt: PromptItem, entity: Int, arm: Int, epoch: Int,
+        isFallback: Bool, retries: Int, start: UInt64
+    ) -> RequestRecord {
         let failure = attempt.failure
-        let usage = attempt.result.map { WireFormat.usage(of: $0, for: chat) }
-            ?? TokenUsage(input: TokenUsage.estimate(characters: chat.characterCount),
-                          output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
+        let usage =
+            attempt.result.map { WireFormat.usage(of: $0, for: chat) }
+            ?? TokenUsage(
+                input: TokenUsage.estimate(characters: chat.characterCount),
+                output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
         let outcome = RequestOutcome(
             entity: entity, arm: arm, epoch: epoch, isFallback: isFallback, retries: retries,
-            timing: RequestTiming(start: start, firstByte: attempt.firstByte, firstToken: attempt.firstToken,
-                                  end: attempt.end),
+            timing: RequestTiming(
+                start: start, firstByte: attempt.firstByte, firstToken: attempt.firstToken,
+                end: attempt.end),
             streamed: chat.stream, status: attempt.status, error: failure?.kind, usage: usage,
             costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
-        return RequestRecord(outcome: outcome, promptID: prompt.id, prompt: prompt.text,
-                             output: attempt.result?.text ?? attempt.partialText,
-                             finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
-                             retryAfter: failure?.retryAfter)
+        return RequestRecord(
+            outcome: outcome, promptID: prompt.id, prompt: prompt.text,
+            output: attempt.result?.text ?? attempt.partialText,
+            finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
+            retryAfter: failure?.retryAfter)
     }
 
     private func noteBreaker(_ transition: Breaker.Transition, entity: Int) {
         let now = session.now()
         switch transition {
         case .opened(let until), .reopened(let until):
-            session.note(EngineEvent(time: now, entity: entity, kind: .breakerOpened,
-                message: "\(name(entity)): breaker open, cooling down for \(Int((until - now).rounded())) s"))
+            session.note(
+                EngineEvent(
+                    time: now, entity: entity, kind: .breakerOpened,
+                    message: "\(name(entity)): breaker open, cooling down for \(Int((until - now).rounded())) s"))
         case .closed:
-            session.note(EngineEvent(time: now, entity: entity, kind: .breakerClosed,
-                message: "\(name(entity)): probe succeeded, breaker closed"))
+            session.note(
+                EngineEvent(
+                    time: now, entity: entity, kind: .breakerClosed,
+                    message: "\(name(entity)): probe succeeded, breaker closed"))
         }
     }
 
@@ -267,7 +298,8 @@ public final class Engine: Sendable {
 
     /// One attempt, with every text from the provider (answer, finish reason, error message, partial text) passed
     /// through `SecretRedactor` here, before anything stores, shows or relays it.
-    func attempt(_ chat: ChatRequest, on entity: Int, start: UInt64, relay: (any ContentRelay)? = nil) async -> Attempt {
+    func attempt(_ chat: ChatRequest, on entity: Int, start: UInt64, relay: (any ContentRelay)? = nil) async -> Attempt
+    {
         var a = await unredactedAttempt(chat, on: entity, start: start, relay: relay)
         if var result = a.result {
             result.text = SecretRedactor.redact(result.text)
@@ -282,14 +314,18 @@ public final class Engine: Sendable {
         return a
     }
 
-    private func unredactedAttempt(_ chat: ChatRequest, on entity: Int, start: UInt64,
-                                   relay: (any ContentRelay)?) async -> Attempt {
+    private func unredactedAttempt(
+        _ chat: ChatRequest, on entity: Int, start: UInt64,
+        relay: (any ContentRelay)?
+    ) async -> Attempt {
         let wire = wires[entity]
-        let sink = AttemptSink(streaming: chat.stream, decoder: wire.makeStreamDecoder(limits: settings.limits),
-                               relay: relay.map { (entity, $0) }, maxBody: settings.limits.bodyBytes)
+        let sink = AttemptSink(
+            streaming: chat.stream, decoder: wire.makeStreamDecoder(limits: settings.limits),
+            relay: relay.map { (entity, $0) }, maxBody: settings.limits.bodyBytes)
         let t = await transport.perform(wire.request(chat), timeouts: settings.timeouts, sink: sink, start: start)
-        var a = Attempt(result: nil, failure: nil, status: t.status, firstByte: t.firstByte,
-                        firstToken: sink.firstToken, end: t.end, partialText: "", relayed: sink.relayed)
+        var a = Attempt(
+            result: nil, failure: nil, status: t.status, firstByte: t.firstByte,
+            firstToken: sink.firstToken, end: t.end, partialText: "", relayed: sink.relayed)
         if let failure = sink.cut ?? t.failure {
             a.failure = failure
             a.partialText = sink.decodesStream ? sink.partialText : ""

@@ -12,8 +12,12 @@ public final class RoutingState: Sendable {
     private let state: Mutex<State>
 
     public init(router: Router, breaker: Breaker.Policy) {
-        state = Mutex(State(router: router, breakers: [Breaker](repeating: Breaker(policy: breaker),
-                                                                count: router.weights.count)))
+        state = Mutex(
+            State(
+                router: router,
+                breakers: [Breaker](
+                    repeating: Breaker(policy: breaker),
+                    count: router.weights.count)))
     }
 
     /// A pick for one request: the entity, the epoch it was picked in, and whether it is its breaker's probe.
@@ -50,7 +54,8 @@ public final class RoutingState: Sendable {
     }
 
     public func fallbackOrder(after arm: Int, now: Double) -> [Int] {
-        state.withLock { s in s.router.fallbackOrder(after: arm, available: s.breakers.map { $0.isAvailable(at: now) }) }
+        state.withLock { s in s.router.fallbackOrder(after: arm, available: s.breakers.map { $0.isAvailable(at: now) })
+        }
     }
 
     /// The earliest time an open breaker lets a probe through, for waiting when every entity is cooling down.

@@ -53,8 +53,10 @@ public final class LoadControl: Sendable {
 
 /// Feeds prompts (cycled in order) to the engine in the chosen shape until a limit or `stop()`.
 public enum LoadGenerator {
-    public static func run(engine: Engine, prompts: [PromptItem], shape: LoadShape, limits: LoadLimits,
-                           control: LoadControl = LoadControl(), seed: UInt64 = 0) async {
+    public static func run(
+        engine: Engine, prompts: [PromptItem], shape: LoadShape, limits: LoadLimits,
+        control: LoadControl = LoadControl(), seed: UInt64 = 0
+    ) async {
         precondition(!prompts.isEmpty)
         let issuer = Issuer(limits: limits, control: control, session: engine.session)
         @Sendable func waitWhilePaused() async {
@@ -65,7 +67,9 @@ public enum LoadGenerator {
 
         // Every request task runs on one of the transport's threads, if it has any (see `Transport.executors`).
         let executors = engine.transport.executors
-        @Sendable func executor(_ n: Int) -> (any TaskExecutor)? { executors.isEmpty ? nil : executors[n % executors.count] }
+        @Sendable func executor(_ n: Int) -> (any TaskExecutor)? {
+            executors.isEmpty ? nil : executors[n % executors.count]
+        }
         await withTaskExecutorPreference(executor(0)) {
             switch shape {
             case .closed(let concurrency):

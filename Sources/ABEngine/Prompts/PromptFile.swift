@@ -25,11 +25,12 @@ public enum PromptFile {
             throw Problems([Problem(file: path, line: nil, message: "cannot read the file")])
         }
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-        let format: Format = switch ext {
-        case "jsonl", "ndjson", "json": .jsonl
-        case "csv": .csv
-        default: .txt
-        }
+        let format: Format =
+            switch ext {
+            case "jsonl", "ndjson", "json": .jsonl
+            case "csv": .csv
+            default: .txt
+            }
         return try parse(String(decoding: data, as: UTF8.self), format: format, file: path)
     }
 
@@ -103,7 +104,9 @@ public enum PromptFile {
                 }
                 messages.append(ChatMessage(role: role, content: content))
             }
-            guard messages.contains(where: { $0.role == .user }) else { return .failure(LineError(message: "\"messages\" has no user message")) }
+            guard messages.contains(where: { $0.role == .user }) else {
+                return .failure(LineError(message: "\"messages\" has no user message"))
+            }
             return .success(PromptItem(id: id, messages: messages, session: session))
         }
         return .failure(LineError(message: "expected \"prompt\" or \"messages\""))
@@ -114,7 +117,10 @@ public enum PromptFile {
         guard let header = rows.first else { return [] }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let promptColumn = names.firstIndex(of: "prompt") else {
-            problems.append(Problem(file: file, line: header.line, message: "no \"prompt\" column (columns: \(names.joined(separator: ", ")))"))
+            problems.append(
+                Problem(
+                    file: file, line: header.line,
+                    message: "no \"prompt\" column (columns: \(names.joined(separator: ", ")))"))
             return []
         }
         func column(_ name: String, _ row: CSV.Row) -> String? {
@@ -128,8 +134,10 @@ public enum PromptFile {
                 problems.append(Problem(file: file, line: row.line, message: "the prompt is empty"))
                 continue
             }
-            items.append(PromptItem(id: column("id", row) ?? "\(row.line)", prompt: row.fields[promptColumn],
-                                    system: column("system", row), session: column("session", row)))
+            items.append(
+                PromptItem(
+                    id: column("id", row) ?? "\(row.line)", prompt: row.fields[promptColumn],
+                    system: column("system", row), session: column("session", row)))
         }
         return items
     }

@@ -23,8 +23,10 @@ public final class Session: Sendable {
         var ended = false
     }
 
-    public init(endpoint: EndpointConfig, mode: RunMode, observers: [any SessionObserver] = [],
-                origin: UInt64 = Monotonic.now()) {
+    public init(
+        endpoint: EndpointConfig, mode: RunMode, observers: [any SessionObserver] = [],
+        origin: UInt64 = Monotonic.now()
+    ) {
         self.endpoint = endpoint
         self.currentMode = Mutex(mode)
         self.origin = origin
@@ -59,8 +61,10 @@ public final class Session: Sendable {
     /// A prompt `entity` was not sent, and why: counted in the snapshot and written in the event log.
     public func promptNotSent(entity: Int, reason: String) {
         stats.withLock { $0.promptNotSent(entity: entity) }
-        note(EngineEvent(time: now(), entity: entity, kind: .notSent,
-                         message: "\(endpoint.servedEntities[entity].name): prompt not sent (\(reason))"))
+        note(
+            EngineEvent(
+                time: now(), entity: entity, kind: .notSent,
+                message: "\(endpoint.servedEntities[entity].name): prompt not sent (\(reason))"))
     }
 
     /// Changes the split as one step: `apply` moves the router (given the session's clock) and returns its epoch;
@@ -72,8 +76,10 @@ public final class Session: Sendable {
             let epoch = apply(now())
             guard epoch.index > before, !c.ended else { return epoch }
             stats.withLock { $0.openEpoch(epoch) }
-            note(EngineEvent(time: epoch.startedAt, entity: nil, kind: .split,
-                             message: "split \(epoch.weights) (epoch \(epoch.index))"))
+            note(
+                EngineEvent(
+                    time: epoch.startedAt, entity: nil, kind: .split,
+                    message: "split \(epoch.weights) (epoch \(epoch.index))"))
             for observer in observers { observer.observe(.epochOpened(epoch)) }
             return epoch
         }

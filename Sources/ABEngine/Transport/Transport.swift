@@ -6,8 +6,10 @@ import ABProviders
 public protocol Transport: Sendable {
     /// Sends `spec`, streaming the response into `sink`; returns when the transfer ends. `start` stamps the
     /// beginning (an open-loop caller passes the intended send time); cancelling the task cancels the transfer.
-    func perform(_ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
-                 start: UInt64?) async -> TransferResult
+    func perform(
+        _ spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink,
+        start: UInt64?
+    ) async -> TransferResult
     /// Executors whose threads the transport runs on: a load runs its request tasks there, so a finished transfer
     /// resumes its task with no thread hop. Empty: tasks run on the global executor.
     var executors: [any TaskExecutor] { get }
@@ -54,8 +56,10 @@ public struct TransferResult: Sendable {
     public var end: UInt64
     public var bytesReceived: Int
 
-    public init(status: Int?, headers: [String: String], failure: ProviderError?, start: UInt64, firstByte: UInt64?,
-                end: UInt64, bytesReceived: Int) {
+    public init(
+        status: Int?, headers: [String: String], failure: ProviderError?, start: UInt64, firstByte: UInt64?,
+        end: UInt64, bytesReceived: Int
+    ) {
         self.status = status
         self.headers = headers
         self.failure = failure

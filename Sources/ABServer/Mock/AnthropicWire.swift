@@ -21,26 +21,33 @@ enum AnthropicWire {
     }
 
     static func messageStart(id: String, model: String, plan: MockPlan) -> String {
-        event("message_start",
-              #"{"type":"message_start","message":{"id":"\#(id)","type":"message","role":"assistant","model":\#(JSONValue.quoted(model)),"#
-                  + #""content":[],"stop_reason":null,"stop_sequence":null,"usage":\#(usage(input: plan.inputTokens, output: 1))}}"#)
+        event(
+            "message_start",
+            #"{"type":"message_start","message":{"id":"\#(id)","type":"message","role":"assistant","model":\#(JSONValue.quoted(model)),"#
+                + #""content":[],"stop_reason":null,"stop_sequence":null,"usage":\#(usage(input: plan.inputTokens, output: 1))}}"#
+        )
     }
 
-    static let contentBlockStart = event("content_block_start",
+    static let contentBlockStart = event(
+        "content_block_start",
         #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#)
 
     static let ping = event("ping", #"{"type": "ping"}"#)
 
     static func textDelta(_ text: String) -> String {
-        event("content_block_delta",
-              #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":\#(JSONValue.quoted(text))}}"#)
+        event(
+            "content_block_delta",
+            #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":\#(JSONValue.quoted(text))}}"#
+        )
     }
 
     static let contentBlockStop = event("content_block_stop", #"{"type":"content_block_stop","index":0}"#)
 
     static func messageDelta(plan: MockPlan) -> String {
-        event("message_delta",
-              #"{"type":"message_delta","delta":{"stop_reason":"\#(stopReason(plan))","stop_sequence":null},"usage":{"output_tokens":\#(plan.tokens.count)}}"#)
+        event(
+            "message_delta",
+            #"{"type":"message_delta","delta":{"stop_reason":"\#(stopReason(plan))","stop_sequence":null},"usage":{"output_tokens":\#(plan.tokens.count)}}"#
+        )
     }
 
     static let messageStop = event("message_stop", #"{"type":"message_stop"}"#)
@@ -51,15 +58,17 @@ enum AnthropicWire {
 
     /// `{"type": "error", "error": {"type", "message"}}` for a status.
     static func error(status: Int, message: String? = nil, requestID: String) -> String {
-        let (type, defaultMessage): (String, String) = switch status {
-        case 400: ("invalid_request_error", "Invalid request.")
-        case 401: ("authentication_error", "invalid x-api-key")
-        case 403: ("permission_error", "Your API key does not have permission to use the specified resource.")
-        case 404: ("not_found_error", "Not found.")
-        case 429: ("rate_limit_error", "Number of requests has exceeded your rate limit. Please try again later.")
-        case 529: ("overloaded_error", "Overloaded")
-        default: ("api_error", "Internal server error")
-        }
-        return #"{"type":"error","error":{"type":"\#(type)","message":\#(JSONValue.quoted(message ?? defaultMessage))},"request_id":"\#(requestID)"}"#
+        let (type, defaultMessage): (String, String) =
+            switch status {
+            case 400: ("invalid_request_error", "Invalid request.")
+            case 401: ("authentication_error", "invalid x-api-key")
+            case 403: ("permission_error", "Your API key does not have permission to use the specified resource.")
+            case 404: ("not_found_error", "Not found.")
+            case 429: ("rate_limit_error", "Number of requests has exceeded your rate limit. Please try again later.")
+            case 529: ("overloaded_error", "Overloaded")
+            default: ("api_error", "Internal server error")
+            }
+        return
+            #"{"type":"error","error":{"type":"\#(type)","message":\#(JSONValue.quoted(message ?? defaultMessage))},"request_id":"\#(requestID)"}"#
     }
 }

@@ -83,17 +83,20 @@ public struct MockPlanner: Sendable {
         let ttft = max(0, profile.ttftMilliseconds.sample(&rng)) / 1_000
         let inputTokens = max(1, TokenUsage.estimate(characters: request.inputText.count))
 
-        var plan = MockPlan(errorStatus: nil, retryAfterSeconds: nil, ttft: ttft,
-                            tokenInterval: profile.tokensPerSecond > 0 ? 1 / profile.tokensPerSecond : 0,
-                            tokens: [], finishReason: .stop, inputTokens: inputTokens, fault: nil,
-                            stallSeconds: profile.stallSeconds, idSeed: rng.next())
+        var plan = MockPlan(
+            errorStatus: nil, retryAfterSeconds: nil, ttft: ttft,
+            tokenInterval: profile.tokensPerSecond > 0 ? 1 / profile.tokensPerSecond : 0,
+            tokens: [], finishReason: .stop, inputTokens: inputTokens, fault: nil,
+            stallSeconds: profile.stallSeconds, idSeed: rng.next())
 
         var draw = rng.unit()
         for status in profile.errorRates.keys.sorted() {
             let rate = profile.errorRates[status]!
             if draw < rate {
                 plan.errorStatus = status
-                if status == 429 || status == 529 || status == 503 { plan.retryAfterSeconds = profile.retryAfterSeconds }
+                if status == 429 || status == 529 || status == 503 {
+                    plan.retryAfterSeconds = profile.retryAfterSeconds
+                }
                 // Errors come back quickly: the provider refuses before generating.
                 plan.ttft = min(ttft, 0.02)
                 return plan
@@ -106,8 +109,9 @@ public struct MockPlanner: Sendable {
             count = max(1, limit)
             plan.finishReason = .length
         }
-        plan.tokens = TextGenerator.tokens(prompt: request.prompt, model: request.model, style: profile.style,
-                                           count: count, seed: seed)
+        plan.tokens = TextGenerator.tokens(
+            prompt: request.prompt, model: request.model, style: profile.style,
+            count: count, seed: seed)
 
         var faultDraw = rng.unit()
         for kind in MockFault.allCases {

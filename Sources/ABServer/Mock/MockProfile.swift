@@ -20,9 +20,11 @@ public struct MockProfile: Sendable, Equatable {
     public var stallSeconds: Double
     public var style: TextStyle
 
-    public init(name: String, ttftMilliseconds: Distribution, tokensPerSecond: Double, outputTokens: Distribution,
-                errorRates: [Int: Double] = [:], retryAfterSeconds: Double = 1, faultRates: [MockFault: Double] = [:],
-                stallSeconds: Double = 5, style: TextStyle = .plain) {
+    public init(
+        name: String, ttftMilliseconds: Distribution, tokensPerSecond: Double, outputTokens: Distribution,
+        errorRates: [Int: Double] = [:], retryAfterSeconds: Double = 1, faultRates: [MockFault: Double] = [:],
+        stallSeconds: Double = 5, style: TextStyle = .plain
+    ) {
         self.name = name
         self.ttftMilliseconds = ttftMilliseconds
         self.tokensPerSecond = tokensPerSecond
@@ -72,7 +74,8 @@ public enum Distribution: Sendable, Equatable {
             let mu = log(median)
             let sigma = max(0, (log(max(p99, median)) - mu) / Self.z99)
             // Box-Muller; 1 − u keeps the logarithm's argument in (0, 1].
-            let u1 = 1 - rng.unit(), u2 = rng.unit()
+            let u1 = 1 - rng.unit()
+            let u2 = rng.unit()
             let z = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
             return exp(mu + sigma * z)
         }

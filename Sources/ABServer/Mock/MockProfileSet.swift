@@ -28,8 +28,10 @@ public struct MockProfileSet: Sendable, Equatable {
     }
 
     /// A `--profile` argument: a built-in name, else JSON text read from a file by the caller.
-    public static let profileKeys = ["name", "profile", "ttft_ms", "tokens_per_s", "output_tokens", "errors",
-                                     "retry_after_s", "faults", "stall_s", "style"]
+    public static let profileKeys = [
+        "name", "profile", "ttft_ms", "tokens_per_s", "output_tokens", "errors",
+        "retry_after_s", "faults", "stall_s", "style",
+    ]
 
     /// Parses a profile file: one profile object (for every model), or
     /// `{"profiles": [{"match": "gpt-4*", …profile or "profile": "fast"}], "default": "slow" | {…}}`.
@@ -57,7 +59,8 @@ public struct MockProfileSet: Sendable, Equatable {
                     continue
                 }
                 guard case .string(let pattern) = o["match"] else {
-                    issues.error(path.key("match"), "missing \"match\"", fix: "add \"match\": \"gpt-4*\" (a model name or glob)")
+                    issues.error(
+                        path.key("match"), "missing \"match\"", fix: "add \"match\": \"gpt-4*\" (a model name or glob)")
                     continue
                 }
                 var rest = o
@@ -67,7 +70,9 @@ public struct MockProfileSet: Sendable, Equatable {
                 }
             }
             if let value = reader.value("default"),
-               let profile = readProfile(value, at: ConfigPath().key("default"), defaultName: "default", issues: &issues) {
+                let profile = readProfile(
+                    value, at: ConfigPath().key("default"), defaultName: "default", issues: &issues)
+            {
                 set.fallback = profile
             }
         } else if let profile = readProfile(root, at: ConfigPath(), defaultName: "custom", issues: &issues) {
@@ -77,11 +82,14 @@ public struct MockProfileSet: Sendable, Equatable {
     }
 
     /// A profile: a built-in's name, or an object (optionally `"profile": "<built-in>"` as its base).
-    static func readProfile(_ value: JSONValue, at path: ConfigPath, defaultName: String,
-                            issues: inout ConfigIssues) -> MockProfile? {
+    static func readProfile(
+        _ value: JSONValue, at path: ConfigPath, defaultName: String,
+        issues: inout ConfigIssues
+    ) -> MockProfile? {
         if case .string(let name) = value {
             guard let builtIn = MockProfile.builtIn(named: name) else {
-                issues.error(path, "no built-in profile is named \"\(name)\"",
+                issues.error(
+                    path, "no built-in profile is named \"\(name)\"",
                     fix: "built-ins: \(MockProfile.builtIns.map(\.name).joined(separator: ", "))")
                 return nil
             }
@@ -92,7 +100,8 @@ public struct MockProfileSet: Sendable, Equatable {
         var p = MockProfile.standard
         if let base = r.string("profile", issues: &issues) {
             guard let builtIn = MockProfile.builtIn(named: base) else {
-                issues.error(path.key("profile"), "no built-in profile is named \"\(base)\"",
+                issues.error(
+                    path.key("profile"), "no built-in profile is named \"\(base)\"",
                     fix: "built-ins: \(MockProfile.builtIns.map(\.name).joined(separator: ", "))")
                 return nil
             }
@@ -108,7 +117,8 @@ public struct MockProfileSet: Sendable, Equatable {
             if let style = TextStyle(rawValue: raw) {
                 p.style = style
             } else {
-                issues.error(path.key("style"), "unknown style \"\(raw)\"",
+                issues.error(
+                    path.key("style"), "unknown style \"\(raw)\"",
                     fix: "allowed: \(TextStyle.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
@@ -146,10 +156,13 @@ public struct MockProfileSet: Sendable, Equatable {
             }
             return .fixed(n.value)
         }
-        guard let d = ObjectReader(value, at: r.path.key(key), known: ["median", "p99"], issues: &issues) else { return nil }
+        guard let d = ObjectReader(value, at: r.path.key(key), known: ["median", "p99"], issues: &issues) else {
+            return nil
+        }
         d.finish(issues: &issues)
         guard let median = d.number("median", in: 0.000_001...1e9, issues: &issues),
-              let p99 = d.number("p99", in: 0.000_001...1e9, issues: &issues) else {
+            let p99 = d.number("p99", in: 0.000_001...1e9, issues: &issues)
+        else {
             issues.error(r.path.key(key), "expected a number or {\"median\": …, \"p99\": …}")
             return nil
         }
@@ -164,9 +177,12 @@ public struct MockProfileSet: Sendable, Equatable {
 /// Shell-style globs: `*` any run of characters, `?` one character.
 enum Glob {
     static func matches(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var pi = 0, ti = 0
-        var star = -1, mark = 0
+        let p = Array(pattern)
+        let t = Array(text)
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
         while ti < t.count {
             if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
                 pi += 1

@@ -37,14 +37,21 @@ final class MockResponder: Sendable {
     func openAI(_ request: Request, _ context: MockRequestContext) async throws -> Response {
         let arrival = context.arrival
         guard let key = Self.bearerToken(request) else {
-            return json(401, OpenAIWire.error(status: 401, message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."))
+            return json(
+                401,
+                OpenAIWire.error(
+                    status: 401,
+                    message:
+                        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+                ))
         }
         guard !Self.isRefusedKey(key) else { return json(401, OpenAIWire.error(status: 401)) }
         let body = try await request.body.collect(upTo: Self.maxBody)
         let (chat, options): (MockRequest, MockRequestParser.OpenAIOptions)
         switch MockRequestParser.openAI(Data(buffer: body)) {
         case .success(let parsed): (chat, options) = parsed
-        case .failure(let r): return json(r.status, OpenAIWire.error(status: r.status, message: r.message, param: r.param))
+        case .failure(let r):
+            return json(r.status, OpenAIWire.error(status: r.status, message: r.message, param: r.param))
         }
         let plan = planner.plan(chat, occurrence: occurrence(of: chat))
         var rng = SplitMix64(seed: plan.idSeed)
@@ -63,28 +70,35 @@ final class MockResponder: Sendable {
         headers[.init("x-request-id")!] = requestID
         headers[.init("openai-model")!] = chat.model
         guard chat.stream else {
-            return try await nonStreaming(plan: plan, arrival: arrival, channel: channel, requestID: requestID,
-                                          body: OpenAIWire.completion(id: id, created: created, model: chat.model, plan: plan),
-                                          requestIDHeader: "x-request-id")
+            return try await nonStreaming(
+                plan: plan, arrival: arrival, channel: channel, requestID: requestID,
+                body: OpenAIWire.completion(id: id, created: created, model: chat.model, plan: plan),
+                requestIDHeader: "x-request-id")
         }
         let model = chat.model
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await self.stream(plan: plan, arrival: arrival, channel: channel, writer: &writer,
-                start: [],
-                token: { i in
-                    (i == 0 ? OpenAIWire.chunk(id: id, created: created, model: model, delta: OpenAIWire.roleDelta(),
-                                               finish: nil, includeUsage: options.includeUsage) : "")
-                        + OpenAIWire.chunk(id: id, created: created, model: model,
-                                           delta: OpenAIWire.contentDelta(plan.tokens[i]), finish: nil,
-                                           includeUsage: options.includeUsage)
-                },
-                malformed: OpenAIWire.malformedChunk(id: id),
-                end: [OpenAIWire.chunk(id: id, created: created, model: model, delta: "{}",
-                                       finish: plan.finishReason == .length ? "length" : "stop",
-                                       includeUsage: options.includeUsage)]
-                    + (options.includeUsage ? [OpenAIWire.usageChunk(id: id, created: created, model: model, plan: plan)] : [])
-                    + [OpenAIWire.done])
-        })
+        return streamed(
+            plan: plan, arrival: arrival, channel: channel, headers: headers,
+            start: [],
+            token: { i in
+                (i == 0
+                    ? OpenAIWire.chunk(
+                        id: id, created: created, model: model, delta: OpenAIWire.roleDelta(),
+                        finish: nil, includeUsage: options.includeUsage) : "")
+                    + OpenAIWire.chunk(
+                        id: id, created: created, model: model,
+                        delta: OpenAIWire.contentDelta(plan.tokens[i]), finish: nil,
+                        includeUsage: options.includeUsage)
+            },
+            malformed: OpenAIWire.malformedChunk(id: id),
+            end: [
+                OpenAIWire.chunk(
+                    id: id, created: created, model: model, delta: "{}",
+                    finish: plan.finishReason == .length ? "length" : "stop",
+                    includeUsage: options.includeUsage)
+            ]
+                + (options.includeUsage
+                    ? [OpenAIWire.usageChunk(id: id, created: created, model: model, plan: plan)] : [])
+                + [OpenAIWire.done])
     }
 
     // MARK: - Anthropic
@@ -94,21 +108,27 @@ final class MockResponder: Sendable {
         var rng0 = SplitMix64(seed: arrival.uptimeNanoseconds)
         let earlyID = "req_" + Self.randomID(&rng0, length: 24)
         // Anthropic takes the key as x-api-key, and its newer SDKs send it as a bearer token.
-        guard let key = request.headers[.init("x-api-key")!].flatMap({ $0.isEmpty ? nil : $0 }) ?? Self.bearerToken(request)
+        guard
+            let key = request.headers[.init("x-api-key")!].flatMap({ $0.isEmpty ? nil : $0 })
+                ?? Self.bearerToken(request)
         else {
-            return json(401, AnthropicWire.error(status: 401, message: "x-api-key header is required", requestID: earlyID))
+            return json(
+                401, AnthropicWire.error(status: 401, message: "x-api-key header is required", requestID: earlyID))
         }
         guard !Self.isRefusedKey(key) else {
             return json(401, AnthropicWire.error(status: 401, requestID: earlyID))
         }
         guard request.headers[.init("anthropic-version")!] != nil else {
-            return json(400, AnthropicWire.error(status: 400, message: "anthropic-version: header is required", requestID: earlyID))
+            return json(
+                400,
+                AnthropicWire.error(status: 400, message: "anthropic-version: header is required", requestID: earlyID))
         }
         let body = try await request.body.collect(upTo: Self.maxBody)
         let chat: MockRequest
         switch MockRequestParser.anthropic(Data(buffer: body)) {
         case .success(let parsed): chat = parsed
-        case .failure(let r): return json(r.status, AnthropicWire.error(status: r.status, message: r.message, requestID: earlyID))
+        case .failure(let r):
+            return json(r.status, AnthropicWire.error(status: r.status, message: r.message, requestID: earlyID))
         }
         let plan = planner.plan(chat, occurrence: occurrence(of: chat))
         var rng = SplitMix64(seed: plan.idSeed)
@@ -123,21 +143,40 @@ final class MockResponder: Sendable {
         }
         let channel = context.channel
         guard chat.stream else {
-            return try await nonStreaming(plan: plan, arrival: arrival, channel: channel, requestID: requestID,
-                                          body: AnthropicWire.message(id: id, model: chat.model, plan: plan),
-                                          requestIDHeader: "request-id")
+            return try await nonStreaming(
+                plan: plan, arrival: arrival, channel: channel, requestID: requestID,
+                body: AnthropicWire.message(id: id, model: chat.model, plan: plan),
+                requestIDHeader: "request-id")
         }
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[.init("request-id")!] = requestID
         let model = chat.model
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await self.stream(plan: plan, arrival: arrival, channel: channel, writer: &writer,
-                start: [AnthropicWire.messageStart(id: id, model: model, plan: plan), AnthropicWire.contentBlockStart,
-                        AnthropicWire.ping],
-                token: { i in AnthropicWire.textDelta(plan.tokens[i]) },
-                malformed: AnthropicWire.malformedDelta(),
-                end: [AnthropicWire.contentBlockStop, AnthropicWire.messageDelta(plan: plan), AnthropicWire.messageStop])
-        })
+        return streamed(
+            plan: plan, arrival: arrival, channel: channel, headers: headers,
+            start: [
+                AnthropicWire.messageStart(id: id, model: model, plan: plan), AnthropicWire.contentBlockStart,
+                AnthropicWire.ping,
+            ],
+            token: { i in AnthropicWire.textDelta(plan.tokens[i]) },
+            malformed: AnthropicWire.malformedDelta(),
+            end: [
+                AnthropicWire.contentBlockStop, AnthropicWire.messageDelta(plan: plan),
+                AnthropicWire.messageStop,
+            ])
+    }
+
+    /// A streamed answer (see `stream`) as a response with `headers`.
+    private func streamed(
+        plan: MockPlan, arrival: NIODeadline, channel: any Channel, headers: HTTPFields, start: [String],
+        token: @escaping @Sendable (Int) -> String, malformed: String, end: [String]
+    ) -> Response {
+        Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await self.stream(
+                    plan: plan, arrival: arrival, channel: channel, writer: &writer, start: start, token: token,
+                    malformed: malformed, end: end)
+            })
     }
 
     /// The token of `Authorization: Bearer <token>`, if any.
@@ -156,9 +195,11 @@ final class MockResponder: Sendable {
 
     /// Streams: `start` at once, each token at its time (the first at TTFT), `end` after the last; faults strike
     /// before the token they were planned at.
-    private func stream(plan: MockPlan, arrival: NIODeadline, channel: any Channel,
-                        writer: inout any ResponseBodyWriter, start: [String], token: (Int) -> String,
-                        malformed: String, end: [String]) async throws {
+    private func stream(
+        plan: MockPlan, arrival: NIODeadline, channel: any Channel,
+        writer: inout any ResponseBodyWriter, start: [String], token: (Int) -> String,
+        malformed: String, end: [String]
+    ) async throws {
         if !start.isEmpty { try await writer.write(buffer(start.joined())) }
         let loop = channel.eventLoop
         var shift = TimeAmount.zero
@@ -166,7 +207,10 @@ final class MockResponder: Sendable {
         for i in plan.tokens.indices {
             let due = arrival + Self.nanos(plan.ttft + plan.tokenInterval * Double(i)) + shift
             if let fault = plan.fault, fault.atToken == i {
-                if !pending.isEmpty { try await writer.write(buffer(pending)); pending = "" }
+                if !pending.isEmpty {
+                    try await writer.write(buffer(pending))
+                    pending = ""
+                }
                 switch fault.kind {
                 case .cutoff:
                     try await sleep(until: due, on: loop)
@@ -187,7 +231,10 @@ final class MockResponder: Sendable {
             let chunk = token(i)
             let dueNow = arrival + Self.nanos(plan.ttft + plan.tokenInterval * Double(i)) + shift
             if NIODeadline.now() < dueNow {
-                if !pending.isEmpty { try await writer.write(buffer(pending)); pending = "" }
+                if !pending.isEmpty {
+                    try await writer.write(buffer(pending))
+                    pending = ""
+                }
                 try await sleep(until: dueNow, on: loop)
                 try await writer.write(buffer(chunk))
             } else {
@@ -200,8 +247,10 @@ final class MockResponder: Sendable {
     }
 
     /// A whole-body answer at the time the last token is ready; faults: reset, truncated body, bad JSON, a stall.
-    private func nonStreaming(plan: MockPlan, arrival: NIODeadline, channel: any Channel,
-                              requestID: String, body: String, requestIDHeader: String) async throws -> Response {
+    private func nonStreaming(
+        plan: MockPlan, arrival: NIODeadline, channel: any Channel,
+        requestID: String, body: String, requestIDHeader: String
+    ) async throws -> Response {
         var total = plan.totalSeconds
         if plan.fault?.kind == .stall { total += plan.stallSeconds }
         try await sleep(until: arrival + Self.nanos(total), on: channel.eventLoop)
@@ -214,12 +263,15 @@ final class MockResponder: Sendable {
         case .cutoff:
             let bytes = Array(body.utf8)
             let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
-                try await writer.write(half)
-                throw CancellationError()
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(contentLength: bytes.count) { writer in
+                    try await writer.write(half)
+                    throw CancellationError()
+                })
         case .malformed:
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer(String(body.dropLast(7)))))
+            return Response(
+                status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer(String(body.dropLast(7)))))
         case .stall, nil:
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer(body)))
         }

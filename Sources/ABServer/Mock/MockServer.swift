@@ -14,8 +14,10 @@ public enum MockServer {
         public var profiles: MockProfileSet
         public var seed: UInt64
 
-        public init(host: String = "127.0.0.1", port: Int = 0, profiles: MockProfileSet = MockProfileSet(),
-                    seed: UInt64 = 0) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 0, profiles: MockProfileSet = MockProfileSet(),
+            seed: UInt64 = 0
+        ) {
             self.host = host
             self.port = port
             self.profiles = profiles
@@ -29,23 +31,31 @@ public enum MockServer {
     public static func start(_ configuration: Configuration) async throws -> RunningServer {
         var logger = Logger(label: "abtop.mock")
         logger.logLevel = .error
-        return try await RunningServer.start(host: configuration.host, requestedPort: configuration.port, logger: logger,
-                                             stopOnSignals: false) { onListening in
+        return try await RunningServer.start(
+            host: configuration.host, requestedPort: configuration.port, logger: logger,
+            stopOnSignals: false
+        ) { onListening in
             application(configuration, logLevel: .error, onListening: onListening)
         }
     }
 
     /// Runs until SIGINT or SIGTERM; `onListening` gets the port once the server listens.
-    public static func run(_ configuration: Configuration,
-                           onListening: @escaping @Sendable (Int) -> Void) async throws {
+    public static func run(
+        _ configuration: Configuration,
+        onListening: @escaping @Sendable (Int) -> Void
+    ) async throws {
         let app = application(configuration, logLevel: .warning, onListening: onListening)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigint, .sigterm],
-                                                      logger: Logger(label: "abtop.mock")))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app], gracefulShutdownSignals: [.sigint, .sigterm],
+                logger: Logger(label: "abtop.mock")))
         try await group.run()
     }
 
-    static func application(_ configuration: Configuration, logLevel: Logger.Level,
-                            onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+    static func application(
+        _ configuration: Configuration, logLevel: Logger.Level,
+        onListening: @escaping @Sendable (Int) -> Void
+    ) -> some ApplicationProtocol {
         let responder = MockResponder(planner: MockPlanner(profiles: configuration.profiles, seed: configuration.seed))
         let router = Router(context: MockRequestContext.self)
         router.post("/v1/chat/completions") { request, context in try await responder.openAI(request, context) }
@@ -57,8 +67,9 @@ public enum MockServer {
         return Application(
             router: router,
             server: .http1(configuration: HTTPLimits().http1),
-            configuration: HTTPLimits().application(host: configuration.host, port: configuration.port,
-                                                    serverName: "abtop-mock"),
+            configuration: HTTPLimits().application(
+                host: configuration.host, port: configuration.port,
+                serverName: "abtop-mock"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

@@ -21,11 +21,14 @@ enum OpenAIWire {
 
     /// One `data:` event of a stream; `delta` is already JSON. With `include_usage`, every chunk carries
     /// `"usage":null` and the usage arrives in a last chunk with no choices.
-    static func chunk(id: String, created: Int, model: String, delta: String, finish: String?,
-                      includeUsage: Bool) -> String {
+    static func chunk(
+        id: String, created: Int, model: String, delta: String, finish: String?,
+        includeUsage: Bool
+    ) -> String {
         let finishJSON = finish.map { "\"\($0)\"" } ?? "null"
         let usage = includeUsage ? #","usage":null"# : ""
-        return #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"model":\#(JSONValue.quoted(model)),"#
+        return
+            #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"model":\#(JSONValue.quoted(model)),"#
             + #""service_tier":"default","system_fingerprint":"\#(fingerprint)","#
             + #""choices":[{"index":0,"delta":\#(delta),"logprobs":null,"finish_reason":\#(finishJSON)}]\#(usage)}"#
             + "\n\n"
@@ -51,17 +54,23 @@ enum OpenAIWire {
 
     /// `{"error": {"message", "type", "param", "code"}}` for a status.
     static func error(status: Int, message: String? = nil, param: String? = nil) -> String {
-        let (type, code, defaultMessage): (String, String?, String) = switch status {
-        case 400: ("invalid_request_error", nil, "Invalid request.")
-        case 401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.")
-        case 404: ("invalid_request_error", "unknown_url", "Unknown request URL.")
-        case 429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1s.")
-        case 503: ("server_error", nil, "The engine is currently overloaded, please try again later.")
-        case 529: ("server_error", "overloaded", "The server is overloaded, please try again later.")
-        default: ("server_error", nil, "The server had an error while processing your request. Sorry about that!")
-        }
+        let (type, code, defaultMessage): (String, String?, String) =
+            switch status {
+            case 400: ("invalid_request_error", nil, "Invalid request.")
+            case 401:
+                (
+                    "invalid_request_error", "invalid_api_key",
+                    "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
+                )
+            case 404: ("invalid_request_error", "unknown_url", "Unknown request URL.")
+            case 429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1s.")
+            case 503: ("server_error", nil, "The engine is currently overloaded, please try again later.")
+            case 529: ("server_error", "overloaded", "The server is overloaded, please try again later.")
+            default: ("server_error", nil, "The server had an error while processing your request. Sorry about that!")
+            }
         let paramJSON = param.map(JSONValue.quoted) ?? "null"
         let codeJSON = code.map(JSONValue.quoted) ?? "null"
-        return #"{"error":{"message":\#(JSONValue.quoted(message ?? defaultMessage)),"type":"\#(type)","param":\#(paramJSON),"code":\#(codeJSON)}}"#
+        return
+            #"{"error":{"message":\#(JSONValue.quoted(message ?? defaultMessage)),"type":"\#(type)","param":\#(paramJSON),"code":\#(codeJSON)}}"#
     }
 }

@@ -27,9 +27,10 @@ public enum TextGenerator {
                 case "n":
                     filled = ["\(pointNumber)." + piece.suffix]
                     pointNumber += 1
-                default: filled = topic.enumerated().map { i, w in
-                    (i == 0 ? piece.prefix : "") + w + (i == topic.count - 1 ? piece.suffix : "")
-                }
+                default:
+                    filled = topic.enumerated().map { i, w in
+                        (i == 0 ? piece.prefix : "") + w + (i == topic.count - 1 ? piece.suffix : "")
+                    }
                 }
                 for word in filled { out.append(out.isEmpty || out.last == "\n\n" ? word : " " + word) }
             }
@@ -84,11 +85,13 @@ enum Phrases {
         templates.map { template in
             template.split(separator: " ").map { word in
                 guard let open = word.firstIndex(of: "{"), let close = word[open...].firstIndex(of: "}"),
-                      word.index(open, offsetBy: 2) == close else {
+                    word.index(open, offsetBy: 2) == close
+                else {
                     return Piece(prefix: String(word), slot: nil, suffix: "")
                 }
-                return Piece(prefix: String(word[..<open]), slot: word[word.index(after: open)],
-                             suffix: String(word[word.index(after: close)...]))
+                return Piece(
+                    prefix: String(word[..<open]), slot: word[word.index(after: open)],
+                    suffix: String(word[word.index(after: close)...]))
             }
         }
     }

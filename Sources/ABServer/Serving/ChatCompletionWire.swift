@@ -16,8 +16,10 @@ public enum ChatCompletionWire {
         }
     }
 
-    public static func completion(_ h: Header, text: String, finishReason: String?, inputTokens: Int,
-                                  outputTokens: Int) -> String {
+    public static func completion(
+        _ h: Header, text: String, finishReason: String?, inputTokens: Int,
+        outputTokens: Int
+    ) -> String {
         #"{"id":\#(q(h.id)),"object":"chat.completion","created":\#(h.created),"model":\#(q(h.model)),"#
             + #""choices":[{"index":0,"message":{"role":"assistant","content":\#(q(text))},"#
             + #""finish_reason":\#(finish(finishReason))}],"usage":\#(usage(inputTokens, outputTokens))}"#

@@ -13,8 +13,10 @@ public struct Invocation: Sendable, Equatable {
     /// `x-abtop-session`: the same key goes to the same entity for the current split epoch.
     public var sessionKey: String?
 
-    public init(id: String, messages: [ChatMessage], parameters: RequestOverrides = RequestOverrides(stream: false),
-                sessionKey: String? = nil) {
+    public init(
+        id: String, messages: [ChatMessage], parameters: RequestOverrides = RequestOverrides(stream: false),
+        sessionKey: String? = nil
+    ) {
         self.id = id
         self.messages = messages
         self.parameters = parameters
@@ -35,8 +37,10 @@ public struct InvocationResult: Sendable, Equatable {
     public var outputTokens: Int
     public var failure: ProviderError?
 
-    public init(entity: Int?, text: String = "", finishReason: String? = nil, inputTokens: Int = 0,
-                outputTokens: Int = 0, failure: ProviderError? = nil) {
+    public init(
+        entity: Int?, text: String = "", finishReason: String? = nil, inputTokens: Int = 0,
+        outputTokens: Int = 0, failure: ProviderError? = nil
+    ) {
         self.entity = entity
         self.text = text
         self.finishReason = finishReason

@@ -12,24 +12,36 @@ public enum InvocationParser {
 
     public static func parse(_ body: [UInt8], id: String, sessionKey: String?) -> Result<Parsed, ServingError> {
         guard let root = try? JSONParser.parse(utf8: body), let object = root.objectValue else {
-            return .failure(.badRequest("the request body must be a JSON object: {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}"))
+            return .failure(
+                .badRequest(
+                    "the request body must be a JSON object: {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}"
+                ))
         }
         guard let list = object["messages"]?.arrayValue, !list.isEmpty else {
             if object["prompt"] != nil || object["inputs"] != nil || object["dataframe_records"] != nil {
-                return .failure(.badRequest("this endpoint serves the llm/v1/chat task: send \"messages\", not \"prompt\" or \"inputs\""))
+                return .failure(
+                    .badRequest(
+                        "this endpoint serves the llm/v1/chat task: send \"messages\", not \"prompt\" or \"inputs\""))
             }
-            return .failure(.badRequest("missing required field \"messages\": a non-empty list of {\"role\", \"content\"}"))
+            return .failure(
+                .badRequest("missing required field \"messages\": a non-empty list of {\"role\", \"content\"}"))
         }
         var messages: [ChatMessage] = []
         for (i, item) in list.enumerated() {
             guard let role = item[key: "role"]?.stringValue else {
-                return .failure(.badRequest("messages[\(i)].role is missing: use \"system\", \"user\" or \"assistant\""))
+                return .failure(
+                    .badRequest("messages[\(i)].role is missing: use \"system\", \"user\" or \"assistant\""))
             }
             guard let parsedRole = ChatMessage.Role(rawValue: role == "developer" ? "system" : role) else {
-                return .failure(.badRequest("messages[\(i)].role \"\(role)\" is not supported: use \"system\", \"user\" or \"assistant\""))
+                return .failure(
+                    .badRequest(
+                        "messages[\(i)].role \"\(role)\" is not supported: use \"system\", \"user\" or \"assistant\""))
             }
             guard let content = text(item[key: "content"]) else {
-                return .failure(.badRequest("messages[\(i)].content must be a string or a list of {\"type\": \"text\", \"text\": ...} parts"))
+                return .failure(
+                    .badRequest(
+                        "messages[\(i)].content must be a string or a list of {\"type\": \"text\", \"text\": ...} parts"
+                    ))
             }
             messages.append(ChatMessage(role: parsedRole, content: content))
         }
@@ -73,11 +85,19 @@ public enum InvocationParser {
             if passedToOpenAI.contains(member.key) {
                 extras[member.key] = member.value
             } else if refused.contains(member.key) {
-                return .failure(.badRequest("\"\(member.key)\" is not supported by abtop serve yet; it would be ignored, so the request is refused: remove it"))
+                return .failure(
+                    .badRequest(
+                        "\"\(member.key)\" is not supported by abtop serve yet; it would be ignored, so the request is refused: remove it"
+                    ))
             } else {
                 let known = handled.union(passedToOpenAI)
-                let hint = EditDistance.suggestion(for: member.key, among: known.sorted()).map { " (did you mean \"\($0)\"?)" } ?? ""
-                return .failure(.badRequest("unknown parameter \"\(member.key)\"\(hint); abtop serve reads \(known.sorted().joined(separator: ", "))"))
+                let hint =
+                    EditDistance.suggestion(for: member.key, among: known.sorted()).map { " (did you mean \"\($0)\"?)" }
+                    ?? ""
+                return .failure(
+                    .badRequest(
+                        "unknown parameter \"\(member.key)\"\(hint); abtop serve reads \(known.sorted().joined(separator: ", "))"
+                    ))
             }
         }
         invocation.parameters.openAIExtras = extras
@@ -85,14 +105,18 @@ public enum InvocationParser {
     }
 
     /// Read here, whatever the provider.
-    static let handled: Set<String> = ["messages", "model", "max_tokens", "max_completion_tokens", "temperature",
-                                       "top_p", "stream", "stream_options", "stop", "n", "extra_params"]
+    static let handled: Set<String> = [
+        "messages", "model", "max_tokens", "max_completion_tokens", "temperature",
+        "top_p", "stream", "stream_options", "stop", "n", "extra_params",
+    ]
     /// Passed as they are to OpenAI-style entities; Anthropic's API has no such fields, so they do not reach it.
     static let passedToOpenAI: Set<String> = ["seed", "presence_penalty", "frequency_penalty", "user", "logit_bias"]
     /// Would change what the answer is (tools, formats, log-probabilities): refused rather than silently dropped.
-    static let refused: Set<String> = ["tools", "tool_choice", "functions", "function_call", "response_format",
-                                       "logprobs", "top_logprobs", "audio", "modalities", "prediction",
-                                       "parallel_tool_calls"]
+    static let refused: Set<String> = [
+        "tools", "tool_choice", "functions", "function_call", "response_format",
+        "logprobs", "top_logprobs", "audio", "modalities", "prediction",
+        "parallel_tool_calls",
+    ]
 
     /// A message's text: a string, or the `text` of its parts.
     private static func text(_ value: JSONValue?) -> String? {

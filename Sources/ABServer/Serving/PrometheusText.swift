@@ -34,17 +34,23 @@ public enum PrometheusText {
                 }
             }
         }
-        family("abtop_endpoints", "gauge", "Serving endpoints that exist.") { $0 += "abtop_endpoints \(endpoints.count)\n" }
+        family("abtop_endpoints", "gauge", "Serving endpoints that exist.") {
+            $0 += "abtop_endpoints \(endpoints.count)\n"
+        }
         family("abtop_traffic_weight_percent", "gauge", "Current target share of traffic per served entity.") { o in
             each { e, i, l in o += "abtop_traffic_weight_percent\(l) \(e.weights[i])\n" }
         }
-        family("abtop_requests_total", "counter",
-               "Finished requests per served entity and outcome (success or an error kind), fallbacks included.") { o in
+        family(
+            "abtop_requests_total", "counter",
+            "Finished requests per served entity and outcome (success or an error kind), fallbacks included."
+        ) { o in
             each { e, i, _ in
                 let c = e.counts.entities[i]
-                o += "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": "success"])) \(c.successes)\n"
+                o +=
+                    "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": "success"])) \(c.successes)\n"
                 for (kind, n) in c.errors.sorted(by: { $0.key < $1.key }) {
-                    o += "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": kind.rawValue])) \(n)\n"
+                    o +=
+                        "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": kind.rawValue])) \(n)\n"
                 }
             }
         }
@@ -52,7 +58,8 @@ public enum PrometheusText {
             each { e, i, _ in
                 for kind in ErrorKind.allCases {
                     let n = e.counts.entities[i].errors[kind] ?? 0
-                    o += "abtop_request_errors_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "kind": kind.rawValue])) \(n)\n"
+                    o +=
+                        "abtop_request_errors_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "kind": kind.rawValue])) \(n)\n"
                 }
             }
         }
@@ -63,13 +70,16 @@ public enum PrometheusText {
             each { e, i, l in o += "abtop_fallbacks_total\(l) \(e.counts.entities[i].fallbacks)\n" }
         }
         family("abtop_rate_limited_total", "counter", "Requests refused by the endpoint's own rate limits.") { o in
-            for e in endpoints { o += "abtop_rate_limited_total\(labels(["endpoint": e.name])) \(e.counts.rateLimited)\n" }
+            for e in endpoints {
+                o += "abtop_rate_limited_total\(labels(["endpoint": e.name])) \(e.counts.rateLimited)\n"
+            }
         }
         family("abtop_tokens_total", "counter", "Tokens per served entity and direction.") { o in
             each { e, i, _ in
                 let c = e.counts.entities[i]
                 for (direction, n) in [("input", c.inputTokens), ("output", c.outputTokens)] {
-                    o += "abtop_tokens_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "direction": direction])) \(n)\n"
+                    o +=
+                        "abtop_tokens_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "direction": direction])) \(n)\n"
                 }
             }
         }
@@ -77,18 +87,27 @@ public enum PrometheusText {
             each { e, i, l in o += "abtop_cost_usd_total\(l) \(number(e.counts.entities[i].costUSD))\n" }
         }
         family("abtop_request_duration_seconds", "histogram", "End-to-end latency (E2E) of finished requests.") { o in
-            each { e, i, _ in histogram(&o, "abtop_request_duration_seconds", e.counts.entities[i].latency,
-                                        ["endpoint": e.name, "entity": e.entityNames[i]]) }
+            each { e, i, _ in
+                histogram(
+                    &o, "abtop_request_duration_seconds", e.counts.entities[i].latency,
+                    ["endpoint": e.name, "entity": e.entityNames[i]])
+            }
         }
-        family("abtop_time_to_first_token_seconds", "histogram", "Time to first token (TTFT) of streamed successes.") { o in
-            each { e, i, _ in histogram(&o, "abtop_time_to_first_token_seconds", e.counts.entities[i].ttft,
-                                        ["endpoint": e.name, "entity": e.entityNames[i]]) }
+        family("abtop_time_to_first_token_seconds", "histogram", "Time to first token (TTFT) of streamed successes.") {
+            o in
+            each { e, i, _ in
+                histogram(
+                    &o, "abtop_time_to_first_token_seconds", e.counts.entities[i].ttft,
+                    ["endpoint": e.name, "entity": e.entityNames[i]])
+            }
         }
         return out
     }
 
-    private static func histogram(_ o: inout String, _ name: String, _ h: EndpointMetrics.Histogram,
-                                  _ base: KeyValuePairs<String, String>) {
+    private static func histogram(
+        _ o: inout String, _ name: String, _ h: EndpointMetrics.Histogram,
+        _ base: KeyValuePairs<String, String>
+    ) {
         var cumulative: UInt64 = 0
         for (i, bound) in EndpointMetrics.bounds.enumerated() {
             cumulative += h.counts[i]

@@ -27,8 +27,9 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public static func tooLarge(limit: Int) -> ServingError {
-        ServingError(status: 413, code: "BAD_REQUEST",
-                     message: "the request body is over \(limit) bytes (serve's --max-body-bytes)")
+        ServingError(
+            status: 413, code: "BAD_REQUEST",
+            message: "the request body is over \(limit) bytes (serve's --max-body-bytes)")
     }
 
     public var json: String {
@@ -36,13 +37,15 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public static func notFound(endpoint name: String) -> ServingError {
-        ServingError(status: 404, code: "RESOURCE_DOES_NOT_EXIST",
-                     message: "Endpoint with name '\(name)' does not exist.")
+        ServingError(
+            status: 404, code: "RESOURCE_DOES_NOT_EXIST",
+            message: "Endpoint with name '\(name)' does not exist.")
     }
 
     public static func alreadyExists(endpoint name: String) -> ServingError {
-        ServingError(status: 409, code: "RESOURCE_ALREADY_EXISTS",
-                     message: "Endpoint with name '\(name)' already exists.")
+        ServingError(
+            status: 409, code: "RESOURCE_ALREADY_EXISTS",
+            message: "Endpoint with name '\(name)' already exists.")
     }
 
     public static func invalid(_ message: String) -> ServingError {
@@ -56,8 +59,9 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Every error in a config, one per line, as `abtop validate` prints them (path, message, fix).
     public static func config(_ issues: ConfigIssues) -> ServingError {
         let errors = issues.errors
-        return invalid("the endpoint config has \(errors.count) error\(errors.count == 1 ? "" : "s"):\n"
-                       + errors.map(\.description).joined(separator: "\n"))
+        return invalid(
+            "the endpoint config has \(errors.count) error\(errors.count == 1 ? "" : "s"):\n"
+                + errors.map(\.description).joined(separator: "\n"))
     }
 
     public static func rateLimited(_ message: String, retryAfter: Double) -> ServingError {
@@ -81,8 +85,9 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
             return rateLimited(message, retryAfter: error.retryAfter ?? 1)
         case .overloaded:
             // Anthropic's 529 with no hint still gets one: clients back off by it instead of hammering.
-            return ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: message,
-                                retryAfter: error.retryAfter ?? 1)
+            return ServingError(
+                status: 503, code: "TEMPORARILY_UNAVAILABLE", message: message,
+                retryAfter: error.retryAfter ?? 1)
         case .timeout:
             return ServingError(status: 504, code: "DEADLINE_EXCEEDED", message: message)
         case .http4xx:

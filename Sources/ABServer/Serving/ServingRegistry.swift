@@ -36,8 +36,11 @@ public final class ServingRegistry: Sendable {
     public init(factory: any EndpointRuntimeFactory, clock: (@Sendable () -> Double)? = nil) {
         self.factory = factory
         let origin = ContinuousClock.now
-        self.clock = clock ?? { let d = ContinuousClock.now - origin
-                                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        self.clock =
+            clock ?? {
+                let d = ContinuousClock.now - origin
+                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
     }
 
     // MARK: - Looking up
@@ -57,8 +60,10 @@ public final class ServingRegistry: Sendable {
             }
             if let wait = list[i].limiter.admit(caller: caller, now: now) {
                 list[i].endpoint.metrics.refusedByRateLimit()
-                return .failure(.rateLimited("endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); retry in \(ServingError.retryAfterHeader(wait)) s",
-                                             retryAfter: wait))
+                return .failure(
+                    .rateLimited(
+                        "endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); retry in \(ServingError.retryAfterHeader(wait)) s",
+                        retryAfter: wait))
             }
             return .success(list[i].endpoint)
         }
@@ -69,7 +74,9 @@ public final class ServingRegistry: Sendable {
     public func charge(_ name: String, tokens: Int, caller: String) {
         let now = clock()
         entries.withLock { list in
-            guard let i = list.firstIndex(where: { $0.endpoint.name == name }), !list[i].limiter.limits.isEmpty else { return }
+            guard let i = list.firstIndex(where: { $0.endpoint.name == name }), !list[i].limiter.limits.isEmpty else {
+                return
+            }
             list[i].limiter.charge(tokens: tokens, caller: caller, now: now)
         }
     }
@@ -92,9 +99,10 @@ public final class ServingRegistry: Sendable {
         let metrics = EndpointMetrics(entityNames: config.servedEntities.map(\.name))
         let runtime = try makeRuntime(config, payload: object, metrics: metrics)
         let now = Self.milliseconds()
-        let entry = Entry(endpoint: Endpoint(name: name, config: config, runtime: runtime, metrics: metrics),
-                          payload: object, id: Self.newID(), created: now, updated: now, configVersion: 1,
-                          limiter: RateLimiter(limits: config.aiGateway.rateLimits))
+        let entry = Entry(
+            endpoint: Endpoint(name: name, config: config, runtime: runtime, metrics: metrics),
+            payload: object, id: Self.newID(), created: now, updated: now, configVersion: 1,
+            limiter: RateLimiter(limits: config.aiGateway.rateLimits))
         let added = entries.withLock { list -> Bool in
             guard !list.contains(where: { $0.endpoint.name == name }) else { return false }
             list.append(entry)
@@ -133,7 +141,8 @@ public final class ServingRegistry: Sendable {
     /// split.
     public func updateConfig(_ name: String, _ body: JSONValue) async throws(ServingError) -> JSONValue {
         guard var config = body.objectValue else {
-            throw .invalid("the request body must be the config object: {\"served_entities\": [...], \"traffic_config\": {...}}")
+            throw .invalid(
+                "the request body must be the config object: {\"served_entities\": [...], \"traffic_config\": {...}}")
         }
         let current = try entry(name)
         if config["served_entities"] == nil, config["served_models"] == nil {
@@ -147,8 +156,9 @@ public final class ServingRegistry: Sendable {
         var endpoint = Endpoint(name: name, config: parsed, runtime: old.runtime, metrics: old.metrics)
         if !sameEntities {
             let metrics = EndpointMetrics(entityNames: parsed.servedEntities.map(\.name))
-            endpoint = Endpoint(name: name, config: parsed, runtime: try makeRuntime(parsed, payload: payload, metrics: metrics),
-                                metrics: metrics)
+            endpoint = Endpoint(
+                name: name, config: parsed, runtime: try makeRuntime(parsed, payload: payload, metrics: metrics),
+                metrics: metrics)
         }
         let updated: Entry
         do {
@@ -183,7 +193,9 @@ public final class ServingRegistry: Sendable {
     /// `PUT …/{name}/rate-limits` (the older API): `{"rate_limits": [...]}` in and out.
     public func updateRateLimits(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
         guard let limits = body[key: "rate_limits"], limits.arrayValue != nil else {
-            throw .invalid("the request body must be {\"rate_limits\": [{\"calls\": 100, \"key\": \"endpoint\", \"renewal_period\": \"minute\"}]}")
+            throw .invalid(
+                "the request body must be {\"rate_limits\": [{\"calls\": 100, \"key\": \"endpoint\", \"renewal_period\": \"minute\"}]}"
+            )
         }
         let current = try entry(name)
         var payload = current.payload
@@ -230,29 +242,36 @@ public final class ServingRegistry: Sendable {
         let current = entry.endpoint
         _ = try update(current.name, from: entry) { e in
             e.payload = payload
-            e.endpoint = Endpoint(name: current.name, config: parsed, runtime: current.runtime, metrics: current.metrics)
+            e.endpoint = Endpoint(
+                name: current.name, config: parsed, runtime: current.runtime, metrics: current.metrics)
             e.limiter = RateLimiter(limits: parsed.aiGateway.rateLimits)
             current.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
         }
     }
 
     private func entry(_ name: String) throws(ServingError) -> Entry {
-        guard let e = entries.withLock({ $0.first { $0.endpoint.name == name } }) else { throw .notFound(endpoint: name) }
+        guard let e = entries.withLock({ $0.first { $0.endpoint.name == name } }) else {
+            throw .notFound(endpoint: name)
+        }
         return e
     }
 
     /// Applies `change` to the entry named `name` only if it is still the one `read` was (same endpoint id, same
     /// revision): two concurrent PUTs, or a PUT racing a DELETE and a re-create, cannot overwrite each other's
     /// runtime. The loser gets a 409 and retries on the current state.
-    private func update(_ name: String, from read: Entry, _ change: (inout Entry) -> Void) throws(ServingError) -> Entry {
+    private func update(_ name: String, from read: Entry, _ change: (inout Entry) -> Void) throws(ServingError) -> Entry
+    {
         let now = Self.milliseconds()
         let result = entries.withLock { list -> Result<Entry, ServingError> in
             guard let i = list.firstIndex(where: { $0.endpoint.name == name }), list[i].id == read.id else {
                 return .failure(.notFound(endpoint: name))
             }
             guard list[i].revision == read.revision else {
-                return .failure(ServingError(status: 409, code: "RESOURCE_CONFLICT",
-                    message: "endpoint '\(name)' was changed by another request meanwhile; read it again and retry"))
+                return .failure(
+                    ServingError(
+                        status: 409, code: "RESOURCE_CONFLICT",
+                        message: "endpoint '\(name)' was changed by another request meanwhile; read it again and retry")
+                )
             }
             change(&list[i])
             list[i].updated = now
@@ -262,11 +281,14 @@ public final class ServingRegistry: Sendable {
         return try result.get()
     }
 
-    private func makeRuntime(_ config: EndpointConfig, payload: JSONObject,
-                             metrics: EndpointMetrics) throws(ServingError) -> any EndpointRuntime {
+    private func makeRuntime(
+        _ config: EndpointConfig, payload: JSONObject,
+        metrics: EndpointMetrics
+    ) throws(ServingError) -> any EndpointRuntime {
         do {
-            return try factory.make(config: config, configText: JSONValue.object(payload).rendered(pretty: true),
-                                    metrics: metrics)
+            return try factory.make(
+                config: config, configText: JSONValue.object(payload).rendered(pretty: true),
+                metrics: metrics)
         } catch let error as ServingError {
             throw error
         } catch {
@@ -275,7 +297,8 @@ public final class ServingRegistry: Sendable {
     }
 
     static func validate(_ payload: JSONObject) throws(ServingError) -> EndpointConfig {
-        let outcome = EndpointConfigReader.read(.object(payload), defaultName: payload["name"]?.stringValue ?? "endpoint")
+        let outcome = EndpointConfigReader.read(
+            .object(payload), defaultName: payload["name"]?.stringValue ?? "endpoint")
         guard let config = outcome.config else { throw .config(outcome.issues) }
         return config
     }
@@ -289,7 +312,8 @@ public final class ServingRegistry: Sendable {
         let entities: [JSONValue] = submitted.map { value in
             guard var entity = ConfigRedaction.redact(value).objectValue else { return value }
             if var external = entity["external_model"]?.objectValue, external["provider"] == nil,
-               let name = entity["name"]?.stringValue, let i = config.entityIndex(named: name) {
+                let name = entity["name"]?.stringValue, let i = config.entityIndex(named: name)
+            {
                 external["provider"] = .string(config.servedEntities[i].provider.rawValue)
                 entity["external_model"] = .object(external)
             }
@@ -306,11 +330,12 @@ public final class ServingRegistry: Sendable {
             "creation_timestamp": .number(JSONNumber(e.created)),
             "last_updated_timestamp": .number(JSONNumber(e.updated)),
             "state": ["ready": "READY", "config_update": "NOT_UPDATING"],
-            "config": .object(JSONObject([
-                "served_entities": .array(entities),
-                "traffic_config": ["routes": .array(routes)],
-                "config_version": .number(JSONNumber(e.configVersion)),
-            ])),
+            "config": .object(
+                JSONObject([
+                    "served_entities": .array(entities),
+                    "traffic_config": ["routes": .array(routes)],
+                    "config_version": .number(JSONNumber(e.configVersion)),
+                ])),
             "task": .string(config.task),
             "endpoint_type": "EXTERNAL_MODEL",
             "permission_level": "CAN_MANAGE",

@@ -17,8 +17,10 @@ public enum ServingServer {
         public var allowedOrigins: [String]
         public var limits: HTTPLimits
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, allowedOrigins: [String] = [],
-                    limits: HTTPLimits = HTTPLimits()) {
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, allowedOrigins: [String] = [],
+            limits: HTTPLimits = HTTPLimits()
+        ) {
             self.host = host
             self.port = port
             self.token = token
@@ -28,16 +30,22 @@ public enum ServingServer {
     }
 
     /// Starts listening (port 0: an ephemeral port) and returns once it does.
-    public static func start(_ configuration: Configuration, registry: ServingRegistry,
-                             stopOnSignals: Bool = false) async throws -> RunningServer {
+    public static func start(
+        _ configuration: Configuration, registry: ServingRegistry,
+        stopOnSignals: Bool = false
+    ) async throws -> RunningServer {
         var logger = Logger(label: "abtop.serve")
         logger.logLevel = .error
-        let responder = ServingResponder(registry: registry, token: configuration.token,
-                                         requestGuard: RequestGuard(bindHost: configuration.host,
-                                                                    allowedOrigins: configuration.allowedOrigins),
-                                         limits: configuration.limits)
-        return try await RunningServer.start(host: configuration.host, requestedPort: configuration.port, logger: logger,
-                                             stopOnSignals: stopOnSignals) { onListening in
+        let responder = ServingResponder(
+            registry: registry, token: configuration.token,
+            requestGuard: RequestGuard(
+                bindHost: configuration.host,
+                allowedOrigins: configuration.allowedOrigins),
+            limits: configuration.limits)
+        return try await RunningServer.start(
+            host: configuration.host, requestedPort: configuration.port, logger: logger,
+            stopOnSignals: stopOnSignals
+        ) { onListening in
             Application(
                 responder: CallbackResponder<BasicRequestContext> { request, context in
                     await responder.respond(request, context)
@@ -58,8 +66,9 @@ extension HTTPLimits {
 
     /// The listener: a large backlog (loopback load tests open many connections at once) and the connection cap.
     func application(host: String, port: Int, serverName: String = "abtop") -> ApplicationConfiguration {
-        ApplicationConfiguration(address: .hostname(host, port: port), serverName: serverName, backlog: 1024,
-                                 availableConnectionsDelegate: MaximumAvailableConnections(maxConnections))
+        ApplicationConfiguration(
+            address: .hostname(host, port: port), serverName: serverName, backlog: 1024,
+            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections))
     }
 }
 

@@ -36,8 +36,10 @@ public struct Canvas: Equatable, Sendable {
     /// Writes `text` from column `x` of row `y`, clipped at `limit` columns (default: to the edge). A wide
     /// character that would straddle the limit is replaced by a space. Returns the columns used.
     @discardableResult
-    public mutating func put(_ text: String, x: Int, y: Int, role: Role = .mainFg, style: Style = [],
-                             limit: Int? = nil) -> Int {
+    public mutating func put(
+        _ text: String, x: Int, y: Int, role: Role = .mainFg, style: Style = [],
+        limit: Int? = nil
+    ) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let end = min(width, x + (limit ?? width))
         var column = x
@@ -72,16 +74,20 @@ public struct Canvas: Equatable, Sendable {
     }
 
     /// Fills a rectangle with one character.
-    public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, with text: String = " ",
-                              role: Role = .mainFg, style: Style = []) {
+    public mutating func fill(
+        x: Int, y: Int, width w: Int, height h: Int, with text: String = " ",
+        role: Role = .mainFg, style: Style = []
+    ) {
         for row in max(0, y)..<min(height, y + h) {
             for col in max(0, x)..<min(width, x + w) { self[col, row] = Cell(text: text, role: role, style: style) }
         }
     }
 
     /// A rounded box with an optional title in its top edge.
-    public mutating func box(x: Int, y: Int, width w: Int, height h: Int, title: String? = nil,
-                             role: Role = .border, titleRole: Role = .title) {
+    public mutating func box(
+        x: Int, y: Int, width w: Int, height h: Int, title: String? = nil,
+        role: Role = .border, titleRole: Role = .title
+    ) {
         guard w >= 2, h >= 2 else { return }
         fill(x: x + 1, y: y, width: w - 2, height: 1, with: "─", role: role)
         fill(x: x + 1, y: y + h - 1, width: w - 2, height: 1, with: "─", role: role)

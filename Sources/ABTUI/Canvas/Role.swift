@@ -34,8 +34,11 @@ public enum Role: Hashable, Sendable {
         }
     }
 
-    public static let all: [Role] = [.mainFg, .title, .border, .hiFg, .selected, .inactiveFg, .good, .warn, .bad,
-                                     .sliderFill, .sliderEmpty, .graphText] + (0..<8).map { .entity($0) }
+    public static let all: [Role] =
+        [
+            .mainFg, .title, .border, .hiFg, .selected, .inactiveFg, .good, .warn, .bad,
+            .sliderFill, .sliderEmpty, .graphText,
+        ] + (0..<8).map { .entity($0) }
 }
 
 /// Text attributes, usable with or without colour (NO_COLOR and the mono theme draw with these alone).

@@ -39,7 +39,9 @@ public enum Keymap {
         Binding(keys: [.char("+"), .char("=")], label: "+", help: "send faster", action: .rateUp),
         Binding(keys: [.char("-")], label: "-", help: "send slower", action: .rateDown),
         Binding(keys: [.tab], label: "tab", help: "focus the next pane (scroll it with ↑/↓)", action: .focusNext),
-        Binding(keys: [.char("c")], label: "c", help: "compare mode: every prompt to every entity, blind", action: .toggleCompare),
+        Binding(
+            keys: [.char("c")], label: "c", help: "compare mode: every prompt to every entity, blind",
+            action: .toggleCompare),
         Binding(keys: [.char("1")], label: "1", help: "vote: A is better", action: .vote(.a)),
         Binding(keys: [.char("2")], label: "2", help: "vote: B is better", action: .vote(.b)),
         Binding(keys: [.char("t")], label: "t", help: "vote: tie", action: .vote(.tie)),

@@ -16,7 +16,8 @@ enum OutputsPanel {
         var title = "side by side"
         let recentVote = state.lastVote.flatMap { frame.snapshot.time - $0.time < 5 ? $0.group : nil }
         if frame.mode == .compare,
-           let group = DashboardState.latestGroup(frame.records, entities: entities.count, preferring: recentVote) {
+            let group = DashboardState.latestGroup(frame.records, entities: entities.count, preferring: recentVote)
+        {
             let revealed = state.voted[group.id] != nil
             prompt = group.records.values.first?.prompt ?? ""
             columns = group.order.enumerated().map { i, entity in
@@ -24,15 +25,21 @@ enum OutputsPanel {
                 let label = revealed ? "\(letter) = \(entities[entity].info.name)" : letter
                 return Column(label: label, role: revealed ? .entity(entity) : .hiFg, record: group.records[entity])
             }
-            title = revealed ? "compare · voted \(voteWord(state.voted[group.id]!))" : "compare · blind · vote 1 (A) 2 (B) t (tie) b (both bad)"
+            title =
+                revealed
+                ? "compare · voted \(voteWord(state.voted[group.id]!))"
+                : "compare · blind · vote 1 (A) 2 (B) t (tie) b (both bad)"
         } else {
             // Split mode: each entity's latest answer.
             let latest = Dictionary(frame.records.map { ($0.outcome.entity, $0) }, uniquingKeysWith: { _, b in b })
             prompt = frame.records.last?.prompt ?? ""
-            columns = entities.indices.map { Column(label: entities[$0].info.name, role: .entity($0), record: latest[$0]) }
+            columns = entities.indices.map {
+                Column(label: entities[$0].info.name, role: .entity($0), record: latest[$0])
+            }
         }
-        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title,
-                   role: state.focus == .outputs ? .hiFg : .border)
+        canvas.box(
+            x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title,
+            role: state.focus == .outputs ? .hiFg : .border)
         let inner = rect.inner
         guard inner.height >= 3, inner.width > 10, !columns.isEmpty else {
             canvas.put("waiting for the first answers…", x: inner.x, y: inner.y, role: .inactiveFg, limit: inner.width)
@@ -56,8 +63,9 @@ enum OutputsPanel {
             let lines = Text.wrap(body, columnWidth, maxLines: state.outputScroll + visible)
             let start = min(state.outputScroll, max(0, lines.count - visible))
             for (row, line) in lines.dropFirst(start).prefix(visible).enumerated() {
-                canvas.put(line, x: x, y: inner.y + 2 + row, role: column.record?.outcome.error == nil ? .mainFg : .bad,
-                           limit: columnWidth)
+                canvas.put(
+                    line, x: x, y: inner.y + 2 + row, role: column.record?.outcome.error == nil ? .mainFg : .bad,
+                    limit: columnWidth)
             }
         }
     }
@@ -68,47 +76,6 @@ enum OutputsPanel {
         case .bBetter: "B better"
         case .tie: "tie"
         case .bothBad: "both bad"
-        }
-    }
-}
-
-/// The verdict lines, the SRM alarm, and the vote tally.
-enum VerdictPanel {
-    static func lines(_ frame: DashboardFrame) -> [(String, Role)] {
-        var out: [(String, Role)] = []
-        for r in frame.srm where r.flagged {
-            out.append(("⚠ sample ratio mismatch in epoch \(r.epoch): \(r.observed) vs weights \(r.weights) — the split is not doing what it says", .bad))
-        }
-        let shown = frame.verdicts.filter { $0.metric != .ttft || $0.significant }
-        for v in shown { out.append(((v.significant ? "● " : "○ ") + v.text, v.significant ? .warn : .graphText)) }
-        if !frame.votes.isEmpty {
-            let rates = WinRate.of(frame.votes, entityCount: frame.snapshot.entities.count)
-            let text = rates.filter { $0.votes > 0 }.map { r in
-                "\(frame.snapshot.entities[r.entity].info.name) wins \(Text.fixed(r.rate.estimate * 100, 0))% [\(Text.fixed(r.rate.lower * 100, 0))–\(Text.fixed(r.rate.upper * 100, 0))]"
-            }.joined(separator: " · ")
-            out.append(("votes (\(frame.votes.count)): " + text, .title))
-        }
-        return out
-    }
-}
-
-/// The event log: errors, retries, fallbacks, breaker changes, split changes; newest last.
-enum EventsPanel {
-    static func draw(_ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState) {
-        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: "events",
-                   role: state.focus == .events ? .hiFg : .border)
-        let inner = rect.inner
-        guard inner.height > 0 else { return }
-        let end = max(0, frame.events.count - state.eventScroll)
-        for (row, event) in frame.events[..<end].suffix(inner.height).enumerated() {
-            let role: Role = switch event.kind {
-            case .error, .breakerOpened: .bad
-            case .retry, .fallback, .notSent: .warn
-            case .breakerClosed: .good
-            case .split: .hiFg
-            }
-            canvas.put(Text.clock(event.time) + " " + event.message, x: inner.x, y: inner.y + row, role: role,
-                       limit: inner.width)
         }
     }
 }

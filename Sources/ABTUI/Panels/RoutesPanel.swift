@@ -31,11 +31,14 @@ enum RoutesPanel {
         Column(title: "MODEL", width: 22, priority: 5, right: false) { (Text.fit($0.info.model, 22), .inactiveFg) },
     ]
 
-    static func draw(_ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState,
-                     breakers: [String?]) {
-        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height,
-                   title: "routes · split epoch \(frame.snapshot.epoch.index) · \(frame.snapshot.epoch.weights)",
-                   role: state.focus == .routes ? .hiFg : .border)
+    static func draw(
+        _ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState,
+        breakers: [String?]
+    ) {
+        canvas.box(
+            x: rect.x, y: rect.y, width: rect.width, height: rect.height,
+            title: "routes · split epoch \(frame.snapshot.epoch.index) · \(frame.snapshot.epoch.weights)",
+            role: state.focus == .routes ? .hiFg : .border)
         let inner = rect.inner
         guard inner.width > 20, inner.height > 0 else { return }
         let entities = frame.snapshot.entities
@@ -53,7 +56,8 @@ enum RoutesPanel {
         }
         let shown = columns.enumerated().filter { chosen.contains($0.offset) }.map(\.element)
 
-        var header = String(repeating: " ", count: 2) + "ENTITY".padding(nameWidth) + " "
+        var header =
+            String(repeating: " ", count: 2) + "ENTITY".padding(nameWidth) + " "
             + "TARGET SPLIT".padding(sliderWidth) + " " + "TGT".leftPadded(4) + " " + "SEEN".leftPadded(6)
         for c in shown { header += " " + (c.right ? c.title.leftPadded(c.width) : c.title.padding(c.width)) }
         canvas.put(header, x: inner.x, y: inner.y, role: .graphText, style: .bold, limit: inner.width)
@@ -64,7 +68,8 @@ enum RoutesPanel {
             let style: Style = isSelected ? [.bold] : []
             var x = inner.x
             x += canvas.put(isSelected ? "▶ " : "  ", x: x, y: y, role: .hiFg, style: .bold)
-            x += canvas.put(Text.fit(e.info.name, nameWidth).padding(nameWidth), x: x, y: y, role: .entity(row), style: style)
+            x += canvas.put(
+                Text.fit(e.info.name, nameWidth).padding(nameWidth), x: x, y: y, role: .entity(row), style: style)
             x += 1
             let filled = Int((Double(e.targetPercentage) / 100 * Double(sliderWidth)).rounded())
             canvas.put(String(repeating: "█", count: filled), x: x, y: y, role: .sliderFill)
@@ -75,8 +80,9 @@ enum RoutesPanel {
             }
             if let label = breakers[safe: row] ?? nil {
                 // A cooling entity's share goes to the others: say so on its slider.
-                canvas.put(Text.fit("⏸ " + label, sliderWidth), x: x, y: y, role: .bad, style: [.bold, .reverse],
-                           limit: sliderWidth)
+                canvas.put(
+                    Text.fit("⏸ " + label, sliderWidth), x: x, y: y, role: .bad, style: [.bold, .reverse],
+                    limit: sliderWidth)
             }
             x += sliderWidth + 1
             x += canvas.put("\(e.targetPercentage)%".leftPadded(4), x: x, y: y, role: .hiFg, style: .bold) + 1
@@ -85,8 +91,9 @@ enum RoutesPanel {
             for c in shown {
                 let (text, role) = c.value(e)
                 x += 1
-                x += canvas.put(c.right ? text.leftPadded(c.width) : text.padding(c.width), x: x, y: y, role: role,
-                                limit: c.width)
+                x += canvas.put(
+                    c.right ? text.leftPadded(c.width) : text.padding(c.width), x: x, y: y, role: role,
+                    limit: c.width)
             }
         }
     }

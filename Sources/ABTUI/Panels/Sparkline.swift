@@ -7,7 +7,10 @@ enum Sparkline {
         let top = shown.compactMap { $0 }.max() ?? 0
         var out = String(repeating: " ", count: max(0, width - shown.count))
         for v in shown {
-            guard let v, top > 0 else { out.append(" "); continue }
+            guard let v, top > 0 else {
+                out.append(" ")
+                continue
+            }
             let level = Int((v / top * Double(levels.count - 1)).rounded())
             out.append(levels[max(0, min(levels.count - 1, level))])
         }

@@ -3,12 +3,14 @@ import ABCore
 /// Latency and request-rate sparklines per entity over the last minutes (one bucket per second).
 enum SparklinePanel {
     static func draw(_ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame) {
-        canvas.box(x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: "latency (mean E2E per s) · req/s")
+        canvas.box(
+            x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: "latency (mean E2E per s) · req/s")
         let inner = rect.inner
         guard inner.width > 24 else { return }
         let nameWidth = min(14, max(6, frame.snapshot.entities.map { DisplayWidth.of($0.info.name) }.max() ?? 6))
         let graphs = inner.width - nameWidth - 2 - 16
-        let latencyWidth = graphs * 2 / 3, rateWidth = graphs - latencyWidth
+        let latencyWidth = graphs * 2 / 3
+        let rateWidth = graphs - latencyWidth
         for (row, e) in frame.snapshot.entities.enumerated() where row < inner.height {
             let y = inner.y + row
             var x = inner.x

@@ -37,7 +37,8 @@ public final class NcursesTerminal {
 
     /// Columns and rows.
     public var size: (width: Int, height: Int) {
-        var y: Int32 = 0, x: Int32 = 0
+        var y: Int32 = 0
+        var x: Int32 = 0
         abtop_getmaxyx(abtop_stdscr(), &y, &x)
         return (Int(x), Int(y))
     }

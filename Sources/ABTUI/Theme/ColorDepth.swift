@@ -24,13 +24,21 @@ public enum ColorDepth: Sendable, Equatable {
 
     /// The nearest of the 16 ANSI colours.
     public static func ansi16(_ c: RGB) -> Int {
-        let palette: [(Int, Int, Int)] = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205),
-                                          (0, 205, 205), (229, 229, 229), (127, 127, 127), (255, 0, 0), (0, 255, 0),
-                                          (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255)]
-        var best = 0, bestDistance = Int.max
+        let palette: [(Int, Int, Int)] = [
+            (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205),
+            (0, 205, 205), (229, 229, 229), (127, 127, 127), (255, 0, 0), (0, 255, 0),
+            (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255),
+        ]
+        var best = 0
+        var bestDistance = Int.max
         for (i, p) in palette.enumerated() {
-            let d = (p.0 - Int(c.r)) * (p.0 - Int(c.r)) + (p.1 - Int(c.g)) * (p.1 - Int(c.g)) + (p.2 - Int(c.b)) * (p.2 - Int(c.b))
-            if d < bestDistance { best = i; bestDistance = d }
+            let d =
+                (p.0 - Int(c.r)) * (p.0 - Int(c.r)) + (p.1 - Int(c.g)) * (p.1 - Int(c.g)) + (p.2 - Int(c.b))
+                * (p.2 - Int(c.b))
+            if d < bestDistance {
+                best = i
+                bestDistance = d
+            }
         }
         return best
     }

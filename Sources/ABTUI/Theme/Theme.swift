@@ -28,20 +28,25 @@ public struct Theme: Sendable, Equatable {
     /// True for the attribute-only theme (`mono`, or `NO_COLOR`).
     public let monochrome: Bool
 
-    public static let keys = ["main_bg", "main_fg", "title", "border", "hi_fg", "selected_bg", "selected_fg",
-                              "inactive_fg", "good", "warn", "bad", "slider_fill", "slider_empty", "graph_text"]
+    public static let keys =
+        [
+            "main_bg", "main_fg", "title", "border", "hi_fg", "selected_bg", "selected_fg",
+            "inactive_fg", "good", "warn", "bad", "slider_fill", "slider_empty", "graph_text",
+        ]
         + (1...8).map { "entity_\($0)" }
 
-    public static let standard = Theme(name: "default", colors: [
-        "main_bg": RGB(hex: "#1c1c1c")!, "main_fg": RGB(hex: "#d0d0d0")!, "title": RGB(hex: "#ffffff")!,
-        "border": RGB(hex: "#5f5f5f")!, "hi_fg": RGB(hex: "#ffaf00")!, "selected_bg": RGB(hex: "#303a4a")!,
-        "selected_fg": RGB(hex: "#ffffff")!, "inactive_fg": RGB(hex: "#6c6c6c")!, "good": RGB(hex: "#5fd75f")!,
-        "warn": RGB(hex: "#ffd75f")!, "bad": RGB(hex: "#ff5f5f")!, "slider_fill": RGB(hex: "#5fafff")!,
-        "slider_empty": RGB(hex: "#3a3a3a")!, "graph_text": RGB(hex: "#a8a8a8")!,
-        "entity_1": RGB(hex: "#5fafff")!, "entity_2": RGB(hex: "#ff87af")!, "entity_3": RGB(hex: "#87d787")!,
-        "entity_4": RGB(hex: "#ffaf5f")!, "entity_5": RGB(hex: "#af87ff")!, "entity_6": RGB(hex: "#5fd7d7")!,
-        "entity_7": RGB(hex: "#d7d75f")!, "entity_8": RGB(hex: "#d78787")!,
-    ], monochrome: false)
+    public static let standard = Theme(
+        name: "default",
+        colors: [
+            "main_bg": RGB(hex: "#1c1c1c")!, "main_fg": RGB(hex: "#d0d0d0")!, "title": RGB(hex: "#ffffff")!,
+            "border": RGB(hex: "#5f5f5f")!, "hi_fg": RGB(hex: "#ffaf00")!, "selected_bg": RGB(hex: "#303a4a")!,
+            "selected_fg": RGB(hex: "#ffffff")!, "inactive_fg": RGB(hex: "#6c6c6c")!, "good": RGB(hex: "#5fd75f")!,
+            "warn": RGB(hex: "#ffd75f")!, "bad": RGB(hex: "#ff5f5f")!, "slider_fill": RGB(hex: "#5fafff")!,
+            "slider_empty": RGB(hex: "#3a3a3a")!, "graph_text": RGB(hex: "#a8a8a8")!,
+            "entity_1": RGB(hex: "#5fafff")!, "entity_2": RGB(hex: "#ff87af")!, "entity_3": RGB(hex: "#87d787")!,
+            "entity_4": RGB(hex: "#ffaf5f")!, "entity_5": RGB(hex: "#af87ff")!, "entity_6": RGB(hex: "#5fd7d7")!,
+            "entity_7": RGB(hex: "#d7d75f")!, "entity_8": RGB(hex: "#d78787")!,
+        ], monochrome: false)
 
     public static let mono = Theme(name: "mono", colors: standard.colors, monochrome: true)
 
@@ -55,10 +60,14 @@ public struct Theme: Sendable, Equatable {
     public static func parse(_ text: String, name: String) -> (theme: Theme, warnings: [String]) {
         var colors = standard.colors
         var warnings: [String] = []
-        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .enumerated()
+        {
             let line = raw.trimmingCharacters(in: " \t")
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard line.hasPrefix("theme["), let close = line.firstIndex(of: "]"), let eq = line.firstIndex(of: "="), close < eq else {
+            guard line.hasPrefix("theme["), let close = line.firstIndex(of: "]"), let eq = line.firstIndex(of: "="),
+                close < eq
+            else {
                 warnings.append("\(name).theme:\(i + 1): not a theme[role]=\"#RRGGBB\" line; ignored")
                 continue
             }
@@ -69,7 +78,8 @@ public struct Theme: Sendable, Equatable {
                 continue
             }
             guard let color = RGB(hex: value) else {
-                warnings.append("\(name).theme:\(i + 1): \(key): \"\(value)\" is not a #RRGGBB colour; the default is kept")
+                warnings.append(
+                    "\(name).theme:\(i + 1): \(key): \"\(value)\" is not a #RRGGBB colour; the default is kept")
                 continue
             }
             colors[key] = color

@@ -28,7 +28,9 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var storage: StoreOptions
 
     func validate() throws {
-        guard rate.finite(in: 0.001...10_000) != nil else { throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)") }
+        guard rate.finite(in: 0.001...10_000) != nil else {
+            throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)")
+        }
     }
 
     /// The two demo models: a quick one with short answers and a few 429s, a careful one with long answers.
@@ -55,8 +57,10 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let profiles = MockProfileSet(rules: [.init(pattern: Self.swiftModel, profile: .demoSwift),
-                                              .init(pattern: Self.thoroughModel, profile: .demoThorough)])
+        let profiles = MockProfileSet(rules: [
+            .init(pattern: Self.swiftModel, profile: .demoSwift),
+            .init(pattern: Self.thoroughModel, profile: .demoThorough),
+        ])
         let server = try await MockServer.start(.init(profiles: profiles, seed: seed))
         let configText = Self.endpointJSON(openAIBase: server.openAIBaseURL, anthropicBase: server.anthropicBaseURL)
         let outcome = EndpointConfigReader.read(text: configText, defaultName: "demo")
@@ -65,11 +69,14 @@ struct Demo: AsyncParsableCommand {
             await server.stop()
             throw ExitCode(1)
         }
-        let host = SessionHost(.init(config: config, configText: configText,
-                                     resolved: config.resolve(with: SecretResolver(environment: [:])), mode: mode,
-                                     seed: seed, journal: storage.open()))
-        await LiveRun.run(host, prompts: SamplePrompts.items, shape: .open(rate: rate), limits: LoadLimits(),
-                          dashboard: dashboard)
+        let host = SessionHost(
+            .init(
+                config: config, configText: configText,
+                resolved: config.resolve(with: SecretResolver(environment: [:])), mode: mode,
+                seed: seed, journal: storage.open()))
+        await LiveRun.run(
+            host, prompts: SamplePrompts.items, shape: .open(rate: rate), limits: LoadLimits(),
+            dashboard: dashboard)
         let finished = Result { try host.finish(report: report, storePath: storage.path) }
         // The simulated providers' answers in flight were for this process only: no need to let them finish.
         await server.stop(grace: 0.1)

@@ -36,7 +36,8 @@ struct MockServerCommand: AsyncParsableCommand {
         let host = self.host
         let described = profile ?? "default"
         try await MockServer.run(config) { port in
-            Console.out("""
+            Console.out(
+                """
                 abtop mock-server listening on http://\(host):\(port) (profile \(described))
                   OpenAI:    OPENAI_BASE_URL=http://\(host):\(port)/v1      POST /v1/chat/completions
                   Anthropic: ANTHROPIC_BASE_URL=http://\(host):\(port)      POST /v1/messages
@@ -49,8 +50,11 @@ struct MockServerCommand: AsyncParsableCommand {
         guard let profile else { return MockProfileSet() }
         if let builtIn = MockProfile.builtIn(named: profile) { return MockProfileSet(fallback: builtIn) }
         guard FileManager.default.fileExists(atPath: profile),
-              let data = FileManager.default.contents(atPath: profile) else {
-            Console.err("error: --profile \(profile): neither a built-in profile (\(MockProfile.builtIns.map(\.name).joined(separator: ", "))) nor a readable file")
+            let data = FileManager.default.contents(atPath: profile)
+        else {
+            Console.err(
+                "error: --profile \(profile): neither a built-in profile (\(MockProfile.builtIns.map(\.name).joined(separator: ", "))) nor a readable file"
+            )
             throw ExitCode(1)
         }
         switch MockProfileSet.parse(String(decoding: data, as: UTF8.self)) {

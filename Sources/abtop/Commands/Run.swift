@@ -1,8 +1,8 @@
 import ABCore
-import ABReport
-import ABStore
 import ABEngine
 import ABProviders
+import ABReport
+import ABStore
 import ArgumentParser
 import Foundation
 
@@ -65,8 +65,12 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if rate != nil && concurrency != nil { throw ValidationError("give --rate or --concurrency, not both") }
-        if let rate, rate.finite(in: 0.001...10_000) == nil { throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)") }
-        if let concurrency, !(1...10_000).contains(concurrency) { throw ValidationError("--concurrency must be 1…10000") }
+        if let rate, rate.finite(in: 0.001...10_000) == nil {
+            throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)")
+        }
+        if let concurrency, !(1...10_000).contains(concurrency) {
+            throw ValidationError("--concurrency must be 1…10000")
+        }
         if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
         if let duration, duration.finite(in: 0.001...31_536_000) == nil {
             throw ValidationError("--duration must be a number of seconds above 0 (at most a year)")
@@ -77,15 +81,18 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        let host = SessionHost(.init(config: prepared.config, configText: prepared.configText,
-                                     resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open()))
+        let host = SessionHost(
+            .init(
+                config: prepared.config, configText: prepared.configText,
+                resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open()))
         if headless {
             await runHeadless(host, prompts: prepared.prompts)
         } else {
             // Live: an open loop at --rate (default 2/s) unless --concurrency is given; no limit unless asked.
             let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
-            await LiveRun.run(host, prompts: prepared.prompts, shape: shape,
-                              limits: LoadLimits(requests: requests, duration: duration), dashboard: dashboard)
+            await LiveRun.run(
+                host, prompts: prepared.prompts, shape: shape,
+                limits: LoadLimits(requests: requests, duration: duration), dashboard: dashboard)
         }
         try host.finish(json: json, report: report, storePath: storage.path)
     }
@@ -96,16 +103,19 @@ struct Run: AsyncParsableCommand {
         let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
         let limits = LoadLimits(requests: requests ?? (duration == nil ? 100 : nil), duration: duration)
         let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) { control.stop() }
-        let progress = quiet ? nil : Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                if Task.isCancelled { break }
-                // Snapshot, then flush: every request a progress line counts is in the journal before it prints.
-                let snapshot = host.session.snapshot()
-                host.recording?.writer.flushNow()
-                Console.err(RunSetup.progressLine(snapshot))
+        let progress =
+            quiet
+            ? nil
+            : Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if Task.isCancelled { break }
+                    // Snapshot, then flush: every request a progress line counts is in the journal before it prints.
+                    let snapshot = host.session.snapshot()
+                    host.recording?.writer.flushNow()
+                    Console.err(RunSetup.progressLine(snapshot))
+                }
             }
-        }
         await host.load(prompts, shape: shape, limits: limits, control: control)
         progress?.cancel()
         interrupt.cancel()
@@ -121,8 +131,10 @@ enum RunSetup {
         let prompts: [PromptItem]
     }
 
-    static func prepare(config path: String, name: String?, secretsPath: String?,
-                        promptsPath: String?) throws -> Prepared {
+    static func prepare(
+        config path: String, name: String?, secretsPath: String?,
+        promptsPath: String?
+    ) throws -> Prepared {
         let loaded: EndpointLoader.Loaded
         do {
             loaded = try EndpointLoader().load(path: path, name: name, secretsPath: secretsPath)
@@ -134,7 +146,8 @@ enum RunSetup {
         issues.append(contentsOf: EndpointConfig.credentialIssues(loaded.resolved, severity: .error))
         guard let config = loaded.outcome.config, !issues.hasErrors else {
             for issue in issues.errors { Console.err(issue.description) }
-            Console.err("\n\(path): \(issues.errors.count) error\(issues.errors.count == 1 ? "" : "s"); nothing was sent")
+            Console.err(
+                "\n\(path): \(issues.errors.count) error\(issues.errors.count == 1 ? "" : "s"); nothing was sent")
             throw ExitCode(1)
         }
         var prompts = SamplePrompts.items
@@ -165,7 +178,8 @@ enum RunSetup {
     static func progressCounts(_ s: Snapshot) -> String {
         let errors = s.entities.reduce(0) { $0 + $1.errorCount }
         let notSent = s.entities.reduce(0) { $0 + $1.notSent }
-        return "\(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), \(errors) errors, \(s.inFlight) in flight"
+        return
+            "\(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), \(errors) errors, \(s.inFlight) in flight"
             + (notSent > 0 ? ", \(notSent) not sent (breaker open)" : "")
     }
 }

@@ -39,8 +39,11 @@ struct Serve: AsyncParsableCommand {
         token ?? ProcessInfo.processInfo.environment["ABTOP_SERVE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    @Option(name: .customLong("allow-origin"),
-            help: "A browser origin allowed to call serve (e.g. http://localhost:3000; repeat for more; * for any). Without it, requests carrying another Origin are refused.")
+    @Option(
+        name: .customLong("allow-origin"),
+        help:
+            "A browser origin allowed to call serve (e.g. http://localhost:3000; repeat for more; * for any). Without it, requests carrying another Origin are refused."
+    )
     var allowOrigin: [String] = []
 
     @Option(help: "The largest request body accepted, in bytes (larger: 413 before parsing).")
@@ -79,24 +82,38 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         if !Self.isLoopback(host), bearerToken == nil {
-            throw ValidationError("binding \(host) exposes the endpoint beyond this machine: give --token TOKEN (clients send Authorization: Bearer TOKEN), or bind 127.0.0.1")
+            throw ValidationError(
+                "binding \(host) exposes the endpoint beyond this machine: give --token TOKEN (clients send Authorization: Bearer TOKEN), or bind 127.0.0.1"
+            )
         }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
-        if profile != nil, !simulate { throw ValidationError("--profile shapes the simulated providers: add --simulate") }
+        if profile != nil, !simulate {
+            throw ValidationError("--profile shapes the simulated providers: add --simulate")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
-        guard (1024...(1 << 30)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1024…1073741824") }
-        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1…100000") }
-        guard idleTimeout.finite(in: 0.1...86_400) != nil else { throw ValidationError("--idle-timeout must be 0.1…86400 seconds") }
-        for origin in allowOrigin where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
-            throw ValidationError("--allow-origin takes an origin such as http://localhost:3000 (scheme, host, port), or *; found \(origin)")
+        guard (1024...(1 << 30)).contains(maxBodyBytes) else {
+            throw ValidationError("--max-body-bytes must be 1024…1073741824")
+        }
+        guard (1...100_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be 1…100000")
+        }
+        guard idleTimeout.finite(in: 0.1...86_400) != nil else {
+            throw ValidationError("--idle-timeout must be 0.1…86400 seconds")
+        }
+        for origin in allowOrigin where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://"))
+        {
+            throw ValidationError(
+                "--allow-origin takes an origin such as http://localhost:3000 (scheme, host, port), or *; found \(origin)"
+            )
         }
     }
 
     static func isLoopback(_ host: String) -> Bool { Loopback.isLoopback(host) }
 
     var limits: HTTPLimits {
-        HTTPLimits(maxBodyBytes: maxBodyBytes, maxConnections: maxConnections, idleTimeout: idleTimeout,
-                   bodyTimeout: min(30, idleTimeout))
+        HTTPLimits(
+            maxBodyBytes: maxBodyBytes, maxConnections: maxConnections, idleTimeout: idleTimeout,
+            bodyTimeout: min(30, idleTimeout))
     }
 
     func run() async throws {
@@ -119,8 +136,9 @@ struct Serve: AsyncParsableCommand {
             mock = try await MockServer.start(.init(profiles: profiles, seed: seed))
         }
         let transport = CurlTransport()
-        let factory = ServeRuntimeFactory(simulated: mock.map { ($0.openAIBaseURL, $0.anthropicBaseURL) },
-                                          resolver: resolver, journal: storage.open(), transport: transport, seed: seed)
+        let factory = ServeRuntimeFactory(
+            simulated: mock.map { ($0.openAIBaseURL, $0.anthropicBaseURL) },
+            resolver: resolver, journal: storage.open(), transport: transport, seed: seed)
         let registry = ServingRegistry(factory: factory)
         if let payload {
             do {
@@ -136,9 +154,11 @@ struct Serve: AsyncParsableCommand {
         let server: RunningServer
         do {
             if let bearerToken { SecretRedactor.register(bearerToken) }
-            server = try await ServingServer.start(.init(host: host, port: port, token: bearerToken,
-                                                         allowedOrigins: allowOrigin, limits: limits), registry: registry,
-                                                   stopOnSignals: headless)
+            server = try await ServingServer.start(
+                .init(
+                    host: host, port: port, token: bearerToken,
+                    allowedOrigins: allowOrigin, limits: limits), registry: registry,
+                stopOnSignals: headless)
         } catch {
             Console.err("abtop serve: \(error)")
             await registry.closeAll()
@@ -182,15 +202,20 @@ struct Serve: AsyncParsableCommand {
                 guard s.totalRequests != last[endpoint.name] else { continue }
                 last[endpoint.name] = s.totalRequests
                 let split = s.epoch.weights.percentages.map(String.init).joined(separator: "/")
-                Console.err("[\(Format.fixed(s.time, 0)) s] \(endpoint.name): \(RunSetup.progressCounts(s)), split \(split)")
+                Console.err(
+                    "[\(Format.fixed(s.time, 0)) s] \(endpoint.name): \(RunSetup.progressCounts(s)), split \(split)")
             }
         }
     }
 
     private func banner(address: String, endpoints: [String]) -> String {
         var lines = ["abtop serve listening on \(address)\(simulate ? " (simulated providers)" : "")"]
-        lines.append("  endpoints: \(endpoints.isEmpty ? "none yet (POST /api/2.0/serving-endpoints)" : endpoints.joined(separator: ", "))")
-        lines.append("  MLflow / databricks-sdk: DATABRICKS_HOST=\(address) DATABRICKS_TOKEN=\(bearerToken == nil ? "<anything>" : "<your token>")")
+        lines.append(
+            "  endpoints: \(endpoints.isEmpty ? "none yet (POST /api/2.0/serving-endpoints)" : endpoints.joined(separator: ", "))"
+        )
+        lines.append(
+            "  MLflow / databricks-sdk: DATABRICKS_HOST=\(address) DATABRICKS_TOKEN=\(bearerToken == nil ? "<anything>" : "<your token>")"
+        )
         lines.append("  OpenAI SDK:              OPENAI_BASE_URL=\(address)/v1  model=<endpoint name>")
         lines.append("  Prometheus:              \(address)/metrics")
         return lines.joined(separator: "\n")
@@ -205,7 +230,8 @@ struct Serve: AsyncParsableCommand {
             Console.err(error.description)
             throw ExitCode(1)
         }
-        guard loaded.outcome.config != nil, let root = try? JSONParser.parse(loaded.text), var object = root.objectValue else {
+        guard loaded.outcome.config != nil, let root = try? JSONParser.parse(loaded.text), var object = root.objectValue
+        else {
             for issue in loaded.outcome.issues.errors { Console.err(issue.description) }
             Console.err("\n\(path): \(loaded.outcome.issues.errors.count) errors; nothing is served")
             throw ExitCode(1)

@@ -16,12 +16,16 @@ struct Sessions: ParsableCommand {
             throw ExitCode(1)
         }
         let journal = try Journal(path: storage.path)
-        var table = TextTable([("ID", .right), ("ENDPOINT", .left), ("MODE", .left), ("STARTED", .left),
-                               ("DURATION", .right), ("REQUESTS", .right)])
+        var table = TextTable([
+            ("ID", .right), ("ENDPOINT", .left), ("MODE", .left), ("STARTED", .left),
+            ("DURATION", .right), ("REQUESTS", .right),
+        ])
         let formatter = ISO8601DateFormatter()
         for s in try journal.sessions() {
-            table.add([String(s.id), s.endpoint, s.mode, formatter.string(from: s.startedAt),
-                       "\(Format.fixed(s.duration, 1)) s\(s.endedAt == nil ? " (unfinished)" : "")", Format.count(s.requests)])
+            table.add([
+                String(s.id), s.endpoint, s.mode, formatter.string(from: s.startedAt),
+                "\(Format.fixed(s.duration, 1)) s\(s.endedAt == nil ? " (unfinished)" : "")", Format.count(s.requests),
+            ])
         }
         Console.out(table.rendered())
     }

@@ -40,13 +40,16 @@ struct Validate: ParsableCommand {
             throw ExitCode(1)
         }
         var issues = loaded.outcome.issues
-        issues.append(contentsOf: EndpointConfig.credentialIssues(loaded.resolved,
-                                                                  severity: requireSecrets ? .error : .warning))
+        issues.append(
+            contentsOf: EndpointConfig.credentialIssues(
+                loaded.resolved,
+                severity: requireSecrets ? .error : .warning))
         let config = issues.hasErrors ? nil : loaded.outcome.config
 
         if json {
-            Console.out(ValidationJSON.render(file: file, config: config, resolved: loaded.resolved, issues: issues)
-                .rendered(pretty: true))
+            Console.out(
+                ValidationJSON.render(file: file, config: config, resolved: loaded.resolved, issues: issues)
+                    .rendered(pretty: true))
         } else {
             printText(config: config, resolved: loaded.resolved, issues: issues)
         }
@@ -63,16 +66,22 @@ struct Validate: ParsableCommand {
         }
         let n = config.servedEntities.count
         Console.out("\(config.name): valid (\(n) served entit\(n == 1 ? "y" : "ies"), task \(config.task))\n")
-        var table = TextTable([("ENTITY", .left), ("PROVIDER", .left), ("MODEL", .left), ("TASK", .left),
-                               ("TRAFFIC", .right), ("KEY FROM", .left)])
+        var table = TextTable([
+            ("ENTITY", .left), ("PROVIDER", .left), ("MODEL", .left), ("TASK", .left),
+            ("TRAFFIC", .right), ("KEY FROM", .left),
+        ])
         for (i, r) in resolved.enumerated() {
-            table.add([r.entity.name, r.entity.provider.rawValue, r.entity.model, r.entity.task,
-                       "\(config.weights[i])%", Self.keySource(r)])
+            table.add([
+                r.entity.name, r.entity.provider.rawValue, r.entity.model, r.entity.task,
+                "\(config.weights[i])%", Self.keySource(r),
+            ])
         }
         Console.out(table.rendered())
         let s = config.settings
-        let breaker = s.breaker.failures > 0 ? "\(s.breaker.failures) failures → \(format(s.breaker.cooldown)) s cooldown" : "off"
-        Console.out("""
+        let breaker =
+            s.breaker.failures > 0 ? "\(s.breaker.failures) failures → \(format(s.breaker.cooldown)) s cooldown" : "off"
+        Console.out(
+            """
 
             router: \(s.strategy.rawValue)\(s.seed.map { " (seed \($0))" } ?? "")\(s.sticky ? ", sticky" : "") · \
             fallback: \(config.aiGateway.fallbackEnabled ? "on" : "off") · retries: \(s.retries.max) · breaker: \(breaker)
@@ -105,8 +114,10 @@ struct Validate: ParsableCommand {
 
 /// The `--json` shape of `abtop validate`.
 enum ValidationJSON {
-    static func render(file: String, config: EndpointConfig?, resolved: [ResolvedEntity],
-                       issues: ConfigIssues) -> JSONValue {
+    static func render(
+        file: String, config: EndpointConfig?, resolved: [ResolvedEntity],
+        issues: ConfigIssues
+    ) -> JSONValue {
         var entities: [JSONValue] = []
         if let config {
             for (i, r) in resolved.enumerated() {
@@ -132,13 +143,17 @@ enum ValidationJSON {
     }
 
     static func inputError(file: String, message: String) -> JSONValue {
-        ["file": .string(file), "valid": false, "endpoint": nil, "task": nil, "entities": [],
-         "errors": [["path": "$", "message": .string(message), "fix": nil]], "warnings": []]
+        [
+            "file": .string(file), "valid": false, "endpoint": nil, "task": nil, "entities": [],
+            "errors": [["path": "$", "message": .string(message), "fix": nil]], "warnings": [],
+        ]
     }
 
     private static func issueJSON(_ issue: ConfigIssue) -> JSONValue {
         // The root is "$" (JSONPath's name for it): every issue names a path, never an empty one.
-        ["path": .string(issue.path.isRoot ? "$" : issue.path.description), "message": .string(issue.message),
-         "fix": issue.fix.map(JSONValue.string) ?? .null]
+        [
+            "path": .string(issue.path.isRoot ? "$" : issue.path.description), "message": .string(issue.message),
+            "fix": issue.fix.map(JSONValue.string) ?? .null,
+        ]
     }
 }

@@ -32,7 +32,8 @@ final class ServeModel: DashboardModel {
     func frame() -> DashboardFrame {
         let status = state.withLock { s -> String? in s.status }
         guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
-            var frame = DashboardFrame(endpoint: "no endpoint yet", mode: .split, snapshot: .empty(time: 0), status: status)
+            var frame = DashboardFrame(
+                endpoint: "no endpoint yet", mode: .split, snapshot: .empty(time: 0), status: status)
             frame.serving = true
             frame.waiting = [
                 "abtop serve is listening on \(address)",
@@ -66,7 +67,9 @@ final class ServeModel: DashboardModel {
         case .setCompareMode:
             note("compare mode belongs to abtop run / demo; served requests follow the split")
         default:
-            guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else { return }
+            guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
+                return
+            }
             state.withLock { $0.status = nil }
             runtime.live.perform(command)
         }

@@ -54,8 +54,11 @@ final class ServeRuntime: EndpointRuntime {
             return true
         }
         guard admitted else {
-            return InvocationResult(entity: nil, failure: ProviderError(kind: .cancelled,
-                message: "the endpoint is being deleted or replaced"))
+            return InvocationResult(
+                entity: nil,
+                failure: ProviderError(
+                    kind: .cancelled,
+                    message: "the endpoint is being deleted or replaced"))
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         let prompt = PromptItem(id: invocation.id, messages: invocation.messages, session: invocation.sessionKey)
@@ -75,14 +78,18 @@ final class ServeRuntime: EndpointRuntime {
     /// The served answer: the last record (the fallback that rescued it, or the attempt that failed last).
     static func result(_ records: [RequestRecord]) -> InvocationResult {
         guard let last = records.last else {
-            return InvocationResult(entity: nil, failure: ProviderError(kind: .cancelled, message: "the request was cancelled"))
+            return InvocationResult(
+                entity: nil, failure: ProviderError(kind: .cancelled, message: "the request was cancelled"))
         }
         let o = last.outcome
         return InvocationResult(
             entity: o.entity, text: last.output, finishReason: last.finishReason, inputTokens: o.usage.input,
             outputTokens: o.usage.output,
-            failure: o.error.map { ProviderError(kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue,
-                                                 retryAfter: last.retryAfter) })
+            failure: o.error.map {
+                ProviderError(
+                    kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue,
+                    retryAfter: last.retryAfter)
+            })
     }
 }
 
@@ -121,8 +128,10 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
         // A served request's x-abtop-session header is an explicit ask for stickiness.
         var served = config
         served.settings.sticky = true
-        return ServeRuntime(host: SessionHost(.init(
-            config: served, configText: configText, resolved: resolved, mode: .split,
-            seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport)))
+        return ServeRuntime(
+            host: SessionHost(
+                .init(
+                    config: served, configText: configText, resolved: resolved, mode: .split,
+                    seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport)))
     }
 }

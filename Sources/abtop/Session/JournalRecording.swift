@@ -12,15 +12,19 @@ final class JournalRecording: SessionObserver {
     let sessionID: Int64
 
     /// Begins a journal session for `endpoint`; nil (with a message) if the journal refuses.
-    static func begin(_ journal: Journal?, endpoint: EndpointConfig, mode: RunMode, configText: String, seed: UInt64,
-                      origin: UInt64) -> JournalRecording? {
+    static func begin(
+        _ journal: Journal?, endpoint: EndpointConfig, mode: RunMode, configText: String, seed: UInt64,
+        origin: UInt64
+    ) -> JournalRecording? {
         guard let journal else { return nil }
         do {
-            let id = try journal.beginSession(endpoint: endpoint, mode: mode.rawValue,
-                                              redactedConfig: ConfigRedaction.redactedText(configText),
-                                              version: Abtop.version, seed: seed)
-            return JournalRecording(journal: journal, writer: JournalWriter(journal: journal, session: id, origin: origin),
-                                    sessionID: id)
+            let id = try journal.beginSession(
+                endpoint: endpoint, mode: mode.rawValue,
+                redactedConfig: ConfigRedaction.redactedText(configText),
+                version: Abtop.version, seed: seed)
+            return JournalRecording(
+                journal: journal, writer: JournalWriter(journal: journal, session: id, origin: origin),
+                sessionID: id)
         } catch {
             Console.err("abtop: the journal refused the session: \(error); running without one")
             return nil

@@ -1,7 +1,7 @@
 import ABCore
+import ABEngine
 import ABReport
 import ABStore
-import ABEngine
 import ABTUI
 import Foundation
 import Synchronization
@@ -26,7 +26,9 @@ final class LiveModel: DashboardModel {
 
     /// The status bar's alarm while the journal cannot write: it outranks any other status line.
     static func journalAlarm(_ status: JournalWriter.Status?) -> String? {
-        guard let status, status.failed || status.error != nil && status.written < status.handedIn - 500 else { return nil }
+        guard let status, status.failed || status.error != nil && status.written < status.handedIn - 500 else {
+            return nil
+        }
         let state = status.failed ? "FAILED, \(status.lost) requests lost" : "retrying"
         return "⚠ journal writes \(state): \(String((status.error ?? "").prefix(80)))"
     }
@@ -42,11 +44,12 @@ final class LiveModel: DashboardModel {
             case .halfOpen: "probing"
             }
         }
-        var frame = DashboardFrame(endpoint: session.endpoint.name, mode: session.mode, snapshot: session.snapshot(),
-                                   verdicts: analysis.verdicts, srm: analysis.srm, events: session.events,
-                                   records: session.recentRecords, votes: session.votes, paused: control.paused,
-                                   rate: control.rate ?? baseRate,
-                                   status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0 })
+        var frame = DashboardFrame(
+            endpoint: session.endpoint.name, mode: session.mode, snapshot: session.snapshot(),
+            verdicts: analysis.verdicts, srm: analysis.srm, events: session.events,
+            records: session.recentRecords, votes: session.votes, paused: control.paused,
+            rate: control.rate ?? baseRate,
+            status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0 })
         frame.breakerLabels = breakers
         return frame
     }
@@ -65,8 +68,10 @@ final class LiveModel: DashboardModel {
             }
         case .setCompareMode(let compare):
             session.mode = compare ? .compare : .split
-            note(compare ? "compare mode: every prompt goes to every entity; vote blind with 1 / 2 / t / b"
-                         : "split mode: each prompt goes to one entity by weight")
+            note(
+                compare
+                    ? "compare mode: every prompt goes to every entity; vote blind with 1 / 2 / t / b"
+                    : "split mode: each prompt goes to one entity by weight")
         case .vote(let vote):
             session.vote(vote)
         case .submitPrompt(let text):

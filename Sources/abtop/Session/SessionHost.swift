@@ -38,21 +38,25 @@ final class SessionHost: Sendable {
 
     init(_ plan: Plan) {
         let origin = Monotonic.now()
-        recording = JournalRecording.begin(plan.journal, endpoint: plan.config, mode: plan.mode,
-                                           configText: plan.configText, seed: plan.seed, origin: origin)
-        session = Session(endpoint: plan.config, mode: plan.mode,
-                          observers: (recording.map { [$0] } ?? []) + plan.observers, origin: origin)
+        recording = JournalRecording.begin(
+            plan.journal, endpoint: plan.config, mode: plan.mode,
+            configText: plan.configText, seed: plan.seed, origin: origin)
+        session = Session(
+            endpoint: plan.config, mode: plan.mode,
+            observers: (recording.map { [$0] } ?? []) + plan.observers, origin: origin)
         ownsTransport = plan.transport == nil
-        engine = Engine(session: session, resolved: plan.resolved, transport: plan.transport ?? CurlTransport(),
-                        seed: plan.seed)
+        engine = Engine(
+            session: session, resolved: plan.resolved, transport: plan.transport ?? CurlTransport(),
+            seed: plan.seed)
         analysis = SessionAnalysis(session: session)
         seed = plan.seed
     }
 
     /// Offers prompts in `shape` until `limits` or `control.stop()`.
     func load(_ prompts: [PromptItem], shape: LoadShape, limits: LoadLimits, control: LoadControl) async {
-        await LoadGenerator.run(engine: engine, prompts: prompts, shape: shape, limits: limits, control: control,
-                                seed: seed)
+        await LoadGenerator.run(
+            engine: engine, prompts: prompts, shape: shape, limits: limits, control: control,
+            seed: seed)
     }
 
     /// Ends the session: stops the analysis, the transport (what is in flight ends as cancelled) and the journal.
@@ -68,9 +72,10 @@ final class SessionHost: Sendable {
     /// The summary of the session so far, from the numbers the dashboard and reports read (votes included).
     func summary(label: String? = nil) -> RunSummary {
         let result = analysis.refresh()
-        return RunSummary(endpoint: session.endpoint.name, mode: label ?? session.mode.rawValue,
-                          duration: session.now(), seed: seed, snapshot: session.snapshot(), verdicts: result.verdicts,
-                          srm: result.srm, votes: session.votes)
+        return RunSummary(
+            endpoint: session.endpoint.name, mode: label ?? session.mode.rawValue,
+            duration: session.now(), seed: seed, snapshot: session.snapshot(), verdicts: result.verdicts,
+            srm: result.srm, votes: session.votes)
     }
 
     /// Ends the session and says how it went: the summary on stdout (text, or JSON), the report if one was

@@ -9,13 +9,15 @@ import Foundation
 enum ReportBuilder {
     static func report(_ stored: StoredSession) -> SessionReport {
         let (snapshot, verdicts, srm) = stored.replay()
-        let summary = RunSummary(endpoint: stored.summary.endpoint, mode: stored.summary.mode,
-                                 duration: stored.summary.duration, seed: stored.seed ?? 0, snapshot: snapshot,
-                                 verdicts: verdicts, srm: srm, votes: stored.votes)
+        let summary = RunSummary(
+            endpoint: stored.summary.endpoint, mode: stored.summary.mode,
+            duration: stored.summary.duration, seed: stored.seed ?? 0, snapshot: snapshot,
+            verdicts: verdicts, srm: srm, votes: stored.votes)
         let formatter = ISO8601DateFormatter()
-        return SessionReport(id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),
-                             version: stored.version, epochs: stored.epochs, records: stored.records,
-                             votes: stored.votes, configJSON: stored.configJSON)
+        return SessionReport(
+            id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),
+            version: stored.version, epochs: stored.epochs, records: stored.records,
+            votes: stored.votes, configJSON: stored.configJSON)
     }
 
     /// The report in `format`.
@@ -33,8 +35,9 @@ enum ReportBuilder {
     static func write(_ recording: JournalRecording, to path: String) throws {
         recording.writer.flushNow()
         guard let stored = try recording.journal.session(recording.sessionID) else { return }
-        try render(report(stored), format: ReportFormat(forPath: path)).write(toFile: path, atomically: true,
-                                                                              encoding: .utf8)
+        try render(report(stored), format: ReportFormat(forPath: path)).write(
+            toFile: path, atomically: true,
+            encoding: .utf8)
     }
 }
 

@@ -9,7 +9,8 @@ enum ThemeCatalog {
         if let themesDir { dirs.append(themesDir) }
         let config = environment["XDG_CONFIG_HOME"] ?? (environment["HOME"].map { $0 + "/.config" } ?? "")
         if !config.isEmpty { dirs.append(config + "/abtop/themes") }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         var up = binary
         for _ in 0..<5 {
             dirs.append(up.appendingPathComponent("themes").path)
@@ -24,7 +25,9 @@ enum ThemeCatalog {
             guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
             for file in files.sorted() where file.hasSuffix(".theme") {
                 let name = String(file.dropLast(6))
-                guard !seen.contains(name), let data = FileManager.default.contents(atPath: dir + "/" + file) else { continue }
+                guard !seen.contains(name), let data = FileManager.default.contents(atPath: dir + "/" + file) else {
+                    continue
+                }
                 seen.insert(name)
                 let (theme, problems) = Theme.parse(String(decoding: data, as: UTF8.self), name: name)
                 byName[name] = theme
@@ -32,7 +35,8 @@ enum ThemeCatalog {
             }
         }
         let order = ["default", "light", "nord", "gruvbox", "solarized-dark", "high-contrast", "mono"]
-        let themes = order.compactMap { byName[$0] } + byName.keys.filter { !order.contains($0) }.sorted().map { byName[$0]! }
+        let themes =
+            order.compactMap { byName[$0] } + byName.keys.filter { !order.contains($0) }.sorted().map { byName[$0]! }
         return (themes, warnings)
     }
 }

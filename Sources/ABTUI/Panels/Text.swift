@@ -1,20 +1,5 @@
 import ABCore
 
-/// A rectangle of the screen.
-public struct Rect: Equatable, Sendable {
-    public var x: Int, y: Int, width: Int, height: Int
-
-    public init(x: Int, y: Int, width: Int, height: Int) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
-
-    /// The inside of a box drawn on this rectangle.
-    public var inner: Rect { Rect(x: x + 1, y: y + 1, width: max(0, width - 2), height: max(0, height - 2)) }
-}
-
 /// Text helpers shared by the panels.
 enum Text {
     /// `s` cut to `width` columns, with "…" when cut.
@@ -46,8 +31,10 @@ enum Text {
     static func wrap(_ s: String, _ width: Int, maxLines: Int = .max) -> [String] {
         guard width > 0, maxLines > 0 else { return [] }
         var lines: [String] = []
-        var line = "", used = 0
-        var word = "", wordWidth = 0
+        var line = ""
+        var used = 0
+        var word = ""
+        var wordWidth = 0
         func endLine() {
             lines.append(line)
             line = ""

@@ -1,0 +1,103 @@
+import ABCore
+
+/// One column of a report table: its header, alignment and how a row shows in it.
+public struct ReportColumn<Row>: Sendable {
+    /// The header in reports (Markdown, HTML); the text summary shows it in capitals.
+    public let title: String
+    public let alignment: TextTable.Alignment
+    public let value: @Sendable (Row) -> String
+
+    init(_ title: String, _ alignment: TextTable.Alignment, value: @escaping @Sendable (Row) -> String) {
+        self.title = title
+        self.alignment = alignment
+        self.value = value
+    }
+}
+
+/// A table declared once as columns, rendered as text, Markdown or HTML: the summary and the reports take their
+/// headers and cells from the same declaration, so they cannot drift apart.
+public struct ReportTable<Row>: Sendable {
+    public let columns: [ReportColumn<Row>]
+
+    public func text(_ rows: [Row]) -> String {
+        var table = TextTable(columns.map { ($0.title.uppercased(), $0.alignment) })
+        for row in rows { table.add(columns.map { $0.value(row) }) }
+        return table.rendered()
+    }
+
+    public func markdown(_ rows: [Row]) -> String {
+        var out = "| " + columns.map(\.title).joined(separator: " | ") + " |\n"
+        out += "|" + columns.map { $0.alignment == .left ? "---|" : "--:|" }.joined() + "\n"
+        for row in rows { out += "| " + columns.map { $0.value(row) }.joined(separator: " | ") + " |\n" }
+        return out
+    }
+
+    /// An HTML table; `decorate` may wrap a row's first cell (HTML already escaped), e.g. with a colour dot.
+    public func html(
+        _ rows: [Row], escape: (String) -> String,
+        decorate: (Int, String) -> String = { $1 }
+    ) -> String {
+        var out = "<table><tr>" + columns.map { "<th>\(escape($0.title))</th>" }.joined() + "</tr>\n"
+        for (i, row) in rows.enumerated() {
+            let cells = columns.enumerated().map { c, column -> String in
+                let value = escape(column.value(row))
+                let cell = c == 0 ? decorate(i, value) : value
+                return column.alignment == .right ? "<td class=\"n\">\(cell)</td>" : "<td>\(cell)</td>"
+            }
+            out += "<tr>" + cells.joined() + "</tr>\n"
+        }
+        return out + "</table>\n"
+    }
+}
+
+/// The report's tables.
+public enum ReportTables {
+    /// One row per entity: the summary's table and the reports' "Summary".
+    public static let entities = ReportTable<EntitySnapshot>(columns: [
+        ReportColumn("entity", .left) { $0.info.name },
+        ReportColumn("model", .left) { $0.info.model },
+        ReportColumn("target", .right) { "\($0.targetPercentage)%" },
+        ReportColumn("share", .right) { Format.percent($0.overallShare) },
+        ReportColumn("requests", .right) { Format.count($0.requests) },
+        ReportColumn("errors (95% CI)", .right) { e in
+            guard e.requests > 0 else { return "—" }
+            let r = e.errorRate
+            return
+                "\(e.errorCount) (\(Format.percent(r.estimate)), \(Format.percent(r.lower))–\(Format.percent(r.upper)))"
+        },
+        ReportColumn("p50", .right) { Format.milliseconds($0.e2e?.p50) },
+        ReportColumn("p95", .right) { Format.milliseconds($0.e2e?.p95) },
+        ReportColumn("p99", .right) { Format.milliseconds($0.e2e?.p99) },
+        ReportColumn("TTFT p50", .right) { Format.milliseconds($0.ttft?.p50) },
+        ReportColumn("TPOT p50", .right) { Format.milliseconds($0.tpot?.p50) },
+        ReportColumn("tok/s", .right) { e in e.decodeTokensPerSecond.map { Format.fixed($0, 1) } ?? "—" },
+        ReportColumn("tokens in / out", .right) { e in
+            "\(Format.count(e.tokens.input)) / \(Format.count(e.tokens.output))\(e.tokens.estimated ? " (est.)" : "")"
+        },
+        ReportColumn("cost", .right) { Format.dollars($0.costUSD) },
+    ])
+
+    /// One row per split epoch, with its sample-ratio check.
+    public static let epochs = ReportTable<(epoch: SplitEpoch, srm: SRMResult?)>(columns: [
+        ReportColumn("epoch", .right) { String($0.epoch.index) },
+        ReportColumn("from", .right) { "\(Format.fixed($0.epoch.startedAt, 1)) s" },
+        ReportColumn("weights", .left) { $0.epoch.weights.description },
+        ReportColumn("observed", .left) { $0.srm.map { $0.observed.map(String.init).joined(separator: "/") } ?? "—" },
+        ReportColumn("SRM p-value", .right) { $0.srm?.pValue.map { Verdict.formatP($0) } ?? "—" },
+        ReportColumn("flagged", .left) { $0.srm?.flagged == true ? "YES" : "no" },
+    ])
+
+    /// One row per entity that took part in a blind vote.
+    public static let votes = ReportTable<(name: String, rate: WinRate)>(columns: [
+        ReportColumn("entity", .left) { $0.name },
+        ReportColumn("votes", .right) { String($0.rate.votes) },
+        ReportColumn("wins", .right) { String($0.rate.wins) },
+        ReportColumn("ties", .right) { String($0.rate.ties) },
+        ReportColumn("losses", .right) { String($0.rate.losses) },
+        ReportColumn("win rate (95% CI)", .right) { row in
+            let r = row.rate.rate
+            return
+                "\(Format.percent(r.estimate, digits: 0)) (\(Format.percent(r.lower, digits: 0))–\(Format.percent(r.upper, digits: 0)))"
+        },
+    ])
+}

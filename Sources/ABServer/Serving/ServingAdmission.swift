@@ -1,0 +1,113 @@
+import ABCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Admission: reading a request's body within its limits, parsing it, who is calling, and the endpoint's rate
+/// limits, before anything is sent anywhere.
+extension ServingResponder {
+    /// A chat request past admission: parsed, its endpoint found and its rate limits passed.
+    struct Admitted: Sendable {
+        let id: String
+        let invocation: Invocation
+        let endpoint: ServingRegistry.Endpoint
+        let endpointName: String
+        /// Who is calling (a hash of the bearer token), for per-user limits.
+        let caller: String
+        /// When it arrived, in Unix seconds (the completion's `created`).
+        let created = Int(Date().timeIntervalSince1970)
+    }
+
+    /// Reads and parses a chat request, finds its endpoint (`name`, else the body's `model`) and asks the
+    /// endpoint's rate limits; the refusal is the response to send.
+    func admit(_ request: Request, endpoint name: String?) async -> Result<Admitted, ServingError> {
+        let bytes: [UInt8]
+        do {
+            bytes = try await readBody(request, limit: limits.maxBodyBytes)
+        } catch let e as ServingError {
+            return .failure(e)
+        } catch {
+            return .failure(.badRequest("the request body could not be read"))
+        }
+        let id = Self.completionIDs.next()
+        let parsed: InvocationParser.Parsed
+        switch InvocationParser.parse(bytes, id: id, sessionKey: request.headers[Self.sessionHeader]) {
+        case .success(let p): parsed = p
+        case .failure(let e): return .failure(e)
+        }
+        guard let endpointName = name ?? parsed.model else {
+            return .failure(.badRequest("\"model\" must name a serving endpoint (GET /v1/models lists them)"))
+        }
+        let caller = Self.caller(request)
+        do {
+            let endpoint = try registry.admit(endpointName, caller: caller)
+            return .success(
+                Admitted(
+                    id: id, invocation: parsed.invocation, endpoint: endpoint,
+                    endpointName: endpointName, caller: caller))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Reads a request body of at most `limit` bytes within `limits.bodyTimeout`: 413 when it is (or says it
+    /// is) larger, before anything is parsed; 408 when the client sends it too slowly.
+    func readBody(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }),
+            declared > limit
+        {
+            throw ServingError.tooLarge(limit: limit)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int(saturating: limits.bodyTimeout * 1000))
+        var bytes: [UInt8] = []
+        do {
+            for try await part in request.body {
+                guard bytes.count + part.readableBytes <= limit else { throw ServingError.tooLarge(limit: limit) }
+                bytes.append(contentsOf: part.readableBytesView)
+                if ContinuousClock.now > deadline {
+                    throw ServingError(
+                        status: 408, code: "BAD_REQUEST",
+                        message: "the request body took over \(limits.bodyTimeout) s to arrive")
+                }
+            }
+        } catch let e as ServingError {
+            throw e
+        } catch {
+            throw ServingError.badRequest("the request body could not be read")
+        }
+        return bytes
+    }
+
+    func body(_ request: Request) async throws -> JSONValue {
+        let bytes = try await readBody(request, limit: min(limits.maxBodyBytes, Self.maxConfigBody))
+        if bytes.isEmpty { return .object(JSONObject()) }
+        do {
+            return try JSONParser.parse(utf8: bytes)
+        } catch {
+            throw ServingError.badRequest("the request body is not valid JSON: \(error)")
+        }
+    }
+
+    /// The token of `Authorization: Bearer …`; the scheme is case-insensitive (RFC 9110 §11.1).
+    static func bearer(_ request: Request) -> String? {
+        guard let auth = request.headers[.authorization], auth.count > 7, auth.prefix(7).lowercased() == "bearer "
+        else { return nil }
+        return String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Compares in time that depends only on the lengths, so the answer's timing does not leak the token.
+    static func sameSecret(_ given: String?, _ expected: String) -> Bool {
+        guard let given else { return false }
+        let a = Array(given.utf8)
+        let b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<min(a.count, b.count) { difference |= a[i] ^ b[i] }
+        return difference == 0
+    }
+
+    /// Who is calling, for per-user rate limits: a hash of the bearer token (never the token itself).
+    static func caller(_ request: Request) -> String {
+        guard let token = bearer(request), !token.isEmpty else { return "anonymous" }
+        return String(StableHash.of(token), radix: 16)
+    }
+}

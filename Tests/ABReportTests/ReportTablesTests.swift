@@ -1,0 +1,75 @@
+import ABCore
+import Testing
+
+@testable import ABReport
+
+/// The per-entity table is declared once (`ReportTables.entities`): the summary, Markdown and HTML show the same cells.
+@Suite struct ReportTablesTests {
+    /// Two entities: one with an error and estimated tokens; two blind votes.
+    func summary() throws -> RunSummary {
+        let infos = [
+            EntityInfo(name: "quick<gpt>", model: "gpt-4o-mini", provider: "openai"),
+            EntityInfo(name: "careful", model: "claude-3-5-sonnet", provider: "anthropic"),
+        ]
+        var stats = StatsAggregator(
+            entities: infos, epoch: SplitEpoch(index: 0, weights: try #require(Weights([60, 40])), startedAt: 0))
+        for i in 0..<20 {
+            let entity = i % 2
+            let outcome = RequestOutcome(
+                entity: entity, epoch: 0,
+                timing: RequestTiming(
+                    start: 0, firstByte: 100_000_000, firstToken: 150_000_000,
+                    end: UInt64(200_000_000 + entity * 900_000_000 + i * 1_000_000)),
+                streamed: true, status: i == 3 ? 500 : 200, error: i == 3 ? .http5xx : nil,
+                usage: TokenUsage(input: 10, output: 40, estimated: entity == 1), costUSD: 0.001)
+            stats.record(outcome, at: 1)
+        }
+        let votes = [Vote(a: 0, b: 1, choice: .aBetter), Vote(a: 1, b: 0, choice: .tie)]
+        return RunSummary(
+            endpoint: "tables", mode: "compare", duration: 10, seed: 1, snapshot: stats.snapshot(at: 10),
+            verdicts: stats.verdicts(), srm: stats.srm(), votes: votes)
+    }
+
+    @Test func everyFormatShowsEveryCellOfTheOneTable() throws {
+        let s = try summary()
+        let report = SessionReport(
+            id: 1, summary: s, startedAt: "2026-11-30T00:00:00Z", version: "test", epochs: [s.snapshot.epoch],
+            records: [], votes: s.votes, configJSON: "{}")
+        let text = s.text()
+        let markdown = report.markdown()
+        let html = report.html()
+        for column in ReportTables.entities.columns {
+            #expect(text.contains(column.title.uppercased()), "\(column.title) in the summary")
+            #expect(markdown.contains("| \(column.title) |"), "\(column.title) in Markdown")
+            #expect(html.contains("<th>\(report.esc(column.title))</th>"), "\(column.title) in HTML")
+            for e in s.snapshot.entities {
+                let cell = column.value(e)
+                #expect(
+                    text.contains(cell) && markdown.contains(cell) && html.contains(report.esc(cell)),
+                    "\(column.title) of \(e.info.name): \(cell)")
+            }
+        }
+        #expect(
+            text.contains("(est.)") && markdown.contains("(est.)") && html.contains("(est.)"), "one mark for estimates")
+        #expect(!text.contains("~"))
+    }
+
+    @Test func theSummaryCarriesTheVotes() throws {
+        let s = try summary()
+        #expect(s.text().contains("Blind votes (2):"))
+        #expect(s.text().contains("quick<gpt>: 1 won, 1 tied, 0 lost"))
+        let rates = s.json()[key: "win_rates"]?.arrayValue ?? []
+        #expect(rates.count == 2 && rates.first?[key: "wins"]?.intValue == 1)
+    }
+
+    @Test func csvFieldsCannotRunFormulas() {
+        for hostile in ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            let field = SessionReport.csvField(hostile)
+            let unquoted = field.hasPrefix("\"") ? String(field.dropFirst()) : field
+            #expect(unquoted.hasPrefix("'"), "\(hostile) → \(field)")
+        }
+        #expect(SessionReport.csvField("plain text") == "plain text")
+        #expect(SessionReport.csvField("a,b") == "\"a,b\"")
+    }
+
+}
