@@ -17,6 +17,25 @@ import Testing
         #expect(state.handle(.left, frame: frame, themeCount: 1) == [.setWeights(Weights([61, 39])!)])
     }
 
+    /// Keys typed faster than frames are handled in one batch against one frame: each key must see what the one
+    /// before it did (five → from 60/40 is 65/35, not five times 61/39; c twice is back to split).
+    @Test func aBatchOfKeysBuildsOnItself() {
+        var state = DashboardState()
+        var frame = self.frame
+        var sent: [DashboardCommand] = []
+        for key in [Key.right, .right, .right, .right, .right, .char("c"), .char("c"), .char(" ")] {
+            for command in state.handle(key, frame: frame, themeCount: 1) {
+                sent.append(command)
+                frame.apply(command)
+            }
+        }
+        #expect(frame.snapshot.epoch.weights == Weights([65, 35])!)
+        let slides: [DashboardCommand] = (61...65).map { .setWeights(Weights([$0, 100 - $0])!) }
+        #expect(Array(sent.prefix(5)) == slides)
+        #expect(Array(sent.dropFirst(5)) == [.setCompareMode(true), .setCompareMode(false), .setPaused(true)])
+        #expect(frame.mode == .split && frame.paused)
+    }
+
     @Test func pauseRateCompareThemeQuit() {
         var state = DashboardState()
         #expect(state.handle(.char(" "), frame: frame, themeCount: 1) == [.setPaused(true)])

@@ -1,3 +1,4 @@
+import ABReport
 import Foundation
 import Testing
 
@@ -97,6 +98,7 @@ import Testing
             let shown = try await tmux.poll(10) { $0.contains("· 55/45") }
             let seconds = Date().timeIntervalSince(typed)
             #expect(shown && seconds < 1, "five → shown after \(seconds) s")
+            print("dashboard timing: five → shown after \(Format.fixed(seconds, 3)) s")
 
             let asked = Date()
             if ending == "q" {
@@ -110,6 +112,7 @@ import Testing
             let ended = Date().timeIntervalSince(asked)
             let limit = ending == "q" ? 1.0 : 2.0
             #expect(!Self.isRunning(pid) && ended < limit, "\(ending): abtop ended after \(ended) s (limit \(limit) s)")
+            print("dashboard timing: \(ending) ended abtop after \(Format.fixed(ended, 3)) s")
             if Self.isRunning(pid) { kill(pid, SIGKILL) }
         }
     }
