@@ -87,6 +87,18 @@ extension EndpointConfigReader {
     }
 
     /// Reads a credential pair. Messages never quote the value: it may be a real key pasted in the wrong field.
+    /// A credential with no conventional environment variable: giving neither field is an error at `reference`.
+    static func requiredCredential(
+        _ block: ObjectReader, reference: String, plaintext: String, missing: String, issues: inout ConfigIssues
+    ) -> Credential {
+        if !block.has(reference), !block.has(plaintext) {
+            issues.error(
+                block.path.key(reference), missing,
+                fix: "add \"\(reference)\": \"{{secrets/<scope>/<key>}}\" or \"\(plaintext)\"")
+        }
+        return readCredential(block, reference: reference, plaintext: plaintext, conventional: [], issues: &issues)
+    }
+
     static func readCredential(
         _ block: ObjectReader, reference: String, plaintext: String, conventional: [String],
         issues: inout ConfigIssues
@@ -215,13 +227,9 @@ extension EndpointConfigReader {
             a.finish(issues: &issues)
             let header = a.string(
                 "key", issues: &issues, missingFix: "add the header name, e.g. \"key\": \"x-api-key\"")
-            let value = readCredential(
-                a, reference: "value", plaintext: "value_plaintext", conventional: [], issues: &issues)
-            if !a.has("value"), !a.has("value_plaintext") {
-                issues.error(
-                    a.path.key("value"), "missing the key's value",
-                    fix: "add \"value\": \"{{secrets/<scope>/<key>}}\" or \"value_plaintext\"")
-            }
+            let value = requiredCredential(
+                a, reference: "value", plaintext: "value_plaintext", missing: "missing the key's value", issues: &issues
+            )
             if let header, !HTTPFieldSyntax.isToken(header) {
                 issues.error(
                     a.path.key("key"),
@@ -236,13 +244,8 @@ extension EndpointConfigReader {
             }
         } else if let b = block.object("bearer_token_auth", known: ["token", "token_plaintext"], issues: &issues) {
             b.finish(issues: &issues)
-            let token = readCredential(
-                b, reference: "token", plaintext: "token_plaintext", conventional: [], issues: &issues)
-            if !b.has("token"), !b.has("token_plaintext") {
-                issues.error(
-                    b.path.key("token"), "missing the token",
-                    fix: "add \"token\": \"{{secrets/<scope>/<key>}}\" or \"token_plaintext\"")
-            }
+            let token = requiredCredential(
+                b, reference: "token", plaintext: "token_plaintext", missing: "missing the token", issues: &issues)
             auth = .bearer(token)
         }
         guard let url else { return nil }
