@@ -135,19 +135,23 @@ public final class Journal: Sendable {
     }
 
     public func recordEpoch(session: Int64, _ epoch: SplitEpoch) throws {
-        try pool.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, ?, ?, ?)",
-                arguments: [session, epoch.index, epoch.startedAt, epoch.weights.description])
-        }
+        try pool.write { db in try Self.insert(epoch, session: session, in: db) }
     }
 
     public func recordVote(session: Int64, _ vote: Vote, at seconds: Double) throws {
-        try pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO vote (session_id, at_s, a, b, choice) VALUES (?, ?, ?, ?, ?)",
-                arguments: [session, seconds, vote.a, vote.b, vote.choice.rawValue])
-        }
+        try pool.write { db in try Self.insert(vote, at: seconds, session: session, in: db) }
+    }
+
+    static func insert(_ epoch: SplitEpoch, session: Int64, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO epoch (session_id, idx, started_at_s, weights) VALUES (?, ?, ?, ?)",
+            arguments: [session, epoch.index, epoch.startedAt, epoch.weights.description])
+    }
+
+    static func insert(_ vote: Vote, at seconds: Double, session: Int64, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO vote (session_id, at_s, a, b, choice) VALUES (?, ?, ?, ?, ?)",
+            arguments: [session, seconds, vote.a, vote.b, vote.choice.rawValue])
     }
 
     public func endSession(_ session: Int64, at: Date = Date()) throws {
@@ -162,9 +166,12 @@ public final class Journal: Sendable {
     /// through a few prompts: writing each once saves a third of the rows).
     func append(
         session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)],
-        withPrompt: [Bool]? = nil
+        withPrompt: [Bool]? = nil, epochs: [SplitEpoch] = [], votes: [(vote: Vote, at: Double)] = []
     ) throws {
         try pool.write { db in
+            // Epochs and votes first, in the order they happened (requests name their epoch by index only).
+            for epoch in epochs { try Self.insert(epoch, session: session, in: db) }
+            for (vote, at) in votes { try Self.insert(vote, at: at, session: session, in: db) }
             // Cached, prepared statements: compiling the SQL per row cost more than writing it.
             let prompt = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)")

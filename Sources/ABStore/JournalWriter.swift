@@ -20,6 +20,11 @@ public final class JournalWriter: Sendable {
 
     private struct Buffer {
         var pending: [(seq: Int, record: RequestRecord)] = []
+        /// Split changes and votes, in the order they happened, written in the same transactions as requests.
+        var epochs: [SplitEpoch] = []
+        var votes: [(vote: Vote, at: Double)] = []
+        /// The writer closed: what comes now cannot be written, and is counted as lost.
+        var closed = false
         var seq = 0
         var written = 0
         var lastError: String?
@@ -60,8 +65,9 @@ public final class JournalWriter: Sendable {
     public func record(_ record: RequestRecord) {
         let count = buffer.withLock { b -> Int in
             b.seq += 1
-            if b.failed {
+            if b.failed || b.closed {
                 b.lost += 1
+                if b.closed, b.lastError == nil { b.lastError = "a request finished after the journal session closed" }
                 return 0
             }
             b.pending.append((b.seq, record))
@@ -72,6 +78,17 @@ public final class JournalWriter: Sendable {
             condition.signal()
             condition.unlock()
         }
+    }
+
+    /// A new split epoch: written by the writer's thread with the next batch, after the epochs before it (the
+    /// caller, which may hold the session's or the registry's lock, never waits on SQLite).
+    public func record(epoch: SplitEpoch) {
+        buffer.withLock { b in if !b.failed && !b.closed { b.epochs.append(epoch) } }
+    }
+
+    /// A blind vote at session seconds `at`, written like an epoch.
+    public func record(vote: Vote, at: Double) {
+        buffer.withLock { b in if !b.failed && !b.closed { b.votes.append((vote, at)) } }
     }
 
     /// Rows handed in, written and lost so far, and the last write error (a full disk, a locked file), if any.
@@ -108,11 +125,14 @@ public final class JournalWriter: Sendable {
                 // its retries run out (then it is counted as lost, and the status says so).
                 flush()
                 let deadline = Date().addingTimeInterval(Self.closeDeadline)
-                while buffer.withLock({ !$0.pending.isEmpty && !$0.failed }), Date() < deadline {
+                while buffer.withLock({ !($0.pending.isEmpty && $0.epochs.isEmpty && $0.votes.isEmpty) && !$0.failed }),
+                    Date() < deadline
+                {
                     Thread.sleep(forTimeInterval: 0.1)
                     flush()
                 }
                 buffer.withLock { b in
+                    b.closed = true
                     guard !b.pending.isEmpty else { return }
                     b.failed = true
                     b.lost += b.pending.count
@@ -128,17 +148,22 @@ public final class JournalWriter: Sendable {
     }
 
     private func flush() {
-        let batch = buffer.withLock { b -> [(seq: Int, record: RequestRecord)] in
-            defer { b.pending.removeAll(keepingCapacity: true) }
-            return b.pending
+        let (batch, epochs, votes) = buffer.withLock { b in
+            defer {
+                b.pending.removeAll(keepingCapacity: true)
+                b.epochs.removeAll()
+                b.votes.removeAll()
+            }
+            return (b.pending, b.epochs, b.votes)
         }
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty else { return }
         let fresh = writtenPrompts.withLock { seen -> [Bool] in
             if seen.count > Self.promptMemory { seen.removeAll() }
             return batch.map { seen.insert($0.record.promptID).inserted }
         }
         do {
-            try journal.append(session: session, origin: origin, records: batch, withPrompt: fresh)
+            try journal.append(
+                session: session, origin: origin, records: batch, withPrompt: fresh, epochs: epochs, votes: votes)
             buffer.withLock {
                 $0.written += batch.count
                 $0.failures = 0
@@ -159,6 +184,8 @@ public final class JournalWriter: Sendable {
                     b.pending.removeAll()
                 } else {
                     b.pending.insert(contentsOf: batch, at: 0)
+                    b.epochs.insert(contentsOf: epochs, at: 0)
+                    b.votes.insert(contentsOf: votes, at: 0)
                 }
             }
         }

@@ -64,7 +64,8 @@ public enum Dashboard {
                 guard let key = terminal.readKey(timeoutMs: wait) else { break }
                 keys += 1
                 let theme = state.themeIndex
-                for command in state.handle(key, frame: frame, themeCount: options.themes.count) {
+                let commands = state.handle(key, frame: frame, themeCount: options.themes.count)
+                for command in commands {
                     model.perform(command)
                     // The next key in this batch sees what this one did (a slider five steps on, not one).
                     frame.apply(command)
@@ -73,6 +74,8 @@ public enum Dashboard {
                     flashUntil = DispatchTime.now().uptimeNanoseconds + 3_000_000_000
                 }
                 if theme != state.themeIndex { terminal.apply(options.themes[state.themeIndex]) }
+                // Another endpoint is another frame altogether (other entities): the keys after it wait for it.
+                if commands.contains(.nextEndpoint) { break }
             }
         }
     }

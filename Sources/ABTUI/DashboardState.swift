@@ -63,7 +63,7 @@ public struct DashboardState: Sendable {
             case .events: eventScroll = max(0, eventScroll - step)
             }
         case .moveSlider(let delta):
-            guard count > 1 else { return [] }
+            guard count > 1, selected < count else { return [] }
             let weights = frame.snapshot.epoch.weights.moving(selected, by: delta)
             guard weights != frame.snapshot.epoch.weights else { return [] }
             return [.setWeights(weights)]

@@ -34,6 +34,13 @@ import Testing
         #expect(t.backoff(retry: 0, retryAfter: 86_400, jitter: 1) == 60, "a wait is capped at a minute")
     }
 
+    @Test func cancelledDuringABackoffTheFailureBeforeItIsTheOutcome() {
+        var s = AttemptSequence(arm: 0, policy: policy)
+        #expect(s.next(after: failed(.rateLimited), jitter: 1) == .backoff(entity: 0, seconds: 0.1, retry: 1))
+        #expect(s.next(after: .waited, cancelled: true) == .record(entity: 0, isFallback: false, retries: 0))
+        #expect(s.next(after: .recorded, cancelled: true) == .done, "and no fallback")
+    }
+
     @Test func noRetryWhenRelayedCancelledBreakerOpenOrNotRetryable() {
         for (event, cancelled) in [
             (failed(.http5xx, relayed: true), false), (failed(.http5xx), true),

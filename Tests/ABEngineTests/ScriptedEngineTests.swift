@@ -127,6 +127,13 @@ import Testing
         #expect(Set(records.compactMap(\.group)).count == 1 && records.allSatisfy { !$0.outcome.countsTowardSplit })
     }
 
+    @Test func weightsForAnotherNumberOfEntitiesChangeNothing() throws {
+        let h = try ScriptedEngine(weights: [50, 50]) { _, _ in .ok }
+        let epoch = h.engine.setWeights(try #require(Weights([20, 30, 50])))
+        #expect(
+            epoch.index == 0 && h.session.snapshot().epochs.count == 1 && h.engine.routing.weights == Weights([50, 50]))
+    }
+
     @Test func aReweightIsOneStepForTheRouterAndTheStats() async throws {
         let h = try ScriptedEngine(weights: [50, 50]) { _, _ in .ok }
         let weights = try (0..<40).map { i in try #require(Weights([i % 2 == 0 ? 70 : 30, i % 2 == 0 ? 30 : 70])) }

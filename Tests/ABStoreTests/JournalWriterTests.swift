@@ -72,18 +72,31 @@ import Testing
         #expect(read[1].outcome.error == .connect && read[0].outcome.streamed)
     }
 
-    /// Epochs and votes, written as the session's events come, read back in order with their values.
+    /// Epochs and votes go through the writer's thread with the requests, and read back in order with their values.
     @Test func epochsAndVotesReadBackInOrder() throws {
         let (journal, session, writer) = try Self.start(origin: 0)
-        writer.close()
         let epochs = try (1...3).map { i in
             SplitEpoch(index: i, weights: try #require(Weights([100])), startedAt: Double(i))
         }
-        for e in epochs { try journal.recordEpoch(session: session, e) }
+        for e in epochs { writer.record(epoch: e) }
         let votes = [Vote(a: 0, b: 0, choice: .tie), Vote(a: 0, b: 0, choice: .bothBad)]
-        for (i, v) in votes.enumerated() { try journal.recordVote(session: session, v, at: Double(i)) }
+        for (i, v) in votes.enumerated() { writer.record(vote: v, at: Double(i)) }
+        writer.close()
         let stored = try #require(try journal.session(session))
         #expect(stored.epochs.map(\.index) == [0, 1, 2, 3] && Array(stored.epochs.dropFirst()) == epochs)
         #expect(stored.votes == votes)
+    }
+
+    /// A request that finishes after the writer closed cannot be written: it is counted as lost, with the reason.
+    @Test func aRequestAfterTheCloseIsCountedAsLost() throws {
+        let (_, _, writer) = try Self.start(origin: 0)
+        writer.close()
+        let outcome = RequestOutcome(
+            entity: 0, epoch: 0, timing: RequestTiming(start: 0, end: 1), streamed: false, status: 200, error: nil,
+            usage: TokenUsage(input: 1, output: 1))
+        writer.record(RequestRecord(outcome: outcome, promptID: "late", prompt: "late"))
+        let status = writer.status
+        #expect(status.handedIn == 1 && status.written == 0 && status.lost == 1)
+        #expect(status.error?.contains("after the journal session closed") == true)
     }
 }

@@ -81,6 +81,8 @@ public struct AttemptSequence: Sendable, Equatable {
             }
             return .record(entity: entity, isFallback: isFallback, retries: retries)
         case .waited:
+            // Cancelled while waiting: the attempt before the wait is the outcome (its 429 or 5xx, not a cancel).
+            if cancelled { return .record(entity: entity, isFallback: isFallback, retries: retries) }
             retries += 1
             return .send(entity: entity, isFallback: isFallback)
         case .recorded:

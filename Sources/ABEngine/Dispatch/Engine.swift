@@ -63,9 +63,12 @@ public final class Engine: Sendable {
 
     /// Changes the split from the next request on, opening a new epoch: the router and the session's stats,
     /// log and observers move in one step (see `Session.reweight`).
+    /// Weights that do not cover exactly this endpoint's entities (a dashboard key meant for another endpoint)
+    /// change nothing.
     @discardableResult
     public func setWeights(_ weights: Weights) -> SplitEpoch {
-        session.reweight { now in routing.setWeights(weights, at: now) }
+        guard weights.count == wires.count else { return routing.epoch }
+        return session.reweight { now in routing.setWeights(weights, at: now) }
     }
 
     /// Sends one prompt the way the session's mode says.
@@ -198,7 +201,7 @@ public final class Engine: Sendable {
                     after: .attempted(
                         failure: failure?.kind, retryAfter: failure?.retryAfter, relayed: attempt.relayed,
                         breakerClosed: routing.isClosed(entity)),
-                    jitter: random.withLock { $0.unit() }, cancelled: Task.isCancelled)
+                    jitter: failure == nil ? 1 : random.withLock { $0.unit() }, cancelled: Task.isCancelled)
             case .backoff(let entity, let seconds, let retry):
                 session.note(
                     EngineEvent(
@@ -206,7 +209,7 @@ public final class Engine: Sendable {
                         message: "\(name(entity)): retry \(retry) in \(Int(seconds * 1000)) ms"))
                 try? await Task.sleep(for: .seconds(seconds))
                 attemptStart = Monotonic.now()
-                action = sequence.next(after: .waited)
+                action = sequence.next(after: .waited, cancelled: Task.isCancelled)
             case .record(let entity, let isFallback, let retries):
                 var record = self.record(
                     last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
@@ -225,7 +228,7 @@ public final class Engine: Sendable {
                     action = sequence.next(after: .refused)
                     continue
                 }
-                let kind = records.last?.outcome.error?.rawValue ?? "failed"
+                let kind = records.first?.outcome.error?.rawValue ?? "failed"
                 session.note(
                     EngineEvent(
                         time: session.now(), entity: entity, kind: .fallback,

@@ -14,6 +14,7 @@ public final class Session: Sendable {
     private let log = Mutex(BoundedLog<EngineEvent>(capacity: 500))
     private let recent = Mutex(BoundedLog<RequestRecord>(capacity: 200))
     private let observers: [any SessionObserver]
+    private let recorded = Atomic<Int>(0)
     /// Changes of the split, votes and the end, one at a time: each is one atomic step for the router, the
     /// stats and every observer, so two reweights at once can neither lose an epoch nor record them out of order.
     private let changes = Mutex<Changes>(Changes())
@@ -56,7 +57,11 @@ public final class Session: Sendable {
         let time = seconds(at: record.outcome.timing.end)
         stats.withLock { $0.record(record.outcome, at: time) }
         recent.withLock { $0.add(record) }
+        recorded.add(1, ordering: .relaxed)
     }
+
+    /// Requests recorded so far (a cheap "has anything changed").
+    public var recordedCount: Int { recorded.load(ordering: .relaxed) }
 
     /// A prompt `entity` was not sent, and why: counted in the snapshot and written in the event log.
     public func promptNotSent(entity: Int, reason: String) {

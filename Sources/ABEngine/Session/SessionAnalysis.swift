@@ -5,6 +5,9 @@ import Synchronization
 /// The session's verdicts and sample-ratio checks, recomputed about once a second on a thread of their own and
 /// handed over finished: the dashboard reads the latest result in a frame without computing anything, and the
 /// transport threads, which record through the stats lock, never wait on an analysis (it runs on a copy).
+///
+/// The thread starts with the first read of `result` (a dashboard): a headless run or serve pays nothing until the
+/// end, and a round with no new request is skipped.
 public final class SessionAnalysis: Sendable {
     public struct Result: Sendable {
         public var verdicts: [Verdict] = []
@@ -14,18 +17,34 @@ public final class SessionAnalysis: Sendable {
     }
 
     private let session: Session
+    private let interval: Double
     private let latest = Mutex(Result())
+    private let started = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let wake = NSCondition()
 
-    /// Starts analysing every `interval` seconds until `stop()`.
     public init(session: Session, interval: Double = 1) {
         self.session = session
+        self.interval = interval
+    }
+
+    /// The latest finished analysis (starting the analysis thread on the first read).
+    public var result: Result {
+        if !started.exchange(true, ordering: .relaxed) { start() }
+        return latest.withLock { $0 }
+    }
+
+    private func start() {
         let thread = Thread { [self] in
+            var analysed = -1
             while !stopped.load(ordering: .relaxed) {
-                refresh()
+                let recorded = session.recordedCount
+                if recorded != analysed {
+                    refresh()
+                    analysed = recorded
+                }
                 wake.lock()
-                _ = wake.wait(until: Date().addingTimeInterval(interval))
+                if !stopped.load(ordering: .relaxed) { _ = wake.wait(until: Date().addingTimeInterval(interval)) }
                 wake.unlock()
             }
         }
@@ -33,9 +52,6 @@ public final class SessionAnalysis: Sendable {
         thread.qualityOfService = .utility
         thread.start()
     }
-
-    /// The latest finished analysis.
-    public var result: Result { latest.withLock { $0 } }
 
     /// Analyses now, on the caller's thread (the summary at the end wants every request in it).
     @discardableResult

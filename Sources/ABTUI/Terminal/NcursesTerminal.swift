@@ -13,6 +13,8 @@ public final class NcursesTerminal {
     private var pairs: [Role: Int16] = [:]
     private var theme: Theme
     public private(set) var depth: ColorDepth = .none
+    /// Whether stdin was a terminal at the start (only then does a hang-up on it mean the user is gone).
+    private let readsATerminal = isatty(STDIN_FILENO) != 0
 
     public init(theme: Theme) {
         self.theme = theme
@@ -128,6 +130,7 @@ public final class NcursesTerminal {
     /// every read returns at once: the loop would draw frames flat out into nothing. So the loop asks the file
     /// descriptor itself, once a frame.
     public var isHungUp: Bool {
+        guard readsATerminal else { return false }
         var fd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
         guard poll(&fd, 1, 0) >= 0 else { return errno != EINTR }
         return fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0

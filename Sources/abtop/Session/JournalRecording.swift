@@ -4,8 +4,8 @@ import ABReport
 import ABStore
 import Foundation
 
-/// A session's journal while it runs, subscribed to the session's events: finished requests go to the writer's
-/// buffer, epochs and votes straight to the file (rare, and in the order they happened), the end closes it.
+/// A session's journal while it runs, subscribed to the session's events: finished requests, epochs and votes go
+/// to the writer's buffer (its thread writes them, in order; the session never waits on SQLite), the end closes it.
 final class JournalRecording: SessionObserver {
     let journal: Journal
     let writer: JournalWriter
@@ -40,8 +40,8 @@ final class JournalRecording: SessionObserver {
     func observe(_ event: SessionEvent) {
         switch event {
         case .finished(let record): writer.record(record)
-        case .epochOpened(let epoch): try? journal.recordEpoch(session: sessionID, epoch)
-        case .voted(let vote, let at): try? journal.recordVote(session: sessionID, vote, at: at)
+        case .epochOpened(let epoch): writer.record(epoch: epoch)
+        case .voted(let vote, let at): writer.record(vote: vote, at: at)
         case .ended: finish()
         }
     }
@@ -60,6 +60,6 @@ final class JournalRecording: SessionObserver {
     static func lossReport(_ status: JournalWriter.Status, path: String) -> String? {
         guard status.failed || status.lost > 0 else { return nil }
         return "abtop: the journal at \(path) kept \(status.written) of \(status.handedIn) requests; "
-            + "\(status.lost) were lost because writing failed: \(status.error ?? "unknown error")"
+            + "\(status.lost) were lost: \(status.error ?? "unknown error")"
     }
 }

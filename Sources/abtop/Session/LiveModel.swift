@@ -14,6 +14,8 @@ final class LiveModel: DashboardModel {
     let baseRate: Double?
     private let status = Mutex<String?>(nil)
     private let typed = Atomic<Int>(0)
+    /// Prompts typed in the dashboard (`p`) still in flight.
+    private let typedTasks = Mutex<[Task<Void, Never>]>([])
 
     init(host: SessionHost, control: LoadControl, rate: Double?) {
         self.host = host
@@ -77,7 +79,8 @@ final class LiveModel: DashboardModel {
         case .submitPrompt(let text):
             let n = typed.add(1, ordering: .relaxed).newValue
             let engine = self.engine
-            Task { await engine.send(PromptItem(id: "typed-\(n)", prompt: text)) }
+            let task = Task { _ = await engine.send(PromptItem(id: "typed-\(n)", prompt: text)) }
+            typedTasks.withLock { $0.append(task) }
         case .nextEndpoint:
             break  // one session: nothing to switch to (abtop serve handles it)
         case .export:
@@ -93,6 +96,16 @@ final class LiveModel: DashboardModel {
                 note("export failed: \(error)")
             }
         }
+    }
+
+    /// Cancels the typed prompts still in flight and waits for them to be recorded.
+    func cancelTypedPrompts() async {
+        let tasks = typedTasks.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
     }
 
     private func note(_ text: String) {

@@ -19,8 +19,13 @@ enum LiveRun {
         let control = LoadControl()
         let rate: Double? = if case .open(let r) = shape { r } else { nil }
         let load = Task { await host.load(prompts, shape: shape, limits: limits, control: control) }
-        await Dashboard.run(model: LiveModel(host: host, control: control, rate: rate), options: dashboard.resolve())
+        let model = LiveModel(host: host, control: control, rate: rate)
+        await Dashboard.run(model: model, options: dashboard.resolve())
+        // Stop sending and wait for what is in flight to end as cancelled (at once: the transport cancels each
+        // transfer with its task), so every request is recorded, and journaled, before the session closes.
         control.stop()
         load.cancel()
+        await load.value
+        await model.cancelTypedPrompts()
     }
 }
