@@ -1,4 +1,5 @@
 import ABCore
+import Histogram
 import Testing
 
 private let ms: UInt64 = 1_000_000
@@ -121,16 +122,39 @@ private func outcome(
     }
 }
 
+/// `DurationHistogram` is HdrHistogram's layout written out: its answers must be the `Histogram` package's own.
 @Suite struct DurationHistogramTests {
-    @Test func onePassPercentilesEqualHdrHistogramsOwn() throws {
+    @Test func percentilesAndMaxEqualHdrHistogramsOwn() throws {
         var rng = SplitMix64(seed: 5)
-        for n in [1, 2, 3, 10, 99, 1_000, 25_000] {
+        for (n, spread) in [
+            (1, 2_000_000_000), (2, 5_000), (3, 2_000_000_000), (10, 300_000_000), (99, 2_000_000_000),
+            (1_000, 40_000_000), (25_000, 2_000_000_000), (5_000, 1_500),
+        ] {
             var h = DurationHistogram()
-            for _ in 0..<n { h.record(nanoseconds: UInt64(1_000 + rng.below(2_000_000_000))) }
+            var reference = Histogram<UInt64>(
+                highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+            for _ in 0..<n {
+                let nanos = UInt64(1_000 + rng.below(spread))
+                h.record(nanoseconds: nanos)
+                reference.record(Swift.max(1, nanos / 1_000))
+            }
             let p = try #require(h.percentiles)
-            #expect(p.p50 == h.valueAtPercentile(50) && p.p90 == h.valueAtPercentile(90), "n = \(n)")
-            #expect(p.p95 == h.valueAtPercentile(95) && p.p99 == h.valueAtPercentile(99), "n = \(n)")
+            func ms(_ level: Double) -> Double { Double(reference.valueAtPercentile(level)) / 1_000 }
+            #expect([p.p50, p.p90, p.p95, p.p99] == [ms(50), ms(90), ms(95), ms(99)], "n = \(n)")
+            #expect(p.max == Double(reference.max) / 1_000, "n = \(n)")
+            for level in [0.0, 0.1, 12.5, 33.3, 99.9, 100] {
+                #expect(h.valueAtPercentile(level) == ms(level), "n = \(n), p\(level)")
+            }
+            #expect(h.count == reference.totalCount)
         }
         #expect(DurationHistogram().percentiles == nil)
+    }
+
+    @Test func valuesPastAnHourAreKeptAtAnHour() throws {
+        var h = DurationHistogram()
+        h.record(nanoseconds: 10 * 3_600_000_000_000)
+        h.record(nanoseconds: 0)
+        let p = try #require(h.percentiles)
+        #expect(p.p99 >= 3_599_000 && p.p99 <= 3_604_000 && h.valueAtPercentile(0) == 0.001)
     }
 }
