@@ -13,24 +13,26 @@ scratch=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$scratch"' EXIT
 
-# Starts a server in the background, logging to $scratch/$1.log; prints the port it listens on.
+# Starts a server in the background, logging to $scratch/$1.log; sets $port to the port it listens on. Called in
+# this shell, not in $(...): a subshell's `pids+=` would be lost, and the exit trap would leave the server running.
 start() {
     local name=$1; shift
     "$@" >"$scratch/$name.log" 2>&1 &
     pids+=($!)
-    local port=""
+    port=""
     for _ in $(seq 1 100); do
         port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$scratch/$name.log")
         [ -n "$port" ] && break
         sleep 0.1
     done
     [ -n "$port" ] || { echo "$name did not start:" >&2; cat "$scratch/$name.log" >&2; exit 1; }
-    echo "$port"
 }
 
-mock_port=$(start mock .build/debug/abtop mock-server --port 0 --seed 7 --profile Tests/Conformance/profiles.json)
+start mock .build/debug/abtop mock-server --port 0 --seed 7 --profile Tests/Conformance/profiles.json
+mock_port=$port
 "$venv/bin/python" Tests/Conformance/sdk_conformance.py "$mock_port"
 
-serve_port=$(start serve .build/debug/abtop serve --simulate --profile fast --headless --port 0 --seed 7 \
-    --store "$scratch/journal.sqlite")
+start serve .build/debug/abtop serve --simulate --profile fast --headless --port 0 --seed 7 \
+    --store "$scratch/journal.sqlite"
+serve_port=$port
 "$venv/bin/python" Tests/Conformance/serve_conformance.py "$serve_port" "$scratch/journal.sqlite"
