@@ -53,7 +53,8 @@ extension WireFormat {
         var message = "HTTP \(status)"
         if let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] {
             if let error = object["error"] as? [String: Any] {
-                // OpenAI {"error": {"message", "type", "code"}}; Anthropic {"type": "error", "error": {"type", "message"}}
+                // OpenAI {"error": {"message", "type", "code"}};
+                // Anthropic {"type": "error", "error": {"type", "message"}}
                 if let m = error["message"] as? String { message = m }
                 if error["type"] as? String == "overloaded_error" { kind = .overloaded }
             } else if let m = object["message"] as? String {

@@ -47,7 +47,8 @@ public struct WireFormat: Sendable {
         case .openai(let s) where s.apiType == .azure:
             dialect = .openAI
             url =
-                "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)/chat/completions?api-version=\(s.apiVersion ?? "2024-06-01")"
+                "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)/chat/completions"
+                + "?api-version=\(s.apiVersion ?? "2024-06-01")"
             bodyModel = nil
             authHeaders = secrets.first.flatMap { $0 }.map { [("api-key", .secret(prefix: "", $0))] } ?? []
             maxTokensField = "max_tokens"

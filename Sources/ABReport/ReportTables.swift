@@ -63,7 +63,8 @@ public enum ReportTables {
             guard e.requests > 0 else { return "—" }
             let r = e.errorRate
             return
-                "\(e.errorCount) (\(Format.percent(r.estimate)), \(Format.percent(r.lower))–\(Format.percent(r.upper)))"
+                "\(e.errorCount) (\(Format.percent(r.estimate)), "
+                + "\(Format.percent(r.lower))–\(Format.percent(r.upper)))"
         },
         ReportColumn("p50", .right) { Format.milliseconds($0.e2e?.p50) },
         ReportColumn("p95", .right) { Format.milliseconds($0.e2e?.p95) },
@@ -97,7 +98,8 @@ public enum ReportTables {
         ReportColumn("win rate (95% CI)", .right) { row in
             let r = row.rate.rate
             return
-                "\(Format.percent(r.estimate, digits: 0)) (\(Format.percent(r.lower, digits: 0))–\(Format.percent(r.upper, digits: 0)))"
+                "\(Format.percent(r.estimate, digits: 0)) "
+                + "(\(Format.percent(r.lower, digits: 0))–\(Format.percent(r.upper, digits: 0)))"
         },
     ])
 }

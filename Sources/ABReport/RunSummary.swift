@@ -36,7 +36,8 @@ public struct RunSummary: Sendable {
     public func text() -> String {
         let rate = duration > 0 ? Double(requests) / duration : 0
         var out =
-            "\(endpoint) · \(mode) · \(Format.count(requests)) requests in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
+            "\(endpoint) · \(mode) · \(Format.count(requests)) requests "
+            + "in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
         out += ReportTables.entities.text(snapshot.entities) + "\n"
         let notes = snapshot.entities.compactMap { e -> String? in
             var parts: [String] = []
@@ -64,12 +65,15 @@ public struct RunSummary: Sendable {
                 out +=
                     "  \(snapshot.entities[w.entity].info.name): \(w.wins) won, \(w.ties) tied, \(w.losses) lost · "
                     + "win rate \(Format.percent(w.rate.estimate, digits: 0)) "
-                    + "(95% CI \(Format.percent(w.rate.lower, digits: 0))–\(Format.percent(w.rate.upper, digits: 0)))\n"
+                    + "(95% CI \(Format.percent(w.rate.lower, digits: 0))–"
+                    + "\(Format.percent(w.rate.upper, digits: 0)))\n"
             }
         }
         for r in srm where r.flagged {
             out +=
-                "\n  SAMPLE RATIO MISMATCH in epoch \(r.epoch): observed \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0))): the split is not doing what it says\n"
+                "\n  SAMPLE RATIO MISMATCH in epoch \(r.epoch): "
+                + "observed \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0))): "
+                + "the split is not doing what it says\n"
         }
         return out
     }

@@ -9,7 +9,8 @@ extension SessionReport {
         let s = summary
         var body = "<h1>abtop report: \(esc(s.endpoint))</h1>\n"
         body +=
-            "<p class=\"meta\">Session \(id) · \(esc(s.mode)) · started \(esc(startedAt)) · \(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
+            "<p class=\"meta\">Session \(id) · \(esc(s.mode)) · started \(esc(startedAt)) · "
+            + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
         body +=
             "<h2>Summary</h2>\n"
             + ReportTables.entities.html(s.snapshot.entities, escape: esc) { i, cell in
@@ -31,7 +32,8 @@ extension SessionReport {
                 body += "<div class=\"sample\"><p class=\"prompt\">\(esc(prompt))</p><div class=\"cols\">"
                 for (name, text) in answers {
                     body +=
-                        "<div><h3>\(esc(name))</h3><p>\(esc(text).replacingOccurrences(of: "\n", with: "<br>"))</p></div>"
+                        "<div><h3>\(esc(name))</h3><p>"
+                        + "\(esc(text).replacingOccurrences(of: "\n", with: "<br>"))</p></div>"
                 }
                 body += "</div></div>\n"
             }
@@ -40,9 +42,11 @@ extension SessionReport {
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>abtop report: \(esc(s.endpoint))</title>
             <style>
-            body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#222;max-width:1100px;margin:2em auto;padding:0 1em}
+            body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#222;\
+            max-width:1100px;margin:2em auto;padding:0 1em}
             h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd}
-            table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left}
+            table{border-collapse:collapse;width:100%;font-size:13px}\
+            th,td{border:1px solid #ddd;padding:4px 6px;text-align:left}
             th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
             .meta{color:#666}.dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:6px}
             .verdicts li.real{font-weight:600}.bad{color:#c00}
@@ -127,29 +131,35 @@ extension SessionReport {
         func x(_ v: Double) -> Double { left + v / xMax * pw }
         func y(_ v: Double) -> Double { top + ph - v / yMax * ph }
         var svg =
-            "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(esc(yLabel)) by \(esc(xLabel))\">\n"
+            "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+            + "aria-label=\"\(esc(yLabel)) by \(esc(xLabel))\">\n"
         for t in 0...4 {
             let yv = yMax * Double(t) / 4
             let xv = xMax * Double(t) / 4
             svg +=
                 "<line x1=\"\(f(left))\" y1=\"\(f(y(yv)))\" x2=\"\(f(left + pw))\" y2=\"\(f(y(yv)))\" stroke=\"#eee\"/>"
             svg +=
-                "<text x=\"\(f(left - 6))\" y=\"\(f(y(yv) + 4))\" text-anchor=\"end\">\(Format.fixed(yv, yMax <= 1 ? 2 : 0))</text>"
+                "<text x=\"\(f(left - 6))\" y=\"\(f(y(yv) + 4))\" text-anchor=\"end\">"
+                + "\(Format.fixed(yv, yMax <= 1 ? 2 : 0))</text>"
             svg +=
-                "<text x=\"\(f(x(xv)))\" y=\"\(f(top + ph + 16))\" text-anchor=\"middle\">\(Format.fixed(xv, xMax < 10 ? 1 : 0))</text>\n"
+                "<text x=\"\(f(x(xv)))\" y=\"\(f(top + ph + 16))\" text-anchor=\"middle\">"
+                + "\(Format.fixed(xv, xMax < 10 ? 1 : 0))</text>\n"
         }
         svg +=
-            "<line x1=\"\(f(left))\" y1=\"\(f(top + ph))\" x2=\"\(f(left + pw))\" y2=\"\(f(top + ph))\" stroke=\"#888\"/>"
+            "<line x1=\"\(f(left))\" y1=\"\(f(top + ph))\" "
+            + "x2=\"\(f(left + pw))\" y2=\"\(f(top + ph))\" stroke=\"#888\"/>"
         svg += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(top + ph))\" stroke=\"#888\"/>\n"
         svg += "<text x=\"\(f(left + pw / 2))\" y=\"\(f(h - 4))\" text-anchor=\"middle\">\(esc(xLabel))</text>"
         svg +=
-            "<text x=\"12\" y=\"\(f(top + ph / 2))\" transform=\"rotate(-90 12 \(f(top + ph / 2)))\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
+            "<text x=\"12\" y=\"\(f(top + ph / 2))\" transform=\"rotate(-90 12 \(f(top + ph / 2)))\" "
+            + "text-anchor=\"middle\">\(esc(yLabel))</text>\n"
         for (i, line) in lines.enumerated() {
             let color = Self.palette[i % 8]
             if !line.1.isEmpty {
                 let points = line.1.map { "\(f(x($0.0))),\(f(y(min($0.1, yMax))))" }.joined(separator: " ")
                 svg +=
-                    "<polyline class=\"series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
+                    "<polyline class=\"series\" fill=\"none\" stroke=\"\(color)\" "
+                    + "stroke-width=\"2\" points=\"\(points)\"/>\n"
             }
             let ly = top + 14 + Double(i) * 18
             svg += "<rect x=\"\(f(left + pw + 12))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"10\" fill=\"\(color)\"/>"

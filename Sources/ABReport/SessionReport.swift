@@ -41,7 +41,8 @@ public struct SessionReport: Sendable {
         let s = summary
         var out = "# abtop report: \(s.endpoint)\n\n"
         out +=
-            "Session \(id) · \(s.mode) · started \(startedAt) · \(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
+            "Session \(id) · \(s.mode) · started \(startedAt) · "
+            + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
         out += "## Summary\n\n"
         out += ReportTables.entities.markdown(s.snapshot.entities)
         let kinds = Set(s.snapshot.entities.flatMap { $0.errors.keys }).sorted()
@@ -53,10 +54,12 @@ public struct SessionReport: Sendable {
             }
         }
         out +=
-            "\n## Is the difference real?\n\n| metric | a | b | p-value | n (a / b) | verdict |\n|---|---|---|--:|--:|---|\n"
+            "\n## Is the difference real?\n\n"
+            + "| metric | a | b | p-value | n (a / b) | verdict |\n|---|---|---|--:|--:|---|\n"
         for v in s.verdicts {
             out +=
-                "| \(v.metric.rawValue) | \(v.a) | \(v.b) | \(v.pValue.map { Verdict.formatP($0) } ?? "—") | \(v.nA) / \(v.nB) | \(v.text) |\n"
+                "| \(v.metric.rawValue) | \(v.a) | \(v.b) | "
+                + "\(v.pValue.map { Verdict.formatP($0) } ?? "—") | \(v.nA) / \(v.nB) | \(v.text) |\n"
         }
         out += "\n## Split history and sample-ratio mismatch\n\n" + ReportTables.epochs.markdown(epochRows)
         if !votes.isEmpty { out += "\n## Votes\n\n" + ReportTables.votes.markdown(voteRows) }

@@ -109,23 +109,26 @@ public struct RequestGuard: Sendable, Equatable {
             return ServingError(
                 status: 403, code: "PERMISSION_DENIED",
                 message:
-                    "Host '\(String(host.prefix(100)))' is not this server: abtop serve answers to loopback names and the address it binds (a page that rebinds its DNS name to 127.0.0.1 is refused)"
+                    "Host '\(String(host.prefix(100)))' is not this server: "
+                    + "abtop serve answers to loopback names and the address it binds "
+                    + "(a page that rebinds its DNS name to 127.0.0.1 is refused)"
             )
         }
         if let origin = head.origin, !allows(origin: origin, authority: authority) {
             return ServingError(
                 status: 403, code: "PERMISSION_DENIED",
                 message:
-                    "cross-origin request from '\(String(origin.prefix(100)))' refused: start abtop serve with --allow-origin \(String(origin.prefix(100))) to let that page call it"
+                    "cross-origin request from '\(String(origin.prefix(100)))' refused: "
+                    + "start abtop serve with --allow-origin \(String(origin.prefix(100))) to let that page call it"
             )
         }
         if head.hasBody, head.method == "POST" || head.method == "PUT" || head.method == "PATCH",
             !Self.isJSON(head.contentType)
         {
+            let found = head.contentType.map { "'\(String($0.prefix(100)))'" } ?? "none"
             return ServingError(
                 status: 415, code: "BAD_REQUEST",
-                message:
-                    "request bodies must be sent as Content-Type: application/json (found \(head.contentType.map { "'\(String($0.prefix(100)))'" } ?? "none"))"
+                message: "request bodies must be sent as Content-Type: application/json (found \(found))"
             )
         }
         return nil

@@ -116,7 +116,8 @@ public final class Journal: Sendable {
         try pool.write { db in
             try db.execute(
                 sql:
-                    "INSERT INTO session (endpoint, mode, config_json, abtop_version, started_at, seed) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO session (endpoint, mode, config_json, abtop_version, started_at, seed) "
+                    + "VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
                     endpoint.name, mode, redactedConfig, version, startedAt.timeIntervalSince1970,
                     seed.map { Int64(bitPattern: $0) },
@@ -177,7 +178,8 @@ public final class Journal: Sendable {
                 sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)")
             let request = try db.cachedStatement(
                 sql: """
-                    INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, is_fallback, counts_toward_split,
+                    INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, \
+                    is_fallback, counts_toward_split,
                       group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
                       error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -71,7 +71,8 @@ extension Journal {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT s.*, (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
+                        SELECT s.*, (SELECT COUNT(*) FROM request r \
+                        WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
                                (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
                         FROM session s WHERE s.id = ?
                         """, arguments: [id])

@@ -92,7 +92,8 @@ public enum DashboardView {
             canvas.put(" " + status, x: 0, y: y, role: .hiFg, limit: width)
         } else if width >= 110 {
             let hints =
-                "↑↓ select  ←→ split  space pause  +/- rate  c compare  p prompt  e export  T theme  ? help  q quit"
+                "↑↓ select  ←→ split  space pause  +/- rate  c compare  "
+                + "p prompt  e export  T theme  ? help  q quit"
             canvas.put(" " + hints, x: 0, y: y, role: .inactiveFg, limit: width - DisplayWidth.of(themeName) - 3)
             canvas.put(themeName, x: width - DisplayWidth.of(themeName) - 1, y: y, role: .inactiveFg)
         } else {

@@ -88,10 +88,13 @@ public struct Verdict: Sendable, Equatable, Codable {
         if significant {
             let (worse, better, worseRate, betterRate) = rateB > rateA ? (b, a, rateB, rateA) : (a, b, rateA, rateB)
             text =
-                "\(worse) fails more often than \(better): \(percent(worseRate)) vs \(percent(betterRate)) (\(formatP(test.pValue)), \(n))"
+                "\(worse) fails more often than \(better): "
+                + "\(percent(worseRate)) vs \(percent(betterRate)) (\(formatP(test.pValue)), \(n))"
         } else {
+            let more = moreNeeded(z: test.z, n: requestsA + requestsB)
             text =
-                "error rates differ? not yet: \(percent(rateA)) vs \(percent(rateB)) (\(formatP(test.pValue)), \(n))\(moreNeeded(z: test.z, n: requestsA + requestsB))"
+                "error rates differ? not yet: "
+                + "\(percent(rateA)) vs \(percent(rateB)) (\(formatP(test.pValue)), \(n))\(more)"
         }
         return Verdict(
             metric: .errorRate, a: a, b: b, pValue: test.pValue, nA: requestsA, nB: requestsB,

@@ -40,7 +40,9 @@ extension EndpointConfig {
                     // Whatever the severity asked for: such a key would inject headers, never authenticate.
                     issues.error(
                         credential.field,
-                        "the key for \"\(r.entity.name)\" (from \(origin)) holds characters an HTTP header cannot carry (a line break, a control character, or spaces at an end); not shown",
+                        "the key for \"\(r.entity.name)\" (from \(origin)) "
+                            + "holds characters an HTTP header cannot carry "
+                            + "(a line break, a control character, or spaces at an end); not shown",
                         fix: "store the key alone, with nothing around it")
                     continue
                 }

@@ -23,7 +23,8 @@ extension EndpointConfigReader {
                 issues.error(
                     path, "missing required key \"served_entities\"",
                     fix:
-                        #"add "served_entities": [{"name": ..., "external_model": {"name", "provider", "task", "<provider>_config"}}]"#
+                        #"add "served_entities": [{"name": ..., "#
+                        + #""external_model": {"name", "provider", "task", "<provider>_config"}}]"#
                 )
             }
             return nil
@@ -72,7 +73,8 @@ extension EndpointConfigReader {
             if first.task != task {
                 issues.error(
                     path.index(i).key("external_model").key("task"),
-                    "all served entities share one task, but this one is \"\(task)\" and served_entities[\(first.index)] is \"\(first.task)\"",
+                    "all served entities share one task, but this one is \"\(task)\" "
+                        + "and served_entities[\(first.index)] is \"\(first.task)\"",
                     fix: "set \"task\": \"\(first.task)\" here, or serve the other task from its own endpoint")
                 complete = false
             }
@@ -95,7 +97,8 @@ extension EndpointConfigReader {
             issues.error(
                 path.key("external_model"), "missing required key \"external_model\"",
                 fix:
-                    #"add "external_model": {"name": "gpt-4", "provider": "openai", "task": "llm/v1/chat", "openai_config": {...}}"#
+                    #"add "external_model": {"name": "gpt-4", "provider": "openai", "#
+                    + #""task": "llm/v1/chat", "openai_config": {...}}"#
             )
             return nil
         }
@@ -155,10 +158,10 @@ extension EndpointConfigReader {
                     path, "missing required key \"provider\"",
                     fix: "add \"provider\": \"\(implied.rawValue)\" (this entity has an \(implied.configBlock))")
             } else {
+                let supported = Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")
                 issues.error(
                     path, "missing required key \"provider\"",
-                    fix:
-                        "add \"provider\" with one of: \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", "))"
+                    fix: "add \"provider\" with one of: \(supported)"
                 )
             }
             return nil
@@ -172,10 +175,10 @@ extension EndpointConfigReader {
             return nil
         }
         guard provider.isSupported else {
+            let supported = Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")
             issues.error(
                 path, "the provider \"\(raw)\" is not supported yet",
-                fix:
-                    "abtop sends to \(Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")) today; an OpenAI-compatible server works as \"custom\""
+                fix: "abtop sends to \(supported) today; an OpenAI-compatible server works as \"custom\""
             )
             return nil
         }

@@ -17,16 +17,17 @@ extension EndpointConfigReader {
                 issues.error(
                     model.path.key(other), "the provider is \"\(provider.rawValue)\" but this block is \(other)",
                     fix:
-                        "rename it to \(blockName), with \(blockName)'s keys: \(provider.configKeys.joined(separator: ", "))"
+                        "rename it to \(blockName), with \(blockName)'s keys: "
+                        + "\(provider.configKeys.joined(separator: ", "))"
                 )
             }
         }
         guard let value = model.value(blockName) else {
             if others.isEmpty {
+                let keys = provider.configKeys.prefix(2).map { "\"\($0)\": ..." }.joined(separator: " or ")
                 issues.error(
                     model.path.key(blockName), "missing \(blockName) for provider \"\(provider.rawValue)\"",
-                    fix:
-                        "add \"\(blockName)\": {\(provider.configKeys.prefix(2).map { "\"\($0)\": ..." }.joined(separator: " or "))}"
+                    fix: "add \"\(blockName)\": {\(keys)}"
                 )
             }
             return nil
@@ -67,7 +68,8 @@ extension EndpointConfigReader {
             if key == theirs.reference {
                 return (
                     message,
-                    "rename it to \"\(ours.reference)\"; its value, a {{secrets/<scope>/<key>}} reference, stays as it is"
+                    "rename it to \"\(ours.reference)\"; "
+                        + "its value, a {{secrets/<scope>/<key>}} reference, stays as it is"
                 )
             }
             if key == theirs.plaintext {
@@ -129,7 +131,8 @@ extension EndpointConfigReader {
                         refPath,
                         "expected a secret reference {{secrets/<scope>/<key>}}, found a literal value (not shown)",
                         fix:
-                            "to give the key itself, use \"\(plaintext)\"; better, keep it in --secrets FILE or $ABTOP_SECRET_<SCOPE>_<KEY> and reference it"
+                            "to give the key itself, use \"\(plaintext)\"; "
+                            + "better, keep it in --secrets FILE or $ABTOP_SECRET_<SCOPE>_<KEY> and reference it"
                     )
                 }
                 return fallback
@@ -149,7 +152,8 @@ extension EndpointConfigReader {
             guard HTTPFieldSyntax.isFieldValue(text) else {
                 issues.error(
                     plainPath,
-                    "the value holds characters an HTTP header cannot carry (a line break, a control character, or spaces at an end); not shown",
+                    "the value holds characters an HTTP header cannot carry "
+                        + "(a line break, a control character, or spaces at an end); not shown",
                     fix: "paste the key alone, with nothing around it")
                 return fallback
             }
@@ -233,7 +237,8 @@ extension EndpointConfigReader {
             if let header, !HTTPFieldSyntax.isToken(header) {
                 issues.error(
                     a.path.key("key"),
-                    "not a valid header name: letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or line breaks)",
+                    "not a valid header name: letters, digits and !#$%&'*+-.^_`|~ only "
+                        + "(no spaces, colons or line breaks)",
                     fix: "e.g. \"x-api-key\"")
             } else if let header, HTTPFieldSyntax.reservedNames.contains(header.lowercased()) {
                 issues.error(

@@ -14,7 +14,8 @@ extension EndpointConfigReader {
                 issues.warning(
                     path, "no traffic_config: traffic is split evenly (\(even))",
                     fix:
-                        "add \"traffic_config\": {\"routes\": [{\"served_model_name\": ..., \"traffic_percentage\": ...}, ...]} to choose the split"
+                        "add \"traffic_config\": {\"routes\": [{\"served_model_name\": ..., "
+                        + "\"traffic_percentage\": ...}, ...]} to choose the split"
                 )
                 return even
             }

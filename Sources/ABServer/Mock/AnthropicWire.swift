@@ -7,13 +7,15 @@ enum AnthropicWire {
     }
 
     static func usage(input: Int, output: Int) -> String {
-        #"{"input_tokens":\#(input),"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":\#(output),"service_tier":"standard"}"#
+        #"{"input_tokens":\#(input),"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"#
+            + #""output_tokens":\#(output),"service_tier":"standard"}"#
     }
 
     static func message(id: String, model: String, plan: MockPlan) -> String {
         #"{"id":"\#(id)","type":"message","role":"assistant","model":\#(JSONValue.quoted(model)),"#
             + #""content":[{"type":"text","text":\#(JSONValue.quoted(plan.text))}],"#
-            + #""stop_reason":"\#(stopReason(plan))","stop_sequence":null,"usage":\#(usage(input: plan.inputTokens, output: plan.tokens.count))}"#
+            + #""stop_reason":"\#(stopReason(plan))","stop_sequence":null,"#
+            + #""usage":\#(usage(input: plan.inputTokens, output: plan.tokens.count))}"#
     }
 
     static func event(_ name: String, _ data: String) -> String {
@@ -23,8 +25,10 @@ enum AnthropicWire {
     static func messageStart(id: String, model: String, plan: MockPlan) -> String {
         event(
             "message_start",
-            #"{"type":"message_start","message":{"id":"\#(id)","type":"message","role":"assistant","model":\#(JSONValue.quoted(model)),"#
-                + #""content":[],"stop_reason":null,"stop_sequence":null,"usage":\#(usage(input: plan.inputTokens, output: 1))}}"#
+            #"{"type":"message_start","message":{"id":"\#(id)","type":"message","role":"assistant","#
+                + #""model":\#(JSONValue.quoted(model)),"#
+                + #""content":[],"stop_reason":null,"stop_sequence":null,"#
+                + #""usage":\#(usage(input: plan.inputTokens, output: 1))}}"#
         )
     }
 
@@ -46,14 +50,16 @@ enum AnthropicWire {
     static func messageDelta(plan: MockPlan) -> String {
         event(
             "message_delta",
-            #"{"type":"message_delta","delta":{"stop_reason":"\#(stopReason(plan))","stop_sequence":null},"usage":{"output_tokens":\#(plan.tokens.count)}}"#
+            #"{"type":"message_delta","delta":{"stop_reason":"\#(stopReason(plan))","stop_sequence":null},"#
+                + #""usage":{"output_tokens":\#(plan.tokens.count)}}"#
         )
     }
 
     static let messageStop = event("message_stop", #"{"type":"message_stop"}"#)
 
     static func malformedDelta() -> String {
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_\n\n"
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            + "\"delta\":{\"type\":\"text_\n\n"
     }
 
     /// `{"type": "error", "error": {"type", "message"}}` for a status.
@@ -69,6 +75,7 @@ enum AnthropicWire {
             default: ("api_error", "Internal server error")
             }
         return
-            #"{"type":"error","error":{"type":"\#(type)","message":\#(JSONValue.quoted(message ?? defaultMessage))},"request_id":"\#(requestID)"}"#
+            #"{"type":"error","error":{"type":"\#(type)","message":\#(JSONValue.quoted(message ?? defaultMessage))},"#
+            + #""request_id":"\#(requestID)"}"#
     }
 }

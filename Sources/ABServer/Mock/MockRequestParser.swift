@@ -19,7 +19,9 @@ enum MockRequestParser {
                 Refusal(
                     status: 400,
                     message:
-                        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+                        "We could not parse the JSON body of your request. "
+                        + "(HINT: This likely means you aren't using your HTTP library correctly. "
+                        + "The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
                     param: nil))
         }
         guard let model = object["model"] as? String, !model.isEmpty else {
@@ -47,7 +49,8 @@ enum MockRequestParser {
                 Refusal(
                     status: 400,
                     message:
-                        "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, but got \(maxTokens) instead.",
+                        "Invalid 'max_tokens': integer below minimum value. "
+                        + "Expected a value >= 1, but got \(maxTokens) instead.",
                     param: "max_tokens"))
         }
         let stream = object["stream"] as? Bool ?? false

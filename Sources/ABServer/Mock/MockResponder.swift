@@ -42,7 +42,9 @@ final class MockResponder: Sendable {
                 OpenAIWire.error(
                     status: 401,
                     message:
-                        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+                        "You didn't provide an API key. "
+                        + "You need to provide your API key in an Authorization header using Bearer auth "
+                        + "(i.e. Authorization: Bearer YOUR_KEY)."
                 ))
         }
         guard !Self.isRefusedKey(key) else { return json(401, OpenAIWire.error(status: 401)) }

@@ -7,7 +7,8 @@ enum OpenAIWire {
     static func completion(id: String, created: Int, model: String, plan: MockPlan) -> String {
         let finish = plan.finishReason == .length ? "length" : "stop"
         return #"{"id":"\#(id)","object":"chat.completion","created":\#(created),"model":\#(JSONValue.quoted(model)),"#
-            + #""choices":[{"index":0,"message":{"role":"assistant","content":\#(JSONValue.quoted(plan.text)),"refusal":null,"annotations":[]},"#
+            + #""choices":[{"index":0,"message":{"role":"assistant","content":\#(JSONValue.quoted(plan.text)),"#
+            + #""refusal":null,"annotations":[]},"#
             + #""logprobs":null,"finish_reason":"\#(finish)"}],"usage":\#(usage(plan)),"#
             + #""service_tier":"default","system_fingerprint":"\#(fingerprint)"}"#
     }
@@ -16,7 +17,8 @@ enum OpenAIWire {
         #"{"prompt_tokens":\#(plan.inputTokens),"completion_tokens":\#(plan.tokens.count),"#
             + #""total_tokens":\#(plan.inputTokens + plan.tokens.count),"#
             + #""prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"#
-            + #""completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}"#
+            + #""completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"#
+            + #""accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}"#
     }
 
     /// One `data:` event of a stream; `delta` is already JSON. With `include_usage`, every chunk carries
@@ -28,7 +30,8 @@ enum OpenAIWire {
         let finishJSON = finish.map { "\"\($0)\"" } ?? "null"
         let usage = includeUsage ? #","usage":null"# : ""
         return
-            #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"model":\#(JSONValue.quoted(model)),"#
+            #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"#
+            + #""model":\#(JSONValue.quoted(model)),"#
             + #""service_tier":"default","system_fingerprint":"\#(fingerprint)","#
             + #""choices":[{"index":0,"delta":\#(delta),"logprobs":null,"finish_reason":\#(finishJSON)}]\#(usage)}"#
             + "\n\n"
@@ -39,7 +42,8 @@ enum OpenAIWire {
     static func contentDelta(_ text: String) -> String { #"{"content":\#(JSONValue.quoted(text))}"# }
 
     static func usageChunk(id: String, created: Int, model: String, plan: MockPlan) -> String {
-        #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"model":\#(JSONValue.quoted(model)),"#
+        #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"#
+            + #""model":\#(JSONValue.quoted(model)),"#
             + #""service_tier":"default","system_fingerprint":"\#(fingerprint)","choices":[],"usage":\#(usage(plan))}"#
             + "\n\n"
     }
@@ -60,7 +64,8 @@ enum OpenAIWire {
             case 401:
                 (
                     "invalid_request_error", "invalid_api_key",
-                    "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
+                    "Incorrect API key provided. "
+                        + "You can find your API key at https://platform.openai.com/account/api-keys."
                 )
             case 404: ("invalid_request_error", "unknown_url", "Unknown request URL.")
             case 429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1s.")
@@ -71,6 +76,7 @@ enum OpenAIWire {
         let paramJSON = param.map(JSONValue.quoted) ?? "null"
         let codeJSON = code.map(JSONValue.quoted) ?? "null"
         return
-            #"{"error":{"message":\#(JSONValue.quoted(message ?? defaultMessage)),"type":"\#(type)","param":\#(paramJSON),"code":\#(codeJSON)}}"#
+            #"{"error":{"message":\#(JSONValue.quoted(message ?? defaultMessage)),"type":"\#(type)","#
+            + #""param":\#(paramJSON),"code":\#(codeJSON)}}"#
     }
 }

@@ -37,10 +37,12 @@ public enum ChatCompletionWire {
     /// The finish reason, then the usage in a chunk of its own (as `stream_options.include_usage` gives it), then
     /// the end.
     public static func end(_ h: Header, finishReason: String?, inputTokens: Int, outputTokens: Int) -> String {
-        chunk(h, delta: "{}", finish: finish(finishReason))
-            + #"data: {"id":\#(q(h.id)),"object":"chat.completion.chunk","created":\#(h.created),"model":\#(q(h.model)),"#
+        let finishChunk = chunk(h, delta: "{}", finish: finish(finishReason))
+        let usageChunk =
+            #"data: {"id":\#(q(h.id)),"object":"chat.completion.chunk","created":\#(h.created),"#
+            + #""model":\#(q(h.model)),"#
             + #""choices":[],"usage":\#(usage(inputTokens, outputTokens))}"# + "\n\n"
-            + done
+        return finishChunk + usageChunk + done
     }
 
     /// A failure after content was already sent: OpenAI's in-stream error object; no `[DONE]` follows.

@@ -14,7 +14,8 @@ public enum InvocationParser {
         guard let root = try? JSONParser.parse(utf8: body), let object = root.objectValue else {
             return .failure(
                 .badRequest(
-                    "the request body must be a JSON object: {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}"
+                    "the request body must be a JSON object: "
+                        + "{\"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}"
                 ))
         }
         guard let list = object["messages"]?.arrayValue, !list.isEmpty else {
@@ -87,7 +88,8 @@ public enum InvocationParser {
             } else if refused.contains(member.key) {
                 return .failure(
                     .badRequest(
-                        "\"\(member.key)\" is not supported by abtop serve yet; it would be ignored, so the request is refused: remove it"
+                        "\"\(member.key)\" is not supported by abtop serve yet; "
+                            + "it would be ignored, so the request is refused: remove it"
                     ))
             } else {
                 let known = handled.union(passedToOpenAI)
@@ -96,7 +98,8 @@ public enum InvocationParser {
                     ?? ""
                 return .failure(
                     .badRequest(
-                        "unknown parameter \"\(member.key)\"\(hint); abtop serve reads \(known.sorted().joined(separator: ", "))"
+                        "unknown parameter \"\(member.key)\"\(hint); "
+                            + "abtop serve reads \(known.sorted().joined(separator: ", "))"
                     ))
             }
         }

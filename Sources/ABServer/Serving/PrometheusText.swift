@@ -46,11 +46,11 @@ public enum PrometheusText {
         ) { o in
             each { e, i, _ in
                 let c = e.counts.entities[i]
-                o +=
-                    "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": "success"])) \(c.successes)\n"
+                let successLabels = labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": "success"])
+                o += "abtop_requests_total\(successLabels) \(c.successes)\n"
                 for (kind, n) in c.errors.sorted(by: { $0.key < $1.key }) {
-                    o +=
-                        "abtop_requests_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": kind.rawValue])) \(n)\n"
+                    let kindLabels = labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": kind.rawValue])
+                    o += "abtop_requests_total\(kindLabels) \(n)\n"
                 }
             }
         }
@@ -58,8 +58,8 @@ public enum PrometheusText {
             each { e, i, _ in
                 for kind in ErrorKind.allCases {
                     let n = e.counts.entities[i].errors[kind] ?? 0
-                    o +=
-                        "abtop_request_errors_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "kind": kind.rawValue])) \(n)\n"
+                    let kindLabels = labels(["endpoint": e.name, "entity": e.entityNames[i], "kind": kind.rawValue])
+                    o += "abtop_request_errors_total\(kindLabels) \(n)\n"
                 }
             }
         }
@@ -78,8 +78,10 @@ public enum PrometheusText {
             each { e, i, _ in
                 let c = e.counts.entities[i]
                 for (direction, n) in [("input", c.inputTokens), ("output", c.outputTokens)] {
-                    o +=
-                        "abtop_tokens_total\(labels(["endpoint": e.name, "entity": e.entityNames[i], "direction": direction])) \(n)\n"
+                    let directionLabels = labels([
+                        "endpoint": e.name, "entity": e.entityNames[i], "direction": direction,
+                    ])
+                    o += "abtop_tokens_total\(directionLabels) \(n)\n"
                 }
             }
         }

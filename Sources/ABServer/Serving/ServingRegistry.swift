@@ -62,7 +62,8 @@ public final class ServingRegistry: Sendable {
                 list[i].endpoint.metrics.refusedByRateLimit()
                 return .failure(
                     .rateLimited(
-                        "endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); retry in \(ServingError.retryAfterHeader(wait)) s",
+                        "endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); "
+                            + "retry in \(ServingError.retryAfterHeader(wait)) s",
                         retryAfter: wait))
             }
             return .success(list[i].endpoint)
@@ -194,7 +195,8 @@ public final class ServingRegistry: Sendable {
     public func updateRateLimits(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
         guard let limits = body[key: "rate_limits"], limits.arrayValue != nil else {
             throw .invalid(
-                "the request body must be {\"rate_limits\": [{\"calls\": 100, \"key\": \"endpoint\", \"renewal_period\": \"minute\"}]}"
+                "the request body must be {\"rate_limits\": "
+                    + "[{\"calls\": 100, \"key\": \"endpoint\", \"renewal_period\": \"minute\"}]}"
             )
         }
         let current = try entry(name)

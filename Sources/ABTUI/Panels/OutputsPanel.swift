@@ -42,7 +42,8 @@ enum OutputsPanel {
             role: state.focus == .outputs ? .hiFg : .border)
         let inner = rect.inner
         guard inner.height >= 3, inner.width > 10, !columns.isEmpty else {
-            canvas.put("waiting for the first answers…", x: inner.x, y: inner.y, role: .inactiveFg, limit: inner.width)
+            canvas.put(
+                "waiting for the first answers…", x: inner.x, y: inner.y, role: .inactiveFg, limit: inner.width)
             return
         }
         canvas.put("› " + prompt, x: inner.x, y: inner.y, role: .title, style: .bold, limit: inner.width)

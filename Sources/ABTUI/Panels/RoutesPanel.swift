@@ -26,7 +26,10 @@ enum RoutesPanel {
             (e.decodeTokensPerSecond.map { Text.fixed($0, 0) } ?? "—", .mainFg)
         },
         Column(title: "COST", width: 8, priority: 3, right: true) { e in
-            (e.costUSD.map { $0 > 0 && $0 < 0.001 ? "<$0.001" : "$" + Text.fixed($0, $0 < 1 ? 3 : 2) } ?? "—", .mainFg)
+            (
+                e.costUSD.map { $0 > 0 && $0 < 0.001 ? "<$0.001" : "$" + Text.fixed($0, $0 < 1 ? 3 : 2) } ?? "—",
+                .mainFg
+            )
         },
         Column(title: "MODEL", width: 22, priority: 5, right: false) { (Text.fit($0.info.model, 22), .inactiveFg) },
     ]

@@ -1,4 +1,5 @@
-/// A one-line chart of values, scaled to the largest in the window (`▁▂▃▄▅▆▇█`; a gap where there is no value).
+/// A one-line chart of values, scaled to the largest in the window (`▁▂▃▄▅▆▇█`; a gap where there is no
+/// value).
 enum Sparkline {
     static let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 

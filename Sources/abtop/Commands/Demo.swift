@@ -42,15 +42,18 @@ struct Demo: AsyncParsableCommand {
         {"name": "demo-chat-endpoint",
          "config": {
            "served_entities": [
-             {"name": "quick-gpt", "external_model": {"name": "\(swiftModel)", "provider": "openai", "task": "llm/v1/chat",
-               "openai_config": {"openai_api_key_plaintext": "sk-demo"}}},
-             {"name": "careful-claude", "external_model": {"name": "\(thoroughModel)", "provider": "anthropic", "task": "llm/v1/chat",
-               "anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-demo"}}}],
+             {"name": "quick-gpt",
+              "external_model": {"name": "\(swiftModel)", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key_plaintext": "sk-demo"}}},
+             {"name": "careful-claude",
+              "external_model": {"name": "\(thoroughModel)", "provider": "anthropic", "task": "llm/v1/chat",
+                "anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-demo"}}}],
            "traffic_config": {"routes": [
              {"served_model_name": "quick-gpt", "traffic_percentage": 50},
              {"served_model_name": "careful-claude", "traffic_percentage": 50}]}},
          "ai_gateway": {"fallback_config": {"enabled": true}},
-         "abtop": {"entities": {"quick-gpt": {"base_url": "\(openAIBase)"}, "careful-claude": {"base_url": "\(anthropicBase)"}},
+         "abtop": {"entities": {"quick-gpt": {"base_url": "\(openAIBase)"},
+                                "careful-claude": {"base_url": "\(anthropicBase)"}},
                    "request": {"max_tokens": 400, "stream": true},
                    "breaker": {"failures": 5, "cooldown_s": 10}}}
         """

@@ -52,9 +52,8 @@ struct MockServerCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: profile),
             let data = FileManager.default.contents(atPath: profile)
         else {
-            Console.err(
-                "error: --profile \(profile): neither a built-in profile (\(MockProfile.builtIns.map(\.name).joined(separator: ", "))) nor a readable file"
-            )
+            let builtIns = MockProfile.builtIns.map(\.name).joined(separator: ", ")
+            Console.err("error: --profile \(profile): neither a built-in profile (\(builtIns)) nor a readable file")
             throw ExitCode(1)
         }
         switch MockProfileSet.parse(String(decoding: data, as: UTF8.self)) {

@@ -179,7 +179,8 @@ enum RunSetup {
         let errors = s.entities.reduce(0) { $0 + $1.errorCount }
         let notSent = s.entities.reduce(0) { $0 + $1.notSent }
         return
-            "\(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), \(errors) errors, \(s.inFlight) in flight"
+            "\(s.totalRequests) requests (\(Format.fixed(s.requestsPerSecond, 1))/s), "
+            + "\(errors) errors, \(s.inFlight) in flight"
             + (notSent > 0 ? ", \(notSent) not sent (breaker open)" : "")
     }
 }

@@ -41,8 +41,10 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("allow-origin"),
-        help:
-            "A browser origin allowed to call serve (e.g. http://localhost:3000; repeat for more; * for any). Without it, requests carrying another Origin are refused."
+        help: """
+            A browser origin allowed to call serve (e.g. http://localhost:3000; repeat for more; * for any). \
+            Without it, requests carrying another Origin are refused.
+            """
     )
     var allowOrigin: [String] = []
 
@@ -83,7 +85,8 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         if !Self.isLoopback(host), bearerToken == nil {
             throw ValidationError(
-                "binding \(host) exposes the endpoint beyond this machine: give --token TOKEN (clients send Authorization: Bearer TOKEN), or bind 127.0.0.1"
+                "binding \(host) exposes the endpoint beyond this machine: "
+                    + "give --token TOKEN (clients send Authorization: Bearer TOKEN), or bind 127.0.0.1"
             )
         }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
@@ -103,7 +106,8 @@ struct Serve: AsyncParsableCommand {
         for origin in allowOrigin where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://"))
         {
             throw ValidationError(
-                "--allow-origin takes an origin such as http://localhost:3000 (scheme, host, port), or *; found \(origin)"
+                "--allow-origin takes an origin such as http://localhost:3000 (scheme, host, port), "
+                    + "or *; found \(origin)"
             )
         }
     }
@@ -210,12 +214,11 @@ struct Serve: AsyncParsableCommand {
 
     private func banner(address: String, endpoints: [String]) -> String {
         var lines = ["abtop serve listening on \(address)\(simulate ? " (simulated providers)" : "")"]
-        lines.append(
-            "  endpoints: \(endpoints.isEmpty ? "none yet (POST /api/2.0/serving-endpoints)" : endpoints.joined(separator: ", "))"
-        )
-        lines.append(
-            "  MLflow / databricks-sdk: DATABRICKS_HOST=\(address) DATABRICKS_TOKEN=\(bearerToken == nil ? "<anything>" : "<your token>")"
-        )
+        let endpointList =
+            endpoints.isEmpty ? "none yet (POST /api/2.0/serving-endpoints)" : endpoints.joined(separator: ", ")
+        lines.append("  endpoints: \(endpointList)")
+        let tokenHint = bearerToken == nil ? "<anything>" : "<your token>"
+        lines.append("  MLflow / databricks-sdk: DATABRICKS_HOST=\(address) DATABRICKS_TOKEN=\(tokenHint)")
         lines.append("  OpenAI SDK:              OPENAI_BASE_URL=\(address)/v1  model=<endpoint name>")
         lines.append("  Prometheus:              \(address)/metrics")
         return lines.joined(separator: "\n")

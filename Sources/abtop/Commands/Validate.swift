@@ -79,12 +79,14 @@ struct Validate: ParsableCommand {
         Console.out(table.rendered())
         let s = config.settings
         let breaker =
-            s.breaker.failures > 0 ? "\(s.breaker.failures) failures → \(format(s.breaker.cooldown)) s cooldown" : "off"
+            s.breaker.failures > 0
+            ? "\(s.breaker.failures) failures → \(format(s.breaker.cooldown)) s cooldown" : "off"
         Console.out(
             """
 
             router: \(s.strategy.rawValue)\(s.seed.map { " (seed \($0))" } ?? "")\(s.sticky ? ", sticky" : "") · \
-            fallback: \(config.aiGateway.fallbackEnabled ? "on" : "off") · retries: \(s.retries.max) · breaker: \(breaker)
+            fallback: \(config.aiGateway.fallbackEnabled ? "on" : "off") · \
+            retries: \(s.retries.max) · breaker: \(breaker)
             """)
         for (r) in resolved {
             Console.out("  \(r.entity.name) → \(r.baseURL)")
