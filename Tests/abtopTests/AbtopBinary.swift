@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the built `abtop` binary as a user would, capturing its output and exit code.
 enum AbtopBinary {
@@ -51,8 +52,18 @@ enum AbtopBinary {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Both pipes drain at once: read one after the other, a child that fills the other pipe's buffer (64 KiB of
+        // stderr while stdout is read) would wait on it forever, and so would the test.
+        let stderrData = Mutex(Data())
+        let stderrRead = DispatchSemaphore(value: 0)
+        Thread {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            stderrData.withLock { $0 = data }
+            stderrRead.signal()
+        }.start()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        stderrRead.wait()
+        let stderr = stderrData.withLock { $0 }
         process.waitUntilExit()
         return Result(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
