@@ -29,10 +29,25 @@ enum AbtopBinary {
     }
 
     /// Runs `abtop args…` in the package root (or `directory`) with exactly `environment` (plus PATH), so no real
-    /// key leaks in. `limits` (e.g. `ulimit -f 200`) runs it through bash with those limits set first.
+    /// key leaks in. `limits` (e.g. `ulimit -f 200`) runs it through bash with those limits set first. The wait
+    /// happens on a thread of its own, not on one of the few threads of Swift's cooperative pool: a test blocked
+    /// there for seconds starves every other test's tasks.
     static func run(
         _ args: [String], environment: [String: String] = [:], in directory: URL? = nil,
         limits: String? = nil
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Swift.Result {
+                        try runBlocking(args, environment: environment, in: directory, limits: limits)
+                    })
+            }.start()
+        }
+    }
+
+    private static func runBlocking(
+        _ args: [String], environment: [String: String], in directory: URL?, limits: String?
     ) throws -> Result {
         let process = Process()
         if let limits {

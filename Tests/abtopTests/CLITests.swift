@@ -3,8 +3,8 @@ import Foundation
 import Testing
 
 @Suite struct ValidateCommandTests {
-    @Test func articleExampleCorrectedIsValidAt5050() throws {
-        let r = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
+    @Test func articleExampleCorrectedIsValidAt5050() async throws {
+        let r = try await AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
         #expect(r.status == 0, "\(r.stderr)")
         let rows = r.stdout.split(separator: "\n").map(String.init)
         let one = try #require(rows.first { $0.hasPrefix("served_model_name_1") })
@@ -15,14 +15,14 @@ import Testing
     }
 
     @Test(arguments: ["examples/canary-90-10.json", "examples/custom-openai-compatible.json"])
-    func everyExampleIsValid(path: String) throws {
-        let r = try AbtopBinary.run(["validate", path])
+    func everyExampleIsValid(path: String) async throws {
+        let r = try await AbtopBinary.run(["validate", path])
         #expect(r.status == 0, "\(r.stderr)")
     }
 
-    @Test func theArticlesOwnConfigIsRejectedWithExactPaths() throws {
+    @Test func theArticlesOwnConfigIsRejectedWithExactPaths() async throws {
         let path = AbtopBinary.fixtures.appendingPathComponent("seed-article-config.txt").path
-        let r = try AbtopBinary.run(["validate", path, "--name", "mix-chat-endpoint"])
+        let r = try await AbtopBinary.run(["validate", path, "--name", "mix-chat-endpoint"])
         #expect(r.status == 1)
         let expected = [
             """
@@ -42,9 +42,9 @@ import Testing
         #expect(r.stderr.hasSuffix("3 errors\n"), "\(r.stderr)")
     }
 
-    @Test func articleConfigAsJSON() throws {
+    @Test func articleConfigAsJSON() async throws {
         let path = AbtopBinary.fixtures.appendingPathComponent("seed-article-config.txt").path
-        let r = try AbtopBinary.run(["validate", path, "--json"])
+        let r = try await AbtopBinary.run(["validate", path, "--json"])
         #expect(r.status == 1)
         let json = try JSONParser.parse(r.stdout)
         guard case .array(let errors) = json.objectValue?["errors"] else {
@@ -61,18 +61,18 @@ import Testing
     }
 
     @Test func usageErrorsExitWith2() throws {
-        #expect(try AbtopBinary.run(["validate"]).status == 2)
-        #expect(try AbtopBinary.run(["validate", "x.json", "--no-such-flag"]).status == 2)
-        #expect(try AbtopBinary.run(["no-such-command"]).status == 2)
+        #expect(try await AbtopBinary.run(["validate"]).status == 2)
+        #expect(try await AbtopBinary.run(["validate", "x.json", "--no-such-flag"]).status == 2)
+        #expect(try await AbtopBinary.run(["no-such-command"]).status == 2)
     }
 
-    @Test func missingFileExitsWith1() throws {
-        let r = try AbtopBinary.run(["validate", "/nonexistent/endpoint.json"])
+    @Test func missingFileExitsWith1() async throws {
+        let r = try await AbtopBinary.run(["validate", "/nonexistent/endpoint.json"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("does not exist"))
     }
 
-    @Test func keysNeverAppearButTheirSourceDoes() throws {
+    @Test func keysNeverAppearButTheirSourceDoes() async throws {
         let plaintextKey = "sk-plaintext-NEVER-SHOWN-0001"
         let fileKey = "test-file-key-NEVER-SHOWN-0002"
         let envKey = "sk-env-NEVER-SHOWN-0003"
@@ -93,7 +93,7 @@ import Testing
         let secrets = try AbtopBinary.temporaryFile(#"{"team/anthropic": "\#(fileKey)"}"#, name: "secrets.json")
         let env = ["ABTOP_SECRET_TEAM_OPENAI": envKey]
         for extra in [[], ["--json"]] {
-            let r = try AbtopBinary.run(["validate", path, "--secrets", secrets] + extra, environment: env)
+            let r = try await AbtopBinary.run(["validate", path, "--secrets", secrets] + extra, environment: env)
             #expect(r.status == 0, "\(r.stderr)")
             let all = r.stdout + r.stderr
             for key in [plaintextKey, fileKey, envKey] { #expect(!all.contains(key)) }
@@ -103,24 +103,24 @@ import Testing
         }
     }
 
-    @Test func missingKeysWarnOrFailOnRequest() throws {
-        let lenient = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
+    @Test func missingKeysWarnOrFailOnRequest() async throws {
+        let lenient = try await AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
         #expect(lenient.status == 0)
         #expect(
             lenient.stdout.contains(
                 "warning: config.served_entities[0].external_model.openai_config.openai_api_key: no key found"))
-        let strict = try AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--require-secrets"])
+        let strict = try await AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json", "--require-secrets"])
         #expect(strict.status == 1)
         #expect(strict.stderr.contains("$ABTOP_SECRET_MY_OPENAI_SECRET_SCOPE_OPENAI_API_KEY, $OPENAI_API_KEY"))
-        let withEnv = try AbtopBinary.run(
+        let withEnv = try await AbtopBinary.run(
             ["validate", "examples/mix-chat-endpoint.json", "--require-secrets"],
             environment: ["OPENAI_API_KEY": "x", "ANTHROPIC_API_KEY": "y"])
         #expect(withEnv.status == 0, "\(withEnv.stderr)")
         #expect(withEnv.stdout.contains("$OPENAI_API_KEY") && withEnv.stdout.contains("$ANTHROPIC_API_KEY"))
     }
 
-    @Test func baseURLsFollowTheSDKVariables() throws {
-        let r = try AbtopBinary.run(
+    @Test func baseURLsFollowTheSDKVariables() async throws {
+        let r = try await AbtopBinary.run(
             ["validate", "examples/mix-chat-endpoint.json", "--json"],
             environment: [
                 "OPENAI_BASE_URL": "http://127.0.0.1:9000/v1",

@@ -23,12 +23,12 @@ import Testing
         )
     }
 
-    @Test func theReportOpensInAHeadlessBrowserWithItsCharts() throws {
+    @Test func theReportOpensInAHeadlessBrowserWithItsCharts() async throws {
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
         let db = AbtopBinary.scratch.appendingPathComponent("html-\(UUID().uuidString).sqlite").path
         let html = AbtopBinary.scratch.appendingPathComponent("report-\(UUID().uuidString).html").path
-        let run = try AbtopBinary.run(
+        let run = try await AbtopBinary.run(
             [
                 "run", try RunCommandTests.endpoint(port: port), "--headless", "--quiet",
                 "--requests", "60", "--store", db, "--report", html,

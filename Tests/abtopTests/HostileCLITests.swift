@@ -18,17 +18,17 @@ import Testing
     @Test(arguments: [
         ["--duration", "nan"], ["--duration", "inf"], ["--rate", "nan"], ["--rate", "inf"], ["--rate", "1e300"],
     ])
-    func nonFiniteNumbersAreRefused(_ option: [String]) throws {
-        let r = try AbtopBinary.run(["run", "examples/mix-chat-endpoint.json", "--headless"] + option)
+    func nonFiniteNumbersAreRefused(_ option: [String]) async throws {
+        let r = try await AbtopBinary.run(["run", "examples/mix-chat-endpoint.json", "--headless"] + option)
         #expect(r.status == 2, "\(option): \(r.stderr)")
         #expect(r.stderr.contains(option[0]))
     }
 
-    @Test func aBareStoreFileNameIsKeptInTheCurrentDirectory() throws {
+    @Test func aBareStoreFileNameIsKeptInTheCurrentDirectory() async throws {
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
         let dir = try Self.directory()
-        let r = try AbtopBinary.run(
+        let r = try await AbtopBinary.run(
             [
                 "run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "5",
                 "--quiet", "--store", "relative.sqlite",
@@ -39,11 +39,11 @@ import Testing
     }
 
     /// Past a file-size limit the journal cannot write: the run says how many requests it kept, and fails.
-    @Test func aJournalThatCannotWriteFailsTheRunAndSaysWhatItKept() throws {
+    @Test func aJournalThatCannotWriteFailsTheRunAndSaysWhatItKept() async throws {
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
         let dir = try Self.directory()
-        let r = try AbtopBinary.run(
+        let r = try await AbtopBinary.run(
             [
                 "run", try RunCommandTests.endpoint(port: port), "--headless", "--requests", "3000",
                 "--concurrency", "16", "--quiet", "--store", "full.sqlite",
@@ -54,7 +54,7 @@ import Testing
         // "kept N of 3000 requests; M were lost": N + M = 3000, and N is what the file holds.
         let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         #expect(numbers.count >= 3 && numbers[0] + numbers[2] == 3000 && numbers[1] == 3000, "\(line)")
-        let sessions = try AbtopBinary.run([
+        let sessions = try await AbtopBinary.run([
             "report", "--last", "--format", "json", "--store",
             dir.appendingPathComponent("full.sqlite").path,
         ])
@@ -62,15 +62,15 @@ import Testing
         #expect(json[key: "requests"]?.intValue == numbers[0], "the journal holds what the line says")
     }
 
-    @Test func validatePathsNameTheRootAndOddKeys() throws {
+    @Test func validatePathsNameTheRootAndOddKeys() async throws {
         let file = try AbtopBinary.temporaryFile(#"{"served_entities": [], "we\u001b[2Jird.key": 1}"#)
-        let r = try AbtopBinary.run(["validate", file])
+        let r = try await AbtopBinary.run(["validate", file])
         #expect(r.status == 1)
         #expect(
             r.stdout.contains(#"["we\u001b[2Jird.key"]"#) || r.stderr.contains(#"["we\u001b[2Jird.key"]"#),
             "\(r.stdout)\(r.stderr)")
         #expect(!(r.stdout + r.stderr).contains("\u{1B}"), "no raw escape reaches the terminal")
-        let top = try AbtopBinary.run(["validate", try AbtopBinary.temporaryFile("[1]"), "--json"])
+        let top = try await AbtopBinary.run(["validate", try AbtopBinary.temporaryFile("[1]"), "--json"])
         #expect(try JSONParser.parse(top.stdout)[key: "errors"]?[index: 0]?[key: "path"]?.stringValue == "$")
     }
 }

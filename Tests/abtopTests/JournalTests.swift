@@ -6,18 +6,18 @@ import Testing
 @Suite struct JournalTests {
     func store() -> String { AbtopBinary.scratch.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path }
 
-    @Test func reportNumbersEqualWhatTheRunPrinted() throws {
+    @Test func reportNumbersEqualWhatTheRunPrinted() async throws {
         let (server, port) = try RunCommandTests.mockServer(profile: "flaky")
         defer { server.terminate() }
         let db = store()
-        let run = try AbtopBinary.run(
+        let run = try await AbtopBinary.run(
             [
                 "run", try RunCommandTests.endpoint(port: port), "--headless", "--json", "--quiet",
                 "--requests", "150", "--concurrency", "32", "--seed", "4", "--store", db,
             ],
             environment: RunCommandTests.keys)
         #expect(run.status == 0, "\(run.stderr)")
-        let report = try AbtopBinary.run(["report", "--last", "--format", "json", "--store", db])
+        let report = try await AbtopBinary.run(["report", "--last", "--format", "json", "--store", db])
         #expect(report.status == 0, "\(report.stderr)")
         let printed = try JSONParser.parse(run.stdout)
         let stored = try JSONParser.parse(report.stdout)
@@ -39,22 +39,22 @@ import Testing
         #expect(printed[key: "srm"] == stored[key: "srm"])
         #expect(stored[key: "epochs"]?.arrayValue?.count == 1)
 
-        let md = try AbtopBinary.run(["report", "--last", "--format", "md", "--store", db])
+        let md = try await AbtopBinary.run(["report", "--last", "--format", "md", "--store", db])
         #expect(md.stdout.contains("| entity | model | target |") && md.stdout.contains("## Is the difference real?"))
-        let csv = try AbtopBinary.run(["report", "--last", "--format", "csv", "--store", db])
+        let csv = try await AbtopBinary.run(["report", "--last", "--format", "csv", "--store", db])
         #expect(csv.stdout.split(separator: "\n").count >= 151, "a header and a row per request (fallbacks included)")
-        let html = try AbtopBinary.run(["report", "--last", "--format", "html", "--store", db])
+        let html = try await AbtopBinary.run(["report", "--last", "--format", "html", "--store", db])
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>") && html.stdout.hasSuffix("</html>\n"))
         #expect(html.stdout.components(separatedBy: "<svg").count - 1 == 3, "latency CDF, share and error rate charts")
         #expect(html.stdout.components(separatedBy: "<polyline").count - 1 >= 4)
         for external in ["<script", "<link", "src=", "href=", "url("] {
             #expect(!html.stdout.contains(external), "self-contained: no scripts, no external resources (\(external))")
         }
-        let sessions = try AbtopBinary.run(["sessions", "--store", db])
+        let sessions = try await AbtopBinary.run(["sessions", "--store", db])
         #expect(sessions.stdout.contains("cli-test") && sessions.stdout.contains("150"))
     }
 
-    @Test func noSecretReachesTheJournalOrAnyReport() throws {
+    @Test func noSecretReachesTheJournalOrAnyReport() async throws {
         let (server, port) = try RunCommandTests.mockServer()
         defer { server.terminate() }
         let secret = "sk-plaintext-MUST-NOT-BE-STORED-42"
@@ -68,7 +68,7 @@ import Testing
         let db = store()
         let dir = AbtopBinary.scratch.appendingPathComponent("reports-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let run = try AbtopBinary.run(
+        let run = try await AbtopBinary.run(
             [
                 "run", config, "--headless", "--requests", "20", "--quiet", "--store", db,
                 "--report", dir.appendingPathComponent("r.md").path,
@@ -76,7 +76,7 @@ import Testing
             environment: ["OPENAI_API_KEY": envSecret])
         #expect(run.status == 0, "\(run.stderr)")
         for format in ["json", "csv", "html"] {
-            _ = try AbtopBinary.run([
+            _ = try await AbtopBinary.run([
                 "report", "--last", "--format", format, "--store", db,
                 "-o", dir.appendingPathComponent("r.\(format)").path,
             ])

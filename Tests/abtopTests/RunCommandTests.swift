@@ -47,10 +47,10 @@ import Testing
         "ABTOP_SECRET_TEST_OPENAI": "sk-cli-openai-SECRET", "ABTOP_SECRET_TEST_ANTHROPIC": "sk-cli-ant-SECRET",
     ]
 
-    @Test func headlessJSONFollowsTheContract() throws {
+    @Test func headlessJSONFollowsTheContract() async throws {
         let (server, port) = try Self.mockServer()
         defer { server.terminate() }
-        let r = try AbtopBinary.run(
+        let r = try await AbtopBinary.run(
             [
                 "run", try Self.endpoint(port: port), "--headless", "--json", "--requests", "200",
                 "--concurrency", "16", "--seed", "9", "--quiet",
@@ -78,11 +78,11 @@ import Testing
         #expect(!(r.stdout + r.stderr).contains("SECRET"))
     }
 
-    @Test func textSummaryAndProgress() throws {
+    @Test func textSummaryAndProgress() async throws {
         let (server, port) = try Self.mockServer()
         defer { server.terminate() }
         let prompts = try AbtopBinary.temporaryFile("{\"prompt\": \"one\"}\n{\"prompt\": \"two\"}\n", name: "p.jsonl")
-        let r = try AbtopBinary.run(
+        let r = try await AbtopBinary.run(
             [
                 "run", try Self.endpoint(port: port), "--headless", "--prompts", prompts,
                 "--rate", "40", "--duration", "1.5", "--mode", "compare",
@@ -94,8 +94,8 @@ import Testing
         #expect(r.stderr.contains("requests ("), "progress lines on stderr: \(r.stderr)")
     }
 
-    @Test func missingSecretsStopTheRunBeforeAnythingIsSent() throws {
-        let r = try AbtopBinary.run(["run", try Self.endpoint(port: 1), "--headless"])
+    @Test func missingSecretsStopTheRunBeforeAnythingIsSent() async throws {
+        let r = try await AbtopBinary.run(["run", try Self.endpoint(port: 1), "--headless"])
         #expect(r.status == 1)
         #expect(
             r.stderr.contains(
@@ -104,12 +104,12 @@ import Testing
         #expect(r.stderr.contains("nothing was sent"))
     }
 
-    @Test func badPromptFilesAndUsage() throws {
+    @Test func badPromptFilesAndUsage() async throws {
         let bad = try AbtopBinary.temporaryFile("{\"prompt\": \"ok\"}\n{oops\n", name: "bad.jsonl")
-        let r = try AbtopBinary.run(
+        let r = try await AbtopBinary.run(
             ["run", try Self.endpoint(port: 1), "--headless", "--prompts", bad], environment: Self.keys)
         #expect(r.status == 1 && r.stderr.contains("bad.jsonl:2: not a JSON object"))
-        #expect(try AbtopBinary.run(["run", "x.json", "--rate", "1", "--concurrency", "2"]).status == 2)
-        #expect(try AbtopBinary.run(["run", "x.json", "--mode", "both"]).status == 2)
+        #expect(try await AbtopBinary.run(["run", "x.json", "--rate", "1", "--concurrency", "2"]).status == 2)
+        #expect(try await AbtopBinary.run(["run", "x.json", "--mode", "both"]).status == 2)
     }
 }

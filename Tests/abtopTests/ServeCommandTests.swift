@@ -5,20 +5,20 @@ import Testing
 
 /// `abtop serve`'s refusals, before anything listens.
 @Suite struct ServeCommandTests {
-    @Test func bindingBeyondLoopbackNeedsAToken() throws {
-        let r = try AbtopBinary.run(["serve", "--simulate", "--host", "0.0.0.0", "--headless", "--no-store"])
+    @Test func bindingBeyondLoopbackNeedsAToken() async throws {
+        let r = try await AbtopBinary.run(["serve", "--simulate", "--host", "0.0.0.0", "--headless", "--no-store"])
         #expect(r.status == 64 || r.status == 2, "usage error expected, got \(r.status)")
         #expect(r.stderr.contains("--token"))
     }
 
-    @Test func profileWithoutSimulateIsAUsageError() throws {
-        let r = try AbtopBinary.run(["serve", "--profile", "fast", "--headless", "--no-store"])
+    @Test func profileWithoutSimulateIsAUsageError() async throws {
+        let r = try await AbtopBinary.run(["serve", "--profile", "fast", "--headless", "--no-store"])
         #expect(r.status != 0 && r.stderr.contains("--simulate"))
     }
 
-    @Test func theArticlesConfigIsRefusedWithItsPaths() throws {
+    @Test func theArticlesConfigIsRefusedWithItsPaths() async throws {
         let path = AbtopBinary.fixtures.appendingPathComponent("seed-article-config.txt").path
-        let r = try AbtopBinary.run([
+        let r = try await AbtopBinary.run([
             "serve", path, "--name", "mix-chat-endpoint", "--simulate", "--headless",
             "--port", "0", "--no-store",
         ])
@@ -28,8 +28,8 @@ import Testing
     }
 
     /// Without --simulate the keys must resolve; the error says where it looked, never a value.
-    @Test func aMissingSecretSaysWhereItLooked() throws {
-        let r = try AbtopBinary.run(
+    @Test func aMissingSecretSaysWhereItLooked() async throws {
+        let r = try await AbtopBinary.run(
             ["serve", "examples/mix-chat-endpoint.json", "--headless", "--port", "0", "--no-store"],
             environment: ["ANTHROPIC_API_KEY": "sk-ant-test-not-a-key-000"])
         #expect(r.status == 1)
@@ -41,7 +41,9 @@ import Testing
     /// A port already taken is an error at once (it used to wait forever for the server to report its port).
     @Test func aTakenPortIsAnErrorNotAHang() async throws {
         let holder = try await MockServer.start(.init())
-        let r = try AbtopBinary.run(["serve", "--simulate", "--headless", "--no-store", "--port", "\(holder.port)"])
+        let r = try await AbtopBinary.run([
+            "serve", "--simulate", "--headless", "--no-store", "--port", "\(holder.port)",
+        ])
         await holder.stop()
         #expect(r.status == 1)
         #expect(r.stderr.contains("could not listen on 127.0.0.1:\(holder.port)"))
