@@ -60,7 +60,7 @@ import Testing
         #expect(json.objectValue?["valid"] == .bool(false))
     }
 
-    @Test func usageErrorsExitWith2() throws {
+    @Test func usageErrorsExitWith2() async throws {
         #expect(try await AbtopBinary.run(["validate"]).status == 2)
         #expect(try await AbtopBinary.run(["validate", "x.json", "--no-such-flag"]).status == 2)
         #expect(try await AbtopBinary.run(["no-such-command"]).status == 2)
