@@ -1,104 +1,103 @@
-/// One plain-words answer to "is this difference real?" between two entities.
+/// One plain-words answer to "is this difference real?" between two entities, valid whenever it is read.
+///
+/// `state` says what is known: `decided` (the always-valid interval of B − A excludes no difference), `equivalent`
+/// (the interval lies inside the margin the user set), or `notYet`. `pValue` is the always-valid p-value, already
+/// adjusted for the family (Bonferroni: the raw value × the family's size), so `pValue ≤ α` exactly when decided;
+/// the interval is at the family's per-comparison level. Both are kept monotone over the reads (running minimum,
+/// running intersection), which the time-uniform guarantees allow.
 public struct Verdict: Sendable, Equatable, Codable {
     public enum Metric: String, Sendable, Codable, CaseIterable {
-        case latencyE2E = "latency_e2e"
-        case ttft
         case errorRate = "error_rate"
+        case latencyE2EP50 = "latency_e2e_p50"
+        case latencyE2EP95 = "latency_e2e_p95"
+        case ttftP50 = "ttft_p50"
+        case ttftP95 = "ttft_p95"
+        /// Compare mode: per prompt, log(B's E2E / A's E2E); the interval is of the geometric-mean ratio.
+        case latencyE2EPaired = "latency_e2e_paired"
+        case ttftPaired = "ttft_paired"
+        /// Compare mode: per prompt, B failed − A failed.
+        case errorRatePaired = "error_rate_paired"
 
-        var label: String {
+        /// How the metric is named in a sentence.
+        public var label: String {
             switch self {
-            case .latencyE2E: "p50 latency"
-            case .ttft: "p50 TTFT"
-            case .errorRate: "error rates"
+            case .errorRate, .errorRatePaired: "error rate"
+            case .latencyE2EP50: "p50 latency"
+            case .latencyE2EP95: "p95 latency"
+            case .ttftP50: "p50 TTFT"
+            case .ttftP95: "p95 TTFT"
+            case .latencyE2EPaired: "latency per prompt"
+            case .ttftPaired: "TTFT per prompt"
             }
         }
+
+        /// The quantile a latency metric compares, nil for the others.
+        public var quantile: Double? {
+            switch self {
+            case .latencyE2EP50, .ttftP50: 0.5
+            case .latencyE2EP95, .ttftP95: 0.95
+            default: nil
+            }
+        }
+
+        public var isTTFT: Bool { self == .ttftP50 || self == .ttftP95 || self == .ttftPaired }
+        public var isPaired: Bool { self == .latencyE2EPaired || self == .ttftPaired || self == .errorRatePaired }
+    }
+
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case decided
+        case notYet = "not_yet"
+        case equivalent
     }
 
     public let metric: Metric
     public let a: String
     public let b: String
+    public let state: State
+    /// Always-valid, family-adjusted; nil while the test cannot run yet (too few requests).
     public let pValue: Double?
+    /// Bounds of B − A: milliseconds for latency quantiles, a difference of rates (0…1) for error rates; nil where
+    /// unbounded so far. Paired latency has no difference in milliseconds: see the ratio.
+    public let low: Double?
+    public let high: Double?
+    /// Bounds of B / A (latency metrics).
+    public let ratioLow: Double?
+    public let ratioHigh: Double?
+    /// The point estimates the sentence quotes: A's and B's quantile in ms, or error rate (0…1); for paired
+    /// latency, nil and `ratio` holds the geometric-mean ratio.
+    public let estimateA: Double?
+    public let estimateB: Double?
+    public let ratio: Double?
     public let nA: Int
     public let nB: Int
-    /// p below the threshold (0.05): the difference is real.
-    public let significant: Bool
-    /// Relative difference of B against A (medians, or error rates), when defined.
-    public let effect: Double?
+    /// A primary comparison: `run --until-decided` waits for these.
+    public let primary: Bool
     public let text: String
 
-    /// The significance threshold for verdicts.
-    public static let alpha = 0.05
-    /// Fewer samples than this on either side: too early to say anything.
-    public static let minimumSamples = 5
+    /// Decided: kept for readers of the first JSON contract (`significant`).
+    public var significant: Bool { state == .decided }
 
-    /// Compares the latency samples (milliseconds, successes only) of entity `a` and `b` with Mann-Whitney U.
-    public static func latency(_ metric: Metric, a: String, _ x: [Double], b: String, _ y: [Double]) -> Verdict {
-        let label = metric.label
-        guard x.count >= minimumSamples, y.count >= minimumSamples,
-            let test = MannWhitney(x, y), let mx = median(x), let my = median(y)
-        else {
-            return Verdict(
-                metric: metric, a: a, b: b, pValue: nil, nA: x.count, nB: y.count, significant: false,
-                effect: nil, text: "\(label): too few requests to tell yet (n = \(x.count) / \(y.count))")
-        }
-        let effect = mx > 0 ? (my - mx) / mx : nil
-        let n = "n = \(x.count) / \(y.count)"
-        let text: String
-        let significant = test.pValue < alpha
-        if significant {
-            let (slow, fast, slowM, fastM) = my > mx ? (b, a, my, mx) : (a, b, mx, my)
-            let pct = fastM > 0 ? Int(((slowM - fastM) / fastM * 100).rounded()) : 0
-            let what = metric == .ttft ? "TTFT" : "p50"
-            text = "\(slow) is \(pct)% slower at \(what) than \(fast) (\(formatP(test.pValue)), \(n))"
-        } else {
-            text =
-                "\(label) differ? not yet (\(formatP(test.pValue)), \(n))\(moreNeeded(z: test.z, n: x.count + y.count))"
-        }
-        return Verdict(
-            metric: metric, a: a, b: b, pValue: test.pValue, nA: x.count, nB: y.count,
-            significant: significant, effect: effect, text: text)
-    }
-
-    /// Compares error rates (errors out of requests) with a two-proportion z-test.
-    public static func errorRate(
-        a: String, errorsA: Int, requestsA: Int,
-        b: String, errorsB: Int, requestsB: Int
-    ) -> Verdict {
-        let n = "n = \(requestsA) / \(requestsB)"
-        guard requestsA >= minimumSamples, requestsB >= minimumSamples else {
-            return Verdict(
-                metric: .errorRate, a: a, b: b, pValue: nil, nA: requestsA, nB: requestsB,
-                significant: false, effect: nil, text: "error rates: too few requests to tell yet (\(n))")
-        }
-        let rateA = Double(errorsA) / Double(requestsA)
-        let rateB = Double(errorsB) / Double(requestsB)
-        let effect = rateA > 0 ? (rateB - rateA) / rateA : nil
-        guard
-            let test = TwoProportionTest(
-                successesA: errorsA, trialsA: requestsA,
-                successesB: errorsB, trialsB: requestsB)
-        else {
-            let what = errorsA == 0 ? "no errors on either side" : "every request failed on both sides"
-            return Verdict(
-                metric: .errorRate, a: a, b: b, pValue: nil, nA: requestsA, nB: requestsB,
-                significant: false, effect: effect, text: "error rates: \(what) (\(n))")
-        }
-        let significant = test.pValue < alpha
-        let text: String
-        if significant {
-            let (worse, better, worseRate, betterRate) = rateB > rateA ? (b, a, rateB, rateA) : (a, b, rateA, rateB)
-            text =
-                "\(worse) fails more often than \(better): "
-                + "\(percent(worseRate)) vs \(percent(betterRate)) (\(formatP(test.pValue)), \(n))"
-        } else {
-            let more = moreNeeded(z: test.z, n: requestsA + requestsB)
-            text =
-                "error rates differ? not yet: "
-                + "\(percent(rateA)) vs \(percent(rateB)) (\(formatP(test.pValue)), \(n))\(more)"
-        }
-        return Verdict(
-            metric: .errorRate, a: a, b: b, pValue: test.pValue, nA: requestsA, nB: requestsB,
-            significant: significant, effect: effect, text: text)
+    public init(
+        metric: Metric, a: String, b: String, state: State, pValue: Double?, low: Double? = nil,
+        high: Double? = nil, ratioLow: Double? = nil, ratioHigh: Double? = nil, estimateA: Double? = nil,
+        estimateB: Double? = nil, ratio: Double? = nil, nA: Int, nB: Int, primary: Bool, text: String
+    ) {
+        self.metric = metric
+        self.a = a
+        self.b = b
+        self.state = state
+        self.pValue = pValue
+        self.low = low
+        self.high = high
+        self.ratioLow = ratioLow
+        self.ratioHigh = ratioHigh
+        self.estimateA = estimateA
+        self.estimateB = estimateB
+        self.ratio = ratio
+        self.nA = nA
+        self.nB = nB
+        self.primary = primary
+        self.text = text
     }
 
     /// "p < 0.001" or "p = 0.21".
@@ -106,48 +105,5 @@ public struct Verdict: Sendable, Equatable, Codable {
         if p < 0.001 { return "p < 0.001" }
         if p < 0.01 { return "p = \(fixedPoint(p, places: 3))" }
         return "p = \(fixedPoint(p, places: 2))"
-    }
-
-    /// How many more requests (both sides together) would make an effect of the size seen so far significant at
-    /// 5 % with 80 % power: the z statistic grows with √n, so n needs to grow by ((1.96 + 0.84) / |z|)².
-    static func moreNeeded(z: Double, n: Int) -> String {
-        guard abs(z) > 0.05 else { return "; no difference in sight" }
-        let needed =
-            Double(n) * ((Normal.z95 + 0.8416212335729143) / abs(z)) * ((Normal.z95 + 0.8416212335729143) / abs(z))
-        let more = max(0, needed - Double(n))
-        return "; about \(roundedCount(more)) more requests to tell"
-    }
-
-    private static func roundedCount(_ x: Double) -> Int {
-        guard x >= 100 else { return Int(x.rounded(.up)) }
-        var scale = 1.0
-        while x / scale >= 100 { scale *= 10 }
-        return Int((x / scale).rounded(.up) * scale)
-    }
-
-    private static func percent(_ rate: Double) -> String {
-        "\(fixedPoint(rate * 100, places: 1))%"
-    }
-
-}
-
-/// Sample-ratio mismatch for one split epoch: do the observed counts fit the weights?
-public struct SRMResult: Sendable, Equatable, Codable {
-    public let epoch: Int
-    public let weights: [Int]
-    public let observed: [Int]
-    public let pValue: Double?
-    /// p < 0.001: the split is not doing what it says (a bug, a filter, a crash on one side).
-    public let flagged: Bool
-
-    public static let threshold = 0.001
-
-    public init(epoch: Int, weights: [Int], observed: [Int]) {
-        self.epoch = epoch
-        self.weights = weights
-        self.observed = observed
-        let test = ChiSquareTest(observed: observed, expectedShares: weights.map(Double.init))
-        self.pValue = test?.pValue
-        self.flagged = (test?.pValue ?? 1) < Self.threshold
     }
 }

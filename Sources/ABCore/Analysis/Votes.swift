@@ -1,3 +1,5 @@
+import Foundation
+
 /// A blind vote between the outputs of two entities for the same prompt (compare mode).
 public struct Vote: Sendable, Equatable, Codable {
     public enum Choice: String, Sendable, Codable, CaseIterable {
@@ -35,13 +37,16 @@ public struct WinRate: Sendable, Equatable, Codable {
     public let wins: Int
     public let ties: Int
     public let losses: Int
-    /// (wins + ½ ties) / votes, with its Wilson 95 % interval.
+    /// (wins + ½ ties) / votes, with an always-valid interval (see `alwaysValid`).
     public let rate: Proportion
+    /// The always-valid p-value of "win rate ½" (no better, no worse than the others), for this entity alone.
+    public let pValue: Double
 
     public var votes: Int { wins + ties + losses }
 
-    /// Win rates of each entity over all its votes.
-    public static func of(_ votes: [Vote], entityCount: Int) -> [WinRate] {
+    /// Win rates of each entity over all its votes, each interval at α / (entities), so all hold together with
+    /// probability ≥ 1 − α however often they are read.
+    public static func of(_ votes: [Vote], entityCount: Int, alpha: Double = 0.05) -> [WinRate] {
         (0..<entityCount).map { entity in
             var wins = 0
             var ties = 0
@@ -55,9 +60,33 @@ public struct WinRate: Sendable, Equatable, Codable {
                 }
             }
             let n = wins + ties + losses
-            return WinRate(
-                entity: entity, wins: wins, ties: ties, losses: losses,
-                rate: Proportion(successes: Double(wins) + 0.5 * Double(ties), trials: n))
+            let score = Double(wins) + 0.5 * Double(ties)
+            let (rate, p) = alwaysValid(score: score, votes: n, alpha: alpha / Double(max(1, entityCount)))
+            return WinRate(entity: entity, wins: wins, ties: ties, losses: losses, rate: rate, pValue: p)
         }
+    }
+}
+
+extension WinRate {
+    /// Where the win-rate interval is tightest, in votes.
+    static let tOpt = 50.0
+
+    /// A confidence sequence for a mean of scores in [0, 1] (win 1, tie ½, loss 0): scores are ½-sub-Gaussian
+    /// (Hoeffding), so Robbins' normal mixture with variance process n / 4 bounds the centred sum at every n at
+    /// once (Howard et al. 2021). Nonasymptotic: valid from the first vote. Returns the interval and the
+    /// always-valid p-value of "½".
+    public static func alwaysValid(score: Double, votes n: Int, alpha: Double) -> (Proportion, Double) {
+        guard n > 0 else {
+            return (Proportion(successes: 0, trials: 0, estimate: 0, lower: 0, upper: 1), 1)
+        }
+        let mixture = Boundaries.NormalMixture(vOpt: tOpt / 4)
+        let v = Double(n) / 4
+        let radius = mixture.bound(v: v, alpha: alpha) / Double(n)
+        let estimate = score / Double(n)
+        let p = min(1, exp(-mixture.logSuperMartingale(s: score - Double(n) / 2, v: v)))
+        let proportion = Proportion(
+            successes: score, trials: n, estimate: estimate, lower: max(0, estimate - radius),
+            upper: min(1, estimate + radius))
+        return (proportion, p)
     }
 }

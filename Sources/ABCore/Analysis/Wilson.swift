@@ -8,6 +8,15 @@ public struct Proportion: Sendable, Equatable, Codable {
     public let lower: Double
     public let upper: Double
 
+    /// An interval computed elsewhere (the always-valid win rate).
+    public init(successes: Double, trials: Int, estimate: Double, lower: Double, upper: Double) {
+        self.successes = successes
+        self.trials = trials
+        self.estimate = estimate
+        self.lower = lower
+        self.upper = upper
+    }
+
     public init(successes: Double, trials: Int, confidence: Double = 0.95) {
         self.successes = successes
         self.trials = trials

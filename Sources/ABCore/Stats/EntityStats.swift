@@ -1,7 +1,10 @@
 /// Running measurements of one served entity (DESIGN §5). Mutated only by `StatsAggregator`.
 struct EntityStats: Sendable {
-    /// Requests the router sent to this entity (its arm), fallbacks excluded.
+    /// Requests the router sent to this entity (its arm) that finished, fallbacks and cancelled ones excluded.
     var requests = 0
+    /// Requests cut off by the run itself (quitting, a client gone, the run's own deadline): neither a success
+    /// nor an error, kept out of error rates and latencies.
+    var cancelled = 0
     var successes = 0
     var errors: [ErrorKind: Int] = [:]
     var retries = 0
@@ -11,9 +14,6 @@ struct EntityStats: Sendable {
     var e2e = DurationHistogram()
     var ttft = DurationHistogram()
     var tpot = DurationHistogram()
-    /// Raw E2E and TTFT of successes in milliseconds, for the rank tests (histograms lose the ties' exactness).
-    var e2eSamples: [Double] = []
-    var ttftSamples: [Double] = []
     var tokens = TokenTotals()
     var costUSD = 0.0
     var costKnown = false
@@ -23,6 +23,15 @@ struct EntityStats: Sendable {
     var seconds = SecondBuckets()
 
     mutating func record(_ o: RequestOutcome, second: Int) {
+        if o.error == .cancelled {
+            if !o.isFallback { cancelled += 1 }
+            tokens.add(o.usage)
+            if let cost = o.costUSD {
+                costUSD += cost
+                costKnown = true
+            }
+            return
+        }
         if o.isFallback {
             fallbacksServed += 1
         } else {
@@ -46,10 +55,8 @@ struct EntityStats: Sendable {
         }
         successes += 1
         e2e.record(nanoseconds: e2eNanos)
-        e2eSamples.append(e2eMs)
         if let ttftNanos = o.timing.ttftNanoseconds {
             ttft.record(nanoseconds: ttftNanos)
-            ttftSamples.append(Double(ttftNanos) / 1e6)
             if let tpotNanos = o.timing.tpotNanoseconds(outputTokens: o.usage.output) {
                 tpot.record(nanoseconds: tpotNanos)
                 decodeTokens += o.usage.output - 1
@@ -59,17 +66,29 @@ struct EntityStats: Sendable {
     }
 
     var errorCount: Int { errors.values.reduce(0, +) }
+
+    /// The error indicators of the finished requests (1 failed, 0 succeeded) as moments.
+    var errorMoments: Moments {
+        var m = Moments()
+        m.count = requests
+        m.sum = Double(errorCount)
+        m.sumOfSquares = m.sum
+        return m
+    }
 }
 
-/// Counts per entity within one split epoch (arms only), for observed share and SRM.
+/// Counts per entity within one split epoch (arms only). Observed share and SRM use the assignments, counted
+/// when the router picks: counting finished requests would make a slower arm look short-changed.
 struct EpochCounts: Sendable {
     let epoch: SplitEpoch
+    var assigned: [Int]
     var requests: [Int]
     var errors: [Int]
 
     init(epoch: SplitEpoch) {
         self.epoch = epoch
-        self.requests = [Int](repeating: 0, count: epoch.weights.count)
-        self.errors = requests
+        self.assigned = [Int](repeating: 0, count: epoch.weights.count)
+        self.requests = assigned
+        self.errors = assigned
     }
 }

@@ -95,6 +95,26 @@ public struct DurationHistogram: Sendable {
         return found
     }
 
+    /// The recorded values by rank, for the quantile confidence sequences: each rank answered with its bucket's
+    /// edges in milliseconds (a value recorded as v µs was in [v, v + 1) µs, so the upper edge adds one).
+    /// Built in one pass over the buckets in use; each rank is then a binary search.
+    public func orderStatistics() -> HistogramRanks {
+        var cumulative: [UInt64] = []
+        var lows: [Double] = []
+        var highs: [Double] = []
+        var total: UInt64 = 0
+        if count > 0 {
+            for i in lowIndex...highIndex where counts[i] > 0 {
+                total += counts[i]
+                let value = Self.value(at: i)
+                cumulative.append(total)
+                lows.append(Double(value) / 1_000)
+                highs.append(Double(Self.highestEquivalent(value) + 1) / 1_000)
+            }
+        }
+        return HistogramRanks(cumulative: cumulative, lows: lows, highs: highs)
+    }
+
     // HdrHistogram's index arithmetic, for a lowest discernible value of 1 (unit magnitude 0).
 
     static func bucket(of value: UInt64) -> Int {
@@ -124,5 +144,29 @@ public struct DurationHistogram: Sendable {
         let lowest = UInt64(subBucket) << UInt64(bucket)
         let size: UInt64 = 1 << UInt64(subBucket >= subBucketCount ? bucket + 1 : bucket)
         return lowest + size - 1
+    }
+}
+
+/// A histogram's values by rank (see `DurationHistogram.orderStatistics`): bounded by the buckets in use.
+public struct HistogramRanks: OrderStatistics, Sendable {
+    let cumulative: [UInt64]
+    let lows: [Double]
+    let highs: [Double]
+
+    public var count: Int { Int(cumulative.last ?? 0) }
+
+    public func lower(rank: Int) -> Double { lows[bucket(of: rank)] }
+    public func upper(rank: Int) -> Double { highs[bucket(of: rank)] }
+
+    /// The first bucket whose cumulative count reaches `rank`.
+    private func bucket(of rank: Int) -> Int {
+        var low = 0
+        var high = cumulative.count - 1
+        let target = UInt64(max(1, rank))
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulative[mid] >= target { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 }

@@ -23,7 +23,9 @@ public struct Snapshot: Sendable {
 
 public struct EpochSnapshot: Sendable, Equatable {
     public let epoch: SplitEpoch
-    /// Arm requests per entity in this epoch.
+    /// The router's picks per entity in this epoch (split mode): what observed share and SRM count.
+    public let assigned: [Int]
+    /// Arm requests per entity in this epoch that finished (cancelled ones left out).
     public let requests: [Int]
     public let errors: [Int]
 }
@@ -32,7 +34,8 @@ public struct EntitySnapshot: Sendable {
     public let index: Int
     public let info: EntityInfo
     public let targetPercentage: Int
-    /// Share of this epoch's requests that went to this entity (0…1); nil before the epoch's first request.
+    /// Share of this epoch's assignments (router picks) that went to this entity (0…1); nil before the epoch's
+    /// first pick, and in compare mode (every entity gets every prompt).
     public let observedShare: Double?
     /// Share of all requests so far.
     public let overallShare: Double?
@@ -54,6 +57,10 @@ public struct EntitySnapshot: Sendable {
     public let recent: [SecondBucket]
     /// Prompts this entity should have had but was not sent (compare mode, its breaker open).
     public internal(set) var notSent = 0
+    /// Requests cut off by the run itself (quit, client gone, the run's deadline): not errors.
+    public internal(set) var cancelled = 0
+    /// Split-mode assignments (router picks) over all epochs.
+    public internal(set) var assigned = 0
 
     public var errorCount: Int { errors.values.reduce(0, +) }
 

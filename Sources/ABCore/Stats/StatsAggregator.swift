@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns outcomes into per-entity and per-epoch statistics, and hands out `Snapshot`s.
 ///
 /// One owner (the session) mutates it; time is passed in as seconds since the session started.
@@ -6,6 +8,8 @@ public struct StatsAggregator: Sendable {
     private var stats: [EntityStats]
     private var epochs: [EpochCounts]
     private var notSent: [Int]
+    /// Compare mode: entity i against the control (index 0 unused), per prompt.
+    private var paired: [PairedSample]
     /// Seconds of history each snapshot carries for sparklines.
     public var sparklineSeconds = 120
 
@@ -15,6 +19,30 @@ public struct StatsAggregator: Sendable {
         self.stats = [EntityStats](repeating: EntityStats(), count: entities.count)
         self.epochs = [EpochCounts(epoch: epoch)]
         self.notSent = [Int](repeating: 0, count: entities.count)
+        self.paired = [PairedSample](repeating: PairedSample(), count: entities.count)
+    }
+
+    /// The router picked `entity` in `epoch` (split mode, arms only): what observed share and SRM count.
+    public mutating func assigned(entity: Int, epoch: Int) {
+        let e = epochs.lastIndex { $0.epoch.index <= epoch } ?? epochs.count - 1
+        epochs[e].assigned[entity] += 1
+    }
+
+    /// One compare-mode prompt's outcomes, all entities together: each entity's per-prompt difference against the
+    /// control (cancelled requests and fallbacks left out; latency only where both succeeded).
+    public mutating func recordPaired(_ outcomes: [RequestOutcome]) {
+        guard let control = outcomes.first(where: { $0.entity == 0 && !$0.isFallback }),
+            control.error != .cancelled
+        else { return }
+        for o in outcomes where o.entity != 0 && !o.isFallback && o.error != .cancelled {
+            paired[o.entity].errors.add((o.error == nil ? 0 : 1) - (control.error == nil ? 0 : 1))
+            guard o.error == nil, control.error == nil else { continue }
+            let ratio = Double(max(1, o.timing.e2eNanoseconds)) / Double(max(1, control.timing.e2eNanoseconds))
+            paired[o.entity].e2e.add(log(ratio))
+            if let b = o.timing.ttftNanoseconds, let a = control.timing.ttftNanoseconds {
+                paired[o.entity].ttft.add(log(Double(max(1, b)) / Double(max(1, a))))
+            }
+        }
     }
 
     /// Counts a prompt `entity` should have had but was not sent (shown beside its requests, never as an error).
@@ -39,7 +67,7 @@ public struct StatsAggregator: Sendable {
         let entity = outcome.entity
         stats[entity].inFlight = max(0, stats[entity].inFlight - 1)
         stats[entity].record(outcome, second: Int(time))
-        guard !outcome.isFallback, outcome.countsTowardSplit else { return }
+        guard !outcome.isFallback, outcome.countsTowardSplit, outcome.error != .cancelled else { return }
         let e = epochs.lastIndex { $0.epoch.index <= outcome.epoch } ?? epochs.count - 1
         epochs[e].requests[outcome.arm] += 1
         if outcome.error != nil { epochs[e].errors[outcome.arm] += 1 }
@@ -48,7 +76,7 @@ public struct StatsAggregator: Sendable {
     public func snapshot(at time: Double) -> Snapshot {
         let second = Int(time)
         let current = epochs[epochs.count - 1]
-        let epochTotal = current.requests.reduce(0, +)
+        let epochTotal = current.assigned.reduce(0, +)
         let total = stats.reduce(0) { $0 + $1.requests }
         let window = 5
         var recentRequests = 0
@@ -61,7 +89,7 @@ public struct StatsAggregator: Sendable {
             views.append(
                 EntitySnapshot(
                     index: i, info: entities[i], targetPercentage: current.epoch.weights[i],
-                    observedShare: epochTotal > 0 ? Double(current.requests[i]) / Double(epochTotal) : nil,
+                    observedShare: epochTotal > 0 ? Double(current.assigned[i]) / Double(epochTotal) : nil,
                     overallShare: total > 0 ? Double(s.requests) / Double(total) : nil,
                     requests: s.requests, successes: s.successes, inFlight: s.inFlight, errors: s.errors,
                     retries: s.retries, fallbacks: s.fallbacksServed,
@@ -70,43 +98,45 @@ public struct StatsAggregator: Sendable {
                     decodeTokensPerSecond: s.decodeSeconds > 0 ? Double(s.decodeTokens) / s.decodeSeconds : nil,
                     recent: recent))
             views[i].notSent = notSent[i]
+            views[i].cancelled = s.cancelled
+            views[i].assigned = epochs.reduce(0) { $0 + $1.assigned[i] }
         }
         let elapsedWhole = min(window, max(1, second))
         return Snapshot(
             time: time, epoch: current.epoch,
-            epochs: epochs.map { EpochSnapshot(epoch: $0.epoch, requests: $0.requests, errors: $0.errors) },
+            epochs: epochs.map {
+                EpochSnapshot(epoch: $0.epoch, assigned: $0.assigned, requests: $0.requests, errors: $0.errors)
+            },
             entities: views, requestsPerSecond: Double(recentRequests) / Double(elapsedWhole))
     }
 }
 
 extension StatsAggregator {
-    /// Verdicts for E2E latency, TTFT and error rate, each entity against the first (the control).
-    ///
-    /// Costs a sort of the samples, so the session calls it about once a second, not every frame.
-    public func verdicts() -> [Verdict] {
-        guard stats.count >= 2 else { return [] }
-        var out: [Verdict] = []
-        let control = stats[0]
-        let a = entities[0].name
-        for i in 1..<stats.count {
-            let other = stats[i]
-            let b = entities[i].name
-            out.append(.latency(.latencyE2E, a: a, control.e2eSamples, b: b, other.e2eSamples))
-            if !control.ttftSamples.isEmpty || !other.ttftSamples.isEmpty {
-                out.append(.latency(.ttft, a: a, control.ttftSamples, b: b, other.ttftSamples))
-            }
-            out.append(
-                .errorRate(
-                    a: a, errorsA: control.errorCount, requestsA: control.requests,
-                    b: b, errorsB: other.errorCount, requestsB: other.requests))
+    /// Each entity's data for the verdicts: bounded (moments and histograms), whatever the number of requests.
+    public var armSamples: [ArmSample] {
+        stats.indices.map { i in
+            ArmSample(
+                name: entities[i].name, errors: stats[i].errorMoments, e2e: stats[i].e2e.orderStatistics(),
+                ttft: stats[i].ttft.orderStatistics())
         }
-        return out
     }
 
-    /// Sample-ratio mismatch per epoch that has requests.
-    public func srm() -> [SRMResult] {
-        epochs.filter { $0.requests.reduce(0, +) > 0 }.map {
-            SRMResult(epoch: $0.epoch.index, weights: $0.epoch.weights.percentages, observed: $0.requests)
+    /// The verdicts of one read (a replayed journal, a test): the running state starts afresh.
+    public func verdicts(settings: VerdictAnalysis.Settings = .init()) -> [Verdict] {
+        var analysis = VerdictAnalysis(names: entities.map(\.name), settings: settings)
+        return analysis.verdicts(arms: armSamples, paired: settings.paired ? pairedSamples : [])
+    }
+
+    /// Compare mode's per-prompt differences, entity i against the control (index 0 unused).
+    public var pairedSamples: [PairedSample?] { paired.map { $0.e2e.count + $0.errors.count > 0 ? $0 : nil } }
+
+    /// The sequential sample-ratio check per epoch with assignments, on the router's picks. `previous`: the last
+    /// read's results, whose p-values this read's cannot exceed (the running minimum).
+    public func srm(previous: [SRMResult] = []) -> [SRMResult] {
+        epochs.filter { $0.assigned.reduce(0, +) > 0 }.map { counts in
+            SRMResult(
+                epoch: counts.epoch.index, weights: counts.epoch.weights.percentages, observed: counts.assigned,
+                runningMinimum: previous.first { $0.epoch == counts.epoch.index }?.pValue)
         }
     }
 }

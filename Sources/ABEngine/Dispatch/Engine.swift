@@ -105,6 +105,7 @@ public final class Engine: Sendable {
                 try? await Task.sleep(for: .seconds(waitForOpening(now)))
             }
         }
+        session.assigned(entity: pick!.entity, epoch: pick!.epoch)
         return await attempts(chat, prompt: prompt, from: pick!, start: start, fallback: fallbackEnabled, relay: relay)
     }
 
@@ -141,7 +142,9 @@ public final class Engine: Sendable {
             }
             var records: [RequestRecord] = []
             for await done in tasks { records += done }
-            return records.sorted { $0.outcome.entity < $1.outcome.entity }
+            records.sort { $0.outcome.entity < $1.outcome.entity }
+            session.recordPaired(records)
+            return records
         }
     }
 
@@ -250,11 +253,18 @@ public final class Engine: Sendable {
         isFallback: Bool, retries: Int, start: UInt64
     ) -> RequestRecord {
         let failure = attempt.failure
-        let usage =
-            attempt.result.map { WireFormat.usage(of: $0, for: chat) }
-            ?? TokenUsage(
-                input: TokenUsage.estimate(characters: chat.characterCount),
-                output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
+        // A failure that produced nothing is billed nothing (providers do not charge a refused request); one that
+        // streamed part of an answer is estimated like any answer without usage.
+        let usage: TokenUsage =
+            if let result = attempt.result {
+                WireFormat.usage(of: result, for: chat)
+            } else if attempt.partialText.isEmpty {
+                TokenUsage()
+            } else {
+                TokenUsage(
+                    input: TokenUsage.estimate(characters: chat.characterCount),
+                    output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
+            }
         let outcome = RequestOutcome(
             entity: entity, arm: arm, epoch: epoch, isFallback: isFallback, retries: retries,
             timing: RequestTiming(

@@ -7,6 +7,8 @@ import Synchronization
 public final class Session: Sendable {
     /// The endpoint as configured (its routes are the split of epoch 0; `snapshot().epoch` is the live one).
     public let endpoint: EndpointConfig
+    /// How the verdicts are tested (α, margins, which metrics form the family): fixed for the session.
+    public let analysisSettings: VerdictAnalysis.Settings
     private let currentMode: Mutex<RunMode>
     /// When the session started, on the monotonic clock.
     public let origin: UInt64
@@ -26,9 +28,12 @@ public final class Session: Sendable {
 
     public init(
         endpoint: EndpointConfig, mode: RunMode, observers: [any SessionObserver] = [],
-        origin: UInt64 = Monotonic.now()
+        origin: UInt64 = Monotonic.now(), analysis: VerdictAnalysis.Settings? = nil
     ) {
         self.endpoint = endpoint
+        self.analysisSettings =
+            analysis
+            ?? VerdictAnalysis.Settings(streaming: endpoint.settings.request.stream, paired: mode == .compare)
         self.currentMode = Mutex(mode)
         self.origin = origin
         self.observers = observers
@@ -49,6 +54,17 @@ public final class Session: Sendable {
 
     public func requestStarted(entity: Int) {
         stats.withLock { $0.requestStarted(entity: entity) }
+    }
+
+    /// The router picked `entity` in `epoch` for a split-mode request: counted now, for observed share and SRM.
+    public func assigned(entity: Int, epoch: Int) {
+        stats.withLock { $0.assigned(entity: entity, epoch: epoch) }
+    }
+
+    /// A compare-mode prompt's records, every entity's together, for the paired verdicts.
+    public func recordPaired(_ records: [RequestRecord]) {
+        let outcomes = records.map(\.outcome)
+        stats.withLock { $0.recordPaired(outcomes) }
     }
 
     /// Observers first, then the stats: whatever a snapshot counts has already reached the journal's buffer.
@@ -123,7 +139,7 @@ public final class Session: Sendable {
     /// an analysis over it runs outside the lock.
     public func statistics() -> StatsAggregator { stats.withLock { $0 } }
 
-    public func verdicts() -> [Verdict] { statistics().verdicts() }
+    /// The sample-ratio check as it stands (one read; `SessionAnalysis` keeps the running minimum).
     public func srm() -> [SRMResult] { statistics().srm() }
     public var votes: [Vote] { changes.withLock { $0.votes } }
     public var events: [EngineEvent] { log.withLock { $0.items } }

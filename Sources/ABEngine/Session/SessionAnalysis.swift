@@ -14,11 +14,22 @@ public final class SessionAnalysis: Sendable {
         public var srm: [SRMResult] = []
         /// Session seconds when the statistics were read; negative before the first analysis.
         public var time = -1.0
+        /// Comparisons in the family the verdicts' error rate is controlled over.
+        public var familySize = 0
+
+        /// Every primary comparison is decided or shown to be within its margin.
+        public var primaryDone: Bool {
+            let primary = verdicts.filter(\.primary)
+            return !primary.isEmpty && primary.allSatisfy { $0.state != .notYet }
+        }
     }
 
     private let session: Session
     private let interval: Double
     private let latest = Mutex(Result())
+    /// The running state of the verdicts (running minimum p-values, intersected intervals) and the last SRM
+    /// reads: owned here, one analysis at a time.
+    private let state: Mutex<(verdicts: VerdictAnalysis, srm: [SRMResult])>
     private let started = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let wake = NSCondition()
@@ -26,6 +37,8 @@ public final class SessionAnalysis: Sendable {
     public init(session: Session, interval: Double = 1) {
         self.session = session
         self.interval = interval
+        let names = session.endpoint.servedEntities.map(\.name)
+        state = Mutex((VerdictAnalysis(names: names, settings: session.analysisSettings), []))
     }
 
     /// The latest finished analysis (starting the analysis thread on the first read).
@@ -56,11 +69,19 @@ public final class SessionAnalysis: Sendable {
     /// Analyses now, on the caller's thread (the summary at the end wants every request in it).
     @discardableResult
     public func refresh() -> Result {
-        let time = session.now()
-        let stats = session.statistics()
-        let result = Result(verdicts: stats.verdicts(), srm: stats.srm(), time: time)
-        latest.withLock { $0 = result }
-        return result
+        state.withLock { state in
+            let time = session.now()
+            let stats = session.statistics()
+            let arms = stats.armSamples
+            let paired = state.verdicts.settings.paired ? stats.pairedSamples : []
+            let srm = stats.srm(previous: state.srm)
+            let result = Result(
+                verdicts: state.verdicts.verdicts(arms: arms, paired: paired), srm: srm, time: time,
+                familySize: state.verdicts.familySize)
+            state.srm = srm
+            latest.withLock { $0 = result }
+            return result
+        }
     }
 
     public func stop() {

@@ -45,6 +45,8 @@ enum RoutesPanel {
         let inner = rect.inner
         guard inner.width > 20, inner.height > 0 else { return }
         let entities = frame.snapshot.entities
+        // Compare mode sends every prompt to every entity: a share of assignments means nothing there.
+        let compare = frame.mode == .compare
         let nameWidth = min(20, max(8, entities.map { DisplayWidth.of($0.info.name) }.max() ?? 8))
         let sliderWidth = inner.width >= 100 ? 22 : 12
         let fixed = 2 + nameWidth + 1 + sliderWidth + 5 + 7
@@ -61,7 +63,8 @@ enum RoutesPanel {
 
         var header =
             String(repeating: " ", count: 2) + "ENTITY".padding(nameWidth) + " "
-            + "TARGET SPLIT".padding(sliderWidth) + " " + "TGT".leftPadded(4) + " " + "SEEN".leftPadded(6)
+            + "TARGET SPLIT".padding(sliderWidth) + " " + "TGT".leftPadded(4) + " "
+            + (compare ? "" : "SEEN").leftPadded(6)
         for c in shown { header += " " + (c.right ? c.title.leftPadded(c.width) : c.title.padding(c.width)) }
         canvas.put(header, x: inner.x, y: inner.y, role: .graphText, style: .bold, limit: inner.width)
 
@@ -77,7 +80,7 @@ enum RoutesPanel {
             let filled = Int((Double(e.targetPercentage) / 100 * Double(sliderWidth)).rounded())
             canvas.put(String(repeating: "█", count: filled), x: x, y: y, role: .sliderFill)
             canvas.put(String(repeating: "░", count: sliderWidth - filled), x: x + filled, y: y, role: .sliderEmpty)
-            if let observed = e.observedShare {
+            if !compare, let observed = e.observedShare {
                 let mark = min(sliderWidth - 1, Int(observed * Double(sliderWidth)))
                 canvas.put("┃", x: x + mark, y: y, role: .hiFg)
             }
@@ -89,7 +92,7 @@ enum RoutesPanel {
             }
             x += sliderWidth + 1
             x += canvas.put("\(e.targetPercentage)%".leftPadded(4), x: x, y: y, role: .hiFg, style: .bold) + 1
-            let seen = e.observedShare.map { Text.fixed($0 * 100, 1) + "%" } ?? "—"
+            let seen = compare ? "" : e.observedShare.map { Text.fixed($0 * 100, 1) + "%" } ?? "—"
             x += canvas.put(seen.leftPadded(6), x: x, y: y, role: .mainFg)
             for c in shown {
                 let (text, role) = c.value(e)

@@ -12,13 +12,22 @@ enum VerdictPanel {
                     .bad
                 ))
         }
-        let shown = frame.verdicts.filter { $0.metric != .ttft || $0.significant }
-        for v in shown { out.append(((v.significant ? "● " : "○ ") + v.text, v.significant ? .warn : .graphText)) }
+        // The verdicts of the mode on screen: what is known first, then the primary ones still open.
+        let mine = frame.verdicts.filter { $0.metric.isPaired == (frame.mode == .compare) }
+        let known = mine.filter { $0.state != .notYet }
+        let open = mine.filter { $0.state == .notYet && $0.primary }
+        for v in known + open {
+            switch v.state {
+            case .decided: out.append(("● " + v.text, .warn))
+            case .equivalent: out.append(("≈ " + v.text, .good))
+            case .notYet: out.append(("○ " + v.text, .graphText))
+            }
+        }
         if !frame.votes.isEmpty {
             let rates = WinRate.of(frame.votes, entityCount: frame.snapshot.entities.count)
             let text = rates.filter { $0.votes > 0 }.map { r -> String in
                 "\(frame.snapshot.entities[r.entity].info.name) wins \(Text.fixed(r.rate.estimate * 100, 0))% "
-                    + "[\(Text.fixed(r.rate.lower * 100, 0))–\(Text.fixed(r.rate.upper * 100, 0))]"
+                    + "[\(Text.fixed(r.rate.lower * 100, 0))–\(Text.fixed(r.rate.upper * 100, 0))% always-valid]"
             }.joined(separator: " · ")
             out.append(("votes (\(frame.votes.count)): " + text, .title))
         }

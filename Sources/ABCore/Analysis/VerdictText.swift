@@ -1,0 +1,99 @@
+import Foundation
+
+/// How verdicts write numbers: ratios as "×", intervals as ranges, durations in ms or s. The same sentence goes
+/// to the screen, the summary, the reports and the JSON.
+enum VerdictText {
+    static func percent(_ rate: Double, digits: Int) -> String { "\(fixedPoint(rate * 100, places: digits)) %" }
+
+    /// A rate difference in percentage points: "2.0 points".
+    static func points(_ difference: Double) -> String {
+        let p = difference * 100
+        return "\(fixedPoint(p, places: abs(p) < 10 ? 1 : 0)) point\(abs(p) == 1 ? "" : "s")"
+    }
+
+    /// "−1.2 to +3.4 points", with open ends where unbounded.
+    static func pointsRange(_ low: Double, _ high: Double) -> String {
+        "\(signed(low) { fixedPoint($0 * 100, places: 1) }) to \(signed(high) { fixedPoint($0 * 100, places: 1) }) "
+            + "points"
+    }
+
+    /// "850 ms", "1.4 s", "12 s".
+    static func duration(_ ms: Double) -> String {
+        let a = abs(ms)
+        if a < 1_000 { return "\(fixedPoint(ms, places: a < 10 ? 1 : 0)) ms" }
+        return "\(fixedPoint(ms / 1_000, places: a < 10_000 ? 1 : 0)) s"
+    }
+
+    /// "1.4–1.9 s" (both ends in the unit of the larger); "at least 1.4 s" when the top is unbounded.
+    /// `signed`: "−0.2 to +0.9 s", for intervals that may straddle zero.
+    static func durationRange(_ low: Double, _ high: Double, signed: Bool = false) -> String {
+        let big = max(abs(low.isFinite ? low : 0), abs(high.isFinite ? high : 0))
+        let seconds = big >= 1_000
+        let unit = seconds ? "s" : "ms"
+        func value(_ ms: Double) -> String {
+            let v = seconds ? ms / 1_000 : ms
+            return fixedPoint(v, places: abs(v) < 10 ? 1 : 0)
+        }
+        if signed { return "\(Self.signed(low, value)) to \(Self.signed(high, value)) \(unit)" }
+        if !high.isFinite { return "at least \(value(low)) \(unit)" }
+        return "\(value(low))–\(value(high)) \(unit)"
+    }
+
+    /// "6.7×", "12×".
+    static func times(_ ratio: Double) -> String {
+        guard ratio.isFinite else { return "?×" }
+        return "\(fixedPoint(ratio, places: ratio < 10 ? (ratio < 1.1 ? 2 : 1) : 0))×"
+    }
+
+    /// "0.95–1.04×", "at least 1.3×".
+    static func ratioRange(_ low: Double, _ high: Double) -> String {
+        func value(_ r: Double) -> String { fixedPoint(r, places: r < 10 ? 2 : 0) }
+        if !high.isFinite { return "at least \(value(low))×" }
+        return "\(value(low))–\(value(high))×"
+    }
+
+    private static func signed(_ x: Double, _ format: (Double) -> String) -> String {
+        guard x.isFinite else { return x < 0 ? "−∞" : "+∞" }
+        let s = format(abs(x))
+        if s.allSatisfy({ $0 == "0" || $0 == "." }) { return s }
+        return (x < 0 ? "−" : "+") + s
+    }
+
+    /// "≈ N more requests at the difference seen so far", or, when the estimate is inside half the margin, how
+    /// many more would show no meaningful difference. Confidence sequences narrow about as 1/√n (up to a
+    /// log log n), so reaching half-width h' from h takes n·(h / h')² observations in all.
+    static func moreNeeded(
+        estimate: Double, low: Double, high: Double, margin: Double, n: Int, unit: String = "requests"
+    ) -> String {
+        guard low.isFinite, high.isFinite, n > 0 else { return "too few to bound it yet" }
+        let half = (high - low) / 2
+        let e = abs(estimate)
+        let target: Double
+        let goal: String
+        if e >= margin / 2 {
+            target = e
+            goal = "at the difference seen so far"
+        } else {
+            target = margin - e
+            goal = "to show it is within the margin"
+        }
+        guard target > 0 else { return "no difference in sight" }
+        let more = max(0, Double(n) * ((half / target) * (half / target) - 1))
+        return "≈ \(Self.count(more)) more \(unit) \(goal)"
+    }
+
+    /// 1,234 → "1,300"; small counts exactly.
+    static func count(_ x: Double) -> String {
+        guard x.isFinite, x < 1e12 else { return "very many" }
+        var scale = 1.0
+        while x / scale >= 100 { scale *= 10 }
+        let n = Int((x / scale).rounded(.up) * scale)
+        var digits = Array(String(n))
+        var i = digits.count - 3
+        while i > 0 {
+            digits.insert(",", at: i)
+            i -= 3
+        }
+        return String(digits)
+    }
+}
