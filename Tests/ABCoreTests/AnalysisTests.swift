@@ -32,64 +32,6 @@ import Testing
         }
     }
 
-    @Test func twoProportionTestMatchesScipy() throws {
-        for c in fixtures["two_proportion"].array {
-            let t = try #require(
-                TwoProportionTest(
-                    successesA: c["x1"].int, trialsA: c["n1"].int,
-                    successesB: c["x2"].int, trialsB: c["n2"].int))
-            #expect(close(t.z, c["z"].double, absolute: 1e-15))
-            #expect(close(t.pValue, c["p"].double))
-        }
-    }
-
-    @Test func twoProportionTestNeedsVariation() {
-        #expect(TwoProportionTest(successesA: 0, trialsA: 10, successesB: 0, trialsB: 12) == nil)
-        #expect(TwoProportionTest(successesA: 1, trialsA: 0, successesB: 0, trialsB: 12) == nil)
-    }
-
-    @Test func mannWhitneyMatchesScipy() throws {
-        for c in fixtures["mann_whitney"].array {
-            let x = c["x"].array.map(\.double)
-            let y = c["y"].array.map(\.double)
-            let t = try #require(MannWhitney(x, y))
-            #expect(close(t.u, c["u"].double), "\(c["name"].string!): U")
-            #expect(close(t.pValue, c["p"].double), "\(c["name"].string!): p \(t.pValue) vs \(c["p"].double)")
-        }
-    }
-
-    @Test func mannWhitneyAllTiedIsNoEvidence() throws {
-        let t = try #require(MannWhitney([3, 3, 3], [3, 3]))
-        #expect(t.pValue == 1)
-    }
-
-    @Test func chiSquareMatchesScipy() throws {
-        for c in fixtures["chi_square"].array {
-            let t = try #require(
-                ChiSquareTest(
-                    observed: c["observed"].array.map(\.int),
-                    expectedShares: c["weights"].array.map(\.double)))
-            #expect(t.degreesOfFreedom == c["df"].int)
-            #expect(close(t.statistic, c["statistic"].double), "\(c["observed"].array.map(\.int))")
-            #expect(
-                close(t.pValue, c["p"].double), "\(c["observed"].array.map(\.int)): p \(t.pValue) vs \(c["p"].double)")
-        }
-    }
-
-    @Test func chiSquareSurvivalMatchesScipy() {
-        for c in fixtures["chi2_sf"].array {
-            let p = ChiSquareTest.survival(c["x"].double, degreesOfFreedom: c["df"].int)
-            #expect(close(p, c["p"].double), "x = \(c["x"].double), df = \(c["df"].int): \(p)")
-        }
-    }
-
-    @Test func chiSquareFlagsTrafficToAZeroWeight() throws {
-        let t = try #require(ChiSquareTest(observed: [100, 3], expectedShares: [100, 0]))
-        #expect(t.pValue == 0)
-        #expect(SRMResult(epoch: 0, weights: [100, 0], observed: [100, 3]).flagged)
-        #expect(!SRMResult(epoch: 0, weights: [100, 0], observed: [100, 0]).flagged)
-    }
-
     @Test func bradleyTerryMatchesScipyOptimum() throws {
         for c in fixtures["bradley_terry"].array {
             let votes = c["votes"].array.map {

@@ -54,16 +54,24 @@ private func outcome(
 
     @Test func sharesArePerEpochAndFallbacksStayOutOfTheComparison() throws {
         var s = try aggregator()
-        for _ in 0..<30 { s.record(outcome(0, e2e: 100), at: 1) }
-        for _ in 0..<10 { s.record(outcome(1, e2e: 100), at: 1) }
+        func assignAndRecord(_ entity: Int, count: Int, epoch: Int, at time: Double) {
+            for _ in 0..<count {
+                s.assigned(entity: entity, epoch: epoch)
+                s.record(outcome(entity, e2e: 100, epoch: epoch), at: time)
+            }
+        }
+        assignAndRecord(0, count: 30, epoch: 0, at: 1)
+        assignAndRecord(1, count: 10, epoch: 0, at: 1)
         s.openEpoch(SplitEpoch(index: 1, weights: try #require(Weights([20, 80])), startedAt: 5))
-        for _ in 0..<2 { s.record(outcome(0, e2e: 100, epoch: 1), at: 6) }
-        for _ in 0..<8 { s.record(outcome(1, e2e: 100, epoch: 1), at: 6) }
+        assignAndRecord(0, count: 2, epoch: 1, at: 6)
+        assignAndRecord(1, count: 8, epoch: 1, at: 6)
+        s.assigned(entity: 0, epoch: 1)
         s.record(outcome(0, e2e: 100, epoch: 1, error: .http5xx, tokens: TokenUsage(input: 5, output: 0)), at: 6)
         s.record(outcome(1, e2e: 900, epoch: 1, tokens: TokenUsage(input: 5, output: 50), fallbackFor: 0), at: 6)
         let snap = s.snapshot(at: 7)
         #expect(snap.epoch.index == 1)
         #expect(snap.epochs.map(\.requests) == [[30, 10], [3, 8]])
+        #expect(snap.epochs.map(\.assigned) == [[30, 10], [3, 8]])
         #expect(snap.entities[0].observedShare == 3.0 / 11.0)
         #expect(snap.entities[0].overallShare == 33.0 / 51.0)
         #expect(snap.entities[0].targetPercentage == 20)
@@ -75,14 +83,42 @@ private func outcome(
         #expect(srm.count == 2 && srm[0].weights == [50, 50] && srm[1].observed == [3, 8])
     }
 
+    /// Shares and SRM count the router's picks: a slow arm with half its requests still in flight is not short.
+    @Test func observedShareCountsAssignmentsNotCompletions() throws {
+        var s = try aggregator()
+        for i in 0..<1_000 {
+            s.assigned(entity: i % 2, epoch: 0)
+            s.requestStarted(entity: i % 2)
+            if i % 2 == 0 || i % 4 == 1 { s.record(outcome(i % 2, e2e: 10), at: 1) }
+        }
+        let snap = s.snapshot(at: 2)
+        #expect(snap.entities[0].observedShare == 0.5)
+        #expect(snap.entities[1].requests == 250 && snap.entities[1].inFlight == 250)
+        #expect(!s.srm()[0].flagged)
+    }
+
+    /// A request cut off by the run is neither a success nor an error: the table and the verdicts agree.
+    @Test func cancelledRequestsAreNotErrors() throws {
+        var s = try aggregator()
+        for i in 0..<40 {
+            s.assigned(entity: i % 2, epoch: 0)
+            s.record(outcome(i % 2, e2e: 100), at: 1)
+        }
+        for _ in 0..<15 { s.record(outcome(1, e2e: 30, error: .cancelled, tokens: TokenUsage()), at: 2) }
+        let b = s.snapshot(at: 3).entities[1]
+        #expect(b.requests == 20 && b.errorCount == 0 && b.cancelled == 15 && b.successes == 20)
+        let errors = try #require(s.verdicts().first { $0.metric == .errorRate })
+        #expect(errors.estimateB == 0 && errors.nB == 20 && errors.state != .decided, "\(errors.text)")
+    }
+
     @Test func srmFlagsASkewedSplit() throws {
         var s = try aggregator()
-        for _ in 0..<600 { s.record(outcome(0, e2e: 10), at: 1) }
-        for _ in 0..<400 { s.record(outcome(1, e2e: 10), at: 1) }
+        for _ in 0..<600 { s.assigned(entity: 0, epoch: 0) }
+        for _ in 0..<400 { s.assigned(entity: 1, epoch: 0) }
         #expect(s.srm()[0].flagged)
         var fair = try aggregator()
-        for _ in 0..<505 { fair.record(outcome(0, e2e: 10), at: 1) }
-        for _ in 0..<495 { fair.record(outcome(1, e2e: 10), at: 1) }
+        for _ in 0..<505 { fair.assigned(entity: 0, epoch: 0) }
+        for _ in 0..<495 { fair.assigned(entity: 1, epoch: 0) }
         #expect(!fair.srm()[0].flagged)
     }
 
@@ -101,15 +137,18 @@ private func outcome(
 
     @Test func verdictsCompareEachEntityWithTheFirst() throws {
         var s = try aggregator()
-        for i in 0..<60 {
+        for i in 0..<300 {
             s.record(outcome(0, e2e: 100 + UInt64(i % 7), ttft: 20), at: 1)
             s.record(outcome(1, e2e: 140 + UInt64(i % 7), ttft: 20), at: 1)
         }
         let v = s.verdicts()
-        #expect(v.map(\.metric) == [.latencyE2E, .ttft, .errorRate])
-        #expect(v[0].significant)
-        #expect(v[0].text.hasPrefix("b is 39% slower at p50 than a (p < 0.001, n = 60 / 60)"), "\(v[0].text)")
-        #expect(!v[1].significant)
+        #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95, .ttftP50, .ttftP95])
+        let p50 = v[1]
+        #expect(p50.state == .decided && p50.primary && p50.pValue! <= 0.05)
+        #expect(
+            p50.text.hasPrefix("b's p50 latency is 38–42 ms slower than a's (1.4×: 143 ms vs 103 ms) — decided"),
+            "\(p50.text)")
+        #expect(v[3].state != .decided, "equal TTFTs: \(v[3].text)")
     }
 
     @Test func snapshotIsAValueUnaffectedByLaterRecords() throws {

@@ -2,36 +2,75 @@ import ABCore
 import Testing
 
 @Suite struct VerdictTests {
-    @Test func significantLatencyDifferenceNamesTheSlowerEntity() {
-        let fast = (0..<200).map { 800.0 + Double($0 % 50) }
-        let slow = (0..<190).map { 1050.0 + Double($0 % 50) }
-        let v = Verdict.latency(.latencyE2E, a: "gpt-4", fast, b: "claude", slow)
-        #expect(v.significant)
-        #expect(v.text.hasPrefix("claude is 30% slower at p50 than gpt-4 (p < 0.001, n = 200 / 190)"), "\(v.text)")
-        #expect(v.pValue! < 0.001)
+    private func arm(_ name: String, errors: Int, of n: Int, e2e: [Double] = [], ttft: [Double] = []) -> ArmSample {
+        var m = Moments()
+        for i in 0..<n { m.add(i < errors ? 1 : 0) }
+        return ArmSample(name: name, errors: m, e2e: SortedSample(e2e), ttft: SortedSample(ttft))
     }
 
-    @Test func unclearDifferenceSaysNotYetAndHowManyMore() {
-        let a = [100.0, 120, 90, 110, 105, 98, 130, 101]
-        let b = [104.0, 125, 92, 111, 109, 99, 128, 108]
-        let v = Verdict.latency(.latencyE2E, a: "a", a, b: "b", b)
-        #expect(!v.significant)
-        #expect(v.text.contains("not yet (p = "), "\(v.text)")
-        #expect(v.text.contains("more requests to tell"), "\(v.text)")
+    @Test func aClearLatencyDifferenceIsDecidedWithARangeAndARatio() {
+        var analysis = VerdictAnalysis(names: ["gpt", "claude"], settings: .init(streaming: false))
+        let fast = (0..<400).map { 800.0 + Double($0 % 50) }
+        let slow = (0..<400).map { 5_600.0 + Double($0 % 50) }
+        let v = analysis.verdicts(arms: [arm("gpt", errors: 0, of: 400, e2e: fast), arm("claude", errors: 0, of: 400, e2e: slow)])
+        #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95])
+        let p50 = v[1]
+        #expect(p50.state == .decided && p50.pValue! <= 0.05)
+        #expect(p50.text.contains("claude's p50 latency is") && p50.text.contains("slower than gpt's (6.8×: 5.6 s vs 825 ms)"))
+        #expect(p50.text.hasSuffix("— decided, always-valid 95 %"), "\(p50.text)")
+        #expect(p50.low! > 4_500 && p50.high! < 5_100, "\(p50.low!)–\(p50.high!)")
     }
 
-    @Test func tooFewSamplesGiveNoPValue() {
-        let v = Verdict.latency(.ttft, a: "a", [1, 2], b: "b", [3, 4, 5, 6, 7])
-        #expect(v.pValue == nil)
-        #expect(v.text.contains("too few"))
+    @Test func anUnclearDifferenceSaysNotYetAndHowManyMore() {
+        var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(streaming: false))
+        let a = (0..<60).map { 100.0 + Double($0 % 20) }
+        let b = (0..<60).map { 104.0 + Double($0 % 20) }
+        let v = analysis.verdicts(arms: [arm("a", errors: 3, of: 60, e2e: a), arm("b", errors: 5, of: 60, e2e: b)])
+        #expect(v.allSatisfy { $0.state == .notYet })
+        #expect(v[1].text.contains("not decided yet") && v[1].text.contains("more requests"), "\(v[1].text)")
+        #expect(v[0].text.contains("not decided yet"), "\(v[0].text)")
     }
 
-    @Test func errorRateVerdict() {
-        let v = Verdict.errorRate(a: "a", errorsA: 3, requestsA: 248, b: "b", errorsB: 41, requestsB: 240)
-        #expect(v.significant)
-        #expect(v.text.hasPrefix("b fails more often than a: 17.1% vs 1.2% (p < 0.001"), "\(v.text)")
-        let none = Verdict.errorRate(a: "a", errorsA: 0, requestsA: 50, b: "b", errorsB: 0, requestsB: 50)
-        #expect(none.text.contains("no errors on either side"))
+    @Test func identicalArmsWithManyRequestsAreEquivalentWithinTheMargin() {
+        var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(latencyMargin: 0.10, streaming: false))
+        let values = (0..<20_000).map { 100.0 + Double($0 % 100) }
+        let v = analysis.verdicts(arms: [
+            arm("a", errors: 200, of: 20_000, e2e: values), arm("b", errors: 200, of: 20_000, e2e: values),
+        ])
+        #expect(v[1].state == .equivalent, "\(v[1].text)")
+        #expect(v[1].text.contains("no meaningful difference"), "\(v[1].text)")
+        #expect(v[0].state == .equivalent, "\(v[0].text)")
+    }
+
+    @Test func tooFewRequestsGiveNoPValue() {
+        var analysis = VerdictAnalysis(names: ["a", "b"])
+        let v = analysis.verdicts(arms: [arm("a", errors: 0, of: 2, e2e: [1, 2]), arm("b", errors: 0, of: 5, e2e: [3, 4, 5, 6, 7])])
+        #expect(v.allSatisfy { $0.pValue == nil && $0.state == .notYet })
+        #expect(v[1].text.contains("too few"))
+    }
+
+    @Test func errorRatesDifferingClearlyAreDecided() {
+        var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(streaming: false))
+        let v = analysis.verdicts(arms: [arm("a", errors: 3, of: 400), arm("b", errors: 60, of: 400)])
+        #expect(v[0].state == .decided, "\(v[0].text)")
+        #expect(v[0].text.hasPrefix("b fails more often than a: 15.0 % vs 0.8 % (b − a: +"), "\(v[0].text)")
+    }
+
+    /// The family is every metric for every entity against the control, each at α / size.
+    @Test func theFamilyIsFixedAndSplitsAlpha() {
+        let three = VerdictAnalysis(names: ["a", "b", "c"], settings: .init(alpha: 0.05, streaming: true, paired: true))
+        #expect(three.metrics.count == 8 && three.familySize == 16)
+        #expect(abs(three.level - 0.05 / 16) < 1e-15)
+    }
+
+    /// Reads only ever narrow an interval and lower a p-value (running intersection and minimum).
+    @Test func readsAreMonotone() {
+        var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(streaming: false))
+        let a = (0..<200).map { 100.0 + Double($0 % 30) }
+        let first = analysis.verdicts(arms: [arm("a", errors: 0, of: 200, e2e: a), arm("b", errors: 0, of: 200, e2e: a.map { $0 * 1.5 })])
+        let second = analysis.verdicts(arms: [arm("a", errors: 0, of: 20, e2e: Array(a.prefix(20))), arm("b", errors: 0, of: 20, e2e: Array(a.prefix(20)))])
+        #expect(second[1].pValue! <= first[1].pValue! && second[1].low! >= first[1].low!)
+        #expect(second[1].state == .decided, "a decided comparison stays decided")
     }
 
     @Test func pValueFormatting() {

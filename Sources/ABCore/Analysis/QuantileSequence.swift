@@ -54,7 +54,7 @@ public struct QuantileInterval: Sendable, Equatable {
     }
 
     /// Where the bounds are tuned to be tightest, in observations per arm.
-    public static let tOpt = 100.0
+    public static let tOpt = 30.0
 }
 
 /// The A/B comparison of one quantile: both arms' sequences at α/2 each, so with probability ≥ 1 − α the

@@ -239,9 +239,12 @@ extension VerdictAnalysis {
                 ? VerdictText.moreNeeded(
                     estimate: log(max(ratio ?? 1, 1e-9)), low: log(m.ratioLow), high: log(m.ratioHigh),
                     margin: log(1 + margin), n: nA + nB)
-                : "too few to bound it yet"
-            text = "\(metric.label): not decided yet — \(b.name) vs \(a.name) \(values) "
-                + "(\(b.name) − \(a.name): \(VerdictText.durationRange(m.low, m.high, signed: true))); \(more)"
+                : "more requests needed to bound it"
+            let range =
+                m.low.isFinite || m.high.isFinite
+                ? "\(b.name) − \(a.name): \(VerdictText.durationRange(m.low, m.high, signed: true))"
+                : "too few to bound the difference yet"
+            text = "\(metric.label): not decided yet — \(b.name) vs \(a.name) \(values) (\(range)); \(more)"
         }
         return Verdict(
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p,

@@ -24,16 +24,22 @@ enum VerdictText {
         return "\(fixedPoint(ms / 1_000, places: a < 10_000 ? 1 : 0)) s"
     }
 
-    /// "1.4–1.9 s" (both ends in the unit of the larger); "at least 1.4 s" when the top is unbounded.
-    /// `signed`: "−0.2 to +0.9 s", for intervals that may straddle zero.
+    /// "1.4–1.9 s" (both ends in the unit of the larger, with a decimal more when they would read the same);
+    /// "at least 1.4 s" when the top is unbounded. `signed`: "−0.2 to +0.9 s", for intervals that may straddle
+    /// zero; "unbounded so far" when neither end is bounded yet.
     static func durationRange(_ low: Double, _ high: Double, signed: Bool = false) -> String {
+        if !low.isFinite && !high.isFinite { return "too few to bound the difference yet" }
         let big = max(abs(low.isFinite ? low : 0), abs(high.isFinite ? high : 0))
         let seconds = big >= 1_000
         let unit = seconds ? "s" : "ms"
-        func value(_ ms: Double) -> String {
-            let v = seconds ? ms / 1_000 : ms
-            return fixedPoint(v, places: abs(v) < 10 ? 1 : 0)
+        let scale = seconds ? 1_000.0 : 1
+        var places = big / scale < 10 ? 1 : 0
+        while places < 3, low.isFinite, high.isFinite,
+            fixedPoint(low / scale, places: places) == fixedPoint(high / scale, places: places)
+        {
+            places += 1
         }
+        func value(_ ms: Double) -> String { fixedPoint(ms / scale, places: places) }
         if signed { return "\(Self.signed(low, value)) to \(Self.signed(high, value)) \(unit)" }
         if !high.isFinite { return "at least \(value(low)) \(unit)" }
         return "\(value(low))–\(value(high)) \(unit)"

@@ -1,0 +1,127 @@
+import ABCore
+import Foundation
+import Testing
+
+/// The anytime-valid methods against the authors' own packages (Fixtures/anytime.json, made by
+/// make_anytime_fixtures.py with confseq and savvi).
+@Suite struct AnytimeTests {
+    let fixtures: JSONValue
+
+    init() throws { fixtures = try Fixtures.json("anytime.json") }
+
+    @Test func normalMixtureMatchesConfseq() {
+        for c in fixtures["normal_mixture"].array {
+            let mixture = Boundaries.NormalMixture(vOpt: c["v_opt"].double)
+            #expect(close(mixture.logSuperMartingale(s: c["s"].double, v: c["v"].double), c["log_mixture"].double))
+            #expect(close(mixture.bound(v: c["v"].double, alpha: c["alpha"].double), c["bound"].double))
+        }
+    }
+
+    @Test func doubleStitchingMatchesConfseq() {
+        for c in fixtures["double_stitching"].array {
+            let b = Boundaries.doubleStitching(
+                p: c["p"].double, t: c["t"].double, alpha: c["alpha"].double, tOpt: c["t_opt"].double)
+            #expect(close(b, c["bound"].double, relative: 1e-12), "\(c["p"].double) \(c["t"].double): \(b)")
+        }
+    }
+
+    @Test func quantileIntervalsMatchConfseqsDemo() {
+        for c in fixtures["quantile_interval"].array {
+            let sample = SortedSample(c["values"].array.map(\.double))
+            let q = QuantileInterval(sample, p: c["p"].double, alpha: c["alpha"].double)
+            let label = "\(c["name"].string!) p\(c["p"].double) α\(c["alpha"].double)"
+            #expect(q.lower == optional(c["lower"]), "\(label) lower \(String(describing: q.lower))")
+            #expect(q.upper == optional(c["upper"]), "\(label) upper \(String(describing: q.upper))")
+        }
+    }
+
+    @Test func quantileComparisonPValuesMatchTheReference() {
+        for c in fixtures["quantile_comparison"].array {
+            let p = QuantileComparison.pValue(
+                a: SortedSample(c["a"].array.map(\.double)), b: SortedSample(c["b"].array.map(\.double)),
+                p: c["p"].double)
+            #expect(close(p, c["p_value"].double, relative: 1e-6), "\(c["name"].string!) p\(c["p"].double): \(p)")
+        }
+    }
+
+    /// A histogram answers each rank with its bucket's edges: its interval contains the exact one.
+    @Test func histogramIntervalsContainTheExactOnes() {
+        for c in fixtures["quantile_interval"].array {
+            let values = c["values"].array.map(\.double)
+            var h = DurationHistogram()
+            for v in values { h.record(nanoseconds: UInt64(v * 1e6)) }
+            let exact = QuantileInterval(SortedSample(values), p: c["p"].double, alpha: c["alpha"].double)
+            let bucketed = QuantileInterval(h.orderStatistics(), p: c["p"].double, alpha: c["alpha"].double)
+            #expect((exact.lower == nil) == (bucketed.lower == nil) && (exact.upper == nil) == (bucketed.upper == nil))
+            if let e = exact.lower, let b = bucketed.lower { #expect(b <= e && b >= e * 0.999) }
+            if let e = exact.upper, let b = bucketed.upper { #expect(b >= e && b <= e * 1.001 + 0.001) }
+        }
+    }
+
+    @Test func twoSampleTTestMatchesSavvi() throws {
+        for c in fixtures["t_test_two_sample"].array {
+            var a = Moments()
+            var b = Moments()
+            for x in c["a"].array { a.add(x.double) }
+            for x in c["b"].array { b.add(x.double) }
+            let t = try #require(SequentialTTest(a: a, b: b, phi: c["phi"].double))
+            let name = c["name"].string!
+            // savvi's recursive least squares starts from a 10⁶ prior covariance: agreement to ~10⁻⁵.
+            #expect(close(t.estimate, c["estimate"].double, relative: 1e-5), "\(name) estimate")
+            let interval = t.interval(alpha: c["alpha"].double)
+            #expect(close(interval.low, c["lower"].double, relative: 1e-4), "\(name) low \(interval.low)")
+            #expect(close(interval.high, c["upper"].double, relative: 1e-4), "\(name) high \(interval.high)")
+            #expect(close(t.pValue, c["p_value"].double, relative: 1e-4), "\(name) p \(t.pValue)")
+        }
+    }
+
+    @Test func oneSampleTTestMatchesSavvi() throws {
+        for c in fixtures["t_test_one_sample"].array {
+            var x = Moments()
+            for v in c["x"].array { x.add(v.double) }
+            let t = try #require(SequentialTTest(oneSample: x, phi: c["phi"].double))
+            let name = c["name"].string!
+            #expect(close(t.estimate, c["estimate"].double, relative: 1e-5), "\(name) estimate")
+            let interval = t.interval(alpha: c["alpha"].double)
+            #expect(close(interval.low, c["lower"].double, relative: 1e-4), "\(name) low \(interval.low)")
+            #expect(close(interval.high, c["upper"].double, relative: 1e-4), "\(name) high \(interval.high)")
+            #expect(close(t.pValue, c["p_value"].double, relative: 1e-4), "\(name) p \(t.pValue)")
+        }
+    }
+
+    @Test func sequentialSRMMatchesSavvi() throws {
+        for c in fixtures["srm"].array {
+            let p = try #require(
+                SRMResult.pValue(
+                    observed: c["observed"].array.map(\.int), shares: c["weights"].array.map(\.double)))
+            #expect(close(p, c["p_value"].double, relative: 1e-9), "\(c["observed"].array.map(\.int)): \(p)")
+        }
+    }
+
+    @Test func srmIsMonotoneAndFlagsTrafficToAZeroWeight() {
+        #expect(SRMResult(epoch: 0, weights: [100, 0], observed: [100, 3]).flagged)
+        #expect(!SRMResult(epoch: 0, weights: [100, 0], observed: [100, 0]).flagged)
+        let later = SRMResult(epoch: 0, weights: [50, 50], observed: [510, 490], runningMinimum: 0.0004)
+        #expect(later.pValue == 0.0004 && later.flagged)
+    }
+
+    /// The win-rate interval is Robbins' normal mixture over ½-sub-Gaussian scores: confseq's bound divided by n.
+    @Test func winRateIntervalIsTheNormalMixtureBound() {
+        for c in fixtures["normal_mixture"].array where c["v_opt"].double == 12.5 {
+            let n = Int(c["v"].double * 4)
+            guard n > 0 else { continue }
+            let score = c["s"].double + Double(n) / 2
+            guard score >= 0, score <= Double(n) else { continue }
+            let (rate, p) = WinRate.alwaysValid(score: score, votes: n, alpha: c["alpha"].double)
+            let radius = c["bound"].double / Double(n)
+            #expect(close(rate.lower, max(0, score / Double(n) - radius)))
+            #expect(close(rate.upper, min(1, score / Double(n) + radius)))
+            #expect(close(p, min(1, exp(-c["log_mixture"].double))))
+        }
+    }
+
+    private func optional(_ v: JSONValue) -> Double? {
+        if case .null = v { return nil }
+        return v.double
+    }
+}
