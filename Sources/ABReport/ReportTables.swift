@@ -78,13 +78,23 @@ public enum ReportTables {
         ReportColumn("cost", .right) { Format.dollars($0.costUSD) },
     ])
 
+    /// One row per verdict: what is known, its always-valid (family-adjusted) p-value, and the sentence.
+    public static let verdicts = ReportTable<Verdict>(columns: [
+        ReportColumn("metric", .left) { $0.metric.rawValue },
+        ReportColumn("b vs a", .left) { "\($0.b) vs \($0.a)" },
+        ReportColumn("state", .left) { $0.state.rawValue },
+        ReportColumn("p (always-valid)", .right) { $0.pValue.map { Verdict.formatP($0) } ?? "—" },
+        ReportColumn("n (a / b)", .right) { "\($0.nA) / \($0.nB)" },
+        ReportColumn("verdict", .left) { $0.text },
+    ])
+
     /// One row per split epoch, with its sample-ratio check.
     public static let epochs = ReportTable<(epoch: SplitEpoch, srm: SRMResult?)>(columns: [
         ReportColumn("epoch", .right) { String($0.epoch.index) },
         ReportColumn("from", .right) { "\(Format.fixed($0.epoch.startedAt, 1)) s" },
         ReportColumn("weights", .left) { $0.epoch.weights.description },
-        ReportColumn("observed", .left) { $0.srm.map { $0.observed.map(String.init).joined(separator: "/") } ?? "—" },
-        ReportColumn("SRM p-value", .right) { $0.srm?.pValue.map { Verdict.formatP($0) } ?? "—" },
+        ReportColumn("assigned", .left) { $0.srm.map { $0.observed.map(String.init).joined(separator: "/") } ?? "—" },
+        ReportColumn("SRM p (sequential)", .right) { $0.srm?.pValue.map { Verdict.formatP($0) } ?? "—" },
         ReportColumn("flagged", .left) { $0.srm?.flagged == true ? "YES" : "no" },
     ])
 
@@ -95,7 +105,7 @@ public enum ReportTables {
         ReportColumn("wins", .right) { String($0.rate.wins) },
         ReportColumn("ties", .right) { String($0.rate.ties) },
         ReportColumn("losses", .right) { String($0.rate.losses) },
-        ReportColumn("win rate (95% CI)", .right) { row in
+        ReportColumn("win rate (always-valid)", .right) { row in
             let r = row.rate.rate
             return
                 "\(Format.percent(r.estimate, digits: 0)) "

@@ -11,6 +11,29 @@ public struct RunSummary: Sendable {
     public let srm: [SRMResult]
     /// Blind votes cast in compare mode.
     public let votes: [Vote]
+    /// The family the verdicts' guarantee holds over (size 0: unknown, a replayed journal).
+    public var familySize = 0
+    public var alpha = 0.05
+    /// Why the run stopped, when it had a goal (`--until-decided`).
+    public var stop: StopReason?
+
+    /// Why a run with `--until-decided` ended.
+    public enum StopReason: String, Sendable {
+        /// Every primary comparison decided or within its margin.
+        case decided
+        case maxRequests = "max_requests"
+        case maxDuration = "max_duration"
+        case interrupted
+
+        public var text: String {
+            switch self {
+            case .decided: "stopped: every primary comparison is decided or within its margin"
+            case .maxRequests: "stopped: --max-requests reached before every primary comparison was decided"
+            case .maxDuration: "stopped: --max-duration reached before every primary comparison was decided"
+            case .interrupted: "stopped: interrupted before every primary comparison was decided"
+            }
+        }
+    }
 
     public init(
         endpoint: String, mode: String, duration: Double, seed: UInt64, snapshot: Snapshot,
@@ -28,7 +51,7 @@ public struct RunSummary: Sendable {
 
     /// Each entity's record over the votes it took part in (entities with none left out).
     public var winRates: [WinRate] {
-        WinRate.of(votes, entityCount: snapshot.entities.count).filter { $0.votes > 0 }
+        WinRate.of(votes, entityCount: snapshot.entities.count, alpha: alpha).filter { $0.votes > 0 }
     }
 
     public var requests: Int { snapshot.totalRequests }
@@ -50,6 +73,7 @@ public struct RunSummary: Sendable {
             if e.retries > 0 { parts.append("\(e.retries) retries") }
             if e.fallbacks > 0 { parts.append("answered \(e.fallbacks) as fallback") }
             if e.notSent > 0 { parts.append("\(e.notSent) prompts not sent (breaker open)") }
+            if e.cancelled > 0 { parts.append("\(e.cancelled) cancelled by the run (not errors)") }
             return parts.isEmpty ? nil : "  \(e.info.name): \(parts.joined(separator: "; "))"
         }
         if !notes.isEmpty { out += "\n" + notes.joined(separator: "\n") + "\n" }
@@ -57,25 +81,44 @@ public struct RunSummary: Sendable {
             out += "  (est.) tokens estimated as (characters + 3) / 4 where the provider reported no usage\n"
         }
         if !verdicts.isEmpty {
-            out += "\nIs the difference real?\n" + verdicts.map { "  \($0.text)" }.joined(separator: "\n") + "\n"
+            out += "\nIs the difference real? " + familyLine + "\n"
+            out += verdicts.filter { $0.metric.isPaired == (mode == RunMode.compare.rawValue) }.map {
+                "  \(Self.mark($0.state)) \($0.text)"
+            }.joined(separator: "\n") + "\n"
         }
+        if let stop { out += "\n\(stop.text)\n" }
         if !votes.isEmpty {
             out += "\nBlind votes (\(votes.count)):\n"
             for w in winRates {
                 out +=
                     "  \(snapshot.entities[w.entity].info.name): \(w.wins) won, \(w.ties) tied, \(w.losses) lost · "
                     + "win rate \(Format.percent(w.rate.estimate, digits: 0)) "
-                    + "(95% CI \(Format.percent(w.rate.lower, digits: 0))–"
-                    + "\(Format.percent(w.rate.upper, digits: 0)))\n"
+                    + "(\(Format.percent(w.rate.lower, digits: 0))–"
+                    + "\(Format.percent(w.rate.upper, digits: 0)), always-valid)\n"
             }
         }
         for r in srm where r.flagged {
             out +=
                 "\n  SAMPLE RATIO MISMATCH in epoch \(r.epoch): "
-                + "observed \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0))): "
-                + "the split is not doing what it says\n"
+                + "assigned \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0)), "
+                + "sequential): the split is not doing what it says\n"
         }
         return out
+    }
+
+    /// "(5 comparisons; the chance that any is wrong ≤ 5 %, however often read)".
+    public var familyLine: String {
+        guard familySize > 0 else { return "(always-valid)" }
+        return "(\(familySize) comparison\(familySize == 1 ? "" : "s"); the chance that any is wrong ≤ "
+            + "\(Format.percent(alpha, digits: alpha < 0.01 ? 1 : 0)), however often read)"
+    }
+
+    static func mark(_ state: Verdict.State) -> String {
+        switch state {
+        case .decided: "●"
+        case .equivalent: "≈"
+        case .notYet: "○"
+        }
     }
 
     public func json() -> JSONValue {
@@ -85,26 +128,10 @@ public struct RunSummary: Sendable {
             "duration_s": .number(JSONNumber(rounded(duration, 3))), "requests": .number(JSONNumber(requests)),
             "seed": .number(JSONNumber(literal: String(seed), value: Double(seed))),
             "entities": .array(snapshot.entities.map(entityJSON)),
-            "verdicts": .array(
-                verdicts.map { v in
-                    [
-                        "metric": .string(v.metric.rawValue), "a": .string(v.a), "b": .string(v.b),
-                        "p_value": v.pValue.map { .number(JSONNumber($0)) } ?? .null,
-                        "n_a": .number(JSONNumber(v.nA)), "n_b": .number(JSONNumber(v.nB)),
-                        "significant": .bool(v.significant), "text": .string(v.text),
-                    ]
-                }),
-            "srm": .array(
-                srm.map { r in
-                    [
-                        "epoch": .number(JSONNumber(r.epoch)),
-                        "weights": .object(
-                            JSONObject(zip(names, r.weights).map { .init(key: $0, value: .number(JSONNumber($1))) })),
-                        "observed": .object(
-                            JSONObject(zip(names, r.observed).map { .init(key: $0, value: .number(JSONNumber($1))) })),
-                        "p_value": r.pValue.map { .number(JSONNumber($0)) } ?? .null, "flagged": .bool(r.flagged),
-                    ]
-                }),
+            "verdicts": .array(verdicts.map(VerdictJSON.verdict)),
+            "family": VerdictJSON.family(size: familySize, alpha: alpha),
+            "stop": stop.map { .string($0.rawValue) } ?? .null,
+            "srm": .array(srm.map { VerdictJSON.srm($0, names: names) }),
             "win_rates": .array(
                 winRates.map { w in
                     [
@@ -112,6 +139,7 @@ public struct RunSummary: Sendable {
                         "wins": .number(JSONNumber(w.wins)), "ties": .number(JSONNumber(w.ties)),
                         "losses": .number(JSONNumber(w.losses)), "rate": .number(JSONNumber(w.rate.estimate)),
                         "lower": .number(JSONNumber(w.rate.lower)), "upper": .number(JSONNumber(w.rate.upper)),
+                        "p_value": .number(JSONNumber(w.pValue)),
                     ]
                 }),
         ]
@@ -128,8 +156,9 @@ public struct RunSummary: Sendable {
         return [
             "name": .string(e.info.name), "provider": .string(e.info.provider), "model": .string(e.info.model),
             "target_percentage": .number(JSONNumber(e.targetPercentage)),
-            "observed_share": e.overallShare.map { .number(JSONNumber(rounded($0, 4))) } ?? .null,
+            "observed_share": assignedShare(e).map { .number(JSONNumber(rounded($0, 4))) } ?? .null,
             "requests": .number(JSONNumber(e.requests)), "successes": .number(JSONNumber(e.successes)),
+            "assigned": .number(JSONNumber(e.assigned)), "cancelled": .number(JSONNumber(e.cancelled)),
             "errors": .object(
                 JSONObject(
                     e.errors.sorted { $0.key < $1.key }.map {
@@ -143,6 +172,13 @@ public struct RunSummary: Sendable {
             ],
             "cost_usd": e.costUSD.map { .number(JSONNumber(rounded($0, 6))) } ?? .null,
         ]
+    }
+
+    /// The entity's share of the router's picks over the run (nil in compare mode, or before any pick).
+    private func assignedShare(_ e: EntitySnapshot) -> Double? {
+        let total = snapshot.entities.reduce(0) { $0 + $1.assigned }
+        guard mode != RunMode.compare.rawValue, total > 0 else { return nil }
+        return Double(e.assigned) / Double(total)
     }
 
     private func rounded(_ x: Double, _ places: Int) -> Double {

@@ -16,9 +16,10 @@ extension SessionReport {
             + ReportTables.entities.html(s.snapshot.entities, escape: esc) { i, cell in
                 "<span class=\"dot\" style=\"background:\(Self.palette[i % 8])\"></span>" + cell
             }
-        body += "<h2>Is the difference real?</h2>\n<ul class=\"verdicts\">\n"
+        body += "<h2>Is the difference real?</h2>\n<p>\(esc(s.familyLine))</p>\n<ul class=\"verdicts\">\n"
         for v in s.verdicts {
-            body += "<li class=\"\(v.significant ? "real" : "open")\">\(esc(v.text))</li>\n"
+            let kind = v.state == .decided ? "real" : v.state == .equivalent ? "same" : "open"
+            body += "<li class=\"\(kind)\">\(esc(v.text))</li>\n"
         }
         body += "</ul>\n<h2>Latency (E2E), cumulative</h2>\n" + latencyCDF()
         body += "<h2>Share of requests over time</h2>\n" + overTime(metric: .share)

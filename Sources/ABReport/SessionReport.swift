@@ -53,14 +53,7 @@ public struct SessionReport: Sendable {
                 out += "| \(e.info.name) | " + kinds.map { String(e.errors[$0] ?? 0) }.joined(separator: " | ") + " |\n"
             }
         }
-        out +=
-            "\n## Is the difference real?\n\n"
-            + "| metric | a | b | p-value | n (a / b) | verdict |\n|---|---|---|--:|--:|---|\n"
-        for v in s.verdicts {
-            out +=
-                "| \(v.metric.rawValue) | \(v.a) | \(v.b) | "
-                + "\(v.pValue.map { Verdict.formatP($0) } ?? "—") | \(v.nA) / \(v.nB) | \(v.text) |\n"
-        }
+        out += "\n## Is the difference real?\n\n\(s.familyLine)\n\n" + ReportTables.verdicts.markdown(s.verdicts)
         out += "\n## Split history and sample-ratio mismatch\n\n" + ReportTables.epochs.markdown(epochRows)
         if !votes.isEmpty { out += "\n## Votes\n\n" + ReportTables.votes.markdown(voteRows) }
         let samples = sampleGroups(limit: 3)

@@ -25,14 +25,27 @@ public struct StoredSession: Sendable {
     public let records: [RequestRecord]
     public let votes: [Vote]
 
-    /// Replays the records through the same aggregator the run used: the same percentiles, counts and verdicts.
+    /// Replays the records through the same aggregator the run used: the same percentiles and counts, and the
+    /// verdicts as one read at the end (valid then; the live run's running minimum and intersection are not
+    /// kept, so an interval here can be a little wider than the run's last). Every split-mode arm request the
+    /// journal holds was an assignment (requests still in flight at the end were recorded as cancelled).
     public func replay() -> (snapshot: Snapshot, verdicts: [Verdict], srm: [SRMResult]) {
         var stats = StatsAggregator(
             entities: entities,
             epoch: epochs.first ?? SplitEpoch(index: 0, weights: Weights.even(count: entities.count), startedAt: 0))
         for epoch in epochs.dropFirst() { stats.openEpoch(epoch) }
-        for r in records { stats.record(r.outcome, at: Double(r.outcome.timing.end) / 1e9) }
-        return (stats.snapshot(at: summary.duration), stats.verdicts(), stats.srm())
+        var groups: [Int: [RequestOutcome]] = [:]
+        for r in records {
+            if !r.outcome.isFallback && r.outcome.countsTowardSplit {
+                stats.assigned(entity: r.outcome.arm, epoch: r.outcome.epoch)
+            }
+            stats.record(r.outcome, at: Double(r.outcome.timing.end) / 1e9)
+            if let group = r.group { groups[group, default: []].append(r.outcome) }
+        }
+        for key in groups.keys.sorted() { stats.recordPaired(groups[key]!.sorted { $0.entity < $1.entity }) }
+        let settings = VerdictAnalysis.Settings(
+            streaming: records.contains { $0.outcome.streamed }, paired: !groups.isEmpty)
+        return (stats.snapshot(at: summary.duration), stats.verdicts(settings: settings), stats.srm())
     }
 }
 

@@ -104,6 +104,13 @@ public struct VerdictAnalysis: Sendable {
         [.errorRate, .latencyE2EP50, .errorRatePaired, .latencyE2EPaired].contains(metric)
     }
 
+    /// Every primary comparison of `mode` is decided or shown to be within its margin (what `--until-decided`
+    /// waits for): error rate and p50 latency in split mode, their paired forms in compare mode.
+    public static func primaryDone(_ verdicts: [Verdict], mode: RunMode) -> Bool {
+        let primary = verdicts.filter { $0.primary && $0.metric.isPaired == (mode == .compare) }
+        return !primary.isEmpty && primary.allSatisfy { $0.state != .notYet }
+    }
+
     /// Every verdict as it stands. `paired[i]` is entity i against the control (index 0 unused); pass none
     /// outside compare mode.
     public mutating func verdicts(arms: [ArmSample], paired: [PairedSample?] = []) -> [Verdict] {

@@ -16,12 +16,6 @@ public final class SessionAnalysis: Sendable {
         public var time = -1.0
         /// Comparisons in the family the verdicts' error rate is controlled over.
         public var familySize = 0
-
-        /// Every primary comparison is decided or shown to be within its margin.
-        public var primaryDone: Bool {
-            let primary = verdicts.filter(\.primary)
-            return !primary.isEmpty && primary.allSatisfy { $0.state != .notYet }
-        }
     }
 
     private let session: Session

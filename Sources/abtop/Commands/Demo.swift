@@ -27,6 +27,8 @@ struct Demo: AsyncParsableCommand {
 
     @OptionGroup var storage: StoreOptions
 
+    @OptionGroup var analysis: AnalysisOptions
+
     func validate() throws {
         guard rate.finite(in: 0.001...10_000) != nil else {
             throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)")
@@ -76,7 +78,7 @@ struct Demo: AsyncParsableCommand {
             .init(
                 config: config, configText: configText,
                 resolved: config.resolve(with: SecretResolver(environment: [:])), mode: mode,
-                seed: seed, journal: storage.open()))
+                seed: seed, journal: storage.open(), analysis: analysis.settings(streaming: true, paired: true)))
         await LiveRun.run(
             host, prompts: SamplePrompts.items, shape: .open(rate: rate), limits: LoadLimits(),
             dashboard: dashboard)

@@ -5,6 +5,7 @@ import ABReport
 import ABStore
 import ArgumentParser
 import Foundation
+import Synchronization
 
 /// `abtop run CONFIG`: sends prompts through the weighted router to the real providers and measures them.
 struct Run: AsyncParsableCommand {
@@ -38,11 +39,28 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Closed loop: prompts in flight (default 8).")
     var concurrency: Int?
 
-    @Option(help: "Stop after N prompts (default 100 unless --duration is given).")
+    @Option(
+        name: [.customLong("requests"), .customLong("max-requests")],
+        help: "Stop after N prompts (default 100 unless --duration is given; 10000 with --until-decided).")
     var requests: Int?
 
-    @Option(help: "Stop after S seconds.")
+    @Option(name: [.customLong("duration"), .customLong("max-duration")], help: "Stop after S seconds.")
     var duration: Double?
+
+    @Flag(
+        help: """
+            Stop as soon as every primary comparison (error rate and p50 latency; their paired forms in compare \
+            mode) is decided or shown to be within its margin, or when --max-requests / --max-duration runs out.
+            """)
+    var untilDecided = false
+
+    @Option(help: "Progress lines on stderr while --headless runs: text (one line a second) or jsonl.")
+    var progress: ProgressFormat = .text
+
+    @Option(help: "Write the progress lines to PATH instead of stderr.")
+    var progressFile: String?
+
+    @OptionGroup var analysis: AnalysisOptions
 
     @Option(help: "Seed for the router, jitter and arrivals (default: the config's, else random).")
     var seed: UInt64?
@@ -76,17 +94,34 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("--duration must be a number of seconds above 0 (at most a year)")
         }
         if json && !headless { throw ValidationError("--json needs --headless") }
+        if untilDecided && !headless { throw ValidationError("--until-decided needs --headless") }
+        if (progress == .jsonl || progressFile != nil) && !headless {
+            throw ValidationError("--progress jsonl and --progress-file need --headless")
+        }
+        if quiet && (progress == .jsonl || progressFile != nil) {
+            throw ValidationError("--quiet turns progress off: leave it out with --progress jsonl or --progress-file")
+        }
+    }
+
+    /// How `--headless` reports progress.
+    enum ProgressFormat: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case jsonl
     }
 
     func run() async throws {
         let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        // A live dashboard can switch to compare mode (c): its family holds the paired comparisons too.
+        let settings = analysis.settings(
+            streaming: prepared.config.settings.request.stream, paired: mode == .compare || !headless)
         let host = SessionHost(
             .init(
                 config: prepared.config, configText: prepared.configText,
-                resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open()))
+                resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open(), analysis: settings))
+        var stop: RunSummary.StopReason?
         if headless {
-            await runHeadless(host, prompts: prepared.prompts)
+            stop = try await runHeadless(host, prompts: prepared.prompts)
         } else {
             // Live: an open loop at --rate (default 2/s) unless --concurrency is given; no limit unless asked.
             let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
@@ -94,31 +129,94 @@ struct Run: AsyncParsableCommand {
                 host, prompts: prepared.prompts, shape: shape,
                 limits: LoadLimits(requests: requests, duration: duration), dashboard: dashboard)
         }
-        try host.finish(json: json, report: report, storePath: storage.path)
+        try host.finish(json: json, report: report, storePath: storage.path, stop: stop)
     }
 
-    /// No dashboard: a closed loop of 8 (or --rate) until the limits, a progress line a second on stderr.
-    private func runHeadless(_ host: SessionHost, prompts: [PromptItem]) async {
+    /// No dashboard: a closed loop of 8 (or --rate) until the limits (or, with --until-decided, until every
+    /// primary comparison is decided), a progress line a second. Returns why it stopped when it had that goal.
+    private func runHeadless(_ host: SessionHost, prompts: [PromptItem]) async throws -> RunSummary.StopReason? {
         let control = LoadControl()
         let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
-        let limits = LoadLimits(requests: requests ?? (duration == nil ? 100 : nil), duration: duration)
-        let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) { control.stop() }
-        let progress =
-            quiet
-            ? nil
-            : Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
-                    if Task.isCancelled { break }
-                    // Snapshot, then flush: every request a progress line counts is in the journal before it prints.
-                    let snapshot = host.session.snapshot()
-                    host.recording?.writer.flushNow()
-                    Console.err(RunSetup.progressLine(snapshot))
+        let defaultRequests = untilDecided ? 10_000 : 100
+        let limits = LoadLimits(requests: requests ?? (duration == nil ? defaultRequests : nil), duration: duration)
+        let interrupted = Interrupted()
+        let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) {
+            interrupted.set()
+            control.stop()
+        }
+        let sink = try ProgressSink(path: progressFile)
+        let mode = mode
+        let (untilDecided, jsonl, quiet) = (untilDecided, progress == .jsonl, quiet)
+        let decided = Interrupted()
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled { break }
+                // Snapshot, then flush: every request a progress line counts is in the journal before it prints.
+                let snapshot = host.session.snapshot()
+                host.recording?.writer.flushNow()
+                let result = jsonl || untilDecided ? host.analysis.refresh() : nil
+                if !quiet {
+                    if let result, jsonl {
+                        sink.write(
+                            VerdictJSON.progress(
+                                snapshot: snapshot, verdicts: result.verdicts, srm: result.srm,
+                                familySize: result.familySize, alpha: host.session.analysisSettings.alpha, mode: mode
+                            ).rendered())
+                    } else {
+                        sink.write(RunSetup.progressLine(snapshot))
+                    }
+                }
+                if untilDecided, let result, VerdictAnalysis.primaryDone(result.verdicts, mode: mode) {
+                    decided.set()
+                    control.stop()
                 }
             }
+        }
         await host.load(prompts, shape: shape, limits: limits, control: control)
-        progress?.cancel()
+        watcher.cancel()
         interrupt.cancel()
+        guard untilDecided else { return nil }
+        if decided.isSet || VerdictAnalysis.primaryDone(host.analysis.refresh().verdicts, mode: mode) {
+            return .decided
+        }
+        if interrupted.isSet { return .interrupted }
+        guard let maxDuration = limits.duration else { return .maxRequests }
+        guard limits.requests != nil else { return .maxDuration }
+        return host.session.now() >= maxDuration - 0.1 ? .maxDuration : .maxRequests
+    }
+}
+
+/// A flag set once from any thread.
+final class Interrupted: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Where progress lines go: stderr, or a file (`--progress-file`), one line at a time.
+final class ProgressSink: Sendable {
+    private let file: FileHandle?
+
+    init(path: String?) throws {
+        guard let path else {
+            file = nil
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
+        else {
+            Console.err("abtop: cannot write progress to \(path)")
+            throw ExitCode(1)
+        }
+        file = handle
+    }
+
+    func write(_ line: String) {
+        guard let file else {
+            Console.err(line)
+            return
+        }
+        file.write(Data((line + "\n").utf8))
     }
 }
 

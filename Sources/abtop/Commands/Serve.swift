@@ -82,6 +82,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var storage: StoreOptions
 
+    @OptionGroup var analysis: AnalysisOptions
+
     func validate() throws {
         if !Self.isLoopback(host), bearerToken == nil {
             throw ValidationError(
@@ -142,7 +144,7 @@ struct Serve: AsyncParsableCommand {
         let transport = CurlTransport()
         let factory = ServeRuntimeFactory(
             simulated: mock.map { ($0.openAIBaseURL, $0.anthropicBaseURL) },
-            resolver: resolver, journal: storage.open(), transport: transport, seed: seed)
+            resolver: resolver, journal: storage.open(), transport: transport, seed: seed, analysis: analysis)
         let registry = ServingRegistry(factory: factory)
         if let payload {
             do {

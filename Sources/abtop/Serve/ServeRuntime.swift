@@ -115,6 +115,9 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
     let journal: Journal?
     let transport: CurlTransport
     let seed: UInt64
+    /// How verdicts are tested (α, margins); each endpoint's family is its entities × the split metrics, TTFT
+    /// included (a client may stream).
+    var analysis = AnalysisOptions()
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
         let resolved: [ResolvedEntity]
@@ -132,6 +135,7 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
             host: SessionHost(
                 .init(
                     config: served, configText: configText, resolved: resolved, mode: .split,
-                    seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport)))
+                    seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport,
+                    analysis: analysis.settings(streaming: true, paired: false))))
     }
 }

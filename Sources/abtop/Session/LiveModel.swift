@@ -90,7 +90,7 @@ final class LiveModel: DashboardModel {
             }
             let path = FileManager.default.currentDirectoryPath + "/abtop-session-\(recording.sessionID).md"
             do {
-                try ReportBuilder.write(recording, to: path)
+                try ReportBuilder.write(recording, to: path, live: host.summary())
                 note("report written to \(path)")
             } catch {
                 note("export failed: \(error)")

@@ -34,6 +34,8 @@ final class SessionHost: Sendable {
         var observers: [any SessionObserver] = []
         /// A transport to share; nil builds one that this host owns.
         var transport: (any Transport)?
+        /// How the verdicts are tested; nil: the defaults for this config and mode.
+        var analysis: VerdictAnalysis.Settings?
     }
 
     init(_ plan: Plan) {
@@ -43,7 +45,7 @@ final class SessionHost: Sendable {
             configText: plan.configText, seed: plan.seed, origin: origin)
         session = Session(
             endpoint: plan.config, mode: plan.mode,
-            observers: (recording.map { [$0] } ?? []) + plan.observers, origin: origin)
+            observers: (recording.map { [$0] } ?? []) + plan.observers, origin: origin, analysis: plan.analysis)
         ownsTransport = plan.transport == nil
         engine = Engine(
             session: session, resolved: plan.resolved, transport: plan.transport ?? CurlTransport(),
@@ -72,30 +74,37 @@ final class SessionHost: Sendable {
     /// The summary of the session so far, from the numbers the dashboard and reports read (votes included).
     func summary(label: String? = nil) -> RunSummary {
         let result = analysis.refresh()
-        return RunSummary(
+        var summary = RunSummary(
             endpoint: session.endpoint.name, mode: label ?? session.mode.rawValue,
             duration: session.now(), seed: seed, snapshot: session.snapshot(), verdicts: result.verdicts,
             srm: result.srm, votes: session.votes)
+        summary.familySize = result.familySize
+        summary.alpha = session.analysisSettings.alpha
+        return summary
     }
 
     /// Ends the session and says how it went: the summary on stdout (text, or JSON), the report if one was
     /// asked for, and exit code 1 if the journal lost rows (after the summary, so nothing is hidden).
-    func finish(json: Bool = false, label: String? = nil, report: String?, storePath: String) throws {
+    func finish(
+        json: Bool = false, label: String? = nil, report: String?, storePath: String,
+        stop: RunSummary.StopReason? = nil
+    ) throws {
         let status = close()
-        let summary = summary(label: label)
+        var summary = summary(label: label)
+        summary.stop = stop
         Console.out(json ? summary.json().rendered(pretty: true) : summary.text())
         try RunSetup.failIfJournalLost(status, path: storePath)
-        try writeReport(to: report)
+        try writeReport(to: report, live: summary)
     }
 
     /// `--report PATH`: the report of the session just recorded, in the format its extension names.
-    func writeReport(to path: String?) throws {
+    func writeReport(to path: String?, live: RunSummary? = nil) throws {
         guard let path else { return }
         guard let recording else {
             Console.err("abtop: --report needs the journal (it is built from it); this run kept none")
             throw ExitCode(1)
         }
-        try ReportBuilder.write(recording, to: path)
+        try ReportBuilder.write(recording, to: path, live: live)
         Console.err("abtop: report written to \(path)")
     }
 }

@@ -7,12 +7,16 @@ import Foundation
 
 /// Builds a report from the journal: the numbers replayed through the aggregator the run used.
 enum ReportBuilder {
-    static func report(_ stored: StoredSession) -> SessionReport {
+    /// `live`: the summary the run just printed, whose verdicts the report repeats word for word (a report
+    /// built later from the journal replays them as one read at its end).
+    static func report(_ stored: StoredSession, live: RunSummary? = nil) -> SessionReport {
         let (snapshot, verdicts, srm) = stored.replay()
-        let summary = RunSummary(
+        var summary = RunSummary(
             endpoint: stored.summary.endpoint, mode: stored.summary.mode,
             duration: stored.summary.duration, seed: stored.seed ?? 0, snapshot: snapshot,
-            verdicts: verdicts, srm: srm, votes: stored.votes)
+            verdicts: live?.verdicts ?? verdicts, srm: live?.srm ?? srm, votes: stored.votes)
+        summary.familySize = live?.familySize ?? 0
+        summary.alpha = live?.alpha ?? 0.05
         let formatter = ISO8601DateFormatter()
         return SessionReport(
             id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),
@@ -32,10 +36,10 @@ enum ReportBuilder {
 
     /// Writes the recorded session's report to `path`, in the format its extension names. Flushes the journal's
     /// buffer first, so every finished request is in it.
-    static func write(_ recording: JournalRecording, to path: String) throws {
+    static func write(_ recording: JournalRecording, to path: String, live: RunSummary? = nil) throws {
         recording.writer.flushNow()
         guard let stored = try recording.journal.session(recording.sessionID) else { return }
-        try render(report(stored), format: ReportFormat(forPath: path)).write(
+        try render(report(stored, live: live), format: ReportFormat(forPath: path)).write(
             toFile: path, atomically: true,
             encoding: .utf8)
     }
