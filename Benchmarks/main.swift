@@ -144,6 +144,8 @@ let benches = [
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "latency-pair" {
     await latencyPair(Array(arguments.dropFirst()))
+} else if arguments.first == "verdicts" {
+    verdictSimulation(Array(arguments.dropFirst()))
 } else {
     let wanted = Set(arguments)
     for bench in benches where wanted.isEmpty || wanted.contains(bench.name) {

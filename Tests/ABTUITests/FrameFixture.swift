@@ -20,6 +20,7 @@ enum FrameFixture {
         if count == 2 { weights = Weights([60, 40])! }
         var stats = StatsAggregator(entities: infos, epoch: SplitEpoch(index: 0, weights: weights, startedAt: 0))
         var records: [RequestRecord] = []
+        var pending: [RequestOutcome] = []
         for i in 0..<400 {
             let entity = i % count
             let e2e = UInt64(400 + entity * 350 + (i * 37) % 300) * ms
@@ -30,8 +31,13 @@ enum FrameFixture {
                 timing: RequestTiming(start: 0, firstByte: ttft / 2, firstToken: ttft, end: e2e),
                 streamed: true, status: error == nil ? 200 : 429, error: error,
                 usage: TokenUsage(input: 30, output: 120 + entity * 40), costUSD: 0.002 * Double(entity + 1))
-            if mode == .compare { outcome.countsTowardSplit = false }
+            if mode == .compare { outcome.countsTowardSplit = false } else { stats.assigned(entity: entity, epoch: 0) }
             stats.record(outcome, at: Double(i) * time / 400)
+            if mode == .compare { pending.append(outcome) }
+            if pending.count == count {
+                stats.recordPaired(pending)
+                pending = []
+            }
             let group = mode == .compare ? i / count : nil
             records.append(
                 RequestRecord(
@@ -45,7 +51,7 @@ enum FrameFixture {
         let snapshot = stats.snapshot(at: time)
         var frame = DashboardFrame(
             endpoint: "mix-chat-endpoint", mode: mode, snapshot: snapshot,
-            verdicts: stats.verdicts(), srm: stats.srm(),
+            verdicts: stats.verdicts(settings: .init(streaming: true, paired: mode == .compare)), srm: stats.srm(),
             events: [
                 EngineEvent(
                     time: 12, entity: 1, kind: .error(.rateLimited),

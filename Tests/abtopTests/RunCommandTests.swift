@@ -65,17 +65,66 @@ import Testing
         for e in entities {
             for field in [
                 "provider", "model", "observed_share", "requests", "successes", "errors", "retries", "fallbacks",
-                "latency_ms", "ttft_ms", "tpot_ms", "tokens", "cost_usd",
+                "latency_ms", "ttft_ms", "tpot_ms", "tokens", "cost_usd", "assigned", "cancelled",
             ] {
                 #expect(e[key: field] != nil, "missing \(field)")
             }
             #expect(e[key: "latency_ms"]?[key: "p99"] != nil && e[key: "tokens"]?[key: "estimated"] == .bool(false))
         }
         let verdicts = try #require(json[key: "verdicts"]?.arrayValue)
-        #expect(verdicts.first?[key: "metric"]?.stringValue == "latency_e2e" && verdicts.first?[key: "text"] != nil)
+        #expect(verdicts.map { $0[key: "metric"]?.stringValue } == [
+            "error_rate", "latency_e2e_p50", "latency_e2e_p95", "ttft_p50", "ttft_p95",
+        ])
+        for v in verdicts { Self.expectVerdictContract(v) }
+        #expect(json[key: "family"]?[key: "size"]?.intValue == 5 && json[key: "stop"] == .null)
         let srm = try #require(json[key: "srm"]?.arrayValue?.first)
         #expect(srm[key: "weights"]?[key: "oa"]?.intValue == 70 && srm[key: "flagged"] == .bool(false))
         #expect(!(r.stdout + r.stderr).contains("SECRET"))
+    }
+
+    /// The verdict fields README's "JSON contracts" promises, in `--json` and in every progress line.
+    static func expectVerdictContract(_ v: JSONValue) {
+        for field in [
+            "metric", "a", "b", "state", "p_value", "low", "high", "unit", "ratio", "ratio_low", "ratio_high",
+            "estimate_a", "estimate_b", "n_a", "n_b", "primary", "significant", "text",
+        ] {
+            #expect(v[key: field] != nil, "verdict without \(field)")
+        }
+        #expect(["decided", "not_yet", "equivalent"].contains(v[key: "state"]?.stringValue ?? ""))
+    }
+
+    /// `--until-decided` stops at a decision or at the budget and says which; `--progress jsonl` writes one
+    /// object a second with the counts and verdicts.
+    @Test func untilDecidedStopsAndSaysWhyWithJSONLinesProgress() async throws {
+        let (server, port) = try Self.mockServer()
+        defer { server.terminate() }
+        let progress = try AbtopBinary.temporaryFile("", name: "progress.jsonl")
+        let r = try await AbtopBinary.run(
+            [
+                "run", try Self.endpoint(port: port), "--headless", "--json", "--until-decided",
+                "--max-requests", "400", "--concurrency", "8", "--seed", "3", "--progress", "jsonl",
+                "--progress-file", progress,
+            ], environment: Self.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONParser.parse(r.stdout)
+        let stop = json[key: "stop"]?.stringValue
+        #expect(stop == "decided" || stop == "max_requests", "\(String(describing: stop))")
+        if stop == "max_requests" { #expect(json[key: "requests"]?.intValue ?? 0 >= 390) }
+        let lines = try String(contentsOfFile: progress, encoding: .utf8).split(separator: "\n")
+        #expect(!lines.isEmpty, "a progress line a second")
+        for line in lines {
+            let p = try JSONParser.parse(String(line))
+            #expect(p[key: "elapsed_s"] != nil && p[key: "decided"] != nil)
+            let entities = p[key: "entities"]?.arrayValue ?? []
+            #expect(entities.count == 2)
+            for e in entities {
+                for field in ["name", "assigned", "finished", "errors", "cancelled", "observed_share"] {
+                    #expect(e[key: field] != nil, "progress entity without \(field)")
+                }
+            }
+            for v in p[key: "verdicts"]?.arrayValue ?? [] { Self.expectVerdictContract(v) }
+            #expect(p[key: "srm"]?.arrayValue != nil)
+        }
     }
 
     @Test func textSummaryAndProgress() async throws {

@@ -19,6 +19,9 @@ public struct SortedSample: OrderStatistics, Sendable {
 
     public init(_ values: [Double]) { self.values = values.sorted() }
 
+    /// Values already in ascending order (kept sorted by the caller, e.g. by insertion).
+    public init(sorted values: [Double]) { self.values = values }
+
     public var count: Int { values.count }
     public func lower(rank: Int) -> Double { values[rank - 1] }
     public func upper(rank: Int) -> Double { values[rank - 1] }
