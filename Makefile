@@ -1,7 +1,7 @@
 # abtop: the commands a newcomer types. Every target that builds first runs the idempotent setup step.
 SWIFT ?= swift
 
-.PHONY: setup build demo test lint format conformance fuzz bench validate-examples fixtures clean
+.PHONY: setup build demo test lint format conformance fuzz bench validate-examples fixtures anytime-fixtures clean
 
 setup:
 	@./scripts/setup.sh
@@ -48,6 +48,16 @@ validate-examples: build
 # Regenerates the statistics fixtures with scipy (needs python3 with scipy; not part of `make test`).
 fixtures:
 	python3 Tests/ABCoreTests/Fixtures/make_fixtures.py
+
+# Regenerates the anytime-valid statistics' fixtures with the methods' authors' packages (confseq, savvi) in a
+# virtualenv under .build; confseq compiles C++ against Boost. Not part of `make test`.
+STATVENV = .build/statvenv
+anytime-fixtures:
+	dpkg -s libboost-dev >/dev/null 2>&1 || apt-get install -y -q libboost-dev
+	python3 -m venv $(STATVENV)
+	$(STATVENV)/bin/pip install -q ninja cmake scikit-build pybind11 setuptools wheel savvi==0.3.1
+	PATH=$(CURDIR)/$(STATVENV)/bin:$$PATH $(STATVENV)/bin/pip install -q --no-build-isolation confseq==0.0.11
+	$(STATVENV)/bin/python Tests/ABCoreTests/Fixtures/make_anytime_fixtures.py
 
 clean:
 	rm -rf .build

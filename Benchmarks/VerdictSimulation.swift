@@ -101,8 +101,9 @@ private func aaFalseAlarms(sessions: Int) {
     for m in [Verdict.Metric.errorRate, .latencyE2EP50, .latencyE2EP95] {
         print("  \(m.rawValue): \(rate(alarms[m] ?? 0))")
     }
-    print("  fixed-horizon, peeking: error z-test \(rate(fixedError)), log-latency z-test \(rate(fixedLatency)), "
-        + "either \(rate(fixedAny))")
+    print(
+        "  fixed-horizon, peeking: error z-test \(rate(fixedError)), log-latency z-test \(rate(fixedLatency)), "
+            + "either \(rate(fixedAny))")
 }
 
 /// Two-proportion z-test (pooled) at α = 0.05, once both arms have 10 requests.
@@ -173,7 +174,8 @@ private func power(sessions: Int) {
     let latencyFixed = 2 * Int((z * z * 2 * 0.09 / (log(1.2) * log(1.2))).rounded(.up))
     let errorFixed = 2 * Int((z * z * (0.05 * 0.95 + 0.07 * 0.93) / (0.02 * 0.02)).rounded(.up))
     print("verdicts power (\(sessions) sessions each; family of 3 at α = 0.05):")
-    print("  p50 20 % slower (lognormal σ = 0.3): \(summary(latencyNeeded, cap: 20_000)); "
-        + "fixed-horizon t-test on log latency (means, not p50): \(latencyFixed)")
+    print(
+        "  p50 20 % slower (lognormal σ = 0.3): \(summary(latencyNeeded, cap: 20_000)); "
+            + "fixed-horizon t-test on log latency (means, not p50): \(latencyFixed)")
     print("  error rate 5 % vs 7 %: \(summary(errorNeeded, cap: 60_000)); fixed-horizon z-test: \(errorFixed)")
 }

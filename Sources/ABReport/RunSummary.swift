@@ -82,9 +82,10 @@ public struct RunSummary: Sendable {
         }
         if !verdicts.isEmpty {
             out += "\nIs the difference real? " + familyLine + "\n"
-            out += verdicts.filter { $0.metric.isPaired == (mode == RunMode.compare.rawValue) }.map {
-                "  \(Self.mark($0.state)) \($0.text)"
-            }.joined(separator: "\n") + "\n"
+            out +=
+                verdicts.filter { $0.metric.isPaired == (mode == RunMode.compare.rawValue) }.map {
+                    "  \(Self.mark($0.state)) \($0.text)"
+                }.joined(separator: "\n") + "\n"
         }
         if let stop { out += "\n\(stop.text)\n" }
         if !votes.isEmpty {

@@ -15,7 +15,8 @@ public enum VerdictJSON {
             default: "ms"
             }
         return [
-            "metric": .string(v.metric.rawValue), "a": .string(v.a), "b": .string(v.b), "state": .string(v.state.rawValue),
+            "metric": .string(v.metric.rawValue), "a": .string(v.a), "b": .string(v.b),
+            "state": .string(v.state.rawValue),
             "p_value": number(v.pValue), "low": number(v.low), "high": number(v.high), "unit": .string(unit),
             "ratio": number(v.ratio), "ratio_low": number(v.ratioLow), "ratio_high": number(v.ratioHigh),
             "estimate_a": number(v.estimateA), "estimate_b": number(v.estimateB),
@@ -27,7 +28,8 @@ public enum VerdictJSON {
     public static func srm(_ r: SRMResult, names: [String]) -> JSONValue {
         [
             "epoch": .number(JSONNumber(r.epoch)),
-            "weights": .object(JSONObject(zip(names, r.weights).map { .init(key: $0, value: .number(JSONNumber($1))) })),
+            "weights": .object(
+                JSONObject(zip(names, r.weights).map { .init(key: $0, value: .number(JSONNumber($1))) })),
             "observed": .object(
                 JSONObject(zip(names, r.observed).map { .init(key: $0, value: .number(JSONNumber($1))) })),
             "p_value": r.pValue.map { .number(JSONNumber($0)) } ?? .null, "flagged": .bool(r.flagged),
@@ -57,7 +59,8 @@ public enum VerdictJSON {
                         "finished": .number(JSONNumber(e.requests)), "errors": .number(JSONNumber(e.errorCount)),
                         "cancelled": .number(JSONNumber(e.cancelled)), "in_flight": .number(JSONNumber(e.inFlight)),
                         "observed_share": mode == .compare
-                            ? .null : e.observedShare.map { .number(JSONNumber(($0 * 10_000).rounded() / 10_000)) }
+                            ? .null
+                            : e.observedShare.map { .number(JSONNumber(($0 * 10_000).rounded() / 10_000)) }
                                 ?? .null,
                         "target_percentage": .number(JSONNumber(e.targetPercentage)),
                     ]

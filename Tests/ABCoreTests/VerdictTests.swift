@@ -12,11 +12,15 @@ import Testing
         var analysis = VerdictAnalysis(names: ["gpt", "claude"], settings: .init(streaming: false))
         let fast = (0..<400).map { 800.0 + Double($0 % 50) }
         let slow = (0..<400).map { 5_600.0 + Double($0 % 50) }
-        let v = analysis.verdicts(arms: [arm("gpt", errors: 0, of: 400, e2e: fast), arm("claude", errors: 0, of: 400, e2e: slow)])
+        let v = analysis.verdicts(arms: [
+            arm("gpt", errors: 0, of: 400, e2e: fast), arm("claude", errors: 0, of: 400, e2e: slow),
+        ])
         #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95])
         let p50 = v[1]
         #expect(p50.state == .decided && p50.pValue! <= 0.05)
-        #expect(p50.text.contains("claude's p50 latency is") && p50.text.contains("slower than gpt's (6.8×: 5.6 s vs 825 ms)"))
+        #expect(
+            p50.text.contains("claude's p50 latency is")
+                && p50.text.contains("slower than gpt's (6.8×: 5.6 s vs 825 ms)"))
         #expect(p50.text.hasSuffix("— decided, always-valid 95 %"), "\(p50.text)")
         #expect(p50.low! > 4_500 && p50.high! < 5_100, "\(p50.low!)–\(p50.high!)")
     }
@@ -44,7 +48,9 @@ import Testing
 
     @Test func tooFewRequestsGiveNoPValue() {
         var analysis = VerdictAnalysis(names: ["a", "b"])
-        let v = analysis.verdicts(arms: [arm("a", errors: 0, of: 2, e2e: [1, 2]), arm("b", errors: 0, of: 5, e2e: [3, 4, 5, 6, 7])])
+        let v = analysis.verdicts(arms: [
+            arm("a", errors: 0, of: 2, e2e: [1, 2]), arm("b", errors: 0, of: 5, e2e: [3, 4, 5, 6, 7]),
+        ])
         #expect(v.allSatisfy { $0.pValue == nil && $0.state == .notYet })
         #expect(v[1].text.contains("too few"))
     }
@@ -58,7 +64,8 @@ import Testing
 
     /// The family is every metric for every entity against the control, each at α / size.
     @Test func theFamilyIsFixedAndSplitsAlpha() {
-        let three = VerdictAnalysis(names: ["a", "b", "c"], settings: .init(alpha: 0.05, streaming: true, paired: true))
+        let three = VerdictAnalysis(
+            names: ["a", "b", "c"], settings: .init(alpha: 0.05, streaming: true, paired: true))
         #expect(three.metrics.count == 8 && three.familySize == 16)
         #expect(abs(three.level - 0.05 / 16) < 1e-15)
     }
@@ -67,8 +74,13 @@ import Testing
     @Test func readsAreMonotone() {
         var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(streaming: false))
         let a = (0..<200).map { 100.0 + Double($0 % 30) }
-        let first = analysis.verdicts(arms: [arm("a", errors: 0, of: 200, e2e: a), arm("b", errors: 0, of: 200, e2e: a.map { $0 * 1.5 })])
-        let second = analysis.verdicts(arms: [arm("a", errors: 0, of: 20, e2e: Array(a.prefix(20))), arm("b", errors: 0, of: 20, e2e: Array(a.prefix(20)))])
+        let first = analysis.verdicts(arms: [
+            arm("a", errors: 0, of: 200, e2e: a), arm("b", errors: 0, of: 200, e2e: a.map { $0 * 1.5 }),
+        ])
+        let second = analysis.verdicts(arms: [
+            arm("a", errors: 0, of: 20, e2e: Array(a.prefix(20))),
+            arm("b", errors: 0, of: 20, e2e: Array(a.prefix(20))),
+        ])
         #expect(second[1].pValue! <= first[1].pValue! && second[1].low! >= first[1].low!)
         #expect(second[1].state == .decided, "a decided comparison stays decided")
     }

@@ -72,9 +72,10 @@ import Testing
             #expect(e[key: "latency_ms"]?[key: "p99"] != nil && e[key: "tokens"]?[key: "estimated"] == .bool(false))
         }
         let verdicts = try #require(json[key: "verdicts"]?.arrayValue)
-        #expect(verdicts.map { $0[key: "metric"]?.stringValue } == [
-            "error_rate", "latency_e2e_p50", "latency_e2e_p95", "ttft_p50", "ttft_p95",
-        ])
+        #expect(
+            verdicts.map { $0[key: "metric"]?.stringValue } == [
+                "error_rate", "latency_e2e_p50", "latency_e2e_p95", "ttft_p50", "ttft_p95",
+            ])
         for v in verdicts { Self.expectVerdictContract(v) }
         #expect(json[key: "family"]?[key: "size"]?.intValue == 5 && json[key: "stop"] == .null)
         let srm = try #require(json[key: "srm"]?.arrayValue?.first)

@@ -184,15 +184,21 @@ extension VerdictAnalysis {
         switch state {
         case .decided:
             let (worse, better) = m.low > 0 ? (b.name, a.name) : (a.name, b.name)
-            let shown = m.low > 0 ? rates : "\(VerdictText.percent(rateA, digits: 1)) vs "
-                + VerdictText.percent(rateB, digits: 1)
-            text = "\(worse) fails more often than \(better): \(shown) (\(b.name) − \(a.name): \(range)) — "
+            let shown =
+                m.low > 0
+                ? rates
+                : "\(VerdictText.percent(rateA, digits: 1)) vs "
+                    + VerdictText.percent(rateB, digits: 1)
+            text =
+                "\(worse) fails more often than \(better): \(shown) (\(b.name) − \(a.name): \(range)) — "
                 + "decided, \(confidence)"
         case .equivalent:
-            text = "error rate: no meaningful difference — \(b.name) vs \(a.name) \(rates) (\(range); margin ±"
+            text =
+                "error rate: no meaningful difference — \(b.name) vs \(a.name) \(rates) (\(range); margin ±"
                 + "\(VerdictText.points(margin))) — \(confidence)"
         case .notYet:
-            text = "error rate: not decided yet — \(b.name) vs \(a.name) \(rates) (\(range)); "
+            text =
+                "error rate: not decided yet — \(b.name) vs \(a.name) \(rates) (\(range)); "
                 + VerdictText.moreNeeded(
                     estimate: rateB - rateA, low: m.low, high: m.high, margin: margin, n: nA + nB)
         }
@@ -234,10 +240,12 @@ extension VerdictAnalysis {
             let range = bSlower ? VerdictText.durationRange(m.low, m.high) : VerdictText.durationRange(-m.high, -m.low)
             let times = bSlower ? ratio : ratio.map { 1 / $0 }
             let shown = bSlower ? values : "\(VerdictText.duration(estA)) vs \(VerdictText.duration(estB))"
-            text = "\(slow)'s \(metric.label) is \(range) slower than \(fast)'s "
+            text =
+                "\(slow)'s \(metric.label) is \(range) slower than \(fast)'s "
                 + "(\(times.map(VerdictText.times) ?? "?"): \(shown)) — decided, \(confidence)"
         case .equivalent:
-            text = "\(metric.label): no meaningful difference — \(b.name) / \(a.name) within "
+            text =
+                "\(metric.label): no meaningful difference — \(b.name) / \(a.name) within "
                 + "\(VerdictText.ratioRange(m.ratioLow, m.ratioHigh)) (margin ±\(VerdictText.percent(margin, digits: 0)); "
                 + "\(values)) — \(confidence)"
         case .notYet:
@@ -286,13 +294,16 @@ extension VerdictAnalysis {
             switch state {
             case .decided:
                 let (worse, better) = m.low > 0 ? (b.name, a.name) : (a.name, b.name)
-                text = "\(worse) fails more often than \(better) on the same prompts (\(b.name) − \(a.name): "
+                text =
+                    "\(worse) fails more often than \(better) on the same prompts (\(b.name) − \(a.name): "
                     + "\(range) over \(x.count) prompts) — decided, \(confidence)"
             case .equivalent:
-                text = "error rate per prompt: no meaningful difference (\(range) over \(x.count) prompts; margin ±"
+                text =
+                    "error rate per prompt: no meaningful difference (\(range) over \(x.count) prompts; margin ±"
                     + "\(VerdictText.points(margin))) — \(confidence)"
             case .notYet:
-                text = "error rate per prompt: not decided yet (\(b.name) − \(a.name): \(range) over \(x.count) "
+                text =
+                    "error rate per prompt: not decided yet (\(b.name) − \(a.name): \(range) over \(x.count) "
                     + "prompts); "
                     + VerdictText.moreNeeded(
                         estimate: x.mean, low: m.low, high: m.high, margin: margin, n: x.count, unit: "prompts")
@@ -324,14 +335,17 @@ extension VerdictAnalysis {
             let bSlower = m.ratioLow > 1
             let (slow, fast) = bSlower ? (b.name, a.name) : (a.name, b.name)
             let shownRange = bSlower ? range : VerdictText.ratioRange(1 / m.ratioHigh, 1 / m.ratioLow)
-            text = "\(slow) is \(VerdictText.times(bSlower ? ratio : 1 / ratio)) slower than \(fast) "
+            text =
+                "\(slow) is \(VerdictText.times(bSlower ? ratio : 1 / ratio)) slower than \(fast) "
                 + "\(metric.isTTFT ? "to first token " : "")per prompt (\(shownRange), geometric mean over "
                 + "\(x.count) prompts) — decided, \(confidence)"
         case .equivalent:
-            text = "\(metric.label): no meaningful difference — \(b.name) / \(a.name) within \(range) over "
+            text =
+                "\(metric.label): no meaningful difference — \(b.name) / \(a.name) within \(range) over "
                 + "\(x.count) prompts (margin ±\(VerdictText.percent(margin, digits: 0))) — \(confidence)"
         case .notYet:
-            text = "\(metric.label): not decided yet — \(b.name) / \(a.name) \(VerdictText.times(ratio)) "
+            text =
+                "\(metric.label): not decided yet — \(b.name) / \(a.name) \(VerdictText.times(ratio)) "
                 + "(\(range)) over \(x.count) prompts; "
                 + VerdictText.moreNeeded(
                     estimate: x.mean, low: m.low, high: m.high, margin: log(1 + margin), n: x.count, unit: "prompts")

@@ -203,7 +203,8 @@ final class ProgressSink: Sendable {
             file = nil
             return
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
         else {
             Console.err("abtop: cannot write progress to \(path)")
             throw ExitCode(1)

@@ -34,44 +34,6 @@ for s, n in [(2.5, 5), (7.5, 20), (0.5, 3)]:
     wilson.append({"successes": s, "trials": n, "lower": max(0.0, c - h), "upper": min(1.0, c + h)})
 out["wilson"] = wilson
 
-# Two-proportion z-test (pooled), p from the normal survival function.
-two = []
-for x1, n1, x2, n2 in [(3, 248, 12, 240), (10, 100, 10, 100), (0, 50, 5, 50), (41, 1000, 12, 1000), (1, 7, 2, 9)]:
-    p1, p2, pool = x1 / n1, x2 / n2, (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2))
-    zz = (p1 - p2) / se
-    two.append({"x1": x1, "n1": n1, "x2": x2, "n2": n2, "z": zz, "p": float(2 * stats.norm.sf(abs(zz)))})
-out["two_proportion"] = two
-
-# Mann-Whitney U, asymptotic with tie and continuity correction (scipy's defaults for large samples).
-mw = []
-cases = [
-    ("small_no_ties", rng.normal(100, 10, 8).tolist(), rng.normal(110, 10, 9).tolist()),
-    ("ties_rounded", np.round(rng.lognormal(6.5, 0.3, 60)).tolist(), np.round(rng.lognormal(6.7, 0.3, 55)).tolist()),
-    ("heavy_ties", rng.integers(0, 5, 40).astype(float).tolist(), rng.integers(1, 6, 45).astype(float).tolist()),
-    ("equal_dists", rng.normal(50, 5, 200).tolist(), rng.normal(50, 5, 180).tolist()),
-    ("large_shift", rng.lognormal(6.0, 0.2, 500).tolist(), rng.lognormal(6.3, 0.2, 480).tolist()),
-    ("reversed_sides", [5.0, 6.0, 7.0, 8.0, 9.0, 10.0], [1.0, 2.0, 3.0, 4.0, 5.0]),
-]
-for name, x, y in cases:
-    r = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic", use_continuity=True)
-    mw.append({"name": name, "x": x, "y": y, "u": float(r.statistic), "p": float(r.pvalue)})
-out["mann_whitney"] = mw
-
-# Chi-square goodness of fit (SRM): observed counts against weights.
-chi = []
-for obs, weights in [([5012, 4988], [50, 50]), ([9030, 970], [90, 10]), ([5200, 4800], [50, 50]),
-                     ([3000, 2000, 5000], [30, 20, 50]), ([340, 330, 330], [34, 33, 33]),
-                     ([6000, 4000], [50, 50]), ([120, 80, 95, 105], [25, 25, 25, 25])]:
-    total = sum(obs)
-    exp = [total * w / sum(weights) for w in weights]
-    r = stats.chisquare(obs, exp)
-    chi.append({"observed": obs, "weights": weights, "statistic": float(r.statistic), "p": float(r.pvalue),
-                "df": len(obs) - 1})
-out["chi_square"] = chi
-out["chi2_sf"] = [{"x": x, "df": k, "p": float(stats.chi2.sf(x, k))} for x, k in
-                  [(0.1, 1), (3.84, 1), (10.0, 2), (25.0, 3), (200.0, 1), (0.5, 7), (50.0, 10)]]
-
 # Bradley-Terry with ties counted half and one virtual tie per pair, maximum likelihood by scipy.optimize.
 def bradley_terry(votes, k, prior=1.0):
     w = np.zeros((k, k))  # w[i, j]: points i scored against j
