@@ -144,7 +144,8 @@ struct Serve: AsyncParsableCommand {
         let transport = CurlTransport()
         let factory = ServeRuntimeFactory(
             simulated: mock.map { ($0.openAIBaseURL, $0.anthropicBaseURL) },
-            resolver: resolver, journal: storage.open(), transport: transport, seed: seed, analysis: analysis)
+            resolver: resolver, journal: storage.open(), transport: transport, seed: seed,
+            analysis: analysis.settings(streaming: true, paired: false))
         let registry = ServingRegistry(factory: factory)
         if let payload {
             do {

@@ -117,7 +117,7 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
     let seed: UInt64
     /// How verdicts are tested (α, margins); each endpoint's family is its entities × the split metrics, TTFT
     /// included (a client may stream).
-    var analysis = AnalysisOptions()
+    var analysis = VerdictAnalysis.Settings(streaming: true, paired: false)
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
         let resolved: [ResolvedEntity]
@@ -136,6 +136,6 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
                 .init(
                     config: served, configText: configText, resolved: resolved, mode: .split,
                     seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport,
-                    analysis: analysis.settings(streaming: true, paired: false))))
+                    analysis: analysis)))
     }
 }
