@@ -13,6 +13,8 @@ func verdictSimulation(_ arguments: [String]) {
     let sessions = arguments.first.flatMap(Int.init) ?? 2_000
     let started = Date()
     aaFalseAlarms(sessions: sessions)
+    lopsidedFalseAlarms(sessions: sessions / 2, share: 0.05, errorRate: 0.002)
+    lopsidedFalseAlarms(sessions: sessions / 2, share: 0.01, errorRate: 0.01)
     power(sessions: max(50, sessions / 10))
     print("verdicts: done in \(Int(Date().timeIntervalSince(started))) s")
 }
@@ -104,6 +106,38 @@ private func aaFalseAlarms(sessions: Int) {
     print(
         "  fixed-horizon, peeking: error z-test \(rate(fixedError)), log-latency z-test \(rate(fixedLatency)), "
             + "either \(rate(fixedAny))")
+}
+
+/// A/A on a lopsided split with rare errors (no latencies: the error-rate verdict alone), 4,000 requests a
+/// session read after every request: where a normal approximation fails, the exact sequences must not.
+private func lopsidedFalseAlarms(sessions: Int, share: Double, errorRate: Double) {
+    let settings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false)
+    var alarms = 0
+    var fixed = 0
+    for s in 0..<sessions {
+        var rng = SplitMix64(seed: 0xD0D0 &+ UInt64(s))
+        var arms = [SimArm(), SimArm()]
+        var analysis = VerdictAnalysis(names: ["a", "b"], settings: settings)
+        var alarmed = false
+        var fixedAlarm = false
+        for _ in 0..<4_000 {
+            let arm = rng.unit() < share ? 1 : 0
+            arms[arm].errors.add(rng.unit() < errorRate ? 1 : 0)
+            if !alarmed, analysis.verdicts(arms: [arms[0].sample("a"), arms[1].sample("b")])[0].state == .decided {
+                alarmed = true
+            }
+            if fixedZ(errors: arms) { fixedAlarm = true }
+        }
+        if alarmed { alarms += 1 }
+        if fixedAlarm { fixed += 1 }
+    }
+    let p = Double(alarms) / Double(sessions)
+    let se = (p * (1 - p) / Double(sessions)).squareRoot()
+    print(
+        "verdicts A/A lopsided: \(sessions) sessions × 4,000 requests, B's share \(fixedPoint(share * 100, places: 0)) %, "
+            + "errors \(fixedPoint(errorRate * 100, places: 1)) % on both: error_rate decided in "
+            + "\(fixedPoint(p * 100, places: 2)) % (± \(fixedPoint(2 * se * 100, places: 2))); fixed-horizon z-test, "
+            + "peeking: \(fixedPoint(Double(fixed) / Double(sessions) * 100, places: 2)) %")
 }
 
 /// Two-proportion z-test (pooled) at α = 0.05, once both arms have 10 requests.

@@ -27,9 +27,11 @@ public struct StoredSession: Sendable {
 
     /// Replays the records through the same aggregator the run used: the same percentiles and counts, and the
     /// verdicts as one read at the end (valid then; the live run's running minimum and intersection are not
-    /// kept, so an interval here can be a little wider than the run's last). Every split-mode arm request the
+    /// kept, so an interval here can be a little wider than the run's last; α and the margins are the defaults,
+    /// not the run's flags, and TTFT and paired verdicts are in the family when the journal holds streamed or
+    /// compare-mode requests). Every split-mode arm request the
     /// journal holds was an assignment (requests still in flight at the end were recorded as cancelled).
-    public func replay() -> (snapshot: Snapshot, verdicts: [Verdict], srm: [SRMResult]) {
+    public func replay() -> (snapshot: Snapshot, verdicts: [Verdict], srm: [SRMResult], familySize: Int) {
         var stats = StatsAggregator(
             entities: entities,
             epoch: epochs.first ?? SplitEpoch(index: 0, weights: Weights.even(count: entities.count), startedAt: 0))
@@ -45,7 +47,8 @@ public struct StoredSession: Sendable {
         for key in groups.keys.sorted() { stats.recordPaired(groups[key]!.sorted { $0.entity < $1.entity }) }
         let settings = VerdictAnalysis.Settings(
             streaming: records.contains { $0.outcome.streamed }, paired: !groups.isEmpty)
-        return (stats.snapshot(at: summary.duration), stats.verdicts(settings: settings), stats.srm())
+        let family = VerdictAnalysis(names: entities.map(\.name), settings: settings).familySize
+        return (stats.snapshot(at: summary.duration), stats.verdicts(settings: settings), stats.srm(), family)
     }
 }
 

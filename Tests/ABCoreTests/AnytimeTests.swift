@@ -58,6 +58,27 @@ import Testing
         }
     }
 
+    @Test func rateIntervalsMatchConfseq() {
+        for c in fixtures["bernoulli_interval"].array {
+            let i = BernoulliSequence.interval(
+                successes: c["successes"].double, trials: c["trials"].int, alpha: c["alpha"].double)
+            let label = "\(c["successes"].int)/\(c["trials"].int) α\(c["alpha"].double)"
+            #expect(close(i.low, c["lower"].double, relative: 1e-6, absolute: 1e-12), "\(label) low \(i.low)")
+            #expect(close(i.high, c["upper"].double, relative: 1e-6), "\(label) high \(i.high)")
+        }
+    }
+
+    /// The separation p-value (one bisection on the crossing) equals the smallest α at which confseq's two
+    /// intervals (α/2 each) stop overlapping.
+    @Test func rateComparisonPValuesMatchTheReference() {
+        for c in fixtures["rate_comparison"].array {
+            let a = c["a"].array.map(\.int)
+            let b = c["b"].array.map(\.int)
+            let p = BernoulliSequence.separationPValue(a: (Double(a[0]), a[1]), b: (Double(b[0]), b[1]))
+            #expect(close(p, c["p_value"].double, relative: 1e-5), "\(a) vs \(b): \(p) vs \(c["p_value"].double)")
+        }
+    }
+
     @Test func twoSampleTTestMatchesSavvi() throws {
         for c in fixtures["t_test_two_sample"].array {
             var a = Moments()

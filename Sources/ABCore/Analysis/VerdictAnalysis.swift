@@ -24,6 +24,9 @@ public struct PairedSample: Sendable, Equatable, Codable {
     public var ttft = Moments()
     /// B failed − A failed (−1, 0, 1) over prompts both finished.
     public var errors = Moments()
+    /// Over those same prompts: how many A failed, and how many B failed.
+    public var failuresA = 0
+    public var failuresB = 0
 
     public init() {}
 }
@@ -63,7 +66,7 @@ public struct VerdictAnalysis: Sendable {
     public let names: [String]
     private var memory: [String: Memory] = [:]
 
-    private struct Memory {
+    fileprivate struct Memory {
         var p = 1.0
         var low = -Double.infinity
         var high = Double.infinity
@@ -71,10 +74,9 @@ public struct VerdictAnalysis: Sendable {
         var ratioHigh = Double.infinity
     }
 
-    /// Mixture scales φ of the t-tests, in standard deviations of one observation: tuned to the effects worth
-    /// finding (a couple of points of error rate; tens of percent of latency), see docs/STATISTICS.md.
-    static let errorPhi = 0.02
-    static let latencyPhi = 0.1
+    /// Mixture scale φ of the paired latency t-test: the prior on the effect has standard deviation σ/√φ, so
+    /// φ ≈ σ²/δ² tunes it to effects δ of about 15–20 % at a log-ratio spread σ ≈ 0.5 (see docs/STATISTICS.md).
+    static let latencyPhi = 8.0
     /// Fewer finished requests than these on a side: no test yet.
     static let minimumLatencySamples = 5
     static let minimumErrorSamples = 10
@@ -135,47 +137,52 @@ public struct VerdictAnalysis: Sendable {
         }
     }
 
-    /// Folds this read into the comparison's memory and returns the monotone p-value and interval.
+    /// Folds this read into the comparison's memory and returns the monotone p-value and interval. An
+    /// intersection that comes out empty means the data broke the methods' assumptions (drift: a provider's
+    /// latency or errors changed during the run): the memory starts again from this read rather than keep a
+    /// contradiction.
     private mutating func remember(
         _ metric: Verdict.Metric, b: String, p: Double, low: Double, high: Double, ratioLow: Double = 0,
         ratioHigh: Double = .infinity
     ) -> Memory {
         let key = "\(metric.rawValue)|\(b)"
-        var m = memory[key] ?? Memory()
-        m.p = min(m.p, min(1, p * Double(familySize)))
+        let fresh = Memory(
+            p: min(1, p * Double(familySize)), low: low, high: high, ratioLow: ratioLow, ratioHigh: ratioHigh)
+        guard var m = memory[key] else {
+            memory[key] = fresh
+            return fresh
+        }
+        m.p = min(m.p, fresh.p)
         m.low = max(m.low, low)
         m.high = min(m.high, high)
         m.ratioLow = max(m.ratioLow, ratioLow)
         m.ratioHigh = min(m.ratioHigh, ratioHigh)
+        if m.low > m.high || m.ratioLow > m.ratioHigh { m = fresh }
         memory[key] = m
         return m
     }
 
-    private var confidence: String { "always-valid \(VerdictText.percent(1 - settings.alpha, digits: 0))" }
+    private var confidence: String { "always-valid \(VerdictText.exactPercent(1 - settings.alpha))" }
 }
 
 // MARK: - The three kinds of comparison
 
 extension VerdictAnalysis {
-    /// Two-sample anytime-valid t-test on the error indicators, with half an error and half a success added to
-    /// each arm (so an arm without errors does not read as zero variance; it pulls the estimate towards no
-    /// difference, never away from it).
+    /// Both arms' error rates as confidence sequences (beta-binomial mixtures, exact for 0/1 outcomes) at half
+    /// the level each: B − A lies in [L_B − U_A, U_B − L_A].
     fileprivate mutating func errorRate(a: ArmSample, b: ArmSample) -> Verdict {
         let metric = Verdict.Metric.errorRate
         let (nA, nB) = (a.errors.count, b.errors.count)
         let rateA = a.errors.mean
         let rateB = b.errors.mean
         let primary = Self.isPrimary(metric)
-        guard nA >= Self.minimumErrorSamples, nB >= Self.minimumErrorSamples,
-            let test = SequentialTTest(a: Self.smoothed(a.errors), b: Self.smoothed(b.errors), phi: Self.errorPhi)
-        else {
+        guard nA >= Self.minimumErrorSamples, nB >= Self.minimumErrorSamples else {
             return Verdict(
                 metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, estimateA: rateA,
                 estimateB: rateB, nA: nA, nB: nB, primary: primary,
                 text: "error rate: too few finished requests to compare yet (n = \(nA) / \(nB))")
         }
-        let interval = test.interval(alpha: level)
-        let m = remember(metric, b: b.name, p: test.pValue, low: interval.low, high: interval.high)
+        let m = rateComparison(metric, b: b.name, a: (a.errors.sum, nA), b: (b.errors.sum, nB))
         let margin = settings.errorMargin
         let state = Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin)
         let range = VerdictText.pointsRange(m.low, m.high)
@@ -186,9 +193,7 @@ extension VerdictAnalysis {
             let (worse, better) = m.low > 0 ? (b.name, a.name) : (a.name, b.name)
             let shown =
                 m.low > 0
-                ? rates
-                : "\(VerdictText.percent(rateA, digits: 1)) vs "
-                    + VerdictText.percent(rateB, digits: 1)
+                ? rates : "\(VerdictText.percent(rateA, digits: 1)) vs " + VerdictText.percent(rateB, digits: 1)
             text =
                 "\(worse) fails more often than \(better): \(shown) (\(b.name) − \(a.name): \(range)) — "
                 + "decided, \(confidence)"
@@ -205,6 +210,16 @@ extension VerdictAnalysis {
         return Verdict(
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: m.low, high: m.high,
             estimateA: rateA, estimateB: rateB, nA: nA, nB: nB, primary: primary, text: text)
+    }
+
+    /// Two rates compared by their sequences (α/2 each), folded into the comparison's memory.
+    fileprivate mutating func rateComparison(
+        _ metric: Verdict.Metric, b name: String, a: (Double, Int), b: (Double, Int)
+    ) -> Memory {
+        let ia = BernoulliSequence.interval(successes: a.0, trials: a.1, alpha: level / 2)
+        let ib = BernoulliSequence.interval(successes: b.0, trials: b.1, alpha: level / 2)
+        let p = BernoulliSequence.separationPValue(a: (a.0, a.1), b: (b.0, b.1))
+        return remember(metric, b: name, p: p, low: ib.low - ia.high, high: ib.high - ia.low)
     }
 
     /// A quantile of E2E or TTFT: both arms' confidence sequences (Howard & Ramdas) at half the level each.
@@ -238,11 +253,11 @@ extension VerdictAnalysis {
             let bSlower = m.low > 0
             let (slow, fast) = bSlower ? (b.name, a.name) : (a.name, b.name)
             let range = bSlower ? VerdictText.durationRange(m.low, m.high) : VerdictText.durationRange(-m.high, -m.low)
-            let times = bSlower ? ratio : ratio.map { 1 / $0 }
+            let times = (bSlower ? ratio : ratio.map { 1 / $0 }).flatMap { $0 > 1 ? VerdictText.times($0) + ": " : nil }
             let shown = bSlower ? values : "\(VerdictText.duration(estA)) vs \(VerdictText.duration(estB))"
             text =
                 "\(slow)'s \(metric.label) is \(range) slower than \(fast)'s "
-                + "(\(times.map(VerdictText.times) ?? "?"): \(shown)) — decided, \(confidence)"
+                + "(\(times ?? "")\(shown)) — decided, \(confidence)"
         case .equivalent:
             text =
                 "\(metric.label): no meaningful difference — \(b.name) / \(a.name) within "
@@ -274,43 +289,41 @@ extension VerdictAnalysis {
     {
         let primary = Self.isPrimary(metric)
         if metric == .errorRatePaired {
-            let x = sample.errors
-            var smoothed = x
-            smoothed.add(1)
-            smoothed.add(-1)
-            guard x.count >= Self.minimumErrorSamples,
-                let test = SequentialTTest(oneSample: smoothed, phi: Self.errorPhi)
-            else {
+            // The two rates over the same prompts, each as its own sequence: valid whatever the pairing does to
+            // their dependence (a union bound), exact for 0/1 outcomes.
+            let n = sample.errors.count
+            guard n >= Self.minimumErrorSamples else {
                 return Verdict(
-                    metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, nA: x.count, nB: x.count,
-                    primary: primary, text: "error rate per prompt: too few prompts to compare yet (\(x.count))")
+                    metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, nA: n, nB: n,
+                    primary: primary, text: "error rate per prompt: too few prompts to compare yet (\(n))")
             }
-            let interval = test.interval(alpha: level)
-            let m = remember(metric, b: b.name, p: test.pValue, low: interval.low, high: interval.high)
+            let m = rateComparison(
+                metric, b: b.name, a: (Double(sample.failuresA), n), b: (Double(sample.failuresB), n))
             let margin = settings.errorMargin
             let state = Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin)
             let range = VerdictText.pointsRange(m.low, m.high)
+            let rateA = Double(sample.failuresA) / Double(n)
+            let rateB = Double(sample.failuresB) / Double(n)
             let text: String
             switch state {
             case .decided:
                 let (worse, better) = m.low > 0 ? (b.name, a.name) : (a.name, b.name)
                 text =
                     "\(worse) fails more often than \(better) on the same prompts (\(b.name) − \(a.name): "
-                    + "\(range) over \(x.count) prompts) — decided, \(confidence)"
+                    + "\(range) over \(n) prompts) — decided, \(confidence)"
             case .equivalent:
                 text =
-                    "error rate per prompt: no meaningful difference (\(range) over \(x.count) prompts; margin ±"
+                    "error rate per prompt: no meaningful difference (\(range) over \(n) prompts; margin ±"
                     + "\(VerdictText.points(margin))) — \(confidence)"
             case .notYet:
                 text =
-                    "error rate per prompt: not decided yet (\(b.name) − \(a.name): \(range) over \(x.count) "
-                    + "prompts); "
+                    "error rate per prompt: not decided yet (\(b.name) − \(a.name): \(range) over \(n) prompts); "
                     + VerdictText.moreNeeded(
-                        estimate: x.mean, low: m.low, high: m.high, margin: margin, n: x.count, unit: "prompts")
+                        estimate: rateB - rateA, low: m.low, high: m.high, margin: margin, n: n, unit: "prompts")
             }
             return Verdict(
                 metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: m.low, high: m.high,
-                estimateA: nil, estimateB: nil, ratio: nil, nA: x.count, nB: x.count, primary: primary, text: text)
+                estimateA: rateA, estimateB: rateB, ratio: nil, nA: n, nB: n, primary: primary, text: text)
         }
         let x = metric == .ttftPaired ? sample.ttft : sample.e2e
         guard x.count >= Self.minimumLatencySamples, let test = SequentialTTest(oneSample: x, phi: Self.latencyPhi)
@@ -328,15 +341,17 @@ extension VerdictAnalysis {
             low: log(max(m.ratioLow, 1e-300)), high: log(m.ratioHigh), equivalentWithin: -log(1 + margin),
             log(1 + margin))
         let ratio = exp(x.mean)
-        let range = VerdictText.ratioRange(m.ratioLow, m.ratioHigh)
+        let bounded = m.ratioLow > 0 && m.ratioHigh.isFinite
+        let range = bounded ? VerdictText.ratioRange(m.ratioLow, m.ratioHigh) : "too few to bound it yet"
         let text: String
         switch state {
         case .decided:
             let bSlower = m.ratioLow > 1
             let (slow, fast) = bSlower ? (b.name, a.name) : (a.name, b.name)
             let shownRange = bSlower ? range : VerdictText.ratioRange(1 / m.ratioHigh, 1 / m.ratioLow)
+            let times = bSlower ? ratio : 1 / ratio
             text =
-                "\(slow) is \(VerdictText.times(bSlower ? ratio : 1 / ratio)) slower than \(fast) "
+                "\(slow) is \(times > 1 ? VerdictText.times(times) + " " : "")slower than \(fast) "
                 + "\(metric.isTTFT ? "to first token " : "")per prompt (\(shownRange), geometric mean over "
                 + "\(x.count) prompts) — decided, \(confidence)"
         case .equivalent:
@@ -352,16 +367,9 @@ extension VerdictAnalysis {
         }
         return Verdict(
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: nil, high: nil,
-            ratioLow: m.ratioLow, ratioHigh: m.ratioHigh.isFinite ? m.ratioHigh : nil, ratio: ratio, nA: x.count,
+            ratioLow: m.ratioLow > 0 ? m.ratioLow : nil, ratioHigh: m.ratioHigh.isFinite ? m.ratioHigh : nil,
+            ratio: ratio, nA: x.count,
             nB: x.count, primary: primary, text: text)
-    }
-
-    static func smoothed(_ x: Moments) -> Moments {
-        var m = x
-        m.count += 1
-        m.sum += 0.5
-        m.sumOfSquares += 0.5
-        return m
     }
 
     /// Decided when the interval excludes 0; equivalent when it lies inside [lowMargin, highMargin].

@@ -5,6 +5,18 @@ import Foundation
 enum VerdictText {
     static func percent(_ rate: Double, digits: Int) -> String { "\(fixedPoint(rate * 100, places: digits)) %" }
 
+    /// A percentage with as many decimals as it takes to be exact (95 %, 97.5 %, 99.9 %), so rounding never
+    /// overstates a confidence or understates an error rate.
+    static func exactPercent(_ rate: Double) -> String {
+        var digits = 0
+        while digits < 4, abs((rate * 100 * pow(10, Double(digits))).rounded() - rate * 100 * pow(10, Double(digits)))
+            > 1e-6
+        {
+            digits += 1
+        }
+        return percent(rate, digits: digits)
+    }
+
     /// A rate difference in percentage points: "2.0 points".
     static func points(_ difference: Double) -> String {
         let p = difference * 100
@@ -24,9 +36,9 @@ enum VerdictText {
         return "\(fixedPoint(ms / 1_000, places: a < 10_000 ? 1 : 0)) s"
     }
 
-    /// "1.4–1.9 s" (both ends in the unit of the larger, with a decimal more when they would read the same);
-    /// "at least 1.4 s" when the top is unbounded. `signed`: "−0.2 to +0.9 s", for intervals that may straddle
-    /// zero; "unbounded so far" when neither end is bounded yet.
+    /// "1.4–1.9 s" (both ends in the unit of the larger, with a decimal more when they would read the same; each
+    /// end in its own unit when they straddle a second); "at least 1.4 s" when the top is unbounded. `signed`:
+    /// "−0.2 to +0.9 s" for intervals that may straddle zero, "below +12 ms" / "above −3 ms" with an open end.
     static func durationRange(_ low: Double, _ high: Double, signed: Bool = false) -> String {
         if !low.isFinite && !high.isFinite { return "too few to bound the difference yet" }
         let big = max(abs(low.isFinite ? low : 0), abs(high.isFinite ? high : 0))
@@ -40,8 +52,13 @@ enum VerdictText {
             places += 1
         }
         func value(_ ms: Double) -> String { fixedPoint(ms / scale, places: places) }
-        if signed { return "\(Self.signed(low, value)) to \(Self.signed(high, value)) \(unit)" }
-        if !high.isFinite { return "at least \(value(low)) \(unit)" }
+        if signed {
+            if !low.isFinite { return "below \(Self.signed(high, value)) \(unit)" }
+            if !high.isFinite { return "above \(Self.signed(low, value)) \(unit)" }
+            return "\(Self.signed(low, value)) to \(Self.signed(high, value)) \(unit)"
+        }
+        if !high.isFinite { return "at least \(duration(low))" }
+        if seconds, abs(low) < 100 { return "\(duration(low))–\(duration(high))" }
         return "\(value(low))–\(value(high)) \(unit)"
     }
 

@@ -111,6 +111,10 @@ public struct DurationHistogram: Sendable {
                 lows.append(Double(value) / 1_000)
                 highs.append(Double(Self.highestEquivalent(value) + 1) / 1_000)
             }
+            // Values below 1 µs were kept as 1 µs and values past an hour as an hour: the end buckets then only
+            // bound their values from one side.
+            if minValue <= 1 { lows[0] = 0 }
+            if maxValue >= Self.highestTrackable { highs[highs.count - 1] = .infinity }
         }
         return HistogramRanks(cumulative: cumulative, lows: lows, highs: highs)
     }

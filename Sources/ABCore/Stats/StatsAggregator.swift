@@ -36,6 +36,8 @@ public struct StatsAggregator: Sendable {
         else { return }
         for o in outcomes where o.entity != 0 && !o.isFallback && o.error != .cancelled {
             paired[o.entity].errors.add((o.error == nil ? 0 : 1) - (control.error == nil ? 0 : 1))
+            paired[o.entity].failuresA += control.error == nil ? 0 : 1
+            paired[o.entity].failuresB += o.error == nil ? 0 : 1
             guard o.error == nil, control.error == nil else { continue }
             let ratio = Double(max(1, o.timing.e2eNanoseconds)) / Double(max(1, control.timing.e2eNanoseconds))
             paired[o.entity].e2e.add(log(ratio))

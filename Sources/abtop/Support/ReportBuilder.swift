@@ -10,12 +10,12 @@ enum ReportBuilder {
     /// `live`: the summary the run just printed, whose verdicts the report repeats word for word (a report
     /// built later from the journal replays them as one read at its end).
     static func report(_ stored: StoredSession, live: RunSummary? = nil) -> SessionReport {
-        let (snapshot, verdicts, srm) = stored.replay()
+        let (snapshot, verdicts, srm, familySize) = stored.replay()
         var summary = RunSummary(
             endpoint: stored.summary.endpoint, mode: stored.summary.mode,
             duration: stored.summary.duration, seed: stored.seed ?? 0, snapshot: snapshot,
             verdicts: live?.verdicts ?? verdicts, srm: live?.srm ?? srm, votes: stored.votes)
-        summary.familySize = live?.familySize ?? 0
+        summary.familySize = live?.familySize ?? familySize
         summary.alpha = live?.alpha ?? 0.05
         let formatter = ISO8601DateFormatter()
         return SessionReport(

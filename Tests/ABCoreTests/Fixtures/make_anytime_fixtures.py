@@ -112,6 +112,43 @@ for name, a, b in [("shift_20pct", rng.lognormal(6.5, 0.3, 300), rng.lognormal(6
 out["quantile_comparison"] = comparisons
 
 
+# Rates (error rates): confseq's beta-binomial confidence sequence, tuned to 100 trials (BernoulliSequence.tOpt).
+out["bernoulli_interval"] = [
+    {"successes": k, "trials": n, "alpha": a,
+     "lower": float(boundaries.bernoulli_confidence_interval(k, n, a, 100, 0.05)[0]),
+     "upper": float(boundaries.bernoulli_confidence_interval(k, n, a, 100, 0.05)[1])}
+    for k, n, a in [(0, 10, 0.05), (3, 400, 0.01), (20, 400, 0.005), (200, 400, 0.05), (1, 5000, 0.0025),
+                    (60, 1000, 0.0125), (10, 10, 0.05)]
+]
+
+
+def rates_separated(a, b, alpha):
+    la, ua = boundaries.bernoulli_confidence_interval(a[0], a[1], alpha / 2, 100, 0.05)
+    lb, ub = boundaries.bernoulli_confidence_interval(b[0], b[1], alpha / 2, 100, 0.05)
+    return lb > ua or ub < la
+
+
+def rate_p_value(a, b):
+    """The smallest alpha at which the two rates' sequences (alpha / 2 each) separate: bisection on log alpha."""
+    if not rates_separated(a, b, 1.0):
+        return 1.0
+    low, high = math.log(1e-15), 0.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if rates_separated(a, b, math.exp(mid)):
+            high = mid
+        else:
+            low = mid
+    return math.exp(high)
+
+
+out["rate_comparison"] = [
+    {"a": list(a), "b": list(b), "p_value": rate_p_value(a, b)}
+    for a, b in [((20, 400), (48, 400)), ((3, 1000), (9, 100)), ((50, 1000), (70, 1000)), ((0, 200), (6, 200)),
+                 ((5, 100), (5, 100))]
+]
+
+
 def ttest_rows(rows, p):
     model = LinearRegression(alpha=0.05, p=p, phi=1.0)
     for row in rows:
