@@ -13,19 +13,7 @@ total=${TOTAL:-1000000}
 work=$(mktemp -d)
 trap 'kill $mock $serve 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-cat >"$work/bench.json" <<JSON
-{"name": "bench", "config": {"served_entities": [
-  {"name": "a", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": "sk-bench"}}},
-  {"name": "b", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": "sk-bench"}}}],
- "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50}, {"served_model_name": "b", "traffic_percentage": 50}]}},
- "abtop": {"entities": {"a": {"base_url": "http://127.0.0.1:$mock_port/v1"}, "b": {"base_url": "http://127.0.0.1:$mock_port/v1"}}}}
-JSON
-
-"$bin" mock-server --port "$mock_port" --profile fast >/dev/null 2>&1 &
-mock=$!
-"$bin" serve "$work/bench.json" --headless --port "$serve_port" --store "$work/journal.sqlite" --seed 1 >"$work/serve.log" 2>&1 &
-serve=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$serve_port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+. Benchmarks/scripts/bench_serve.sh
 
 rss() { awk '/VmRSS/ {print $2 / 1024}' "/proc/$serve/status"; }
 served() { curl -s "http://127.0.0.1:$serve_port/metrics" | awk '/^abtop_requests_total\{/ {n += $2} END {print n + 0}'; }

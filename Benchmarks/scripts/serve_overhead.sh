@@ -15,19 +15,7 @@ seconds=${SECONDS_PER_SIDE:-20}
 work=$(mktemp -d)
 trap 'kill $mock $serve 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-cat >"$work/bench.json" <<JSON
-{"name": "bench", "config": {"served_entities": [
-  {"name": "a", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": "sk-bench"}}},
-  {"name": "b", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": "sk-bench"}}}],
- "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50}, {"served_model_name": "b", "traffic_percentage": 50}]}},
- "abtop": {"entities": {"a": {"base_url": "http://127.0.0.1:$mock_port/v1"}, "b": {"base_url": "http://127.0.0.1:$mock_port/v1"}}}}
-JSON
-
-"$bin" mock-server --port "$mock_port" --profile fast >/dev/null 2>&1 &
-mock=$!
-"$bin" serve "$work/bench.json" --headless --port "$serve_port" --store "$work/journal.sqlite" --seed 1 >"$work/serve.log" 2>&1 &
-serve=$!
-sleep 1.5
+. Benchmarks/scripts/bench_serve.sh
 
 echo "== latency: direct vs through abtop serve, 1000 requests/s to each side, ${seconds} s"
 .build/release/Benchmarks latency-pair "http://127.0.0.1:$mock_port/v1/chat/completions" \
