@@ -184,9 +184,7 @@ public struct RunSummary: Sendable {
 
     /// The entity's share of the router's picks over the run (nil in compare mode, or before any pick).
     private func assignedShare(_ e: EntitySnapshot) -> Double? {
-        let total = snapshot.entities.reduce(0) { $0 + $1.assigned }
-        guard mode != RunMode.compare.rawValue, total > 0 else { return nil }
-        return Double(e.assigned) / Double(total)
+        mode == RunMode.compare.rawValue ? nil : e.overallShare
     }
 
     private func rounded(_ x: Double, _ places: Int) -> Double {

@@ -73,7 +73,7 @@ private func outcome(
         #expect(snap.epochs.map(\.requests) == [[30, 10], [3, 8]])
         #expect(snap.epochs.map(\.assigned) == [[30, 10], [3, 8]])
         #expect(snap.entities[0].observedShare == 3.0 / 11.0)
-        #expect(snap.entities[0].overallShare == 33.0 / 51.0)
+        #expect(snap.entities[0].overallShare == 33.0 / 51.0, "30 + 3 of 40 + 11 picks")
         #expect(snap.entities[0].targetPercentage == 20)
         let b = snap.entities[1]
         #expect(b.requests == 18 && b.fallbacks == 1)

@@ -37,7 +37,7 @@ public struct EntitySnapshot: Sendable {
     /// Share of this epoch's assignments (router picks) that went to this entity (0…1); nil before the epoch's
     /// first pick, and in compare mode (every entity gets every prompt).
     public let observedShare: Double?
-    /// Share of all requests so far.
+    /// Share of the router's picks over the whole run (all epochs); nil before the first, and in compare mode.
     public let overallShare: Double?
     public let requests: Int
     public let successes: Int

@@ -79,7 +79,8 @@ public struct StatsAggregator: Sendable {
         let second = Int(time)
         let current = epochs[epochs.count - 1]
         let epochTotal = current.assigned.reduce(0, +)
-        let total = stats.reduce(0) { $0 + $1.requests }
+        let assignedPerEntity = stats.indices.map { i in epochs.reduce(0) { $0 + $1.assigned[i] } }
+        let assignedTotal = assignedPerEntity.reduce(0, +)
         let window = 5
         var recentRequests = 0
         var views: [EntitySnapshot] = []
@@ -92,7 +93,7 @@ public struct StatsAggregator: Sendable {
                 EntitySnapshot(
                     index: i, info: entities[i], targetPercentage: current.epoch.weights[i],
                     observedShare: epochTotal > 0 ? Double(current.assigned[i]) / Double(epochTotal) : nil,
-                    overallShare: total > 0 ? Double(s.requests) / Double(total) : nil,
+                    overallShare: assignedTotal > 0 ? Double(assignedPerEntity[i]) / Double(assignedTotal) : nil,
                     requests: s.requests, successes: s.successes, inFlight: s.inFlight, errors: s.errors,
                     retries: s.retries, fallbacks: s.fallbacksServed,
                     e2e: s.e2e.percentiles, ttft: s.ttft.percentiles, tpot: s.tpot.percentiles,
@@ -101,7 +102,7 @@ public struct StatsAggregator: Sendable {
                     recent: recent))
             views[i].notSent = notSent[i]
             views[i].cancelled = s.cancelled
-            views[i].assigned = epochs.reduce(0) { $0 + $1.assigned[i] }
+            views[i].assigned = assignedPerEntity[i]
         }
         let elapsedWhole = min(window, max(1, second))
         return Snapshot(
