@@ -206,10 +206,12 @@ private func power(sessions: Int) {
     // Fixed horizon, 80 % power, α = 0.05 two-sided, one test: n per arm = (z₀.₉₇₅ + z₀.₈)² · Σ variance / δ².
     let z = 1.959963984540054 + 0.8416212335729143
     let latencyFixed = 2 * Int((z * z * 2 * 0.09 / (log(1.2) * log(1.2))).rounded(.up))
+    // A median test's asymptotic variance is π/2 times the mean's (normal data): the fair fixed-horizon figure.
+    let medianFixed = 2 * Int((z * z * 2 * 0.09 * Double.pi / 2 / (log(1.2) * log(1.2))).rounded(.up))
     let errorFixed = 2 * Int((z * z * (0.05 * 0.95 + 0.07 * 0.93) / (0.02 * 0.02)).rounded(.up))
     print("verdicts power (\(sessions) sessions each; family of 3 at α = 0.05):")
     print(
         "  p50 20 % slower (lognormal σ = 0.3): \(summary(latencyNeeded, cap: 20_000)); "
-            + "fixed-horizon t-test on log latency (means, not p50): \(latencyFixed)")
+            + "fixed-horizon: median test \(medianFixed), t-test on log latency (means) \(latencyFixed)")
     print("  error rate 5 % vs 7 %: \(summary(errorNeeded, cap: 60_000)); fixed-horizon z-test: \(errorFixed)")
 }

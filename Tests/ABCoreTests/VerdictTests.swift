@@ -77,12 +77,19 @@ import Testing
         let first = analysis.verdicts(arms: [
             arm("a", errors: 0, of: 200, e2e: a), arm("b", errors: 0, of: 200, e2e: a.map { $0 * 1.5 }),
         ])
+        // A later read that says less (fewer requests, the same difference): the interval and p stay.
         let second = analysis.verdicts(arms: [
-            arm("a", errors: 0, of: 20, e2e: Array(a.prefix(20))),
-            arm("b", errors: 0, of: 20, e2e: Array(a.prefix(20))),
+            arm("a", errors: 0, of: 40, e2e: Array(a.prefix(40))),
+            arm("b", errors: 0, of: 40, e2e: Array(a.prefix(40)).map { $0 * 1.5 }),
         ])
         #expect(second[1].pValue! <= first[1].pValue! && second[1].low! >= first[1].low!)
         #expect(second[1].state == .decided, "a decided comparison stays decided")
+        // A read that contradicts the remembered interval (drift): the comparison starts again from it.
+        let third = analysis.verdicts(arms: [
+            arm("a", errors: 0, of: 400, e2e: a + a), arm("b", errors: 0, of: 400, e2e: (a + a).map { $0 * 0.7 }),
+        ])
+        #expect(third[1].state == .decided && third[1].high! < 0, "\(third[1].text)")
+        #expect(third[1].text.hasPrefix("a's p50 latency is"), "\(third[1].text)")
     }
 
     @Test func pValueFormatting() {

@@ -16,16 +16,8 @@ public enum BernoulliSequence {
             return possible ? 0 : .infinity
         }
         let n = Double(trials)
-        let g = p
-        let h = 1 - p
-        let l = log(1 / alphaOpt)
-        let rho = p * (1 - p) * tOpt / (2 * l + log(1 + 2 * l))
-        let r = max(rho - g * h, 1e-3 * g * h)
-        let s = successes - p * n
-        let v = p * (1 - p) * n
-        let normalizer = logBeta(r / g, r / h)
-        return -((v + h * s) / h) * log(g) - ((v - g * s) / g) * log(h)
-            + logBeta((r + v - g * s) / g, (r + v + h * s) / h) - normalizer
+        return Boundaries.BetaBinomialMixture(vOpt: p * (1 - p) * tOpt, g: p, h: 1 - p, alphaOpt: alphaOpt)
+            .logSuperMartingale(s: successes - p * n, v: p * (1 - p) * n)
     }
 
     /// The level-α interval for the rate after `successes` of `trials` (bisection on each side of the estimate).
@@ -72,6 +64,4 @@ public enum BernoulliSequence {
         let least = max(ma(p), mb(p))
         return min(1, 2 * exp(-least))
     }
-
-    static func logBeta(_ a: Double, _ b: Double) -> Double { lgamma(a) + lgamma(b) - lgamma(a + b) }
 }

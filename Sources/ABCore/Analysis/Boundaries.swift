@@ -25,6 +25,45 @@ public enum Boundaries {
         }
     }
 
+    /// The two-sided beta-binomial mixture (confseq's `BetaBinomialMixture`, `is_one_sided = false`): for sums of
+    /// increments in [−g, h] with mean 0 and variance process V_t, P(∃t: S_t ≥ bound(V_t)) ≤ α on each side's own
+    /// process. Tighter than the normal mixture for skewed increments (rare events, tail quantiles).
+    public struct BetaBinomialMixture: Sendable, Equatable {
+        public let g: Double
+        public let h: Double
+        public let r: Double
+        let normalizer: Double
+
+        public init(vOpt: Double, g: Double, h: Double, alphaOpt: Double = 0.05) {
+            self.g = g
+            self.h = h
+            let rho = NormalMixture(vOpt: vOpt, alphaOpt: alphaOpt).rho
+            r = max(rho - g * h, 1e-3 * g * h)
+            normalizer = Boundaries.logBeta(r / (g * (g + h)), r / (h * (g + h)))
+        }
+
+        public func logSuperMartingale(s: Double, v: Double) -> Double {
+            let gh = g + h
+            return v / (g * h) * log(gh) - ((v + h * s) / (h * gh)) * log(g) - ((v - g * s) / (g * gh)) * log(h)
+                + Boundaries.logBeta((r + v - g * s) / (g * gh), (r + v + h * s) / (h * gh)) - normalizer
+        }
+
+        /// The s where the mixture reaches 1/α at variance process v (bisection on (0, v/g], as confseq finds it).
+        public func bound(v: Double, alpha: Double) -> Double {
+            let threshold = log(1 / alpha)
+            let top = v / g
+            if logSuperMartingale(s: top, v: v) < threshold { return top }
+            var (lo, hi) = (0.0, top)
+            for _ in 0..<60 {
+                let mid = (lo + hi) / 2
+                if logSuperMartingale(s: mid, v: v) < threshold { lo = mid } else { hi = mid }
+            }
+            return (lo + hi) / 2
+        }
+    }
+
+    static func logBeta(_ a: Double, _ b: Double) -> Double { lgamma(a) + lgamma(b) - lgamma(a + b) }
+
     /// Riemann ζ(1.4), the constant the double-stitching bound spends its error over epochs with (s = 1.4).
     static let zeta14 = 3.1055472779775806
 

@@ -139,7 +139,7 @@ struct Run: AsyncParsableCommand {
         let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
         let defaultRequests = untilDecided ? 10_000 : 100
         let limits = LoadLimits(requests: requests ?? (duration == nil ? defaultRequests : nil), duration: duration)
-        let interrupted = Interrupted()
+        let interrupted = OnceFlag()
         let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) {
             interrupted.set()
             control.stop()
@@ -147,7 +147,7 @@ struct Run: AsyncParsableCommand {
         let sink = try ProgressSink(path: progressFile)
         let mode = mode
         let (untilDecided, jsonl, quiet) = (untilDecided, progress == .jsonl, quiet)
-        let decided = Interrupted()
+        let decided = OnceFlag()
         let watcher = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
@@ -188,7 +188,7 @@ struct Run: AsyncParsableCommand {
 }
 
 /// A flag set once from any thread.
-final class Interrupted: Sendable {
+final class OnceFlag: Sendable {
     private let flag = Atomic<Bool>(false)
     func set() { flag.store(true, ordering: .relaxed) }
     var isSet: Bool { flag.load(ordering: .relaxed) }

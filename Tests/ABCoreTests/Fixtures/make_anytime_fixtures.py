@@ -23,8 +23,9 @@ from savvi.linear_regression import LinearRegression
 from savvi.multinomial import Multinomial
 
 rng = np.random.default_rng(20261130)
-# Where abtop tunes its quantile sequences (QuantileInterval.tOpt), in observations per arm.
+# Where abtop tunes its quantile sequences (QuantileInterval's double stitching and beta-binomial t_opt).
 T_OPT = 30
+BB_T_OPT = 200
 out = {"confseq_version": "0.0.11", "savvi_version": "0.3.1"}
 
 
@@ -47,6 +48,25 @@ def uniform_quantile_confidence_bounds(values, p, t_min, alpha):
     return quantile_confidence_bound(values, p, lower, upper)
 
 
+def fixed_quantile_confidence_bounds(values, p, t_opt, alpha=0.05, alpha_opt=0.05):
+    """confseq demo/quantiles.py, verbatim (`alpha` on each side)."""
+    t = len(values)
+    lower_boundary = boundaries.beta_binomial_mixture_bound(
+        p * (1 - p) * t, alpha, v_opt=p * (1 - p) * t_opt, g=1 - p, h=p,
+        alpha_opt=alpha_opt, is_one_sided=False)
+    upper_boundary = boundaries.beta_binomial_mixture_bound(
+        p * (1 - p) * t, alpha, v_opt=p * (1 - p) * t_opt, g=p, h=1 - p,
+        alpha_opt=alpha_opt, is_one_sided=False)
+    return quantile_confidence_bound(values, p, lower_boundary / t, upper_boundary / t)
+
+
+def abtop_quantile_bounds(values, p, alpha):
+    """abtop's QuantileInterval at level alpha: alpha / 2 a side, double stitching for p >= 0.9, else beta-binomial."""
+    if p >= 0.9:
+        return uniform_quantile_confidence_bounds(values, p, T_OPT, alpha / 2)
+    return fixed_quantile_confidence_bounds(values, p, BB_T_OPT, alpha / 2)
+
+
 def finite(x):
     return None if not math.isfinite(x) else float(x)
 
@@ -58,6 +78,16 @@ out["normal_mixture"] = [
      "bound": float(boundaries.normal_mixture_bound(v, a, vo, alpha_opt=0.05, is_one_sided=False))}
     for s, v, vo, a in [(3.0, 10.0, 12.5, 0.05), (-7.5, 25.0, 12.5, 0.01), (40.0, 250.0, 12.5, 0.00625),
                         (0.0, 1.0, 12.5, 0.05), (120.0, 2500.0, 12.5, 0.025)]
+]
+
+# The two-sided beta-binomial mixture bound.
+out["beta_binomial"] = [
+    {"v": v, "alpha": a, "v_opt": vo, "g": g, "h": h,
+     "bound": float(boundaries.beta_binomial_mixture_bound(v, a, vo, g, h, 0.05, False)),
+     "s": s_, "log_mixture": float(boundaries.beta_binomial_log_mixture(s_, v, vo, g, h, 0.05, False))}
+    for v, a, vo, g, h, s_ in [(25, 0.01, 50, 0.5, 0.5, 3.0), (19, 0.0042, 9.5, 0.05, 0.95, 2.0),
+                               (19, 0.0042, 9.5, 0.95, 0.05, -4.0), (2500, 0.001, 50, 0.5, 0.5, 40.0),
+                               (0.95, 0.05, 9.5, 0.05, 0.95, 0.5)]
 ]
 
 # Howard & Ramdas double stitching (Theorem 3).
@@ -74,15 +104,15 @@ for name, values in [("lognormal_30", rng.lognormal(6.5, 0.4, 30)), ("lognormal_
                      ("uniform_2000", rng.uniform(100, 200, 2000))]:
     for p in (0.5, 0.95):
         for alpha in (0.05, 0.005):
-            lo, hi = uniform_quantile_confidence_bounds(values.tolist(), p, T_OPT, alpha / 2)
+            lo, hi = abtop_quantile_bounds(values.tolist(), p, alpha)
             qcs.append({"name": name, "values": values.tolist(), "p": p, "alpha": alpha,
                         "lower": finite(lo), "upper": finite(hi)})
 out["quantile_interval"] = qcs
 
 
 def separated(a, b, p, alpha):
-    la, ua = uniform_quantile_confidence_bounds(a, p, T_OPT, alpha / 4)
-    lb, ub = uniform_quantile_confidence_bounds(b, p, T_OPT, alpha / 4)
+    la, ua = abtop_quantile_bounds(a, p, alpha / 2)
+    lb, ub = abtop_quantile_bounds(b, p, alpha / 2)
     return lb - ua > 0 or ub - la < 0
 
 
