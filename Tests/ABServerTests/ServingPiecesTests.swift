@@ -51,11 +51,20 @@ import Testing
             entity: 1, epoch: 0, timing: RequestTiming(start: 0, end: 1_000_000),
             streamed: false, status: 429, error: .rateLimited, usage: TokenUsage())
         metrics.record(RequestRecord(outcome: failed, promptID: "p", prompt: ""))
+        let verdict = Verdict(
+            metric: .latencyE2EP50, a: "a\"b", b: "c", state: .decided, pValue: 0.004, nA: 3, nB: 0, primary: true,
+            text: "c is slower")
         let text = PrometheusText.render([
             .init(
                 name: "ep", entityNames: metrics.entityNames, weights: [70, 30],
-                counts: metrics.counts)
+                counts: metrics.counts, verdicts: [verdict],
+                srm: [SRMResult(epoch: 0, weights: [70, 30], observed: [3, 1])])
         ])
+        let comparison = #"endpoint="ep",metric="latency_e2e_p50",a="a\"b",b="c""#
+        #expect(text.contains("abtop_verdict{\(comparison),state=\"decided\"} 1\n"))
+        #expect(text.contains("abtop_verdict{\(comparison),state=\"not_yet\"} 0\n"))
+        #expect(text.contains("abtop_verdict_p_value{\(comparison)} 0.004\n"))
+        #expect(text.contains(#"abtop_srm_p_value{endpoint="ep",epoch="0"} "#))
         let entity = #"endpoint="ep",entity="a\"b""#
         #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"0.005\"} 1\n"))
         #expect(text.contains("abtop_request_duration_seconds_bucket{\(entity),le=\"0.05\"} 2\n"))

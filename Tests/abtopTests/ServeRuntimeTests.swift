@@ -91,6 +91,8 @@ import Testing
         let f = Int(fallbacks?.split(separator: " ").last ?? "") ?? -2
         #expect(e > 0 && e == f, "errors on one \(e), fallbacks on two \(f)")
         #expect(!metrics.contains("plain-key-never-shown-31337"))
+        // The endpoint's verdicts are scraped too, one 0/1 series per state.
+        #expect(metrics.contains(#"abtop_verdict{endpoint="fb",metric="error_rate",a="one",b="two",state="not_yet"}"#))
     }
 
     @Test func withoutFallbackTheProvidersFailureIsA502() async throws {

@@ -135,6 +135,12 @@ public protocol EndpointRuntime: AnyObject, Sendable {
     func call(_ invocation: Invocation) async -> InvocationResult
     /// Stops taking requests and finishes the session (the endpoint was deleted or replaced).
     func close() async
+    /// The verdicts and SRM checks as they stand, for `/metrics`.
+    var analysis: (verdicts: [Verdict], srm: [SRMResult]) { get }
+}
+
+extension EndpointRuntime {
+    public var analysis: (verdicts: [Verdict], srm: [SRMResult]) { ([], []) }
 }
 
 /// Builds the runtime for a validated config (the composition root: engine, journal, simulated providers).

@@ -10,12 +10,21 @@ public enum PrometheusText {
         public var entityNames: [String]
         public var weights: [Int]
         public var counts: EndpointMetrics.Counts
+        /// The endpoint's verdicts and SRM checks as its analysis last computed them (anytime-valid: a scrape
+        /// at any moment reads a valid state).
+        public var verdicts: [Verdict]
+        public var srm: [SRMResult]
 
-        public init(name: String, entityNames: [String], weights: [Int], counts: EndpointMetrics.Counts) {
+        public init(
+            name: String, entityNames: [String], weights: [Int], counts: EndpointMetrics.Counts,
+            verdicts: [Verdict] = [], srm: [SRMResult] = []
+        ) {
             self.name = name
             self.entityNames = entityNames
             self.weights = weights
             self.counts = counts
+            self.verdicts = verdicts
+            self.srm = srm
         }
     }
 
@@ -101,6 +110,44 @@ public enum PrometheusText {
                 histogram(
                     &o, "abtop_time_to_first_token_seconds", e.counts.entities[i].ttft,
                     ["endpoint": e.name, "entity": e.entityNames[i]])
+            }
+        }
+        family(
+            "abtop_verdict", "gauge",
+            "1 for the state each comparison (entity b against a, per metric) is in: decided, not_yet or equivalent."
+        ) { o in
+            for e in endpoints {
+                for v in e.verdicts {
+                    for state in Verdict.State.allCases {
+                        let l = labels([
+                            "endpoint": e.name, "metric": v.metric.rawValue, "a": v.a, "b": v.b,
+                            "state": state.rawValue,
+                        ])
+                        o += "abtop_verdict\(l) \(v.state == state ? 1 : 0)\n"
+                    }
+                }
+            }
+        }
+        family(
+            "abtop_verdict_p_value", "gauge",
+            "Always-valid p-value of each comparison, adjusted for the endpoint's family of comparisons."
+        ) { o in
+            for e in endpoints {
+                for v in e.verdicts {
+                    guard let p = v.pValue else { continue }
+                    let l = labels(["endpoint": e.name, "metric": v.metric.rawValue, "a": v.a, "b": v.b])
+                    o += "abtop_verdict_p_value\(l) \(number(p))\n"
+                }
+            }
+        }
+        family(
+            "abtop_srm_p_value", "gauge", "Sequential sample-ratio-mismatch p-value per split epoch (router picks)."
+        ) { o in
+            for e in endpoints {
+                for r in e.srm {
+                    guard let p = r.pValue else { continue }
+                    o += "abtop_srm_p_value\(labels(["endpoint": e.name, "epoch": String(r.epoch)])) \(number(p))\n"
+                }
             }
         }
         return out

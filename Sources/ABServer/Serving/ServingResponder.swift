@@ -145,9 +145,11 @@ struct ServingResponder: Sendable {
     func metrics() -> String {
         PrometheusText.render(
             registry.endpoints.map { e in
-                PrometheusText.Endpoint(
+                let analysis = e.runtime.analysis
+                return PrometheusText.Endpoint(
                     name: e.name, entityNames: e.metrics.entityNames,
-                    weights: e.runtime.weights.percentages, counts: e.metrics.counts)
+                    weights: e.runtime.weights.percentages, counts: e.metrics.counts, verdicts: analysis.verdicts,
+                    srm: analysis.srm)
             })
     }
 

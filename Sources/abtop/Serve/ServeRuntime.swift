@@ -37,6 +37,14 @@ final class ServeRuntime: EndpointRuntime {
         engine.fallbackEnabled = enabled
     }
 
+    /// The analysis thread's latest result (the thread starts with the first scrape or dashboard frame and
+    /// analyses once a second; the very first scrape analyses at once rather than show nothing).
+    var analysis: (verdicts: [Verdict], srm: [SRMResult]) {
+        var result = host.analysis.result
+        if result.time < 0 { result = host.analysis.refresh() }
+        return (result.verdicts, result.srm)
+    }
+
     func invoke(_ invocation: Invocation) -> InvocationEvents {
         let events = InvocationEvents()
         Task { events.push(.finished(await self.send(invocation, relay: EventRelay(events)))) }
