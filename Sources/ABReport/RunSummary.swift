@@ -111,14 +111,7 @@ public struct RunSummary: Sendable {
     public var familyLine: String {
         guard familySize > 0 else { return "(always-valid)" }
         return "(\(familySize) comparison\(familySize == 1 ? "" : "s"); the chance that any is wrong ≤ "
-            + "\(Self.exactPercent(alpha)), however often read)"
-    }
-
-    /// 5%, 2.5%, 0.1%: as many decimals as the value needs.
-    static func exactPercent(_ x: Double) -> String {
-        var digits = 0
-        while digits < 4, abs((Double(Format.fixed(x * 100, digits)) ?? 0) - x * 100) > 1e-9 { digits += 1 }
-        return Format.percent(x, digits: digits)
+            + "\(Format.percent(alpha, digits: exactPlaces(alpha * 100))), however often read)"
     }
 
     static func mark(_ state: Verdict.State) -> String {

@@ -21,8 +21,11 @@ import Testing
         for c in fixtures["beta_binomial"].array {
             let m = Boundaries.BetaBinomialMixture(vOpt: c["v_opt"].double, g: c["g"].double, h: c["h"].double)
             let label = "v \(c["v"].double) g \(c["g"].double)"
-            #expect(close(m.logSuperMartingale(s: c["s"].double, v: c["v"].double), c["log_mixture"].double), "\(label)")
-            #expect(close(m.bound(v: c["v"].double, alpha: c["alpha"].double), c["bound"].double, relative: 1e-9), "\(label)")
+            #expect(
+                close(m.logSuperMartingale(s: c["s"].double, v: c["v"].double), c["log_mixture"].double), "\(label)")
+            #expect(
+                close(m.bound(v: c["v"].double, alpha: c["alpha"].double), c["bound"].double, relative: 1e-9),
+                "\(label)")
         }
     }
 

@@ -68,6 +68,8 @@ import Testing
             names: ["a", "b", "c"], settings: .init(alpha: 0.05, streaming: true, paired: true))
         #expect(three.metrics.count == 8 && three.familySize == 16)
         #expect(abs(three.level - 0.05 / 16) < 1e-15)
+        // Confidence levels are written exactly: never "100 %" for 99.9 %, never "98 %" for 97.5 %.
+        #expect(exactPlaces(95) == 0 && exactPlaces(97.5) == 1 && exactPlaces(99.9) == 1 && exactPlaces(99.99) == 2)
     }
 
     /// Reads only ever narrow an interval and lower a p-value (running intersection and minimum).

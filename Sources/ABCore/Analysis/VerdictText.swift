@@ -7,15 +7,7 @@ enum VerdictText {
 
     /// A percentage with as many decimals as it takes to be exact (95 %, 97.5 %, 99.9 %), so rounding never
     /// overstates a confidence or understates an error rate.
-    static func exactPercent(_ rate: Double) -> String {
-        var digits = 0
-        while digits < 4, abs((rate * 100 * pow(10, Double(digits))).rounded() - rate * 100 * pow(10, Double(digits)))
-            > 1e-6
-        {
-            digits += 1
-        }
-        return percent(rate, digits: digits)
-    }
+    static func exactPercent(_ rate: Double) -> String { percent(rate, digits: exactPlaces(rate * 100)) }
 
     /// A rate difference in percentage points: "2.0 points".
     static func points(_ difference: Double) -> String {

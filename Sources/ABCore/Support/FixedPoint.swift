@@ -13,3 +13,9 @@ public func fixedPoint(_ x: Double, places: Int) -> String {
     }
     return s
 }
+
+/// The fewest decimals (up to `limit`) that write `x` exactly: 95 → 0, 97.5 → 1, 99.9 → 1. Confidence levels and
+/// error rates are printed so, so rounding never overstates the one nor understates the other.
+public func exactPlaces(_ x: Double, limit: Int = 4) -> Int {
+    (0...limit).first { abs((Double(fixedPoint(x, places: $0)) ?? .nan) - x) < 1e-9 } ?? limit
+}

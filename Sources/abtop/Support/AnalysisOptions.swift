@@ -14,7 +14,9 @@ struct AnalysisOptions: ParsableArguments {
     var errorMargin: Double = 1
 
     func validate() throws {
-        guard alpha.finite(in: 0.000001...0.5) != nil else { throw ValidationError("--alpha must be from 0.000001 to 0.5") }
+        guard alpha.finite(in: 0.000001...0.5) != nil else {
+            throw ValidationError("--alpha must be from 0.000001 to 0.5")
+        }
         guard latencyMargin.finite(in: 0.01...1_000) != nil else {
             throw ValidationError("--latency-margin must be a percentage from 0.01 to 1000")
         }
