@@ -102,7 +102,9 @@ public enum LoadGenerator {
                         if intended > now {
                             try? await Task.sleep(for: .nanoseconds(Int64(intended - now)))
                         }
-                        guard let n = issuer.next() else { break }
+                        // The deadline is judged at the arrival's intended time: a busy machine that wakes late
+                        // sends the arrivals due before it, as a faster one would, instead of fewer.
+                        guard let n = issuer.next(at: engine.session.seconds(at: intended)) else { break }
                         let start = intended
                         group.addTask(executorPreference: executor(n)) {
                             await engine.send(prompts[n % prompts.count], intendedStart: start)
@@ -129,9 +131,11 @@ private final class Issuer: Sendable {
         self.deadline = limits.duration.map { session.now() + $0 }
     }
 
-    func next() -> Int? {
+    /// The next prompt's number, or nil past a limit; `time` (session seconds) is when the prompt is due, by
+    /// default now.
+    func next(at time: Double? = nil) -> Int? {
         if control.stopped { return nil }
-        if let deadline, session.now() >= deadline { return nil }
+        if let deadline, (time ?? session.now()) >= deadline { return nil }
         let n = issued.add(1, ordering: .relaxed).oldValue
         if let max = limits.requests, n >= max { return nil }
         return n
