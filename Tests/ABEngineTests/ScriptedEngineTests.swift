@@ -39,6 +39,20 @@ import Testing
         #expect(h.transport.requests == ["a.test"])
     }
 
+    /// A request the provider refused produced nothing: no tokens, no estimate, and nothing billed for it.
+    @Test func aRefusedRequestIsNotBilled() async throws {
+        let h = try ScriptedEngine(
+            weights: [100], abtop: #"{"prices": {"model-a": {"input_per_mtok": 30000, "output_per_mtok": 60000}}}"#
+        ) { _, _ in .status(401) }
+        let r = try #require(
+            await h.engine.send(PromptItem(id: "p", prompt: String(repeating: "long ", count: 50))).first)
+        #expect(r.outcome.error == .http4xx)
+        #expect(r.outcome.usage == TokenUsage(), "no tokens and no estimate: \(r.outcome.usage)")
+        #expect(r.outcome.costUSD == 0, "a known price, nothing billed: \(String(describing: r.outcome.costUSD))")
+        let e = h.session.snapshot().entities[0]
+        #expect(e.tokens.input == 0 && !e.tokens.estimated && e.costUSD == 0)
+    }
+
     @Test func aFailedEntityFallsBackInServedOrderAndTheRescueIsMarked() async throws {
         let h = try ScriptedEngine(
             weights: [100, 0, 0], abtop: #"{"retries": {"max": 1, "backoff_ms": 1}}"#,
