@@ -12,6 +12,8 @@ public struct DashboardFrame: Sendable {
     public var events: [EngineEvent]
     public var records: [RequestRecord]
     public var votes: [Vote]
+    /// The family-wise error rate of the verdicts (`--alpha`), which the vote line's win-rate intervals use too.
+    public var alpha = 0.05
     public var paused: Bool
     /// Prompts per second of an open loop, or nil for a closed loop.
     public var rate: Double?

@@ -8,7 +8,7 @@ import Testing
     static func mockServer(profile: String = "fast") throws -> (Process, Int) {
         let process = Process()
         process.executableURL = AbtopBinary.url
-        process.arguments = ["mock-server", "--port", "0", "--profile", profile, "--seed", "3"]
+        process.arguments = ["mock-server", "--port", "0", "--profile", profile, "--seed", "3", "--exit-with-parent"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

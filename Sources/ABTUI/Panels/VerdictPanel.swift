@@ -24,7 +24,7 @@ enum VerdictPanel {
             }
         }
         if !frame.votes.isEmpty {
-            let rates = WinRate.of(frame.votes, entityCount: frame.snapshot.entities.count)
+            let rates = WinRate.of(frame.votes, entityCount: frame.snapshot.entities.count, alpha: frame.alpha)
             let text = rates.filter { $0.votes > 0 }.map { r -> String in
                 "\(frame.snapshot.entities[r.entity].info.name) wins \(Text.fixed(r.rate.estimate * 100, 0))% "
                     + "[\(Text.fixed(r.rate.lower * 100, 0))–\(Text.fixed(r.rate.upper * 100, 0))% always-valid]"

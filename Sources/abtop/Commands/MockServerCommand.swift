@@ -30,7 +30,19 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(help: "Seed: the same seed and requests give the same answers and timings.")
     var seed: UInt64 = 0
 
+    @Flag(help: .hidden)
+    var exitWithParent = false
+
     func run() async throws {
+        // A test harness that dies without stopping its mock (a crash) takes the mock with it: once the parent is
+        // gone the process is re-parented, and a once-a-second check sees it.
+        if exitWithParent {
+            let parent = getppid()
+            Thread.detachNewThread {
+                while getppid() == parent { sleep(1) }
+                Foundation.exit(0)
+            }
+        }
         let profiles = try Self.loadProfiles(profile)
         let config = MockServer.Configuration(host: host, port: port, profiles: profiles, seed: seed)
         let host = self.host

@@ -53,6 +53,7 @@ final class LiveModel: DashboardModel {
             rate: control.rate ?? baseRate,
             status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0 })
         frame.breakerLabels = breakers
+        frame.alpha = session.analysisSettings.alpha
         return frame
     }
 
