@@ -19,7 +19,7 @@ import Testing
                 limits: LoadLimits(requests: 4_000), control: control)
         }
         // Wait (on a condition, not a clock) until a few hundred prompts were picked: the first seconds.
-        for _ in 0..<600 where h.session.snapshot().entities.reduce(0, { $0 + $1.assigned }) < 300 {
+        for _ in 0..<3_000 where h.session.snapshot().entities.reduce(0, { $0 + $1.assigned }) < 300 {
             try await Task.sleep(for: .milliseconds(10))
         }
         let early = h.session.snapshot()
@@ -43,7 +43,7 @@ import Testing
     /// side fails more often.
     @Test func quittingWithRequestsInFlightShowsNoFailuresThatDidNotHappen() async throws {
         let h = try ScriptedEngine(weights: [50, 50]) { host, _ in
-            ScriptedTransport.Reply(delay: host.hasPrefix("a") ? 0.005 : 30)
+            ScriptedTransport.Reply(delay: host.hasPrefix("a") ? 0.005 : 600)
         }
         let load = Task {
             await LoadGenerator.run(
