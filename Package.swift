@@ -20,12 +20,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // SHA-256 and HMAC for AWS Signature V4, RS256 for Google service-account tokens (BoringSSL underneath).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .target(name: "ABCore"),
-        .target(name: "ABProviders", dependencies: ["ABCore"]),
+        .target(
+            name: "ABProviders",
+            dependencies: [
+                "ABCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]),
         .target(name: "ABReport", dependencies: ["ABCore"]),
         .target(
             name: "ABStore",

@@ -1,19 +1,33 @@
 import ABCore
+import Foundation
 
 /// One chat message, provider-neutral.
-public struct ChatMessage: Sendable, Equatable, Codable {
-    public enum Role: String, Sendable, Codable {
+public struct ChatMessage: Sendable, Equatable {
+    public enum Role: String, Sendable {
         case system
         case user
         case assistant
+        /// A tool's result, answering the assistant's call `toolCallID`.
+        case tool
     }
 
     public var role: Role
     public var content: String
+    /// The calls an assistant turn made (OpenAI's `tool_calls`, Anthropic's `tool_use` blocks…).
+    public var toolCalls: [ToolCall]
+    /// On a `.tool` message: the call it answers.
+    public var toolCallID: String?
+    /// On a `.tool` message: the function's name (Gemini's `functionResponse` is keyed by name, not id).
+    public var toolName: String?
 
-    public init(role: Role, content: String) {
+    public init(
+        role: Role, content: String, toolCalls: [ToolCall] = [], toolCallID: String? = nil, toolName: String? = nil
+    ) {
         self.role = role
         self.content = content
+        self.toolCalls = toolCalls
+        self.toolCallID = toolCallID
+        self.toolName = toolName
     }
 
     public static func user(_ text: String) -> ChatMessage { ChatMessage(role: .user, content: text) }
@@ -31,10 +45,18 @@ public struct ChatRequest: Sendable, Equatable {
     /// Members sent as they are to OpenAI-style providers only (`seed`, `presence_penalty`, …: a served
     /// request's own parameters that Anthropic's API has no word for).
     public var openAIExtras: JSONObject
+    /// Functions the model may call; empty: none.
+    public var tools: [ToolDefinition]
+    public var toolChoice: ToolChoice?
+    public var responseFormat: ResponseFormat?
+    /// Members merged into the body for any provider (an arm's `extra_params`, in that provider's own words).
+    public var providerExtras: JSONObject
 
     public init(
         messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool = true,
-        stop: [String] = [], topP: Double? = nil, openAIExtras: JSONObject = JSONObject()
+        stop: [String] = [], topP: Double? = nil, openAIExtras: JSONObject = JSONObject(),
+        tools: [ToolDefinition] = [], toolChoice: ToolChoice? = nil, responseFormat: ResponseFormat? = nil,
+        providerExtras: JSONObject = JSONObject()
     ) {
         self.messages = messages
         self.maxTokens = maxTokens
@@ -43,10 +65,38 @@ public struct ChatRequest: Sendable, Equatable {
         self.stop = stop
         self.topP = topP
         self.openAIExtras = openAIExtras
+        self.tools = tools
+        self.toolChoice = toolChoice
+        self.responseFormat = responseFormat
+        self.providerExtras = providerExtras
     }
 
     /// All message text, for estimating input tokens when a provider reports none.
-    public var characterCount: Int { messages.reduce(0) { $0 + $1.content.count } }
+    public var characterCount: Int {
+        messages.reduce(0) { sum, m in
+            sum + m.content.count + m.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }
+        }
+    }
+
+    /// The request as one arm sends it (`abtop.entities.<name>`): its system prompt first, its template around each
+    /// user turn, its parameters over the request's.
+    public func applying(_ arm: AbtopSettings.EntitySettings) -> ChatRequest {
+        guard !arm.isEmpty else { return self }
+        var out = self
+        if let template = arm.promptTemplate {
+            for i in out.messages.indices where out.messages[i].role == .user {
+                out.messages[i].content = template.replacingOccurrences(
+                    of: AbtopSettings.EntitySettings.promptPlaceholder, with: out.messages[i].content)
+            }
+        }
+        if let system = arm.systemPrompt { out.messages.insert(.system(system), at: 0) }
+        if let t = arm.temperature { out.temperature = t }
+        if let p = arm.topP { out.topP = p }
+        if let m = arm.maxTokens { out.maxTokens = m }
+        if let s = arm.stop { out.stop = s }
+        for member in arm.extraParams.members { out.providerExtras[member.key] = member.value }
+        return out
+    }
 }
 
 /// What one caller asks beyond the prompt (a served request's own `max_tokens`, `stream`…); nil takes the
@@ -59,10 +109,14 @@ public struct RequestOverrides: Sendable, Equatable {
     public var topP: Double?
     /// Sent as they are to OpenAI-style providers (see `ChatRequest.openAIExtras`).
     public var openAIExtras: JSONObject
+    public var tools: [ToolDefinition]
+    public var toolChoice: ToolChoice?
+    public var responseFormat: ResponseFormat?
 
     public init(
         maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
-        topP: Double? = nil, openAIExtras: JSONObject = JSONObject()
+        topP: Double? = nil, openAIExtras: JSONObject = JSONObject(), tools: [ToolDefinition] = [],
+        toolChoice: ToolChoice? = nil, responseFormat: ResponseFormat? = nil
     ) {
         self.maxTokens = maxTokens
         self.temperature = temperature
@@ -70,21 +124,33 @@ public struct RequestOverrides: Sendable, Equatable {
         self.stop = stop
         self.topP = topP
         self.openAIExtras = openAIExtras
+        self.tools = tools
+        self.toolChoice = toolChoice
+        self.responseFormat = responseFormat
     }
 }
 
 /// What came back, provider-neutral.
 public struct ChatResult: Sendable, Equatable {
     public var text: String
-    /// The provider's own word (`stop`, `length`, `end_turn`, `max_tokens`), if it gave one.
+    /// The provider's own word (`stop`, `length`, `end_turn`, `max_tokens`, `tool_calls`), if it gave one.
     public var finishReason: String?
     public var inputTokens: Int?
     public var outputTokens: Int?
+    /// The functions the model called, in order.
+    public var toolCalls: [ToolCall]
 
-    public init(text: String = "", finishReason: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil) {
+    public init(
+        text: String = "", finishReason: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil,
+        toolCalls: [ToolCall] = []
+    ) {
         self.text = text
         self.finishReason = finishReason
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
+        self.toolCalls = toolCalls
     }
+
+    /// The answer as people read it: the text, then each call as `→ name(arguments)`.
+    public var displayText: String { ToolCall.output(text: text, calls: toolCalls) }
 }

@@ -1,7 +1,8 @@
 import ABCore
 import Foundation
 
-/// Turns a provider's SSE events into text, usage and an end, noticing streams that break or lie.
+/// Turns a provider's stream (SSE, or AWS's binary event stream for Bedrock) into text, tool calls, usage and an
+/// end, noticing streams that break or lie.
 ///
 /// Decodes only the fields it needs from each chunk (streams carry thousands of events a second).
 public struct StreamDecoder: Sendable {
@@ -11,9 +12,16 @@ public struct StreamDecoder: Sendable {
         case none
         /// Content text; the first non-empty one is the first token.
         case content(String)
-        /// The stream's terminal event (`[DONE]`, `message_stop`).
+        /// A piece of a tool call (its first piece names it); counts as a token too.
+        case toolCall(ToolCallDelta)
+        /// The stream's terminal event (`[DONE]`, `message_stop`, Gemini's finish reason, Bedrock's metadata).
         case end
         case failure(ProviderError)
+    }
+
+    enum Framing: Sendable {
+        case sse(SSEParser)
+        case eventStream(AWSEventStream.Parser)
     }
 
     public let dialect: WireFormat.Dialect
@@ -23,29 +31,51 @@ public struct StreamDecoder: Sendable {
     public private(set) var contentChunks = 0
     /// The answer text kept is cut at this many UTF-8 bytes (then the stream fails as `too_large`).
     public let maxAnswerBytes: Int
-    private var parser: SSEParser
+    /// A call of `WireFormat.structuredOutputTool` is the answer's text (Anthropic and Bedrock JSON answers).
+    let structuredTool: Bool
+    private var framing: Framing
     private var text: [String] = []
     private var textBytes = 0
+    /// Stream block index → tool call index (nil: the structured answer's block, read as text).
+    private var blockTools: [Int: Int?] = [:]
     /// Set once something passed a limit: the decoder reports it once and reads nothing more.
     public private(set) var cut: ProviderError?
 
-    public init(dialect: WireFormat.Dialect, limits: AbtopSettings.Limits = .init()) {
+    public init(dialect: WireFormat.Dialect, limits: AbtopSettings.Limits = .init(), structuredTool: Bool = false) {
         self.dialect = dialect
         self.maxAnswerBytes = limits.answerBytes
-        self.parser = SSEParser(maxLineBytes: limits.lineBytes, maxEventBytes: limits.eventBytes)
+        self.structuredTool = structuredTool
+        self.framing =
+            dialect == .bedrock
+            ? .eventStream(AWSEventStream.Parser(maxMessageBytes: limits.eventBytes))
+            : .sse(SSEParser(maxLineBytes: limits.lineBytes, maxEventBytes: limits.eventBytes))
     }
 
     /// Feeds raw bytes; returns the steps of every complete event in them.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Step] {
         guard cut == nil else { return [] }
-        var steps = parser.feed(bytes).map { consume($0) }
-        if cut == nil, let overflow = parser.overflow {
-            let what =
-                switch overflow {
-                case .line(let limit): "an SSE line passed \(limit) bytes without ending"
-                case .event(let limit): "an SSE event passed \(limit) bytes"
-                }
-            cut = ProviderError(kind: .tooLarge, status: 200, message: "\(what): cut there (abtop.limits)")
+        var steps: [Step] = []
+        switch framing {
+        case .sse(var parser):
+            let events = parser.feed(bytes)
+            framing = .sse(parser)
+            for event in events { steps += consume(event) }
+            if cut == nil, let overflow = parser.overflow {
+                let what =
+                    switch overflow {
+                    case .line(let limit): "an SSE line passed \(limit) bytes without ending"
+                    case .event(let limit): "an SSE event passed \(limit) bytes"
+                    }
+                cut = ProviderError(kind: .tooLarge, status: 200, message: "\(what): cut there (abtop.limits)")
+            }
+        case .eventStream(var parser):
+            let messages = parser.feed(bytes)
+            framing = .eventStream(parser)
+            for message in messages { steps += consumeBedrock(message) }
+            if cut == nil, let problem = parser.problem {
+                let kind: ErrorKind = problem.contains("limit") ? .tooLarge : .malformed
+                cut = ProviderError(kind: kind, status: 200, message: problem)
+            }
         }
         // Reported once: the next feed returns nothing.
         if let cut { steps.append(.failure(cut)) }
@@ -54,7 +84,7 @@ public struct StreamDecoder: Sendable {
 
     /// Keeps `content` unless the answer passed its limit; then keeps what fits and cuts the stream.
     private mutating func keep(_ content: String) -> Step {
-        guard cut == nil else { return .none }
+        guard cut == nil, !content.isEmpty else { return .none }
         let n = content.utf8.count
         if textBytes + n > maxAnswerBytes {
             let room = maxAnswerBytes - textBytes
@@ -71,6 +101,26 @@ public struct StreamDecoder: Sendable {
         return .content(content)
     }
 
+    /// Adds a piece of tool call `index` (a new call when `index` is past the last).
+    private mutating func call(_ delta: ToolCallDelta) -> Step {
+        guard cut == nil else { return .none }
+        while result.toolCalls.count <= delta.index {
+            result.toolCalls.append(ToolCall(id: "", name: "", arguments: ""))
+        }
+        if let id = delta.id { result.toolCalls[delta.index].id = id }
+        if let name = delta.name { result.toolCalls[delta.index].name = name }
+        result.toolCalls[delta.index].arguments += delta.arguments
+        textBytes += delta.arguments.utf8.count
+        if textBytes > maxAnswerBytes {
+            cut = ProviderError(
+                kind: .tooLarge, status: 200,
+                message: "the answer passed \(maxAnswerBytes) bytes: cut there (abtop.limits)")
+            return .none
+        }
+        contentChunks += 1
+        return .toolCall(delta)
+    }
+
     /// The result once the transfer ended: an error unless the terminal event arrived.
     public mutating func finish() -> Result<ChatResult, ProviderError> {
         result.text = text.joined()
@@ -84,42 +134,67 @@ public struct StreamDecoder: Sendable {
         return .success(result)
     }
 
-    public mutating func consume(_ event: SSEEvent) -> Step {
-        guard !finished, cut == nil else { return .none }
+    public mutating func consume(_ event: SSEEvent) -> [Step] {
+        guard !finished, cut == nil else { return [] }
+        if dialect == .openAI, event.data == "[DONE]" {
+            finished = true
+            return [.end]
+        }
+        guard let object = Self.object(event.data) else { return [malformed(event.data)] }
         switch dialect {
-        case .openAI: return consumeOpenAI(event)
-        case .anthropic: return consumeAnthropic(event)
+        case .openAI: return consumeOpenAI(object)
+        case .anthropic: return [consumeAnthropic(object, event: event.event)]
+        case .gemini: return consumeGemini(object)
+        case .cohere: return [consumeCohere(object, event: event.event)]
+        case .bedrock: return []
         }
     }
 
-    private mutating func consumeOpenAI(_ event: SSEEvent) -> Step {
-        if event.data == "[DONE]" {
-            finished = true
-            return .end
-        }
-        guard let object = Self.object(event.data) else { return malformed(event) }
+    private mutating func consumeOpenAI(_ object: JSONValue) -> [Step] {
         if let error = object[key: "error"], error.objectValue != nil {
-            return .failure(ProviderError(kind: .http5xx, status: 200, message: Self.message(error[key: "message"])))
+            return [.failure(ProviderError(kind: .http5xx, status: 200, message: Self.message(error[key: "message"])))]
         }
         if let usage = object[key: "usage"], usage.objectValue != nil {
             result.inputTokens = usage[key: "prompt_tokens"]?.intValue ?? result.inputTokens
             result.outputTokens = usage[key: "completion_tokens"]?.intValue ?? result.outputTokens
         }
-        guard let choice = object[key: "choices"]?[index: 0] else { return .none }
+        guard let choice = object[key: "choices"]?[index: 0] else { return [] }
         if let reason = choice[key: "finish_reason"]?.stringValue { result.finishReason = reason }
-        guard let content = choice[key: "delta"]?[key: "content"]?.stringValue, !content.isEmpty else { return .none }
-        return keep(content)
+        var steps: [Step] = []
+        if let content = choice[key: "delta"]?[key: "content"]?.stringValue, !content.isEmpty {
+            steps.append(keep(content))
+        }
+        for c in choice[key: "delta"]?[key: "tool_calls"]?.arrayValue ?? [] {
+            let index = c[key: "index"]?.intValue ?? result.toolCalls.count
+            guard (0...128).contains(index) else { continue }
+            steps.append(
+                call(
+                    ToolCallDelta(
+                        index: index, id: c[key: "id"]?.stringValue, name: c[key: "function"]?[key: "name"]?.stringValue,
+                        arguments: c[key: "function"]?[key: "arguments"]?.stringValue ?? "")))
+        }
+        return steps
     }
 
-    private mutating func consumeAnthropic(_ event: SSEEvent) -> Step {
-        guard let object = Self.object(event.data) else { return malformed(event) }
-        switch object[key: "type"]?.stringValue ?? event.event {
+    private mutating func consumeAnthropic(_ object: JSONValue, event: String?) -> Step {
+        switch object[key: "type"]?.stringValue ?? event {
         case "message_start":
             result.inputTokens = object[key: "message"]?[key: "usage"]?[key: "input_tokens"]?.intValue
             return .none
+        case "content_block_start":
+            let block = object[key: "content_block"]
+            guard block?[key: "type"]?.stringValue == "tool_use", let index = object[key: "index"]?.intValue else {
+                return .none
+            }
+            let name = block?[key: "name"]?.stringValue ?? ""
+            return startTool(block: index, id: block?[key: "id"]?.stringValue ?? "", name: name)
         case "content_block_delta":
-            guard let t = object[key: "delta"]?[key: "text"]?.stringValue, !t.isEmpty else { return .none }
-            return keep(t)
+            let delta = object[key: "delta"]
+            if let t = delta?[key: "text"]?.stringValue { return keep(t) }
+            if let json = delta?[key: "partial_json"]?.stringValue, let index = object[key: "index"]?.intValue {
+                return toolInput(block: index, json)
+            }
+            return .none
         case "message_delta":
             if let output = object[key: "usage"]?[key: "output_tokens"]?.intValue { result.outputTokens = output }
             if let reason = object[key: "delta"]?[key: "stop_reason"]?.stringValue { result.finishReason = reason }
@@ -138,6 +213,122 @@ public struct StreamDecoder: Sendable {
         }
     }
 
+    /// A tool block opens (Anthropic, Bedrock): a new call, or the structured answer's text.
+    private mutating func startTool(block: Int, id: String, name: String) -> Step {
+        guard blockTools[block] == nil, blockTools.count < 128 else { return .none }
+        if structuredTool && name == WireFormat.structuredOutputTool {
+            blockTools[block] = .some(nil)
+            return .none
+        }
+        let index = result.toolCalls.count
+        blockTools[block] = index
+        return call(ToolCallDelta(index: index, id: id, name: name))
+    }
+
+    private mutating func toolInput(block: Int, _ json: String) -> Step {
+        switch blockTools[block] {
+        case .some(.some(let index)): call(ToolCallDelta(index: index, arguments: json))
+        case .some(.none): keep(json)
+        case nil: .none
+        }
+    }
+
+    private mutating func consumeGemini(_ object: JSONValue) -> [Step] {
+        if let error = object[key: "error"], error.objectValue != nil {
+            return [.failure(ProviderError(kind: .http5xx, status: 200, message: Self.message(error[key: "message"])))]
+        }
+        if let usage = object[key: "usageMetadata"] {
+            result.inputTokens = usage[key: "promptTokenCount"]?.intValue ?? result.inputTokens
+            result.outputTokens = usage[key: "candidatesTokenCount"]?.intValue ?? result.outputTokens
+        }
+        guard let candidate = object[key: "candidates"]?[index: 0] else { return [] }
+        var steps: [Step] = []
+        for part in candidate[key: "content"]?[key: "parts"]?.arrayValue ?? [] {
+            if let t = part[key: "text"]?.stringValue, !t.isEmpty { steps.append(keep(t)) }
+            if let fc = part[key: "functionCall"] {
+                let c = WireFormat.geminiCall(fc, index: result.toolCalls.count)
+                steps.append(
+                    call(ToolCallDelta(index: result.toolCalls.count, id: c.id, name: c.name, arguments: c.arguments)))
+            }
+        }
+        // Gemini's stream has no end event: the chunk with a finish reason is the last.
+        if let reason = candidate[key: "finishReason"]?.stringValue {
+            result.finishReason = reason
+            finished = true
+            steps.append(.end)
+        }
+        return steps
+    }
+
+    private mutating func consumeCohere(_ object: JSONValue, event: String?) -> Step {
+        let delta = object[key: "delta"]
+        switch object[key: "type"]?.stringValue ?? event {
+        case "content-delta":
+            return keep(delta?[key: "message"]?[key: "content"]?[key: "text"]?.stringValue ?? "")
+        case "tool-call-start":
+            let c = delta?[key: "message"]?[key: "tool_calls"]
+            let index = object[key: "index"]?.intValue ?? result.toolCalls.count
+            guard (0...128).contains(index) else { return .none }
+            return call(
+                ToolCallDelta(
+                    index: index, id: c?[key: "id"]?.stringValue, name: c?[key: "function"]?[key: "name"]?.stringValue,
+                    arguments: c?[key: "function"]?[key: "arguments"]?.stringValue ?? ""))
+        case "tool-call-delta":
+            let index = object[key: "index"]?.intValue ?? max(0, result.toolCalls.count - 1)
+            guard (0...128).contains(index) else { return .none }
+            let args = delta?[key: "message"]?[key: "tool_calls"]?[key: "function"]?[key: "arguments"]?.stringValue
+            return call(ToolCallDelta(index: index, arguments: args ?? ""))
+        case "message-end":
+            result.finishReason = delta?[key: "finish_reason"]?.stringValue
+            let tokens = delta?[key: "usage"]?[key: "tokens"] ?? delta?[key: "usage"]?[key: "billed_units"]
+            result.inputTokens = tokens?[key: "input_tokens"]?.intValue
+            result.outputTokens = tokens?[key: "output_tokens"]?.intValue
+            finished = true
+            return .end
+        default:
+            return .none
+        }
+    }
+
+    private mutating func consumeBedrock(_ message: AWSEventStream.Message) -> [Step] {
+        guard !finished, cut == nil else { return [] }
+        if let type = message.headers[":message-type"], type != "event" {
+            let name = message.headers[":exception-type"] ?? message.headers[":error-code"] ?? "error"
+            let payload = Self.object(String(decoding: message.payload, as: UTF8.self))
+            let text = payload?[key: "message"]?.stringValue ?? message.headers[":error-message"]
+            let kind: ErrorKind =
+                name.hasPrefix("throttling") ? .rateLimited : name.hasPrefix("serviceUnavailable") ? .overloaded : .http5xx
+            return [.failure(ProviderError(kind: kind, status: 200, message: "\(name): " + Self.message(text.map(JSONValue.string))))]
+        }
+        let data = String(decoding: message.payload, as: UTF8.self)
+        guard let object = Self.object(data) else { return [malformed(data)] }
+        let index = object[key: "contentBlockIndex"]?.intValue ?? 0
+        switch message.headers[":event-type"] {
+        case "contentBlockStart":
+            guard let tool = object[key: "start"]?[key: "toolUse"] else { return [] }
+            return [
+                startTool(
+                    block: index, id: tool[key: "toolUseId"]?.stringValue ?? "",
+                    name: tool[key: "name"]?.stringValue ?? "")
+            ]
+        case "contentBlockDelta":
+            let delta = object[key: "delta"]
+            if let t = delta?[key: "text"]?.stringValue { return [keep(t)] }
+            if let input = delta?[key: "toolUse"]?[key: "input"]?.stringValue { return [toolInput(block: index, input)] }
+            return []
+        case "messageStop":
+            result.finishReason = object[key: "stopReason"]?.stringValue
+            return []
+        case "metadata":
+            result.inputTokens = object[key: "usage"]?[key: "inputTokens"]?.intValue
+            result.outputTokens = object[key: "usage"]?[key: "outputTokens"]?.intValue
+            finished = true
+            return [.end]
+        default:
+            return []
+        }
+    }
+
     /// An error event's message, kept short (it is stored, shown and relayed).
     private static func message(_ value: JSONValue?) -> String {
         value?.stringValue.map {
@@ -148,12 +339,11 @@ public struct StreamDecoder: Sendable {
             ?? "error in stream"
     }
 
-    private func malformed(_ event: SSEEvent) -> Step {
+    private func malformed(_ data: String) -> Step {
         .failure(
             ProviderError(
                 kind: .malformed, status: 200,
-                message:
-                    "a stream event is not JSON: \(SecretRedactor.redact(String(event.data.prefix(4096))).prefix(80))"))
+                message: "a stream event is not JSON: \(SecretRedactor.redact(String(data.prefix(4096))).prefix(80))"))
     }
 
     private static func object(_ data: String) -> JSONValue? {

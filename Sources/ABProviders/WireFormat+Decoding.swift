@@ -3,18 +3,21 @@ import Foundation
 import Synchronization
 
 extension WireFormat {
-    /// Decodes a complete 2xx JSON body.
-    public func decode(body: [UInt8]) -> Result<ChatResult, ProviderError> {
+    /// Decodes a complete 2xx JSON body; `chat` tells whether a structured answer came as a tool call.
+    public func decode(body: [UInt8], for chat: ChatRequest? = nil) -> Result<ChatResult, ProviderError> {
         guard let object = try? JSONParser.parse(utf8: body, keeping: Self.answerKeys), object.objectValue != nil else {
             return .failure(
                 ProviderError(
                     kind: .malformed, status: 200, message: "the response body is not JSON (\(body.count) bytes)"))
         }
+        let structured = chat.map(structuredAsTool) ?? false
+        func missing(_ what: String) -> Result<ChatResult, ProviderError> {
+            .failure(ProviderError(kind: .malformed, status: 200, message: "no \(what) in the response"))
+        }
         switch dialect {
         case .openAI:
             guard let first = object[key: "choices"]?[index: 0], let message = first[key: "message"] else {
-                return .failure(
-                    ProviderError(kind: .malformed, status: 200, message: "no choices[0].message in the response"))
+                return missing("choices[0].message")
             }
             let usage = object[key: "usage"]
             return .success(
@@ -22,30 +25,119 @@ extension WireFormat {
                     text: message[key: "content"]?.stringValue ?? "",
                     finishReason: first[key: "finish_reason"]?.stringValue,
                     inputTokens: usage?[key: "prompt_tokens"]?.intValue,
-                    outputTokens: usage?[key: "completion_tokens"]?.intValue))
+                    outputTokens: usage?[key: "completion_tokens"]?.intValue,
+                    toolCalls: Self.functionCalls(message[key: "tool_calls"])))
         case .anthropic:
-            guard let content = object[key: "content"]?.arrayValue else {
-                return .failure(ProviderError(kind: .malformed, status: 200, message: "no content in the response"))
-            }
-            let text = content.filter { $0[key: "type"]?.stringValue == "text" }.compactMap {
-                $0[key: "text"]?.stringValue
-            }.joined()
+            guard let content = object[key: "content"]?.arrayValue else { return missing("content") }
+            var result = Self.blocks(
+                content, structured: structured, type: { $0[key: "type"]?.stringValue },
+                text: { $0[key: "text"]?.stringValue },
+                call: { b in
+                    b[key: "type"]?.stringValue == "tool_use"
+                        ? (b[key: "id"]?.stringValue ?? "", b[key: "name"]?.stringValue ?? "", b[key: "input"]) : nil
+                })
             let usage = object[key: "usage"]
+            result.finishReason = object[key: "stop_reason"]?.stringValue
+            result.inputTokens = usage?[key: "input_tokens"]?.intValue
+            result.outputTokens = usage?[key: "output_tokens"]?.intValue
+            return .success(result)
+        case .bedrock:
+            guard let content = object[key: "output"]?[key: "message"]?[key: "content"]?.arrayValue else {
+                return missing("output.message.content")
+            }
+            var result = Self.blocks(
+                content, structured: structured, type: { $0[key: "text"] != nil ? "text" : nil },
+                text: { $0[key: "text"]?.stringValue },
+                call: { b in
+                    b[key: "toolUse"].map {
+                        ($0[key: "toolUseId"]?.stringValue ?? "", $0[key: "name"]?.stringValue ?? "", $0[key: "input"])
+                    }
+                })
+            let usage = object[key: "usage"]
+            result.finishReason = object[key: "stopReason"]?.stringValue
+            result.inputTokens = usage?[key: "inputTokens"]?.intValue
+            result.outputTokens = usage?[key: "outputTokens"]?.intValue
+            return .success(result)
+        case .gemini:
+            guard let candidate = object[key: "candidates"]?[index: 0] else { return missing("candidates[0]") }
+            var result = ChatResult()
+            for part in candidate[key: "content"]?[key: "parts"]?.arrayValue ?? [] {
+                if let t = part[key: "text"]?.stringValue { result.text += t }
+                if let call = part[key: "functionCall"] {
+                    result.toolCalls.append(Self.geminiCall(call, index: result.toolCalls.count))
+                }
+            }
+            result.finishReason = candidate[key: "finishReason"]?.stringValue
+            let usage = object[key: "usageMetadata"]
+            result.inputTokens = usage?[key: "promptTokenCount"]?.intValue
+            result.outputTokens = usage?[key: "candidatesTokenCount"]?.intValue
+            return .success(result)
+        case .cohere:
+            guard let message = object[key: "message"] else { return missing("message") }
+            let text = (message[key: "content"]?.arrayValue ?? []).filter { $0[key: "type"]?.stringValue == "text" }
+                .compactMap { $0[key: "text"]?.stringValue }.joined()
+            let tokens = object[key: "usage"]?[key: "tokens"] ?? object[key: "usage"]?[key: "billed_units"]
             return .success(
                 ChatResult(
-                    text: text, finishReason: object[key: "stop_reason"]?.stringValue,
-                    inputTokens: usage?[key: "input_tokens"]?.intValue,
-                    outputTokens: usage?[key: "output_tokens"]?.intValue))
+                    text: text, finishReason: object[key: "finish_reason"]?.stringValue,
+                    inputTokens: tokens?[key: "input_tokens"]?.intValue,
+                    outputTokens: tokens?[key: "output_tokens"]?.intValue,
+                    toolCalls: Self.functionCalls(message[key: "tool_calls"])))
         }
     }
 
-    /// Every member an answer or a stream event is read for, in either dialect; ids, fingerprints, log-probs and
-    /// token details are stepped over unbuilt (this runs once per answer and once per streamed chunk).
-    static let answerKeys = JSONKeySet([
-        "choices", "message", "content", "finish_reason", "usage", "prompt_tokens",
-        "completion_tokens", "type", "text", "stop_reason", "input_tokens",
-        "output_tokens", "delta", "error",
-    ])
+    /// OpenAI-shaped calls (`[{id, type, function: {name, arguments}}]`), also Cohere's.
+    static func functionCalls(_ value: JSONValue?) -> [ToolCall] {
+        (value?.arrayValue ?? []).compactMap { c in
+            guard let f = c[key: "function"], let name = f[key: "name"]?.stringValue else { return nil }
+            let arguments: String =
+                switch f[key: "arguments"] {
+                case .string(let s)?: s
+                case let v?: v.rendered()
+                case nil: "{}"
+                }
+            return ToolCall(id: c[key: "id"]?.stringValue ?? "", name: name, arguments: arguments)
+        }
+    }
+
+    /// Gemini gives a call no id: one is made from its place in the answer.
+    static func geminiCall(_ call: JSONValue, index: Int) -> ToolCall {
+        ToolCall(
+            id: call[key: "id"]?.stringValue ?? "call_\(index)", name: call[key: "name"]?.stringValue ?? "",
+            arguments: call[key: "args"]?.rendered() ?? "{}")
+    }
+
+    /// Text and tool-call blocks (Anthropic's, Bedrock's); a call of `structuredOutputTool` is the answer's text.
+    static func blocks(
+        _ content: [JSONValue], structured: Bool, type: (JSONValue) -> String?, text: (JSONValue) -> String?,
+        call: (JSONValue) -> (id: String, name: String, input: JSONValue?)?
+    ) -> ChatResult {
+        var result = ChatResult()
+        for block in content {
+            if type(block) == "text", let t = text(block) { result.text += t }
+            guard let c = call(block) else { continue }
+            let arguments = c.input?.rendered() ?? "{}"
+            if structured && c.name == structuredOutputTool {
+                result.text += arguments
+            } else {
+                result.toolCalls.append(ToolCall(id: c.id, name: c.name, arguments: arguments))
+            }
+        }
+        return result
+    }
+
+    /// Every member an answer or a stream event is read for, in any dialect; ids of answers, fingerprints,
+    /// log-probs and token details are stepped over unbuilt (this runs once per answer and once per streamed
+    /// chunk). A tool call's arguments object is built whole.
+    static let answerKeys = JSONKeySet(
+        [
+            "choices", "message", "content", "finish_reason", "usage", "prompt_tokens",
+            "completion_tokens", "type", "text", "stop_reason", "input_tokens",
+            "output_tokens", "delta", "error", "tool_calls", "function", "name", "arguments", "id", "index",
+            "content_block", "partial_json", "candidates", "parts", "functionCall", "finishReason",
+            "usageMetadata", "promptTokenCount", "candidatesTokenCount", "output", "stopReason", "inputTokens",
+            "outputTokens", "toolUse", "toolUseId", "start", "contentBlockIndex", "tokens", "billed_units",
+        ], whole: ["input", "args"])
 
     /// The error an HTTP error status and body stand for; header names are lower-cased.
     public static func error(status: Int, body: [UInt8], headers: [String: String]) -> ProviderError {
@@ -109,7 +201,9 @@ extension WireFormat {
         let output = result.outputTokens.flatMap(plausibleTokens)
         return TokenUsage(
             input: input ?? TokenUsage.estimate(characters: request.characterCount),
-            output: output ?? TokenUsage.estimate(characters: result.text.count),
+            output: output
+                ?? TokenUsage.estimate(
+                    characters: result.text.count + result.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }),
             estimated: input == nil || output == nil)
     }
 

@@ -8,18 +8,41 @@ public struct WireFormat: Sendable {
     public enum Dialect: Sendable, Equatable {
         /// OpenAI chat completions; also Azure OpenAI, OpenAI-compatible servers and Databricks invocations.
         case openAI
+        /// Anthropic's Messages API.
         case anthropic
+        /// Gemini `generateContent` on Vertex AI.
+        case gemini
+        /// Amazon Bedrock's Converse API (every model family behind one shape).
+        case bedrock
+        /// Cohere's chat API v2.
+        case cohere
+    }
+
+    /// How a request proves who sent it, beyond fixed headers.
+    enum Signing: Sendable {
+        case headers
+        /// Every request signed with AWS Signature V4 (its date and body are part of the signature).
+        case sigV4(SigV4.Credentials, region: String)
+        /// A bearer token from the service account's OAuth exchange, supplied per request.
+        case googleOAuth(ServiceAccountKey)
     }
 
     public let dialect: Dialect
+    /// Where a non-streamed request goes.
     public let url: String
+    /// Where a streamed request goes (Bedrock and Gemini stream from another method).
+    let streamURL: String
     public let model: String
-    /// Sent in the body (`model`); nil where the URL names the model (Azure deployments, Databricks endpoints).
+    /// Sent in the body (`model`); nil where the URL names the model (Azure deployments, Databricks endpoints,
+    /// Bedrock, Vertex AI).
     let bodyModel: String?
     let authHeaders: [(name: String, value: HTTPRequestSpec.HeaderValue)]
+    let signing: Signing
     /// `max_completion_tokens` (OpenAI's current name) or `max_tokens` (everyone else).
     let maxTokensField: StaticString
     let defaults: AbtopSettings.RequestDefaults
+    /// This arm's own request settings (`abtop.entities.<name>`), applied to every request it sends.
+    public let arm: AbtopSettings.EntitySettings
     /// Names this wire's two header sets (streaming or not) for the transport's cache.
     let headerSetID: Int
     private static let headerSets = Atomic<Int>(0)
@@ -27,6 +50,9 @@ public struct WireFormat: Sendable {
     /// Anthropic requires `max_tokens`; this is sent when neither the request nor the config gives one.
     public static let anthropicDefaultMaxTokens = 1024
     public static let anthropicVersion = "2023-06-01"
+    /// The tool that carries a structured answer where the provider has no JSON mode of its own (Anthropic,
+    /// Bedrock): the model is made to call it, and its input is the answer's text.
+    public static let structuredOutputTool = "json_response"
 
     /// Whether `base` is OpenAI's own API (`api.openai.com`, regional `*.api.openai.com`), as opposed to another
     /// server speaking its wire.
@@ -36,13 +62,19 @@ public struct WireFormat: Sendable {
         return host == "api.openai.com" || host.hasSuffix(".openai.com")
     }
 
-    public init(_ resolved: ResolvedEntity, defaults: AbtopSettings.RequestDefaults = .init()) {
+    public init(
+        _ resolved: ResolvedEntity, defaults: AbtopSettings.RequestDefaults = .init(),
+        arm: AbtopSettings.EntitySettings = .init()
+    ) {
         let entity = resolved.entity
         let secrets = resolved.credentials.map { $0.resolution.value }
         let base = resolved.baseURL.trimmingTrailingSlashes()
         self.model = entity.model
         self.defaults = defaults
+        self.arm = arm
         self.headerSetID = Self.headerSets.add(1, ordering: .relaxed).newValue
+        var signing = Signing.headers
+        var streamURL: String?
         switch entity.providerSettings {
         case .openai(let s) where s.apiType == .azure:
             dialect = .openAI
@@ -87,120 +119,129 @@ public struct WireFormat: Sendable {
             bodyModel = nil
             authHeaders = secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
             maxTokensField = "max_tokens"
+        case .cohere:
+            dialect = .cohere
+            url = base + "/v2/chat"
+            bodyModel = entity.model
+            authHeaders = secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
+            maxTokensField = "max_tokens"
+        case .amazonBedrock(let s):
+            dialect = .bedrock
+            let model = SigV4.uriEncode(entity.model, keepSlash: false)
+            url = "\(base)/model/\(model)/converse"
+            streamURL = "\(base)/model/\(model)/converse-stream"
+            bodyModel = nil
+            authHeaders = []
+            maxTokensField = "maxTokens"
+            if let id = secrets.first.flatMap({ $0 }), let secret = secrets.dropFirst().first.flatMap({ $0 }) {
+                signing = .sigV4(
+                    SigV4.Credentials(
+                        accessKeyID: id, secretAccessKey: secret,
+                        sessionToken: nil),
+                    region: s.region)
+            }
+        case .googleCloudVertexAI(let s):
+            dialect = .gemini
+            let root =
+                "\(base)/v1/projects/\(s.projectID)/locations/\(s.region)/publishers/google/models/"
+                + SigV4.uriEncode(entity.model, keepSlash: false)
+            url = root + ":generateContent"
+            streamURL = root + ":streamGenerateContent?alt=sse"
+            bodyModel = nil
+            authHeaders = []
+            maxTokensField = "maxOutputTokens"
+            if let text = secrets.first.flatMap({ $0 }), case .success(let key) = ServiceAccountKey.parse(text.exposedForTransport()) {
+                signing = .googleOAuth(key)
+            }
         }
+        self.streamURL = streamURL ?? url
+        self.signing = signing
     }
 
-    /// The HTTP request for `chat`; unset fields take the config's request defaults.
+    /// The service account whose access token requests need (Vertex AI), if any.
+    public var serviceAccount: ServiceAccountKey? {
+        if case .googleOAuth(let key) = signing { return key }
+        return nil
+    }
+
+    /// The HTTP request for `chat` as this arm sends it; unset fields take the config's request defaults.
+    /// `date` signs AWS requests; `accessToken` is the bearer token of an OAuth provider (see `serviceAccount`).
     ///
-    /// The body is written directly (keys in a fixed order): this runs once per request, and Foundation's
-    /// `JSONSerialization` cost more than everything else the engine does per request together.
-    public func request(_ chat: ChatRequest) -> HTTPRequestSpec {
-        var out = JSONBytes(capacity: 256 + chat.characterCount)
-        var first = true
-        /// Opens a member: the comma, the quoted key and the colon.
-        func key(_ name: StaticString) {
-            out.raw(first ? "{" : ",")
-            first = false
-            out.raw("\"")
-            out.raw(name)
-            out.raw("\":")
-        }
-        func messages(_ list: [(role: String, content: String)]) {
-            key("messages")
-            out.raw("[")
-            for (i, m) in list.enumerated() {
-                out.raw(i == 0 ? "{\"role\":" : ",{\"role\":")
-                out.string(m.role)
-                out.raw(",\"content\":")
-                out.string(m.content)
-                out.raw("}")
+    /// Bodies are written directly (keys in a fixed order) for the OpenAI and Anthropic wires: this runs once per
+    /// request, and Foundation's `JSONSerialization` cost more than everything else the engine does per request.
+    public func request(_ request: ChatRequest, date: Date = Date(), accessToken: SecretValue? = nil) -> HTTPRequestSpec {
+        let chat = request.applying(arm)
+        let body: [UInt8] =
+            switch dialect {
+            case .openAI, .anthropic: directBody(chat)
+            case .gemini: Array(geminiBody(chat).rendered().utf8)
+            case .bedrock: Array(bedrockBody(chat).rendered().utf8)
+            case .cohere: Array(cohereBody(chat).rendered().utf8)
             }
-            out.raw("]")
-        }
-        if let bodyModel {
-            key("model")
-            out.string(bodyModel)
-        }
-        let stream = chat.stream
-        let maxTokens = chat.maxTokens ?? defaults.maxTokens
-        switch dialect {
-        case .openAI:
-            messages(chat.messages.map { ($0.role.rawValue, $0.content) })
-            key(maxTokensField)
-            out.int(maxTokens)
-        case .anthropic:
-            let system = chat.messages.filter { $0.role == .system }.map(\.content)
-            if !system.isEmpty {
-                key("system")
-                out.string(system.joined(separator: "\n\n"))
-            }
-            messages(Self.alternating(chat.messages.filter { $0.role != .system }))
-            key("max_tokens")
-            out.int(maxTokens)
-        }
-        key("stream")
-        out.bool(stream)
-        if stream && dialect == .openAI {
-            key("stream_options")
-            out.raw("{\"include_usage\":true}")
-        }
-        if let temperature = chat.temperature ?? defaults.temperature {
-            key("temperature")
-            out.number(JSONNumber(temperature))
-        }
-        if let topP = chat.topP {
-            key("top_p")
-            out.number(JSONNumber(topP))
-        }
-        if dialect == .openAI {
-            for member in chat.openAIExtras.members where !Self.ownKeys.contains(member.key) {
-                out.raw(",")
-                out.string(member.key)
-                out.raw(":")
-                out.value(member.value)
-            }
-        }
-        if !chat.stop.isEmpty {
-            if dialect == .openAI { key("stop") } else { key("stop_sequences") }
-            out.raw("[")
-            for (i, s) in chat.stop.enumerated() {
-                if i > 0 { out.raw(",") }
-                out.string(s)
-            }
-            out.raw("]")
-        }
-        out.raw("}")
+        let target = chat.stream ? streamURL : url
         var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [
             ("Content-Type", .plain("application/json"))
         ]
-        headers.append(("Accept", .plain(stream ? "text/event-stream" : "application/json")))
+        let accept =
+            dialect == .bedrock && chat.stream
+            ? "application/vnd.amazon.eventstream" : chat.stream ? "text/event-stream" : "application/json"
+        headers.append(("Accept", .plain(accept)))
         headers += authHeaders
-        return HTTPRequestSpec(
-            url: url, headers: headers, body: out.bytes, headerSetID: headerSetID * 2 + (stream ? 1 : 0))
+        var headerSet: Int? = headerSetID * 2 + (chat.stream ? 1 : 0)
+        switch signing {
+        case .headers: break
+        case .sigV4(let credentials, let region):
+            let (host, path, query) = Self.split(target)
+            headers += SigV4.sign(
+                method: "POST", path: path, query: query,
+                headers: [("host", host), ("content-type", "application/json")], payload: body, date: date,
+                region: region, service: "bedrock", credentials: credentials)
+            headerSet = nil
+        case .googleOAuth:
+            if let accessToken { headers.append(("Authorization", .secret(prefix: "Bearer ", accessToken))) }
+            headerSet = nil
+        }
+        return HTTPRequestSpec(url: target, headers: headers, body: body, headerSetID: headerSet)
+    }
+
+    /// Host (with a port if any), path and query of an absolute URL.
+    static func split(_ url: String) -> (host: String, path: String, query: String) {
+        var rest = Substring(url)
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        let hostEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        let host = String(rest[..<hostEnd])
+        let pathAndQuery = rest[hostEnd...]
+        if let q = pathAndQuery.firstIndex(of: "?") {
+            return (host, String(pathAndQuery[..<q]), String(pathAndQuery[pathAndQuery.index(after: q)...]))
+        }
+        return (host, pathAndQuery.isEmpty ? "/" : String(pathAndQuery), "")
     }
 
     /// The members `request` writes itself; a caller's extras cannot replace them.
     static let ownKeys: Set<String> = [
         "model", "messages", "system", "max_tokens", "max_completion_tokens", "stream",
-        "stream_options", "temperature", "top_p", "stop", "stop_sequences",
+        "stream_options", "temperature", "top_p", "stop", "stop_sequences", "tools", "tool_choice",
+        "response_format",
     ]
 
-    /// Anthropic wants user and assistant turns to alternate: consecutive turns of one role are merged.
-    static func alternating(_ messages: [ChatMessage]) -> [(role: String, content: String)] {
-        var out: [(role: String, content: String)] = []
-        for m in messages {
-            if let last = out.last, last.role == m.role.rawValue {
-                out[out.count - 1].content = last.content + "\n\n" + m.content
-            } else {
-                out.append((m.role.rawValue, m.content))
-            }
-        }
-        return out
+    /// Whether a structured answer travels as a forced call of `structuredOutputTool` on this wire.
+    public func structuredAsTool(_ chat: ChatRequest) -> Bool {
+        (dialect == .anthropic || dialect == .bedrock) && chat.applying(arm).wantsJSON
     }
 
-    /// A stream decoder for this dialect.
-    public func makeStreamDecoder(limits: AbtopSettings.Limits = .init()) -> StreamDecoder {
-        StreamDecoder(dialect: dialect, limits: limits)
+    /// A stream decoder for this dialect and request.
+    public func makeStreamDecoder(for chat: ChatRequest? = nil, limits: AbtopSettings.Limits = .init()) -> StreamDecoder {
+        StreamDecoder(dialect: dialect, limits: limits, structuredTool: chat.map(structuredAsTool) ?? false)
+    }
+}
+
+extension ChatRequest {
+    /// The answer must be JSON.
+    var wantsJSON: Bool {
+        switch responseFormat {
+        case .jsonObject, .jsonSchema: true
+        case .text, nil: false
+        }
     }
 }
 

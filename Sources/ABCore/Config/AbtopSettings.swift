@@ -57,8 +57,55 @@ public struct AbtopSettings: Sendable, Equatable {
         }
     }
 
+    /// What one arm sends beyond the prompt (`abtop.entities.<name>`): arms can differ by prompt and parameters,
+    /// not only by model. An arm's settings win over a request's own, which win over `request` defaults: the
+    /// arm is the thing under test.
+    public struct EntitySettings: Sendable, Equatable {
+        /// Sent as the system message, before any the request carries.
+        public var systemPrompt: String?
+        /// Wraps each user turn: `{{prompt}}` is replaced by the user's text.
+        public var promptTemplate: String?
+        public var temperature: Double?
+        public var topP: Double?
+        public var maxTokens: Int?
+        public var stop: [String]?
+        /// Provider-specific members merged into the request body as they are (`seed`, `top_k`, …).
+        public var extraParams = JSONObject()
+
+        public init() {}
+
+        public static let promptPlaceholder = "{{prompt}}"
+
+        /// Nothing set: requests go out as the caller sent them.
+        public var isEmpty: Bool { self == EntitySettings() }
+
+        /// One line for tables: what this arm changes, in the order a reader compares them.
+        public var summary: String {
+            var parts: [String] = []
+            if let t = temperature { parts.append("temperature \(Self.number(t))") }
+            if let p = topP { parts.append("top_p \(Self.number(p))") }
+            if let m = maxTokens { parts.append("max_tokens \(m)") }
+            if let s = stop, !s.isEmpty { parts.append("stop \(s.map { JSONValue.quoted($0) }.joined(separator: ","))") }
+            if let s = systemPrompt { parts.append("system \(Self.excerpt(s))") }
+            if let t = promptTemplate { parts.append("template \(Self.excerpt(t))") }
+            for member in extraParams.members { parts.append("\(member.key) \(member.value.rendered())") }
+            return parts.joined(separator: " · ")
+        }
+
+        static func number(_ x: Double) -> String {
+            x == x.rounded() && abs(x) < 1e6 ? String(Int(x)) : String(x)
+        }
+
+        static func excerpt(_ s: String) -> String {
+            let flat = s.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return JSONValue.quoted(flat.count > 40 ? String(flat.prefix(39)) + "…" : flat)
+        }
+    }
+
     /// Per-entity overrides: `base_url`, the provider root as its SDK takes it.
     public var baseURLs: [String: String] = [:]
+    /// Per-entity request settings, by entity name.
+    public var entities: [String: EntitySettings] = [:]
     public var request = RequestDefaults()
     public var timeouts = Timeouts()
     public var retries = Retries()

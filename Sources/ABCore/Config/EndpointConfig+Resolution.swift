@@ -14,6 +14,7 @@ extension EndpointConfig {
     /// Default API roots, as the providers' SDKs have them.
     public static let defaultOpenAIBase = "https://api.openai.com/v1"
     public static let defaultAnthropicBase = "https://api.anthropic.com"
+    public static let defaultCohereBase = "https://api.cohere.com"
 
     /// Looks up every entity's credentials and base URL.
     ///
@@ -34,7 +35,15 @@ extension EndpointConfig {
         var issues = ConfigIssues()
         for r in resolved {
             for (credential, resolution) in r.credentials {
-                if case .found(let value, let origin) = resolution,
+                if case .found(let value, let origin) = resolution, credential.kind == .serviceAccountKey,
+                    let problem = ServiceAccountKey.problem(in: value.exposedForTransport())
+                {
+                    issues.error(
+                        credential.field, "the key for \"\(r.entity.name)\" (from \(origin)): \(problem)",
+                        fix: ServiceAccountKey.fix)
+                    continue
+                }
+                if case .found(let value, let origin) = resolution, credential.kind == .headerValue,
                     !HTTPFieldSyntax.isFieldValue(value.exposedForTransport())
                 {
                     // Whatever the severity asked for: such a key would inject headers, never authenticate.
@@ -82,6 +91,12 @@ extension EndpointConfig {
             return s.url
         case .databricksModelServing(let s):
             return s.workspaceURL
+        case .cohere(let s):
+            return s.apiBase ?? nonEmpty(environment["CO_API_URL"]) ?? Self.defaultCohereBase
+        case .amazonBedrock(let s):
+            return "https://bedrock-runtime.\(s.region).amazonaws.com"
+        case .googleCloudVertexAI(let s):
+            return "https://\(s.region)-aiplatform.googleapis.com"
         }
     }
 

@@ -1,5 +1,53 @@
 extension EndpointConfigReader {
     static let abtopKeys = ["entities", "request", "timeouts_s", "retries", "breaker", "router", "prices", "limits"]
+    static let armKeys = [
+        "base_url", "system_prompt", "prompt_template", "temperature", "top_p", "max_tokens", "stop", "extra_params",
+    ]
+
+    /// One arm's request settings (`abtop.entities.<name>`).
+    static func readEntitySettings(_ entity: ObjectReader, issues: inout ConfigIssues) -> AbtopSettings.EntitySettings {
+        var arm = AbtopSettings.EntitySettings()
+        arm.systemPrompt = entity.string("system_prompt", issues: &issues)
+        if let template = entity.string("prompt_template", issues: &issues) {
+            if template.contains(AbtopSettings.EntitySettings.promptPlaceholder) {
+                arm.promptTemplate = template
+            } else {
+                issues.error(
+                    entity.path.key("prompt_template"), "the template has no {{prompt}}: every request would send the same text",
+                    fix: "put {{prompt}} where the user's prompt goes, e.g. \"Answer briefly: {{prompt}}\"")
+            }
+        }
+        arm.temperature = entity.number("temperature", in: 0...2, issues: &issues)
+        arm.topP = entity.number("top_p", in: 0...1, issues: &issues)
+        arm.maxTokens = entity.integer("max_tokens", in: 1...1_000_000, issues: &issues)
+        if let value = entity.value("stop") {
+            if let s = value.stringValue {
+                arm.stop = [s]
+            } else if let list = value.arrayValue, !list.isEmpty, list.count <= 4, list.allSatisfy({ $0.stringValue?.isEmpty == false }) {
+                arm.stop = list.compactMap(\.stringValue)
+            } else {
+                issues.error(
+                    entity.path.key("stop"), "expected a string or a list of 1 to 4 non-empty strings",
+                    fix: "e.g. \"stop\": [\"\\n\\n\"]")
+            }
+        }
+        if let value = entity.value("extra_params") {
+            if let object = value.objectValue {
+                let own = ["model", "messages", "stream", "system", "contents", "inferenceConfig"]
+                for key in object.keys where own.contains(key) {
+                    issues.error(
+                        entity.path.key("extra_params").key(key), "\"\(key)\" is written by abtop itself",
+                        fix: "set the arm's prompt with system_prompt or prompt_template")
+                }
+                arm.extraParams = object
+            } else {
+                issues.error(
+                    entity.path.key("extra_params"), "expected an object, found \(value.kindDescription)",
+                    fix: "e.g. \"extra_params\": {\"seed\": 7}")
+            }
+        }
+        return arm
+    }
 
     /// The top-level `abtop` block (DESIGN §3), all optional; defaults live in `AbtopSettings`.
     static func readAbtop(
@@ -21,10 +69,12 @@ extension EndpointConfigReader {
             for member in overrides.object.members where names.contains(member.key) {
                 guard
                     let entity = ObjectReader(
-                        member.value, at: overrides.path.key(member.key), known: ["base_url"],
+                        member.value, at: overrides.path.key(member.key), known: armKeys,
                         issues: &issues)
                 else { continue }
                 entity.finish(issues: &issues)
+                let arm = readEntitySettings(entity, issues: &issues)
+                if !arm.isEmpty { s.entities[member.key] = arm }
                 if let url = entity.string("base_url", issues: &issues) {
                     if isHTTPURL(url) {
                         s.baseURLs[member.key] = url

@@ -54,7 +54,18 @@ extension EndpointConfigReader {
                 return nil
             }
             return .databricksModelServing(DatabricksModelServingSettings(workspaceURL: url, apiToken: token))
-        default: return nil
+        case .cohere:
+            let key = readAPIKey(block, provider: provider, issues: &issues)
+            let base = block.string("cohere_api_base", issues: &issues)
+            if let base, !isHTTPURL(base) {
+                issues.error(
+                    block.path.key("cohere_api_base"), "expected an http(s) URL, found \"\(base)\"",
+                    fix: "e.g. \"https://api.cohere.com\" (without /v2: abtop adds the API's path)")
+            }
+            return .cohere(CohereSettings(apiKey: key, apiBase: base))
+        case .amazonBedrock: return readBedrock(block, issues: &issues).map(ProviderSettings.amazonBedrock)
+        case .googleCloudVertexAI: return readVertex(block, issues: &issues).map(ProviderSettings.googleCloudVertexAI)
+        case .ai21labs, .palm: return nil
         }
     }
 
@@ -103,11 +114,12 @@ extension EndpointConfigReader {
 
     static func readCredential(
         _ block: ObjectReader, reference: String, plaintext: String, conventional: [String],
-        issues: inout ConfigIssues
+        kind: Credential.Kind = .headerValue, issues: inout ConfigIssues
     ) -> Credential {
         let refPath = block.path.key(reference)
         let plainPath = block.path.key(plaintext)
-        let fallback = Credential(source: .conventional, field: refPath, conventionalVariables: conventional)
+        let fallback = Credential(
+            source: .conventional, field: refPath, conventionalVariables: conventional, kind: kind)
         switch (block.value(reference), block.value(plaintext)) {
         case (nil, nil):
             return fallback
@@ -137,7 +149,8 @@ extension EndpointConfigReader {
                 }
                 return fallback
             }
-            return Credential(source: .reference(ref), field: refPath, conventionalVariables: conventional)
+            return Credential(
+                source: .reference(ref), field: refPath, conventionalVariables: conventional, kind: kind)
         case (nil, .some(let value)):
             guard case .string(let text) = value, !text.isEmpty else {
                 issues.error(plainPath, "expected the key as a non-empty string, found \(value.kindDescription)")
@@ -149,17 +162,25 @@ extension EndpointConfigReader {
                     fix: "move it to \"\(reference)\"")
                 return fallback
             }
-            guard HTTPFieldSyntax.isFieldValue(text) else {
-                issues.error(
-                    plainPath,
-                    "the value holds characters an HTTP header cannot carry "
-                        + "(a line break, a control character, or spaces at an end); not shown",
-                    fix: "paste the key alone, with nothing around it")
-                return fallback
+            switch kind {
+            case .headerValue:
+                guard HTTPFieldSyntax.isFieldValue(text) else {
+                    issues.error(
+                        plainPath,
+                        "the value holds characters an HTTP header cannot carry "
+                            + "(a line break, a control character, or spaces at an end); not shown",
+                        fix: "paste the key alone, with nothing around it")
+                    return fallback
+                }
+            case .serviceAccountKey:
+                if let problem = ServiceAccountKey.problem(in: text) {
+                    issues.error(plainPath, problem, fix: ServiceAccountKey.fix)
+                    return fallback
+                }
             }
             return Credential(
                 source: .plaintext(SecretValue(text)), field: plainPath,
-                conventionalVariables: conventional)
+                conventionalVariables: conventional, kind: kind)
         }
     }
 
@@ -255,6 +276,106 @@ extension EndpointConfigReader {
         }
         guard let url else { return nil }
         return CustomProviderSettings(url: url, auth: auth)
+    }
+
+    private static func readBedrock(_ block: ObjectReader, issues: inout ConfigIssues) -> AmazonBedrockSettings? {
+        let region = readRegion(block, key: "aws_region", example: "us-east-1", issues: &issues)
+        let arn = block.string("instance_profile_arn", issues: &issues)
+        let hasKeys = ["aws_access_key_id", "aws_access_key_id_plaintext", "aws_secret_access_key",
+                       "aws_secret_access_key_plaintext"].contains { block.has($0) }
+        if let arn {
+            if hasKeys {
+                issues.error(
+                    block.path, "both access keys and \"instance_profile_arn\" are given",
+                    fix: "keep one: the keys, or the instance profile")
+            }
+            if !arn.hasPrefix("arn:aws"), !arn.contains(":instance-profile/") {
+                issues.error(
+                    block.path.key("instance_profile_arn"), "expected an instance profile ARN, found \"\(arn)\"",
+                    fix: "e.g. \"arn:aws:iam::123456789012:instance-profile/bedrock-access\"")
+            }
+        } else if !hasKeys {
+            issues.warning(
+                block.path.key("aws_access_key_id"),
+                "no access keys and no instance profile: abtop will sign with $AWS_ACCESS_KEY_ID and "
+                    + "$AWS_SECRET_ACCESS_KEY",
+                fix: "add \"aws_access_key_id\" and \"aws_secret_access_key\" as {{secrets/<scope>/<key>}} references")
+        }
+        for (present, missing) in [("aws_access_key_id", "aws_secret_access_key"), ("aws_secret_access_key", "aws_access_key_id")]
+        where (block.has(present) || block.has(present + "_plaintext"))
+            && !(block.has(missing) || block.has(missing + "_plaintext"))
+        {
+            issues.error(
+                block.path.key(missing), "\"\(present)\" is given without \"\(missing)\"",
+                fix: "an AWS access key is a pair: add \"\(missing)\" as a {{secrets/<scope>/<key>}} reference")
+        }
+        let id = readCredential(
+            block, reference: "aws_access_key_id", plaintext: "aws_access_key_id_plaintext",
+            conventional: ["AWS_ACCESS_KEY_ID"], issues: &issues)
+        let secret = readCredential(
+            block, reference: "aws_secret_access_key", plaintext: "aws_secret_access_key_plaintext",
+            conventional: ["AWS_SECRET_ACCESS_KEY"], issues: &issues)
+        let families = AmazonBedrockSettings.ModelFamily.allCases.map(\.rawValue)
+        var family: AmazonBedrockSettings.ModelFamily?
+        if let raw = block.string(
+            "bedrock_provider", issues: &issues,
+            missingFix: "add \"bedrock_provider\": one of \(families.joined(separator: ", "))")
+        {
+            // Databricks takes the names in any case (its SDK documents them upper-case).
+            family = AmazonBedrockSettings.ModelFamily(rawValue: raw.lowercased())
+            if family == nil {
+                let guess =
+                    EditDistance.suggestion(for: raw.lowercased(), among: families).map { "did you mean \"\($0)\"? " }
+                    ?? ""
+                issues.error(
+                    block.path.key("bedrock_provider"), "unknown Bedrock provider \"\(raw)\"",
+                    fix: "\(guess)allowed: \(families.joined(separator: ", "))")
+            }
+        }
+        guard let region, let family else { return nil }
+        return AmazonBedrockSettings(
+            region: region, accessKeyID: id, secretAccessKey: secret, instanceProfileARN: arn, family: family)
+    }
+
+    private static func readVertex(_ block: ObjectReader, issues: inout ConfigIssues) -> VertexAISettings? {
+        let project = block.string(
+            "project_id", issues: &issues, missingFix: "add \"project_id\": \"<your Google Cloud project id>\"")
+        if let project, !isURLSegment(project) || project.isEmpty {
+            issues.error(
+                block.path.key("project_id"), "a project id holds only letters, digits, '-' and '.' (it goes into the URL)",
+                fix: "use the id (e.g. \"my-project-123\"), not the project's display name")
+        }
+        let region = readRegion(block, key: "region", example: "us-central1", issues: &issues)
+        if !block.has("private_key"), !block.has("private_key_plaintext") {
+            issues.error(
+                block.path.key("private_key"), "missing the service account's key",
+                fix: "add \"private_key\": \"{{secrets/<scope>/<key>}}\" holding the service account's JSON key file")
+        }
+        let key = readCredential(
+            block, reference: "private_key", plaintext: "private_key_plaintext", conventional: [],
+            kind: .serviceAccountKey, issues: &issues)
+        guard let project, let region else { return nil }
+        return VertexAISettings(projectID: project, region: region, privateKey: key)
+    }
+
+    /// A cloud region (`us-east-1`, `europe-west4`): it goes into a host name, so lower-case letters, digits and
+    /// '-' only.
+    private static func readRegion(
+        _ block: ObjectReader, key: String, example: String, issues: inout ConfigIssues
+    ) -> String? {
+        guard let region = block.string(key, issues: &issues, missingFix: "add \"\(key)\": \"\(example)\"") else {
+            return nil
+        }
+        let ok =
+            !region.isEmpty && region.count <= 40
+            && region.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        guard ok else {
+            issues.error(
+                block.path.key(key), "not a region name: \"\(region)\"",
+                fix: "lower-case letters, digits and '-', e.g. \"\(example)\"")
+            return nil
+        }
+        return region
     }
 
     /// Characters safe in a URL path segment or query value without escaping.

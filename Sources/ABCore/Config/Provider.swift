@@ -13,8 +13,8 @@ public enum Provider: String, Sendable, CaseIterable, Codable {
     /// Providers abtop can send to today; the others parse but are refused with "not supported yet".
     public var isSupported: Bool {
         switch self {
-        case .openai, .anthropic, .custom, .databricksModelServing: true
-        default: false
+        case .openai, .anthropic, .custom, .databricksModelServing, .cohere, .amazonBedrock, .googleCloudVertexAI: true
+        case .ai21labs, .palm: false
         }
     }
 
@@ -78,6 +78,7 @@ public enum Provider: String, Sendable, CaseIterable, Codable {
         case .openai: ["OPENAI_API_KEY"]
         case .anthropic: ["ANTHROPIC_API_KEY"]
         case .databricksModelServing: ["DATABRICKS_TOKEN"]
+        case .cohere: ["CO_API_KEY"]
         default: []
         }
     }

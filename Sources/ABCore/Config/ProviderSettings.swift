@@ -4,6 +4,9 @@ public enum ProviderSettings: Sendable, Equatable {
     case anthropic(AnthropicSettings)
     case custom(CustomProviderSettings)
     case databricksModelServing(DatabricksModelServingSettings)
+    case cohere(CohereSettings)
+    case amazonBedrock(AmazonBedrockSettings)
+    case googleCloudVertexAI(VertexAISettings)
 
     /// The credentials the entity needs, in the order they are sent.
     public var credentials: [Credential] {
@@ -17,6 +20,9 @@ public enum ProviderSettings: Sendable, Equatable {
             case .none: []
             }
         case .databricksModelServing(let s): [s.apiToken]
+        case .cohere(let s): [s.apiKey]
+        case .amazonBedrock(let s): [s.accessKeyID, s.secretAccessKey]
+        case .googleCloudVertexAI(let s): [s.privateKey]
         }
     }
 }
@@ -55,4 +61,41 @@ public struct CustomProviderSettings: Sendable, Equatable {
 public struct DatabricksModelServingSettings: Sendable, Equatable {
     public var workspaceURL: String
     public var apiToken: Credential
+}
+
+public struct CohereSettings: Sendable, Equatable {
+    public var apiKey: Credential
+    /// `cohere_api_base`: another Cohere-compatible root (the default is `https://api.cohere.com`).
+    public var apiBase: String?
+}
+
+/// `amazon_bedrock_config`: a region, AWS credentials, and which model family's request shape the model takes.
+public struct AmazonBedrockSettings: Sendable, Equatable {
+    /// `bedrock_provider`: the family behind the model id, as Databricks names them.
+    public enum ModelFamily: String, Sendable, CaseIterable {
+        case anthropic
+        case cohere
+        case ai21labs
+        case amazon
+        case grok
+    }
+
+    public var region: String
+    /// `aws_access_key_id` and `aws_secret_access_key` (else `$AWS_ACCESS_KEY_ID` / `$AWS_SECRET_ACCESS_KEY`, as the
+    /// AWS SDKs read them): every request is signed with AWS Signature V4.
+    public var accessKeyID: Credential
+    public var secretAccessKey: Credential
+    /// `instance_profile_arn`: Databricks assumes that role; abtop, outside Databricks, signs with the keys above
+    /// (taken from the environment when the config names none).
+    public var instanceProfileARN: String?
+    public var family: ModelFamily
+}
+
+/// `google_cloud_vertex_ai_config`: the service account's key is exchanged for an OAuth access token.
+public struct VertexAISettings: Sendable, Equatable {
+    public var projectID: String
+    public var region: String
+    /// The service account's JSON key file (its `client_email`, `private_key` and `token_uri` sign and send the
+    /// token request).
+    public var privateKey: Credential
 }

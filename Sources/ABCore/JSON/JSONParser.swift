@@ -1,14 +1,19 @@
 /// Object member names to build when parsing selectively (`JSONParser.parse(utf8:keeping:)`).
 public struct JSONKeySet: Sendable {
     private let keys: [[UInt8]]
+    /// Members whose values are built whole, every key inside them kept (a tool call's arguments object).
+    private let whole: [String]
 
-    public init(_ names: [String]) {
-        keys = names.map { Array($0.utf8) }
+    public init(_ names: [String], whole: [String] = []) {
+        keys = (names + whole).map { Array($0.utf8) }
+        self.whole = whole
     }
 
     func contains(_ name: ArraySlice<UInt8>) -> Bool {
         keys.contains { $0.count == name.count && $0.elementsEqual(name) }
     }
+
+    func isWhole(_ name: String) -> Bool { !whole.isEmpty && whole.contains(name) }
 }
 
 /// Parses JSON as people paste it: strict JSON plus `#`, `//` and `/* */` comments, trailing commas,
@@ -27,7 +32,7 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     /// Object members to build; nil builds them all.
-    private let keep: JSONKeySet?
+    private var keep: JSONKeySet?
 
     private init(_ bytes: [UInt8], keep: JSONKeySet? = nil) {
         self.bytes = bytes
@@ -122,6 +127,12 @@ public struct JSONParser {
             skipTrivia()
             guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after the key \"\(key)\"") }
             index += 1
+            if let saved = keep, saved.isWhole(key) {
+                keep = nil
+                defer { keep = saved }
+                members.append(.init(key: key, value: try parseValue(depth: depth + 1)))
+                continue
+            }
             let value = try parseValue(depth: depth + 1)
             members.append(.init(key: key, value: value))
         }

@@ -9,16 +9,25 @@ public struct Credential: Sendable, Equatable {
         case conventional
     }
 
+    /// What the value is: a header's value (one line, checked as such), or a whole key file.
+    public enum Kind: Sendable, Equatable {
+        case headerValue
+        /// A Google service account's JSON key file (several lines; its private key signs token requests).
+        case serviceAccountKey
+    }
+
     public let source: Source
     /// The JSON path of the field that holds it, or would (for messages; never the value).
     public let field: ConfigPath
     /// The provider's conventional environment variables, tried last (`OPENAI_API_KEY`).
     public let conventionalVariables: [String]
+    public let kind: Kind
 
-    public init(source: Source, field: ConfigPath, conventionalVariables: [String]) {
+    public init(source: Source, field: ConfigPath, conventionalVariables: [String], kind: Kind = .headerValue) {
         self.source = source
         self.field = field
         self.conventionalVariables = conventionalVariables
+        self.kind = kind
     }
 }
 

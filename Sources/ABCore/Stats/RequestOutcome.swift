@@ -93,7 +93,7 @@ public struct RequestRecord: Sendable, Equatable {
     public var promptID: String
     /// The last user message.
     public var prompt: String
-    /// The answer's text (possibly partial, for a broken stream).
+    /// The answer's text (possibly partial, for a broken stream), then its tool calls (`ToolCall.display`).
     public var output: String
     public var finishReason: String?
     /// The provider's or the transport's error message; never holds a credential.
@@ -103,12 +103,15 @@ public struct RequestRecord: Sendable, Equatable {
     /// The provider's own wait hint (`Retry-After`, `retry-after-ms`) on a failure, in seconds: `abtop serve`
     /// passes it on to its client instead of guessing.
     public var retryAfter: Double?
+    /// The functions the answer called; `output` shows them after the text as `→ name(arguments)`.
+    public var toolCalls: [ToolCall]
 
     public init(
         outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",
         finishReason: String? = nil, errorMessage: String? = nil, group: Int? = nil,
-        retryAfter: Double? = nil
+        retryAfter: Double? = nil, toolCalls: [ToolCall] = []
     ) {
+        self.toolCalls = toolCalls
         self.outcome = outcome
         self.promptID = promptID
         self.prompt = prompt
@@ -118,4 +121,9 @@ public struct RequestRecord: Sendable, Equatable {
         self.group = group
         self.retryAfter = retryAfter
     }
+}
+
+extension RequestRecord {
+    /// The answer's text without the tool calls shown after it.
+    public var answerText: String { ToolCall.text(of: output, calls: toolCalls) }
 }

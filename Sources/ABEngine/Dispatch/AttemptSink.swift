@@ -64,6 +64,17 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                         relayed = true
                     }
                 }
+            case .toolCall(let delta):
+                if firstToken == nil { firstToken = Monotonic.now() }
+                if let relay, streamFailure == nil {
+                    // Text held back by the redactor goes first: the caller sees the answer in order.
+                    if case let rest = redaction.finish(), !rest.isEmpty { relay.to.content(rest, entity: relay.entity) }
+                    // A call's name is the developer's; its arguments are the model's text and pass the redactor.
+                    var safe = delta
+                    safe.arguments = SecretRedactor.redact(delta.arguments)
+                    relay.to.toolCall(safe, entity: relay.entity)
+                    relayed = true
+                }
             case .end:
                 if let relay, streamFailure == nil, case let rest = redaction.finish(), !rest.isEmpty {
                     relay.to.content(rest, entity: relay.entity)

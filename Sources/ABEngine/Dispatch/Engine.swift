@@ -21,6 +21,8 @@ public struct EngineSettings: Sendable {
 /// (`abtop serve`). Once any content went out, the request is committed to that entity: no retry, no fallback.
 public protocol ContentRelay: AnyObject, Sendable {
     func content(_ text: String, entity: Int)
+    /// A piece of a streamed tool call (its first piece carries the id and name).
+    func toolCall(_ delta: ToolCallDelta, entity: Int)
 }
 
 /// Sends prompts: router pick → the attempt sequence (`AttemptSequence`: retries with backoff, fallbacks in
@@ -37,13 +39,16 @@ public final class Engine: Sendable {
     private let random: Mutex<SplitMix64>
     private let groups = Atomic<Int>(0)
     private let fallback: Atomic<Bool>
+    private let tokens = AccessTokens()
 
     public init(session: Session, resolved: [ResolvedEntity], transport: any Transport, seed: UInt64) {
         let config = session.endpoint
         self.session = session
         self.transport = transport
         self.settings = EngineSettings(config)
-        self.wires = resolved.map { WireFormat($0, defaults: config.settings.request) }
+        self.wires = resolved.map {
+            WireFormat($0, defaults: config.settings.request, arm: config.settings.entities[$0.entity.name] ?? .init())
+        }
         let table = PriceTable(overrides: config.settings.prices)
         self.prices = config.servedEntities.map { table.price(for: $0.model) }
         self.routing = RoutingState(
@@ -158,7 +163,8 @@ public final class Engine: Sendable {
             messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
             temperature: overrides.temperature ?? settings.request.temperature,
             stream: overrides.stream ?? settings.request.stream, stop: overrides.stop, topP: overrides.topP,
-            openAIExtras: overrides.openAIExtras)
+            openAIExtras: overrides.openAIExtras, tools: overrides.tools, toolChoice: overrides.toolChoice,
+            responseFormat: overrides.responseFormat)
     }
 
     /// Carries out the attempt sequence from `first` (the router's pick): each action of `AttemptSequence` done
@@ -274,9 +280,9 @@ public final class Engine: Sendable {
             costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
         return RequestRecord(
             outcome: outcome, promptID: prompt.id, prompt: prompt.text,
-            output: attempt.result?.text ?? attempt.partialText,
+            output: attempt.result?.displayText ?? attempt.partialText,
             finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
-            retryAfter: failure?.retryAfter)
+            retryAfter: failure?.retryAfter, toolCalls: attempt.result?.toolCalls ?? [])
     }
 
     private func noteBreaker(_ transition: Breaker.Transition, entity: Int) {
@@ -316,6 +322,9 @@ public final class Engine: Sendable {
         var a = await unredactedAttempt(chat, on: entity, start: start, relay: relay)
         if var result = a.result {
             result.text = SecretRedactor.redact(result.text)
+            for i in result.toolCalls.indices {
+                result.toolCalls[i].arguments = SecretRedactor.redact(result.toolCalls[i].arguments)
+            }
             result.finishReason = result.finishReason.map(SecretRedactor.redact)
             a.result = result
         }
@@ -332,10 +341,21 @@ public final class Engine: Sendable {
         relay: (any ContentRelay)?
     ) async -> Attempt {
         let wire = wires[entity]
+        var accessToken: SecretValue?
+        if let key = wire.serviceAccount {
+            switch await tokens.token(entity: entity, key: key, transport: transport, timeouts: settings.timeouts) {
+            case .success(let token): accessToken = token
+            case .failure(let failure):
+                return Attempt(
+                    result: nil, failure: failure, status: failure.status, firstByte: nil, firstToken: nil,
+                    end: Monotonic.now(), partialText: "", relayed: false)
+            }
+        }
         let sink = AttemptSink(
-            streaming: chat.stream, decoder: wire.makeStreamDecoder(limits: settings.limits),
+            streaming: chat.stream, decoder: wire.makeStreamDecoder(for: chat, limits: settings.limits),
             relay: relay.map { (entity, $0) }, maxBody: settings.limits.bodyBytes)
-        let t = await transport.perform(wire.request(chat), timeouts: settings.timeouts, sink: sink, start: start)
+        let t = await transport.perform(
+            wire.request(chat, accessToken: accessToken), timeouts: settings.timeouts, sink: sink, start: start)
         var a = Attempt(
             result: nil, failure: nil, status: t.status, firstByte: t.firstByte,
             firstToken: sink.firstToken, end: t.end, partialText: "", relayed: sink.relayed)
@@ -349,7 +369,7 @@ public final class Engine: Sendable {
             a.failure = WireFormat.error(status: status, body: sink.body, headers: t.headers)
             return a
         }
-        let decoded = sink.streaming ? sink.finishStream() : wire.decode(body: sink.body)
+        let decoded = sink.streaming ? sink.finishStream() : wire.decode(body: sink.body, for: chat)
         switch decoded {
         case .success(let result): a.result = result
         case .failure(let error):

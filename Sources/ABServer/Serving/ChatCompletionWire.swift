@@ -1,7 +1,9 @@
 import ABCore
+import ABProviders
 
-/// What served requests answer: OpenAI chat completions (the shape Databricks' external-model endpoints return),
-/// as JSON or as SSE made only of `data:` lines ending `data: [DONE]` (the MLflow client refuses anything else).
+/// What served requests answer on the OpenAI door: chat completions (the shape Databricks' external-model
+/// endpoints return), as JSON or as SSE made only of `data:` lines ending `data: [DONE]` (the MLflow client
+/// refuses anything else).
 public enum ChatCompletionWire {
     public struct Header: Sendable {
         public var id: String
@@ -16,13 +18,15 @@ public enum ChatCompletionWire {
         }
     }
 
-    public static func completion(
-        _ h: Header, text: String, finishReason: String?, inputTokens: Int,
-        outputTokens: Int
-    ) -> String {
-        #"{"id":\#(q(h.id)),"object":"chat.completion","created":\#(h.created),"model":\#(q(h.model)),"#
-            + #""choices":[{"index":0,"message":{"role":"assistant","content":\#(q(text))},"#
-            + #""finish_reason":\#(finish(finishReason))}],"usage":\#(usage(inputTokens, outputTokens))}"#
+    public static func completion(_ h: Header, _ r: InvocationResult) -> String {
+        let content = r.text.isEmpty && !r.toolCalls.isEmpty ? "null" : q(r.text)
+        let calls =
+            r.toolCalls.isEmpty
+            ? "" : #","tool_calls":"# + JSONValue.array(r.toolCalls.map(WireFormat.openAIToolCall)).rendered()
+        return #"{"id":\#(q(h.id)),"object":"chat.completion","created":\#(h.created),"model":\#(q(h.model)),"#
+            + #""choices":[{"index":0,"message":{"role":"assistant","content":\#(content)\#(calls)},"#
+            + #""finish_reason":\#(q(FinishReason.openAI(r.finishReason, calledTools: !r.toolCalls.isEmpty)))}],"#
+            + #""usage":\#(usage(r.inputTokens, r.outputTokens))}"#
     }
 
     /// The first chunk carries the role, as OpenAI's do.
@@ -34,14 +38,28 @@ public enum ChatCompletionWire {
         chunk(h, delta: #"{"content":\#(q(text))}"#, finish: "null")
     }
 
+    /// A piece of a tool call: its first piece carries the id, type and name.
+    public static func toolCallChunk(_ h: Header, _ d: ToolCallDelta) -> String {
+        var function = JSONObject()
+        if let name = d.name { function["name"] = .string(name) }
+        function["arguments"] = .string(d.arguments)
+        var call = JSONObject(["index": .number(JSONNumber(d.index))])
+        if let id = d.id {
+            call["id"] = .string(id)
+            call["type"] = "function"
+        }
+        call["function"] = .object(function)
+        return chunk(h, delta: #"{"tool_calls":["# + JSONValue.object(call).rendered() + "]}", finish: "null")
+    }
+
     /// The finish reason, then the usage in a chunk of its own (as `stream_options.include_usage` gives it), then
     /// the end.
-    public static func end(_ h: Header, finishReason: String?, inputTokens: Int, outputTokens: Int) -> String {
-        let finishChunk = chunk(h, delta: "{}", finish: finish(finishReason))
+    public static func end(_ h: Header, _ r: InvocationResult, calledTools: Bool) -> String {
+        let finishChunk = chunk(h, delta: "{}", finish: q(FinishReason.openAI(r.finishReason, calledTools: calledTools)))
         let usageChunk =
             #"data: {"id":\#(q(h.id)),"object":"chat.completion.chunk","created":\#(h.created),"#
             + #""model":\#(q(h.model)),"#
-            + #""choices":[],"usage":\#(usage(inputTokens, outputTokens))}"# + "\n\n"
+            + #""choices":[],"usage":\#(usage(r.inputTokens, r.outputTokens))}"# + "\n\n"
         return finishChunk + usageChunk + done
     }
 
@@ -61,16 +79,22 @@ public enum ChatCompletionWire {
         #"{"prompt_tokens":\#(input),"completion_tokens":\#(output),"total_tokens":\#(input + output)}"#
     }
 
-    /// OpenAI's words for why generation stopped: Anthropic's `end_turn` and `stop_sequence` are `stop`, its
-    /// `max_tokens` is `length`.
-    static func finish(_ reason: String?) -> String {
-        switch reason {
-        case nil: q("stop")
-        case "end_turn", "stop_sequence": q("stop")
-        case "max_tokens": q("length")
-        case let r?: q(r)
-        }
-    }
-
     private static func q(_ s: String) -> String { JSONValue.quoted(s) }
+
+    /// The OpenAI door's stream.
+    struct Stream: StreamWriter {
+        let header: Header
+        var calledTools = false
+
+        mutating func start() -> String { roleChunk(header) }
+        mutating func content(_ text: String) -> String { contentChunk(header, text) }
+        mutating func toolCall(_ delta: ToolCallDelta) -> String {
+            calledTools = true
+            return toolCallChunk(header, delta)
+        }
+        mutating func end(_ result: InvocationResult) -> String {
+            ChatCompletionWire.end(header, result, calledTools: calledTools || !result.toolCalls.isEmpty)
+        }
+        func failure(_ e: ServingError) -> String { errorChunk(code: e.code, message: e.message) }
+    }
 }

@@ -32,6 +32,7 @@ public struct InvocationResult: Sendable, Equatable {
     /// The entity that answered (or failed last); nil when none could be tried.
     public var entity: Int?
     public var text: String
+    public var toolCalls: [ToolCall]
     public var finishReason: String?
     public var inputTokens: Int
     public var outputTokens: Int
@@ -39,10 +40,11 @@ public struct InvocationResult: Sendable, Equatable {
 
     public init(
         entity: Int?, text: String = "", finishReason: String? = nil, inputTokens: Int = 0,
-        outputTokens: Int = 0, failure: ProviderError? = nil
+        outputTokens: Int = 0, failure: ProviderError? = nil, toolCalls: [ToolCall] = []
     ) {
         self.entity = entity
         self.text = text
+        self.toolCalls = toolCalls
         self.finishReason = finishReason
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
@@ -53,6 +55,7 @@ public struct InvocationResult: Sendable, Equatable {
 /// What a served request reports as it runs: streamed content first (all from one entity), then the end.
 public enum InvocationEvent: Sendable, Equatable {
     case content(entity: Int, text: String)
+    case toolCall(entity: Int, ToolCallDelta)
     case finished(InvocationResult)
 }
 

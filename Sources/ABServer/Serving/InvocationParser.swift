@@ -29,22 +29,10 @@ public enum InvocationParser {
         }
         var messages: [ChatMessage] = []
         for (i, item) in list.enumerated() {
-            guard let role = item[key: "role"]?.stringValue else {
-                return .failure(
-                    .badRequest("messages[\(i)].role is missing: use \"system\", \"user\" or \"assistant\""))
+            switch message(item, at: i) {
+            case .success(let m): messages.append(m)
+            case .failure(let e): return .failure(e)
             }
-            guard let parsedRole = ChatMessage.Role(rawValue: role == "developer" ? "system" : role) else {
-                return .failure(
-                    .badRequest(
-                        "messages[\(i)].role \"\(role)\" is not supported: use \"system\", \"user\" or \"assistant\""))
-            }
-            guard let content = text(item[key: "content"]) else {
-                return .failure(
-                    .badRequest(
-                        "messages[\(i)].content must be a string or a list of {\"type\": \"text\", \"text\": ...} parts"
-                    ))
-            }
-            messages.append(ChatMessage(role: parsedRole, content: content))
         }
         var invocation = Invocation(id: id, messages: messages, sessionKey: sessionKey)
         if let value = object["max_tokens"] ?? object["max_completion_tokens"], value != .null {
@@ -104,22 +92,86 @@ public enum InvocationParser {
             }
         }
         invocation.parameters.openAIExtras = extras
+        if let value = object["tools"], value != .null {
+            switch OpenAITools.tools(value) {
+            case .success(let tools): invocation.parameters.tools = tools
+            case .failure(let e): return .failure(e)
+            }
+        }
+        if let value = object["tool_choice"], value != .null {
+            switch OpenAITools.choice(value, tools: invocation.parameters.tools) {
+            case .success(let choice): invocation.parameters.toolChoice = choice
+            case .failure(let e): return .failure(e)
+            }
+        }
+        if let value = object["response_format"], value != .null {
+            switch OpenAITools.responseFormat(value) {
+            case .success(let format): invocation.parameters.responseFormat = format
+            case .failure(let e): return .failure(e)
+            }
+        }
         return .success(Parsed(invocation: invocation, model: object["model"]?.stringValue))
     }
 
     /// Read here, whatever the provider.
     static let handled: Set<String> = [
         "messages", "model", "max_tokens", "max_completion_tokens", "temperature",
-        "top_p", "stream", "stream_options", "stop", "n", "extra_params",
+        "top_p", "stream", "stream_options", "stop", "n", "extra_params", "tools", "tool_choice", "response_format",
     ]
     /// Passed as they are to OpenAI-style entities; Anthropic's API has no such fields, so they do not reach it.
-    static let passedToOpenAI: Set<String> = ["seed", "presence_penalty", "frequency_penalty", "user", "logit_bias"]
-    /// Would change what the answer is (tools, formats, log-probabilities): refused rather than silently dropped.
-    static let refused: Set<String> = [
-        "tools", "tool_choice", "functions", "function_call", "response_format",
-        "logprobs", "top_logprobs", "audio", "modalities", "prediction",
-        "parallel_tool_calls",
+    static let passedToOpenAI: Set<String> = [
+        "seed", "presence_penalty", "frequency_penalty", "user", "logit_bias", "parallel_tool_calls",
     ]
+    /// Would change what the answer is (legacy functions, log-probabilities, audio): refused rather than silently
+    /// dropped.
+    static let refused: Set<String> = [
+        "functions", "function_call", "logprobs", "top_logprobs", "audio", "modalities", "prediction",
+    ]
+
+    /// One message: system/developer, user, assistant (with `tool_calls`) or tool (with `tool_call_id`).
+    static func message(_ item: JSONValue, at i: Int) -> Result<ChatMessage, ServingError> {
+        guard let role = item[key: "role"]?.stringValue else {
+            return .failure(
+                .badRequest("messages[\(i)].role is missing: use \"system\", \"user\", \"assistant\" or \"tool\""))
+        }
+        guard let parsedRole = ChatMessage.Role(rawValue: role == "developer" ? "system" : role) else {
+            return .failure(
+                .badRequest(
+                    "messages[\(i)].role \"\(role)\" is not supported: use \"system\", \"user\", \"assistant\" or \"tool\""))
+        }
+        guard let content = text(item[key: "content"]) else {
+            return .failure(
+                .badRequest(
+                    "messages[\(i)].content must be a string or a list of {\"type\": \"text\", \"text\": ...} parts"
+                ))
+        }
+        var m = ChatMessage(role: parsedRole, content: content)
+        if parsedRole == .tool {
+            guard let id = item[key: "tool_call_id"]?.stringValue, !id.isEmpty else {
+                return .failure(.badRequest("messages[\(i)].tool_call_id is missing: a tool message answers a call"))
+            }
+            m.toolCallID = id
+            m.toolName = item[key: "name"]?.stringValue
+        }
+        if let calls = item[key: "tool_calls"], calls != .null {
+            guard parsedRole == .assistant, let list = calls.arrayValue else {
+                return .failure(.badRequest("messages[\(i)].tool_calls must be a list, on an assistant message"))
+            }
+            for (j, c) in list.enumerated() {
+                guard let name = c[key: "function"]?[key: "name"]?.stringValue, !name.isEmpty else {
+                    return .failure(.badRequest("messages[\(i)].tool_calls[\(j)].function.name is missing"))
+                }
+                let args: String =
+                    switch c[key: "function"]?[key: "arguments"] {
+                    case .string(let a)?: a
+                    case let v? where v != .null: v.rendered()
+                    default: "{}"
+                    }
+                m.toolCalls.append(ToolCall(id: c[key: "id"]?.stringValue ?? "call_\(j)", name: name, arguments: args))
+            }
+        }
+        return .success(m)
+    }
 
     /// A message's text: a string, or the `text` of its parts.
     private static func text(_ value: JSONValue?) -> String? {

@@ -14,13 +14,15 @@ extension ServingResponder {
         let endpointName: String
         /// Who is calling (a hash of the bearer token), for per-user limits.
         let caller: String
+        /// The API it came in by: it is answered in that API's shape.
+        let door: FrontDoor
         /// When it arrived, in Unix seconds (the completion's `created`).
         let created = Int(Date().timeIntervalSince1970)
     }
 
     /// Reads and parses a chat request, finds its endpoint (`name`, else the body's `model`) and asks the
     /// endpoint's rate limits; the refusal is the response to send.
-    func admit(_ request: Request, endpoint name: String?) async -> Result<Admitted, ServingError> {
+    func admit(_ request: Request, endpoint name: String?, door: FrontDoor) async -> Result<Admitted, ServingError> {
         let bytes: [UInt8]
         do {
             bytes = try await readBody(request, limit: limits.maxBodyBytes)
@@ -31,7 +33,12 @@ extension ServingResponder {
         }
         let id = Self.completionIDs.next()
         let parsed: InvocationParser.Parsed
-        switch InvocationParser.parse(bytes, id: id, sessionKey: request.headers[Self.sessionHeader]) {
+        let session = request.headers[Self.sessionHeader]
+        let parse =
+            door == .openAI
+            ? InvocationParser.parse(bytes, id: id, sessionKey: session)
+            : MessagesParser.parse(bytes, id: id, sessionKey: session)
+        switch parse {
         case .success(let p): parsed = p
         case .failure(let e): return .failure(e)
         }
@@ -44,7 +51,7 @@ extension ServingResponder {
             return .success(
                 Admitted(
                     id: id, invocation: parsed.invocation, endpoint: endpoint,
-                    endpointName: endpointName, caller: caller))
+                    endpointName: endpointName, caller: caller, door: door))
         } catch {
             return .failure(error)
         }
@@ -90,6 +97,8 @@ extension ServingResponder {
 
     /// The token of `Authorization: Bearer …`; the scheme is case-insensitive (RFC 9110 §11.1).
     static func bearer(_ request: Request) -> String? {
+        // Anthropic's SDKs send the key as `x-api-key`.
+        if request.headers[.authorization] == nil, let key = request.headers[apiKeyHeader] { return key }
         guard let auth = request.headers[.authorization], auth.count > 7, auth.prefix(7).lowercased() == "bearer "
         else { return nil }
         return String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)

@@ -3,16 +3,17 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// Writing a chat answer: a JSON completion, or SSE chunks relayed as the engine streams them.
+/// Writing a chat answer: JSON, or SSE relayed as the engine streams it, in the shape of the door the request
+/// came in by.
 extension ServingResponder {
     /// One chat request: admitted (see `admit`), routed through the endpoint's engine, answered as JSON or SSE.
     /// Headers go out once the first content arrives (or the request ended), so `served-model-name` names the
     /// entity that actually answered, fallbacks included.
-    func invoke(_ request: Request, endpoint name: String?) async -> Response {
+    func invoke(_ request: Request, endpoint name: String?, door: FrontDoor = .openAI) async -> Response {
         let admitted: Admitted
-        switch await admit(request, endpoint: name) {
+        switch await admit(request, endpoint: name, door: door) {
         case .success(let a): admitted = a
-        case .failure(let e): return error(e)
+        case .failure(let e): return error(e, door: door)
         }
         let runtime = admitted.endpoint.runtime
         // A JSON answer waits in this task; a stream hands events from the engine to the response writer.
@@ -20,74 +21,95 @@ extension ServingResponder {
             return answer(await runtime.call(admitted.invocation), admitted)
         }
         let events = runtime.invoke(admitted.invocation)
-        switch await events.next() {
-        case .finished(let result): return answer(result, admitted)
-        case .content(let entity, let text): return relay(events, from: entity, first: text, admitted)
+        let first = await events.next()
+        switch first {
+        case .finished(let result)?: return answer(result, admitted)
+        case .content(let entity, _)?, .toolCall(let entity, _)?: return relay(events, from: entity, first: first!, admitted)
         case nil:
-            return error(ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"))
+            return error(
+                ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"), door: door)
         }
     }
+
+    /// The writer of a stream from `entity` for the request's door.
+    func streamWriter(_ entity: Int, _ a: Admitted) -> any StreamWriter {
+        let model = a.endpoint.config.servedEntities[entity].model
+        switch a.door {
+        case .openAI: return ChatCompletionWire.Stream(header: .init(id: a.id, created: a.created, model: model))
+        case .anthropic: return MessagesWire.Stream(header: .init(id: Self.messageID(a.id), model: model))
+        }
+    }
+
+    /// `msg_…` for the Anthropic door, from the request's `chatcmpl-…` id (also its journal id).
+    static func messageID(_ id: String) -> String { "msg_" + id.dropFirst("chatcmpl-".count) }
 
     /// The answer to a request that ended before any content was relayed: JSON, or the whole stream at once.
     func answer(_ result: InvocationResult, _ a: Admitted) -> Response {
         charge(result, a)
         let entityName = result.entity.map { a.endpoint.config.servedEntities[$0].name }
         if let failure = result.failure {
-            return error(.upstream(failure, entity: entityName ?? "none"), servedModel: entityName)
+            return error(.upstream(failure, entity: entityName ?? "none"), servedModel: entityName, door: a.door)
         }
         guard let entity = result.entity else {
             return error(
                 ServingError(
-                    status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "no served entity could take the request"))
+                    status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "no served entity could take the request"),
+                door: a.door)
         }
-        let h = header(entity, a)
-        let body =
-            a.invocation.stream
-            ? ChatCompletionWire.roleChunk(h)
-                + (result.text.isEmpty ? "" : ChatCompletionWire.contentChunk(h, result.text))
-                + ChatCompletionWire.end(
-                    h, finishReason: result.finishReason, inputTokens: result.inputTokens,
-                    outputTokens: result.outputTokens)
-            : ChatCompletionWire.completion(
-                h, text: result.text, finishReason: result.finishReason, inputTokens: result.inputTokens,
-                outputTokens: result.outputTokens)
+        let model = a.endpoint.config.servedEntities[entity].model
+        let body: String
+        if a.invocation.stream {
+            var writer = streamWriter(entity, a)
+            var out = writer.start()
+            if !result.text.isEmpty { out += writer.content(result.text) }
+            for (i, c) in result.toolCalls.enumerated() {
+                out += writer.toolCall(ToolCallDelta(index: i, id: c.id, name: c.name, arguments: c.arguments))
+            }
+            body = out + writer.end(result)
+        } else {
+            switch a.door {
+            case .openAI:
+                body = ChatCompletionWire.completion(.init(id: a.id, created: a.created, model: model), result)
+            case .anthropic:
+                body = MessagesWire.message(.init(id: Self.messageID(a.id), model: model), result)
+            }
+        }
         return Response(
             status: .ok, headers: headers(sse: a.invocation.stream, servedModel: entityName, id: a.id),
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// A streamed answer, relayed as it comes: the first content at once (the client's first token), later ones in
-    /// bursts (whatever arrived while the last write went out), then the end or an error chunk.
-    func relay(_ events: InvocationEvents, from entity: Int, first text: String, _ a: Admitted) -> Response {
-        let h = header(entity, a)
+    /// A streamed answer, relayed as it comes: the first piece at once (the client's first token), later ones in
+    /// bursts (whatever arrived while the last write went out), then the end or an error event.
+    func relay(_ events: InvocationEvents, from entity: Int, first: InvocationEvent, _ a: Admitted) -> Response {
         let entityName = a.endpoint.config.servedEntities[entity].name
+        let writer = streamWriter(entity, a)
         return Response(
             status: .ok, headers: headers(sse: true, servedModel: entityName, id: a.id),
-            body: ResponseBody { writer in
-                try await writer.write(
-                    ByteBuffer(string: ChatCompletionWire.roleChunk(h) + ChatCompletionWire.contentChunk(h, text)))
+            body: ResponseBody { [writer] body in
+                var writer = writer
+                var batch = [first]
+                var out = writer.start()
                 while true {
-                    var out = ""
-                    for event in await events.nextBatch() {
+                    for event in batch {
                         switch event {
-                        case .content(_, let more):
-                            out += ChatCompletionWire.contentChunk(h, more)
+                        case .content(_, let more): out += writer.content(more)
+                        case .toolCall(_, let delta): out += writer.toolCall(delta)
                         case .finished(let result):
                             charge(result, a)
                             if let failure = result.failure {
-                                let e = ServingError.upstream(failure, entity: entityName)
-                                out += ChatCompletionWire.errorChunk(code: e.code, message: e.message)
+                                out += writer.failure(ServingError.upstream(failure, entity: entityName))
                             } else {
-                                out += ChatCompletionWire.end(
-                                    h, finishReason: result.finishReason, inputTokens: result.inputTokens,
-                                    outputTokens: result.outputTokens)
+                                out += writer.end(result)
                             }
                         }
                     }
                     if out.isEmpty { break }
-                    try await writer.write(ByteBuffer(string: out))
+                    try await body.write(ByteBuffer(string: out))
+                    out = ""
+                    batch = await events.nextBatch()
                 }
-                try await writer.finish(nil)
+                try await body.finish(nil)
             })
     }
 
@@ -96,15 +118,19 @@ extension ServingResponder {
         registry.charge(a.endpointName, tokens: result.inputTokens + result.outputTokens, caller: a.caller)
     }
 
-    func header(_ entity: Int, _ a: Admitted) -> ChatCompletionWire.Header {
-        ChatCompletionWire.Header(id: a.id, created: a.created, model: a.endpoint.config.servedEntities[entity].model)
-    }
-
     func headers(sse: Bool, servedModel: String?, id: String) -> HTTPFields {
         var h: HTTPFields = [.contentType: sse ? "text/event-stream; charset=utf-8" : "application/json"]
         if sse { h[.cacheControl] = "no-cache" }
         if let servedModel { h[Self.servedModelHeader] = servedModel }
         h[Self.requestIDHeader] = id
         return h
+    }
+
+    /// An error in the door's shape: Databricks' `{"error_code", "message"}`, or Anthropic's error object.
+    func error(_ e: ServingError, servedModel: String? = nil, door: FrontDoor) -> Response {
+        guard door == .anthropic else { return error(e, servedModel: servedModel) }
+        var response = error(e, servedModel: servedModel)
+        response.body = ResponseBody(byteBuffer: ByteBuffer(string: MessagesWire.error(e)))
+        return response
     }
 }

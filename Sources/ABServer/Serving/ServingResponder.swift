@@ -21,6 +21,7 @@ struct ServingResponder: Sendable {
     static let requestIDHeader = HTTPFields.Element.Name("x-request-id")!
     /// A `Host` left among the fields: the first became the request's authority, so this is a second one.
     static let hostHeader = HTTPFields.Element.Name("host")!
+    static let apiKeyHeader = HTTPFields.Element.Name("x-api-key")!
 
     func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
         let path = request.uri.path
@@ -62,7 +63,7 @@ struct ServingResponder: Sendable {
             status: .noContent,
             headers: [
                 .accessControlAllowMethods: "GET, POST, PUT, PATCH, DELETE",
-                .accessControlAllowHeaders: "authorization, content-type, x-abtop-session",
+                .accessControlAllowHeaders: "authorization, content-type, x-abtop-session, x-api-key, anthropic-version",
                 .accessControlMaxAge: "600",
             ])
     }
@@ -121,6 +122,9 @@ struct ServingResponder: Sendable {
             }
             if let name = match("serving-endpoints", "*", "invocations")?.first {
                 return await invoke(request, endpoint: name)
+            }
+            if match("v1", "messages") != nil || match("messages") != nil {
+                return await invoke(request, endpoint: nil, door: .anthropic)
             }
         }
         if method == .get {

@@ -143,7 +143,7 @@ struct Serve: AsyncParsableCommand {
         }
         let transport = CurlTransport()
         let factory = ServeRuntimeFactory(
-            simulated: mock.map { ($0.openAIBaseURL, $0.anthropicBaseURL) },
+            simulated: mock.map(\.anthropicBaseURL),
             resolver: resolver, journal: storage.open(), transport: transport, seed: seed,
             analysis: analysis.settings(streaming: true, paired: false))
         let registry = ServingRegistry(factory: factory)

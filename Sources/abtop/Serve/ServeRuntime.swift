@@ -91,13 +91,13 @@ final class ServeRuntime: EndpointRuntime {
         }
         let o = last.outcome
         return InvocationResult(
-            entity: o.entity, text: last.output, finishReason: last.finishReason, inputTokens: o.usage.input,
+            entity: o.entity, text: last.answerText, finishReason: last.finishReason, inputTokens: o.usage.input,
             outputTokens: o.usage.output,
             failure: o.error.map {
                 ProviderError(
                     kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue,
                     retryAfter: last.retryAfter)
-            })
+            }, toolCalls: last.toolCalls)
     }
 }
 
@@ -112,13 +112,32 @@ final class EventRelay: ContentRelay {
     func content(_ text: String, entity: Int) {
         events.push(.content(entity: entity, text: text))
     }
+
+    func toolCall(_ delta: ToolCallDelta, entity: Int) {
+        events.push(.toolCall(entity: entity, delta))
+    }
+}
+
+/// The service account the simulated Vertex AI signs tokens for: one RSA key per process, made when first needed
+/// (making one takes a moment), so every simulated endpoint shares it.
+enum SimulatedServiceAccount {
+    private static let files = Mutex<[String: String]>([:])
+
+    static func keyFile(tokenURI: String) -> String {
+        files.withLock { files in
+            if let file = files[tokenURI] { return file }
+            let file = GoogleOAuth.makeKeyFile(clientEmail: "abtop-simulated@abtop.iam.gserviceaccount.com", tokenURI: tokenURI)
+            files[tokenURI] = file
+            return file
+        }
+    }
 }
 
 /// Builds each endpoint's engine, session and journal session; with `--simulate`, points every entity at the
 /// embedded simulated providers.
 struct ServeRuntimeFactory: EndpointRuntimeFactory {
-    /// The simulated providers' base URLs (OpenAI-style with `/v1`, Anthropic root), or nil for the real ones.
-    let simulated: (openAI: String, anthropic: String)?
+    /// The simulated providers' root (`http://host:port`), or nil for the real ones.
+    let simulated: String?
     let resolver: SecretResolver
     let journal: Journal?
     let transport: CurlTransport
@@ -130,7 +149,8 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
         let resolved: [ResolvedEntity]
         if let simulated {
-            resolved = config.simulated(openAIBase: simulated.openAI, anthropicBase: simulated.anthropic)
+            resolved = config.simulated(
+                root: simulated, serviceAccountKey: SimulatedServiceAccount.keyFile(tokenURI: simulated + "/token"))
         } else {
             resolved = config.resolve(with: resolver)
             let missing = EndpointConfig.credentialIssues(resolved, severity: .error)
