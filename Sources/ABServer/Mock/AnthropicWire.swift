@@ -3,7 +3,13 @@ import ABCore
 /// Anthropic Messages API bodies and SSE events, in the shape of the public API reference.
 enum AnthropicWire {
     static func stopReason(_ plan: MockPlan) -> String {
-        plan.finishReason == .length ? "max_tokens" : "end_turn"
+        plan.toolCall != nil ? "tool_use" : plan.finishReason == .length ? "max_tokens" : "end_turn"
+    }
+
+    /// The answer's one content block: text, or the tool call with its input.
+    static func contentJSON(_ plan: MockPlan) -> String {
+        guard let call = plan.toolCall else { return #"{"type":"text","text":\#(JSONValue.quoted(plan.text))}"# }
+        return #"{"type":"tool_use","id":\#(JSONValue.quoted(call.id)),"name":\#(JSONValue.quoted(call.name)),"input":\#(plan.text)}"#
     }
 
     static func usage(input: Int, output: Int) -> String {
@@ -13,7 +19,7 @@ enum AnthropicWire {
 
     static func message(id: String, model: String, plan: MockPlan) -> String {
         #"{"id":"\#(id)","type":"message","role":"assistant","model":\#(JSONValue.quoted(model)),"#
-            + #""content":[{"type":"text","text":\#(JSONValue.quoted(plan.text))}],"#
+            + #""content":[\#(contentJSON(plan))],"#
             + #""stop_reason":"\#(stopReason(plan))","stop_sequence":null,"#
             + #""usage":\#(usage(input: plan.inputTokens, output: plan.tokens.count))}"#
     }
@@ -32,9 +38,22 @@ enum AnthropicWire {
         )
     }
 
-    static let contentBlockStart = event(
-        "content_block_start",
-        #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#)
+    static func contentBlockStart(_ plan: MockPlan) -> String {
+        let block =
+            plan.toolCall.map {
+                #"{"type":"tool_use","id":\#(JSONValue.quoted($0.id)),"name":\#(JSONValue.quoted($0.name)),"input":{}}"#
+            } ?? #"{"type":"text","text":""}"#
+        return event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":\#(block)}"#)
+    }
+
+    /// Token `i`: text, or a piece of the tool call's input.
+    static func delta(_ plan: MockPlan, _ i: Int) -> String {
+        guard plan.toolCall != nil else { return textDelta(plan.tokens[i]) }
+        return event(
+            "content_block_delta",
+            #"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":\#(JSONValue.quoted(plan.tokens[i]))}}"#
+        )
+    }
 
     static let ping = event("ping", #"{"type": "ping"}"#)
 

@@ -1,10 +1,27 @@
 import ABCore
+import Foundation
 
 /// What the simulated provider was asked, in the terms the plan needs.
 public struct MockRequest: Sendable, Equatable {
     public enum Wire: String, Sendable {
         case openai
         case anthropic
+        case gemini
+        case bedrock
+        case cohere
+    }
+
+    /// A function the request offers, by name and argument schema.
+    public struct Tool: Sendable, Equatable {
+        public var name: String
+        public var schema: JSONValue
+    }
+
+    public enum ToolChoice: Sendable, Equatable {
+        case auto
+        case none
+        case required
+        case function(String)
     }
 
     public var wire: Wire
@@ -15,6 +32,15 @@ public struct MockRequest: Sendable, Equatable {
     public var prompt: String
     public var maxTokens: Int?
     public var stream: Bool
+    /// The system prompt: part of what the answer depends on (two arms with two system prompts answer differently).
+    public var system = ""
+    public var tools: [Tool] = []
+    public var toolChoice: ToolChoice = .auto
+    /// The last turn is a tool's result: the model answers in words.
+    public var answersToolResult = false
+    /// The answer must be JSON (matching `jsonSchema` when one is given).
+    public var wantsJSON = false
+    public var jsonSchema: JSONValue?
 
     public init(wire: Wire, model: String, inputText: String, prompt: String, maxTokens: Int?, stream: Bool) {
         self.wire = wire
@@ -23,6 +49,17 @@ public struct MockRequest: Sendable, Equatable {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.stream = stream
+    }
+
+    /// The tool the simulated model calls, if any: the one named, else the first, unless told not to or it is
+    /// answering a tool's result.
+    var toolToCall: Tool? {
+        guard !tools.isEmpty, !answersToolResult else { return nil }
+        switch toolChoice {
+        case .none: return nil
+        case .function(let name): return tools.first { $0.name == name }
+        case .auto, .required: return tools.first
+        }
     }
 }
 
@@ -50,6 +87,8 @@ public struct MockPlan: Sendable, Equatable {
     public var stallSeconds: Double
     /// A seed for ids, so they are as deterministic as the rest.
     public var idSeed: UInt64
+    /// The answer is a call of this function; `tokens` are its arguments' JSON, in pieces.
+    public var toolCall: (id: String, name: String)?
 
     public var text: String { tokens.joined() }
 
@@ -60,7 +99,8 @@ public struct MockPlan: Sendable, Equatable {
         a.errorStatus == b.errorStatus && a.retryAfterSeconds == b.retryAfterSeconds && a.ttft == b.ttft
             && a.tokenInterval == b.tokenInterval && a.tokens == b.tokens && a.finishReason == b.finishReason
             && a.inputTokens == b.inputTokens && a.fault?.kind == b.fault?.kind && a.fault?.atToken == b.fault?.atToken
-            && a.stallSeconds == b.stallSeconds && a.idSeed == b.idSeed
+            && a.stallSeconds == b.stallSeconds && a.idSeed == b.idSeed && a.toolCall?.id == b.toolCall?.id
+            && a.toolCall?.name == b.toolCall?.name
     }
 }
 
@@ -109,9 +149,25 @@ public struct MockPlanner: Sendable {
             count = max(1, limit)
             plan.finishReason = .length
         }
+        let salt = request.system.isEmpty ? 0 : StableHash.of(request.system)
         plan.tokens = TextGenerator.tokens(
             prompt: request.prompt, model: request.model, style: profile.style,
-            count: count, seed: seed)
+            count: count, seed: seed ^ salt)
+        if let tool = request.toolToCall {
+            var ids = SplitMix64(seed: plan.idSeed)
+            plan.toolCall = ("call_" + String(ids.next(), radix: 36), tool.name)
+            plan.tokens = MockJSON.pieces(MockJSON.value(for: tool.schema, words: plan.tokens).rendered())
+            plan.finishReason = .stop
+            count = plan.tokens.count
+        } else if request.wantsJSON {
+            let answer = plan.tokens.joined().trimmingCharacters(in: .whitespaces)
+            let value =
+                request.jsonSchema.map { MockJSON.value(for: $0, words: plan.tokens) }
+                ?? JSONValue.object(JSONObject(["answer": .string(answer)]))
+            plan.tokens = MockJSON.pieces(value.rendered())
+            plan.finishReason = .stop
+            count = plan.tokens.count
+        }
 
         var faultDraw = rng.unit()
         for kind in MockFault.allCases {

@@ -58,10 +58,11 @@ enum MockRequestParser {
         if let streamOptions = object["stream_options"] as? [String: Any] {
             options.includeUsage = streamOptions["include_usage"] as? Bool ?? false
         }
-        let request = MockRequest(
+        var request = MockRequest(
             wire: .openai, model: model, inputText: texts.joined(separator: "\n"),
             prompt: lastUser.isEmpty ? texts.last ?? "" : lastUser,
             maxTokens: maxTokens, stream: stream)
+        shape(&request, body: body)
         return .success((request, options))
     }
 
@@ -98,10 +99,11 @@ enum MockRequestParser {
             texts.append(text)
             if role == "user" { lastUser = text }
         }
-        return .success(
-            MockRequest(
-                wire: .anthropic, model: model, inputText: texts.joined(separator: "\n"),
-                prompt: lastUser, maxTokens: maxTokens, stream: object["stream"] as? Bool ?? false))
+        var request = MockRequest(
+            wire: .anthropic, model: model, inputText: texts.joined(separator: "\n"),
+            prompt: lastUser, maxTokens: maxTokens, stream: object["stream"] as? Bool ?? false)
+        shape(&request, body: body)
+        return .success(request)
     }
 
     /// A message's text: a string, or the `text` of its content parts.

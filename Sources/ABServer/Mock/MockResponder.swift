@@ -88,14 +88,14 @@ final class MockResponder: Sendable {
                         finish: nil, includeUsage: options.includeUsage) : "")
                     + OpenAIWire.chunk(
                         id: id, created: created, model: model,
-                        delta: OpenAIWire.contentDelta(plan.tokens[i]), finish: nil,
+                        delta: OpenAIWire.toolDelta(plan, i), finish: nil,
                         includeUsage: options.includeUsage)
             },
             malformed: OpenAIWire.malformedChunk(id: id),
             end: [
                 OpenAIWire.chunk(
                     id: id, created: created, model: model, delta: "{}",
-                    finish: plan.finishReason == .length ? "length" : "stop",
+                    finish: OpenAIWire.finish(plan),
                     includeUsage: options.includeUsage)
             ]
                 + (options.includeUsage
@@ -156,10 +156,10 @@ final class MockResponder: Sendable {
         return streamed(
             plan: plan, arrival: arrival, channel: channel, headers: headers,
             start: [
-                AnthropicWire.messageStart(id: id, model: model, plan: plan), AnthropicWire.contentBlockStart,
+                AnthropicWire.messageStart(id: id, model: model, plan: plan), AnthropicWire.contentBlockStart(plan),
                 AnthropicWire.ping,
             ],
-            token: { i in AnthropicWire.textDelta(plan.tokens[i]) },
+            token: { i in AnthropicWire.delta(plan, i) },
             malformed: AnthropicWire.malformedDelta(),
             end: [
                 AnthropicWire.contentBlockStop, AnthropicWire.messageDelta(plan: plan),
@@ -168,9 +168,19 @@ final class MockResponder: Sendable {
     }
 
     /// A streamed answer (see `stream`) as a response with `headers`.
-    private func streamed(
+    func streamed(
         plan: MockPlan, arrival: NIODeadline, channel: any Channel, headers: HTTPFields, start: [String],
         token: @escaping @Sendable (Int) -> String, malformed: String, end: [String]
+    ) -> Response {
+        streamedBytes(
+            plan: plan, arrival: arrival, channel: channel, headers: headers, start: Array(start.joined().utf8),
+            token: { Array(token($0).utf8) }, malformed: Array(malformed.utf8), end: Array(end.joined().utf8))
+    }
+
+    /// A streamed answer of raw bytes (SSE text, or AWS event-stream frames).
+    func streamedBytes(
+        plan: MockPlan, arrival: NIODeadline, channel: any Channel, headers: HTTPFields, start: [UInt8],
+        token: @escaping @Sendable (Int) -> [UInt8], malformed: [UInt8], end: [UInt8]
     ) -> Response {
         Response(
             status: .ok, headers: headers,
@@ -197,21 +207,21 @@ final class MockResponder: Sendable {
 
     /// Streams: `start` at once, each token at its time (the first at TTFT), `end` after the last; faults strike
     /// before the token they were planned at.
-    private func stream(
+    func stream(
         plan: MockPlan, arrival: NIODeadline, channel: any Channel,
-        writer: inout any ResponseBodyWriter, start: [String], token: (Int) -> String,
-        malformed: String, end: [String]
+        writer: inout any ResponseBodyWriter, start: [UInt8], token: (Int) -> [UInt8],
+        malformed: [UInt8], end: [UInt8]
     ) async throws {
-        if !start.isEmpty { try await writer.write(buffer(start.joined())) }
+        if !start.isEmpty { try await writer.write(ByteBuffer(bytes: start)) }
         let loop = channel.eventLoop
         var shift = TimeAmount.zero
-        var pending = ""
+        var pending: [UInt8] = []
         for i in plan.tokens.indices {
             let due = arrival + Self.nanos(plan.ttft + plan.tokenInterval * Double(i)) + shift
             if let fault = plan.fault, fault.atToken == i {
                 if !pending.isEmpty {
-                    try await writer.write(buffer(pending))
-                    pending = ""
+                    try await writer.write(ByteBuffer(bytes: pending))
+                    pending = []
                 }
                 switch fault.kind {
                 case .cutoff:
@@ -220,12 +230,12 @@ final class MockResponder: Sendable {
                     return
                 case .disconnect:
                     try await sleep(until: due, on: loop)
-                    try await writer.write(buffer(String(token(i).prefix(12))))
+                    try await writer.write(ByteBuffer(bytes: token(i).prefix(12)))
                     await Self.reset(channel)
                     throw CancellationError()
                 case .malformed:
                     try await sleep(until: due, on: loop)
-                    try await writer.write(buffer(malformed))
+                    try await writer.write(ByteBuffer(bytes: malformed))
                 case .stall:
                     shift = Self.nanos(plan.stallSeconds)
                 }
@@ -234,22 +244,22 @@ final class MockResponder: Sendable {
             let dueNow = arrival + Self.nanos(plan.ttft + plan.tokenInterval * Double(i)) + shift
             if NIODeadline.now() < dueNow {
                 if !pending.isEmpty {
-                    try await writer.write(buffer(pending))
-                    pending = ""
+                    try await writer.write(ByteBuffer(bytes: pending))
+                    pending = []
                 }
                 try await sleep(until: dueNow, on: loop)
-                try await writer.write(buffer(chunk))
+                try await writer.write(ByteBuffer(bytes: chunk))
             } else {
                 // Already due (instant profiles, or behind schedule): coalesce into one write.
                 pending += chunk
             }
         }
-        try await writer.write(buffer(pending + end.joined()))
+        try await writer.write(ByteBuffer(bytes: pending + end))
         try await writer.finish(nil)
     }
 
     /// A whole-body answer at the time the last token is ready; faults: reset, truncated body, bad JSON, a stall.
-    private func nonStreaming(
+    func nonStreaming(
         plan: MockPlan, arrival: NIODeadline, channel: any Channel,
         requestID: String, body: String, requestIDHeader: String
     ) async throws -> Response {
@@ -279,13 +289,13 @@ final class MockResponder: Sendable {
         }
     }
 
-    private func json(_ status: Int, _ body: String, extra: HTTPFields = [:]) -> Response {
+    func json(_ status: Int, _ body: String, extra: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(contentsOf: extra)
         return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: buffer(body)))
     }
 
-    private func retryHeaders(_ plan: MockPlan) -> HTTPFields {
+    func retryHeaders(_ plan: MockPlan) -> HTTPFields {
         guard let seconds = plan.retryAfterSeconds else { return [:] }
         var headers = HTTPFields()
         headers[.retryAfter] = String(Int(seconds.rounded(.up)))
@@ -293,12 +303,12 @@ final class MockResponder: Sendable {
         return headers
     }
 
-    private func buffer(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
+    func buffer(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
 
     /// Sleeps unless already due, on the connection's event loop: NIO's timers fire on time, where `Task.sleep`
     /// on Linux may add milliseconds of leeway. A graceful shutdown cuts the sleep short (so a stall cannot hold
     /// it up).
-    private func sleep(until deadline: NIODeadline, on loop: any EventLoop) async throws {
+    func sleep(until deadline: NIODeadline, on loop: any EventLoop) async throws {
         guard NIODeadline.now() < deadline else { return }
         // Wake a little early by the running average of how late wake-ups have been (the hop from the event
         // loop back to this task), so answers leave on time rather than a few hundred microseconds after.

@@ -5,8 +5,9 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// The simulated providers as an HTTP server: OpenAI at `/v1/chat/completions`, Anthropic at `/v1/messages`,
-/// on one port. Runs in-process (the demo, the tests) or as `abtop mock-server`.
+/// The simulated providers as an HTTP server on one port: OpenAI at `/v1/chat/completions`, Anthropic at
+/// `/v1/messages`, Cohere at `/v2/chat`, Bedrock at `/model/{id}/converse[-stream]`, Vertex AI's Gemini at
+/// `/v1/projects/…/models/{model}:generateContent` with its OAuth token endpoint at `/token`. Runs in-process (the demo, the tests) or as `abtop mock-server`.
 public enum MockServer {
     public struct Configuration: Sendable {
         public var host: String
@@ -61,6 +62,17 @@ public enum MockServer {
         router.post("/v1/chat/completions") { request, context in try await responder.openAI(request, context) }
         router.post("/chat/completions") { request, context in try await responder.openAI(request, context) }
         router.post("/v1/messages") { request, context in try await responder.anthropic(request, context) }
+        router.post("/v2/chat") { request, context in try await responder.cohere(request, context) }
+        router.post("/model/:model/converse") { request, context in
+            try await responder.bedrock(request, context, stream: false)
+        }
+        router.post("/model/:model/converse-stream") { request, context in
+            try await responder.bedrock(request, context, stream: true)
+        }
+        router.post("/v1/projects/:project/locations/:location/publishers/google/models/:call") { request, context in
+            try await responder.gemini(request, context)
+        }
+        router.post("/token") { request, context in try await responder.token(request, context) }
         router.get("/health") { _, _ in "ok" }
         var logger = Logger(label: "abtop.mock")
         logger.logLevel = logLevel

@@ -4,10 +4,19 @@ import ABCore
 enum OpenAIWire {
     static let fingerprint = "fp_abtop_mock"
 
+    static func finish(_ plan: MockPlan) -> String {
+        plan.toolCall != nil ? "tool_calls" : plan.finishReason == .length ? "length" : "stop"
+    }
+
     static func completion(id: String, created: Int, model: String, plan: MockPlan) -> String {
-        let finish = plan.finishReason == .length ? "length" : "stop"
+        let finish = finish(plan)
+        let content =
+            plan.toolCall.map { call in
+                #"null,"tool_calls":[{"id":\#(JSONValue.quoted(call.id)),"type":"function","#
+                    + #""function":{"name":\#(JSONValue.quoted(call.name)),"arguments":\#(JSONValue.quoted(plan.text))}}]"#
+            } ?? JSONValue.quoted(plan.text)
         return #"{"id":"\#(id)","object":"chat.completion","created":\#(created),"model":\#(JSONValue.quoted(model)),"#
-            + #""choices":[{"index":0,"message":{"role":"assistant","content":\#(JSONValue.quoted(plan.text)),"#
+            + #""choices":[{"index":0,"message":{"role":"assistant","content":\#(content),"#
             + #""refusal":null,"annotations":[]},"#
             + #""logprobs":null,"finish_reason":"\#(finish)"}],"usage":\#(usage(plan)),"#
             + #""service_tier":"default","system_fingerprint":"\#(fingerprint)"}"#
@@ -40,6 +49,16 @@ enum OpenAIWire {
     static func roleDelta() -> String { #"{"role":"assistant","content":"","refusal":null}"# }
 
     static func contentDelta(_ text: String) -> String { #"{"content":\#(JSONValue.quoted(text))}"# }
+
+    /// A piece of the plan's tool call: the first carries its id and name.
+    static func toolDelta(_ plan: MockPlan, _ i: Int) -> String {
+        guard let call = plan.toolCall else { return contentDelta(plan.tokens[i]) }
+        let head =
+            i == 0
+            ? #""id":\#(JSONValue.quoted(call.id)),"type":"function","function":{"name":\#(JSONValue.quoted(call.name)),"#
+            : #""function":{"#
+        return #"{"tool_calls":[{"index":0,\#(head)"arguments":\#(JSONValue.quoted(plan.tokens[i]))}}]}"#
+    }
 
     static func usageChunk(id: String, created: Int, model: String, plan: MockPlan) -> String {
         #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"#
