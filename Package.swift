@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "ABTUITests", dependencies: ["ABTUI", "ABCore"], exclude: ["Golden"]),
-        .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"]),
+        .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"], exclude: ["Fixtures"]),
         // The engine alone, against a scripted transport: no server, no sockets.
         .testTarget(name: "ABEngineTests", dependencies: ["ABEngine", "ABProviders", "ABCore"]),
         // The engine over real HTTP to the mock server (ABServer), as users run it.

@@ -100,11 +100,15 @@ extension WireFormat {
         }
     }
 
-    /// Gemini gives a call no id: one is made from its place in the answer.
+    /// Gemini gives a call no id: one is made from the call itself and its place in the answer, so calls in
+    /// different turns of a conversation do not share one.
     static func geminiCall(_ call: JSONValue, index: Int) -> ToolCall {
-        ToolCall(
-            id: call[key: "id"]?.stringValue ?? "call_\(index)", name: call[key: "name"]?.stringValue ?? "",
-            arguments: call[key: "args"]?.rendered() ?? "{}")
+        let name = call[key: "name"]?.stringValue ?? ""
+        let arguments = call[key: "args"]?.rendered() ?? "{}"
+        let id =
+            call[key: "id"]?.stringValue
+            ?? "call_\(String(StableHash.of(name + "\u{0}" + arguments, salt: UInt64(index)) % 2_821_109_907_456, radix: 36))"
+        return ToolCall(id: id, name: name, arguments: arguments)
     }
 
     /// Text and tool-call blocks (Anthropic's, Bedrock's); a call of `structuredOutputTool` is the answer's text.

@@ -183,16 +183,16 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
     }
 
     @Test func unsupportedProviderSaysNotYet() {
-        let cohere: JSONValue = [
+        let palm: JSONValue = [
             "name": "c",
             "external_model": [
-                "name": "command-r", "provider": "cohere", "task": "llm/v1/chat",
-                "cohere_config": ["cohere_api_key": "{{secrets/s/c}}"],
+                "name": "chat-bison", "provider": "palm", "task": "llm/v1/chat",
+                "palm_config": ["palm_api_key": "{{secrets/s/c}}"],
             ],
         ]
-        let e = errors(read(config(entities: [entity("a"), cohere], routes: [route("a", 50), route("c", 50)])))
+        let e = errors(read(config(entities: [entity("a"), palm], routes: [route("a", 50), route("c", 50)])))
         #expect(
-            e["served_entities[1].external_model.provider"]?.message == "the provider \"cohere\" is not supported yet")
+            e["served_entities[1].external_model.provider"]?.message == "the provider \"palm\" is not supported yet")
     }
 
     @Test func unknownProviderListsTheAllowedValues() {

@@ -109,11 +109,21 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"messages": [{"role": "user", "content": "x"}], "tools": []}"#, "\"tools\" is not supported"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "functions": []}"#, "\"functions\" is not supported"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": true}"#, "\"logprobs\" is not supported"),
         (
-            #"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}"#,
-            "\"response_format\" is not supported"
+            #"{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "yaml"}}"#,
+            "response_format.type"
         ),
+        (
+            #"{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "a b"}}]}"#,
+            "tools[0].function.name"
+        ),
+        (
+            #"{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "function", "function": {"name": "g"}}}"#,
+            "not among the tools"
+        ),
+        (#"{"messages": [{"role": "tool", "content": "x"}]}"#, "messages[0].tool_call_id"),
         (
             #"{"messages": [{"role": "user", "content": "x"}], "temprature": 1}"#,
             "unknown parameter \"temprature\" (did you mean \"temperature\"?)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SDK conformance: the official openai and anthropic Python SDKs against `abtop mock-server`, then the MLflow
-# deployments client, databricks-sdk and the openai SDK against `abtop serve --simulate`.
+# deployments client, databricks-sdk and the openai SDK against `abtop serve --simulate`, then the openai and
+# anthropic SDKs (tools, structured output, Messages door) against one `serve --simulate` endpoint per provider.
 # Installs the SDKs into a throwaway venv under .build/ (once), starts each server on a free port, runs the checks.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,3 +37,7 @@ start serve .build/debug/abtop serve --simulate --profile fast --headless --port
     --store "$scratch/journal.sqlite"
 serve_port=$port
 "$venv/bin/python" Tests/Conformance/serve_conformance.py "$serve_port" "$scratch/journal.sqlite"
+
+start providers .build/debug/abtop serve --simulate --profile fast --headless --port 0 --seed 7 \
+    --store "$scratch/providers.sqlite"
+"$venv/bin/python" Tests/Conformance/provider_conformance.py "$port"

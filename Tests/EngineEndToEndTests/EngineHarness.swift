@@ -2,6 +2,7 @@ import ABCore
 import ABEngine
 import ABProviders
 import Foundation
+import Synchronization
 
 @testable import ABServer
 
@@ -12,6 +13,9 @@ struct EngineHarness {
     let transport: CurlTransport
 
     var session: Session { engine.session }
+
+    /// Every provider the mock simulates, each on its own wire.
+    static let providers = ["openai", "anthropic", "cohere", "amazon-bedrock", "google-cloud-vertex-ai"]
 
     /// Entities are (name, provider, model); each answered by the mock's profile for its model.
     static func start(
@@ -26,9 +30,17 @@ struct EngineHarness {
         let weights = weights ?? Weights.even(count: entities.count).percentages
         let served = entities.map { name, provider, model -> String in
             let block =
-                provider == "anthropic"
-                ? #""anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-test"}"#
-                : #""openai_config": {"openai_api_key_plaintext": "\#(apiKey)"}"#
+                switch provider {
+                case "anthropic": #""anthropic_config": {"anthropic_api_key_plaintext": "sk-ant-test"}"#
+                case "cohere": #""cohere_config": {"cohere_api_key_plaintext": "\#(apiKey)"}"#
+                case "amazon-bedrock":
+                    #""amazon_bedrock_config": {"aws_region": "us-east-1", "aws_access_key_id_plaintext": "AKIDSIMULATED", "#
+                        + #""aws_secret_access_key_plaintext": "simulated-secret-access-key", "bedrock_provider": "anthropic"}"#
+                case "google-cloud-vertex-ai":
+                    #""google_cloud_vertex_ai_config": {"project_id": "p-1", "region": "us-central1", "private_key_plaintext": "#
+                        + JSONValue.quoted(TestServiceAccount.keyFile(tokenURI: server.anthropicBaseURL + "/token")) + "}"
+                default: #""openai_config": {"openai_api_key_plaintext": "\#(apiKey)"}"#
+                }
             return
                 #"{"name": "\#(name)", "external_model": {"name": "\#(model)", "provider": "\#(provider)", "task": "llm/v1/chat", \#(block)}}"#
         }
@@ -36,12 +48,19 @@ struct EngineHarness {
         let bases = entities.map { name, provider, _ -> String in
             let url =
                 baseURLs[name] ?? baseURLOverride
-                ?? (provider == "anthropic" ? server.anthropicBaseURL : server.openAIBaseURL)
+                ?? (["openai", "custom"].contains(provider) ? server.openAIBaseURL : server.anthropicBaseURL)
             return #""\#(name)": {"base_url": "\#(url)"}"#
         }
         var abtopBlock = try JSONParser.parse(abtop)
         if case .object(var o) = abtopBlock {
-            o["entities"] = try JSONParser.parse("{\(bases.joined(separator: ","))}")
+            // Each entity's base URL joins whatever settings the test gave it.
+            var arms = o["entities"]?.objectValue ?? JSONObject()
+            for member in (try JSONParser.parse("{\(bases.joined(separator: ","))}")).objectValue?.members ?? [] {
+                var arm = arms[member.key]?.objectValue ?? JSONObject()
+                arm["base_url"] = member.value[key: "base_url"]
+                arms[member.key] = .object(arm)
+            }
+            o["entities"] = .object(arms)
             abtopBlock = .object(o)
         }
         let json = """
@@ -66,6 +85,20 @@ struct EngineHarness {
 
     enum HarnessError: Error {
         case config(String)
+    }
+}
+
+/// One service account key per test process (making an RSA key takes a moment), for the simulated Vertex AI.
+enum TestServiceAccount {
+    private static let files = Mutex<[String: String]>([:])
+
+    static func keyFile(tokenURI: String) -> String {
+        files.withLock { files in
+            if let f = files[tokenURI] { return f }
+            let f = GoogleOAuth.makeKeyFile(clientEmail: "test@abtop.iam.gserviceaccount.com", tokenURI: tokenURI)
+            files[tokenURI] = f
+            return f
+        }
     }
 }
 

@@ -9,7 +9,9 @@ import Testing
 /// Collects relayed content, as `abtop serve` passes it to its client.
 final class CollectingRelay: ContentRelay {
     let pieces = Mutex<[(entity: Int, text: String)]>([])
+    let calls = Mutex<[ToolCallDelta]>([])
     func content(_ text: String, entity: Int) { pieces.withLock { $0.append((entity, text)) } }
+    func toolCall(_ delta: ToolCallDelta, entity: Int) { calls.withLock { $0.append(delta) } }
     var text: String { pieces.withLock { $0.map(\.text).joined() } }
     var entities: Set<Int> { pieces.withLock { Set($0.map(\.entity)) } }
 }

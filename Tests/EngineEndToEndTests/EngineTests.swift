@@ -7,8 +7,8 @@ import Testing
 @testable import ABServer
 
 @Suite struct EngineTests {
-    @Test(arguments: [("openai", true), ("openai", false), ("anthropic", true), ("anthropic", false)])
-    func answersFromBothProvidersStreamingAndNot(provider: String, stream: Bool) async throws {
+    @Test(arguments: EngineHarness.providers, [true, false])
+    func answersFromEveryProviderStreamingAndNot(provider: String, stream: Bool) async throws {
         let profile = MockProfile.fastWith {
             $0.ttftMilliseconds = .fixed(20)
             $0.tokensPerSecond = 1000
@@ -34,7 +34,11 @@ import Testing
         } else {
             #expect(r.outcome.timing.firstToken == nil)
         }
-        #expect(r.finishReason == (provider == "anthropic" ? "end_turn" : "stop"))
+        let finish = [
+            "openai": "stop", "anthropic": "end_turn", "cohere": "COMPLETE", "amazon-bedrock": "end_turn",
+            "google-cloud-vertex-ai": "STOP",
+        ]
+        #expect(r.finishReason == finish[provider])
     }
 
     @Test(arguments: [
@@ -66,7 +70,7 @@ import Testing
         let timeouts =
             kind == .timeout
             ? #"{"connect": 5, "first_byte": 4, "total": 5}"# : #"{"connect": 60, "first_byte": 60, "total": 60}"#
-        for provider in ["openai", "anthropic"] {
+        for provider in EngineHarness.providers {
             let h = try await EngineHarness.start(
                 entities: [("e", provider, model)], profiles: profiles,
                 abtop: #"{"retries": {"max": 0}, "timeouts_s": \#(timeouts)}"#)

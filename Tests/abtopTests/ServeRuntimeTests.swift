@@ -39,7 +39,7 @@ import Testing
         let journalPath = AbtopBinary.scratch.appendingPathComponent("serve-\(UUID().uuidString).sqlite").path
         let transport = CurlTransport()
         let factory = ServeRuntimeFactory(
-            simulated: (mock.openAIBaseURL, mock.anthropicBaseURL),
+            simulated: mock.anthropicBaseURL,
             resolver: SecretResolver(environment: [:]), journal: try Journal(path: journalPath),
             transport: transport, seed: 3)
         let registry = ServingRegistry(factory: factory)
