@@ -35,7 +35,9 @@ public enum AWSEventStream {
         return out
     }
 
-    static func be32(_ n: UInt32) -> [UInt8] { [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)] }
+    static func be32(_ n: UInt32) -> [UInt8] {
+        [UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
+    }
 
     /// An incremental reader: feed bytes as they arrive, split anywhere; a message is returned once whole and
     /// checked. A bad checksum or an impossible length ends the stream (`problem`), as the AWS SDKs do.

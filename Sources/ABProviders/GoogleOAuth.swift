@@ -13,7 +13,9 @@ public enum GoogleOAuth {
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case badKey(String)
         public var description: String {
-            switch self { case .badKey(let m): m }
+            switch self {
+            case .badKey(let m): m
+            }
         }
     }
 
@@ -42,10 +44,14 @@ public enum GoogleOAuth {
 
     /// The token request: `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=…`, form-encoded.
     public static func tokenRequest(_ key: ServiceAccountKey, now: Date) throws(Failure) -> HTTPRequestSpec {
-        let body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + (try assertion(key, now: now))
+        let body =
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="
+            + (try assertion(key, now: now))
         return HTTPRequestSpec(
             url: key.tokenURI,
-            headers: [("Content-Type", .plain("application/x-www-form-urlencoded")), ("Accept", .plain("application/json"))],
+            headers: [
+                ("Content-Type", .plain("application/x-www-form-urlencoded")), ("Accept", .plain("application/json")),
+            ],
             body: Array(body.utf8))
     }
 

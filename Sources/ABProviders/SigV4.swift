@@ -102,7 +102,9 @@ public enum SigV4 {
         "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(sha256Hex(Array(canonicalRequest.utf8)))"
     }
 
-    public static func signature(secret: SecretValue, day: String, region: String, service: String, stringToSign: String)
+    public static func signature(
+        secret: SecretValue, day: String, region: String, service: String, stringToSign: String
+    )
         -> String
     {
         func hmac(_ key: [UInt8], _ text: String) -> [UInt8] {

@@ -170,7 +170,8 @@ public struct StreamDecoder: Sendable {
             steps.append(
                 call(
                     ToolCallDelta(
-                        index: index, id: c[key: "id"]?.stringValue, name: c[key: "function"]?[key: "name"]?.stringValue,
+                        index: index, id: c[key: "id"]?.stringValue,
+                        name: c[key: "function"]?[key: "name"]?.stringValue,
                         arguments: c[key: "function"]?[key: "arguments"]?.stringValue ?? "")))
         }
         return steps
@@ -297,8 +298,13 @@ public struct StreamDecoder: Sendable {
             let payload = Self.object(String(decoding: message.payload, as: UTF8.self))
             let text = payload?[key: "message"]?.stringValue ?? message.headers[":error-message"]
             let kind: ErrorKind =
-                name.hasPrefix("throttling") ? .rateLimited : name.hasPrefix("serviceUnavailable") ? .overloaded : .http5xx
-            return [.failure(ProviderError(kind: kind, status: 200, message: "\(name): " + Self.message(text.map(JSONValue.string))))]
+                name.hasPrefix("throttling")
+                ? .rateLimited : name.hasPrefix("serviceUnavailable") ? .overloaded : .http5xx
+            return [
+                .failure(
+                    ProviderError(
+                        kind: kind, status: 200, message: "\(name): " + Self.message(text.map(JSONValue.string))))
+            ]
         }
         let data = String(decoding: message.payload, as: UTF8.self)
         guard let object = Self.object(data) else { return [malformed(data)] }
@@ -314,7 +320,9 @@ public struct StreamDecoder: Sendable {
         case "contentBlockDelta":
             let delta = object[key: "delta"]
             if let t = delta?[key: "text"]?.stringValue { return [keep(t)] }
-            if let input = delta?[key: "toolUse"]?[key: "input"]?.stringValue { return [toolInput(block: index, input)] }
+            if let input = delta?[key: "toolUse"]?[key: "input"]?.stringValue {
+                return [toolInput(block: index, input)]
+            }
             return []
         case "messageStop":
             result.finishReason = object[key: "stopReason"]?.stringValue

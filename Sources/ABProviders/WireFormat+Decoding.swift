@@ -207,7 +207,8 @@ extension WireFormat {
             input: input ?? TokenUsage.estimate(characters: request.characterCount),
             output: output
                 ?? TokenUsage.estimate(
-                    characters: result.text.count + result.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }),
+                    characters: result.text.count
+                        + result.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }),
             estimated: input == nil || output == nil)
     }
 

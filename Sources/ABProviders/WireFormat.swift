@@ -150,7 +150,9 @@ public struct WireFormat: Sendable {
             bodyModel = nil
             authHeaders = []
             maxTokensField = "maxOutputTokens"
-            if let text = secrets.first.flatMap({ $0 }), case .success(let key) = ServiceAccountKey.parse(text.exposedForTransport()) {
+            if let text = secrets.first.flatMap({ $0 }),
+                case .success(let key) = ServiceAccountKey.parse(text.exposedForTransport())
+            {
                 signing = .googleOAuth(key)
             }
         }
@@ -169,7 +171,8 @@ public struct WireFormat: Sendable {
     ///
     /// Bodies are written directly (keys in a fixed order) for the OpenAI and Anthropic wires: this runs once per
     /// request, and Foundation's `JSONSerialization` cost more than everything else the engine does per request.
-    public func request(_ request: ChatRequest, date: Date = Date(), accessToken: SecretValue? = nil) -> HTTPRequestSpec {
+    public func request(_ request: ChatRequest, date: Date = Date(), accessToken: SecretValue? = nil) -> HTTPRequestSpec
+    {
         let chat = request.applying(arm)
         let body: [UInt8] =
             switch dialect {
@@ -230,7 +233,8 @@ public struct WireFormat: Sendable {
     }
 
     /// A stream decoder for this dialect and request.
-    public func makeStreamDecoder(for chat: ChatRequest? = nil, limits: AbtopSettings.Limits = .init()) -> StreamDecoder {
+    public func makeStreamDecoder(for chat: ChatRequest? = nil, limits: AbtopSettings.Limits = .init()) -> StreamDecoder
+    {
         StreamDecoder(dialect: dialect, limits: limits, structuredTool: chat.map(structuredAsTool) ?? false)
     }
 }

@@ -52,6 +52,19 @@ public struct ReportTable<Row>: Sendable {
 
 /// The report's tables.
 public enum ReportTables {
+    /// What each arm is, where arms differ by more than the model: shown only then (see `armsDiffer`).
+    public static let arms = ReportTable<EntitySnapshot>(columns: [
+        ReportColumn("entity", .left) { $0.info.name },
+        ReportColumn("provider", .left) { $0.info.provider },
+        ReportColumn("model", .left) { $0.info.model },
+        ReportColumn("settings", .left) { $0.info.settings ?? "as requested" },
+    ])
+
+    /// Whether any arm has settings of its own (system prompt, parameters…).
+    public static func armsDiffer(_ entities: [EntitySnapshot]) -> Bool {
+        entities.contains { $0.info.settings != nil }
+    }
+
     /// One row per entity: the summary's table and the reports' "Summary".
     public static let entities = ReportTable<EntitySnapshot>(columns: [
         ReportColumn("entity", .left) { $0.info.name },

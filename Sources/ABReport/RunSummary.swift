@@ -62,6 +62,7 @@ public struct RunSummary: Sendable {
             "\(endpoint) · \(mode) · \(Format.count(requests)) requests "
             + "in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
         out += ReportTables.entities.text(snapshot.entities) + "\n"
+        if ReportTables.armsDiffer(snapshot.entities) { out += "\n" + ReportTables.arms.text(snapshot.entities) + "\n" }
         let notes = snapshot.entities.compactMap { e -> String? in
             var parts: [String] = []
             if !e.errors.isEmpty {
@@ -156,6 +157,7 @@ public struct RunSummary: Sendable {
         }
         return [
             "name": .string(e.info.name), "provider": .string(e.info.provider), "model": .string(e.info.model),
+            "settings": e.info.settings.map(JSONValue.string) ?? .null,
             "target_percentage": .number(JSONNumber(e.targetPercentage)),
             "observed_share": assignedShare(e).map { .number(JSONNumber(rounded($0, 4))) } ?? .null,
             "requests": .number(JSONNumber(e.requests)), "successes": .number(JSONNumber(e.successes)),

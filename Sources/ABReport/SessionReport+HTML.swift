@@ -16,6 +16,9 @@ extension SessionReport {
             + ReportTables.entities.html(s.snapshot.entities, escape: esc) { i, cell in
                 "<span class=\"dot\" style=\"background:\(Self.palette[i % 8])\"></span>" + cell
             }
+        if ReportTables.armsDiffer(s.snapshot.entities) {
+            body += "<h3>Arms</h3>\n" + ReportTables.arms.html(s.snapshot.entities, escape: esc)
+        }
         body += "<h2>Is the difference real?</h2>\n<p>\(esc(s.familyLine))</p>\n<ul class=\"verdicts\">\n"
         for v in s.verdicts {
             let kind = v.state == .decided ? "real" : v.state == .equivalent ? "same" : "open"

@@ -45,6 +45,9 @@ public struct SessionReport: Sendable {
             + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
         out += "## Summary\n\n"
         out += ReportTables.entities.markdown(s.snapshot.entities)
+        if ReportTables.armsDiffer(s.snapshot.entities) {
+            out += "\n### Arms\n\n" + ReportTables.arms.markdown(s.snapshot.entities)
+        }
         let kinds = Set(s.snapshot.entities.flatMap { $0.errors.keys }).sorted()
         if !kinds.isEmpty {
             out += "\n### Errors by kind\n\n| entity | " + kinds.map(\.rawValue).joined(separator: " | ") + " |\n|---|"

@@ -93,10 +93,16 @@ extension Journal {
                         FROM session s WHERE s.id = ?
                         """, arguments: [id])
             else { return nil }
+            // Each arm's settings, from the config the session ran (they are not columns of their own).
+            let configText: String = row["config_json"]
+            let arms = EndpointConfigReader.read(text: configText, defaultName: "").config?.settings.entities ?? [:]
             let entities = try Row.fetchAll(
                 db, sql: "SELECT * FROM entity WHERE session_id = ? ORDER BY idx", arguments: [id]
             )
-            .map { EntityInfo(name: $0["name"], model: $0["model"], provider: $0["provider"]) }
+            .map { r -> EntityInfo in
+                let name: String = r["name"]
+                return EntityInfo(name: name, model: r["model"], provider: r["provider"], settings: arms[name]?.summary)
+            }
             let epochs = try Row.fetchAll(
                 db, sql: "SELECT * FROM epoch WHERE session_id = ? ORDER BY idx", arguments: [id]
             )

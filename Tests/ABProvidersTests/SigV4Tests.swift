@@ -21,7 +21,9 @@ struct SigV4Tests {
             let dir = suite.appendingPathComponent(name)
             for sub in [dir] + ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).map(dir.appendingPathComponent) {
                 let req = sub.appendingPathComponent(sub.lastPathComponent + ".req")
-                if fm.fileExists(atPath: req.path), !["get-vanilla-with-session-token", "post-sts-header-after"].contains(sub.lastPathComponent) {
+                if fm.fileExists(atPath: req.path),
+                    !["get-vanilla-with-session-token", "post-sts-header-after"].contains(sub.lastPathComponent)
+                {
                     out.append(sub)
                 }
             }
@@ -34,7 +36,9 @@ struct SigV4Tests {
     }
 
     /// A `.req` file: request line, headers (continuation lines folded into the value), a blank line, the body.
-    static func request(_ text: String) -> (method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    static func request(_ text: String) -> (
+        method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8]
+    ) {
         let parts = text.components(separatedBy: "\n\n")
         var lines = parts[0].components(separatedBy: "\n")
         let target = lines.removeFirst().components(separatedBy: " ")
@@ -46,7 +50,11 @@ struct SigV4Tests {
             if line.first == " " || line.first == "\t", !headers.isEmpty {
                 headers[headers.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
             } else if let colon = line.firstIndex(of: ":") {
-                headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+                headers.append(
+                    (
+                        String(line[..<colon]),
+                        String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+                    ))
             }
         }
         return (
@@ -69,7 +77,8 @@ struct SigV4Tests {
         #expect(sts == (try Self.file(dir, "sts")), "\(dir.lastPathComponent)")
         let signature = SigV4.signature(
             secret: Self.secret, day: "20150830", region: "us-east-1", service: "service", stringToSign: sts)
-        let authz = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\(Self.scope), SignedHeaders=\(signed), Signature=\(signature)"
+        let authz =
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\(Self.scope), SignedHeaders=\(signed), Signature=\(signature)"
         #expect(authz == (try Self.file(dir, "authz")), "\(dir.lastPathComponent)")
     }
 
@@ -80,7 +89,9 @@ struct SigV4Tests {
         let headers = SigV4.sign(
             method: "GET", path: "/", query: "", headers: [("Host", "example.amazonaws.com")], payload: [],
             date: Self.date, region: "us-east-1", service: "service",
-            credentials: .init(accessKeyID: SecretValue("AKIDEXAMPLE"), secretAccessKey: Self.secret, sessionToken: SecretValue(token)))
+            credentials: .init(
+                accessKeyID: SecretValue("AKIDEXAMPLE"), secretAccessKey: Self.secret, sessionToken: SecretValue(token))
+        )
         let values = Dictionary(uniqueKeysWithValues: headers.map { ($0.name, $0.value.exposedForTransport()) })
         #expect(values["X-Amz-Date"] == "20150830T123600Z")
         #expect(values["X-Amz-Security-Token"] == token)

@@ -38,7 +38,8 @@ struct EngineHarness {
                         + #""aws_secret_access_key_plaintext": "simulated-secret-access-key", "bedrock_provider": "anthropic"}"#
                 case "google-cloud-vertex-ai":
                     #""google_cloud_vertex_ai_config": {"project_id": "p-1", "region": "us-central1", "private_key_plaintext": "#
-                        + JSONValue.quoted(TestServiceAccount.keyFile(tokenURI: server.anthropicBaseURL + "/token")) + "}"
+                        + JSONValue.quoted(TestServiceAccount.keyFile(tokenURI: server.anthropicBaseURL + "/token"))
+                        + "}"
                 default: #""openai_config": {"openai_api_key_plaintext": "\#(apiKey)"}"#
                 }
             return

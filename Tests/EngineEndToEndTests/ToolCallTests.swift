@@ -12,7 +12,8 @@ import Testing
     static let weather = ToolDefinition(
         name: "get_weather", description: "Current weather",
         parameters: [
-            "type": "object", "properties": ["city": ["type": "string"], "unit": ["type": "string", "enum": ["c", "f"]]],
+            "type": "object",
+            "properties": ["city": ["type": "string"], "unit": ["type": "string", "enum": ["c", "f"]]],
             "required": ["city"],
         ])
 

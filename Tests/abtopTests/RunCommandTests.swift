@@ -163,3 +163,53 @@ import Testing
         #expect(try await AbtopBinary.run(["run", "x.json", "--mode", "both"]).status == 2)
     }
 }
+
+/// The issue's A/B of prompts: the same simulated model behind two arms with two system prompts, in compare mode;
+/// the report shows two columns of different answers and each arm's settings.
+@Suite struct PromptABTests {
+    @Test func twoSystemPromptsGiveTwoColumnsOfAnswersAndTheReportNamesEachArmsSettings() async throws {
+        let (server, port) = try RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let config = try AbtopBinary.temporaryFile(
+            """
+            {"name": "prompt-ab", "config": {"served_entities": [
+              {"name": "v1", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key": "{{secrets/test/openai}}"}}},
+              {"name": "v2", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key": "{{secrets/test/openai}}"}}}],
+              "traffic_config": {"routes": [{"served_model_name": "v1", "traffic_percentage": 50},
+                                            {"served_model_name": "v2", "traffic_percentage": 50}]}},
+             "abtop": {"entities": {
+               "v1": {"base_url": "http://127.0.0.1:\(port)/v1", "system_prompt": "Answer in full sentences.",
+                      "temperature": 0},
+               "v2": {"base_url": "http://127.0.0.1:\(port)/v1", "system_prompt": "Answer in bullet points.",
+                      "temperature": 0.7}}}}
+            """, name: "prompt-ab.json")
+        let report = try AbtopBinary.temporaryFile("", name: "prompt-ab.md")
+        let r = try await AbtopBinary.run(
+            [
+                "run", config, "--headless", "--mode", "compare", "--requests", "6", "--concurrency", "2", "--seed",
+                "5", "--quiet", "--report", report,
+            ], environment: RunCommandTests.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        // The summary names each arm's settings.
+        #expect(r.stdout.contains(#"temperature 0 · system "Answer in full sentences.""#), "\(r.stdout)")
+        #expect(r.stdout.contains(#"temperature 0.7 · system "Answer in bullet points.""#))
+        let md = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(md.contains("### Arms"))
+        #expect(
+            md.contains(#"| v1 | openai | gpt-4o-mini | temperature 0 · system "Answer in full sentences." |"#), "\(md)"
+        )
+        #expect(md.contains(#"| v2 | openai | gpt-4o-mini | temperature 0.7 · system "Answer in bullet points." |"#))
+        // Side by side: every sampled prompt has an answer from each arm, and they differ.
+        let samples = try #require(md.range(of: "## Side-by-side samples"), "\(md)")
+        let blocks = md[samples.upperBound...].components(separatedBy: "**Prompt:**").dropFirst()
+        #expect(blocks.count == 3)
+        for block in blocks {
+            let lines = block.split(separator: "\n")
+            let v1 = lines.first { $0.hasPrefix("- **v1:** ") }.map { $0.dropFirst("- **v1:** ".count) }
+            let v2 = lines.first { $0.hasPrefix("- **v2:** ") }.map { $0.dropFirst("- **v2:** ".count) }
+            #expect(v1 != nil && v2 != nil && v1 != v2 && v1?.isEmpty == false, "\(block)")
+        }
+    }
+}

@@ -1,5 +1,3 @@
-
-
 /// One function call the model made: OpenAI's `tool_calls[i]`, Anthropic's `tool_use`, Gemini's `functionCall`,
 /// Bedrock's `toolUse`, Cohere's `tool_calls[i]`.
 public struct ToolCall: Sendable, Equatable {

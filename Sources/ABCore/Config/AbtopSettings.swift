@@ -85,7 +85,9 @@ public struct AbtopSettings: Sendable, Equatable {
             if let t = temperature { parts.append("temperature \(Self.number(t))") }
             if let p = topP { parts.append("top_p \(Self.number(p))") }
             if let m = maxTokens { parts.append("max_tokens \(m)") }
-            if let s = stop, !s.isEmpty { parts.append("stop \(s.map { JSONValue.quoted($0) }.joined(separator: ","))") }
+            if let s = stop, !s.isEmpty {
+                parts.append("stop \(s.map { JSONValue.quoted($0) }.joined(separator: ","))")
+            }
             if let s = systemPrompt { parts.append("system \(Self.excerpt(s))") }
             if let t = promptTemplate { parts.append("template \(Self.excerpt(t))") }
             for member in extraParams.members { parts.append("\(member.key) \(member.value.rendered())") }

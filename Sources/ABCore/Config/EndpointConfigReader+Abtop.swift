@@ -13,7 +13,8 @@ extension EndpointConfigReader {
                 arm.promptTemplate = template
             } else {
                 issues.error(
-                    entity.path.key("prompt_template"), "the template has no {{prompt}}: every request would send the same text",
+                    entity.path.key("prompt_template"),
+                    "the template has no {{prompt}}: every request would send the same text",
                     fix: "put {{prompt}} where the user's prompt goes, e.g. \"Answer briefly: {{prompt}}\"")
             }
         }
@@ -23,7 +24,9 @@ extension EndpointConfigReader {
         if let value = entity.value("stop") {
             if let s = value.stringValue {
                 arm.stop = [s]
-            } else if let list = value.arrayValue, !list.isEmpty, list.count <= 4, list.allSatisfy({ $0.stringValue?.isEmpty == false }) {
+            } else if let list = value.arrayValue, !list.isEmpty, list.count <= 4,
+                list.allSatisfy({ $0.stringValue?.isEmpty == false })
+            {
                 arm.stop = list.compactMap(\.stringValue)
             } else {
                 issues.error(

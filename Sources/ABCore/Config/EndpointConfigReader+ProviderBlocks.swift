@@ -281,8 +281,10 @@ extension EndpointConfigReader {
     private static func readBedrock(_ block: ObjectReader, issues: inout ConfigIssues) -> AmazonBedrockSettings? {
         let region = readRegion(block, key: "aws_region", example: "us-east-1", issues: &issues)
         let arn = block.string("instance_profile_arn", issues: &issues)
-        let hasKeys = ["aws_access_key_id", "aws_access_key_id_plaintext", "aws_secret_access_key",
-                       "aws_secret_access_key_plaintext"].contains { block.has($0) }
+        let hasKeys = [
+            "aws_access_key_id", "aws_access_key_id_plaintext", "aws_secret_access_key",
+            "aws_secret_access_key_plaintext",
+        ].contains { block.has($0) }
         if let arn {
             if hasKeys {
                 issues.error(
@@ -301,7 +303,9 @@ extension EndpointConfigReader {
                     + "$AWS_SECRET_ACCESS_KEY",
                 fix: "add \"aws_access_key_id\" and \"aws_secret_access_key\" as {{secrets/<scope>/<key>}} references")
         }
-        for (present, missing) in [("aws_access_key_id", "aws_secret_access_key"), ("aws_secret_access_key", "aws_access_key_id")]
+        for (present, missing) in [
+            ("aws_access_key_id", "aws_secret_access_key"), ("aws_secret_access_key", "aws_access_key_id"),
+        ]
         where (block.has(present) || block.has(present + "_plaintext"))
             && !(block.has(missing) || block.has(missing + "_plaintext"))
         {
@@ -342,7 +346,8 @@ extension EndpointConfigReader {
             "project_id", issues: &issues, missingFix: "add \"project_id\": \"<your Google Cloud project id>\"")
         if let project, !isURLSegment(project) || project.isEmpty {
             issues.error(
-                block.path.key("project_id"), "a project id holds only letters, digits, '-' and '.' (it goes into the URL)",
+                block.path.key("project_id"),
+                "a project id holds only letters, digits, '-' and '.' (it goes into the URL)",
                 fix: "use the id (e.g. \"my-project-123\"), not the project's display name")
         }
         let region = readRegion(block, key: "region", example: "us-central1", issues: &issues)

@@ -3,15 +3,20 @@ public struct EntityInfo: Sendable, Equatable, Codable {
     public let name: String
     public let model: String
     public let provider: String
+    /// What this arm sends beyond the prompt (`abtop.entities.<name>`: system prompt, temperature…), one line;
+    /// nil when it sends the requests as they come.
+    public let settings: String?
 
-    public init(name: String, model: String, provider: String) {
+    public init(name: String, model: String, provider: String, settings: String? = nil) {
         self.name = name
         self.model = model
         self.provider = provider
+        self.settings = settings.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    public init(_ entity: ServedEntity) {
-        self.init(name: entity.name, model: entity.model, provider: entity.provider.rawValue)
+    public init(_ entity: ServedEntity, settings: AbtopSettings.EntitySettings? = nil) {
+        self.init(
+            name: entity.name, model: entity.model, provider: entity.provider.rawValue, settings: settings?.summary)
     }
 }
 

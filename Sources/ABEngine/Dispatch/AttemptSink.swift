@@ -68,7 +68,9 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                 if firstToken == nil { firstToken = Monotonic.now() }
                 if let relay, streamFailure == nil {
                     // Text held back by the redactor goes first: the caller sees the answer in order.
-                    if case let rest = redaction.finish(), !rest.isEmpty { relay.to.content(rest, entity: relay.entity) }
+                    if case let rest = redaction.finish(), !rest.isEmpty {
+                        relay.to.content(rest, entity: relay.entity)
+                    }
                     // A call's name is the developer's; its arguments are the model's text and pass the redactor.
                     var safe = delta
                     safe.arguments = SecretRedactor.redact(delta.arguments)

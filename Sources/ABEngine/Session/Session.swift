@@ -38,7 +38,10 @@ public final class Session: Sendable {
         self.origin = origin
         self.observers = observers
         let epoch = SplitEpoch(index: 0, weights: endpoint.weights, startedAt: 0)
-        stats = Mutex(StatsAggregator(entities: endpoint.servedEntities.map(EntityInfo.init), epoch: epoch))
+        stats = Mutex(
+            StatsAggregator(
+                entities: endpoint.servedEntities.map { EntityInfo($0, settings: endpoint.settings.entities[$0.name]) },
+                epoch: epoch))
     }
 
     /// Split or compare; the dashboard's `c` switches it while traffic flows.

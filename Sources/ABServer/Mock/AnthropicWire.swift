@@ -9,7 +9,8 @@ enum AnthropicWire {
     /// The answer's one content block: text, or the tool call with its input.
     static func contentJSON(_ plan: MockPlan) -> String {
         guard let call = plan.toolCall else { return #"{"type":"text","text":\#(JSONValue.quoted(plan.text))}"# }
-        return #"{"type":"tool_use","id":\#(JSONValue.quoted(call.id)),"name":\#(JSONValue.quoted(call.name)),"input":\#(plan.text)}"#
+        return
+            #"{"type":"tool_use","id":\#(JSONValue.quoted(call.id)),"name":\#(JSONValue.quoted(call.name)),"input":\#(plan.text)}"#
     }
 
     static func usage(input: Int, output: Int) -> String {

@@ -9,7 +9,8 @@ enum CohereWire {
 
     static func usage(_ plan: MockPlan) -> JSONValue {
         let counts: JSONValue = [
-            "input_tokens": .number(JSONNumber(plan.inputTokens)), "output_tokens": .number(JSONNumber(plan.tokens.count)),
+            "input_tokens": .number(JSONNumber(plan.inputTokens)),
+            "output_tokens": .number(JSONNumber(plan.tokens.count)),
         ]
         return ["billed_units": counts, "tokens": counts]
     }
@@ -28,7 +29,8 @@ enum CohereWire {
             message["content"] = [["type": "text", "text": .string(plan.text)]]
         }
         let body: JSONValue = [
-            "id": .string(id), "finish_reason": .string(finish(plan)), "message": .object(message), "usage": usage(plan),
+            "id": .string(id), "finish_reason": .string(finish(plan)), "message": .object(message),
+            "usage": usage(plan),
         ]
         return body.rendered()
     }
@@ -44,7 +46,9 @@ enum CohereWire {
             "message-start",
             JSONObject([
                 "id": .string(id),
-                "delta": ["message": ["role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []]],
+                "delta": [
+                    "message": ["role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []]
+                ],
             ]))
             + (plan.toolCall.map { call in
                 event(
@@ -82,7 +86,8 @@ enum CohereWire {
 
     static func end(_ plan: MockPlan) -> String {
         event(plan.toolCall != nil ? "tool-call-end" : "content-end", JSONObject(["index": 0]))
-            + event("message-end", JSONObject(["delta": ["finish_reason": .string(finish(plan)), "usage": usage(plan)]]))
+            + event(
+                "message-end", JSONObject(["delta": ["finish_reason": .string(finish(plan)), "usage": usage(plan)]]))
     }
 
     static let malformed = "event: content-delta\ndata: {\"type\":\"content-delta\",\"index\":0,\"delta\":{\n\n"
@@ -110,7 +115,8 @@ enum BedrockWire {
 
     static func usage(_ plan: MockPlan) -> JSONValue {
         [
-            "inputTokens": .number(JSONNumber(plan.inputTokens)), "outputTokens": .number(JSONNumber(plan.tokens.count)),
+            "inputTokens": .number(JSONNumber(plan.inputTokens)),
+            "outputTokens": .number(JSONNumber(plan.tokens.count)),
             "totalTokens": .number(JSONNumber(plan.inputTokens + plan.tokens.count)),
         ]
     }
@@ -168,7 +174,9 @@ enum BedrockWire {
 
     /// A well-framed event whose payload is not JSON, for the `malformed` fault.
     static let malformed = AWSEventStream.encode(
-        headers: [(":event-type", "contentBlockDelta"), (":content-type", "application/json"), (":message-type", "event")],
+        headers: [
+            (":event-type", "contentBlockDelta"), (":content-type", "application/json"), (":message-type", "event"),
+        ],
         payload: Array(#"{"contentBlockIndex":0,"delta":{"text""#.utf8))
 
     /// `x-amzn-ErrorType` and the message for a status.
@@ -195,14 +203,17 @@ enum GeminiWire {
 
     static func usage(_ plan: MockPlan, output: Int) -> JSONValue {
         [
-            "promptTokenCount": .number(JSONNumber(plan.inputTokens)), "candidatesTokenCount": .number(JSONNumber(output)),
+            "promptTokenCount": .number(JSONNumber(plan.inputTokens)),
+            "candidatesTokenCount": .number(JSONNumber(output)),
             "totalTokenCount": .number(JSONNumber(plan.inputTokens + output)),
         ]
     }
 
     static func response(id: String, model: String, plan: MockPlan) -> String {
         let body: JSONValue = [
-            "candidates": [["content": ["role": "model", "parts": parts(plan)], "finishReason": .string(finish(plan))]],
+            "candidates": [
+                ["content": ["role": "model", "parts": parts(plan)], "finishReason": .string(finish(plan))]
+            ],
             "usageMetadata": usage(plan, output: plan.tokens.count), "modelVersion": .string(model),
             "responseId": .string(id),
         ]
@@ -211,7 +222,8 @@ enum GeminiWire {
 
     static func chunk(_ candidate: JSONValue, usage: JSONValue, model: String, id: String) -> String {
         let body: JSONValue = [
-            "candidates": [candidate], "usageMetadata": usage, "modelVersion": .string(model), "responseId": .string(id),
+            "candidates": [candidate], "usageMetadata": usage, "modelVersion": .string(model),
+            "responseId": .string(id),
         ]
         return "data: " + body.rendered() + "\r\n\r\n"
     }
@@ -220,7 +232,9 @@ enum GeminiWire {
     static func delta(_ plan: MockPlan, _ i: Int, model: String, id: String) -> String {
         if plan.toolCall != nil {
             guard i == 0 else { return "" }
-            return chunk(["content": ["role": "model", "parts": parts(plan)]], usage: usage(plan, output: 0), model: model, id: id)
+            return chunk(
+                ["content": ["role": "model", "parts": parts(plan)]], usage: usage(plan, output: 0), model: model,
+                id: id)
         }
         return chunk(
             ["content": ["role": "model", "parts": [["text": .string(plan.tokens[i])]]]],
@@ -239,7 +253,8 @@ enum GeminiWire {
         let (name, text): (String, String) =
             switch status {
             case 400: ("INVALID_ARGUMENT", "Request contains an invalid argument.")
-            case 401: ("UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.")
+            case 401:
+                ("UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.")
             case 403: ("PERMISSION_DENIED", "Permission denied on resource project.")
             case 404: ("NOT_FOUND", "Publisher model was not found or your project does not have access to it.")
             case 429: ("RESOURCE_EXHAUSTED", "Resource exhausted. Please try again later.")
@@ -247,7 +262,9 @@ enum GeminiWire {
             default: ("INTERNAL", "Internal error encountered.")
             }
         let body: JSONValue = [
-            "error": ["code": .number(JSONNumber(status)), "message": .string(message ?? text), "status": .string(name)]
+            "error": [
+                "code": .number(JSONNumber(status)), "message": .string(message ?? text), "status": .string(name),
+            ]
         ]
         return body.rendered()
     }

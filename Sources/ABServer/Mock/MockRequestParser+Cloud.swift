@@ -37,7 +37,10 @@ extension MockRequestParser {
 
     static func bedrock(_ body: Data, model: String, stream: Bool) -> Result<MockRequest, Refusal> {
         guard let o = (try? JSONParser.parse(utf8: Array(body)))?.objectValue else {
-            return .failure(Refusal(status: 400, message: "Malformed input request, please reformat your input and try again.", param: nil))
+            return .failure(
+                Refusal(
+                    status: 400, message: "Malformed input request, please reformat your input and try again.",
+                    param: nil))
         }
         guard let messages = o["messages"]?.arrayValue, !messages.isEmpty else {
             return .failure(
@@ -48,7 +51,8 @@ extension MockRequestParser {
         var previous = ""
         for (i, m) in messages.enumerated() {
             guard let role = m[key: "role"]?.stringValue, role == "user" || role == "assistant" else {
-                return .failure(Refusal(status: 400, message: "messages.\(i).role must be user or assistant", param: nil))
+                return .failure(
+                    Refusal(status: 400, message: "messages.\(i).role must be user or assistant", param: nil))
             }
             if i == 0 && role != "user" {
                 return .failure(
@@ -83,9 +87,13 @@ extension MockRequestParser {
         }
         guard let contents = o["contents"]?.arrayValue, !contents.isEmpty else {
             return .failure(
-                Refusal(status: 400, message: "Unable to submit request because it has an empty contents field.", param: nil))
+                Refusal(
+                    status: 400, message: "Unable to submit request because it has an empty contents field.", param: nil
+                ))
         }
-        var texts = (o["systemInstruction"]?[key: "parts"]?.arrayValue ?? []).compactMap { $0[key: "text"]?.stringValue }
+        var texts = (o["systemInstruction"]?[key: "parts"]?.arrayValue ?? []).compactMap {
+            $0[key: "text"]?.stringValue
+        }
         var lastUser = ""
         for (i, c) in contents.enumerated() {
             let role = c[key: "role"]?.stringValue ?? "user"

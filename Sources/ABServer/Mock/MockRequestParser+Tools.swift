@@ -50,7 +50,8 @@ extension MockRequestParser {
             request.tools = (config?[key: "tools"]?.arrayValue ?? []).compactMap { t in
                 t[key: "toolSpec"]?[key: "name"]?.stringValue.map {
                     MockRequest.Tool(
-                        name: $0, schema: t[key: "toolSpec"]?[key: "inputSchema"]?[key: "json"] ?? .object(JSONObject()))
+                        name: $0, schema: t[key: "toolSpec"]?[key: "inputSchema"]?[key: "json"] ?? .object(JSONObject())
+                    )
                 }
             }
             if config?[key: "toolChoice"]?[key: "any"] != nil { request.toolChoice = .required }

@@ -28,7 +28,8 @@ extension MockResponder {
         let id = Self.uuid(&rng)
         if let status = plan.errorStatus {
             try await sleep(until: arrival + Self.nanos(plan.ttft), on: context.channel.eventLoop)
-            return json(status, CohereWire.error(CohereWire.errorMessage(status: status), id: id), extra: retryHeaders(plan))
+            return json(
+                status, CohereWire.error(CohereWire.errorMessage(status: status), id: id), extra: retryHeaders(plan))
         }
         guard chat.stream else {
             return try await nonStreaming(
@@ -58,7 +59,8 @@ extension MockResponder {
         let chat: MockRequest
         switch MockRequestParser.bedrock(Data(bytes), model: model, stream: stream) {
         case .success(let parsed): chat = parsed
-        case .failure(let r): return bedrockError(r.status, type: "ValidationException", message: r.message, id: earlyID)
+        case .failure(let r):
+            return bedrockError(r.status, type: "ValidationException", message: r.message, id: earlyID)
         }
         let plan = planner.plan(chat, occurrence: occurrence(of: chat))
         var rng = SplitMix64(seed: plan.idSeed)
@@ -105,7 +107,11 @@ extension MockResponder {
         }
         guard let credential = fields["Credential"], let signed = fields["SignedHeaders"],
             let signature = fields["Signature"]
-        else { return ("IncompleteSignatureException", "Authorization header requires Credential, SignedHeaders and Signature.") }
+        else {
+            return (
+                "IncompleteSignatureException", "Authorization header requires Credential, SignedHeaders and Signature."
+            )
+        }
         let scope = credential.split(separator: "/").map(String.init)
         guard scope.count == 5, scope[3] == "bedrock", scope[4] == "aws4_request" else {
             return ("InvalidSignatureException", "Credential should be scoped to a valid region and service 'bedrock'.")
@@ -120,7 +126,8 @@ extension MockResponder {
         let names = signed.split(separator: ";").map(String.init)
         var headers: [(name: String, value: String)] = []
         for name in names {
-            let value = name == "host" ? request.head.authority : HTTPFields.Element.Name(name).flatMap { request.headers[$0] }
+            let value =
+                name == "host" ? request.head.authority : HTTPFields.Element.Name(name).flatMap { request.headers[$0] }
             guard let value else { return ("IncompleteSignatureException", "Signed header \(name) is missing.") }
             headers.append((name, value))
         }
@@ -160,17 +167,24 @@ extension MockResponder {
             if kv.count == 2 { form[kv[0]] = kv[1] }
         }
         func refuse(_ error: String, _ description: String) -> Response {
-            json(400, JSONValue.object(JSONObject(["error": .string(error), "error_description": .string(description)])).rendered())
+            json(
+                400,
+                JSONValue.object(JSONObject(["error": .string(error), "error_description": .string(description)]))
+                    .rendered())
         }
         guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let jwt = form["assertion"] else {
             return refuse("unsupported_grant_type", "Invalid grant_type")
         }
         let parts = jwt.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let claims = Self.base64URLJSON(parts[1]), Self.base64URLJSON(parts[0])?[key: "alg"] == "RS256",
+        guard parts.count == 3, let claims = Self.base64URLJSON(parts[1]),
+            Self.base64URLJSON(parts[0])?[key: "alg"] == "RS256",
             let iss = claims[key: "iss"]?.stringValue, let exp = claims[key: "exp"]?.intValue,
             let iat = claims[key: "iat"]?.intValue, claims[key: "aud"]?.stringValue?.hasSuffix("/token") == true,
             !parts[2].isEmpty
-        else { return refuse("invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe") }
+        else {
+            return refuse(
+                "invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe")
+        }
         let now = Int(Date().timeIntervalSince1970)
         guard exp > now, exp - iat <= 3600, !Self.isRefusedKey(iss) else {
             return refuse("invalid_grant", "Invalid JWT Signature.")
@@ -204,7 +218,8 @@ extension MockResponder {
         }
         let stream = pieces[1] == "streamGenerateContent"
         if stream && request.uri.queryParameters["alt"] != "sse" {
-            return json(400, GeminiWire.error(status: 400, message: "abtop's simulated Vertex AI streams with alt=sse only"))
+            return json(
+                400, GeminiWire.error(status: 400, message: "abtop's simulated Vertex AI streams with alt=sse only"))
         }
         let model = pieces[0].removingPercentEncoding ?? pieces[0]
         let body = Data(buffer: try await request.body.collect(upTo: Self.maxBody))
@@ -235,7 +250,10 @@ extension MockResponder {
     static func uuid(_ rng: inout SplitMix64) -> String {
         let hex = Array("0123456789abcdef")
         let s = String((0..<32).map { _ in hex[rng.below(16)] })
-        let a = s.prefix(8), b = s.dropFirst(8).prefix(4), c = s.dropFirst(12).prefix(4), d = s.dropFirst(16).prefix(4)
+        let a = s.prefix(8)
+        let b = s.dropFirst(8).prefix(4)
+        let c = s.dropFirst(12).prefix(4)
+        let d = s.dropFirst(16).prefix(4)
         return "\(a)-\(b)-\(c)-\(d)-\(s.suffix(12))"
     }
 }

@@ -55,7 +55,8 @@ public enum ChatCompletionWire {
     /// The finish reason, then the usage in a chunk of its own (as `stream_options.include_usage` gives it), then
     /// the end.
     public static func end(_ h: Header, _ r: InvocationResult, calledTools: Bool) -> String {
-        let finishChunk = chunk(h, delta: "{}", finish: q(FinishReason.openAI(r.finishReason, calledTools: calledTools)))
+        let finishChunk = chunk(
+            h, delta: "{}", finish: q(FinishReason.openAI(r.finishReason, calledTools: calledTools)))
         let usageChunk =
             #"data: {"id":\#(q(h.id)),"object":"chat.completion.chunk","created":\#(h.created),"#
             + #""model":\#(q(h.model)),"#

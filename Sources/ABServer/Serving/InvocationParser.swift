@@ -137,7 +137,8 @@ public enum InvocationParser {
         guard let parsedRole = ChatMessage.Role(rawValue: role == "developer" ? "system" : role) else {
             return .failure(
                 .badRequest(
-                    "messages[\(i)].role \"\(role)\" is not supported: use \"system\", \"user\", \"assistant\" or \"tool\""))
+                    "messages[\(i)].role \"\(role)\" is not supported: use \"system\", \"user\", \"assistant\" or \"tool\""
+                ))
         }
         guard let content = text(item[key: "content"]) else {
             return .failure(

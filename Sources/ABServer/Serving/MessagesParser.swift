@@ -5,7 +5,8 @@ import ABProviders
 /// `model`, `max_tokens` and `messages` required, roles `user` and `assistant`, content as a string or blocks
 /// (`text`, `tool_use`, `tool_result`). A bad field is a 400 that names it.
 enum MessagesParser {
-    static func parse(_ body: [UInt8], id: String, sessionKey: String?) -> Result<InvocationParser.Parsed, ServingError> {
+    static func parse(_ body: [UInt8], id: String, sessionKey: String?) -> Result<InvocationParser.Parsed, ServingError>
+    {
         guard let root = try? JSONParser.parse(utf8: body), let object = root.objectValue else {
             return .failure(.badRequest("the request body must be a JSON object (Anthropic's Messages API)"))
         }
@@ -94,7 +95,9 @@ enum MessagesParser {
         for key in object.keys where !known.contains(key) {
             if refused.contains(key) {
                 return .failure(
-                    .badRequest("\"\(key)\" is not supported by abtop serve yet; it would be ignored, so the request is refused"))
+                    .badRequest(
+                        "\"\(key)\" is not supported by abtop serve yet; it would be ignored, so the request is refused"
+                    ))
             }
             return .failure(.badRequest("\(key): Extra inputs are not permitted"))
         }
@@ -155,7 +158,8 @@ enum MessagesParser {
                 guard let id = b[key: "id"]?.stringValue, let name = b[key: "name"]?.stringValue else {
                     return .failure(.badRequest("messages.\(i).content.\(j): tool_use needs an id and a name"))
                 }
-                calls.append(ToolCall(id: id, name: name, arguments: (b[key: "input"] ?? .object(JSONObject())).rendered()))
+                calls.append(
+                    ToolCall(id: id, name: name, arguments: (b[key: "input"] ?? .object(JSONObject())).rendered()))
             case "tool_result" where role == "user":
                 guard let id = b[key: "tool_use_id"]?.stringValue else {
                     return .failure(.badRequest("messages.\(i).content.\(j).tool_use_id: Field required"))
@@ -163,14 +167,16 @@ enum MessagesParser {
                 let content: String
                 switch b[key: "content"] {
                 case .string(let s)?: content = s
-                case .array(let parts)?: content = parts.compactMap { $0[key: "text"]?.stringValue }.joined(separator: "\n")
+                case .array(let parts)?:
+                    content = parts.compactMap { $0[key: "text"]?.stringValue }.joined(separator: "\n")
                 default: content = ""
                 }
                 results.append(ChatMessage(role: .tool, content: content, toolCallID: id))
             case let type:
                 return .failure(
                     .badRequest(
-                        "messages.\(i).content.\(j): a \(type.map { "\"\($0)\"" } ?? "untyped") block is not supported here"))
+                        "messages.\(i).content.\(j): a \(type.map { "\"\($0)\"" } ?? "untyped") block is not supported here"
+                    ))
             }
         }
         if role == "assistant" {

@@ -15,7 +15,9 @@ enum MessagesWire {
         var content: [JSONValue] = []
         if !r.text.isEmpty || r.toolCalls.isEmpty { content.append(["type": "text", "text": .string(r.text)]) }
         for c in r.toolCalls {
-            content.append(["type": "tool_use", "id": .string(c.id), "name": .string(c.name), "input": c.argumentsObject])
+            content.append([
+                "type": "tool_use", "id": .string(c.id), "name": .string(c.name), "input": c.argumentsObject,
+            ])
         }
         let object: JSONValue = [
             "id": .string(h.id), "type": "message", "role": "assistant", "model": .string(h.model),
@@ -69,7 +71,8 @@ enum MessagesWire {
                 [
                     "type": "message_start",
                     "message": [
-                        "id": .string(header.id), "type": "message", "role": "assistant", "model": .string(header.model),
+                        "id": .string(header.id), "type": "message", "role": "assistant",
+                        "model": .string(header.model),
                         "content": [], "stop_reason": nil, "stop_sequence": nil, "usage": usage(0, 0),
                     ],
                 ])

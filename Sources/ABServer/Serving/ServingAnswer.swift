@@ -24,7 +24,8 @@ extension ServingResponder {
         let first = await events.next()
         switch first {
         case .finished(let result)?: return answer(result, admitted)
-        case .content(let entity, _)?, .toolCall(let entity, _)?: return relay(events, from: entity, first: first!, admitted)
+        case .content(let entity, _)?, .toolCall(let entity, _)?:
+            return relay(events, from: entity, first: first!, admitted)
         case nil:
             return error(
                 ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"), door: door)

@@ -63,7 +63,8 @@ struct ServingResponder: Sendable {
             status: .noContent,
             headers: [
                 .accessControlAllowMethods: "GET, POST, PUT, PATCH, DELETE",
-                .accessControlAllowHeaders: "authorization, content-type, x-abtop-session, x-api-key, anthropic-version",
+                .accessControlAllowHeaders:
+                    "authorization, content-type, x-abtop-session, x-api-key, anthropic-version",
                 .accessControlMaxAge: "600",
             ])
     }

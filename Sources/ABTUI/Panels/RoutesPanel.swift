@@ -34,6 +34,12 @@ enum RoutesPanel {
         Column(title: "MODEL", width: 22, priority: 5, right: false) { (Text.fit($0.info.model, 22), .inactiveFg) },
     ]
 
+    /// What each arm sends beyond the prompt (system prompt, temperature…): a column only where arms have
+    /// settings, before the model so an A/B of prompts shows what differs.
+    static let settingsColumn = Column(title: "ARM SETTINGS", width: 30, priority: 4, right: false) {
+        (Text.fit($0.info.settings ?? "as requested", 30), .inactiveFg)
+    }
+
     static func draw(
         _ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState,
         breakers: [String?]
@@ -52,6 +58,7 @@ enum RoutesPanel {
         let fixed = 2 + nameWidth + 1 + sliderWidth + 5 + 7
         // Take columns by priority while they fit, then show them in their declared order.
         var budget = inner.width - fixed
+        let columns = Self.columns + (entities.contains { $0.info.settings != nil } ? [Self.settingsColumn] : [])
         var chosen = Set<Int>()
         for (i, column) in columns.enumerated().sorted(by: { $0.element.priority < $1.element.priority }) {
             if column.width + 1 <= budget {

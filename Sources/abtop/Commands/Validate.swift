@@ -88,8 +88,9 @@ struct Validate: ParsableCommand {
             fallback: \(config.aiGateway.fallbackEnabled ? "on" : "off") · \
             retries: \(s.retries.max) · breaker: \(breaker)
             """)
-        for (r) in resolved {
+        for r in resolved {
             Console.out("  \(r.entity.name) → \(r.baseURL)")
+            if let arm = s.entities[r.entity.name] { Console.out("    sends: \(arm.summary)") }
         }
         if !issues.warnings.isEmpty {
             Console.out("")

@@ -126,7 +126,8 @@ enum SimulatedServiceAccount {
     static func keyFile(tokenURI: String) -> String {
         files.withLock { files in
             if let file = files[tokenURI] { return file }
-            let file = GoogleOAuth.makeKeyFile(clientEmail: "abtop-simulated@abtop.iam.gserviceaccount.com", tokenURI: tokenURI)
+            let file = GoogleOAuth.makeKeyFile(
+                clientEmail: "abtop-simulated@abtop.iam.gserviceaccount.com", tokenURI: tokenURI)
             files[tokenURI] = file
             return file
         }
