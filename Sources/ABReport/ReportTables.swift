@@ -60,6 +60,21 @@ public enum ReportTables {
         ReportColumn("settings", .left) { $0.info.settings ?? "as requested" },
     ])
 
+    /// Answers checked against their prompts' `"expect"`: shown only when some were (see `anyChecks`).
+    public static let checks = ReportTable<EntitySnapshot>(columns: [
+        ReportColumn("entity", .left) { $0.info.name },
+        ReportColumn("checked", .right) { Format.count($0.checks.run) },
+        ReportColumn("passed (95% CI)", .right) { e in
+            guard e.checks.run > 0 else { return "—" }
+            let r = e.checks.rate
+            return
+                "\(e.checks.passed) (\(Format.percent(r.estimate)), "
+                + "\(Format.percent(r.lower))–\(Format.percent(r.upper)))"
+        },
+    ])
+
+    public static func anyChecks(_ entities: [EntitySnapshot]) -> Bool { entities.contains { $0.checks.run > 0 } }
+
     /// Whether any arm has settings of its own (system prompt, parameters…).
     public static func armsDiffer(_ entities: [EntitySnapshot]) -> Bool {
         entities.contains { $0.info.settings != nil }

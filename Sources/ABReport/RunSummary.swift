@@ -63,6 +63,9 @@ public struct RunSummary: Sendable {
             + "in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
         out += ReportTables.entities.text(snapshot.entities) + "\n"
         if ReportTables.armsDiffer(snapshot.entities) { out += "\n" + ReportTables.arms.text(snapshot.entities) + "\n" }
+        if ReportTables.anyChecks(snapshot.entities) {
+            out += "\n" + ReportTables.checks.text(snapshot.entities) + "\n"
+        }
         let notes = snapshot.entities.compactMap { e -> String? in
             var parts: [String] = []
             if !e.errors.isEmpty {

@@ -19,6 +19,9 @@ extension SessionReport {
         if ReportTables.armsDiffer(s.snapshot.entities) {
             body += "<h3>Arms</h3>\n" + ReportTables.arms.html(s.snapshot.entities, escape: esc)
         }
+        if ReportTables.anyChecks(s.snapshot.entities) {
+            body += "<h3>Expected answers</h3>\n" + ReportTables.checks.html(s.snapshot.entities, escape: esc)
+        }
         body += "<h2>Is the difference real?</h2>\n<p>\(esc(s.familyLine))</p>\n<ul class=\"verdicts\">\n"
         for v in s.verdicts {
             let kind = v.state == .decided ? "real" : v.state == .equivalent ? "same" : "open"

@@ -48,6 +48,9 @@ public struct SessionReport: Sendable {
         if ReportTables.armsDiffer(s.snapshot.entities) {
             out += "\n### Arms\n\n" + ReportTables.arms.markdown(s.snapshot.entities)
         }
+        if ReportTables.anyChecks(s.snapshot.entities) {
+            out += "\n### Expected answers\n\n" + ReportTables.checks.markdown(s.snapshot.entities)
+        }
         let kinds = Set(s.snapshot.entities.flatMap { $0.errors.keys }).sorted()
         if !kinds.isEmpty {
             out += "\n### Errors by kind\n\n| entity | " + kinds.map(\.rawValue).joined(separator: " | ") + " |\n|---|"

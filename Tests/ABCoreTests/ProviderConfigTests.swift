@@ -168,3 +168,38 @@ import Testing
         }
     }
 }
+
+/// A prompt's `"expect"`: what passes, what fails and why.
+@Suite struct ExpectationTests {
+    static let call = ToolCall(id: "c", name: "get_weather", arguments: #"{"city":"Paris","unit":"c","days":2}"#)
+
+    @Test func toolArgumentsTextAndJSON() throws {
+        let e = try Expectation.parse(["tool": "get_weather", "arguments": ["city": "Paris", "days": 2]]).get()
+        #expect(e.check(text: "", calls: [Self.call]).passed)
+        #expect(e.check(text: "", calls: []).reason == "no call of get_weather")
+        let other = ToolCall(id: "d", name: "get_time", arguments: "{}")
+        #expect(e.check(text: "", calls: [other]).reason == "called get_time, not get_weather")
+        let wrong = ToolCall(id: "e", name: "get_weather", arguments: #"{"city":"Rome","days":2}"#)
+        #expect(e.check(text: "", calls: [wrong]).reason == #"get_weather.city is not "Paris""#)
+        let words = try Expectation.parse(["contains": ["Paris", "SUNNY"]]).get()
+        #expect(words.check(text: "paris is sunny", calls: []).passed)
+        #expect(!words.check(text: "paris is wet", calls: []).passed)
+        let json = try Expectation.parse(["json": true]).get()
+        #expect(json.check(text: #"{"a": 1}"#, calls: []).passed && !json.check(text: "a: 1", calls: []).passed)
+    }
+
+    @Test func badExpectationsAreNamed() {
+        for (value, says) in [
+            (JSONValue.array([]), "must be an object"), (["tool": 3], "expect.tool"),
+            (["colour": "red"], "no \"colour\""),
+            (["arguments": ["a": 1]], "with expect.tool"), (["contains": [1]], "expect.contains"),
+            ([:], "checks nothing"),
+        ] as [(JSONValue, String)] {
+            guard case .failure(let problem) = Expectation.parse(value) else {
+                Issue.record("accepted \(value.rendered())")
+                continue
+            }
+            #expect(problem.message.contains(says), "\(problem.message)")
+        }
+    }
+}

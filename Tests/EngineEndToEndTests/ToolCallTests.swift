@@ -101,3 +101,27 @@ import Testing
         #expect(differing == 5)
     }
 }
+
+/// A prompt file line with tools and an expectation, in compare mode against two providers: both calls are
+/// checked, the counts reach the stats.
+@Suite struct ExpectedAnswerTests {
+    @Test func comparedCallsAreCheckedAgainstThePromptsExpectation() async throws {
+        let h = try await EngineHarness.start(
+            entities: [("oa", "openai", "m"), ("ge", "google-cloud-vertex-ai", "gemini-x")], profiles: [:],
+            mode: .compare)
+        let line = #"""
+            {"prompt": "weather in Paris", "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"unit": {"type": "string", "enum": ["c", "f"]}}}}}], "tool_choice": "required", "expect": {"tool": "get_weather", "arguments": {"unit": "c"}}}
+            {"prompt": "weather in Rome", "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"unit": {"type": "string", "enum": ["c", "f"]}}}}}], "expect": {"tool": "get_weather", "arguments": {"unit": "f"}}}
+            """#
+        let items = try PromptFile.parse(line, format: .jsonl, file: "t.jsonl")
+        #expect(items[0].tools.count == 1 && items[0].toolChoice == .required && items[0].expect?.tool == "get_weather")
+        let first = await h.engine.send(items[0])
+        let second = await h.engine.send(items[1])
+        let snapshot = h.session.snapshot()
+        await h.stop()
+        #expect(first.count == 2 && first.allSatisfy { $0.check?.passed == true }, "\(first.map(\.check))")
+        #expect(
+            second.allSatisfy { $0.check == Expectation.Check(passed: false, reason: #"get_weather.unit is not "f""#) })
+        #expect(snapshot.entities.map(\.checks) == [CheckTally(run: 2, passed: 1), CheckTally(run: 2, passed: 1)])
+    }
+}

@@ -7,7 +7,8 @@ import Foundation
 /// Each target parses hostile bytes and checks a property a broken parser would fail, beyond "does not crash":
 /// - `json`: what abtop writes of a parsed document parses again to the same writing (canonical JSON out);
 /// - `config`: the config reader answers every input with a config or with errors, never both, never a trap;
-/// - `sse`: the SSE parser and both stream decoders give the same result however the bytes are split.
+/// - `sse`: the SSE and AWS event-stream parsers and every dialect's stream decoder give the same result however
+///   the bytes are split.
 enum FuzzTargets {
     static func run(_ target: String, _ bytes: [UInt8]) {
         switch target {
@@ -39,7 +40,7 @@ enum FuzzTargets {
     static func sse(_ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
         let cut = Int(first) % (bytes.count + 1)
-        for dialect in [WireFormat.Dialect.openAI, .anthropic] {
+        for dialect in [WireFormat.Dialect.openAI, .anthropic, .gemini, .cohere, .bedrock] {
             let limits = AbtopSettings.Limits(lineBytes: 4096, eventBytes: 8192, answerBytes: 8192)
             var whole = StreamDecoder(dialect: dialect, limits: limits)
             var split = StreamDecoder(dialect: dialect, limits: limits)

@@ -21,6 +21,8 @@ struct EntityStats: Sendable {
     var decodeTokens = 0
     var decodeSeconds = 0.0
     var seconds = SecondBuckets()
+    /// Answers checked against their prompt's expectation, and how many met it.
+    var checks = CheckTally()
 
     mutating func record(_ o: RequestOutcome, second: Int) {
         if o.error == .cancelled {
@@ -54,6 +56,10 @@ struct EntityStats: Sendable {
             return
         }
         successes += 1
+        if let passed = o.checkPassed {
+            checks.run += 1
+            if passed { checks.passed += 1 }
+        }
         e2e.record(nanoseconds: e2eNanos)
         if let ttftNanos = o.timing.ttftNanoseconds {
             ttft.record(nanoseconds: ttftNanos)

@@ -65,6 +65,8 @@ public struct RequestOutcome: Sendable, Equatable {
     /// False for compare-mode requests (every entity got the prompt): they count for latency and errors but not
     /// towards the split's observed share or its SRM check.
     public var countsTowardSplit = true
+    /// Whether the answer met its prompt's expectation (`"expect"`); nil when it had none or no answer came.
+    public var checkPassed: Bool?
 
     public init(
         entity: Int, arm: Int? = nil, epoch: Int, isFallback: Bool = false, retries: Int = 0,
@@ -105,6 +107,8 @@ public struct RequestRecord: Sendable, Equatable {
     public var retryAfter: Double?
     /// The functions the answer called; `output` shows them after the text as `→ name(arguments)`.
     public var toolCalls: [ToolCall]
+    /// How the answer fared against its prompt's expectation, if it had one and an answer came.
+    public var check: Expectation.Check?
 
     public init(
         outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",

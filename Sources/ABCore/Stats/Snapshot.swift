@@ -56,6 +56,8 @@ public struct EntitySnapshot: Sendable {
     /// Per-second buckets, oldest first, ending at the snapshot's second.
     public let recent: [SecondBucket]
     /// Prompts this entity should have had but was not sent (compare mode, its breaker open).
+    /// Answers checked against their prompt's `"expect"`, and how many met it.
+    public internal(set) var checks = CheckTally()
     public internal(set) var notSent = 0
     /// Requests cut off by the run itself (quit, client gone, the run's deadline): not errors.
     public internal(set) var cancelled = 0
@@ -66,4 +68,18 @@ public struct EntitySnapshot: Sendable {
 
     /// Errors out of requests, with a Wilson interval.
     public var errorRate: Proportion { Proportion(successes: Double(errorCount), trials: requests) }
+}
+
+/// Answers checked against their prompts' expectations, and how many met them.
+public struct CheckTally: Sendable, Equatable, Codable {
+    public var run = 0
+    public var passed = 0
+
+    public init(run: Int = 0, passed: Int = 0) {
+        self.run = run
+        self.passed = passed
+    }
+
+    /// The pass rate with its 95 % Wilson interval.
+    public var rate: Proportion { Proportion(successes: Double(passed), trials: run) }
 }

@@ -102,6 +102,7 @@ public struct StatsAggregator: Sendable {
                     recent: recent))
             views[i].notSent = notSent[i]
             views[i].cancelled = s.cancelled
+            views[i].checks = s.checks
             views[i].assigned = assignedPerEntity[i]
         }
         let elapsedWhole = min(window, max(1, second))

@@ -163,8 +163,9 @@ public final class Engine: Sendable {
             messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
             temperature: overrides.temperature ?? settings.request.temperature,
             stream: overrides.stream ?? settings.request.stream, stop: overrides.stop, topP: overrides.topP,
-            openAIExtras: overrides.openAIExtras, tools: overrides.tools, toolChoice: overrides.toolChoice,
-            responseFormat: overrides.responseFormat)
+            openAIExtras: overrides.openAIExtras, tools: overrides.tools.isEmpty ? prompt.tools : overrides.tools,
+            toolChoice: overrides.toolChoice ?? prompt.toolChoice,
+            responseFormat: overrides.responseFormat ?? prompt.responseFormat)
     }
 
     /// Carries out the attempt sequence from `first` (the router's pick): each action of `AttemptSequence` done
@@ -271,18 +272,22 @@ public final class Engine: Sendable {
                     input: TokenUsage.estimate(characters: chat.characterCount),
                     output: TokenUsage.estimate(characters: attempt.partialText.count), estimated: true)
             }
-        let outcome = RequestOutcome(
+        let check = attempt.result.flatMap { r in prompt.expect?.check(text: r.text, calls: r.toolCalls) }
+        var outcome = RequestOutcome(
             entity: entity, arm: arm, epoch: epoch, isFallback: isFallback, retries: retries,
             timing: RequestTiming(
                 start: start, firstByte: attempt.firstByte, firstToken: attempt.firstToken,
                 end: attempt.end),
             streamed: chat.stream, status: attempt.status, error: failure?.kind, usage: usage,
             costUSD: prices[entity]?.cost(inputTokens: usage.input, outputTokens: usage.output))
-        return RequestRecord(
+        outcome.checkPassed = check?.passed
+        var record = RequestRecord(
             outcome: outcome, promptID: prompt.id, prompt: prompt.text,
             output: attempt.result?.displayText ?? attempt.partialText,
             finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
             retryAfter: failure?.retryAfter, toolCalls: attempt.result?.toolCalls ?? [])
+        record.check = check
+        return record
     }
 
     private func noteBreaker(_ transition: Breaker.Transition, entity: Int) {

@@ -1,3 +1,4 @@
+import ABCore
 import ABProviders
 import Foundation
 
@@ -84,6 +85,46 @@ public enum PromptFile {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
             return .failure(LineError(message: "not a JSON object"))
         }
+        return messagesLine(object, number: number).flatMap { item in
+            shaped(item, (try? JSONParser.parse(line))?.objectValue ?? JSONObject())
+        }
+    }
+
+    /// The line's `tools`, `tool_choice`, `response_format` (as OpenAI takes them) and `expect`.
+    private static func shaped(_ item: PromptItem, _ o: JSONObject) -> Result<PromptItem, LineError> {
+        var item = item
+        if let v = o["tools"], v != .null {
+            switch OpenAIToolFields.tools(v) {
+            case .success(let tools): item.tools = tools
+            case .failure(let p): return .failure(LineError(message: p.message))
+            }
+        }
+        if let v = o["tool_choice"], v != .null {
+            switch OpenAIToolFields.choice(v, tools: item.tools) {
+            case .success(let c): item.toolChoice = c
+            case .failure(let p): return .failure(LineError(message: p.message))
+            }
+        }
+        if let v = o["response_format"], v != .null {
+            switch OpenAIToolFields.responseFormat(v) {
+            case .success(let f): item.responseFormat = f
+            case .failure(let p): return .failure(LineError(message: p.message))
+            }
+        }
+        if let v = o["expect"], v != .null {
+            switch Expectation.parse(v) {
+            case .success(let e):
+                if let tool = e.tool, !item.tools.contains(where: { $0.name == tool }) {
+                    return .failure(LineError(message: "expect.tool \"\(tool)\" is not among the line's tools"))
+                }
+                item.expect = e
+            case .failure(let p): return .failure(LineError(message: p.message))
+            }
+        }
+        return .success(item)
+    }
+
+    private static func messagesLine(_ object: [String: Any], number: Int) -> Result<PromptItem, LineError> {
         let id = (object["id"] as? String) ?? (object["id"] as? Int).map(String.init) ?? "\(number)"
         let session = object["session"] as? String
         if let prompt = object["prompt"] as? String {

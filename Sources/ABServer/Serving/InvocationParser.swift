@@ -93,21 +93,21 @@ public enum InvocationParser {
         }
         invocation.parameters.openAIExtras = extras
         if let value = object["tools"], value != .null {
-            switch OpenAITools.tools(value) {
+            switch OpenAIToolFields.tools(value) {
             case .success(let tools): invocation.parameters.tools = tools
-            case .failure(let e): return .failure(e)
+            case .failure(let e): return .failure(.badRequest(e.message))
             }
         }
         if let value = object["tool_choice"], value != .null {
-            switch OpenAITools.choice(value, tools: invocation.parameters.tools) {
+            switch OpenAIToolFields.choice(value, tools: invocation.parameters.tools) {
             case .success(let choice): invocation.parameters.toolChoice = choice
-            case .failure(let e): return .failure(e)
+            case .failure(let e): return .failure(.badRequest(e.message))
             }
         }
         if let value = object["response_format"], value != .null {
-            switch OpenAITools.responseFormat(value) {
+            switch OpenAIToolFields.responseFormat(value) {
             case .success(let format): invocation.parameters.responseFormat = format
-            case .failure(let e): return .failure(e)
+            case .failure(let e): return .failure(.badRequest(e.message))
             }
         }
         return .success(Parsed(invocation: invocation, model: object["model"]?.stringValue))

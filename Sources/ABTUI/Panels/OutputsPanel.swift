@@ -57,6 +57,8 @@ enum OutputsPanel {
                 let o = r.outcome
                 head += " · " + Text.ms(Double(o.timing.e2eNanoseconds) / 1e6) + " · \(o.usage.output) tok"
                 if let e = o.error { head += " · \(e.rawValue)" }
+                // The prompt's expectation: met, or what was wrong.
+                if let c = r.check { head += c.passed ? " · ✓" : " · ✗ " + c.reason }
             }
             canvas.put(Text.fit(head, columnWidth), x: x, y: inner.y + 1, role: column.role, style: .bold)
             let body = column.record.map { r in r.output.isEmpty ? (r.errorMessage ?? "") : r.output } ?? "…"

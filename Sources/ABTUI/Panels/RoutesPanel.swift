@@ -34,10 +34,17 @@ enum RoutesPanel {
         Column(title: "MODEL", width: 22, priority: 5, right: false) { (Text.fit($0.info.model, 22), .inactiveFg) },
     ]
 
+    /// Answers that met their prompt's `"expect"`: a column only when prompts have expectations.
+    static let checksColumn = Column(title: "PASS", width: 6, priority: 2, right: true) { e in
+        guard e.checks.run > 0 else { return ("—", .inactiveFg) }
+        let rate = Double(e.checks.passed) / Double(e.checks.run)
+        return ("\(Text.fixed(rate * 100, 0))%", rate >= 0.95 ? .good : rate >= 0.8 ? .warn : .bad)
+    }
+
     /// What each arm sends beyond the prompt (system prompt, temperature…): a column only where arms have
-    /// settings, before the model so an A/B of prompts shows what differs.
-    static let settingsColumn = Column(title: "ARM SETTINGS", width: 30, priority: 4, right: false) {
-        (Text.fit($0.info.settings ?? "as requested", 30), .inactiveFg)
+    /// settings, and then an early one (it is what the A/B is about), ahead of cost, speed and the model.
+    static let settingsColumn = Column(title: "ARM SETTINGS", width: 24, priority: 2, right: false) {
+        (Text.fit($0.info.settings ?? "as requested", 24), .inactiveFg)
     }
 
     static func draw(
@@ -58,7 +65,9 @@ enum RoutesPanel {
         let fixed = 2 + nameWidth + 1 + sliderWidth + 5 + 7
         // Take columns by priority while they fit, then show them in their declared order.
         var budget = inner.width - fixed
-        let columns = Self.columns + (entities.contains { $0.info.settings != nil } ? [Self.settingsColumn] : [])
+        let columns =
+            Self.columns + (entities.contains { $0.checks.run > 0 } ? [Self.checksColumn] : [])
+            + (entities.contains { $0.info.settings != nil } ? [Self.settingsColumn] : [])
         var chosen = Set<Int>()
         for (i, column) in columns.enumerated().sorted(by: { $0.element.priority < $1.element.priority }) {
             if column.width + 1 <= budget {
