@@ -1,5 +1,7 @@
+import ABCore
 import ABEngine
 import ABProviders
+import Foundation
 import Testing
 
 @Suite struct PromptFileTests {
@@ -65,5 +67,35 @@ import Testing
     @Test func thereAreEnoughVariedSamplePrompts() {
         #expect(SamplePrompts.items.count >= 40)
         #expect(Set(SamplePrompts.texts).count == SamplePrompts.texts.count)
+    }
+
+    /// The example of tools, JSON answers and expectations in a prompt file reads as written.
+    @Test func theToolsExampleReads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../examples/prompts-tools.jsonl").path
+        let items = try PromptFile.parse(try String(contentsOfFile: path, encoding: .utf8), format: .jsonl, file: path)
+        #expect(items.map(\.id) == ["weather", "time", "film", "plain"])
+        #expect(items[0].tools.map(\.name) == ["get_weather"] && items[0].expect?.tool == "get_weather")
+        #expect(items[1].toolChoice == .function("get_time"))
+        #expect(
+            items[2].responseFormat?.schema?[key: "required"] == ["title", "year"] && items[2].expect?.json == true)
+        #expect(items[3].expect?.contains == ["index"])
+    }
+
+    @Test func badToolsAndExpectationsNameTheLine() {
+        let text = """
+            {"prompt": "a", "tools": [{"type": "function", "function": {"name": "bad name"}}]}
+            {"prompt": "b", "expect": {"tool": "nope"}}
+            {"prompt": "c", "response_format": {"type": "xml"}}
+            """
+        do {
+            _ = try PromptFile.parse(text, format: .jsonl, file: "p.jsonl")
+            Issue.record("accepted")
+        } catch {
+            let all = error.description
+            #expect(all.contains("p.jsonl:1") && all.contains("tools[0].function.name"), "\(all)")
+            #expect(all.contains("p.jsonl:2") && all.contains("not among the line's tools"))
+            #expect(all.contains("p.jsonl:3") && all.contains("response_format.type"))
+        }
     }
 }
