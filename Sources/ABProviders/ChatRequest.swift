@@ -51,6 +51,10 @@ public struct ChatRequest: Sendable, Equatable {
     public var responseFormat: ResponseFormat?
     /// Members merged into the body for any provider (an arm's `extra_params`, in that provider's own words).
     public var providerExtras: JSONObject
+    /// What is asked: a chat answer, a completion of the (single user) prompt, or embeddings of `inputs`.
+    public var task: EndpointTask = .chat
+    /// The texts to embed (`llm/v1/embeddings`).
+    public var inputs: [String] = []
 
     public init(
         messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool = true,
@@ -73,9 +77,10 @@ public struct ChatRequest: Sendable, Equatable {
 
     /// All message text, for estimating input tokens when a provider reports none.
     public var characterCount: Int {
-        messages.reduce(0) { sum, m in
-            sum + m.content.count + m.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }
-        }
+        inputs.reduce(0) { $0 + $1.count }
+            + messages.reduce(0) { sum, m in
+                sum + m.content.count + m.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }
+            }
     }
 
     /// The request as one arm sends it (`abtop.entities.<name>`): its system prompt first, its template around each
@@ -112,6 +117,8 @@ public struct RequestOverrides: Sendable, Equatable {
     public var tools: [ToolDefinition]
     public var toolChoice: ToolChoice?
     public var responseFormat: ResponseFormat?
+    /// The texts to embed, for an embeddings endpoint (empty: the prompt's text).
+    public var inputs: [String] = []
 
     public init(
         maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
@@ -139,6 +146,8 @@ public struct ChatResult: Sendable, Equatable {
     public var outputTokens: Int?
     /// The functions the model called, in order.
     public var toolCalls: [ToolCall]
+    /// One vector per input, for `llm/v1/embeddings`.
+    public var embeddings: [[Double]] = []
 
     public init(
         text: String = "", finishReason: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil,
@@ -152,5 +161,11 @@ public struct ChatResult: Sendable, Equatable {
     }
 
     /// The answer as people read it: the text, then each call as `→ name(arguments)`.
-    public var displayText: String { ToolCall.output(text: text, calls: toolCalls) }
+    public var displayText: String {
+        guard embeddings.isEmpty else {
+            let first = embeddings[0].prefix(3).map { String(format: "%.4f", $0) }.joined(separator: ", ")
+            return "[\(embeddings.count) × \(embeddings[0].count)-dim embedding: \(first), …]"
+        }
+        return ToolCall.output(text: text, calls: toolCalls)
+    }
 }

@@ -163,6 +163,9 @@ public struct StreamDecoder: Sendable {
         var steps: [Step] = []
         if let content = choice[key: "delta"]?[key: "content"]?.stringValue, !content.isEmpty {
             steps.append(keep(content))
+        } else if let text = choice[key: "text"]?.stringValue, !text.isEmpty {
+            // A streamed completion (`/completions`).
+            steps.append(keep(text))
         }
         for c in choice[key: "delta"]?[key: "tool_calls"]?.arrayValue ?? [] {
             let index = c[key: "index"]?.intValue ?? result.toolCalls.count

@@ -10,12 +10,24 @@ extension WireFormat {
                 ProviderError(
                     kind: .malformed, status: 200, message: "the response body is not JSON (\(body.count) bytes)"))
         }
+        if chat?.task == .embeddings { return decodeEmbeddings(object) }
         let structured = chat.map(structuredAsTool) ?? false
         func missing(_ what: String) -> Result<ChatResult, ProviderError> {
             .failure(ProviderError(kind: .malformed, status: 200, message: "no \(what) in the response"))
         }
         switch dialect {
         case .openAI:
+            // A completion (`/completions`) answers with `text` where chat has a `message`.
+            if let first = object[key: "choices"]?[index: 0], first[key: "message"] == nil,
+                let text = first[key: "text"]?.stringValue
+            {
+                let usage = object[key: "usage"]
+                return .success(
+                    ChatResult(
+                        text: text, finishReason: first[key: "finish_reason"]?.stringValue,
+                        inputTokens: usage?[key: "prompt_tokens"]?.intValue,
+                        outputTokens: usage?[key: "completion_tokens"]?.intValue))
+            }
             guard let first = object[key: "choices"]?[index: 0], let message = first[key: "message"] else {
                 return missing("choices[0].message")
             }
@@ -141,6 +153,8 @@ extension WireFormat {
             "content_block", "partial_json", "candidates", "parts", "functionCall", "finishReason",
             "usageMetadata", "promptTokenCount", "candidatesTokenCount", "output", "stopReason", "inputTokens",
             "outputTokens", "toolUse", "toolUseId", "start", "contentBlockIndex", "tokens", "billed_units",
+            "data", "embedding", "embeddings", "float", "values", "predictions", "statistics", "token_count",
+            "tokenCount", "meta", "inputTextTokenCount",
         ], whole: ["input", "args"])
 
     /// The error an HTTP error status and body stand for; header names are lower-cased.

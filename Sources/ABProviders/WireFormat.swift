@@ -32,6 +32,13 @@ public struct WireFormat: Sendable {
     public let url: String
     /// Where a streamed request goes (Bedrock and Gemini stream from another method).
     let streamURL: String
+    /// Where a completion goes when the provider has an endpoint of its own for it (OpenAI-style ones); nil: the
+    /// chat URL, with the prompt as the user's turn.
+    let completionsURL: String?
+    /// Where embeddings are asked for; nil: the provider has none.
+    public let embeddingsURL: String?
+    /// Bedrock's model family: it decides the embedding body (Titan's or Cohere's).
+    let bedrockFamily: AmazonBedrockSettings.ModelFamily?
     public let model: String
     /// Sent in the body (`model`); nil where the URL names the model (Azure deployments, Databricks endpoints,
     /// Bedrock, Vertex AI).
@@ -75,18 +82,25 @@ public struct WireFormat: Sendable {
         self.headerSetID = Self.headerSets.add(1, ordering: .relaxed).newValue
         var signing = Signing.headers
         var streamURL: String?
+        var completionsURL: String?
+        var embeddingsURL: String?
+        var bedrockFamily: AmazonBedrockSettings.ModelFamily?
         switch entity.providerSettings {
         case .openai(let s) where s.apiType == .azure:
             dialect = .openAI
-            url =
-                "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)/chat/completions"
-                + "?api-version=\(s.apiVersion ?? "2024-06-01")"
+            let deployment = "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)"
+            let version = "?api-version=\(s.apiVersion ?? "2024-06-01")"
+            url = deployment + "/chat/completions" + version
+            completionsURL = deployment + "/completions" + version
+            embeddingsURL = deployment + "/embeddings" + version
             bodyModel = nil
             authHeaders = secrets.first.flatMap { $0 }.map { [("api-key", .secret(prefix: "", $0))] } ?? []
             maxTokensField = "max_tokens"
         case .openai(let s):
             dialect = .openAI
             url = base + "/chat/completions"
+            completionsURL = base + "/completions"
+            embeddingsURL = base + "/embeddings"
             bodyModel = entity.model
             var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] =
                 secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
@@ -106,6 +120,9 @@ public struct WireFormat: Sendable {
         case .custom(let s):
             dialect = .openAI
             url = base.hasSuffix("/chat/completions") ? base : base + "/chat/completions"
+            let root = base.hasSuffix("/chat/completions") ? String(base.dropLast("/chat/completions".count)) : base
+            completionsURL = root + "/completions"
+            embeddingsURL = root + "/embeddings"
             bodyModel = entity.model
             switch (s.auth, secrets.first.flatMap { $0 }) {
             case (.apiKey(let header, _), let value?): authHeaders = [(header, .secret(prefix: "", value))]
@@ -116,12 +133,15 @@ public struct WireFormat: Sendable {
         case .databricksModelServing:
             dialect = .openAI
             url = "\(base)/serving-endpoints/\(entity.model)/invocations"
+            completionsURL = url
+            embeddingsURL = url
             bodyModel = nil
             authHeaders = secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
             maxTokensField = "max_tokens"
         case .cohere:
             dialect = .cohere
             url = base + "/v2/chat"
+            embeddingsURL = base + "/v2/embed"
             bodyModel = entity.model
             authHeaders = secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
             maxTokensField = "max_tokens"
@@ -130,6 +150,8 @@ public struct WireFormat: Sendable {
             let model = SigV4.uriEncode(entity.model, keepSlash: false)
             url = "\(base)/model/\(model)/converse"
             streamURL = "\(base)/model/\(model)/converse-stream"
+            embeddingsURL = "\(base)/model/\(model)/invoke"
+            bedrockFamily = s.family
             bodyModel = nil
             authHeaders = []
             maxTokensField = "maxTokens"
@@ -147,6 +169,7 @@ public struct WireFormat: Sendable {
                 + SigV4.uriEncode(entity.model, keepSlash: false)
             url = root + ":generateContent"
             streamURL = root + ":streamGenerateContent?alt=sse"
+            embeddingsURL = root + ":predict"
             bodyModel = nil
             authHeaders = []
             maxTokensField = "maxOutputTokens"
@@ -157,6 +180,9 @@ public struct WireFormat: Sendable {
             }
         }
         self.streamURL = streamURL ?? url
+        self.completionsURL = completionsURL
+        self.embeddingsURL = embeddingsURL
+        self.bedrockFamily = bedrockFamily
         self.signing = signing
     }
 
@@ -173,15 +199,27 @@ public struct WireFormat: Sendable {
     /// request, and Foundation's `JSONSerialization` cost more than everything else the engine does per request.
     public func request(_ request: ChatRequest, date: Date = Date(), accessToken: SecretValue? = nil) -> HTTPRequestSpec
     {
-        let chat = request.applying(arm)
-        let body: [UInt8] =
-            switch dialect {
-            case .openAI, .anthropic: directBody(chat)
-            case .gemini: Array(geminiBody(chat).rendered().utf8)
-            case .bedrock: Array(bedrockBody(chat).rendered().utf8)
-            case .cohere: Array(cohereBody(chat).rendered().utf8)
-            }
-        let target = chat.stream ? streamURL : url
+        var chat = request.applying(arm)
+        let body: [UInt8]
+        let target: String
+        switch chat.task {
+        case .embeddings:
+            chat.stream = false
+            target = embeddingsURL ?? url
+            body = Array(embeddingsBody(chat).rendered().utf8)
+        case .completions where completionsURL != nil:
+            target = completionsURL!
+            body = Array(completionsBody(chat).rendered().utf8)
+        default:
+            target = chat.stream ? streamURL : url
+            body =
+                switch dialect {
+                case .openAI, .anthropic: directBody(chat)
+                case .gemini: Array(geminiBody(chat).rendered().utf8)
+                case .bedrock: Array(bedrockBody(chat).rendered().utf8)
+                case .cohere: Array(cohereBody(chat).rendered().utf8)
+                }
+        }
         var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [
             ("Content-Type", .plain("application/json"))
         ]
@@ -190,7 +228,7 @@ public struct WireFormat: Sendable {
             ? "application/vnd.amazon.eventstream" : chat.stream ? "text/event-stream" : "application/json"
         headers.append(("Accept", .plain(accept)))
         headers += authHeaders
-        var headerSet: Int? = headerSetID * 2 + (chat.stream ? 1 : 0)
+        var headerSet: Int? = chat.task == .chat ? headerSetID * 2 + (chat.stream ? 1 : 0) : nil
         switch signing {
         case .headers: break
         case .sigV4(let credentials, let region):

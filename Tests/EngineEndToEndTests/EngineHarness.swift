@@ -22,7 +22,7 @@ struct EngineHarness {
         entities: [(String, String, String)], weights: [Int]? = nil, profiles: [String: MockProfile],
         abtop: String = "{}", fallback: Bool = false, mode: RunMode = .split,
         baseURLOverride: String? = nil, baseURLs: [String: String] = [:], apiKey: String = "sk-test",
-        seed: UInt64 = 1
+        seed: UInt64 = 1, task: EndpointTask = .chat, bedrockFamily: String = "anthropic"
     ) async throws -> EngineHarness {
         let rules = profiles.map { MockProfileSet.Rule(pattern: $0.key, profile: $0.value) }
         let server = try await MockServer.start(
@@ -35,7 +35,7 @@ struct EngineHarness {
                 case "cohere": #""cohere_config": {"cohere_api_key_plaintext": "\#(apiKey)"}"#
                 case "amazon-bedrock":
                     #""amazon_bedrock_config": {"aws_region": "us-east-1", "aws_access_key_id_plaintext": "AKIDSIMULATED", "#
-                        + #""aws_secret_access_key_plaintext": "simulated-secret-access-key", "bedrock_provider": "anthropic"}"#
+                        + #""aws_secret_access_key_plaintext": "simulated-secret-access-key", "bedrock_provider": "\#(bedrockFamily)"}"#
                 case "google-cloud-vertex-ai":
                     #""google_cloud_vertex_ai_config": {"project_id": "p-1", "region": "us-central1", "private_key_plaintext": "#
                         + JSONValue.quoted(TestServiceAccount.keyFile(tokenURI: server.anthropicBaseURL + "/token"))
@@ -43,7 +43,7 @@ struct EngineHarness {
                 default: #""openai_config": {"openai_api_key_plaintext": "\#(apiKey)"}"#
                 }
             return
-                #"{"name": "\#(name)", "external_model": {"name": "\#(model)", "provider": "\#(provider)", "task": "llm/v1/chat", \#(block)}}"#
+                #"{"name": "\#(name)", "external_model": {"name": "\#(model)", "provider": "\#(provider)", "task": "\#(task.rawValue)", \#(block)}}"#
         }
         let routes = zip(entities, weights).map { #"{"served_model_name": "\#($0.0)", "traffic_percentage": \#($1)}"# }
         let bases = entities.map { name, provider, _ -> String in

@@ -3,8 +3,11 @@
 /// Produced only by `EndpointConfigReader`, so every value here has been validated.
 public struct EndpointConfig: Sendable, Equatable {
     public var name: String
-    /// The one task all entities share (`llm/v1/chat`).
+    /// The one task all entities share (`llm/v1/chat`, `llm/v1/completions`, `llm/v1/embeddings`).
     public var task: String
+
+    /// `task`, typed (the reader admits only these).
+    public var endpointTask: EndpointTask { EndpointTask(rawValue: task) ?? .chat }
     public var servedEntities: [ServedEntity]
     /// Target percentage per entity, in `servedEntities` order; sums to 100.
     public var weights: Weights
@@ -59,4 +62,19 @@ public struct AIGatewayConfig: Sendable, Equatable {
     public var inferenceTableEnabled = false
 
     public init() {}
+}
+
+/// The tasks Databricks serves from external models: what a request carries and what an answer is.
+public enum EndpointTask: String, Sendable, CaseIterable {
+    /// Messages in, a message out (streamed or not).
+    case chat = "llm/v1/chat"
+    /// A prompt in, text out: OpenAI-style providers' `/completions`; the others' chat with the prompt as the user's.
+    case completions = "llm/v1/completions"
+    /// Texts in, vectors out; never streamed, so no time to first token.
+    case embeddings = "llm/v1/embeddings"
+
+    /// The providers that have embedding models (Anthropic has none; a Bedrock model must be Amazon's or Cohere's).
+    public static let embeddingProviders: [Provider] = [
+        .openai, .cohere, .amazonBedrock, .googleCloudVertexAI, .custom, .databricksModelServing,
+    ]
 }

@@ -143,6 +143,19 @@ extension EndpointConfigReader {
         let blockProvider = provider ?? (implied.count == 1 ? implied[0] : nil)
         let settings = blockProvider.flatMap { readProviderBlock(model, provider: $0, issues: &issues) }
 
+        if task == EndpointTask.embeddings.rawValue, let provider {
+            if !EndpointTask.embeddingProviders.contains(provider) {
+                issues.error(
+                    model.path.key("task"), "\(provider.rawValue) has no embedding models",
+                    fix: "serve embeddings from "
+                        + EndpointTask.embeddingProviders.map(\.rawValue).joined(separator: ", "))
+            } else if case .amazonBedrock(let b)? = settings, ![.amazon, .cohere].contains(b.family) {
+                issues.error(
+                    model.path.key("amazon_bedrock_config").key("bedrock_provider"),
+                    "Bedrock's embedding models are Amazon's (Titan) or Cohere's, not \(b.family.rawValue)",
+                    fix: "set \"bedrock_provider\": \"amazon\" for amazon.titan-embed-text-v2:0, or \"cohere\"")
+            }
+        }
         guard issues.errorCount == errorsBefore, let name, let modelName, let provider, let task, let settings
         else { return nil }
         return ServedEntity(name: name, model: modelName, provider: provider, task: task, providerSettings: settings)
@@ -191,9 +204,7 @@ extension EndpointConfigReader {
             return nil
         }
         if supportedTasks.contains(task) { return task }
-        if knownTasks.contains(task) {
-            issues.error(path, "the task \"\(task)\" is not supported yet", fix: "abtop serves \"llm/v1/chat\" for now")
-        } else {
+        do {
             let guess = EditDistance.suggestion(for: task, among: knownTasks).map { "did you mean \"\($0)\"? " } ?? ""
             issues.error(
                 path, "unknown task \"\(task)\"", fix: "\(guess)allowed: \(knownTasks.joined(separator: ", "))")

@@ -14,8 +14,8 @@ public enum EndpointConfigReader {
         "budget_policy_id", "description", "email_notifications", "abtop",
     ]
     static let configKeys = ["served_entities", "served_models", "traffic_config", "auto_capture_config"]
-    /// The only task served for now, and the others Databricks defines.
-    public static let supportedTasks = ["llm/v1/chat"]
+    /// The tasks served, as Databricks defines them for external models.
+    public static let supportedTasks = EndpointTask.allCases.map(\.rawValue)
     static let knownTasks = ["llm/v1/chat", "llm/v1/completions", "llm/v1/embeddings"]
 
     /// Parses and validates `text`; a syntax error is one issue with its line and column.

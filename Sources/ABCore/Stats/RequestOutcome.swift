@@ -109,6 +109,9 @@ public struct RequestRecord: Sendable, Equatable {
     public var toolCalls: [ToolCall]
     /// How the answer fared against its prompt's expectation, if it had one and an answer came.
     public var check: Expectation.Check?
+    /// An embeddings answer's vectors, for the caller that asked (`abtop serve`); never kept by the session or
+    /// the journal (`output` describes them).
+    public var embeddings: [[Double]] = []
 
     public init(
         outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",

@@ -159,13 +159,20 @@ public final class Engine: Sendable {
     }
 
     func chatRequest(_ prompt: PromptItem, overrides: RequestOverrides = .init()) -> ChatRequest {
-        ChatRequest(
+        var chat = ChatRequest(
             messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
             temperature: overrides.temperature ?? settings.request.temperature,
             stream: overrides.stream ?? settings.request.stream, stop: overrides.stop, topP: overrides.topP,
             openAIExtras: overrides.openAIExtras, tools: overrides.tools.isEmpty ? prompt.tools : overrides.tools,
             toolChoice: overrides.toolChoice ?? prompt.toolChoice,
             responseFormat: overrides.responseFormat ?? prompt.responseFormat)
+        chat.task = session.endpoint.endpointTask
+        if chat.task == .embeddings {
+            // Embeddings are one answer, never streamed: there is no first token to time.
+            chat.stream = false
+            chat.inputs = overrides.inputs.isEmpty ? [prompt.text] : overrides.inputs
+        }
+        return chat
     }
 
     /// Carries out the attempt sequence from `first` (the router's pick): each action of `AttemptSequence` done
@@ -228,8 +235,10 @@ public final class Engine: Sendable {
                     record.group = group
                     record.outcome.countsTowardSplit = false
                 }
-                session.record(record)
                 records.append(record)
+                // The session keeps records for the dashboard and the journal: vectors stay with the caller.
+                record.embeddings = []
+                session.record(record)
                 action = sequence.next(after: .recorded, cancelled: Task.isCancelled)
             case .listFallbacks(let arm):
                 action = sequence.next(after: .candidates(routing.fallbackOrder(after: arm, now: session.now())))
@@ -287,6 +296,7 @@ public final class Engine: Sendable {
             finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
             retryAfter: failure?.retryAfter, toolCalls: attempt.result?.toolCalls ?? [])
         record.check = check
+        record.embeddings = attempt.result?.embeddings ?? []
         return record
     }
 
@@ -341,11 +351,37 @@ public final class Engine: Sendable {
         return a
     }
 
+    /// Embeddings for a model that takes fewer texts per call than were asked (Titan takes one): the texts go in
+    /// turn, as one attempt that fails if any call fails, timed from the first call to the last.
+    private func batchedEmbeddings(_ chat: ChatRequest, on entity: Int, start: UInt64) async -> Attempt {
+        let size = wires[entity].maxInputs
+        var merged = ChatResult(inputTokens: 0, outputTokens: 0)
+        var first: Attempt?
+        var last: Attempt?
+        for from in stride(from: 0, to: chat.inputs.count, by: size) {
+            var part = chat
+            part.inputs = Array(chat.inputs[from..<min(chat.inputs.count, from + size)])
+            let a = await unredactedAttempt(part, on: entity, start: first == nil ? start : Monotonic.now(), relay: nil)
+            if first == nil { first = a }
+            last = a
+            guard let r = a.result else { return a }
+            merged.embeddings += r.embeddings
+            merged.inputTokens = r.inputTokens.flatMap { n in merged.inputTokens.map { $0 + n } }
+            if Task.isCancelled { break }
+        }
+        return Attempt(
+            result: merged, failure: nil, status: last?.status, firstByte: first?.firstByte, firstToken: nil,
+            end: last?.end ?? Monotonic.now(), partialText: "", relayed: false)
+    }
+
     private func unredactedAttempt(
         _ chat: ChatRequest, on entity: Int, start: UInt64,
         relay: (any ContentRelay)?
     ) async -> Attempt {
         let wire = wires[entity]
+        if chat.task == .embeddings, chat.inputs.count > wire.maxInputs {
+            return await batchedEmbeddings(chat, on: entity, start: start)
+        }
         var accessToken: SecretValue?
         if let key = wire.serviceAccount {
             switch await tokens.token(entity: entity, key: key, transport: transport, timeouts: settings.timeouts) {
@@ -376,7 +412,11 @@ public final class Engine: Sendable {
         }
         let decoded = sink.streaming ? sink.finishStream() : wire.decode(body: sink.body, for: chat)
         switch decoded {
-        case .success(let result): a.result = result
+        case .success(var result):
+            if result.inputTokens == nil, let n = t.headers["x-amzn-bedrock-input-token-count"].flatMap({ Int($0) }) {
+                result.inputTokens = n
+            }
+            a.result = result
         case .failure(let error):
             a.failure = error
             a.partialText = sink.streaming ? sink.partialText : ""

@@ -126,7 +126,11 @@ final class Transfer: @unchecked Sendable {
     /// The response headers anyone reads (retry hints, the body's type, the provider's request id); the others
     /// are not turned into strings at all.
     static let keptHeaders: [(name: String, bytes: [UInt8])] =
-        ["retry-after", "retry-after-ms", "content-type", "x-request-id", "request-id"].map { ($0, Array($0.utf8)) }
+        [
+            "retry-after", "retry-after-ms", "content-type", "x-request-id", "request-id",
+            // Bedrock's InvokeModel counts tokens in headers (its embedding bodies carry no usage).
+            "x-amzn-bedrock-input-token-count",
+        ].map { ($0, Array($0.utf8)) }
 
     /// Whether the header name `line[0..<end]` is `lower`, ignoring ASCII case.
     private static func sameName(_ line: UnsafeRawBufferPointer, _ end: Int, _ lower: [UInt8]) -> Bool {

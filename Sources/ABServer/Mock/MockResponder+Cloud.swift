@@ -213,8 +213,11 @@ extension MockResponder {
         }
         let call = request.uri.path.split(separator: "/").last.map(String.init) ?? ""
         let pieces = call.split(separator: ":", maxSplits: 1).map(String.init)
-        guard pieces.count == 2, ["generateContent", "streamGenerateContent"].contains(pieces[1]) else {
+        guard pieces.count == 2, ["generateContent", "streamGenerateContent", "predict"].contains(pieces[1]) else {
             return json(404, GeminiWire.error(status: 404))
+        }
+        if pieces[1] == "predict" {
+            return try await vertexPredict(request, context, model: pieces[0].removingPercentEncoding ?? pieces[0])
         }
         let stream = pieces[1] == "streamGenerateContent"
         if stream && request.uri.queryParameters["alt"] != "sse" {

@@ -261,13 +261,14 @@ final class MockResponder: Sendable {
     /// A whole-body answer at the time the last token is ready; faults: reset, truncated body, bad JSON, a stall.
     func nonStreaming(
         plan: MockPlan, arrival: NIODeadline, channel: any Channel,
-        requestID: String, body: String, requestIDHeader: String
+        requestID: String, body: String, requestIDHeader: String, extra: HTTPFields = [:]
     ) async throws -> Response {
         var total = plan.totalSeconds
         if plan.fault?.kind == .stall { total += plan.stallSeconds }
         try await sleep(until: arrival + Self.nanos(total), on: channel.eventLoop)
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[.init(requestIDHeader)!] = requestID
+        headers.append(contentsOf: extra)
         switch plan.fault?.kind {
         case .disconnect:
             await Self.reset(channel)

@@ -63,6 +63,12 @@ public enum MockServer {
         router.post("/chat/completions") { request, context in try await responder.openAI(request, context) }
         router.post("/v1/messages") { request, context in try await responder.anthropic(request, context) }
         router.post("/v2/chat") { request, context in try await responder.cohere(request, context) }
+        router.post("/v2/embed") { request, context in try await responder.cohereEmbed(request, context) }
+        router.post("/v1/embeddings") { request, context in try await responder.openAIEmbeddings(request, context) }
+        router.post("/embeddings") { request, context in try await responder.openAIEmbeddings(request, context) }
+        router.post("/v1/completions") { request, context in try await responder.openAICompletions(request, context) }
+        router.post("/completions") { request, context in try await responder.openAICompletions(request, context) }
+        router.post("/model/:model/invoke") { request, context in try await responder.bedrockInvoke(request, context) }
         router.post("/model/:model/converse") { request, context in
             try await responder.bedrock(request, context, stream: false)
         }

@@ -1,9 +1,14 @@
 import ABCore
 
 /// Which API a served request came in by, and so in which shape it is answered.
-enum FrontDoor: Sendable {
-    /// OpenAI chat completions (also Databricks' `/invocations` and MLflow's client).
+enum FrontDoor: Sendable, Equatable {
+    /// OpenAI chat completions (also Databricks' `/invocations` and MLflow's client); `/invocations` reads and
+    /// answers as its endpoint's task says.
     case openAI
+    /// OpenAI's `/v1/completions` (an endpoint of the completions task).
+    case openAICompletions
+    /// OpenAI's `/v1/embeddings` (an endpoint of the embeddings task).
+    case openAIEmbeddings
     /// Anthropic's Messages API (`POST /v1/messages`).
     case anthropic
 }

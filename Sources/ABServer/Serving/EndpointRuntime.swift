@@ -33,6 +33,8 @@ public struct InvocationResult: Sendable, Equatable {
     public var entity: Int?
     public var text: String
     public var toolCalls: [ToolCall]
+    /// An embeddings answer's vectors.
+    public var embeddings: [[Double]] = []
     public var finishReason: String?
     public var inputTokens: Int
     public var outputTokens: Int

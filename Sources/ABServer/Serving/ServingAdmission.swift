@@ -16,6 +16,8 @@ extension ServingResponder {
         let caller: String
         /// The API it came in by: it is answered in that API's shape.
         let door: FrontDoor
+        /// The endpoint's task: what the request carries and what the answer is.
+        let task: EndpointTask
         /// When it arrived, in Unix seconds (the completion's `created`).
         let created = Int(Date().timeIntervalSince1970)
     }
@@ -34,10 +36,21 @@ extension ServingResponder {
         let id = Self.completionIDs.next()
         let parsed: InvocationParser.Parsed
         let session = request.headers[Self.sessionHeader]
+        // `/invocations` names its endpoint, whose task says what the body is; the other doors say it themselves.
+        let task: EndpointTask =
+            switch door {
+            case .openAICompletions: .completions
+            case .openAIEmbeddings: .embeddings
+            case .anthropic: .chat
+            case .openAI: name.flatMap { registry.endpoint(named: $0)?.config.endpointTask } ?? .chat
+            }
         let parse =
-            door == .openAI
-            ? InvocationParser.parse(bytes, id: id, sessionKey: session)
-            : MessagesParser.parse(bytes, id: id, sessionKey: session)
+            switch (door, task) {
+            case (.anthropic, _): MessagesParser.parse(bytes, id: id, sessionKey: session)
+            case (_, .completions): TaskParsers.completions(bytes, id: id, sessionKey: session)
+            case (_, .embeddings): TaskParsers.embeddings(bytes, id: id, sessionKey: session)
+            case (_, .chat): InvocationParser.parse(bytes, id: id, sessionKey: session)
+            }
         switch parse {
         case .success(let p): parsed = p
         case .failure(let e): return .failure(e)
@@ -45,15 +58,30 @@ extension ServingResponder {
         guard let endpointName = name ?? parsed.model else {
             return .failure(.badRequest("\"model\" must name a serving endpoint (GET /v1/models lists them)"))
         }
+        if let served = registry.endpoint(named: endpointName)?.config.endpointTask, served != task {
+            return .failure(
+                .badRequest(
+                    "the endpoint \"\(endpointName)\" serves \(served.rawValue), not \(task.rawValue): "
+                        + Self.doorFor(served)))
+        }
         let caller = Self.caller(request)
         do {
             let endpoint = try registry.admit(endpointName, caller: caller)
             return .success(
                 Admitted(
                     id: id, invocation: parsed.invocation, endpoint: endpoint,
-                    endpointName: endpointName, caller: caller, door: door))
+                    endpointName: endpointName, caller: caller, door: door, task: task))
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// Where a task's requests go.
+    static func doorFor(_ task: EndpointTask) -> String {
+        switch task {
+        case .chat: "POST /v1/chat/completions, /v1/messages or …/invocations with \"messages\""
+        case .completions: "POST /v1/completions or …/invocations with \"prompt\""
+        case .embeddings: "POST /v1/embeddings or …/invocations with \"input\""
         }
     }
 

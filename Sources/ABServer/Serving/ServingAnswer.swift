@@ -35,9 +35,11 @@ extension ServingResponder {
     /// The writer of a stream from `entity` for the request's door.
     func streamWriter(_ entity: Int, _ a: Admitted) -> any StreamWriter {
         let model = a.endpoint.config.servedEntities[entity].model
-        switch a.door {
-        case .openAI: return ChatCompletionWire.Stream(header: .init(id: a.id, created: a.created, model: model))
-        case .anthropic: return MessagesWire.Stream(header: .init(id: Self.messageID(a.id), model: model))
+        let header = ChatCompletionWire.Header(id: a.id, created: a.created, model: model)
+        switch (a.door, a.task) {
+        case (.anthropic, _): return MessagesWire.Stream(header: .init(id: Self.messageID(a.id), model: model))
+        case (_, .completions): return TaskWire.CompletionStream(header: header)
+        default: return ChatCompletionWire.Stream(header: header)
         }
     }
 
@@ -68,11 +70,12 @@ extension ServingResponder {
             }
             body = out + writer.end(result)
         } else {
-            switch a.door {
-            case .openAI:
-                body = ChatCompletionWire.completion(.init(id: a.id, created: a.created, model: model), result)
-            case .anthropic:
-                body = MessagesWire.message(.init(id: Self.messageID(a.id), model: model), result)
+            let header = ChatCompletionWire.Header(id: a.id, created: a.created, model: model)
+            switch (a.door, a.task) {
+            case (.anthropic, _): body = MessagesWire.message(.init(id: Self.messageID(a.id), model: model), result)
+            case (_, .completions): body = TaskWire.completion(header, result)
+            case (_, .embeddings): body = TaskWire.embeddings(model: model, result)
+            case (_, .chat): body = ChatCompletionWire.completion(header, result)
             }
         }
         return Response(

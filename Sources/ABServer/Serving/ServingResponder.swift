@@ -124,6 +124,12 @@ struct ServingResponder: Sendable {
             if let name = match("serving-endpoints", "*", "invocations")?.first {
                 return await invoke(request, endpoint: name)
             }
+            if match("v1", "completions") != nil || match("serving-endpoints", "completions") != nil {
+                return await invoke(request, endpoint: nil, door: .openAICompletions)
+            }
+            if match("v1", "embeddings") != nil || match("serving-endpoints", "embeddings") != nil {
+                return await invoke(request, endpoint: nil, door: .openAIEmbeddings)
+            }
             if match("v1", "messages") != nil || match("messages") != nil {
                 return await invoke(request, endpoint: nil, door: .anthropic)
             }

@@ -114,7 +114,8 @@ struct Run: AsyncParsableCommand {
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // A live dashboard can switch to compare mode (c): its family holds the paired comparisons too.
         let settings = analysis.settings(
-            streaming: prepared.config.settings.request.stream, paired: mode == .compare || !headless)
+            streaming: prepared.config.settings.request.stream && prepared.config.endpointTask != .embeddings,
+            paired: mode == .compare || !headless)
         let host = SessionHost(
             .init(
                 config: prepared.config, configText: prepared.configText,

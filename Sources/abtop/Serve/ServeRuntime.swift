@@ -90,7 +90,7 @@ final class ServeRuntime: EndpointRuntime {
                 entity: nil, failure: ProviderError(kind: .cancelled, message: "the request was cancelled"))
         }
         let o = last.outcome
-        return InvocationResult(
+        var result = InvocationResult(
             entity: o.entity, text: last.answerText, finishReason: last.finishReason, inputTokens: o.usage.input,
             outputTokens: o.usage.output,
             failure: o.error.map {
@@ -98,6 +98,8 @@ final class ServeRuntime: EndpointRuntime {
                     kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue,
                     retryAfter: last.retryAfter)
             }, toolCalls: last.toolCalls)
+        result.embeddings = last.embeddings
+        return result
     }
 }
 
@@ -157,6 +159,9 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
             let missing = EndpointConfig.credentialIssues(resolved, severity: .error)
             if missing.hasErrors { throw ServingError.config(missing) }
         }
+        // Embeddings are never streamed: no TTFT comparisons in their family.
+        var analysis = analysis
+        if config.endpointTask == .embeddings { analysis.streaming = false }
         // A served request's x-abtop-session header is an explicit ask for stickiness.
         var served = config
         served.settings.sticky = true
