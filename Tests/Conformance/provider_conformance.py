@@ -223,9 +223,85 @@ def checks_for(provider):
     ]
 
 
+# The llm/v1/embeddings and llm/v1/completions tasks: one endpoint each, every provider that offers the task
+# behind it at once, so the split reaches each of them; the OpenAI SDK's embeddings and completions clients.
+EMBEDDERS = {
+    "openai": ("text-embedding-3-small", {"openai_config": {"openai_api_key_plaintext": "sk-x"}}),
+    "cohere": ("embed-english-v3.0", {"cohere_config": {"cohere_api_key_plaintext": "x"}}),
+    "amazon-bedrock": ("amazon.titan-embed-text-v2:0", {"amazon_bedrock_config": {
+        "aws_region": "us-east-1", "aws_access_key_id_plaintext": "AKIDEXAMPLE",
+        "aws_secret_access_key_plaintext": "secret", "bedrock_provider": "amazon"}}),
+    "google-cloud-vertex-ai": ("text-embedding-004", {"google_cloud_vertex_ai_config": {
+        "project_id": "my-project", "region": "us-central1", "private_key_plaintext": VERTEX_KEY_FILE}}),
+}
+
+
+def create_task_endpoint(name, task, entities):
+    served = []
+    for provider, (model, block) in entities.items():
+        served.append({"name": provider.split("-")[0] + "-" + task.split("/")[-1],
+                       "external_model": {"name": model, "provider": provider, "task": task, **block}})
+    share = 100 // len(served)
+    routes = [{"served_model_name": e["name"], "traffic_percentage": share + (100 - share * len(served) if i == 0 else 0)}
+              for i, e in enumerate(served)]
+    r = requests.post(f"{host}/api/2.0/serving-endpoints",
+                      json={"name": name, "config": {"served_entities": served, "traffic_config": {"routes": routes}}},
+                      timeout=20)
+    assert r.status_code == 200, (r.status_code, r.text)
+
+
+def embeddings_from_every_provider():
+    seen = set()
+    for i in range(40):
+        raw = oa.embeddings.with_raw_response.create(model="conf-embeddings", input=[f"text {i}", "same", "same"])
+        seen.add(raw.headers.get("served-model-name"))
+        r = raw.parse()
+        assert len(r.data) == 3 and [d.index for d in r.data] == [0, 1, 2], r
+        assert all(len(d.embedding) > 0 for d in r.data)
+        assert r.data[1].embedding == r.data[2].embedding and r.data[0].embedding != r.data[1].embedding
+        assert r.usage.prompt_tokens > 0
+    assert len(seen) == len(EMBEDDERS), seen
+
+
+def completions_from_every_provider():
+    seen = set()
+    for i in range(40):
+        raw = oa.completions.with_raw_response.create(model="conf-completions", prompt=f"Once upon a time {i}",
+                                                      max_tokens=16)
+        seen.add(raw.headers.get("served-model-name"))
+        r = raw.parse()
+        assert r.object == "text_completion" and r.id.startswith("cmpl-") and r.choices[0].text, r
+        assert r.usage.completion_tokens > 0
+    assert len(seen) == len(PROVIDERS), seen
+
+
+def completions_streamed():
+    text = "".join(c.choices[0].text for c in oa.completions.create(
+        model="conf-completions", prompt="Once upon a time", max_tokens=16, stream=True) if c.choices)
+    assert text, text
+
+
+def a_task_mismatch_is_a_400():
+    try:
+        oa.embeddings.create(model="conf-completions", input="x")
+    except openai.BadRequestError as e:
+        assert "serves llm/v1/completions" in str(e), e
+        return
+    raise AssertionError("an embeddings request to a completions endpoint was answered")
+
+
 for provider in PROVIDERS:
     check(f"[{provider}] create endpoint {endpoint_of(provider)}", lambda p=provider: create_endpoint(p))
 for provider in PROVIDERS:
     for name, fn in checks_for(provider):
         check(f"[{provider}] {name}", fn)
+check("create the embeddings endpoint (4 providers)",
+      lambda: create_task_endpoint("conf-embeddings", "llm/v1/embeddings", EMBEDDERS))
+check("create the completions endpoint (5 providers)", lambda: create_task_endpoint(
+    "conf-completions", "llm/v1/completions",
+    {p: (PROVIDERS[p]["name"], {k: v for k, v in PROVIDERS[p].items() if k.endswith("_config")}) for p in PROVIDERS}))
+check("openai SDK: embeddings.create from every embedding provider", embeddings_from_every_provider)
+check("openai SDK: completions.create from every provider", completions_from_every_provider)
+check("openai SDK: completions.create(stream=True)", completions_streamed)
+check("a request of another task is a 400 that says which task the endpoint serves", a_task_mismatch_is_a_400)
 finish()

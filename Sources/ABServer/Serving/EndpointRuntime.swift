@@ -12,6 +12,9 @@ public struct Invocation: Sendable, Equatable {
     public var parameters: RequestOverrides
     /// `x-abtop-session`: the same key goes to the same entity for the current split epoch.
     public var sessionKey: String?
+    /// Embeddings go back as base64 of little-endian float32s (`encoding_format: "base64"`, the OpenAI SDK's
+    /// default), else as lists of numbers.
+    public var base64Embeddings = false
 
     public init(
         id: String, messages: [ChatMessage], parameters: RequestOverrides = RequestOverrides(stream: false),

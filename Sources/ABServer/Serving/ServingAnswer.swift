@@ -74,7 +74,8 @@ extension ServingResponder {
             switch (a.door, a.task) {
             case (.anthropic, _): body = MessagesWire.message(.init(id: Self.messageID(a.id), model: model), result)
             case (_, .completions): body = TaskWire.completion(header, result)
-            case (_, .embeddings): body = TaskWire.embeddings(model: model, result)
+            case (_, .embeddings):
+                body = TaskWire.embeddings(model: model, result, base64: a.invocation.base64Embeddings)
             case (_, .chat): body = ChatCompletionWire.completion(header, result)
             }
         }

@@ -1,5 +1,6 @@
 import ABCore
 import ABProviders
+import Foundation
 
 /// The `llm/v1/completions` and `llm/v1/embeddings` request bodies, as Databricks' invocations and OpenAI's
 /// `/v1/completions` and `/v1/embeddings` take them.
@@ -59,8 +60,8 @@ enum TaskParsers {
         }
         guard inputs.count <= maxInputs else { return .failure(.badRequest("at most \(maxInputs) inputs per request")) }
         guard inputs.allSatisfy({ !$0.isEmpty }) else { return .failure(.badRequest("an input is empty")) }
-        if let format = object["encoding_format"], format != "float" {
-            return .failure(.badRequest("encoding_format: abtop returns \"float\" vectors only"))
+        if let format = object["encoding_format"], format != "float", format != "base64" {
+            return .failure(.badRequest("encoding_format must be \"float\" or \"base64\""))
         }
         for key in object.keys where !["input", "model", "encoding_format", "user"].contains(key) {
             return .failure(
@@ -69,8 +70,9 @@ enum TaskParsers {
         var parameters = RequestOverrides(stream: false)
         parameters.inputs = inputs
         // The journal's prompt: the inputs, one a line.
-        let invocation = Invocation(
+        var invocation = Invocation(
             id: id, messages: [.user(inputs.joined(separator: "\n"))], parameters: parameters, sessionKey: sessionKey)
+        invocation.base64Embeddings = object["encoding_format"] == "base64"
         return .success(InvocationParser.Parsed(invocation: invocation, model: object["model"]?.stringValue))
     }
 }
@@ -92,6 +94,17 @@ enum TaskWire {
         return body.rendered()
     }
 
+    /// A vector as OpenAI's `base64` encoding has it: little-endian float32s.
+    static func float32Base64(_ v: [Double]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(v.count * 4)
+        for x in v {
+            let bits = Float(x).bitPattern.littleEndian
+            bytes += [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)]
+        }
+        return Data(bytes).base64EncodedString()
+    }
+
     /// `cmpl-…`, OpenAI's prefix for completions, from the request's `chatcmpl-…` id.
     static func completionID(_ id: String) -> String {
         id.hasPrefix("chatcmpl-") ? "cmpl-" + id.dropFirst("chatcmpl-".count) : id
@@ -104,11 +117,11 @@ enum TaskWire {
         ]
     }
 
-    static func embeddings(model: String, _ r: InvocationResult) -> String {
+    static func embeddings(model: String, _ r: InvocationResult, base64: Bool) -> String {
         let data: [JSONValue] = r.embeddings.enumerated().map { i, v in
             [
                 "object": "embedding", "index": .number(JSONNumber(i)),
-                "embedding": .array(v.map { .number(JSONNumber($0)) }),
+                "embedding": base64 ? .string(float32Base64(v)) : .array(v.map { .number(JSONNumber($0)) }),
             ]
         }
         let body: JSONValue = [
