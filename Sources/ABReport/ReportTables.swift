@@ -19,6 +19,11 @@ public struct ReportColumn<Row>: Sendable {
 public struct ReportTable<Row>: Sendable {
     public let columns: [ReportColumn<Row>]
 
+    /// The table without the columns titled `titles` (what does not apply to a task).
+    public func without(_ titles: Set<String>) -> ReportTable {
+        ReportTable(columns: columns.filter { !titles.contains($0.title) })
+    }
+
     public func text(_ rows: [Row]) -> String {
         var table = TextTable(columns.map { ($0.title.uppercased(), $0.alignment) })
         for row in rows { table.add(columns.map { $0.value(row) }) }
@@ -52,6 +57,11 @@ public struct ReportTable<Row>: Sendable {
 
 /// The report's tables.
 public enum ReportTables {
+    /// The summary table for a task: embeddings are never streamed, so no TTFT, TPOT or decode speed.
+    public static func entities(for task: EndpointTask) -> ReportTable<EntitySnapshot> {
+        task == .embeddings ? entities.without(["TTFT p50", "TPOT p50", "tok/s"]) : entities
+    }
+
     /// What each arm is, where arms differ by more than the model: shown only then (see `armsDiffer`).
     public static let arms = ReportTable<EntitySnapshot>(columns: [
         ReportColumn("entity", .left) { $0.info.name },

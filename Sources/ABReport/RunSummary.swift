@@ -16,6 +16,8 @@ public struct RunSummary: Sendable {
     public var alpha = 0.05
     /// Why the run stopped, when it had a goal (`--until-decided`).
     public var stop: StopReason?
+    /// The endpoint's task: what the tables leave out (no TTFT for embeddings).
+    public var task = EndpointTask.chat
 
     /// Why a run with `--until-decided` ended.
     public enum StopReason: String, Sendable {
@@ -61,7 +63,7 @@ public struct RunSummary: Sendable {
         var out =
             "\(endpoint) · \(mode) · \(Format.count(requests)) requests "
             + "in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
-        out += ReportTables.entities.text(snapshot.entities) + "\n"
+        out += ReportTables.entities(for: task).text(snapshot.entities) + "\n"
         if ReportTables.armsDiffer(snapshot.entities) { out += "\n" + ReportTables.arms.text(snapshot.entities) + "\n" }
         if ReportTables.anyChecks(snapshot.entities) {
             out += "\n" + ReportTables.checks.text(snapshot.entities) + "\n"

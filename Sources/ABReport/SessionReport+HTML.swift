@@ -13,7 +13,7 @@ extension SessionReport {
             + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
         body +=
             "<h2>Summary</h2>\n"
-            + ReportTables.entities.html(s.snapshot.entities, escape: esc) { i, cell in
+            + ReportTables.entities(for: s.task).html(s.snapshot.entities, escape: esc) { i, cell in
                 "<span class=\"dot\" style=\"background:\(Self.palette[i % 8])\"></span>" + cell
             }
         if ReportTables.armsDiffer(s.snapshot.entities) {

@@ -44,7 +44,7 @@ public struct SessionReport: Sendable {
             "Session \(id) · \(s.mode) · started \(startedAt) · "
             + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
         out += "## Summary\n\n"
-        out += ReportTables.entities.markdown(s.snapshot.entities)
+        out += ReportTables.entities(for: s.task).markdown(s.snapshot.entities)
         if ReportTables.armsDiffer(s.snapshot.entities) {
             out += "\n### Arms\n\n" + ReportTables.arms.markdown(s.snapshot.entities)
         }

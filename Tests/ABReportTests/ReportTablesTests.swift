@@ -73,3 +73,13 @@ import Testing
     }
 
 }
+
+/// Reports of an embeddings endpoint leave out the streaming columns.
+@Suite struct TaskReportTests {
+    @Test func embeddingsTablesHaveNoTTFTTPOTOrDecodeSpeed() {
+        let titles = ReportTables.entities(for: .embeddings).columns.map(\.title)
+        #expect(!titles.contains("TTFT p50") && !titles.contains("TPOT p50") && !titles.contains("tok/s"))
+        #expect(titles.contains("p50") && titles.contains("tokens in / out"))
+        #expect(ReportTables.entities(for: .chat).columns.count == ReportTables.entities.columns.count)
+    }
+}

@@ -53,3 +53,16 @@ import Testing
         #expect(text.contains("PASS") && text.contains("100%") && text.contains("0%"))
     }
 }
+
+/// An embeddings endpoint's dashboard leaves out what does not apply: no TTFT, no decode speed.
+@Suite struct EmbeddingsDashboardTests {
+    @Test func noTTFTOrTokensPerSecondForEmbeddings() {
+        var frame = FrameFixture.frame()
+        let chat = DashboardView.render(frame, state: DashboardState(), width: 120, height: 40).text
+        #expect(chat.contains("TTFT") && chat.contains("TOK/S"))
+        frame.task = .embeddings
+        let routes = DashboardView.render(frame, state: DashboardState(), width: 120, height: 40).text
+            .components(separatedBy: "latency")[0]
+        #expect(!routes.contains("TTFT") && !routes.contains("TOK/S") && routes.contains("P50"))
+    }
+}

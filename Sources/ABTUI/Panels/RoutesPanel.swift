@@ -65,8 +65,10 @@ enum RoutesPanel {
         let fixed = 2 + nameWidth + 1 + sliderWidth + 5 + 7
         // Take columns by priority while they fit, then show them in their declared order.
         var budget = inner.width - fixed
+        // Embeddings are never streamed: no time to first token, no decode speed.
         let columns =
-            Self.columns + (entities.contains { $0.checks.run > 0 } ? [Self.checksColumn] : [])
+            Self.columns.filter { frame.task != .embeddings || !["TTFT", "TOK/S"].contains($0.title) }
+            + (entities.contains { $0.checks.run > 0 } ? [Self.checksColumn] : [])
             + (entities.contains { $0.info.settings != nil } ? [Self.settingsColumn] : [])
         var chosen = Set<Int>()
         for (i, column) in columns.enumerated().sorted(by: { $0.element.priority < $1.element.priority }) {

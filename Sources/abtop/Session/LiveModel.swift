@@ -54,6 +54,7 @@ final class LiveModel: DashboardModel {
             status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0 })
         frame.breakerLabels = breakers
         frame.alpha = session.analysisSettings.alpha
+        frame.task = session.endpoint.endpointTask
         return frame
     }
 

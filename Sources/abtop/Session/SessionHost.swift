@@ -80,6 +80,7 @@ final class SessionHost: Sendable {
             srm: result.srm, votes: session.votes)
         summary.familySize = result.familySize
         summary.alpha = session.analysisSettings.alpha
+        summary.task = session.endpoint.endpointTask
         return summary
     }
 
