@@ -77,10 +77,11 @@ public struct ChatRequest: Sendable, Equatable {
 
     /// All message text, for estimating input tokens when a provider reports none.
     public var characterCount: Int {
-        inputs.reduce(0) { $0 + $1.count }
-            + messages.reduce(0) { sum, m in
-                sum + m.content.count + m.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }
-            }
+        // An embeddings request's messages only name its inputs (for the journal): the inputs are what is sent.
+        if task == .embeddings { return inputs.reduce(0) { $0 + $1.count } }
+        return messages.reduce(0) { sum, m in
+            sum + m.content.count + m.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }
+        }
     }
 
     /// The request as one arm sends it (`abtop.entities.<name>`): its system prompt first, its template around each

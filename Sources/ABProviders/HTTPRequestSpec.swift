@@ -30,12 +30,16 @@ public struct HTTPRequestSpec: Sendable, CustomStringConvertible {
     public enum HeaderValue: Sendable, Equatable, CustomStringConvertible {
         case plain(String)
         case secret(prefix: String, SecretValue)
+        /// A secret inside plain text (an AWS `Authorization`: the key id, then the scope and signature, which
+        /// change with every request and so are not registered as secrets themselves).
+        case secretWithin(prefix: String, SecretValue, suffix: String)
 
         /// The text to put on the wire. Only a transport should call this.
         public func exposedForTransport() -> String {
             switch self {
             case .plain(let s): s
             case .secret(let prefix, let value): prefix + value.exposedForTransport()
+            case .secretWithin(let prefix, let value, let suffix): prefix + value.exposedForTransport() + suffix
             }
         }
 
@@ -43,6 +47,7 @@ public struct HTTPRequestSpec: Sendable, CustomStringConvertible {
             switch self {
             case .plain(let s): s
             case .secret(let prefix, _): prefix + SecretValue.redacted
+            case .secretWithin(let prefix, _, _): prefix + SecretValue.redacted + "/…"
             }
         }
     }

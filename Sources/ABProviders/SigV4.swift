@@ -132,15 +132,14 @@ public enum SigV4 {
             stringToSign: stringToSign(amzDate: amzDate, scope: scope, canonicalRequest: request))
         var out: [(name: String, value: HTTPRequestSpec.HeaderValue)] = [("X-Amz-Date", .plain(amzDate))]
         if let token = credentials.sessionToken { out.append(("X-Amz-Security-Token", .secret(prefix: "", token))) }
-        // The access key id is not a secret by AWS's own rules, but it names the account: kept out of logs too.
+        // The access key id is not a secret by AWS's own rules, but it names the account: kept out of logs too. The
+        // rest changes with every request, so it is not registered with the redactor (which would fill up).
         out.append(
             (
                 "Authorization",
-                .secret(
-                    prefix: "AWS4-HMAC-SHA256 Credential=",
-                    SecretValue(
-                        credentials.accessKeyID.exposedForTransport()
-                            + "/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"))
+                .secretWithin(
+                    prefix: "AWS4-HMAC-SHA256 Credential=", credentials.accessKeyID,
+                    suffix: "/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)")
             ))
         return out
     }

@@ -110,7 +110,7 @@ public struct StreamDecoder: Sendable {
         if let id = delta.id { result.toolCalls[delta.index].id = id }
         if let name = delta.name { result.toolCalls[delta.index].name = name }
         result.toolCalls[delta.index].arguments += delta.arguments
-        textBytes += delta.arguments.utf8.count
+        textBytes += delta.arguments.utf8.count + (delta.id?.utf8.count ?? 0) + (delta.name?.utf8.count ?? 0)
         if textBytes > maxAnswerBytes {
             cut = ProviderError(
                 kind: .tooLarge, status: 200,
@@ -124,6 +124,8 @@ public struct StreamDecoder: Sendable {
     /// The result once the transfer ended: an error unless the terminal event arrived.
     public mutating func finish() -> Result<ChatResult, ProviderError> {
         result.text = text.joined()
+        // An index that skipped ahead leaves places no call filled: they are not calls.
+        result.toolCalls.removeAll { $0.name.isEmpty }
         if let cut { return .failure(cut) }
         guard finished else {
             return .failure(
@@ -243,7 +245,7 @@ public struct StreamDecoder: Sendable {
         }
         if let usage = object[key: "usageMetadata"] {
             result.inputTokens = usage[key: "promptTokenCount"]?.intValue ?? result.inputTokens
-            result.outputTokens = usage[key: "candidatesTokenCount"]?.intValue ?? result.outputTokens
+            result.outputTokens = WireFormat.geminiOutputTokens(usage) ?? result.outputTokens
         }
         guard let candidate = object[key: "candidates"]?[index: 0] else { return [] }
         var steps: [Step] = []

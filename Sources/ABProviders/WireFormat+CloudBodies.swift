@@ -134,7 +134,9 @@ extension WireFormat {
                 content.append(
                     [
                         "toolResult": [
-                            "toolUseId": .string(m.toolCallID ?? ""), "content": [["text": .string(m.content)]],
+                            // Bedrock refuses a blank text block, a tool's empty result included.
+                            "toolUseId": .string(m.toolCallID ?? ""),
+                            "content": [["text": .string(m.content.isEmpty ? " " : m.content)]],
                         ]
                     ])
             default:
@@ -156,10 +158,16 @@ extension WireFormat {
         if let p = chat.topP { inference["topP"] = .number(JSONNumber(p)) }
         if !chat.stop.isEmpty { inference["stopSequences"] = .array(chat.stop.map(JSONValue.string)) }
         body["inferenceConfig"] = .object(inference)
+        // Bedrock wants a toolConfig whenever the conversation holds tool blocks, and has no "none" choice: the
+        // tools go along (named from the history when the request gave none), only the choice is left out.
+        var offered = chat.tools
+        for m in chat.messages {
+            for c in m.toolCalls where !offered.contains(where: { $0.name == c.name }) {
+                offered.append(ToolDefinition(name: c.name))
+            }
+        }
         var tools: [JSONValue] =
-            chat.toolChoice == ToolChoice.none
-            ? []
-            : chat.tools.map { t in
+            offered.map { t in
                 var spec = JSONObject(["name": .string(t.name)])
                 if let d = t.description { spec["description"] = .string(d) }
                 spec["inputSchema"] = ["json": t.schema]
@@ -215,7 +223,8 @@ extension WireFormat {
         body["max_tokens"] = .number(JSONNumber(chat.maxTokens ?? defaults.maxTokens))
         body["stream"] = .bool(chat.stream)
         if let t = chat.temperature ?? defaults.temperature { body["temperature"] = .number(JSONNumber(t)) }
-        if let p = chat.topP { body["p"] = .number(JSONNumber(p)) }
+        // Cohere takes p from 0.01 to 0.99.
+        if let p = chat.topP { body["p"] = .number(JSONNumber(min(0.99, max(0.01, p)))) }
         if !chat.stop.isEmpty { body["stop_sequences"] = .array(chat.stop.map(JSONValue.string)) }
         var tools = chat.tools
         switch chat.toolChoice {

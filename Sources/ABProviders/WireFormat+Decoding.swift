@@ -10,7 +10,7 @@ extension WireFormat {
                 ProviderError(
                     kind: .malformed, status: 200, message: "the response body is not JSON (\(body.count) bytes)"))
         }
-        if chat?.task == .embeddings { return decodeEmbeddings(object) }
+        if let chat, chat.task == .embeddings { return decodeEmbeddings(object, expected: chat.inputs.count) }
         let structured = chat.map(structuredAsTool) ?? false
         func missing(_ what: String) -> Result<ChatResult, ProviderError> {
             .failure(ProviderError(kind: .malformed, status: 200, message: "no \(what) in the response"))
@@ -82,7 +82,7 @@ extension WireFormat {
             result.finishReason = candidate[key: "finishReason"]?.stringValue
             let usage = object[key: "usageMetadata"]
             result.inputTokens = usage?[key: "promptTokenCount"]?.intValue
-            result.outputTokens = usage?[key: "candidatesTokenCount"]?.intValue
+            result.outputTokens = Self.geminiOutputTokens(usage)
             return .success(result)
         case .cohere:
             guard let message = object[key: "message"] else { return missing("message") }
@@ -96,6 +96,12 @@ extension WireFormat {
                     outputTokens: tokens?[key: "output_tokens"]?.intValue,
                     toolCalls: Self.functionCalls(message[key: "tool_calls"])))
         }
+    }
+
+    /// Gemini's output tokens: the answer's and, for thinking models, the thoughts' (billed as output too).
+    static func geminiOutputTokens(_ usage: JSONValue?) -> Int? {
+        guard let answer = usage?[key: "candidatesTokenCount"]?.intValue else { return nil }
+        return answer + (usage?[key: "thoughtsTokenCount"]?.intValue ?? 0)
     }
 
     /// OpenAI-shaped calls (`[{id, type, function: {name, arguments}}]`), also Cohere's.
@@ -154,7 +160,7 @@ extension WireFormat {
             "usageMetadata", "promptTokenCount", "candidatesTokenCount", "output", "stopReason", "inputTokens",
             "outputTokens", "toolUse", "toolUseId", "start", "contentBlockIndex", "tokens", "billed_units",
             "data", "embedding", "embeddings", "float", "values", "predictions", "statistics", "token_count",
-            "tokenCount", "meta", "inputTextTokenCount",
+            "tokenCount", "meta", "inputTextTokenCount", "thoughtsTokenCount",
         ], whole: ["input", "args"])
 
     /// The error an HTTP error status and body stand for; header names are lower-cased.

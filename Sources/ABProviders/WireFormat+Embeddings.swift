@@ -33,11 +33,17 @@ extension WireFormat {
     /// How many texts one embeddings request may carry (Titan takes one).
     public var maxInputs: Int { dialect == .bedrock && bedrockFamily != .cohere ? 1 : 96 }
 
+    /// At most this many texts in one request to a model that takes fewer per call (sent in turn, one call each):
+    /// beyond it, one served request would become hundreds of upstream calls that rate limits count as one.
+    public static let maxBatchedInputs = 64
+
     /// OpenAI's legacy completions body: the user's turns as one `prompt`.
     func completionsBody(_ chat: ChatRequest) -> JSONValue {
         var body = JSONObject()
         if let bodyModel { body["model"] = .string(bodyModel) }
-        body["prompt"] = .string(chat.messages.filter { $0.role == .user }.map(\.content).joined(separator: "\n\n"))
+        // Completions have no system role: an arm's system prompt goes first in the prompt itself.
+        body["prompt"] = .string(
+            chat.messages.filter { $0.role == .user || $0.role == .system }.map(\.content).joined(separator: "\n\n"))
         body["max_tokens"] = .number(JSONNumber(chat.maxTokens ?? defaults.maxTokens))
         body["stream"] = .bool(chat.stream)
         if chat.stream { body["stream_options"] = ["include_usage": true] }
@@ -49,8 +55,9 @@ extension WireFormat {
         return .object(body)
     }
 
-    /// The vectors and the input tokens of an embeddings answer.
-    func decodeEmbeddings(_ object: JSONValue) -> Result<ChatResult, ProviderError> {
+    /// The vectors and the input tokens of an embeddings answer: one vector per input, every one whole, or the
+    /// answer is malformed (a vector missing would shift the others onto the wrong inputs).
+    func decodeEmbeddings(_ object: JSONValue, expected: Int) -> Result<ChatResult, ProviderError> {
         func vector(_ v: JSONValue?) -> [Double]? {
             guard let list = v?.arrayValue, !list.isEmpty else { return nil }
             var out: [Double] = []
@@ -65,18 +72,18 @@ extension WireFormat {
         switch dialect {
         case .cohere:
             let lists = object[key: "embeddings"]?[key: "float"]?.arrayValue ?? object[key: "embeddings"]?.arrayValue
-            result.embeddings = (lists ?? []).compactMap(vector)
+            result.embeddings = (lists ?? []).map { vector($0) ?? [] }
             result.inputTokens = object[key: "meta"]?[key: "billed_units"]?[key: "input_tokens"]?.intValue
         case .bedrock:
             if let one = vector(object[key: "embedding"]) {
                 result.embeddings = [one]
             } else {
-                result.embeddings = (object[key: "embeddings"]?.arrayValue ?? []).compactMap(vector)
+                result.embeddings = (object[key: "embeddings"]?.arrayValue ?? []).map { vector($0) ?? [] }
             }
             result.inputTokens = object[key: "inputTextTokenCount"]?.intValue
         case .gemini:
             let predictions = object[key: "predictions"]?.arrayValue ?? []
-            result.embeddings = predictions.compactMap { vector($0[key: "embeddings"]?[key: "values"]) }
+            result.embeddings = predictions.map { vector($0[key: "embeddings"]?[key: "values"]) ?? [] }
             let counts = predictions.compactMap {
                 $0[key: "embeddings"]?[key: "statistics"]?[key: "token_count"]?.intValue
                     ?? $0[key: "embeddings"]?[key: "statistics"]?[key: "tokenCount"]?.intValue
@@ -86,11 +93,16 @@ extension WireFormat {
             let data = (object[key: "data"]?.arrayValue ?? []).sorted {
                 ($0[key: "index"]?.intValue ?? 0) < ($1[key: "index"]?.intValue ?? 0)
             }
-            result.embeddings = data.compactMap { vector($0[key: "embedding"]) }
+            result.embeddings = data.map { vector($0[key: "embedding"]) ?? [] }
             result.inputTokens = object[key: "usage"]?[key: "prompt_tokens"]?.intValue
         }
-        guard !result.embeddings.isEmpty else {
-            return .failure(ProviderError(kind: .malformed, status: 200, message: "no embeddings in the response"))
+        guard !result.embeddings.isEmpty, result.embeddings.count == expected,
+            result.embeddings.allSatisfy({ $0.count == result.embeddings[0].count })
+        else {
+            return .failure(
+                ProviderError(
+                    kind: .malformed, status: 200,
+                    message: "\(result.embeddings.count) whole embeddings in the response for \(expected) inputs"))
         }
         result.outputTokens = 0
         return .success(result)

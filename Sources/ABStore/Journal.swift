@@ -105,6 +105,13 @@ public final class Journal: Sendable {
                 t.column("choice", .text).notNull()
             }
         }
+        // Whether each answer met its prompt's `expect` (null: none, or no answer), and why not.
+        m.registerMigration("v2-checks") { db in
+            try db.alter(table: "request") { t in
+                t.add(column: "check_passed", .integer)
+                t.add(column: "check_reason", .text)
+            }
+        }
         return m
     }
 
@@ -181,8 +188,9 @@ public final class Journal: Sendable {
                     INSERT INTO request (session_id, seq, prompt_id, entity, arm, epoch, \
                     is_fallback, counts_toward_split,
                       group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
-                      error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd,
+                      check_passed, check_reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let output = try db.cachedStatement(sql: "INSERT INTO output (request_id, text) VALUES (?, ?)")
             let (promptRow, requestRow, outputRow) = (
@@ -203,6 +211,7 @@ public final class Journal: Sendable {
                         rel(o.timing.end), .bool(o.streamed), .int(o.status), .text(o.error?.rawValue),
                         .text(r.errorMessage), .text(r.finishReason), .int(o.usage.input),
                         .int(o.usage.output), .bool(o.usage.estimated), .double(o.costUSD),
+                        .int(r.check.map { $0.passed ? 1 : 0 }), .text(r.check?.reason),
                     ], in: db)
                 try outputRow.run([.int(db.lastInsertedRowID), .text(r.output)], in: db)
             }

@@ -95,7 +95,7 @@ extension Journal {
             else { return nil }
             // Each arm's settings, from the config the session ran (they are not columns of their own).
             let configText: String = row["config_json"]
-            let arms = EndpointConfigReader.read(text: configText, defaultName: "").config?.settings.entities ?? [:]
+            let arms = EndpointConfigReader.facts(text: configText).arms
             let entities = try Row.fetchAll(
                 db, sql: "SELECT * FROM entity WHERE session_id = ? ORDER BY idx", arguments: [id]
             )
@@ -154,9 +154,13 @@ extension Journal {
             usage: TokenUsage(input: r["tokens_in"], output: r["tokens_out"], estimated: r["tokens_estimated"]),
             costUSD: r["cost_usd"])
         outcome.countsTowardSplit = r["counts_toward_split"]
-        return RequestRecord(
+        let passed: Int? = r["check_passed"]
+        outcome.checkPassed = passed.map { $0 != 0 }
+        var record = RequestRecord(
             outcome: outcome, promptID: r["prompt_id"], prompt: r["prompt_text"] ?? "",
             output: r["output_text"] ?? "", finishReason: r["finish_reason"],
             errorMessage: r["error_message"], group: r["group_id"])
+        record.check = passed.map { Expectation.Check(passed: $0 != 0, reason: r["check_reason"] ?? "") }
+        return record
     }
 }

@@ -181,6 +181,12 @@ import Testing
         #expect(e.check(text: "", calls: [other]).reason == "called get_time, not get_weather")
         let wrong = ToolCall(id: "e", name: "get_weather", arguments: #"{"city":"Rome","days":2}"#)
         #expect(e.check(text: "", calls: [wrong]).reason == #"get_weather.city is not "Paris""#)
+        // JSON as it means: numbers by value, members in any order.
+        let nested = try Expectation.parse(["tool": "t", "arguments": ["n": 5, "loc": ["city": "Oslo", "cc": "NO"]]])
+            .get()
+        let same = ToolCall(
+            id: "x", name: "t", arguments: #"{"loc": {"cc": "NO", "city": "Oslo", "zip": 1}, "n": 5.0}"#)
+        #expect(nested.check(text: "", calls: [same]).passed)
         let words = try Expectation.parse(["contains": ["Paris", "SUNNY"]]).get()
         #expect(words.check(text: "paris is sunny", calls: []).passed)
         #expect(!words.check(text: "paris is wet", calls: []).passed)

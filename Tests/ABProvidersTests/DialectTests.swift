@@ -251,4 +251,30 @@ import Testing
         }
         #expect(b[key: "max_completion_tokens"]?.intValue == 12 && b[key: "seed"]?.intValue == 3)
     }
+
+    /// One vector per text, all whole, or the answer is malformed (a gap would shift vectors onto other texts).
+    @Test func embeddingsMustComeOneWholeVectorPerText() throws {
+        let w = try Self.wire("openai", #""openai_config": {"openai_api_key_plaintext": "k"}"#)
+        var chat = ChatRequest(messages: [.user("a\nb")], stream: false)
+        chat.task = .embeddings
+        chat.inputs = ["a", "b"]
+        let spec = w.request(chat)
+        let sent = try Self.json(spec)
+        #expect(spec.url.hasSuffix("/embeddings") && sent[key: "input"] == ["a", "b"])
+        let good =
+            #"{"data": [{"index": 1, "embedding": [0.3, 0.4]}, {"index": 0, "embedding": [0.1, 0.2]}], "usage": {"prompt_tokens": 2}}"#
+        let r = try w.decode(body: Array(good.utf8), for: chat).get()
+        #expect(r.embeddings == [[0.1, 0.2], [0.3, 0.4]] && r.inputTokens == 2 && r.outputTokens == 0)
+        for bad in [
+            #"{"data": [{"index": 0, "embedding": [0.1, 0.2]}]}"#,
+            #"{"data": [{"index": 0, "embedding": [0.1, 0.2]}, {"index": 1, "embedding": null}]}"#,
+            #"{"data": [{"index": 0, "embedding": [0.1, 0.2]}, {"index": 1, "embedding": [0.3]}]}"#,
+        ] {
+            guard case .failure(let e) = w.decode(body: Array(bad.utf8), for: chat) else {
+                Issue.record("accepted \(bad)")
+                continue
+            }
+            #expect(e.kind == .malformed)
+        }
+    }
 }

@@ -167,3 +167,27 @@ import Testing
         )
     }
 }
+
+/// The Anthropic door's stream writer: one content block per call, however its pieces are labelled, text and calls
+/// in order with increasing indices.
+@Suite struct MessagesStreamTests {
+    @Test func aCallWhoseEveryPieceRepeatsItsIdIsOneBlock() throws {
+        var w = MessagesWire.Stream(header: .init(id: "msg_1", model: "m"))
+        var out = w.start() + w.content("Let me check.")
+        out += w.toolCall(ToolCallDelta(index: 0, id: "c1", name: "get_weather", arguments: "{\"city\":"))
+        out += w.toolCall(ToolCallDelta(index: 0, id: "c1", arguments: "\"Oslo\"}"))
+        out += w.toolCall(ToolCallDelta(index: 1, id: "c2", name: "get_time", arguments: "{}"))
+        out += w.end(InvocationResult(entity: 0, finishReason: "stop", inputTokens: 3, outputTokens: 4))
+        let events = out.components(separatedBy: "\n\n").filter { !$0.isEmpty }.map {
+            try? JSONParser.parse(String($0.split(separator: "\n")[1].dropFirst("data: ".count)))
+        }
+        let starts = events.filter { $0?[key: "type"] == "content_block_start" }
+        #expect(starts.map { $0?[key: "index"]?.intValue } == [0, 1, 2])
+        #expect(
+            starts.map { $0?[key: "content_block"]?[key: "type"]?.stringValue } == ["text", "tool_use", "tool_use"])
+        let stops = events.filter { $0?[key: "type"] == "content_block_stop" }
+        #expect(stops.count == 3)
+        #expect(events.last??[key: "type"] == "message_stop")
+        #expect(events.contains { $0?[key: "delta"]?[key: "stop_reason"] == "tool_use" })
+    }
+}

@@ -212,4 +212,26 @@ import Testing
             #expect(v1 != nil && v2 != nil && v1 != v2 && v1?.isEmpty == false, "\(block)")
         }
     }
+
+    /// Expectations survive the journal: the report, built from it, has the Expected answers table the summary has.
+    @Test func expectedAnswersReachTheReportThroughTheJournal() async throws {
+        let (server, port) = try RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../examples/prompts-tools.jsonl"
+        ).path
+        let report = try AbtopBinary.temporaryFile("", name: "checks.md")
+        let r = try await AbtopBinary.run(
+            [
+                "run", try RunCommandTests.endpoint(port: port), "--headless", "--mode", "compare", "--prompts",
+                examples, "--requests", "8", "--concurrency", "1", "--seed", "5", "--quiet", "--report", report,
+            ], environment: RunCommandTests.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("CHECKED"), "\(r.stdout)")
+        let md = try String(contentsOfFile: report, encoding: .utf8)
+        let table = try #require(md.components(separatedBy: "### Expected answers").dropFirst().first, "\(md)")
+        for name in ["oa", "an"] {
+            #expect(table.contains("| \(name) | 8 |"), "\(table)")
+        }
+    }
 }

@@ -40,7 +40,7 @@ public struct Expectation: Sendable, Equatable {
             }
             if let arguments {
                 let given = call.argumentsObject.objectValue ?? JSONObject()
-                for member in arguments.members where given[member.key] != member.value {
+                for member in arguments.members where !Self.matches(given[member.key], member.value) {
                     return Check(passed: false, reason: "\(tool).\(member.key) is not \(member.value.rendered())")
                 }
             }
@@ -56,6 +56,18 @@ public struct Expectation: Sendable, Equatable {
             }
         }
         return Check(passed: true, reason: "")
+    }
+
+    /// Whether `given` is `expected` as JSON means it: numbers by value (`5` is `5.0`), objects by their members in
+    /// any order, with more members allowed (a subset, as at the top level), arrays element by element.
+    static func matches(_ given: JSONValue?, _ expected: JSONValue) -> Bool {
+        switch (given, expected) {
+        case (.number(let a)?, .number(let b)): return a.value == b.value
+        case (.object(let a)?, .object(let b)): return b.members.allSatisfy { matches(a[$0.key], $0.value) }
+        case (.array(let a)?, .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { matches($0, $1) }
+        case (let a?, let b): return a == b
+        case (nil, _): return false
+        }
     }
 
     /// Reads `"expect": {"tool", "arguments", "contains", "json"}`; a bad member is named.

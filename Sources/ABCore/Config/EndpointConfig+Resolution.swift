@@ -96,7 +96,9 @@ extension EndpointConfig {
         case .amazonBedrock(let s):
             return "https://bedrock-runtime.\(s.region).amazonaws.com"
         case .googleCloudVertexAI(let s):
-            return "https://\(s.region)-aiplatform.googleapis.com"
+            // The global location has a host of its own (some models are served only there).
+            return s.region == "global"
+                ? "https://aiplatform.googleapis.com" : "https://\(s.region)-aiplatform.googleapis.com"
         }
     }
 

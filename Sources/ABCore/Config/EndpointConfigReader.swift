@@ -18,6 +18,26 @@ public enum EndpointConfigReader {
     public static let supportedTasks = EndpointTask.allCases.map(\.rawValue)
     static let knownTasks = ["llm/v1/chat", "llm/v1/completions", "llm/v1/embeddings"]
 
+    /// What a report needs from a journaled config (its secrets redacted, so it may no longer validate): the task
+    /// and each arm's settings, read leniently.
+    public static func facts(text: String) -> (task: EndpointTask, arms: [String: AbtopSettings.EntitySettings]) {
+        guard let root = (try? JSONParser.parse(text))?.objectValue else { return (.chat, [:]) }
+        let config = root["config"]?.objectValue ?? root
+        let task =
+            config["served_entities"]?[index: 0]?[key: "external_model"]?[key: "task"]?.stringValue
+            .flatMap(EndpointTask.init(rawValue:)) ?? .chat
+        var arms: [String: AbtopSettings.EntitySettings] = [:]
+        var ignored = ConfigIssues()
+        for member in root["abtop"]?[key: "entities"]?.objectValue?.members ?? [] {
+            guard let reader = ObjectReader(member.value, at: ConfigPath(), known: armKeys, issues: &ignored) else {
+                continue
+            }
+            let arm = readEntitySettings(reader, issues: &ignored)
+            if !arm.isEmpty { arms[member.key] = arm }
+        }
+        return (task, arms)
+    }
+
     /// Parses and validates `text`; a syntax error is one issue with its line and column.
     public static func read(text: String, defaultName: String) -> Outcome {
         do {

@@ -45,8 +45,12 @@ public struct ServiceAccountKey: Sendable, Equatable {
             return .failure(KeyProblem("the key file has no PEM private_key"))
         }
         let tokenURI = object["token_uri"]?.stringValue ?? defaultTokenURI
-        guard tokenURI.hasPrefix("https://") || tokenURI.hasPrefix("http://") else {
-            return .failure(KeyProblem("the key file's token_uri is not an http(s) URL"))
+        // The signed assertion is a credential: it goes over TLS, or to this machine (a local or simulated issuer).
+        guard
+            tokenURI.hasPrefix("https://") || tokenURI.hasPrefix("http://127.0.0.1")
+                || tokenURI.hasPrefix("http://localhost") || tokenURI.hasPrefix("http://[::1]")
+        else {
+            return .failure(KeyProblem("the key file's token_uri is not an https URL (or a loopback http one)"))
         }
         return .success(
             ServiceAccountKey(

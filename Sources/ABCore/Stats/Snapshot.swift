@@ -55,9 +55,9 @@ public struct EntitySnapshot: Sendable {
     public let decodeTokensPerSecond: Double?
     /// Per-second buckets, oldest first, ending at the snapshot's second.
     public let recent: [SecondBucket]
-    /// Prompts this entity should have had but was not sent (compare mode, its breaker open).
     /// Answers checked against their prompt's `"expect"`, and how many met it.
     public internal(set) var checks = CheckTally()
+    /// Prompts this entity should have had but was not sent (compare mode, its breaker open).
     public internal(set) var notSent = 0
     /// Requests cut off by the run itself (quit, client gone, the run's deadline): not errors.
     public internal(set) var cancelled = 0

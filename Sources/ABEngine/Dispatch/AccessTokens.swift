@@ -26,7 +26,12 @@ final class AccessTokens: Sendable {
         if let t = tokens.withLock({ $0[entity] }), t.expires - Self.margin > now { return .success(t.value) }
         let fetch = fetches.withLock { running in
             if let task = running[entity] { return task }
-            let task = Task { await Self.fetch(key, transport: transport, timeouts: timeouts) }
+            // The token is kept before the fetch is forgotten, so no request in between starts another fetch.
+            let task = Task { [self] in
+                let result = await Self.fetch(key, transport: transport, timeouts: timeouts)
+                if case .success(let t) = result { self.tokens.withLock { $0[entity] = t } }
+                return result
+            }
             running[entity] = task
             return task
         }
@@ -34,7 +39,11 @@ final class AccessTokens: Sendable {
         fetches.withLock { running in
             if running[entity] == fetch { running[entity] = nil }
         }
-        if case .success(let t) = result { tokens.withLock { $0[entity] = t } }
+        if case .failure = result, let old = tokens.withLock({ $0[entity] }), old.expires > Date().timeIntervalSince1970
+        {
+            // Renewing failed while the old token still holds: use it for its last minute.
+            return .success(old.value)
+        }
         return result.map(\.value)
     }
 

@@ -18,6 +18,8 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
     private(set) var relayed = false
     /// Relayed content passes the redactor as it goes (a secret split over chunks is held back until whole).
     private var redaction = SecretRedactor.Stream()
+    /// Each tool call's arguments pass a redactor of their own (they arrive a few characters at a time).
+    private var argumentRedaction: [Int: SecretRedactor.Stream] = [:]
 
     /// Error bodies and JSON answers are read up to this size; past it the transfer is stopped.
     let maxBody: Int
@@ -71,9 +73,13 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                     if case let rest = redaction.finish(), !rest.isEmpty {
                         relay.to.content(rest, entity: relay.entity)
                     }
-                    // A call's name is the developer's; its arguments are the model's text and pass the redactor.
+                    // A call's id and name come from the provider too; its arguments are the model's text, held back
+                    // where a secret might be starting.
                     var safe = delta
-                    safe.arguments = SecretRedactor.redact(delta.arguments)
+                    safe.id = delta.id.map(SecretRedactor.redact)
+                    safe.name = delta.name.map(SecretRedactor.redact)
+                    safe.arguments = argumentRedaction[delta.index, default: SecretRedactor.Stream()].push(
+                        delta.arguments)
                     relay.to.toolCall(safe, entity: relay.entity)
                     relayed = true
                 }
@@ -81,6 +87,14 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                 if let relay, streamFailure == nil, case let rest = redaction.finish(), !rest.isEmpty {
                     relay.to.content(rest, entity: relay.entity)
                     relayed = true
+                }
+                if let relay, streamFailure == nil {
+                    for index in argumentRedaction.keys.sorted() {
+                        let rest = argumentRedaction[index]!.finish()
+                        if !rest.isEmpty {
+                            relay.to.toolCall(ToolCallDelta(index: index, arguments: rest), entity: relay.entity)
+                        }
+                    }
                 }
             case .failure(let error):
                 if streamFailure == nil { streamFailure = error }

@@ -273,7 +273,8 @@ public final class Engine: Sendable {
         // streamed part of an answer is estimated like any answer without usage.
         let usage: TokenUsage =
             if let result = attempt.result {
-                WireFormat.usage(of: result, for: chat)
+                // Estimated (where the provider gave no usage) from what this arm actually sent.
+                WireFormat.usage(of: result, for: chat.applying(wires[entity].arm))
             } else if attempt.partialText.isEmpty {
                 TokenUsage()
             } else {
@@ -367,7 +368,14 @@ public final class Engine: Sendable {
             guard let r = a.result else { return a }
             merged.embeddings += r.embeddings
             merged.inputTokens = r.inputTokens.flatMap { n in merged.inputTokens.map { $0 + n } }
-            if Task.isCancelled { break }
+            if Task.isCancelled, merged.embeddings.count < chat.inputs.count {
+                // Fewer vectors than texts is no answer: the request was cancelled part way.
+                return Attempt(
+                    result: nil,
+                    failure: ProviderError(kind: .cancelled, message: "cancelled part way through the texts"),
+                    status: a.status, firstByte: first?.firstByte, firstToken: nil, end: Monotonic.now(),
+                    partialText: "", relayed: false)
+            }
         }
         return Attempt(
             result: merged, failure: nil, status: last?.status, firstByte: first?.firstByte, firstToken: nil,
@@ -380,6 +388,15 @@ public final class Engine: Sendable {
     ) async -> Attempt {
         let wire = wires[entity]
         if chat.task == .embeddings, chat.inputs.count > wire.maxInputs {
+            guard chat.inputs.count <= WireFormat.maxBatchedInputs else {
+                return Attempt(
+                    result: nil,
+                    failure: ProviderError(
+                        kind: .http4xx, status: 400,
+                        message: "\(wire.model) embeds \(wire.maxInputs) text per call; abtop sends at most "
+                            + "\(WireFormat.maxBatchedInputs) in turn, and \(chat.inputs.count) were asked"),
+                    status: 400, firstByte: nil, firstToken: nil, end: Monotonic.now(), partialText: "", relayed: false)
+            }
             return await batchedEmbeddings(chat, on: entity, start: start)
         }
         var accessToken: SecretValue?

@@ -42,7 +42,7 @@ enum MessagesParser {
         }
         if let value = object["temperature"], value != .null {
             guard case .number(let n) = value, (0...2).contains(n.value) else {
-                return .failure(.badRequest("temperature: must be a number from 0 to 1"))
+                return .failure(.badRequest("temperature: must be a number from 0 to 2"))
             }
             p.temperature = n.value
         }
@@ -171,7 +171,10 @@ enum MessagesParser {
                     content = parts.compactMap { $0[key: "text"]?.stringValue }.joined(separator: "\n")
                 default: content = ""
                 }
-                results.append(ChatMessage(role: .tool, content: content, toolCallID: id))
+                // A failed tool says so in words every provider can read.
+                let failed = b[key: "is_error"] == .bool(true)
+                results.append(
+                    ChatMessage(role: .tool, content: failed ? "Error: " + content : content, toolCallID: id))
             case let type:
                 return .failure(
                     .badRequest(

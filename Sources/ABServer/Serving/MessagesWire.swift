@@ -62,6 +62,8 @@ enum MessagesWire {
         private var index = -1
         private var open = false
         private var calledTools = false
+        /// The call whose block is open (a provider may repeat the id on every piece of one call).
+        private var openCall: Int?
 
         init(header: Header) { self.header = header }
 
@@ -93,6 +95,7 @@ enum MessagesWire {
                 index += 1
                 open = true
                 textOpen = true
+                openCall = nil
                 out += event(
                     "content_block_start",
                     [
@@ -112,11 +115,12 @@ enum MessagesWire {
         mutating func toolCall(_ delta: ToolCallDelta) -> String {
             var out = ""
             calledTools = true
-            if delta.name != nil || delta.id != nil || !open || textOpen {
+            if openCall != delta.index || !open || textOpen {
                 out += close()
                 index += 1
                 open = true
                 textOpen = false
+                openCall = delta.index
                 out += event(
                     "content_block_start",
                     [

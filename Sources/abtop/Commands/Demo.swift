@@ -8,8 +8,16 @@ import Foundation
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open the live dashboard on two simulated providers (OpenAI- and Anthropic-style), 50/50.",
-        discussion: "Everything runs in this process on loopback: real HTTP to simulated models, no keys needed."
+        discussion: """
+            Everything runs in this process on loopback: real HTTP to simulated models, no keys needed.
+            With a CONFIG (e.g. examples/amazon-bedrock.json), its entities are answered instead, each by the \
+            simulated provider of its own kind (OpenAI, Anthropic, Cohere, Bedrock, Vertex AI), with its split, \
+            arm settings and task.
+            """
     )
+
+    @Argument(help: "An endpoint config whose entities the simulated providers answer (default: the built-in pair).")
+    var config: String?
 
     @Option(help: "Prompts per second (Poisson arrivals); + and - change it live.")
     var rate: Double = 4
@@ -67,18 +75,31 @@ struct Demo: AsyncParsableCommand {
             .init(pattern: Self.thoroughModel, profile: .demoThorough),
         ])
         let server = try await MockServer.start(.init(profiles: profiles, seed: seed))
-        let configText = Self.endpointJSON(openAIBase: server.openAIBaseURL, anthropicBase: server.anthropicBaseURL)
-        let outcome = EndpointConfigReader.read(text: configText, defaultName: "demo")
-        guard let config = outcome.config else {
+        let configText: String
+        if let path = config {
+            configText = try EndpointLoader().load(path: path, name: nil, secretsPath: nil).text
+        } else {
+            configText = Self.endpointJSON(openAIBase: server.openAIBaseURL, anthropicBase: server.anthropicBaseURL)
+        }
+        let outcome = EndpointConfigReader.read(
+            text: configText, defaultName: config.map(EndpointLoader.endpointName(fromFile:)) ?? "demo")
+        guard let endpoint = outcome.config else {
             Console.err(outcome.issues.description)
             await server.stop()
             throw ExitCode(1)
         }
+        // The built-in pair points at the simulated providers itself; a user's config is pointed at them here.
+        let resolved =
+            config == nil
+            ? endpoint.resolve(with: SecretResolver(environment: [:]))
+            : endpoint.simulated(
+                root: server.anthropicBaseURL,
+                serviceAccountKey: SimulatedServiceAccount.keyFile(tokenURI: server.anthropicBaseURL + "/token"))
+        let streaming = endpoint.settings.request.stream && endpoint.endpointTask != .embeddings
         let host = SessionHost(
             .init(
-                config: config, configText: configText,
-                resolved: config.resolve(with: SecretResolver(environment: [:])), mode: mode,
-                seed: seed, journal: storage.open(), analysis: analysis.settings(streaming: true, paired: true)))
+                config: endpoint, configText: configText, resolved: resolved, mode: mode,
+                seed: seed, journal: storage.open(), analysis: analysis.settings(streaming: streaming, paired: true)))
         await LiveRun.run(
             host, prompts: SamplePrompts.items, shape: .open(rate: rate), limits: LoadLimits(),
             dashboard: dashboard)

@@ -17,9 +17,7 @@ enum ReportBuilder {
             verdicts: live?.verdicts ?? verdicts, srm: live?.srm ?? srm, votes: stored.votes)
         summary.familySize = live?.familySize ?? familySize
         summary.alpha = live?.alpha ?? 0.05
-        summary.task =
-            live?.task ?? EndpointConfigReader.read(text: stored.configJSON, defaultName: "").config?.endpointTask
-            ?? .chat
+        summary.task = live?.task ?? EndpointConfigReader.facts(text: stored.configJSON).task
         let formatter = ISO8601DateFormatter()
         return SessionReport(
             id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),
