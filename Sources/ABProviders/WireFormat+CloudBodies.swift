@@ -7,31 +7,21 @@ extension WireFormat {
     func geminiBody(_ chat: ChatRequest) -> JSONValue {
         var body = JSONObject()
         let names = Self.toolNames(chat.messages)
-        var turns: [(role: String, parts: [JSONValue])] = []
-        for m in chat.messages where m.role != .system {
-            var parts: [JSONValue] = []
-            let role: String
+        let turns = Self.turns(chat.messages) { m -> (String, [JSONValue]) in
             switch m.role {
             case .assistant:
-                role = "model"
-                if !m.content.isEmpty { parts.append(["text": .string(m.content)]) }
-                for c in m.toolCalls {
-                    parts.append(["functionCall": ["name": .string(c.name), "args": c.argumentsObject]])
-                }
+                let text: [JSONValue] = m.content.isEmpty ? [] : [["text": .string(m.content)]]
+                return (
+                    "model",
+                    text + m.toolCalls.map { ["functionCall": ["name": .string($0.name), "args": $0.argumentsObject]] }
+                )
             case .tool:
-                role = "user"
                 let name = m.toolName ?? m.toolCallID.flatMap { names[$0] } ?? "tool"
                 let parsed = try? JSONParser.parse(m.content)
                 let response: JSONValue = parsed?.objectValue != nil ? parsed! : ["content": .string(m.content)]
-                parts.append(["functionResponse": ["name": .string(name), "response": response]])
+                return ("user", [["functionResponse": ["name": .string(name), "response": response]]])
             default:
-                role = "user"
-                parts.append(["text": .string(m.content)])
-            }
-            if let last = turns.last, last.role == role {
-                turns[turns.count - 1].parts += parts
-            } else {
-                turns.append((role, parts))
+                return ("user", [["text": .string(m.content)]])
             }
         }
         body["contents"] = .array(turns.map { ["role": .string($0.role), "parts": .array($0.parts)] })
@@ -106,6 +96,23 @@ extension WireFormat {
         "propertyOrdering", "items", "anyOf", "minimum", "maximum", "title",
     ]
 
+    /// The non-system messages as turns, each in the provider's words (`parts`), consecutive turns of one role
+    /// merged: Gemini, Bedrock and Anthropic want user and model turns to alternate.
+    static func turns(_ messages: [ChatMessage], _ parts: (ChatMessage) -> (role: String, parts: [JSONValue])) -> [(
+        role: String, parts: [JSONValue]
+    )] {
+        var out: [(role: String, parts: [JSONValue])] = []
+        for m in messages where m.role != .system {
+            let (role, more) = parts(m)
+            if let last = out.last, last.role == role {
+                out[out.count - 1].parts += more
+            } else {
+                out.append((role, more))
+            }
+        }
+        return out
+    }
+
     /// Tool call ids → function names, from the assistant turns (a result names only the id it answers).
     static func toolNames(_ messages: [ChatMessage]) -> [String: String] {
         var names: [String: String] = [:]
@@ -117,40 +124,33 @@ extension WireFormat {
 
     func bedrockBody(_ chat: ChatRequest) -> JSONValue {
         var body = JSONObject()
-        var turns: [(role: String, content: [JSONValue])] = []
-        for m in chat.messages where m.role != .system {
-            var content: [JSONValue] = []
-            let role: String
+        let turns = Self.turns(chat.messages) { m -> (String, [JSONValue]) in
             switch m.role {
             case .assistant:
-                role = "assistant"
-                if !m.content.isEmpty { content.append(["text": .string(m.content)]) }
-                for c in m.toolCalls {
-                    content.append(
-                        ["toolUse": ["toolUseId": .string(c.id), "name": .string(c.name), "input": c.argumentsObject]])
-                }
+                let text: [JSONValue] = m.content.isEmpty ? [] : [["text": .string(m.content)]]
+                return (
+                    "assistant",
+                    text
+                        + m.toolCalls.map {
+                            [
+                                "toolUse": [
+                                    "toolUseId": .string($0.id), "name": .string($0.name), "input": $0.argumentsObject,
+                                ]
+                            ]
+                        }
+                )
             case .tool:
-                role = "user"
-                content.append(
-                    [
-                        "toolResult": [
-                            // Bedrock refuses a blank text block, a tool's empty result included.
-                            "toolUseId": .string(m.toolCallID ?? ""),
-                            "content": [["text": .string(m.content.isEmpty ? " " : m.content)]],
-                        ]
-                    ])
+                // Bedrock refuses a blank text block, a tool's empty result included.
+                let result: JSONValue = [
+                    "toolUseId": .string(m.toolCallID ?? ""),
+                    "content": [["text": .string(m.content.isEmpty ? " " : m.content)]],
+                ]
+                return ("user", [["toolResult": result]])
             default:
-                role = "user"
-                // Bedrock refuses an empty text block.
-                content.append(["text": .string(m.content.isEmpty ? " " : m.content)])
-            }
-            if let last = turns.last, last.role == role {
-                turns[turns.count - 1].content += content
-            } else {
-                turns.append((role, content))
+                return ("user", [["text": .string(m.content.isEmpty ? " " : m.content)]])
             }
         }
-        body["messages"] = .array(turns.map { ["role": .string($0.role), "content": .array($0.content)] })
+        body["messages"] = .array(turns.map { ["role": .string($0.role), "content": .array($0.parts)] })
         let system = chat.messages.filter { $0.role == .system }.map(\.content)
         if !system.isEmpty { body["system"] = .array(system.map { ["text": .string($0)] }) }
         var inference = JSONObject(["maxTokens": .number(JSONNumber(chat.maxTokens ?? defaults.maxTokens))])

@@ -161,37 +161,39 @@ extension WireFormat {
     /// user turn as `tool_result` blocks, calls in an assistant turn as `tool_use` blocks. A turn of text only is a
     /// plain string.
     static func anthropicMessages(_ messages: [ChatMessage]) -> [JSONValue] {
-        var turns: [(role: String, blocks: [JSONValue])] = []
-        for m in messages where m.role != .system {
-            var blocks: [JSONValue] = []
-            let role: String
+        let turns = Self.turns(messages) { m -> (String, [JSONValue]) in
             switch m.role {
             case .tool:
-                role = "user"
-                blocks.append(
-                    ["type": "tool_result", "tool_use_id": .string(m.toolCallID ?? ""), "content": .string(m.content)])
+                return (
+                    "user",
+                    [
+                        [
+                            "type": "tool_result", "tool_use_id": .string(m.toolCallID ?? ""),
+                            "content": .string(m.content),
+                        ]
+                    ]
+                )
             case .assistant:
-                role = "assistant"
-                if !m.content.isEmpty { blocks.append(["type": "text", "text": .string(m.content)]) }
-                for c in m.toolCalls {
-                    blocks.append(
-                        ["type": "tool_use", "id": .string(c.id), "name": .string(c.name), "input": c.argumentsObject])
-                }
+                let text: [JSONValue] = m.content.isEmpty ? [] : [["type": "text", "text": .string(m.content)]]
+                return (
+                    "assistant",
+                    text
+                        + m.toolCalls.map {
+                            [
+                                "type": "tool_use", "id": .string($0.id), "name": .string($0.name),
+                                "input": $0.argumentsObject,
+                            ]
+                        }
+                )
             default:
-                role = "user"
-                blocks.append(["type": "text", "text": .string(m.content)])
-            }
-            if let last = turns.last, last.role == role {
-                turns[turns.count - 1].blocks += blocks
-            } else {
-                turns.append((role, blocks))
+                return ("user", [["type": "text", "text": .string(m.content)]])
             }
         }
         return turns.map { turn in
-            let texts = turn.blocks.compactMap { $0[key: "type"] == "text" ? $0[key: "text"]?.stringValue : nil }
+            let texts = turn.parts.compactMap { $0[key: "type"] == "text" ? $0[key: "text"]?.stringValue : nil }
             let content: JSONValue =
-                texts.count == turn.blocks.count
-                ? .string(texts.joined(separator: "\n\n")) : .array(turn.blocks)
+                texts.count == turn.parts.count
+                ? .string(texts.joined(separator: "\n\n")) : .array(turn.parts)
             return ["role": .string(turn.role), "content": content]
         }
     }
