@@ -1,16 +1,27 @@
 /// Object member names to build when parsing selectively (`JSONParser.parse(utf8:keeping:)`).
 public struct JSONKeySet: Sendable {
-    private let keys: [[UInt8]]
+    /// The names by length and first byte (`length << 8 | first`): a member's name is compared only with the few
+    /// of its length and first letter, however many names the set holds (every dialect's answer keys together).
+    private let buckets: [Int: [[UInt8]]]
     /// Members whose values are built whole, every key inside them kept (a tool call's arguments object).
     private let whole: [String]
 
     public init(_ names: [String], whole: [String] = []) {
-        keys = (names + whole).map { Array($0.utf8) }
+        var buckets: [Int: [[UInt8]]] = [:]
+        for name in names + whole {
+            let bytes = Array(name.utf8)
+            buckets[Self.bucket(bytes.count, bytes.first ?? 0), default: []].append(bytes)
+        }
+        self.buckets = buckets
         self.whole = whole
     }
 
+    @inline(__always)
+    private static func bucket(_ count: Int, _ first: UInt8) -> Int { count << 8 | Int(first) }
+
     func contains(_ name: ArraySlice<UInt8>) -> Bool {
-        keys.contains { $0.count == name.count && $0.elementsEqual(name) }
+        guard let first = name.first, let candidates = buckets[Self.bucket(name.count, first)] else { return false }
+        return candidates.contains { $0.elementsEqual(name) }
     }
 
     func isWhole(_ name: String) -> Bool { !whole.isEmpty && whole.contains(name) }
