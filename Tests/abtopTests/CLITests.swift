@@ -14,10 +14,22 @@ import Testing
         #expect(r.stdout.hasPrefix("mix-chat-endpoint: valid (2 served entities, task llm/v1/chat)"))
     }
 
-    @Test(arguments: ["examples/canary-90-10.json", "examples/custom-openai-compatible.json"])
+    /// Every example, the new providers' in the shape Databricks' documentation shows, validates; each new
+    /// provider's shows its entities and where requests go.
+    @Test(arguments: [
+        "examples/canary-90-10.json", "examples/custom-openai-compatible.json", "examples/amazon-bedrock.json",
+        "examples/google-cloud-vertex-ai.json", "examples/cohere.json", "examples/system-prompts-ab.json",
+    ])
     func everyExampleIsValid(path: String) async throws {
         let r = try await AbtopBinary.run(["validate", path])
         #expect(r.status == 0, "\(r.stderr)")
+        let expected = [
+            "examples/amazon-bedrock.json": "https://bedrock-runtime.us-east-1.amazonaws.com",
+            "examples/google-cloud-vertex-ai.json": "https://us-central1-aiplatform.googleapis.com",
+            "examples/cohere.json": "https://api.cohere.com",
+            "examples/system-prompts-ab.json": "sends: temperature 0.7",
+        ]
+        if let line = expected[path] { #expect(r.stdout.contains(line), "\(r.stdout)") }
     }
 
     @Test func theArticlesOwnConfigIsRejectedWithExactPaths() async throws {
