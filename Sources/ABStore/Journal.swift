@@ -26,10 +26,30 @@ public final class Journal: Sendable {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        pool = try Self.open(path)
+    }
+
+    /// Opens the pool and brings the schema up to date. Several processes opening a new journal at once (runs
+    /// started together: CI's first tests, two terminals) race twice: switching the new file to WAL finds it
+    /// locked (no busy wait applies there), and each sees no migration applied, so the later `CREATE TABLE` finds
+    /// the earlier one's table. Either is tried again, a little later, up to ten times: the migrations are then read
+    /// afresh and only those still pending applied.
+    static func open(_ path: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try migrator.migrate(pool)
+                return pool
+            } catch {
+                attempt += 1
+                let superseded = (try? DatabaseQueue(path: path).read { try migrator.hasBeenSuperseded($0) }) ?? false
+                guard attempt < 10, !superseded else { throw error }
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+            }
+        }
     }
 
     static var migrator: DatabaseMigrator {

@@ -100,3 +100,37 @@ import Testing
         #expect(status.error?.contains("after the journal session closed") == true)
     }
 }
+
+/// Runs started together on a machine with no journal yet (CI's first tests, a user's two terminals) each open and
+/// migrate the same new file: every one of them must get a journal.
+@Suite struct JournalOpeningTests {
+    @Test func manyOpeningANewJournalAtOnceAllSucceed() async throws {
+        let path = NSTemporaryDirectory() + "abtop-open-\(UUID().uuidString)/abtop.sqlite"
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    do {
+                        _ = try Journal(path: path)
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            var out: [String] = []
+            for await f in group { if let f { out.append(f) } }
+            return out
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        let journal = try Journal(path: path)
+        _ = try journal.beginSession(
+            endpoint: try #require(
+                EndpointConfigReader.read(
+                    text:
+                        #"{"served_entities": [{"name": "a", "external_model": {"name": "m", "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key": "{{secrets/a/b}}"}}}]}"#,
+                    defaultName: "t"
+                ).config),
+            mode: "split", redactedConfig: "{}", version: "test", seed: 1)
+    }
+}
