@@ -21,10 +21,12 @@ start() {
     "$@" >"$scratch/$name.log" 2>&1 &
     pids+=($!)
     port=""
+    # A poll that fails (its sed or sleep ended by a stray signal: this machine reuses pids within minutes) is only
+    # a missed poll; the next one reads the log again.
     for _ in $(seq 1 100); do
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$scratch/$name.log")
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$scratch/$name.log" 2>/dev/null || true)
         [ -n "$port" ] && break
-        sleep 0.1
+        sleep 0.1 || true
     done
     [ -n "$port" ] || { echo "$name did not start:" >&2; cat "$scratch/$name.log" >&2; exit 1; }
 }
