@@ -29,10 +29,11 @@ public enum ServingServer {
         }
     }
 
-    /// Starts listening (port 0: an ephemeral port) and returns once it does.
+    /// Starts listening (port 0: an ephemeral port) and returns once it does. Requests are handled on `executor`
+    /// when given (the transport's loop: see `RunningServer.start`).
     public static func start(
         _ configuration: Configuration, registry: ServingRegistry,
-        stopOnSignals: Bool = false
+        stopOnSignals: Bool = false, executor: (any TaskExecutor)? = nil
     ) async throws -> RunningServer {
         var logger = Logger(label: "abtop.serve")
         logger.logLevel = .error
@@ -44,7 +45,7 @@ public enum ServingServer {
             limits: configuration.limits)
         return try await RunningServer.start(
             host: configuration.host, requestedPort: configuration.port, logger: logger,
-            stopOnSignals: stopOnSignals
+            stopOnSignals: stopOnSignals, executor: executor
         ) { onListening in
             Application(
                 responder: CallbackResponder<BasicRequestContext> { request, context in

@@ -45,9 +45,13 @@ final class ServeRuntime: EndpointRuntime {
         return (result.verdicts, result.srm)
     }
 
+    /// The engine runs in a task of its own (the handler reads its events meanwhile), on the transport's loop:
+    /// the thread that reads the provider's stream is the one that relays it, with no hop in between.
     func invoke(_ invocation: Invocation) -> InvocationEvents {
         let events = InvocationEvents()
-        Task { events.push(.finished(await self.send(invocation, relay: EventRelay(events)))) }
+        Task(executorPreference: engine.transport.executors.first) {
+            events.push(.finished(await self.send(invocation, relay: EventRelay(events))))
+        }
         return events
     }
 
