@@ -60,7 +60,9 @@ func firstContent(_ args: [String]) async {
     var totals = Array(repeating: [Double](), count: urls.count)
     var failures = Array(repeating: 0, count: urls.count)
     await withTaskExecutorPreference(transport.executor) {
-        for spec in specs { for _ in 0..<50 { _ = await transport.perform(spec, timeouts: timeouts, sink: NullSink()) } }
+        for spec in specs {
+            for _ in 0..<50 { _ = await transport.perform(spec, timeouts: timeouts, sink: NullSink()) }
+        }
         for round in 0..<rounds {
             for k in 0..<urls.count {
                 // Each round starts with another URL, so none is always the one right after an idle moment.

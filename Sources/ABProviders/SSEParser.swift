@@ -31,7 +31,8 @@ public struct SSEParser: Sendable {
     private var eventBytes = 0
     private var sawCR = false
     private var eventName: String?
-    private var dataLines: [String] = []
+    /// The event's `data:` lines so far, joined by "\n".
+    private var data = ""
     private var hasData = false
 
     public init(maxLineBytes: Int = 1 << 20, maxEventBytes: Int = 4 << 20) {
@@ -43,28 +44,42 @@ public struct SSEParser: Sendable {
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
         var events: [SSEEvent] = []
         guard overflow == nil else { return events }
-        for byte in bytes {
-            if sawCR {
-                sawCR = false
-                if byte == UInt8(ascii: "\n") { continue }
-            }
-            switch byte {
-            case UInt8(ascii: "\r"):
-                sawCR = true
-                endLine(into: &events)
-            case UInt8(ascii: "\n"):
-                endLine(into: &events)
-            default:
-                guard line.count < maxLineBytes else {
-                    overflow = .line(limit: maxLineBytes)
-                    line.removeAll()
-                    return events
-                }
-                line.append(byte)
-            }
-            if overflow != nil { return events }
+        if bytes.withContiguousStorageIfAvailable({ feed($0, into: &events) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { feed($0, into: &events) }
         }
         return events
+    }
+
+    /// Finds each line end and takes the bytes before it in one piece: a stream's chunks arrive many to a read,
+    /// and this runs for every byte a provider streams.
+    private mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into events: inout [SSEEvent]) {
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        var i = 0
+        while i < bytes.count {
+            if sawCR {
+                sawCR = false
+                if bytes[i] == lf {
+                    i += 1
+                    continue
+                }
+            }
+            var end = i
+            while end < bytes.count, bytes[end] != lf, bytes[end] != cr { end += 1 }
+            if end > i {
+                guard line.count + (end - i) <= maxLineBytes else {
+                    overflow = .line(limit: maxLineBytes)
+                    line.removeAll()
+                    return
+                }
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<end]))
+            }
+            guard end < bytes.count else { return }
+            sawCR = bytes[end] == cr
+            endLine(into: &events)
+            if overflow != nil { return }
+            i = end + 1
+        }
     }
 
     /// Bytes of an unfinished line or event are pending (the stream ended mid-event).
@@ -73,34 +88,33 @@ public struct SSEParser: Sendable {
     private mutating func endLine(into events: inout [SSEEvent]) {
         defer { line.removeAll(keepingCapacity: true) }
         if line.isEmpty {
-            if hasData { events.append(SSEEvent(event: eventName, data: dataLines.joined(separator: "\n"))) }
+            if hasData { events.append(SSEEvent(event: eventName, data: data)) }
             eventName = nil
-            dataLines.removeAll(keepingCapacity: true)
+            data = ""
             hasData = false
             eventBytes = 0
             return
         }
         if line[0] == UInt8(ascii: ":") { return }
         let colon = line.firstIndex(of: UInt8(ascii: ":")) ?? line.count
-        let field = String(decoding: line[..<colon], as: UTF8.self)
         var valueStart = colon < line.count ? colon + 1 : colon
         if valueStart < line.count, line[valueStart] == UInt8(ascii: " ") { valueStart += 1 }
-        let value = String(decoding: line[valueStart...], as: UTF8.self)
-        switch field {
-        case "data":
+        // Field names compared as bytes: only `data` and `event` make a string.
+        if line[..<colon].elementsEqual("data".utf8) {
             eventBytes += line.count - valueStart + 1
             guard eventBytes <= maxEventBytes else {
                 overflow = .event(limit: maxEventBytes)
-                dataLines.removeAll()
+                data = ""
                 hasData = false
                 return
             }
-            dataLines.append(value)
+            // Several `data:` lines make one value, joined by "\n".
+            if hasData { data += "\n" }
+            data += String(decoding: line[valueStart...], as: UTF8.self)
             hasData = true
-        case "event":
-            eventName = value
-        default:
-            break  // id, retry and unknown fields do not matter here
+        } else if line[..<colon].elementsEqual("event".utf8) {
+            eventName = String(decoding: line[valueStart...], as: UTF8.self)
         }
+        // id, retry and unknown fields do not matter here
     }
 }

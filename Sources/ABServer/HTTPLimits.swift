@@ -67,13 +67,18 @@ public enum Loopback {
 ///   without a CORS preflight.
 public struct RequestGuard: Sendable, Equatable {
     /// The address serve listens on.
-    public var bindHost: String
+    public let bindHost: String
     /// Browser origins allowed besides serve's own (`--allow-origin`); `*` allows any.
     public var allowedOrigins: Set<String>
+
+    /// Bound to every interface (`0.0.0.0`, `::`): every name of the machine is legitimate, so the Host check
+    /// cannot list them; binding there requires `--token`, which a rebinding page does not have.
+    private let checksAnyHost: Bool
 
     public init(bindHost: String, allowedOrigins: [String] = []) {
         self.bindHost = bindHost
         self.allowedOrigins = Set(allowedOrigins.map { Self.normalizedOrigin($0) })
+        self.checksAnyHost = ["0.0.0.0", "::", "[::]"].contains(bindHost)
     }
 
     /// A request as the guard sees it: the few headers it reads.
@@ -133,10 +138,6 @@ public struct RequestGuard: Sendable, Equatable {
         }
         return nil
     }
-
-    /// Bound to every interface (`0.0.0.0`, `::`): every name of the machine is legitimate, so the Host check
-    /// cannot list them; binding there requires `--token`, which a rebinding page does not have.
-    private var checksAnyHost: Bool { ["0.0.0.0", "::", "[::]"].contains(bindHost) }
 
     /// Whether a browser page at `origin` may call serve: its own origin, or one allowed by the user.
     public func allows(origin: String, authority: String) -> Bool {

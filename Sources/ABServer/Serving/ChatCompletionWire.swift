@@ -34,10 +34,6 @@ public enum ChatCompletionWire {
         chunk(h, delta: #"{"role":"assistant","content":""}"#, finish: "null")
     }
 
-    public static func contentChunk(_ h: Header, _ text: String) -> String {
-        chunk(h, delta: #"{"content":\#(q(text))}"#, finish: "null")
-    }
-
     /// A piece of a tool call: its first piece carries the id, type and name.
     public static func toolCallChunk(_ h: Header, _ d: ToolCallDelta) -> String {
         var function = JSONObject()
@@ -72,8 +68,13 @@ public enum ChatCompletionWire {
     public static let done = "data: [DONE]\n\n"
 
     static func chunk(_ h: Header, delta: String, finish: String) -> String {
+        chunkPrefix(h) + delta + #","finish_reason":\#(finish)}]}"# + "\n\n"
+    }
+
+    /// What every chunk of a stream begins with, up to its delta.
+    static func chunkPrefix(_ h: Header) -> String {
         #"data: {"id":\#(q(h.id)),"object":"chat.completion.chunk","created":\#(h.created),"model":\#(q(h.model)),"#
-            + #""choices":[{"index":0,"delta":\#(delta),"finish_reason":\#(finish)}]}"# + "\n\n"
+            + #""choices":[{"index":0,"delta":"#
     }
 
     static func usage(_ input: Int, _ output: Int) -> String {
@@ -86,9 +87,18 @@ public enum ChatCompletionWire {
     struct Stream: StreamWriter {
         let header: Header
         var calledTools = false
+        /// Made once per stream: a content chunk is this, the quoted text and a constant end.
+        private let prefix: String
+
+        init(header: Header) {
+            self.header = header
+            self.prefix = chunkPrefix(header) + #"{"content":"#
+        }
 
         mutating func start() -> String { roleChunk(header) }
-        mutating func content(_ text: String) -> String { contentChunk(header, text) }
+        mutating func content(_ text: String) -> String {
+            prefix + q(text) + #"},"finish_reason":null}]}"# + "\n\n"
+        }
         mutating func toolCall(_ delta: ToolCallDelta) -> String {
             calledTools = true
             return toolCallChunk(header, delta)

@@ -97,13 +97,18 @@ public final class InvocationEvents: Sendable {
     /// A stream writer sends them in one write: a burst of chunks costs one syscall, not one each.
     public func nextBatch() async -> [InvocationEvent] {
         guard let first = await next() else { return [] }
-        var batch = [first]
+        return [first] + available()
+    }
+
+    /// The events already waiting, without waiting for any: a relay that has its first piece sends these with it.
+    public func available() -> [InvocationEvent] {
         state.withLock { s in
-            batch.append(contentsOf: s.buffer[s.head...])
-            s.buffer.removeAll(keepingCapacity: true)
-            s.head = 0
+            defer {
+                s.buffer.removeAll(keepingCapacity: true)
+                s.head = 0
+            }
+            return Array(s.buffer[s.head...])
         }
-        return batch
     }
 
     /// The next event; nil after `.finished` was read.

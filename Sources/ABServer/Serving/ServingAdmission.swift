@@ -126,10 +126,26 @@ extension ServingResponder {
     /// The token of `Authorization: Bearer …`; the scheme is case-insensitive (RFC 9110 §11.1).
     static func bearer(_ request: Request) -> String? {
         // Anthropic's SDKs send the key as `x-api-key`.
-        if request.headers[.authorization] == nil, let key = request.headers[apiKeyHeader] { return key }
-        guard let auth = request.headers[.authorization], auth.count > 7, auth.prefix(7).lowercased() == "bearer "
-        else { return nil }
-        return String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let auth = request.headers[.authorization] else { return request.headers[apiKeyHeader] }
+        return token(ofBearer: auth)
+    }
+
+    /// The token of an `Authorization` value `Bearer <token>` (any case), spaces and tabs around it dropped; read
+    /// byte by byte, as it is on every request.
+    static func token(ofBearer value: String) -> String? {
+        let bytes = value.utf8
+        guard bytes.count > 7 else { return nil }
+        var i = bytes.startIndex
+        for expected in "bearer ".utf8 {
+            let b = bytes[i]
+            guard b == expected || (b >= 0x41 && b <= 0x5A && b | 0x20 == expected) else { return nil }
+            i = bytes.index(after: i)
+        }
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        var end = bytes.endIndex
+        while i < end, blank(bytes[i]) { i = bytes.index(after: i) }
+        while end > i, blank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        return String(value[i..<end])
     }
 
     /// Compares in time that depends only on the lengths, so the answer's timing does not leak the token.

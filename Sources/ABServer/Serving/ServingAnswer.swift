@@ -84,8 +84,9 @@ extension ServingResponder {
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// A streamed answer, relayed as it comes: the first piece at once (the client's first token), later ones in
-    /// bursts (whatever arrived while the last write went out), then the end or an error event.
+    /// A streamed answer, relayed as it comes: the first piece at once (the client's first token, with whatever
+    /// already arrived behind it: a provider's burst is one write, not one per piece), later ones in bursts
+    /// (whatever arrived while the last write went out), then the end or an error event.
     func relay(_ events: InvocationEvents, from entity: Int, first: InvocationEvent, _ a: Admitted) -> Response {
         let entityName = a.endpoint.config.servedEntities[entity].name
         let writer = streamWriter(entity, a)
@@ -93,7 +94,7 @@ extension ServingResponder {
             status: .ok, headers: headers(sse: true, servedModel: entityName, id: a.id),
             body: ResponseBody { [writer] body in
                 var writer = writer
-                var batch = [first]
+                var batch = [first] + events.available()
                 var out = writer.start()
                 while true {
                     for event in batch {

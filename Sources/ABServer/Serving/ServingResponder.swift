@@ -42,11 +42,29 @@ struct ServingResponder: Sendable {
             return withCORS(error(.unauthenticated), allowOrigin)
         }
         do {
-            return withCORS(try await route(request, segments: segments, path: path), allowOrigin)
+            let response =
+                Self.isHot(request.method, segments)
+                ? try await route(request, segments: segments, path: path)
+                : try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    try await route(request, segments: segments, path: path)
+                }
+            return withCORS(response, allowOrigin)
         } catch let e as ServingError {
             return withCORS(error(e), allowOrigin)
         } catch {
             return withCORS(self.error(.badRequest("could not read the request")), allowOrigin)
+        }
+    }
+
+    /// Requests answered where the handler runs (`abtop serve` runs it on the transport's loop): the model calls
+    /// and the listings, which never block. The REST administration (creating an endpoint writes to the journal,
+    /// deleting one waits for its writer) and `/metrics` (the first scrape analyses) move to the global executor,
+    /// so they never hold up the transfers of the loop.
+    static func isHot(_ method: HTTPRequest.Method, _ segments: [String]) -> Bool {
+        switch method {
+        case .post: segments.first != "api"
+        case .get: segments.last != "metrics" && segments.first != "api"
+        default: false
         }
     }
 
