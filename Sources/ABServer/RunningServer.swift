@@ -36,12 +36,9 @@ public final class RunningServer: Sendable {
     }
 
     /// Starts the application `make` builds (handing it the callback that reports the bound port) and returns
-    /// once it listens. A failed bind throws rather than waiting forever. With an `executor`, every connection's
-    /// handler runs there (child tasks inherit the preference): `abtop serve` passes its transport's loop, so a
-    /// request is parsed, routed, sent, read and answered on one thread, with no hop between its steps.
+    /// once it listens. A failed bind throws rather than waiting forever.
     static func start<App: ApplicationProtocol>(
         host: String, requestedPort: Int, logger: Logger, stopOnSignals: Bool,
-        executor: (any TaskExecutor)? = nil,
         _ make: (@escaping @Sendable (Int) -> Void) -> App
     ) async throws -> RunningServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -51,7 +48,7 @@ public final class RunningServer: Sendable {
                 services: [app],
                 gracefulShutdownSignals: stopOnSignals ? [.sigint, .sigterm] : [],
                 logger: logger))
-        let task = Task(executorPreference: executor) {
+        let task = Task {
             defer { continuation.finish() }
             try await group.run()
         }

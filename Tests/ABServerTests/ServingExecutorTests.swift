@@ -71,7 +71,7 @@ final class ThreadNotingFactory: EndpointRuntimeFactory {
         }
         let registry = ServingRegistry(factory: factory)
         _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
-        let server = try await ServingServer.start(.init(port: 0), registry: registry, executor: executor)
+        let server = try await ServingServer.start(.init(port: 0), registry: registry, executors: [executor])
         let body = #"{"messages":[{"role":"user","content":"hi"}]}"#
         for stream in [false, true] {
             let r = await RawHTTP.post(

@@ -39,6 +39,9 @@ public final class CurlTransport: Transport {
         }
     }
 
+    /// The executor of the loop whose thread is calling (nil elsewhere).
+    public var callerExecutor: (any TaskExecutor)? { loops.first { $0.shared.isLoopThread }?.executor }
+
     /// The loop for a new transfer: the one whose thread is asking (a task running on a loop stays there), else
     /// the next in turn.
     private func loopForCaller() -> LoopShared {

@@ -13,6 +13,8 @@ public protocol Transport: Sendable {
     /// Executors whose threads the transport runs on: a load runs its request tasks there, so a finished transfer
     /// resumes its task with no thread hop. Empty: tasks run on the global executor.
     var executors: [any TaskExecutor] { get }
+    /// The one of `executors` whose thread is calling, if any: a task started there stays there.
+    var callerExecutor: (any TaskExecutor)? { get }
     /// Ends every transfer in flight (as cancelled) and refuses new ones.
     func shutdown()
 }
@@ -68,4 +70,9 @@ public struct TransferResult: Sendable {
         self.end = end
         self.bytesReceived = bytesReceived
     }
+}
+
+extension Transport {
+    /// A transport without threads of its own (tests' scripted ones) has none.
+    public var callerExecutor: (any TaskExecutor)? { nil }
 }

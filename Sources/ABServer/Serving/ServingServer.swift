@@ -29,11 +29,11 @@ public enum ServingServer {
         }
     }
 
-    /// Starts listening (port 0: an ephemeral port) and returns once it does. Requests are handled on `executor`
-    /// when given (the transport's loop: see `RunningServer.start`).
+    /// Starts listening (port 0: an ephemeral port) and returns once it does. With `executors` (the transport's
+    /// loops), each connection is handled on one of them in turn (see `LoopHTTP1Channel`).
     public static func start(
         _ configuration: Configuration, registry: ServingRegistry,
-        stopOnSignals: Bool = false, executor: (any TaskExecutor)? = nil
+        stopOnSignals: Bool = false, executors: [any TaskExecutor] = []
     ) async throws -> RunningServer {
         var logger = Logger(label: "abtop.serve")
         logger.logLevel = .error
@@ -45,13 +45,13 @@ public enum ServingServer {
             limits: configuration.limits)
         return try await RunningServer.start(
             host: configuration.host, requestedPort: configuration.port, logger: logger,
-            stopOnSignals: stopOnSignals, executor: executor
+            stopOnSignals: stopOnSignals
         ) { onListening in
             Application(
                 responder: CallbackResponder<BasicRequestContext> { request, context in
                     await responder.respond(request, context)
                 },
-                server: .http1(configuration: configuration.limits.http1),
+                server: LoopHTTP1Channel.builder(configuration.limits.http1, executors: executors),
                 configuration: configuration.limits.application(host: configuration.host, port: configuration.port),
                 onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
                 logger: logger)

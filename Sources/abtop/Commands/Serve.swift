@@ -165,7 +165,7 @@ struct Serve: AsyncParsableCommand {
                 .init(
                     host: host, port: port, token: bearerToken,
                     allowedOrigins: allowOrigin, limits: limits), registry: registry,
-                stopOnSignals: headless, executor: transport.executor)
+                stopOnSignals: headless, executors: transport.executors)
         } catch {
             Console.err("abtop serve: \(error)")
             await registry.closeAll()

@@ -49,7 +49,7 @@ final class ServeRuntime: EndpointRuntime {
     /// the thread that reads the provider's stream is the one that relays it, with no hop in between.
     func invoke(_ invocation: Invocation) -> InvocationEvents {
         let events = InvocationEvents()
-        Task(executorPreference: engine.transport.executors.first) {
+        Task(executorPreference: engine.transport.callerExecutor) {
             events.push(.finished(await self.send(invocation, relay: EventRelay(events))))
         }
         return events
