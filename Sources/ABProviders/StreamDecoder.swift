@@ -17,6 +17,14 @@ public struct StreamDecoder: Sendable {
         /// The stream's terminal event (`[DONE]`, `message_stop`, Gemini's finish reason, Bedrock's metadata).
         case end
         case failure(ProviderError)
+
+        /// Text or a tool call: what a client waits for.
+        public var carriesContent: Bool {
+            switch self {
+            case .content, .toolCall: true
+            default: false
+            }
+        }
     }
 
     enum Framing: Sendable {
@@ -40,6 +48,8 @@ public struct StreamDecoder: Sendable {
     private var blockTools: [Int: Int?] = [:]
     /// Set once something passed a limit: the decoder reports it once and reads nothing more.
     public private(set) var cut: ProviderError?
+    /// SSE events framed but not read yet (see `feed(_:stoppingAtContent:)`).
+    private var waiting: [SSEEvent] = []
 
     public init(dialect: WireFormat.Dialect, limits: AbtopSettings.Limits = .init(), structuredTool: Bool = false) {
         self.dialect = dialect
@@ -51,15 +61,31 @@ public struct StreamDecoder: Sendable {
             : .sse(SSEParser(maxLineBytes: limits.lineBytes, maxEventBytes: limits.eventBytes))
     }
 
-    /// Feeds raw bytes; returns the steps of every complete event in them.
-    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Step] {
+    /// Feeds raw bytes; returns the steps of every complete event in them. With `stoppingAtContent`, SSE events
+    /// after the first one that carries content wait, framed but unread, for the next `feed` or `readWaiting()`:
+    /// a relay sends its client's first token before the rest of a provider's burst is decoded.
+    public mutating func feed(_ bytes: some Sequence<UInt8>, stoppingAtContent: Bool = false) -> [Step] {
         guard cut == nil else { return [] }
         var steps: [Step] = []
         switch framing {
         case .sse(var parser):
-            let events = parser.feed(bytes)
+            var events = waiting + parser.feed(bytes)
+            waiting = []
             framing = .sse(parser)
-            for event in events { steps += consume(event) }
+            // A line or event past its limit comes after every event framed: those are all read first.
+            let mayStop = stoppingAtContent && parser.overflow == nil
+            var next = 0
+            while next < events.count {
+                let more = consume(events[next])
+                next += 1
+                steps += more
+                if mayStop, more.contains(where: \.carriesContent) { break }
+            }
+            if next < events.count {
+                events.removeFirst(next)
+                waiting = events
+                return steps
+            }
             if cut == nil, let overflow = parser.overflow {
                 let what =
                     switch overflow {
@@ -80,6 +106,11 @@ public struct StreamDecoder: Sendable {
         // Reported once: the next feed returns nothing.
         if let cut { steps.append(.failure(cut)) }
         return steps
+    }
+
+    /// The steps of the events `feed(_:stoppingAtContent:)` left waiting.
+    public mutating func readWaiting() -> [Step] {
+        waiting.isEmpty ? [] : feed([UInt8]())
     }
 
     /// Keeps `content` unless the answer passed its limit; then keeps what fits and cuts the stream.
@@ -123,6 +154,7 @@ public struct StreamDecoder: Sendable {
 
     /// The result once the transfer ended: an error unless the terminal event arrived.
     public mutating func finish() -> Result<ChatResult, ProviderError> {
+        _ = readWaiting()
         result.text = text.joined()
         // An index that skipped ahead leaves places no call filled: they are not calls.
         result.toolCalls.removeAll { $0.name.isEmpty }

@@ -12,6 +12,34 @@ import Testing
         #expect(r.text == "Hello ✓" && r.finishReason == "stop" && r.inputTokens == 9 && r.outputTokens == 2)
     }
 
+    /// A relay's decoder stops at the first token and reads the rest of the burst later: the same steps, in the
+    /// same order, whether the rest comes with the next bytes or is read once the transfer ended.
+    @Test func aRelayGetsItsFirstTokenBeforeTheRestOfTheBurstIsRead() throws {
+        for stream in [openAIStream, anthropicStream] {
+            let dialect: WireFormat.Dialect = stream == openAIStream ? .openAI : .anthropic
+            var whole = StreamDecoder(dialect: dialect)
+            let all = whole.feed(Array(stream.utf8))
+            var d = StreamDecoder(dialect: dialect)
+            let first = d.feed(Array(stream.utf8), stoppingAtContent: true)
+            #expect(first.last?.carriesContent == true)
+            #expect(first.filter(\.carriesContent).count == 1)
+            #expect(first + d.readWaiting() == all)
+            #expect(d.readWaiting().isEmpty)
+            #expect(try d.finish().get() == whole.finish().get())
+            // The waiting events go first when more bytes come.
+            let bytes = Array(stream.utf8)
+            let half = bytes.count / 2
+            var e = StreamDecoder(dialect: dialect)
+            let a = e.feed(bytes[..<half], stoppingAtContent: true)
+            let b = e.feed(bytes[half...])
+            #expect(a + b == all)
+            // Nothing waits when `finish` is called without reading: the result still has every piece.
+            var f = StreamDecoder(dialect: dialect)
+            _ = f.feed(bytes, stoppingAtContent: true)
+            #expect(try f.finish().get().text == whole.finish().get().text)
+        }
+    }
+
     @Test func anthropicStreamGivesTextUsageAndEnd() throws {
         var d = StreamDecoder(dialect: .anthropic)
         _ = d.feed(Array(anthropicStream.utf8))

@@ -54,7 +54,19 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
             body.append(contentsOf: bytes)
             return true
         }
-        for step in decoder.feed(bytes) {
+        // Until the first token, a relay stops at it: it goes to the client before the rest of the burst is read.
+        return handle(decoder.feed(bytes, stoppingAtContent: relay != nil && firstToken == nil))
+    }
+
+    /// Reads what `receivedBody` left waiting behind the first token; the engine calls it once the transfer ended,
+    /// before it looks at the outcome (a cut may be in there).
+    func readWaiting() {
+        _ = handle(decoder.readWaiting())
+    }
+
+    /// Stamps, relays and checks a stream's steps; false stops the transfer.
+    private func handle(_ steps: [StreamDecoder.Step]) -> Bool {
+        for step in steps {
             switch step {
             case .content(let text):
                 if firstToken == nil { firstToken = Monotonic.now() }

@@ -414,6 +414,7 @@ public final class Engine: Sendable {
             relay: relay.map { (entity, $0) }, maxBody: settings.limits.bodyBytes)
         let t = await transport.perform(
             wire.request(chat, accessToken: accessToken), timeouts: settings.timeouts, sink: sink, start: start)
+        if sink.decodesStream { sink.readWaiting() }
         var a = Attempt(
             result: nil, failure: nil, status: t.status, firstByte: t.firstByte,
             firstToken: sink.firstToken, end: t.end, partialText: "", relayed: sink.relayed)
