@@ -86,7 +86,9 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "ABServerTests", dependencies: ["ABServer", "ABCore", "TestSupport"]),
+        .testTarget(
+            name: "ABServerTests",
+            dependencies: ["ABServer", "ABCore", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ABTUITests", dependencies: ["ABTUI", "ABCore"], exclude: ["Golden"]),
         .testTarget(name: "ABProvidersTests", dependencies: ["ABProviders", "ABCore"], exclude: ["Fixtures"]),
         // The engine alone, against a scripted transport: no server, no sockets.

@@ -147,6 +147,8 @@ let benches = [
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "latency-pair" {
     await latencyPair(Array(arguments.dropFirst()))
+} else if arguments.first == "engine-serve" {
+    await engineServe(Array(arguments.dropFirst()))
 } else if arguments.first == "first-content" {
     await firstContent(Array(arguments.dropFirst()))
 } else if arguments.first == "verdicts" {

@@ -43,7 +43,7 @@ public enum Loopback {
     public static func host(ofAuthority authority: String) -> String {
         // The common case, `127.0.0.1:8080`, without lower-casing or copying the whole authority.
         if let colon = authority.firstIndex(of: ":"), authority.utf8.first != UInt8(ascii: "["),
-            !authority[authority.index(after: colon)...].contains(":")
+            !authority.utf8[authority.utf8.index(after: colon)...].contains(UInt8(ascii: ":"))
         {
             let host = authority[..<colon]
             return host.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? host.lowercased() : String(host)

@@ -1,5 +1,6 @@
 import ABCore
 import Foundation
+import Logging
 import Synchronization
 import TestSupport
 import Testing
@@ -103,6 +104,15 @@ final class ThreadNotingFactory: EndpointRuntimeFactory {
         #expect(ServingResponder.token(ofBearer: "Bearerabc") == nil)
         #expect(ServingResponder.token(ofBearer: "Basic abcdefgh") == nil)
         #expect(ServingResponder.token(ofBearer: "Bëarer abc") == nil)
+    }
+
+    /// The servers' logger keeps a request's metadata as given and lets only errors through.
+    @Test func theServersLoggerKeepsMetadataAndWritesOnlyErrors() {
+        var logger = ServerLogHandler.logger("abtop.test")
+        logger[metadataKey: "hb.request.id"] = "7"
+        #expect(logger[metadataKey: "hb.request.id"] == "7")
+        #expect(logger.logLevel == .error)
+        #expect(ServerLogHandler.logger("abtop.test", level: .warning).logLevel == .warning)
     }
 
     /// A relay takes what already arrived with its first piece, without waiting, and nothing twice.

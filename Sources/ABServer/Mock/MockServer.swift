@@ -30,8 +30,7 @@ public enum MockServer {
 
     /// Starts the server on `configuration.port` (0: an ephemeral port) and returns once it listens.
     public static func start(_ configuration: Configuration) async throws -> RunningServer {
-        var logger = Logger(label: "abtop.mock")
-        logger.logLevel = .error
+        let logger = ServerLogHandler.logger("abtop.mock")
         return try await RunningServer.start(
             host: configuration.host, requestedPort: configuration.port, logger: logger,
             stopOnSignals: false
@@ -80,8 +79,7 @@ public enum MockServer {
         }
         router.post("/token") { request, context in try await responder.token(request, context) }
         router.get("/health") { _, _ in "ok" }
-        var logger = Logger(label: "abtop.mock")
-        logger.logLevel = logLevel
+        let logger = ServerLogHandler.logger("abtop.mock", level: logLevel)
         return Application(
             router: router,
             server: .http1(configuration: HTTPLimits().http1),

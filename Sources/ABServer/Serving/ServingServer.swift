@@ -35,8 +35,7 @@ public enum ServingServer {
         _ configuration: Configuration, registry: ServingRegistry,
         stopOnSignals: Bool = false, executors: [any TaskExecutor] = []
     ) async throws -> RunningServer {
-        var logger = Logger(label: "abtop.serve")
-        logger.logLevel = .error
+        let logger = ServerLogHandler.logger("abtop.serve")
         let responder = ServingResponder(
             registry: registry, token: configuration.token,
             requestGuard: RequestGuard(
