@@ -92,6 +92,31 @@ final class ThreadNotingFactory: EndpointRuntimeFactory {
     }
 }
 
+extension ServingExecutorTests {
+    /// Connections take the loops in turn, so a load spreads over all of them; every request of a connection stays
+    /// on its loop.
+    @Test func connectionsTakeTheLoopsInTurn() async throws {
+        let loops = [OneThreadExecutor(), OneThreadExecutor()]
+        let calledOn = Mutex<[Int]>([])
+        let registry = ServingRegistry(
+            factory: ThreadNotingFactory(executor: loops[0]) { invocation in
+                calledOn.withLock { $0.append(loops.firstIndex { $0.isCurrent } ?? -1) }
+                return FakeFactory.echo(invocation)
+            })
+        _ = try registry.create(ServingFixtures.json(ServingFixtures.payload()))
+        let server = try await ServingServer.start(.init(port: 0), registry: registry, executors: loops)
+        for _ in 0..<4 {
+            // One connection per request (RawHTTP sends `Connection: close`).
+            let r = await RawHTTP.post(
+                port: server.port, path: "/serving-endpoints/mix/invocations", headers: [:],
+                body: #"{"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(r.status == 200)
+        }
+        await server.stop()
+        #expect(calledOn.withLock { $0 }.sorted() == [0, 0, 1, 1])
+    }
+}
+
 @Suite struct ServingPiecesOnTheHotPathTests {
     /// The bearer token is read byte by byte on every request: the scheme in any case, blanks around the token
     /// dropped, anything else no token at all.
