@@ -148,11 +148,17 @@ import Testing
             let health = await RawHTTP.send("GET", port: port, path: "/health")
             #expect(health.status == 200)
             // The half-sent request was dropped: reading it gives end-of-file, not a wait forever.
-            var timeout = timeval(tv_sec: 60, tv_usec: 0)
-            setsockopt(half, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var buffer = [UInt8](repeating: 0, count: 512)
-            var n = 1
-            while n > 0 { n = recv(half, &buffer, buffer.count, 0) }
+            // (Read on a thread of its own: a cooperative-pool thread blocked here would stall other tests.)
+            let n = await withCheckedContinuation { continuation in
+                Thread {
+                    var timeout = timeval(tv_sec: 60, tv_usec: 0)
+                    setsockopt(half, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    var buffer = [UInt8](repeating: 0, count: 512)
+                    var n = 1
+                    while n > 0 { n = recv(half, &buffer, buffer.count, 0) }
+                    continuation.resume(returning: n)
+                }.start()
+            }
             #expect(n == 0, "the server closed it")
         }
     }

@@ -28,7 +28,8 @@ import Testing
             let p50 = latencies.sorted()[100]
             // Loose enough for a machine busy with other work (two busy loops add ~3 ms); the fidelity figure
             // itself is a benchmark (docs/PERFORMANCE.md). A broken delay (a unit slip, no delay) is far outside.
-            #expect(abs(p50 - 50) <= 8, "p50 \(p50) ms")
+            // Never early (the delay is a floor), and not far late.
+            #expect(p50 >= 49.5 && p50 <= 65, "p50 \(p50) ms")
         }
     }
 
@@ -41,12 +42,13 @@ import Testing
                 body: #"{"model":"m","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"hi there"}]}"#
             )
             #expect(r.status == 200)
-            // First token at 100 ms, then 50 more every 10 ms: the last at 600 ms.
-            #expect(abs(r.total - 0.6) < 0.1, "took \(r.total) s")
+            // First token at 100 ms, then 50 more every 10 ms: the last at 600 ms (deadlines are absolute, so never
+            // sooner; a busy machine may make it later, a unit slip would make it far off either way).
+            #expect(r.total >= 0.59 && r.total < 1.5, "took \(r.total) s")
             let deltas = r.text.components(separatedBy: "event: content_block_delta").count - 1
             #expect(deltas == 51)
             let firstDelta = try #require(r.reads.first { _ in true })
-            #expect(firstDelta.seconds < 0.05, "message_start goes out at once")
+            #expect(firstDelta.seconds < 0.09, "message_start goes out at once, before the 100 ms first token")
             #expect(r.text.hasSuffix("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
         }
     }

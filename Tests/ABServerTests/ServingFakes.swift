@@ -18,10 +18,16 @@ final class FakeRuntime: EndpointRuntime {
     let invocations = Mutex<[Invocation]>([])
     let script: @Sendable (Invocation) -> [InvocationEvent]
     let gap: Duration
+    /// Awaited after the first event and before the rest: a test holds the stream there until its client saw it.
+    let gate: (@Sendable () async -> Void)?
 
-    init(config: EndpointConfig, gap: Duration, script: @escaping @Sendable (Invocation) -> [InvocationEvent]) {
+    init(
+        config: EndpointConfig, gap: Duration, gate: (@Sendable () async -> Void)? = nil,
+        script: @escaping @Sendable (Invocation) -> [InvocationEvent]
+    ) {
         self.config = config
         self.gap = gap
+        self.gate = gate
         self.current = Mutex(config.weights)
         self.fallbackFlag = Atomic(config.aiGateway.fallbackEnabled)
         self.script = script
@@ -35,9 +41,10 @@ final class FakeRuntime: EndpointRuntime {
         invocations.withLock { $0.append(invocation) }
         let events = InvocationEvents()
         let steps = script(invocation)
-        let gap = self.gap
+        let (gap, gate) = (self.gap, self.gate)
         Task {
-            for step in steps {
+            for (i, step) in steps.enumerated() {
+                if i == 1, let gate { await gate() }
                 try? await Task.sleep(for: gap)
                 events.push(step)
             }
@@ -61,17 +68,19 @@ final class FakeFactory: EndpointRuntimeFactory {
     let script: @Sendable (Invocation) -> [InvocationEvent]
     /// Between the scripted events.
     let gap: Duration
+    let gate: (@Sendable () async -> Void)?
 
     init(
-        gap: Duration = .milliseconds(5),
+        gap: Duration = .milliseconds(5), gate: (@Sendable () async -> Void)? = nil,
         script: @escaping @Sendable (Invocation) -> [InvocationEvent] = FakeFactory.echo
     ) {
         self.gap = gap
+        self.gate = gate
         self.script = script
     }
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
-        let runtime = FakeRuntime(config: config, gap: gap, script: script)
+        let runtime = FakeRuntime(config: config, gap: gap, gate: gate, script: script)
         made.withLock { $0.append(runtime) }
         return runtime
     }

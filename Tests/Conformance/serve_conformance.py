@@ -152,14 +152,20 @@ def update_to_80_20_then_1000_invocations():
 
 def headers_agree_with_the_journal():
     served = split_ok["served"]
-    time.sleep(0.5)  # the journal writes in 100 ms batches
     db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
-    (session,) = db.execute("SELECT id FROM session WHERE endpoint = ? ORDER BY id DESC LIMIT 1",
-                            (endpoint_name,)).fetchone()
-    rows = dict(db.execute("SELECT r.prompt_id, e.name FROM request r JOIN entity e "
-                           "ON e.session_id = r.session_id AND e.idx = r.entity WHERE r.session_id = ?",
-                           (session,)).fetchall())
-    missing = [k for k in served if k not in rows]
+    # The journal writes in 100 ms batches: wait (30 s at most) until every served request is there, since a busy
+    # machine can take longer than any fixed pause.
+    deadline = time.monotonic() + 30
+    while True:
+        (session,) = db.execute("SELECT id FROM session WHERE endpoint = ? ORDER BY id DESC LIMIT 1",
+                                (endpoint_name,)).fetchone()
+        rows = dict(db.execute("SELECT r.prompt_id, e.name FROM request r JOIN entity e "
+                               "ON e.session_id = r.session_id AND e.idx = r.entity WHERE r.session_id = ?",
+                               (session,)).fetchall())
+        missing = [k for k in served if k not in rows]
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert not missing, f"{len(missing)} served requests are not in the journal"
     wrong = [k for k, v in served.items() if rows[k] != v]
     assert not wrong, f"{len(wrong)} requests journaled under another entity than their header said"

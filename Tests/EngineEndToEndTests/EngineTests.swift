@@ -140,20 +140,45 @@ import Testing
             abtop:
                 #"{"retries": {"max": 0}, "breaker": {"failures": 3, "cooldown_s": 4}, "router": {"strategy": "interleave"}}"#
         )
-        var entities: [Int] = []
-        for i in 0..<12 { entities += await h.engine.send(prompt(id: "\(i)")).map(\.outcome.entity) }
-        // Interleave alternates until the third failure opens the breaker; then only "steady" answers.
-        #expect(Array(entities.prefix(6)) == [0, 1, 0, 1, 0, 1])
-        #expect(entities.dropFirst(6).allSatisfy { $0 == 1 })
+        // Each send with the session time it ended: what the breaker may do depends on its own deadline, and a
+        // stalled machine can pass that deadline in the middle of the run.
+        func send(_ id: String) async -> [(entity: Int?, ended: Double)] {
+            await h.engine.send(prompt(id: id)).map { ($0.outcome.entity, h.session.now()) }
+        }
+        var sent: [(entity: Int?, ended: Double)] = []
+        for i in 0..<6 { sent += await send("\(i)") }
+        // Interleave alternates until the third failure opens the breaker; then only "steady" answers until the
+        // cooldown ends.
+        #expect(sent.map(\.entity) == [0, 1, 0, 1, 0, 1])
         #expect(h.session.events.contains { $0.kind == .breakerOpened && $0.entity == 0 })
-        try await Task.sleep(for: .milliseconds(4_100))
-        var after: [Int] = []
-        for i in 0..<6 { after += await h.engine.send(prompt(id: "after-\(i)")).map(\.outcome.entity) }
+        guard case .open(let until) = h.engine.routing.breakerStates[0] else {
+            Issue.record("three failures open the breaker: \(h.engine.routing.breakerStates[0])")
+            await h.stop()
+            return
+        }
+        var cooling: [(entity: Int?, ended: Double)] = []
+        for i in 6..<12 { cooling += await send("\(i)") }
+        #expect(
+            cooling.filter { $0.ended < until }.allSatisfy { $0.entity == 1 },
+            "nothing reaches the flaky entity before \(until): \(cooling)")
+        // Past the window (waited on the breaker's clock), exactly one probe reaches it; it fails and the breaker
+        // opens again, so nothing more gets through until the new window ends.
+        while h.session.now() <= until { try await Task.sleep(for: .milliseconds(50)) }
+        var after: [(entity: Int?, ended: Double)] = []
+        for i in 0..<6 { after += await send("after-\(i)") }
         await h.stop()
-        #expect(after.filter { $0 == 0 }.count == 1, "after the cooldown exactly one probe reaches it: \(after)")
-        guard case .open = h.engine.routing.breakerStates[0] else {
+        guard case .open(let reopened) = h.engine.routing.breakerStates[0] else {
             Issue.record("a failed probe must reopen the breaker: \(h.engine.routing.breakerStates[0])")
             return
+        }
+        let probes = after.filter { $0.entity == 0 }
+        #expect(probes.count >= 1 && reopened > until, "after the cooldown a probe reaches it: \(after)")
+        // The probe failed no earlier than the send before it ended, so the breaker stays open for at least 4 s
+        // from there: every send that ended inside that span got no second probe.
+        if let k = after.firstIndex(where: { $0.entity == 0 }) {
+            let closedUntil = (k > 0 ? after[k - 1].ended : until) + 4
+            let inside = after[(k + 1)...].filter { $0.ended < closedUntil }
+            #expect(inside.allSatisfy { $0.entity == 1 }, "one probe per window: \(after)")
         }
     }
 

@@ -20,27 +20,33 @@ public enum RawHTTP {
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    public static func post(port: Int, path: String, headers: [String: String], body: String) async -> Reply {
-        await send("POST", port: port, path: path, headers: headers, body: body)
+    public static func post(
+        port: Int, path: String, headers: [String: String], body: String,
+        onRead: (@Sendable (Data) -> Void)? = nil
+    ) async -> Reply {
+        await send("POST", port: port, path: path, headers: headers, body: body, onRead: onRead)
     }
 
-    /// Any method; the body is sent as JSON.
+    /// Any method; the body is sent as JSON. `onRead` sees the response's bytes after its head (still chunked) after
+    /// each read, while the answer is still coming.
     public static func send(
         _ method: String, port: Int, path: String, headers: [String: String] = [:],
-        body: String = ""
+        body: String = "", onRead: (@Sendable (Data) -> Void)? = nil
     ) async -> Reply {
         // A thread of its own per request: GCD's global queue runs only a few blocking calls at once.
         await withCheckedContinuation { continuation in
             Thread {
                 continuation.resume(
-                    returning: sendBlocking(method, port: port, path: path, headers: headers, body: body))
+                    returning: sendBlocking(
+                        method, port: port, path: path, headers: headers, body: body, onRead: onRead))
             }.start()
         }
     }
 
-    static func sendBlocking(_ method: String, port: Int, path: String, headers: [String: String], body: String)
-        -> Reply
-    {
+    static func sendBlocking(
+        _ method: String, port: Int, path: String, headers: [String: String], body: String,
+        onRead: (@Sendable (Data) -> Void)? = nil
+    ) -> Reply {
         var reply = Reply()
         guard let fd = connectLoopback(port) else { return reply }
         defer { close(fd) }
@@ -72,6 +78,7 @@ public enum RawHTTP {
             if let headerEnd {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 reply.reads.append((seconds, raw.count - headerEnd))
+                onRead?(Data(raw[headerEnd...]))
             }
         }
         reply.total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

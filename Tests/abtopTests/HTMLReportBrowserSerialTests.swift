@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func theReportOpensInAHeadlessBrowserWithItsCharts() async throws {
-        let (server, port) = try RunCommandTests.mockServer()
+        let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let db = AbtopBinary.scratch.appendingPathComponent("html-\(UUID().uuidString).sqlite").path
         let html = AbtopBinary.scratch.appendingPathComponent("report-\(UUID().uuidString).html").path

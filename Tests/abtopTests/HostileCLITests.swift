@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func aBareStoreFileNameIsKeptInTheCurrentDirectory() async throws {
-        let (server, port) = try RunCommandTests.mockServer()
+        let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let dir = try Self.directory()
         let r = try await AbtopBinary.run(
@@ -40,7 +40,7 @@ import Testing
 
     /// Past a file-size limit the journal cannot write: the run says how many requests it kept, and fails.
     @Test func aJournalThatCannotWriteFailsTheRunAndSaysWhatItKept() async throws {
-        let (server, port) = try RunCommandTests.mockServer()
+        let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let dir = try Self.directory()
         let r = try await AbtopBinary.run(

@@ -6,7 +6,7 @@ import Testing
 /// reported finished, and `abtop report --last` renders from it.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct JournalCrashSerialTests {
     @Test func killNineLosesNothingThatHadFinished() async throws {
-        let (server, port) = try RunCommandTests.mockServer()
+        let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let db = AbtopBinary.scratch.appendingPathComponent("crash-\(UUID().uuidString).sqlite").path
         let process = Process()
@@ -20,18 +20,24 @@ import Testing
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        // Read progress lines ("[2.0 s] 512 requests …") for about three seconds, then kill -9.
+        // Read progress lines ("[2.0 s] 512 requests …") until two say over 100 requests finished (30 s at most: a
+        // debug build can take seconds to start on a busy machine), then kill -9.
+        func counts(_ progress: String) -> [Int] {
+            progress.split(separator: "\n").compactMap { line -> Int? in
+                guard let r = line.range(of: #"\] (\d+) requests"#, options: .regularExpression) else { return nil }
+                return Int(line[r].dropFirst(2).split(separator: " ")[0])
+            }
+        }
         var progress = ""
-        let deadline = Date().addingTimeInterval(3.2)
-        while Date() < deadline {
-            progress += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && counts(progress).filter({ $0 > 100 }).count < 2 {
+            let data = err.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            progress += String(decoding: data, as: UTF8.self)
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let counts = progress.split(separator: "\n").compactMap { line -> Int? in
-            guard let r = line.range(of: #"\] (\d+) requests"#, options: .regularExpression) else { return nil }
-            return Int(line[r].dropFirst(2).split(separator: " ")[0])
-        }
+        let counts = counts(progress)
         let reported = try #require(counts.last, "no progress lines: \(progress)")
         #expect(reported > 100)
 

@@ -7,7 +7,7 @@ import Testing
     func store() -> String { AbtopBinary.scratch.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path }
 
     @Test func reportNumbersEqualWhatTheRunPrinted() async throws {
-        let (server, port) = try RunCommandTests.mockServer(profile: "flaky")
+        let (server, port) = try await RunCommandTests.mockServer(profile: "flaky")
         defer { server.terminate() }
         let db = store()
         let run = try await AbtopBinary.run(
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func noSecretReachesTheJournalOrAnyReport() async throws {
-        let (server, port) = try RunCommandTests.mockServer()
+        let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let secret = "sk-plaintext-MUST-NOT-BE-STORED-42"
         let config = try AbtopBinary.temporaryFile(

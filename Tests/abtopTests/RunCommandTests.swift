@@ -4,8 +4,16 @@ import Testing
 
 /// `abtop run --headless` end to end: the real binary against `abtop mock-server` in another process.
 @Suite struct RunCommandTests {
-    /// Starts `abtop mock-server --port 0 --profile PROFILE` and returns the process and its port.
-    static func mockServer(profile: String = "fast") throws -> (Process, Int) {
+    /// Starts `abtop mock-server --port 0 --profile PROFILE` and returns the process and its port. The wait for
+    /// its port happens on a thread of its own, like `AbtopBinary.run`'s: a debug child can take seconds to start on
+    /// a busy machine, and a cooperative-pool thread blocked that long stalls every other test's tasks.
+    static func mockServer(profile: String = "fast") async throws -> (Process, Int) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try mockServerBlocking(profile: profile) }) }.start()
+        }
+    }
+
+    private static func mockServerBlocking(profile: String) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = AbtopBinary.url
         process.arguments = ["mock-server", "--port", "0", "--profile", profile, "--seed", "3", "--exit-with-parent"]
@@ -48,7 +56,7 @@ import Testing
     ]
 
     @Test func headlessJSONFollowsTheContract() async throws {
-        let (server, port) = try Self.mockServer()
+        let (server, port) = try await Self.mockServer()
         defer { server.terminate() }
         let r = try await AbtopBinary.run(
             [
@@ -97,7 +105,7 @@ import Testing
     /// `--until-decided` stops at a decision or at the budget and says which; `--progress jsonl` writes one
     /// object a second with the counts and verdicts.
     @Test func untilDecidedStopsAndSaysWhyWithJSONLinesProgress() async throws {
-        let (server, port) = try Self.mockServer()
+        let (server, port) = try await Self.mockServer()
         defer { server.terminate() }
         let progress = try AbtopBinary.temporaryFile("", name: "progress.jsonl")
         let r = try await AbtopBinary.run(
@@ -129,7 +137,7 @@ import Testing
     }
 
     @Test func textSummaryAndProgress() async throws {
-        let (server, port) = try Self.mockServer()
+        let (server, port) = try await Self.mockServer()
         defer { server.terminate() }
         let prompts = try AbtopBinary.temporaryFile("{\"prompt\": \"one\"}\n{\"prompt\": \"two\"}\n", name: "p.jsonl")
         let r = try await AbtopBinary.run(
@@ -168,7 +176,7 @@ import Testing
 /// the report shows two columns of different answers and each arm's settings.
 @Suite struct PromptABTests {
     @Test func twoSystemPromptsGiveTwoColumnsOfAnswersAndTheReportNamesEachArmsSettings() async throws {
-        let (server, port) = try RunCommandTests.mockServer()
+        let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let config = try AbtopBinary.temporaryFile(
             """
@@ -215,7 +223,7 @@ import Testing
 
     /// Expectations survive the journal: the report, built from it, has the Expected answers table the summary has.
     @Test func expectedAnswersReachTheReportThroughTheJournal() async throws {
-        let (server, port) = try RunCommandTests.mockServer()
+        let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "../../examples/prompts-tools.jsonl"

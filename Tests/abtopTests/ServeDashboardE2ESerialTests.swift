@@ -28,7 +28,7 @@ import Testing
             "\(AbtopBinary.url.path) serve \(config) --simulate --profile fast --port \(port) --seed 5 --no-store; echo EXIT=$?; sleep 60"
         try tmux.run("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", command)
         defer { tmux.close() }
-        var s = try await tmux.wait(15, for: "the endpoint") {
+        var s = try await tmux.wait(30, for: "the endpoint") {
             $0.contains("mix-chat-endpoint") && $0.contains("· 50/50")
         }
 
@@ -44,7 +44,7 @@ import Testing
             }
         }
         defer { traffic.cancel() }
-        s = try await tmux.wait(15, for: "served requests on both entities") { s in
+        s = try await tmux.wait(30, for: "served requests on both entities") { s in
             let a = TmuxSession.row(s, "served_model_name_1")
             let b = TmuxSession.row(s, "served_model_name_2")
             return Self.done(s) >= 20 && a.contains("0.0%") && b.contains("0.0%")
@@ -52,7 +52,7 @@ import Testing
 
         // The slider: → five times is 55/45, and GET says so.
         for _ in 0..<5 { try tmux.run("send-keys", "-t", tmux.name, "Right") }
-        s = try await tmux.wait(5, for: "55/45 on screen") { $0.contains("· 55/45") }
+        s = try await tmux.wait(30, for: "55/45 on screen") { $0.contains("· 55/45") }
         #expect(await routes(port) == [55, 45])
 
         // The API: PUT …/config 80/20 moves the sliders.
@@ -62,7 +62,7 @@ import Testing
                 #"{"traffic_config": {"routes": [{"served_model_name": "served_model_name_1", "traffic_percentage": 80}, {"served_model_name": "served_model_name_2", "traffic_percentage": 20}]}}"#
         )
         #expect(put.status == 200)
-        s = try await tmux.wait(5, for: "80/20 on screen") { $0.contains("· 80/20") }
+        s = try await tmux.wait(30, for: "80/20 on screen") { $0.contains("· 80/20") }
         #expect(TmuxSession.row(s, "served_model_name_1").contains(" 80% "))
 
         // A second endpoint; n shows it.
@@ -71,15 +71,15 @@ import Testing
         #expect(
             await RawHTTP.post(port: port, path: "/api/2.0/serving-endpoints", headers: [:], body: second).status == 200
         )
-        s = try await tmux.wait(5, for: "two endpoints") { $0.contains("[1/2, n: next]") }
+        s = try await tmux.wait(30, for: "two endpoints") { $0.contains("[1/2, n: next]") }
         try tmux.run("send-keys", "-t", tmux.name, "n")
-        s = try await tmux.wait(5, for: "the second endpoint") {
+        s = try await tmux.wait(30, for: "the second endpoint") {
             $0.contains("second-endpoint") && $0.contains("[2/2, n: next]")
         }
 
         traffic.cancel()
         try tmux.run("send-keys", "-t", tmux.name, "q")
-        s = try await tmux.wait(15, for: "exit") { $0.contains("EXIT=") }
+        s = try await tmux.wait(30, for: "exit") { $0.contains("EXIT=") }
         #expect(s.contains("EXIT=0"))
         #expect(s.contains("Is the difference real?"), "each endpoint's summary is printed after the dashboard closes")
     }

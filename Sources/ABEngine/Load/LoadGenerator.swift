@@ -58,7 +58,6 @@ public enum LoadGenerator {
         control: LoadControl = LoadControl(), seed: UInt64 = 0
     ) async {
         precondition(!prompts.isEmpty)
-        let issuer = Issuer(limits: limits, control: control, session: engine.session)
         @Sendable func waitWhilePaused() async {
             while control.paused && !control.stopped && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -73,6 +72,7 @@ public enum LoadGenerator {
         await withTaskExecutorPreference(executor(0)) {
             switch shape {
             case .closed(let concurrency):
+                let issuer = Issuer(limits: limits, control: control, session: engine.session)
                 await withTaskGroup(of: Void.self) { group in
                     for worker in 0..<max(1, concurrency) {
                         group.addTask(executorPreference: executor(worker)) {
@@ -90,6 +90,11 @@ public enum LoadGenerator {
                 // long open-loop run is a leak of one task per request.
                 await withDiscardingTaskGroup { group in
                     var intended = Monotonic.now()
+                    // The duration counts from the same instant as the arrivals' schedule: a start that took a while
+                    // on a busy machine does not eat into it.
+                    let issuer = Issuer(
+                        limits: limits, control: control, session: engine.session,
+                        start: engine.session.seconds(at: intended))
                     while !Task.isCancelled {
                         if control.paused {
                             await waitWhilePaused()
@@ -124,11 +129,13 @@ private final class Issuer: Sendable {
     private let session: Session
     private let deadline: Double?
 
-    init(limits: LoadLimits, control: LoadControl, session: Session) {
+    /// `start` (session seconds, by default now) is when the duration begins.
+    init(limits: LoadLimits, control: LoadControl, session: Session, start: Double? = nil) {
         self.limits = limits
         self.control = control
         self.session = session
-        self.deadline = limits.duration.map { session.now() + $0 }
+        let start = start ?? session.now()
+        self.deadline = limits.duration.map { start + $0 }
     }
 
     /// The next prompt's number, or nil past a limit; `time` (session seconds) is when the prompt is due, by

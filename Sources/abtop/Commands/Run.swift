@@ -149,33 +149,40 @@ struct Run: AsyncParsableCommand {
         let mode = mode
         let (untilDecided, jsonl, quiet) = (untilDecided, progress == .jsonl, quiet)
         let decided = OnceFlag()
+        // One progress line: a snapshot, then a flush, so every request a line counts is in the journal before it
+        // prints.
+        let report: @Sendable () -> Void = {
+            let snapshot = host.session.snapshot()
+            host.recording?.writer.flushNow()
+            let result = jsonl || untilDecided ? host.analysis.refresh() : nil
+            if !quiet {
+                if let result, jsonl {
+                    sink.write(
+                        VerdictJSON.progress(
+                            snapshot: snapshot, verdicts: result.verdicts, srm: result.srm,
+                            familySize: result.familySize, alpha: host.session.analysisSettings.alpha, mode: mode
+                        ).rendered())
+                } else {
+                    sink.write(RunSetup.progressLine(snapshot))
+                }
+            }
+            if untilDecided, let result, VerdictAnalysis.primaryDone(result.verdicts, mode: mode) {
+                decided.set()
+                control.stop()
+            }
+        }
         let watcher = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 if Task.isCancelled { break }
-                // Snapshot, then flush: every request a progress line counts is in the journal before it prints.
-                let snapshot = host.session.snapshot()
-                host.recording?.writer.flushNow()
-                let result = jsonl || untilDecided ? host.analysis.refresh() : nil
-                if !quiet {
-                    if let result, jsonl {
-                        sink.write(
-                            VerdictJSON.progress(
-                                snapshot: snapshot, verdicts: result.verdicts, srm: result.srm,
-                                familySize: result.familySize, alpha: host.session.analysisSettings.alpha, mode: mode
-                            ).rendered())
-                    } else {
-                        sink.write(RunSetup.progressLine(snapshot))
-                    }
-                }
-                if untilDecided, let result, VerdictAnalysis.primaryDone(result.verdicts, mode: mode) {
-                    decided.set()
-                    control.stop()
-                }
+                report()
             }
         }
         await host.load(prompts, shape: shape, limits: limits, control: control)
         watcher.cancel()
+        await watcher.value
+        // And a last one when the load ends, so even a run shorter than a second says where it ended.
+        report()
         interrupt.cancel()
         guard untilDecided else { return nil }
         if decided.isSet || VerdictAnalysis.primaryDone(host.analysis.refresh().verdicts, mode: mode) {
