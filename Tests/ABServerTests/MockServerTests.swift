@@ -143,7 +143,7 @@ func withServer(
                 body: openAIBody(stream: true)
             ) { _ in streaming.set() }
         }
-        // Stop once the stream is under way (waited on, not timed), so the stall is really in flight.
+        // Stop once the stream is under way (waited on, not timed), so the request is really in flight.
         for _ in 0..<3_000 where !streaming.isSet { try await Task.sleep(for: .milliseconds(10)) }
         #expect(streaming.isSet)
         let clock = ContinuousClock()

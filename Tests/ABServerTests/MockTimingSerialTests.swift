@@ -28,8 +28,8 @@ import Testing
             let p50 = latencies.sorted()[100]
             // Loose enough for a machine busy with other work (two busy loops add ~3 ms); the fidelity figure
             // itself is a benchmark (docs/PERFORMANCE.md). A broken delay (a unit slip, no delay) is far outside.
-            // Never early (the delay is a floor), and not far late.
-            #expect(p50 >= 49.5 && p50 <= 65, "p50 \(p50) ms")
+            // Early by 2 ms at most (the mock wakes early by its average lateness, capped at 2 ms), and not far late.
+            #expect(p50 >= 47.5 && p50 <= 65, "p50 \(p50) ms")
         }
     }
 
@@ -42,8 +42,8 @@ import Testing
                 body: #"{"model":"m","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"hi there"}]}"#
             )
             #expect(r.status == 200)
-            // First token at 100 ms, then 50 more every 10 ms: the last at 600 ms (deadlines are absolute, so never
-            // sooner; a busy machine may make it later, a unit slip would make it far off either way).
+            // First token at 100 ms, then 50 more every 10 ms: the last at 600 ms (deadlines are absolute, met at most
+            // 2 ms early; a busy machine may make it later, a unit slip would make it far off either way).
             #expect(r.total >= 0.59 && r.total < 1.5, "took \(r.total) s")
             let deltas = r.text.components(separatedBy: "event: content_block_delta").count - 1
             #expect(deltas == 51)

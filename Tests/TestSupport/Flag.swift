@@ -1,6 +1,6 @@
 import Synchronization
 
-/// A flag one thread raises and others read: what a test waits on instead of a clock.
+/// A flag one thread sets and others read: what a test waits on instead of a clock.
 public final class Flag: Sendable {
     private let raised = Atomic<Bool>(false)
 

@@ -27,8 +27,9 @@ public enum RawHTTP {
         await send("POST", port: port, path: path, headers: headers, body: body, onRead: onRead)
     }
 
-    /// Any method; the body is sent as JSON. `onRead` sees the response's bytes after its head (still chunked) after
-    /// each read, while the answer is still coming.
+    /// Any method; the body is sent as JSON. `onRead` sees all the response's bytes after its head so far (still
+    /// chunked; empty when a read just completed the head) after each read, on the reading thread, while the answer
+    /// is still coming; it must not block.
     public static func send(
         _ method: String, port: Int, path: String, headers: [String: String] = [:],
         body: String = "", onRead: (@Sendable (Data) -> Void)? = nil

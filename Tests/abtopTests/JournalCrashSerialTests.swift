@@ -20,20 +20,28 @@ import Testing
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        // Read progress lines ("[2.0 s] 512 requests …") until two say over 100 requests finished (30 s at most: a
-        // debug build can take seconds to start on a busy machine), then kill -9.
-        func counts(_ progress: String) -> [Int] {
+        // Read progress lines ("[2.0 s] 512 requests …") until two say over 100 requests finished (for 30 s, checked
+        // at each line, which comes every second: a debug build can take seconds to start on a busy machine), then
+        // kill -9.
+        @Sendable func counts(_ progress: String) -> [Int] {
             progress.split(separator: "\n").compactMap { line -> Int? in
                 guard let r = line.range(of: #"\] (\d+) requests"#, options: .regularExpression) else { return nil }
                 return Int(line[r].dropFirst(2).split(separator: " ")[0])
             }
         }
-        var progress = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && counts(progress).filter({ $0 > 100 }).count < 2 {
-            let data = err.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            progress += String(decoding: data, as: UTF8.self)
+        // (Read on a thread of its own, not on one of the cooperative pool's few threads.)
+        let handle = err.fileHandleForReading
+        let progress = await withCheckedContinuation { continuation in
+            Thread {
+                var progress = ""
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline && counts(progress).filter({ $0 > 100 }).count < 2 {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    progress += String(decoding: data, as: UTF8.self)
+                }
+                continuation.resume(returning: progress)
+            }.start()
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -103,7 +103,7 @@ import Testing
     }
 
     /// `--until-decided` stops at a decision or at the budget and says which; `--progress jsonl` writes one
-    /// object a second with the counts and verdicts.
+    /// object a second, and one at the end, with the counts and verdicts.
     @Test func untilDecidedStopsAndSaysWhyWithJSONLinesProgress() async throws {
         let (server, port) = try await Self.mockServer()
         defer { server.terminate() }

@@ -54,7 +54,8 @@ struct Run: AsyncParsableCommand {
             """)
     var untilDecided = false
 
-    @Option(help: "Progress lines on stderr while --headless runs: text (one line a second) or jsonl.")
+    @Option(
+        help: "Progress lines on stderr while --headless runs: text (one line a second, and one at the end) or jsonl.")
     var progress: ProgressFormat = .text
 
     @Option(help: "Write the progress lines to PATH instead of stderr.")
@@ -134,7 +135,7 @@ struct Run: AsyncParsableCommand {
     }
 
     /// No dashboard: a closed loop of 8 (or --rate) until the limits (or, with --until-decided, until every
-    /// primary comparison is decided), a progress line a second. Returns why it stopped when it had that goal.
+    /// primary comparison is decided), a progress line a second and one at the end. Returns why it stopped when it had that goal.
     private func runHeadless(_ host: SessionHost, prompts: [PromptItem]) async throws -> RunSummary.StopReason? {
         let control = LoadControl()
         let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
@@ -151,7 +152,7 @@ struct Run: AsyncParsableCommand {
         let decided = OnceFlag()
         // One progress line: a snapshot, then a flush, so every request a line counts is in the journal before it
         // prints.
-        let report: @Sendable () -> Void = {
+        let writeProgress: @Sendable () -> Void = {
             let snapshot = host.session.snapshot()
             host.recording?.writer.flushNow()
             let result = jsonl || untilDecided ? host.analysis.refresh() : nil
@@ -175,19 +176,18 @@ struct Run: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 if Task.isCancelled { break }
-                report()
+                writeProgress()
             }
         }
         await host.load(prompts, shape: shape, limits: limits, control: control)
         watcher.cancel()
         await watcher.value
         // And a last one when the load ends, so even a run shorter than a second says where it ended.
-        report()
+        writeProgress()
         interrupt.cancel()
         guard untilDecided else { return nil }
-        if decided.isSet || VerdictAnalysis.primaryDone(host.analysis.refresh().verdicts, mode: mode) {
-            return .decided
-        }
+        // (The last progress line judged the finished run.)
+        if decided.isSet { return .decided }
         if interrupted.isSet { return .interrupted }
         guard let maxDuration = limits.duration else { return .maxRequests }
         guard limits.requests != nil else { return .maxDuration }
