@@ -48,7 +48,15 @@ public enum Boundaries {
                 + Boundaries.logBeta((r + v - g * s) / (g * gh), (r + v + h * s) / (h * gh)) - normalizer
         }
 
-        /// The s where the mixture reaches 1/α at variance process v (bisection on (0, v/g], as confseq finds it).
+        /// Whether the mixture can reach 1/α at all at variance process v (at the largest possible sum, v/g). When it
+        /// cannot, confseq's `bound` still returns v/g, a finite number that bounds nothing: callers that turn the
+        /// bound into an interval must treat that side as unbounded ("no bound yet").
+        public func reaches(v: Double, alpha: Double) -> Bool {
+            logSuperMartingale(s: v / g, v: v) >= log(1 / alpha)
+        }
+
+        /// The s where the mixture reaches 1/α at variance process v (bisection on (0, v/g], as confseq finds it;
+        /// v/g when it never does: see `reaches`).
         public func bound(v: Double, alpha: Double) -> Double {
             let threshold = log(1 / alpha)
             let top = v / g

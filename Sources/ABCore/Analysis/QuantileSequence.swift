@@ -50,14 +50,18 @@ public struct QuantileInterval: Sendable, Equatable {
         }
         let n = Double(t)
         let (lowerRadius, upperRadius) = Self.radii(p: p, t: n, alpha: alpha / 2)
-        let lowerIndex = Int((n * (p - lowerRadius) + 1).rounded(.down))
-        let upperIndex = Int((n * (p + upperRadius)).rounded(.up))
+        // An infinite radius: the boundary cannot be crossed yet, so that side is unbounded ("no bound yet"), not
+        // the sample's minimum or maximum.
+        let lowerIndex = lowerRadius.isFinite ? Int((n * (p - lowerRadius) + 1).rounded(.down)) : 0
+        let upperIndex = upperRadius.isFinite ? Int((n * (p + upperRadius)).rounded(.up)) : t + 1
         lower = lowerIndex >= 1 ? sample.lower(rank: min(lowerIndex, t)) : nil
         upper = upperIndex <= t ? sample.upper(rank: max(upperIndex, 1)) : nil
         estimate = sample.upper(rank: min(t, Int((n * p).rounded(.down)) + 1))
     }
 
-    /// How far (as a share of t) the quantile's rank may sit below and above t·p, each side at `alpha`.
+    /// How far (as a share of t) the quantile's rank may sit below and above t·p, each side at `alpha`; infinite
+    /// while the beta-binomial mixture cannot reach 1/α (the first ~20 observations at p50): confseq's finite
+    /// answer there would make the interval [min, max], which misses the median with probability 2^(1−t).
     static func radii(p: Double, t: Double, alpha: Double) -> (lower: Double, upper: Double) {
         if p >= 0.9 {
             return (
@@ -67,64 +71,14 @@ public struct QuantileInterval: Sendable, Equatable {
         }
         let v = p * (1 - p) * t
         let vOpt = p * (1 - p) * betaBinomialTOpt
-        let lower = Boundaries.BetaBinomialMixture(vOpt: vOpt, g: 1 - p, h: p).bound(v: v, alpha: alpha)
-        let upper = Boundaries.BetaBinomialMixture(vOpt: vOpt, g: p, h: 1 - p).bound(v: v, alpha: alpha)
+        let lowerMixture = Boundaries.BetaBinomialMixture(vOpt: vOpt, g: 1 - p, h: p)
+        let upperMixture = Boundaries.BetaBinomialMixture(vOpt: vOpt, g: p, h: 1 - p)
+        let lower = lowerMixture.reaches(v: v, alpha: alpha) ? lowerMixture.bound(v: v, alpha: alpha) : .infinity
+        let upper = upperMixture.reaches(v: v, alpha: alpha) ? upperMixture.bound(v: v, alpha: alpha) : .infinity
         return (lower / t, upper / t)
     }
 
     /// Where each bound is tuned to be tightest, in observations per arm.
     public static let betaBinomialTOpt = 200.0
     public static let doubleStitchingTOpt = 30.0
-}
-
-/// The A/B comparison of one quantile: both arms' sequences at α/2 each, so with probability ≥ 1 − α the
-/// difference B − A lies in [L_B − U_A, U_B − L_A] and the ratio B / A in [L_B / U_A, U_B / L_A] at every t.
-public struct QuantileComparison: Sendable, Equatable {
-    public let a: QuantileInterval
-    public let b: QuantileInterval
-    /// Bounds of B − A; nil while a side is unbounded.
-    public let differenceLow: Double?
-    public let differenceHigh: Double?
-    public let ratioLow: Double?
-    public let ratioHigh: Double?
-
-    public init(a sampleA: some OrderStatistics, b sampleB: some OrderStatistics, p: Double, alpha: Double) {
-        a = QuantileInterval(sampleA, p: p, alpha: alpha / 2)
-        b = QuantileInterval(sampleB, p: p, alpha: alpha / 2)
-        differenceLow = Self.minus(b.lower, a.upper)
-        differenceHigh = Self.minus(b.upper, a.lower)
-        ratioLow = Self.ratio(b.lower, a.upper)
-        ratioHigh = Self.ratio(b.upper, a.lower)
-    }
-
-    /// The two arms' intervals do not overlap: the quantiles differ.
-    public var separated: Bool {
-        if let l = differenceLow, l > 0 { return true }
-        if let h = differenceHigh, h < 0 { return true }
-        return false
-    }
-
-    /// The always-valid p-value of "the quantiles are equal": the smallest α at which the intervals separate
-    /// (found by bisection on log α; the intervals only widen as α falls, so the answer is one threshold).
-    public static func pValue(a: some OrderStatistics, b: some OrderStatistics, p: Double) -> Double {
-        guard QuantileComparison(a: a, b: b, p: p, alpha: 1).separated else { return 1 }
-        var low = log(1e-12)
-        var high = 0.0
-        if QuantileComparison(a: a, b: b, p: p, alpha: exp(low)).separated { return 1e-12 }
-        for _ in 0..<40 {
-            let mid = (low + high) / 2
-            if QuantileComparison(a: a, b: b, p: p, alpha: exp(mid)).separated { high = mid } else { low = mid }
-        }
-        return exp(high)
-    }
-
-    private static func minus(_ x: Double?, _ y: Double?) -> Double? {
-        guard let x, let y else { return nil }
-        return x - y
-    }
-
-    private static func ratio(_ x: Double?, _ y: Double?) -> Double? {
-        guard let x, let y, y > 0 else { return nil }
-        return x / y
-    }
 }

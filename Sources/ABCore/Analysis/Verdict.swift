@@ -12,7 +12,8 @@ public struct Verdict: Sendable, Equatable, Codable {
         case latencyE2EP95 = "latency_e2e_p95"
         case ttftP50 = "ttft_p50"
         case ttftP95 = "ttft_p95"
-        /// Compare mode: per prompt, log(B's E2E / A's E2E); the interval is of the geometric-mean ratio.
+        /// Compare mode: per prompt, B's E2E / A's E2E (a failed side infinitely slow); the interval is of the
+        /// median prompt's ratio.
         case latencyE2EPaired = "latency_e2e_paired"
         case ttftPaired = "ttft_paired"
         /// Compare mode: per prompt, B failed − A failed.
@@ -73,6 +74,9 @@ public struct Verdict: Sendable, Equatable, Codable {
     /// A primary comparison: `run --until-decided` waits for these.
     public let primary: Bool
     public let text: String
+    /// A later read contradicted the running interval: the arms changed during the run (the verdict shows what
+    /// held before, and its sentence says so).
+    public var drift = false
 
     /// Decided: kept for readers of the first JSON contract (`significant`).
     public var significant: Bool { state == .decided }
@@ -80,8 +84,10 @@ public struct Verdict: Sendable, Equatable, Codable {
     public init(
         metric: Metric, a: String, b: String, state: State, pValue: Double?, low: Double? = nil,
         high: Double? = nil, ratioLow: Double? = nil, ratioHigh: Double? = nil, estimateA: Double? = nil,
-        estimateB: Double? = nil, ratio: Double? = nil, nA: Int, nB: Int, primary: Bool, text: String
+        estimateB: Double? = nil, ratio: Double? = nil, nA: Int, nB: Int, primary: Bool, text: String,
+        drift: Bool = false
     ) {
+        self.drift = drift
         self.metric = metric
         self.a = a
         self.b = b

@@ -1,29 +1,40 @@
 import Foundation
 
-/// What one arm brings to the verdicts, all of it bounded: error indicators as moments (cancelled requests left
-/// out) and the successes' latencies as order statistics (histograms live, exact samples in tests).
+/// What one arm brings to the verdicts, all of it bounded and all of it taken in the order the requests were
+/// issued (see `IssueOrder`): the first n requests sent to the arm, every one of them finished, so a slow arm's
+/// sample is not its fast requests first. Error indicators as moments, the successes' latencies as order
+/// statistics (histograms live, exact samples in tests), and the error pairs against the control.
 public struct ArmSample {
     public var name: String
-    /// One observation per finished request: 1 failed, 0 succeeded.
+    /// One observation per request in the issued prefix: 1 failed, 0 succeeded.
     public var errors: Moments
     public var e2e: any OrderStatistics
     public var ttft: any OrderStatistics
+    /// This arm's k-th request against the control's k-th (both in issue order): failed or not. Unused for the
+    /// control itself.
+    public var errorPairs: PairCounts
 
-    public init(name: String, errors: Moments, e2e: any OrderStatistics, ttft: any OrderStatistics) {
+    public init(
+        name: String, errors: Moments, e2e: any OrderStatistics, ttft: any OrderStatistics,
+        errorPairs: PairCounts = PairCounts()
+    ) {
         self.name = name
         self.errors = errors
         self.e2e = e2e
         self.ttft = ttft
+        self.errorPairs = errorPairs
     }
 }
 
-/// Per-prompt differences of one entity against the control in compare mode (the same prompt to both).
-public struct PairedSample: Sendable, Equatable, Codable {
-    /// log(B's E2E / A's E2E) over prompts both answered.
-    public var e2e = Moments()
-    public var ttft = Moments()
-    /// B failed − A failed (−1, 0, 1) over prompts both finished.
-    public var errors = Moments()
+/// Per-prompt comparisons of one entity against the control in compare mode (the same prompt to both), in the
+/// order the prompts were sent.
+public struct PairedSample: Sendable, Equatable {
+    /// log(B's E2E / A's E2E) per prompt either answered: +∞ where B failed and A answered, −∞ the reverse (a
+    /// failure is never an advantage); prompts both failed carry no timing and are left out.
+    public var e2e = LogRatioHistogram()
+    public var ttft = LogRatioHistogram()
+    /// B failed against A failed, per prompt both finished.
+    public var errors = PairCounts()
     /// Over those same prompts: how many A failed, and how many B failed.
     public var failuresA = 0
     public var failuresB = 0
@@ -72,11 +83,15 @@ public struct VerdictAnalysis: Sendable {
         var high = Double.infinity
         var ratioLow = 0.0
         var ratioHigh = Double.infinity
+        /// A read contradicted the running interval: under the methods' assumptions that happens with
+        /// probability ≤ α, so it says the assumptions broke (the arms changed during the run).
+        var drifted = false
     }
 
-    /// Mixture scale φ of the paired latency t-test: the prior on the effect has standard deviation σ/√φ, so
-    /// φ ≈ σ²/δ² tunes it to effects δ of about 15–20 % at a log-ratio spread σ ≈ 0.5 (see docs/STATISTICS.md).
-    static let latencyPhi = 8.0
+    /// Where the quantile tests' mixtures are tightest, in observations per arm: p50 near the ~150 per arm a 20 %
+    /// difference takes, p95 later (its data are rarer).
+    static let medianTOpt = 150.0
+    static let tailTOpt = 300.0
     /// Fewer finished requests than these on a side: no test yet.
     static let minimumLatencySamples = 5
     static let minimumErrorSamples = 10
@@ -138,9 +153,10 @@ public struct VerdictAnalysis: Sendable {
     }
 
     /// Folds this read into the comparison's memory and returns the monotone p-value and interval. An
-    /// intersection that comes out empty means the data broke the methods' assumptions (drift: a provider's
-    /// latency or errors changed during the run): the memory starts again from this read rather than keep a
-    /// contradiction.
+    /// intersection that comes out empty cannot happen under the methods' assumptions except with the probability
+    /// already spent (≤ α/m): it means the data broke them — a provider's latency or errors changed during the
+    /// run. The memory then keeps what it had (a decided comparison stays decided, with its interval) and is
+    /// marked as drifted, which the sentence says.
     private mutating func remember(
         _ metric: Verdict.Metric, b: String, p: Double, low: Double, high: Double, ratioLow: Double = 0,
         ratioHigh: Double = .infinity
@@ -152,15 +168,25 @@ public struct VerdictAnalysis: Sendable {
             memory[key] = fresh
             return fresh
         }
-        m.p = min(m.p, fresh.p)
-        m.low = max(m.low, low)
-        m.high = min(m.high, high)
-        m.ratioLow = max(m.ratioLow, ratioLow)
-        m.ratioHigh = min(m.ratioHigh, ratioHigh)
-        if m.low > m.high || m.ratioLow > m.ratioHigh { m = fresh }
+        var next = m
+        next.p = min(m.p, fresh.p)
+        next.low = max(m.low, low)
+        next.high = min(m.high, high)
+        next.ratioLow = max(m.ratioLow, ratioLow)
+        next.ratioHigh = min(m.ratioHigh, ratioHigh)
+        if next.low > next.high || next.ratioLow > next.ratioHigh {
+            m.drifted = true
+        } else {
+            m = next
+        }
         memory[key] = m
         return m
     }
+
+    /// The words added to a drifted comparison's sentence.
+    static let driftNote =
+        " — but later data contradict this interval: the arms changed during the run (what is shown is what "
+        + "held before; compare them again in a new session)"
 
     private var confidence: String { "always-valid \(VerdictText.exactPercent(1 - settings.alpha))" }
 }
@@ -168,26 +194,27 @@ public struct VerdictAnalysis: Sendable {
 // MARK: - The three kinds of comparison
 
 extension VerdictAnalysis {
-    /// Both arms' error rates as confidence sequences (beta-binomial mixtures, exact for 0/1 outcomes) at half
-    /// the level each: B − A lies in [L_B − U_A, U_B − L_A].
+    /// The error rates compared directly: the k-th request of each arm (in issue order) paired, and the
+    /// difference's confidence sequence by betting (`RateDifferenceTest`), exact for 0/1 outcomes at every n.
     fileprivate mutating func errorRate(a: ArmSample, b: ArmSample) -> Verdict {
         let metric = Verdict.Metric.errorRate
         let (nA, nB) = (a.errors.count, b.errors.count)
         let rateA = a.errors.mean
         let rateB = b.errors.mean
         let primary = Self.isPrimary(metric)
-        guard nA >= Self.minimumErrorSamples, nB >= Self.minimumErrorSamples else {
+        let pairs = b.errorPairs
+        guard pairs.count >= Self.minimumErrorSamples else {
             return Verdict(
                 metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, estimateA: rateA,
                 estimateB: rateB, nA: nA, nB: nB, primary: primary,
                 text: "error rate: too few finished requests to compare yet (n = \(nA) / \(nB))")
         }
-        let m = rateComparison(metric, b: b.name, a: (a.errors.sum, nA), b: (b.errors.sum, nB))
+        let m = rateComparison(metric, b: b.name, pairs)
         let margin = settings.errorMargin
         let state = Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin)
         let range = VerdictText.pointsRange(m.low, m.high)
         let rates = "\(VerdictText.percent(rateB, digits: 1)) vs \(VerdictText.percent(rateA, digits: 1))"
-        let text: String
+        var text: String
         switch state {
         case .decided:
             let (worse, better) = m.low > 0 ? (b.name, a.name) : (a.name, b.name)
@@ -205,24 +232,25 @@ extension VerdictAnalysis {
             text =
                 "error rate: not decided yet — \(b.name) vs \(a.name) \(rates) (\(range)); "
                 + VerdictText.moreNeeded(
-                    estimate: rateB - rateA, low: m.low, high: m.high, margin: margin, n: nA + nB)
+                    estimate: pairs.meanDifference, low: m.low, high: m.high, margin: margin, n: nA + nB)
         }
+        if m.drifted { text += Self.driftNote }
         return Verdict(
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: m.low, high: m.high,
-            estimateA: rateA, estimateB: rateB, nA: nA, nB: nB, primary: primary, text: text)
+            estimateA: rateA, estimateB: rateB, nA: nA, nB: nB, primary: primary, text: text, drift: m.drifted)
     }
 
-    /// Two rates compared by their sequences (α/2 each), folded into the comparison's memory.
-    fileprivate mutating func rateComparison(
-        _ metric: Verdict.Metric, b name: String, a: (Double, Int), b: (Double, Int)
-    ) -> Memory {
-        let ia = BernoulliSequence.interval(successes: a.0, trials: a.1, alpha: level / 2)
-        let ib = BernoulliSequence.interval(successes: b.0, trials: b.1, alpha: level / 2)
-        let p = BernoulliSequence.separationPValue(a: (a.0, a.1), b: (b.0, b.1))
-        return remember(metric, b: name, p: p, low: ib.low - ia.high, high: ib.high - ia.low)
+    /// A rate difference from its pairs (`RateDifferenceTest` at the comparison's level), folded into memory.
+    fileprivate mutating func rateComparison(_ metric: Verdict.Metric, b name: String, _ pairs: PairCounts) -> Memory
+    {
+        let interval = RateDifferenceTest.interval(pairs, alpha: level)
+        return remember(
+            metric, b: name, p: RateDifferenceTest.pValue(pairs), low: interval.low, high: interval.high)
     }
 
-    /// A quantile of E2E or TTFT: both arms' confidence sequences (Howard & Ramdas) at half the level each.
+    /// A quantile of E2E or TTFT: Howard & Ramdas' two-sample test (`QuantileABTest`). The state comes from the
+    /// ratio's confidence sequence (decided when it excludes 1, equivalent inside the margin); the difference in
+    /// ms quoted beside it is the same test inverted for a shift, also at the comparison's level.
     fileprivate mutating func quantile(_ metric: Verdict.Metric, a: ArmSample, b: ArmSample) -> Verdict {
         let p = metric.quantile!
         let sampleA = metric.isTTFT ? a.ttft : a.e2e
@@ -234,23 +262,27 @@ extension VerdictAnalysis {
                 metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, nA: nA, nB: nB,
                 primary: primary, text: "\(metric.label): too few successes to compare yet (n = \(nA) / \(nB))")
         }
-        let comparison = QuantileComparison(a: sampleA, b: sampleB, p: p, alpha: level)
-        let pRaw = QuantileComparison.pValue(a: sampleA, b: sampleB, p: p)
+        let test = QuantileABTest(a: sampleA, b: sampleB, p: p, tOpt: p >= 0.9 ? Self.tailTOpt : Self.medianTOpt)
+        let difference = test.differenceInterval(alpha: level)
+        let ratios = test.ratioInterval(alpha: level)
         let m = remember(
-            metric, b: b.name, p: pRaw, low: comparison.differenceLow ?? -.infinity,
-            high: comparison.differenceHigh ?? .infinity, ratioLow: comparison.ratioLow ?? 0,
-            ratioHigh: comparison.ratioHigh ?? .infinity)
-        let estA = comparison.a.estimate ?? 0
-        let estB = comparison.b.estimate ?? 0
+            metric, b: b.name, p: test.pValue, low: difference.low ?? -.infinity,
+            high: difference.high ?? .infinity, ratioLow: ratios.low ?? 0, ratioHigh: ratios.high ?? .infinity)
+        let estA = test.a.estimate
+        let estB = test.b.estimate
         let margin = settings.latencyMargin
-        var state = Self.state(low: m.low, high: m.high, equivalentWithin: nil)
-        if state == .notYet, m.ratioLow >= 1 / (1 + margin), m.ratioHigh <= 1 + margin { state = .equivalent }
+        var state = Verdict.State.notYet
+        if m.ratioLow > 1 || m.ratioHigh < 1 {
+            state = .decided
+        } else if m.ratioLow >= 1 / (1 + margin), m.ratioHigh <= 1 + margin {
+            state = .equivalent
+        }
         let ratio = estA > 0 ? estB / estA : nil
         let values = "\(VerdictText.duration(estB)) vs \(VerdictText.duration(estA))"
-        let text: String
+        var text: String
         switch state {
         case .decided:
-            let bSlower = m.low > 0
+            let bSlower = m.ratioLow > 1
             let (slow, fast) = bSlower ? (b.name, a.name) : (a.name, b.name)
             let range = bSlower ? VerdictText.durationRange(m.low, m.high) : VerdictText.durationRange(-m.high, -m.low)
             let times = (bSlower ? ratio : ratio.map { 1 / $0 }).flatMap { $0 > 1 ? VerdictText.times($0) + ": " : nil }
@@ -276,35 +308,37 @@ extension VerdictAnalysis {
                 : "too few to bound the difference yet"
             text = "\(metric.label): not decided yet — \(b.name) vs \(a.name) \(values) (\(range)); \(more)"
         }
+        if m.drifted { text += Self.driftNote }
         return Verdict(
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p,
             low: m.low.isFinite ? m.low : nil, high: m.high.isFinite ? m.high : nil,
             ratioLow: m.ratioLow > 0 ? m.ratioLow : nil, ratioHigh: m.ratioHigh.isFinite ? m.ratioHigh : nil,
-            estimateA: estA, estimateB: estB, ratio: ratio, nA: nA, nB: nB, primary: primary, text: text)
+            estimateA: estA, estimateB: estB, ratio: ratio, nA: nA, nB: nB, primary: primary, text: text,
+            drift: m.drifted)
     }
 
-    /// Compare mode: a one-sample anytime-valid t-test on the per-prompt differences.
+    /// Compare mode, per prompt: the error difference by betting on the prompts' pairs, and for latency the
+    /// median per-prompt ratio from the quantile sequence of the log ratios (a sign test's confidence sequence:
+    /// exact and nonparametric, so stalls and retries cannot make an A/A pair look different; a failed side
+    /// counts as infinitely slow).
     fileprivate mutating func paired(_ metric: Verdict.Metric, a: ArmSample, b: ArmSample, _ sample: PairedSample)
         -> Verdict
     {
         let primary = Self.isPrimary(metric)
         if metric == .errorRatePaired {
-            // The two rates over the same prompts, each as its own sequence: valid whatever the pairing does to
-            // their dependence (a union bound), exact for 0/1 outcomes.
             let n = sample.errors.count
             guard n >= Self.minimumErrorSamples else {
                 return Verdict(
                     metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, nA: n, nB: n,
                     primary: primary, text: "error rate per prompt: too few prompts to compare yet (\(n))")
             }
-            let m = rateComparison(
-                metric, b: b.name, a: (Double(sample.failuresA), n), b: (Double(sample.failuresB), n))
+            let m = rateComparison(metric, b: b.name, sample.errors)
             let margin = settings.errorMargin
             let state = Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin)
             let range = VerdictText.pointsRange(m.low, m.high)
             let rateA = Double(sample.failuresA) / Double(n)
             let rateB = Double(sample.failuresB) / Double(n)
-            let text: String
+            var text: String
             switch state {
             case .decided:
                 let (worse, better) = m.low > 0 ? (b.name, a.name) : (a.name, b.name)
@@ -321,55 +355,84 @@ extension VerdictAnalysis {
                     + VerdictText.moreNeeded(
                         estimate: rateB - rateA, low: m.low, high: m.high, margin: margin, n: n, unit: "prompts")
             }
+            if m.drifted { text += Self.driftNote }
             return Verdict(
                 metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: m.low, high: m.high,
-                estimateA: rateA, estimateB: rateB, ratio: nil, nA: n, nB: n, primary: primary, text: text)
+                estimateA: rateA, estimateB: rateB, ratio: nil, nA: n, nB: n, primary: primary, text: text,
+                drift: m.drifted)
         }
         let x = metric == .ttftPaired ? sample.ttft : sample.e2e
-        guard x.count >= Self.minimumLatencySamples, let test = SequentialTTest(oneSample: x, phi: Self.latencyPhi)
-        else {
+        guard x.count >= Self.minimumLatencySamples else {
             return Verdict(
                 metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, nA: x.count, nB: x.count,
-                primary: primary, text: "\(metric.label): too few prompts answered by both yet (\(x.count))")
+                primary: primary, text: "\(metric.label): too few prompts answered yet (\(x.count))")
         }
-        let interval = test.interval(alpha: level)
+        let ranks = x.orderStatistics()
+        let interval = QuantileInterval(ranks, p: 0.5, alpha: level)
+        let pRaw = Self.medianPValue(ranks)
         let m = remember(
-            metric, b: b.name, p: test.pValue, low: interval.low, high: interval.high, ratioLow: exp(interval.low),
-            ratioHigh: exp(interval.high))
+            metric, b: b.name, p: pRaw, low: interval.lower ?? -.infinity, high: interval.upper ?? .infinity,
+            ratioLow: interval.lower.map(exp) ?? 0, ratioHigh: interval.upper.map(exp) ?? .infinity)
         let margin = settings.latencyMargin
         let state = Self.state(
             low: log(max(m.ratioLow, 1e-300)), high: log(m.ratioHigh), equivalentWithin: -log(1 + margin),
             log(1 + margin))
-        let ratio = exp(x.mean)
+        let median = interval.estimate ?? 0
+        let ratio = median.isFinite ? exp(median) : (median > 0 ? Double.infinity : 0)
         let bounded = m.ratioLow > 0 && m.ratioHigh.isFinite
         let range = bounded ? VerdictText.ratioRange(m.ratioLow, m.ratioHigh) : "too few to bound it yet"
-        let text: String
+        var text: String
         switch state {
         case .decided:
             let bSlower = m.ratioLow > 1
             let (slow, fast) = bSlower ? (b.name, a.name) : (a.name, b.name)
-            let shownRange = bSlower ? range : VerdictText.ratioRange(1 / m.ratioHigh, 1 / m.ratioLow)
+            let shownRange =
+                bSlower
+                ? VerdictText.ratioRange(m.ratioLow, m.ratioHigh)
+                : VerdictText.ratioRange(1 / m.ratioHigh, m.ratioLow > 0 ? 1 / m.ratioLow : .infinity)
             let times = bSlower ? ratio : 1 / ratio
             text =
-                "\(slow) is \(times > 1 ? VerdictText.times(times) + " " : "")slower than \(fast) "
-                + "\(metric.isTTFT ? "to first token " : "")per prompt (\(shownRange), geometric mean over "
-                + "\(x.count) prompts) — decided, \(confidence)"
+                "\(slow) is \(times > 1 && times.isFinite ? VerdictText.times(times) + " " : "")slower than \(fast) "
+                + "\(metric.isTTFT ? "to first token " : "")on the median prompt (\(shownRange), over "
+                + "\(x.count) prompts; a failure counts as slower) — decided, \(confidence)"
         case .equivalent:
             text =
-                "\(metric.label): no meaningful difference — \(b.name) / \(a.name) within \(range) over "
-                + "\(x.count) prompts (margin ±\(VerdictText.percent(margin, digits: 0))) — \(confidence)"
+                "\(metric.label): no meaningful difference — \(b.name) / \(a.name) within \(range) on the median "
+                + "prompt over \(x.count) prompts (margin ±\(VerdictText.percent(margin, digits: 0))) — \(confidence)"
         case .notYet:
             text =
                 "\(metric.label): not decided yet — \(b.name) / \(a.name) \(VerdictText.times(ratio)) "
-                + "(\(range)) over \(x.count) prompts; "
-                + VerdictText.moreNeeded(
-                    estimate: x.mean, low: m.low, high: m.high, margin: log(1 + margin), n: x.count, unit: "prompts")
+                + "(\(range)) on the median prompt over \(x.count) prompts; "
+                + (bounded
+                    ? VerdictText.moreNeeded(
+                        estimate: median, low: log(m.ratioLow), high: log(m.ratioHigh), margin: log(1 + margin),
+                        n: x.count, unit: "prompts")
+                    : "more prompts needed to bound it")
         }
+        if m.drifted { text += Self.driftNote }
         return Verdict(
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: nil, high: nil,
             ratioLow: m.ratioLow > 0 ? m.ratioLow : nil, ratioHigh: m.ratioHigh.isFinite ? m.ratioHigh : nil,
-            ratio: ratio, nA: x.count,
-            nB: x.count, primary: primary, text: text)
+            ratio: ratio.isFinite ? ratio : nil, nA: x.count, nB: x.count, primary: primary, text: text,
+            drift: m.drifted)
+    }
+
+    /// The always-valid p-value of "the median log ratio is 0": the smallest α at which the median's interval
+    /// excludes 0 (bisection on log α; the interval only widens as α falls).
+    static func medianPValue(_ ranks: HistogramRanks) -> Double {
+        func excludes(_ alpha: Double) -> Bool {
+            let i = QuantileInterval(ranks, p: 0.5, alpha: alpha)
+            return (i.lower ?? -.infinity) > 0 || (i.upper ?? .infinity) < 0
+        }
+        guard excludes(1) else { return 1 }
+        var low = log(1e-12)
+        var high = 0.0
+        if excludes(exp(low)) { return 1e-12 }
+        for _ in 0..<40 {
+            let mid = (low + high) / 2
+            if excludes(exp(mid)) { high = mid } else { low = mid }
+        }
+        return exp(high)
     }
 
     /// Decided when the interval excludes 0; equivalent when it lies inside [lowMargin, highMargin].

@@ -72,15 +72,6 @@ struct EntityStats: Sendable {
     }
 
     var errorCount: Int { errors.values.reduce(0, +) }
-
-    /// The error indicators of the finished requests (1 failed, 0 succeeded) as moments.
-    var errorMoments: Moments {
-        var m = Moments()
-        m.count = requests
-        m.sum = Double(errorCount)
-        m.sumOfSquares = m.sum
-        return m
-    }
 }
 
 /// Counts per entity within one split epoch (arms only). Observed share and SRM use the assignments, counted
@@ -96,5 +87,38 @@ struct EpochCounts: Sendable {
         self.assigned = [Int](repeating: 0, count: epoch.weights.count)
         self.requests = assigned
         self.errors = assigned
+    }
+}
+
+/// One entity's requests as the verdicts read them: released in issue order (`IssueOrder`), so each is a prefix of
+/// what was sent. A request cut off by the run (quit, deadline, a client gone) is right-censored: its latency is at
+/// least what it had taken (kept apart, as a lower end), and it is left out of the error rate (whether it would
+/// have failed is unknown).
+struct ArmAnalysis: Sendable {
+    var order = IssueOrder<RequestOutcome>()
+    var errors = Moments()
+    var e2e = DurationHistogram()
+    var ttft = DurationHistogram()
+    var e2eCensored = DurationHistogram()
+    var ttftCensored = DurationHistogram()
+    /// Failed or not, per finished request in issue order, for the error pairs (one bit each in practice).
+    var failures: [Bool] = []
+
+    mutating func take(_ o: RequestOutcome) {
+        if o.error == .cancelled {
+            e2eCensored.record(nanoseconds: o.timing.e2eNanoseconds)
+            if let t = o.timing.ttftNanoseconds {
+                ttft.record(nanoseconds: t)
+            } else if o.streamed {
+                ttftCensored.record(nanoseconds: o.timing.e2eNanoseconds)
+            }
+            return
+        }
+        let failed = o.error != nil
+        errors.add(failed ? 1 : 0)
+        failures.append(failed)
+        guard !failed else { return }
+        e2e.record(nanoseconds: o.timing.e2eNanoseconds)
+        if let t = o.timing.ttftNanoseconds { ttft.record(nanoseconds: t) }
     }
 }

@@ -67,6 +67,10 @@ public struct RequestOutcome: Sendable, Equatable {
     public var countsTowardSplit = true
     /// Whether the answer met its prompt's expectation (`"expect"`); nil when it had none or no answer came.
     public var checkPassed: Bool?
+    /// The ticket `StatsAggregator.requestStarted` gave this request (its place in its entity's issue order), so
+    /// the verdicts take requests in the order they were sent; nil for fallbacks and for outcomes recorded
+    /// already in order (a replayed journal, a test).
+    public var issue: Int?
 
     public init(
         entity: Int, arm: Int? = nil, epoch: Int, isFallback: Bool = false, retries: Int = 0,

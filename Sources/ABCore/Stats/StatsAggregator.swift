@@ -8,8 +8,14 @@ public struct StatsAggregator: Sendable {
     private var stats: [EntityStats]
     private var epochs: [EpochCounts]
     private var notSent: [Int]
-    /// Compare mode: entity i against the control (index 0 unused), per prompt.
+    /// Compare mode: entity i against the control (index 0 unused), per prompt, in the order prompts were sent.
     private var paired: [PairedSample]
+    /// What the verdicts read, per entity, in issue order (see `IssueOrder`).
+    private var analysis: [ArmAnalysis]
+    /// Compare mode's prompts in the order they were sent.
+    private var promptOrder = IssueOrder<[RequestOutcome]>()
+    /// Error pairs of entity i against the control (k-th request with k-th, issue order), and how far each got.
+    private var errorPairs: [PairCounts]
     /// Seconds of history each snapshot carries for sparklines.
     public var sparklineSeconds = 120
 
@@ -20,6 +26,8 @@ public struct StatsAggregator: Sendable {
         self.epochs = [EpochCounts(epoch: epoch)]
         self.notSent = [Int](repeating: 0, count: entities.count)
         self.paired = [PairedSample](repeating: PairedSample(), count: entities.count)
+        self.analysis = [ArmAnalysis](repeating: ArmAnalysis(), count: entities.count)
+        self.errorPairs = [PairCounts](repeating: PairCounts(), count: entities.count)
     }
 
     /// The router picked `entity` in `epoch` (split mode, arms only): what observed share and SRM count.
@@ -28,21 +36,44 @@ public struct StatsAggregator: Sendable {
         epochs[e].assigned[entity] += 1
     }
 
-    /// One compare-mode prompt's outcomes, all entities together: each entity's per-prompt difference against the
-    /// control (cancelled requests and fallbacks left out; latency only where both succeeded).
-    public mutating func recordPaired(_ outcomes: [RequestOutcome]) {
+    /// A compare-mode prompt is being sent: its ticket in the prompts' issue order (pass it to `recordPaired`).
+    public mutating func promptIssued() -> Int { promptOrder.issue() }
+
+    /// One compare-mode prompt's outcomes, all entities together (none if it was not sent), released to the paired
+    /// verdicts in the order the prompts were sent. `ticket` nil: already in order (a replay, a test).
+    public mutating func recordPaired(_ outcomes: [RequestOutcome], ticket: Int? = nil) {
+        let released = ticket.map { promptOrder.resolve($0, outcomes) } ?? [outcomes]
+        for group in released { addPaired(group) }
+    }
+
+    /// Each entity's per-prompt comparison against the control: the error pair, and the log ratio of E2E and TTFT,
+    /// where a side that failed counts as infinitely slow (a failure is never an advantage) and a prompt both
+    /// failed has no timing. Cancelled requests and fallbacks are left out.
+    private mutating func addPaired(_ outcomes: [RequestOutcome]) {
         guard let control = outcomes.first(where: { $0.entity == 0 && !$0.isFallback }),
             control.error != .cancelled
         else { return }
+        func logRatio(_ b: UInt64?, _ a: UInt64?, bFailed: Bool, aFailed: Bool) -> Double? {
+            if bFailed && aFailed { return nil }
+            if bFailed { return .infinity }
+            if aFailed { return -.infinity }
+            guard let b, let a else { return nil }
+            return log(Double(max(1, b)) / Double(max(1, a)))
+        }
+        let aFailed = control.error != nil
         for o in outcomes where o.entity != 0 && !o.isFallback && o.error != .cancelled {
-            paired[o.entity].errors.add((o.error == nil ? 0 : 1) - (control.error == nil ? 0 : 1))
-            paired[o.entity].failuresA += control.error == nil ? 0 : 1
-            paired[o.entity].failuresB += o.error == nil ? 0 : 1
-            guard o.error == nil, control.error == nil else { continue }
-            let ratio = Double(max(1, o.timing.e2eNanoseconds)) / Double(max(1, control.timing.e2eNanoseconds))
-            paired[o.entity].e2e.add(log(ratio))
-            if let b = o.timing.ttftNanoseconds, let a = control.timing.ttftNanoseconds {
-                paired[o.entity].ttft.add(log(Double(max(1, b)) / Double(max(1, a))))
+            let bFailed = o.error != nil
+            paired[o.entity].errors.add(a: aFailed, b: bFailed)
+            paired[o.entity].failuresA += aFailed ? 1 : 0
+            paired[o.entity].failuresB += bFailed ? 1 : 0
+            if let r = logRatio(o.timing.e2eNanoseconds, control.timing.e2eNanoseconds, bFailed: bFailed, aFailed: aFailed) {
+                paired[o.entity].e2e.add(r)
+            }
+            if o.streamed || control.streamed,
+                let r = logRatio(
+                    o.timing.ttftNanoseconds, control.timing.ttftNanoseconds, bFailed: bFailed, aFailed: aFailed)
+            {
+                paired[o.entity].ttft.add(r)
             }
         }
     }
@@ -60,8 +91,12 @@ public struct StatsAggregator: Sendable {
         epochs.append(EpochCounts(epoch: epoch))
     }
 
-    public mutating func requestStarted(entity: Int) {
+    /// A request was sent to `entity`: counted in flight, and (unless it is a fallback, which stays out of the
+    /// comparison) given its ticket in the entity's issue order, to be carried back in `RequestOutcome.issue`.
+    @discardableResult
+    public mutating func requestStarted(entity: Int, fallback: Bool = false) -> Int? {
         stats[entity].inFlight += 1
+        return fallback ? nil : analysis[entity].order.issue()
     }
 
     /// Records a finished request. An outcome of an epoch not yet opened counts in the latest one.
@@ -69,10 +104,28 @@ public struct StatsAggregator: Sendable {
         let entity = outcome.entity
         stats[entity].inFlight = max(0, stats[entity].inFlight - 1)
         stats[entity].record(outcome, second: Int(time))
+        if !outcome.isFallback {
+            let released = outcome.issue.map { analysis[entity].order.resolve($0, outcome) } ?? [outcome]
+            for o in released { analysis[entity].take(o) }
+            if !released.isEmpty { pairErrors(entity) }
+        }
         guard !outcome.isFallback, outcome.countsTowardSplit, outcome.error != .cancelled else { return }
         let e = epochs.lastIndex { $0.epoch.index <= outcome.epoch } ?? epochs.count - 1
         epochs[e].requests[outcome.arm] += 1
         if outcome.error != nil { epochs[e].errors[outcome.arm] += 1 }
+    }
+
+    /// Pairs entity i's released error outcomes with the control's, k-th with k-th (both in issue order).
+    private mutating func pairErrors(_ entity: Int) {
+        for i in (entity == 0 ? Array(stats.indices.dropFirst()) : [entity]) {
+            let control = analysis[0].failures
+            let arm = analysis[i].failures
+            var k = errorPairs[i].count
+            while k < control.count, k < arm.count {
+                errorPairs[i].add(a: control[k], b: arm[k])
+                k += 1
+            }
+        }
     }
 
     public func snapshot(at time: Double) -> Snapshot {
@@ -116,12 +169,16 @@ public struct StatsAggregator: Sendable {
 }
 
 extension StatsAggregator {
-    /// Each entity's data for the verdicts: bounded (moments and histograms), whatever the number of requests.
+    /// Each entity's data for the verdicts, in issue order: moments and histograms (bounded, whatever the number
+    /// of requests) and one bit per request for the error pairs.
     public var armSamples: [ArmSample] {
         stats.indices.map { i in
-            ArmSample(
-                name: entities[i].name, errors: stats[i].errorMoments, e2e: stats[i].e2e.orderStatistics(),
-                ttft: stats[i].ttft.orderStatistics())
+            let a = analysis[i]
+            return ArmSample(
+                name: entities[i].name, errors: a.errors,
+                e2e: CensoredSample(finished: a.e2e.orderStatistics(), censored: a.e2eCensored.orderStatistics()),
+                ttft: CensoredSample(finished: a.ttft.orderStatistics(), censored: a.ttftCensored.orderStatistics()),
+                errorPairs: errorPairs[i])
         }
     }
 
@@ -133,6 +190,9 @@ extension StatsAggregator {
 
     /// Compare mode's per-prompt differences, entity i against the control (index 0 unused).
     public var pairedSamples: [PairedSample?] { paired.map { $0.e2e.count + $0.errors.count > 0 ? $0 : nil } }
+
+    /// Requests sent to each entity that the verdicts cannot read yet: in flight, or finished behind one that is.
+    public var awaitingAnalysis: [Int] { analysis.map(\.order.outstanding) }
 
     /// The sequential sample-ratio check per epoch with assignments, on the router's picks. `previous`: the last
     /// read's results, whose p-values this read's cannot exceed (the running minimum).

@@ -119,6 +119,7 @@ public final class Engine: Sendable {
         let start = intendedStart ?? Monotonic.now()
         let chat = chatRequest(prompt)
         let group = groups.add(1, ordering: .relaxed).newValue
+        let ticket = session.promptIssued()
         // Admitted together, before anything is sent: with every breaker open the prompt waits for the first
         // probe window (as split mode does); an entity still cooling down is told the prompt went without it.
         var picks: [RoutingState.Pick?] = []
@@ -130,6 +131,7 @@ public final class Engine: Sendable {
                 for entity in wires.indices {
                     session.promptNotSent(entity: entity, reason: "the run stopped while every breaker was open")
                 }
+                session.recordPaired([], ticket: ticket)
                 return []
             }
             try? await Task.sleep(for: .seconds(waitForOpening(now)))
@@ -148,7 +150,7 @@ public final class Engine: Sendable {
             var records: [RequestRecord] = []
             for await done in tasks { records += done }
             records.sort { $0.outcome.entity < $1.outcome.entity }
-            session.recordPaired(records)
+            session.recordPaired(records, ticket: ticket)
             return records
         }
     }
@@ -193,7 +195,7 @@ public final class Engine: Sendable {
         var entityStart = start
         var attemptStart = start
         var last: Attempt?
-        session.requestStarted(entity: first.entity)
+        let ticket = session.requestStarted(entity: first.entity)
         var action = sequence.start()
         while true {
             switch action {
@@ -231,6 +233,7 @@ public final class Engine: Sendable {
                 var record = self.record(
                     last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
                     epoch: pick.epoch, isFallback: isFallback, retries: retries, start: entityStart)
+                if !isFallback { record.outcome.issue = ticket }
                 if let group {
                     record.group = group
                     record.outcome.countsTowardSplit = false
@@ -255,7 +258,7 @@ public final class Engine: Sendable {
                 pick = admitted
                 entityStart = Monotonic.now()
                 attemptStart = entityStart
-                session.requestStarted(entity: entity)
+                session.requestStarted(entity: entity, fallback: true)
                 action = sequence.next(after: .admitted)
             case .done:
                 return records

@@ -55,9 +55,15 @@ public final class Session: Sendable {
 
     public func seconds(at stamp: UInt64) -> Double { Double(Int64(bitPattern: stamp &- origin)) / 1e9 }
 
-    public func requestStarted(entity: Int) {
-        stats.withLock { $0.requestStarted(entity: entity) }
+    /// A request was sent to `entity`: its ticket in the entity's issue order (nil for a fallback), which its
+    /// outcome carries back (`RequestOutcome.issue`) so the verdicts read requests in the order they were sent.
+    @discardableResult
+    public func requestStarted(entity: Int, fallback: Bool = false) -> Int? {
+        stats.withLock { $0.requestStarted(entity: entity, fallback: fallback) }
     }
+
+    /// A compare-mode prompt is about to be sent: its ticket in the prompts' order (for `recordPaired`).
+    public func promptIssued() -> Int { stats.withLock { $0.promptIssued() } }
 
     /// The router picked `entity` in `epoch` for a split-mode request: counted now, for observed share and SRM.
     public func assigned(entity: Int, epoch: Int) {
@@ -65,9 +71,9 @@ public final class Session: Sendable {
     }
 
     /// A compare-mode prompt's records, every entity's together, for the paired verdicts.
-    public func recordPaired(_ records: [RequestRecord]) {
+    public func recordPaired(_ records: [RequestRecord], ticket: Int? = nil) {
         let outcomes = records.map(\.outcome)
-        stats.withLock { $0.recordPaired(outcomes) }
+        stats.withLock { $0.recordPaired(outcomes, ticket: ticket) }
     }
 
     /// Observers first, then the stats: whatever a snapshot counts has already reached the journal's buffer.

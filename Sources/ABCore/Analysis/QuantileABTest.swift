@@ -1,0 +1,291 @@
+import Foundation
+
+/// Howard & Ramdas' sequential two-sample test of a quantile (*Sequential estimation of quantiles*, Bernoulli 2022,
+/// Theorem 5), as the authors' `confseq::QuantileABTest` computes it, and confidence sequences for the shift and the
+/// ratio between the arms by inverting it.
+///
+/// For a candidate common quantile x, each arm's beta-binomial mixture on "the share of observations ≤ x is p" is a
+/// nonnegative supermartingale when x is that arm's true p-quantile; the arms are independent, so the product of the
+/// two is one too when both quantiles equal x. The test takes the smallest product over every x: the p-value of
+/// "the p-quantiles are equal" is 1 / min_x M_A(x)·M_B(x). One threshold log(1/α) is spent on the pair, where
+/// separating two per-arm intervals spends α/4 on each of four sides: it decides in about half the requests.
+///
+/// "B's quantile is A's shifted by δ" (or scaled by r) is tested the same way with B's x moved (x + δ, or r·x); the
+/// δ (or r) not rejected at level α form a confidence sequence for the difference (or ratio).
+///
+/// Bucketed samples: for each x the count at or below it is only known to lie in a range (the buckets that end at
+/// or below x, to those that start at or below x); each arm's mixture is minimised over that range, so the
+/// statistic is never larger than the exact data's and the guarantee holds (the p-value only grows).
+public struct QuantileABTest: Sendable {
+    public let p: Double
+    let a: Arm
+    let b: Arm
+
+    /// `tOpt`: observations per arm where the mixture is tightest (confseq's `t_opt`).
+    public init(a: some OrderStatistics, b: some OrderStatistics, p: Double, tOpt: Double, alphaOpt: Double = 0.05) {
+        self.p = p
+        let mixture = Boundaries.BetaBinomialMixture(vOpt: tOpt * p * (1 - p), g: p, h: 1 - p, alphaOpt: alphaOpt)
+        self.a = Arm(a, p: p, mixture: mixture)
+        self.b = Arm(b, p: p, mixture: mixture)
+    }
+
+    /// log of min over x of the product of the two mixtures, B's read at `moved(x)`.
+    func logStatistic(moving moved: (Double) -> Double, inverse: (Double) -> Double) -> Double {
+        guard a.t > 0, b.t > 0 else { return 0 }
+        // Each arm's log mixture falls towards its own minimiser region and rises past it, so the minimum of the
+        // sum lies between the two regions (in A's coordinates); outside, both move the same way.
+        let from = min(a.minimumStart, inverse(b.minimumStart))
+        let to = max(a.minimumEnd, inverse(b.minimumEnd))
+        var best = Double.infinity
+        func consider(_ x: Double) {
+            guard x >= from, x <= to else { return }
+            best = min(best, a.logMixture(at: x) + b.logMixture(at: moved(x)))
+        }
+        consider(from)
+        consider(to)
+        // The counts change only at the cells' edges (and stay constant up to the next edge): every x is covered.
+        for x in a.edges(from: from, to: to) { consider(x) }
+        for y in b.edges(from: min(moved(from), moved(to)), to: max(moved(from), moved(to))) { consider(inverse(y)) }
+        return best
+    }
+
+    /// The always-valid p-value of "the arms' p-quantiles are equal" (confseq's `quantile_ab_p_value`).
+    public var pValue: Double { min(1, exp(-logStatistic(moving: { $0 }, inverse: { $0 }))) }
+
+    /// The level-α confidence sequence for q_B − q_A (nil on a side not bounded yet).
+    public func differenceInterval(alpha: Double) -> (low: Double?, high: Double?) {
+        guard a.t > 0, b.t > 0 else { return (nil, nil) }
+        let estimate = b.estimate - a.estimate
+        let span = max(1e-9, b.maxEdge - a.minEdge, a.maxEdge - b.minEdge)
+        return invert(
+            estimate: estimate, below: estimate - 2 * span, above: estimate + 2 * span, alpha: alpha,
+            statistic: { d in logStatistic(moving: { $0 + d }, inverse: { $0 - d }) })
+    }
+
+    /// The level-α confidence sequence for q_B / q_A (positive values; nil on a side not bounded yet).
+    public func ratioInterval(alpha: Double) -> (low: Double?, high: Double?) {
+        guard a.t > 0, b.t > 0, a.estimate > 0, b.estimate > 0 else { return (nil, nil) }
+        let tiny = 1e-9
+        let lowest = max(b.minEdge, tiny) / max(a.maxEdge, tiny)
+        let highest = max(b.maxEdge, tiny) / max(a.minEdge, tiny)
+        let (low, high) = invert(
+            estimate: log(b.estimate / a.estimate), below: log(lowest) - 1, above: log(highest) + 1, alpha: alpha,
+            statistic: { l in
+                let r = exp(l)
+                return logStatistic(moving: { $0 * r }, inverse: { $0 / r })
+            })
+        return (low.map(exp), high.map(exp))
+    }
+
+    /// The parameters θ around `estimate` whose statistic stays below log(1/α), by bisection on each side; nil
+    /// on a side where even the farthest θ that moves the data (`below`, `above`) is not rejected.
+    private func invert(
+        estimate: Double, below: Double, above: Double, alpha: Double, statistic: (Double) -> Double
+    ) -> (Double?, Double?) {
+        let threshold = log(1 / alpha)
+        func rejected(_ theta: Double) -> Bool { statistic(theta) >= threshold }
+        func edge(to far: Double) -> Double? {
+            guard rejected(far) else { return nil }
+            var (inside, outside) = (estimate, far)
+            if rejected(inside) { return inside }
+            for _ in 0..<36 {
+                let mid = (inside + outside) / 2
+                if rejected(mid) { outside = mid } else { inside = mid }
+            }
+            // The rejected end: every θ beyond it was rejected, so the interval ends there (conservatively).
+            return outside
+        }
+        return (edge(to: below), edge(to: above))
+    }
+}
+
+extension QuantileABTest {
+    /// One arm: its cells, its count t, and where its mixture is smallest.
+    struct Arm: Sendable {
+        let cells: HistogramRanks
+        /// Requests cut off before they finished, each at the time it had taken: its value is somewhere at or
+        /// above that (right-censored), so it may be at or below x only when x reaches its lower end.
+        let censored: HistogramRanks?
+        let t: Int
+        let p: Double
+        let mixture: Boundaries.BetaBinomialMixture
+        /// The count at or below x (as a real number) that minimises this arm's mixture: confseq's minimiser × t.
+        let bestCount: Double
+        /// The x range where the count range can contain `bestCount`: the arm's minimiser region.
+        let minimumStart: Double
+        let minimumEnd: Double
+        let estimate: Double
+
+        init(_ sample: some OrderStatistics, p: Double, mixture: Boundaries.BetaBinomialMixture) {
+            if let c = sample as? CensoredSample {
+                cells = c.finished
+                censored = c.censored.count > 0 ? c.censored : nil
+            } else {
+                cells = sample.cells()
+                censored = nil
+            }
+            self.t = sample.count
+            self.p = p
+            self.mixture = mixture
+            let n = Double(t)
+            let v = p * (1 - p) * n
+            // Golden-section search of the convex log mixture over the share below, in [0, 1].
+            var (lo, hi) = (0.0, 1.0)
+            let g = (5.0.squareRoot() - 1) / 2
+            for _ in 0..<80 {
+                let m1 = hi - g * (hi - lo)
+                let m2 = lo + g * (hi - lo)
+                if mixture.logSuperMartingale(s: (m1 - p) * n, v: v) < mixture.logSuperMartingale(s: (m2 - p) * n, v: v)
+                {
+                    hi = m2
+                } else {
+                    lo = m1
+                }
+            }
+            bestCount = (lo + hi) / 2 * n
+            if t > 0 {
+                minimumStart = sample.lower(rank: max(1, Int(bestCount.rounded(.up))))
+                minimumEnd = sample.upper(rank: min(t, Int(bestCount.rounded(.down)) + 1))
+                let rank = min(t, Int((n * p).rounded(.down)) + 1)
+                let upper = sample.upper(rank: rank)
+                estimate = upper.isFinite ? upper : sample.lower(rank: rank)
+            } else {
+                (minimumStart, minimumEnd, estimate) = (0, 0, 0)
+            }
+        }
+
+        var minEdge: Double { cells.lows.first ?? 0 }
+        var maxEdge: Double { (cells.highs.last ?? 0).isFinite ? cells.highs.last ?? 0 : cells.lows.last ?? 0 }
+
+        /// The log mixture at candidate quantile x, minimised over the counts at or below x the cells allow.
+        func logMixture(at x: Double) -> Double {
+            var (least, most) = cells.countRange(atOrBelow: x)
+            if let censored { most += censored.countRange(atOrBelow: x).most }
+            let count = min(max(bestCount, Double(least)), Double(most))
+            let n = Double(t)
+            return mixture.logSuperMartingale(s: count - p * n, v: p * (1 - p) * n)
+        }
+
+        /// The cells' edges within [from, to], where the count range changes.
+        func edges(from: Double, to: Double) -> [Double] {
+            guard from <= to else { return [] }
+            var out: [Double] = []
+            if let censored {
+                for low in censored.lows where low >= from && low <= to { out.append(low) }
+            }
+            let start = cells.firstCell(endingAfter: from)
+            var i = start
+            while i < cells.lows.count, cells.lows[i] <= to {
+                if cells.lows[i] >= from { out.append(cells.lows[i]) }
+                if cells.highs[i] >= from, cells.highs[i] <= to { out.append(cells.highs[i]) }
+                i += 1
+            }
+            return out
+        }
+    }
+}
+
+/// An arm's observations in issue order where some were cut off before they finished (quitting, the run's
+/// deadline, a client gone): those are right-censored at the time they had taken. By rank, a censored value counts
+/// at its lower end for `lower(rank:)` and as +∞ for `upper(rank:)`, so intervals read from ranks stay valid.
+public struct CensoredSample: OrderStatistics, Sendable {
+    public let finished: HistogramRanks
+    public let censored: HistogramRanks
+
+    public init(finished: HistogramRanks, censored: HistogramRanks) {
+        self.finished = finished
+        self.censored = censored
+    }
+
+    public var count: Int { finished.count + censored.count }
+
+    /// The rank-th smallest of the finished values' and the censored values' lower ends.
+    public func lower(rank: Int) -> Double {
+        guard censored.count > 0 else { return finished.lower(rank: rank) }
+        // Bisection on a value: the smallest cell low at which the merged count reaches the rank.
+        var candidates = finished.lows + censored.lows
+        candidates.sort()
+        var lo = 0
+        var hi = candidates.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let x = candidates[mid]
+            if finished.countRange(atOrBelow: x).most + censored.countRange(atOrBelow: x).most >= rank {
+                hi = mid
+            } else {
+                lo = mid + 1
+            }
+        }
+        return candidates[lo]
+    }
+
+    /// The rank-th smallest with the censored values at +∞.
+    public func upper(rank: Int) -> Double { rank <= finished.count ? finished.upper(rank: rank) : .infinity }
+}
+
+extension OrderStatistics {
+    /// The observations as cells (value ranges with counts), for tests that need counts at or below any x.
+    public func cells() -> HistogramRanks {
+        if let ranks = self as? HistogramRanks { return ranks }
+        if let sorted = self as? SortedSample { return HistogramRanks(exact: sorted.values) }
+        // Any other source: one cell per rank, from its bounds.
+        var cumulative: [UInt64] = []
+        var lows: [Double] = []
+        var highs: [Double] = []
+        for rank in stride(from: 1, through: count, by: 1) {
+            cumulative.append(UInt64(rank))
+            lows.append(lower(rank: rank))
+            highs.append(upper(rank: rank).nextUp)
+        }
+        return HistogramRanks(cumulative: cumulative, lows: lows, highs: highs)
+    }
+}
+
+extension HistogramRanks {
+    /// Exact values (sorted ascending): one cell per distinct value, [v, v⁺) so that "ends at or below x" counts
+    /// the values below x and "starts at or below x" those at or below it, as confseq's `count_less` and
+    /// `count_less_or_equal`.
+    public init(exact sorted: [Double]) {
+        var cumulative: [UInt64] = []
+        var lows: [Double] = []
+        var highs: [Double] = []
+        for v in sorted {
+            if let last = lows.last, last == v {
+                cumulative[cumulative.count - 1] += 1
+            } else {
+                lows.append(v)
+                highs.append(v.nextUp)
+                cumulative.append((cumulative.last ?? 0) + 1)
+            }
+        }
+        self.init(cumulative: cumulative, lows: lows, highs: highs)
+    }
+
+    /// How many observations are surely at or below x (their cell ends at or below it: every value in the cell is
+    /// below x), and how many may be (their cell starts at or below it).
+    func countRange(atOrBelow x: Double) -> (least: Int, most: Int) {
+        (count(cellsWhere: highs, atOrBelow: x), count(cellsWhere: lows, atOrBelow: x))
+    }
+
+    private func count(cellsWhere edges: [Double], atOrBelow x: Double) -> Int {
+        // Edges ascend: the number of cells whose edge is ≤ x, then their cumulative count.
+        var low = 0
+        var high = edges.count
+        while low < high {
+            let mid = (low + high) / 2
+            if edges[mid] <= x { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? 0 : Int(cumulative[low - 1])
+    }
+
+    /// The first cell whose upper edge is above x (the cells before it lie wholly at or below x).
+    func firstCell(endingAfter x: Double) -> Int {
+        var low = 0
+        var high = highs.count
+        while low < high {
+            let mid = (low + high) / 2
+            if highs[mid] <= x { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}
