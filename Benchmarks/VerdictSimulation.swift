@@ -1,56 +1,134 @@
 import ABCore
 import Foundation
 
-/// `Benchmarks verdicts [sessions]`: seeded simulations of the verdicts, no network.
+/// `Benchmarks verdicts [sessions]`: seeded simulations of the verdicts, no network, through the real
+/// `StatsAggregator` (tickets at send, outcomes recorded when they finish, in whatever order) and `VerdictAnalysis`.
 ///
-/// 1. A/A: both arms from one distribution (lognormal latency, 5 % errors), up to 400 requests per arm, every
-///    verdict read after every request. Counts the sessions in which any verdict (and each metric) ever said
-///    "decided": the false-alarm rate the guarantee bounds by α = 0.05. Beside it, the same sessions read the
-///    same way by fixed-horizon tests (a two-proportion z-test, a z-test on log latency), which peeking breaks.
-/// 2. Power: requests until a 20 % p50 difference, and a 5 % vs 7 % error rate, are decided; against the
-///    fixed-horizon sample size for the same difference (80 % power, α = 0.05, one test, no peeking).
+/// Validity — each scenario counts the sessions in which a verdict ever said something false (a "decided" where
+/// there is no difference or in the wrong direction; an interval that missed the truth at some read):
+/// 1. A/A, instant answers, read after every request; lopsided A/A (rare errors, a 1 % or 5 % arm).
+/// 2. A slow arm: 1 s against 20 s (open loop, requests in flight, cut off at the end), read every second:
+///    the p50 and p95 intervals of B − A and B / A must hold the true values at every read.
+/// 3. Equal medians, different spreads (σ 0.2 vs 0.7), in flight: p50 must not be decided.
+/// 4. Compare mode A/A with skewed per-prompt ratios (3 % stalls, retries, failures): the paired verdicts.
+/// 5. A sorted prompt file (B faster on the first half, slower overall): how often the first decision is wrong,
+///    in file order and in abtop's shuffled order.
+/// 6. Sticky sessions of 5 and 20 requests: sample-ratio alarms on a healthy split, counting requests and
+///    counting each session's first pick.
+/// 7. The first 30 observations: one arm's p50 interval must hold the median at every t.
+///
+/// Power — requests (both arms) until a 20 % slower p50, and 5 % vs 7 % errors, are decided, against the
+/// fixed-horizon sample for the same difference (80 % power, α = 0.05, one test, no peeking).
 func verdictSimulation(_ arguments: [String]) {
-    let sessions = arguments.first.flatMap(Int.init) ?? 2_000
+    let sessions = arguments.first.flatMap(Int.init) ?? 1_000
+    let only = arguments.dropFirst().first
     let started = Date()
-    aaFalseAlarms(sessions: sessions)
-    lopsidedFalseAlarms(sessions: sessions / 2, share: 0.05, errorRate: 0.002)
-    lopsidedFalseAlarms(sessions: sessions / 2, share: 0.01, errorRate: 0.01)
-    power(sessions: max(50, sessions / 10))
+    func run(_ name: String, _ body: () -> Void) {
+        guard only == nil || only == name else { return }
+        let t0 = Date()
+        body()
+        print("  (\(name): \(Int(Date().timeIntervalSince(t0))) s)")
+    }
+    run("aa") { aaFalseAlarms(sessions: sessions) }
+    run("lopsided") {
+        lopsidedFalseAlarms(sessions: sessions / 2, share: 0.05, errorRate: 0.002)
+        lopsidedFalseAlarms(sessions: sessions / 2, share: 0.01, errorRate: 0.01)
+    }
+    run("slow") { slowArm(sessions: max(100, sessions / 5)) }
+    run("spreads") { equalMediansDifferentSpreads(sessions: max(200, sessions / 2)) }
+    run("paired") { skewedPairedAA(sessions: sessions) }
+    run("sorted") { sortedPromptFile(sessions: max(200, sessions / 2)) }
+    run("sticky") { stickySRM(runs: max(200, sessions / 2)) }
+    run("first30") { firstObservations(sessions: sessions * 5) }
+    run("power") { power(sessions: max(100, sessions / 5)) }
     print("verdicts: done in \(Int(Date().timeIntervalSince(started))) s")
 }
 
-/// One arm's data as the simulation keeps it: errors as moments, latencies sorted by insertion.
-private struct SimArm {
-    var errors = Moments()
-    var latencies: [Double] = []
-    var logSum = 0.0
-    var logSquares = 0.0
+// MARK: - A simulated session
 
-    mutating func add(failed: Bool, latency: Double?) {
-        errors.add(failed ? 1 : 0)
-        guard let latency else { return }
-        let at = latencies.partitioningIndex { $0 >= latency }
-        latencies.insert(latency, at: at)
-        logSum += log(latency)
-        logSquares += log(latency) * log(latency)
+/// Two or more arms through the real aggregator: a request takes its ticket when sent and is recorded when it
+/// finishes, so requests in flight and out-of-order completions are what the analysis really sees.
+private struct SimSession {
+    var stats: StatsAggregator
+    var analysis: VerdictAnalysis
+
+    init(arms: Int, weights: [Int]? = nil, settings: VerdictAnalysis.Settings) {
+        let infos = (0..<arms).map { EntityInfo(name: "\(Character(UnicodeScalar(97 + $0)!))", model: "m", provider: "openai") }
+        let w = weights.flatMap(Weights.init) ?? Weights.even(count: arms)
+        stats = StatsAggregator(entities: infos, epoch: SplitEpoch(index: 0, weights: w, startedAt: 0))
+        analysis = VerdictAnalysis(names: infos.map(\.name), settings: settings)
     }
 
-    func sample(_ name: String) -> ArmSample {
-        let sorted = SortedSample(sorted: latencies)
-        return ArmSample(name: name, errors: errors, e2e: sorted, ttft: SortedSample(sorted: []))
+    /// Sends a request to `arm`: its ticket.
+    mutating func send(_ arm: Int) -> Int {
+        stats.assigned(entity: arm, epoch: 0)
+        return stats.requestStarted(entity: arm)!
+    }
+
+    /// `arm`'s request `ticket` finished after `ms` (failed, or cut off by the run).
+    mutating func finish(_ arm: Int, ticket: Int?, ms: Double, failed: Bool = false, cancelled: Bool = false) {
+        var o = RequestOutcome(
+            entity: arm, epoch: 0, timing: RequestTiming(start: 0, end: UInt64(max(0, ms) * 1e6)), streamed: false,
+            error: cancelled ? .cancelled : (failed ? .http5xx : nil))
+        o.issue = ticket
+        stats.record(o, at: 0)
+    }
+
+    mutating func read() -> [Verdict] {
+        analysis.verdicts(arms: stats.armSamples, paired: analysis.settings.paired ? stats.pairedSamples : [])
     }
 }
 
-extension Array where Element == Double {
-    fileprivate func partitioningIndex(where belongs: (Double) -> Bool) -> Int {
-        var low = 0
-        var high = count
-        while low < high {
-            let mid = (low + high) / 2
-            if belongs(self[mid]) { high = mid } else { low = mid + 1 }
+/// A pending completion in an open-loop simulation.
+private struct Pending {
+    let end: Double
+    let arm: Int
+    let ticket: Int
+    let ms: Double
+    let failed: Bool
+}
+
+/// An open loop: Poisson arrivals at `rate` for `duration` seconds, each to arm 0 or 1 by `share`, latency and
+/// failure from `draw`; `read` is called every `readEvery` seconds with the session; at the end the requests
+/// still in flight are cut off (cancelled at the time they had taken) and a last read is made.
+private func openLoop(
+    seed: UInt64, rate: Double, duration: Double, readEvery: Double = 1, settings: VerdictAnalysis.Settings,
+    draw: (inout SplitMix64, Int) -> (ms: Double, failed: Bool), read: (inout SimSession, Double) -> Void
+) {
+    var rng = SplitMix64(seed: seed)
+    var session = SimSession(arms: 2, settings: settings)
+    var pending: [Pending] = []
+    var t = 0.0
+    var nextRead = readEvery
+    func drain(until time: Double, _ session: inout SimSession) {
+        pending.sort { $0.end < $1.end }
+        var k = 0
+        while k < pending.count, pending[k].end <= time {
+            let p = pending[k]
+            session.finish(p.arm, ticket: p.ticket, ms: p.ms, failed: p.failed)
+            k += 1
         }
-        return low
+        pending.removeFirst(k)
     }
+    while true {
+        t += -log(1 - rng.unit()) / rate
+        while nextRead <= min(t, duration) {
+            drain(until: nextRead, &session)
+            read(&session, nextRead)
+            nextRead += readEvery
+        }
+        guard t < duration else { break }
+        drain(until: t, &session)
+        let arm = rng.unit() < 0.5 ? 0 : 1
+        let ticket = session.send(arm)
+        let (ms, failed) = draw(&rng, arm)
+        pending.append(Pending(end: t + ms / 1000, arm: arm, ticket: ticket, ms: ms, failed: failed))
+    }
+    drain(until: duration, &session)
+    for p in pending {
+        session.finish(p.arm, ticket: p.ticket, ms: (duration - (p.end - p.ms / 1000)) * 1000, cancelled: true)
+    }
+    read(&session, duration)
 }
 
 private func lognormal(_ rng: inout SplitMix64, median: Double, sigma: Double) -> Double {
@@ -61,140 +139,338 @@ private func lognormal(_ rng: inout SplitMix64, median: Double, sigma: Double) -
     return median * exp(sigma * z)
 }
 
+private func rate(_ k: Int, of n: Int) -> String {
+    let p = Double(k) / Double(max(1, n))
+    let se = (p * (1 - p) / Double(max(1, n))).squareRoot()
+    return "\(fixedPoint(p * 100, places: 2)) % (± \(fixedPoint(2 * se * 100, places: 2)))"
+}
+
+private let splitSettings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false)
+
+// MARK: - Validity
+
 private func aaFalseAlarms(sessions: Int) {
     let perArm = 400
-    let settings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false)
     var anyAlarm = 0
     var alarms: [Verdict.Metric: Int] = [:]
     var fixedAny = 0
-    var fixedError = 0
-    var fixedLatency = 0
     for s in 0..<sessions {
         var rng = SplitMix64(seed: 0xA0A0 &+ UInt64(s))
-        var arms = [SimArm(), SimArm()]
-        var analysis = VerdictAnalysis(names: ["a", "b"], settings: settings)
+        var sim = SimSession(arms: 2, settings: splitSettings)
         var alarmed = Set<Verdict.Metric>()
-        var fixedE = false
-        var fixedL = false
-        while arms[0].errors.count < perArm || arms[1].errors.count < perArm {
+        var fixed = FixedHorizon()
+        var counts = [0, 0]
+        while counts[0] < perArm || counts[1] < perArm {
             let arm = rng.unit() < 0.5 ? 0 : 1
-            guard arms[arm].errors.count < perArm else { continue }
+            guard counts[arm] < perArm else { continue }
+            counts[arm] += 1
             let failed = rng.unit() < 0.05
-            arms[arm].add(failed: failed, latency: failed ? nil : lognormal(&rng, median: 800, sigma: 0.3))
-            let verdicts = analysis.verdicts(arms: [arms[0].sample("a"), arms[1].sample("b")])
-            for v in verdicts where v.state == .decided { alarmed.insert(v.metric) }
-            // The fixed-horizon tests, read the same way (after every request, each at α = 0.05).
-            if fixedZ(errors: arms) { fixedE = true }
-            if fixedLogLatency(arms) { fixedL = true }
+            let ms = lognormal(&rng, median: 800, sigma: 0.3)
+            sim.finish(arm, ticket: sim.send(arm), ms: ms, failed: failed)
+            fixed.add(arm: arm, failed: failed, ms: ms)
+            for v in sim.read() where v.state == .decided { alarmed.insert(v.metric) }
         }
         if !alarmed.isEmpty { anyAlarm += 1 }
         for m in alarmed { alarms[m, default: 0] += 1 }
-        if fixedE { fixedError += 1 }
-        if fixedL { fixedLatency += 1 }
-        if fixedE || fixedL { fixedAny += 1 }
-    }
-    func rate(_ k: Int) -> String {
-        let p = Double(k) / Double(sessions)
-        let se = (p * (1 - p) / Double(sessions)).squareRoot()
-        return "\(fixedPoint(p * 100, places: 2)) % (± \(fixedPoint(2 * se * 100, places: 2)))"
+        if fixed.alarmed { fixedAny += 1 }
     }
     print("verdicts A/A: \(sessions) sessions × \(perArm) requests per arm, read after every request, α = 0.05")
-    print("  family (any of error rate, p50, p95 decided at any read): \(rate(anyAlarm))")
+    print("  family (any of error rate, p50, p95 decided at any read): \(rate(anyAlarm, of: sessions))")
     for m in [Verdict.Metric.errorRate, .latencyE2EP50, .latencyE2EP95] {
-        print("  \(m.rawValue): \(rate(alarms[m] ?? 0))")
+        print("  \(m.rawValue): \(rate(alarms[m] ?? 0, of: sessions))")
     }
-    print(
-        "  fixed-horizon, peeking: error z-test \(rate(fixedError)), log-latency z-test \(rate(fixedLatency)), "
-            + "either \(rate(fixedAny))")
+    print("  fixed-horizon tests (z-test on errors, on log latency), peeking: either \(rate(fixedAny, of: sessions))")
 }
 
-/// A/A on a lopsided split with rare errors (no latencies: the error-rate verdict alone), 4,000 requests a
-/// session read after every request: where a normal approximation fails, the exact sequences must not.
+/// The fixed-horizon tests a peeking user would run, read after every request.
+private struct FixedHorizon {
+    var errors = [Moments(), Moments()]
+    var logs = [Moments(), Moments()]
+    var alarmed = false
+
+    mutating func add(arm: Int, failed: Bool, ms: Double) {
+        errors[arm].add(failed ? 1 : 0)
+        if !failed { logs[arm].add(log(ms)) }
+        if z(errors, pooled: true) > 1.959963984540054 || z(logs, pooled: false) > 1.959963984540054 {
+            alarmed = true
+        }
+    }
+
+    private func z(_ m: [Moments], pooled: Bool) -> Double {
+        guard m[0].count >= 10, m[1].count >= 10 else { return 0 }
+        let (a, b) = (m[0], m[1])
+        let se: Double
+        if pooled {
+            let pool = (a.sum + b.sum) / Double(a.count + b.count)
+            se = (pool * (1 - pool) * (1 / Double(a.count) + 1 / Double(b.count))).squareRoot()
+        } else {
+            se = (a.squaredDeviations / Double(a.count - 1) / Double(a.count)
+                + b.squaredDeviations / Double(b.count - 1) / Double(b.count)).squareRoot()
+        }
+        return se > 0 ? abs(b.mean - a.mean) / se : 0
+    }
+}
+
+/// A/A on a lopsided split with rare errors, 4,000 requests a session, read every 10.
 private func lopsidedFalseAlarms(sessions: Int, share: Double, errorRate: Double) {
-    let settings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false)
     var alarms = 0
-    var fixed = 0
     for s in 0..<sessions {
         var rng = SplitMix64(seed: 0xD0D0 &+ UInt64(s))
-        var arms = [SimArm(), SimArm()]
-        var analysis = VerdictAnalysis(names: ["a", "b"], settings: settings)
+        var sim = SimSession(arms: 2, settings: splitSettings)
         var alarmed = false
-        var fixedAlarm = false
-        for _ in 0..<4_000 {
+        for n in 0..<4_000 {
             let arm = rng.unit() < share ? 1 : 0
-            arms[arm].errors.add(rng.unit() < errorRate ? 1 : 0)
-            if !alarmed, analysis.verdicts(arms: [arms[0].sample("a"), arms[1].sample("b")])[0].state == .decided {
-                alarmed = true
-            }
-            if fixedZ(errors: arms) { fixedAlarm = true }
+            sim.finish(arm, ticket: sim.send(arm), ms: 500, failed: rng.unit() < errorRate)
+            if n % 10 == 9, !alarmed, sim.read()[0].state == .decided { alarmed = true }
         }
         if alarmed { alarms += 1 }
-        if fixedAlarm { fixed += 1 }
     }
-    let p = Double(alarms) / Double(sessions)
-    let se = (p * (1 - p) / Double(sessions)).squareRoot()
     print(
         "verdicts A/A lopsided: \(sessions) sessions × 4,000 requests, B's share \(fixedPoint(share * 100, places: 0)) %, "
             + "errors \(fixedPoint(errorRate * 100, places: 1)) % on both: error_rate decided in "
-            + "\(fixedPoint(p * 100, places: 2)) % (± \(fixedPoint(2 * se * 100, places: 2))); fixed-horizon z-test, "
-            + "peeking: \(fixedPoint(Double(fixed) / Double(sessions) * 100, places: 2)) %")
+            + rate(alarms, of: sessions))
 }
 
-/// Two-proportion z-test (pooled) at α = 0.05, once both arms have 10 requests.
-private func fixedZ(errors arms: [SimArm]) -> Bool {
-    let (a, b) = (arms[0].errors, arms[1].errors)
-    guard a.count >= 10, b.count >= 10 else { return false }
-    let pool = (a.sum + b.sum) / Double(a.count + b.count)
-    let se = (pool * (1 - pool) * (1 / Double(a.count) + 1 / Double(b.count))).squareRoot()
-    guard se > 0 else { return false }
-    return abs(b.mean - a.mean) / se > 1.959963984540054
+/// 1 s against 20 s (lognormal σ 0.5 both, so B/A = 20 at every quantile), 2 requests a second for 5 minutes:
+/// at every read, do the intervals hold the truth?
+private func slowArm(sessions: Int) {
+    let z95 = 1.6448536269514722
+    let truth: [Verdict.Metric: (difference: Double, ratio: Double)] = [
+        .latencyE2EP50: (19_000, 20), .latencyE2EP95: (19_000 * exp(0.5 * z95), 20),
+    ]
+    var missed: [Verdict.Metric: Int] = [:]
+    var wrong = 0
+    var decided = 0
+    for s in 0..<sessions {
+        var miss = Set<Verdict.Metric>()
+        var wrongWay = false
+        var decidedP50 = false
+        openLoop(
+            seed: 0x51_0000 &+ UInt64(s), rate: 2, duration: 300, settings: splitSettings,
+            draw: { rng, arm in (lognormal(&rng, median: arm == 0 ? 1_000 : 20_000, sigma: 0.5), false) },
+            read: { sim, _ in
+                for v in sim.read() {
+                    guard let t = truth[v.metric] else { continue }
+                    if let l = v.low, l > t.difference { miss.insert(v.metric) }
+                    if let h = v.high, h < t.difference { miss.insert(v.metric) }
+                    if let l = v.ratioLow, l > t.ratio { miss.insert(v.metric) }
+                    if let h = v.ratioHigh, h < t.ratio { miss.insert(v.metric) }
+                    if v.state == .decided, (v.ratioHigh ?? .infinity) < 1 { wrongWay = true }
+                    if v.metric == .latencyE2EP50, v.state == .decided { decidedP50 = true }
+                }
+            })
+        for m in miss { missed[m, default: 0] += 1 }
+        if wrongWay { wrong += 1 }
+        if decidedP50 { decided += 1 }
+    }
+    print("verdicts slow arm: \(sessions) sessions, 1 s vs 20 s, 2 req/s for 300 s, read every second, in flight cut off at the end")
+    for m in [Verdict.Metric.latencyE2EP50, .latencyE2EP95] {
+        print("  \(m.rawValue): an interval missed the true B − A or B / A at some read in \(rate(missed[m] ?? 0, of: sessions))")
+    }
+    print("  decided the wrong way: \(rate(wrong, of: sessions)); p50 decided (B slower) in \(rate(decided, of: sessions))")
 }
 
-/// z-test on the means of log latency at α = 0.05, once both arms have 10 successes.
-private func fixedLogLatency(_ arms: [SimArm]) -> Bool {
-    let n = arms.map { Double($0.latencies.count) }
-    guard n[0] >= 10, n[1] >= 10 else { return false }
-    let means = (0..<2).map { arms[$0].logSum / n[$0] }
-    let variances = (0..<2).map { (arms[$0].logSquares - n[$0] * means[$0] * means[$0]) / (n[$0] - 1) }
-    let se = (variances[0] / n[0] + variances[1] / n[1]).squareRoot()
-    return se > 0 && abs(means[1] - means[0]) / se > 1.959963984540054
+/// Equal medians (1 s), σ 0.2 against 0.7, 10 requests a second for 5 minutes, read every second.
+private func equalMediansDifferentSpreads(sessions: Int) {
+    var decided = 0
+    var missed = 0
+    for s in 0..<sessions {
+        var alarmed = false
+        var miss = false
+        openLoop(
+            seed: 0x52_0000 &+ UInt64(s), rate: 10, duration: 300, settings: splitSettings,
+            draw: { rng, arm in (lognormal(&rng, median: 1_000, sigma: arm == 0 ? 0.2 : 0.7), false) },
+            read: { sim, _ in
+                let v = sim.read().first { $0.metric == .latencyE2EP50 }!
+                if v.state == .decided { alarmed = true }
+                if (v.low ?? -.infinity) > 0 || (v.high ?? .infinity) < 0 { miss = true }
+            })
+        if alarmed { decided += 1 }
+        if miss { missed += 1 }
+    }
+    let budget = splitSettings.alpha / 3
+    print(
+        "verdicts equal medians, σ 0.2 vs 0.7 (\(sessions) sessions, 10 req/s for 300 s, read every second): p50 decided in "
+            + "\(rate(decided, of: sessions)) against a budget of \(fixedPoint(budget * 100, places: 2)) %; "
+            + "its interval excluded 0 at some read in \(rate(missed, of: sessions))")
 }
+
+/// Compare mode, A/A: each prompt's difficulty (lognormal σ 0.8) times each side's own noise (σ 0.2), each side
+/// stalling 10× on 3 % of prompts, retrying (+2 s) on 5 %, failing on 2 %; 400 prompts, read after each.
+private func skewedPairedAA(sessions: Int) {
+    let settings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: true)
+    var alarms: [Verdict.Metric: Int] = [:]
+    for s in 0..<sessions {
+        var rng = SplitMix64(seed: 0x53_0000 &+ UInt64(s))
+        var sim = SimSession(arms: 2, settings: settings)
+        var alarmed = Set<Verdict.Metric>()
+        for n in 0..<400 {
+            let difficulty = lognormal(&rng, median: 1_000, sigma: 0.8)
+            var outcomes: [RequestOutcome] = []
+            for arm in 0..<2 {
+                var ms = difficulty * lognormal(&rng, median: 1, sigma: 0.2)
+                if rng.unit() < 0.03 { ms *= 10 }
+                if rng.unit() < 0.05 { ms += 2_000 }
+                let failed = rng.unit() < 0.02
+                var o = RequestOutcome(
+                    entity: arm, epoch: 0, timing: RequestTiming(start: 0, end: UInt64(ms * 1e6)), streamed: false,
+                    error: failed ? .http5xx : nil)
+                o.countsTowardSplit = false
+                o.issue = sim.stats.requestStarted(entity: arm)
+                sim.stats.record(o, at: 0)
+                outcomes.append(o)
+            }
+            sim.stats.recordPaired(outcomes, ticket: sim.stats.promptIssued())
+            guard n % 2 == 1 else { continue }
+            for v in sim.read() where v.state == .decided { alarmed.insert(v.metric) }
+        }
+        for m in alarmed { alarms[m, default: 0] += 1 }
+    }
+    print(
+        "verdicts compare-mode A/A, skewed per-prompt ratios (3 % stalls ×10, 5 % retries +2 s, 2 % failures; "
+            + "\(sessions) sessions × 400 prompts, read every 2; family of 5, budget 1.00 % each):")
+    for m in [Verdict.Metric.latencyE2EPaired, .errorRatePaired, .latencyE2EP50, .errorRate] {
+        print("  \(m.rawValue): decided in \(rate(alarms[m] ?? 0, of: sessions))")
+    }
+}
+
+/// A prompt file of 200 prompts sorted by topic: on the first 100, B takes 0.6× A's time; on the rest 2×. Overall
+/// B's median is slower. Split mode, 20 requests a second for 3 minutes, read every second; which way does the
+/// first decision go, with prompts in file order and in abtop's shuffled order?
+private func sortedPromptFile(sessions: Int) {
+    for shuffled in [false, true] {
+        var wrongFirst = 0
+        var anyDecided = 0
+        for s in 0..<sessions {
+            let order = PromptOrder(count: 200, seed: 0x54_0000 &+ UInt64(s))
+            var n = 0
+            var first: Bool?
+            openLoop(
+                seed: 0x55_0000 &+ UInt64(s), rate: 20, duration: 180, settings: splitSettings,
+                draw: { rng, arm in
+                    let prompt = shuffled ? order.index(n) : n % 200
+                    n += 1
+                    let base = lognormal(&rng, median: 1_000, sigma: 0.3)
+                    return (arm == 0 ? base : base * (prompt < 100 ? 0.6 : 2.0), false)
+                },
+                read: { sim, _ in
+                    guard first == nil else { return }
+                    let v = sim.read().first { $0.metric == .latencyE2EP50 }!
+                    if v.state == .decided { first = (v.ratioLow ?? 0) > 1 }
+                })
+            if let first {
+                anyDecided += 1
+                if !first { wrongFirst += 1 }
+            }
+        }
+        print(
+            "verdicts sorted prompt file, \(shuffled ? "shuffled (abtop)" : "file order"): \(sessions) sessions; "
+                + "p50 decided in \(rate(anyDecided, of: sessions)); first decision \"B faster\" (wrong) in "
+                + rate(wrongFirst, of: sessions))
+    }
+}
+
+/// Sticky sessions through the real router (sticky routing, 50/50): 10,000 requests in sessions of `length`
+/// requests; SRM read every 100 requests, counting every request (as before) and each session's first pick.
+private func stickySRM(runs: Int) {
+    for length in [5, 20] {
+        var flaggedRequests = 0
+        var flaggedSessions = 0
+        for r in 0..<runs {
+            var router = Router(weights: Weights([50, 50])!, seed: UInt64(r), sticky: true)
+            var byRequest = [0, 0]
+            var bySession = [0, 0]
+            var minRequest = 1.0
+            var minSession = 1.0
+            for n in 0..<10_000 {
+                let key = "run\(r)-session\(n / length)"
+                let entity = router.pick(stickyKey: key)!
+                byRequest[entity] += 1
+                if !router.lastPickRepeatedKey { bySession[entity] += 1 }
+                if n % 100 == 99 {
+                    minRequest = min(minRequest, SRMResult.pValue(observed: byRequest, shares: [50, 50]) ?? 1)
+                    minSession = min(minSession, SRMResult.pValue(observed: bySession, shares: [50, 50]) ?? 1)
+                }
+            }
+            if minRequest <= SRMResult.threshold { flaggedRequests += 1 }
+            if minSession <= SRMResult.threshold { flaggedSessions += 1 }
+        }
+        print(
+            "verdicts sticky sessions of \(length) (\(runs) runs × 10,000 requests, healthy 50/50): SRM flagged "
+                + "counting requests \(rate(flaggedRequests, of: runs)), counting first picks (abtop) "
+                + "\(rate(flaggedSessions, of: runs)); bound 0.10 %")
+    }
+}
+
+/// One arm's p50 interval (α = 0.05) read at every t from 1 to 30: does it hold the true median at every t?
+private func firstObservations(sessions: Int) {
+    var missed = 0
+    var bounded = 0
+    for s in 0..<sessions {
+        var rng = SplitMix64(seed: 0x56_0000 &+ UInt64(s))
+        var values: [Double] = []
+        var miss = false
+        for _ in 0..<30 {
+            values.append(lognormal(&rng, median: 1_000, sigma: 0.5))
+            let i = QuantileInterval(SortedSample(values), p: 0.5, alpha: 0.05)
+            if let l = i.lower, l > 1_000 { miss = true }
+            if let u = i.upper, u < 1_000 { miss = true }
+        }
+        if QuantileInterval(SortedSample(values), p: 0.5, alpha: 0.05).lower != nil { bounded += 1 }
+        if miss { missed += 1 }
+    }
+    print(
+        "verdicts first 30 observations (\(sessions) sessions, one arm's p50 at α = 0.05, read at every t): the "
+            + "interval missed the median at some t in \(rate(missed, of: sessions)); bounded by t = 30 in "
+            + rate(bounded, of: sessions))
+}
+
+// MARK: - Power
 
 private func power(sessions: Int) {
-    let settings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false)
     // 20 % slower p50, no errors: read every 10 requests (the answer's resolution), up to 20,000 requests.
     var latencyNeeded: [Int] = []
+    var aaLatency = 0
     for s in 0..<sessions {
-        var rng = SplitMix64(seed: 0xB0B0 &+ UInt64(s))
-        var arms = [SimArm(), SimArm()]
-        var analysis = VerdictAnalysis(names: ["a", "b"], settings: settings)
-        var n = 0
-        while n < 20_000 {
-            let arm = rng.unit() < 0.5 ? 0 : 1
-            arms[arm].add(failed: false, latency: lognormal(&rng, median: arm == 0 ? 800 : 960, sigma: 0.3))
-            n += 1
-            guard n % 10 == 0 else { continue }
-            let v = analysis.verdicts(arms: [arms[0].sample("a"), arms[1].sample("b")])
-            if v[1].state == .decided { break }
+        for (slower, seed) in [(1.2, 0xB0B0), (1.0, 0xB1B1)] {
+            var rng = SplitMix64(seed: UInt64(seed) &+ UInt64(s))
+            var sim = SimSession(arms: 2, settings: splitSettings)
+            var n = 0
+            var decided = false
+            while n < (slower > 1 ? 20_000 : 2_000) {
+                let arm = rng.unit() < 0.5 ? 0 : 1
+                sim.finish(arm, ticket: sim.send(arm), ms: lognormal(&rng, median: arm == 0 ? 800 : 800 * slower, sigma: 0.3))
+                n += 1
+                guard n % 10 == 0 else { continue }
+                if sim.read().first(where: { $0.metric == .latencyE2EP50 })!.state == .decided {
+                    decided = true
+                    break
+                }
+            }
+            if slower > 1 { latencyNeeded.append(n) } else if decided { aaLatency += 1 }
         }
-        latencyNeeded.append(n)
     }
-    // 5 % vs 7 % errors (no latencies: only the error-rate test runs): read every 50, up to 60,000.
+    // 5 % vs 7 % errors (no latencies: only the error-rate test decides): read every 50, up to 60,000.
     var errorNeeded: [Int] = []
+    var aaErrors = 0
     for s in 0..<sessions {
-        var rng = SplitMix64(seed: 0xC0C0 &+ UInt64(s))
-        var arms = [SimArm(), SimArm()]
-        var analysis = VerdictAnalysis(names: ["a", "b"], settings: settings)
-        var n = 0
-        while n < 60_000 {
-            let arm = rng.unit() < 0.5 ? 0 : 1
-            arms[arm].errors.add(rng.unit() < (arm == 0 ? 0.05 : 0.07) ? 1 : 0)
-            n += 1
-            guard n % 50 == 0 else { continue }
-            let v = analysis.verdicts(arms: [arms[0].sample("a"), arms[1].sample("b")])
-            if v[0].state == .decided { break }
+        for (rateB, seed) in [(0.07, 0xC0C0), (0.05, 0xC1C1)] {
+            var rng = SplitMix64(seed: UInt64(seed) &+ UInt64(s))
+            var sim = SimSession(arms: 2, settings: splitSettings)
+            var n = 0
+            var decided = false
+            while n < (rateB > 0.05 ? 60_000 : 20_000) {
+                let arm = rng.unit() < 0.5 ? 0 : 1
+                sim.finish(arm, ticket: sim.send(arm), ms: 500, failed: rng.unit() < (arm == 0 ? 0.05 : rateB))
+                n += 1
+                guard n % 50 == 0 else { continue }
+                if sim.read()[0].state == .decided {
+                    decided = true
+                    break
+                }
+            }
+            if rateB > 0.05 { errorNeeded.append(n) } else if decided { aaErrors += 1 }
         }
-        errorNeeded.append(n)
     }
     func summary(_ needed: [Int], cap: Int) -> String {
         let sorted = needed.sorted()
@@ -205,13 +481,18 @@ private func power(sessions: Int) {
     }
     // Fixed horizon, 80 % power, α = 0.05 two-sided, one test: n per arm = (z₀.₉₇₅ + z₀.₈)² · Σ variance / δ².
     let z = 1.959963984540054 + 0.8416212335729143
-    let latencyFixed = 2 * Int((z * z * 2 * 0.09 / (log(1.2) * log(1.2))).rounded(.up))
     // A median test's asymptotic variance is π/2 times the mean's (normal data): the fair fixed-horizon figure.
     let medianFixed = 2 * Int((z * z * 2 * 0.09 * Double.pi / 2 / (log(1.2) * log(1.2))).rounded(.up))
     let errorFixed = 2 * Int((z * z * (0.05 * 0.95 + 0.07 * 0.93) / (0.02 * 0.02)).rounded(.up))
     print("verdicts power (\(sessions) sessions each; family of 3 at α = 0.05):")
+    let medianLatency = latencyNeeded.sorted()[latencyNeeded.count / 2]
+    let medianErrors = errorNeeded.sorted()[errorNeeded.count / 2]
     print(
-        "  p50 20 % slower (lognormal σ = 0.3): \(summary(latencyNeeded, cap: 20_000)); "
-            + "fixed-horizon: median test \(medianFixed), t-test on log latency (means) \(latencyFixed)")
-    print("  error rate 5 % vs 7 %: \(summary(errorNeeded, cap: 60_000)); fixed-horizon z-test: \(errorFixed)")
+        "  p50 20 % slower (lognormal σ = 0.3): \(summary(latencyNeeded, cap: 20_000)); fixed-horizon median test "
+            + "\(medianFixed) (\(fixedPoint(Double(medianLatency) / Double(medianFixed), places: 2))×); "
+            + "A/A p50 decided in \(rate(aaLatency, of: sessions)) (2,000 requests)")
+    print(
+        "  error rate 5 % vs 7 %: \(summary(errorNeeded, cap: 60_000)); fixed-horizon z-test \(errorFixed) "
+            + "(\(fixedPoint(Double(medianErrors) / Double(errorFixed), places: 2))×); A/A error rate decided in "
+            + "\(rate(aaErrors, of: sessions)) (20,000 requests)")
 }

@@ -10,6 +10,12 @@ public struct Router: Sendable {
     private var rng: SplitMix64
     /// Smooth weighted round-robin state: each entity's running credit.
     private var credit: [Int]
+    /// Sticky keys already picked in this epoch (hashes; at most `seenKeysCap`, then forgotten and begun again).
+    private var seenKeys = Set<UInt64>()
+    /// Whether the last pick was for a sticky key already picked in this epoch: that pick was not randomised
+    /// (the key's first pick was), so the sample-ratio check and the verdicts leave it out.
+    public private(set) var lastPickRepeatedKey = false
+    static let seenKeysCap = 1 << 21
 
     public init(weights: Weights, strategy: RoutingStrategy = .random, seed: UInt64 = 0, sticky: Bool = false) {
         self.strategy = strategy
@@ -28,6 +34,7 @@ public struct Router: Sendable {
         guard weights != epoch.weights else { return epoch }
         epoch = SplitEpoch(index: epoch.index + 1, weights: weights, startedAt: time)
         credit = [Int](repeating: 0, count: weights.count)
+        seenKeys.removeAll()
         return epoch
     }
 
@@ -40,7 +47,10 @@ public struct Router: Sendable {
     public mutating func pick(available: [Bool]? = nil, stickyKey: String? = nil) -> Int? {
         let w = epoch.weights.percentages
         let usable = available ?? [Bool](repeating: true, count: w.count)
+        lastPickRepeatedKey = false
         if sticky, let stickyKey {
+            if seenKeys.count >= Self.seenKeysCap { seenKeys.removeAll() }
+            lastPickRepeatedKey = !seenKeys.insert(StableHash.of(stickyKey, salt: 0x5E55_1011)).inserted
             return stickyPick(key: stickyKey, weights: w, available: usable)
         }
         switch strategy {

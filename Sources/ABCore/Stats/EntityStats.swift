@@ -101,8 +101,26 @@ struct ArmAnalysis: Sendable {
     var ttft = DurationHistogram()
     var e2eCensored = DurationHistogram()
     var ttftCensored = DurationHistogram()
-    /// Failed or not, per finished request in issue order, for the error pairs (one bit each in practice).
-    var failures: [Bool] = []
+    /// Failed or not, per finished request in issue order from `firstFailure` on, for the error pairs (only those
+    /// not yet paired with every other arm are kept).
+    private var failures: [Bool] = []
+    private var firstFailure = 0
+
+    /// The k-th request's failure, if released and still kept.
+    func failure(_ k: Int) -> Bool? {
+        let i = k - firstFailure
+        return i >= 0 && i < failures.count ? failures[i] : nil
+    }
+
+    var failureCount: Int { firstFailure + failures.count }
+
+    /// Drops the failures before the k-th (in chunks, so the cost is amortised).
+    mutating func forgetFailures(before k: Int) {
+        let drop = min(k - firstFailure, failures.count)
+        guard drop >= 4_096 || (drop > 0 && drop == failures.count) else { return }
+        failures.removeFirst(drop)
+        firstFailure += drop
+    }
 
     mutating func take(_ o: RequestOutcome) {
         if o.error == .cancelled {

@@ -71,6 +71,9 @@ public struct RequestOutcome: Sendable, Equatable {
     /// the verdicts take requests in the order they were sent; nil for fallbacks and for outcomes recorded
     /// already in order (a replayed journal, a test).
     public var issue: Int?
+    /// A sticky session's later request: routed by its session's first pick, not randomised, so left out of the
+    /// verdicts (which are about each session's first request when sessions are sticky).
+    public var repeatsSession = false
 
     public init(
         entity: Int, arm: Int? = nil, epoch: Int, isFallback: Bool = false, retries: Int = 0,

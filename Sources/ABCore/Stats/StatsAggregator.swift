@@ -91,12 +91,13 @@ public struct StatsAggregator: Sendable {
         epochs.append(EpochCounts(epoch: epoch))
     }
 
-    /// A request was sent to `entity`: counted in flight, and (unless it is a fallback, which stays out of the
-    /// comparison) given its ticket in the entity's issue order, to be carried back in `RequestOutcome.issue`.
+    /// A request was sent to `entity`: counted in flight, and if it is `analysed` given its ticket in the entity's
+    /// issue order, to be carried back in `RequestOutcome.issue`. Not analysed: fallbacks (they stay out of the
+    /// comparison) and a sticky session's later requests (only a session's first pick was randomised).
     @discardableResult
-    public mutating func requestStarted(entity: Int, fallback: Bool = false) -> Int? {
+    public mutating func requestStarted(entity: Int, analysed: Bool = true) -> Int? {
         stats[entity].inFlight += 1
-        return fallback ? nil : analysis[entity].order.issue()
+        return analysed ? analysis[entity].order.issue() : nil
     }
 
     /// Records a finished request. An outcome of an epoch not yet opened counts in the latest one.
@@ -104,7 +105,7 @@ public struct StatsAggregator: Sendable {
         let entity = outcome.entity
         stats[entity].inFlight = max(0, stats[entity].inFlight - 1)
         stats[entity].record(outcome, second: Int(time))
-        if !outcome.isFallback {
+        if !outcome.isFallback, !outcome.repeatsSession {
             let released = outcome.issue.map { analysis[entity].order.resolve($0, outcome) } ?? [outcome]
             for o in released { analysis[entity].take(o) }
             if !released.isEmpty { pairErrors(entity) }
@@ -115,17 +116,18 @@ public struct StatsAggregator: Sendable {
         if outcome.error != nil { epochs[e].errors[outcome.arm] += 1 }
     }
 
-    /// Pairs entity i's released error outcomes with the control's, k-th with k-th (both in issue order).
+    /// Pairs entity i's released error outcomes with the control's, k-th with k-th (both in issue order), then
+    /// forgets the outcomes every pairing has used: what stays is the lead one side has over the other.
     private mutating func pairErrors(_ entity: Int) {
         for i in (entity == 0 ? Array(stats.indices.dropFirst()) : [entity]) {
-            let control = analysis[0].failures
-            let arm = analysis[i].failures
             var k = errorPairs[i].count
-            while k < control.count, k < arm.count {
-                errorPairs[i].add(a: control[k], b: arm[k])
+            while let a = analysis[0].failure(k), let b = analysis[i].failure(k) {
+                errorPairs[i].add(a: a, b: b)
                 k += 1
             }
+            analysis[i].forgetFailures(before: k)
         }
+        analysis[0].forgetFailures(before: errorPairs.dropFirst().map(\.count).min() ?? analysis[0].failureCount)
     }
 
     public func snapshot(at time: Double) -> Snapshot {

@@ -110,7 +110,8 @@ public final class Engine: Sendable {
                 try? await Task.sleep(for: .seconds(waitForOpening(now)))
             }
         }
-        session.assigned(entity: pick!.entity, epoch: pick!.epoch)
+        // A sticky session's later requests follow its first pick: only that pick was randomised.
+        if !pick!.repeatsSession { session.assigned(entity: pick!.entity, epoch: pick!.epoch) }
         return await attempts(chat, prompt: prompt, from: pick!, start: start, fallback: fallbackEnabled, relay: relay)
     }
 
@@ -195,7 +196,7 @@ public final class Engine: Sendable {
         var entityStart = start
         var attemptStart = start
         var last: Attempt?
-        let ticket = session.requestStarted(entity: first.entity)
+        let ticket = session.requestStarted(entity: first.entity, analysed: !first.repeatsSession)
         var action = sequence.start()
         while true {
             switch action {
@@ -233,7 +234,10 @@ public final class Engine: Sendable {
                 var record = self.record(
                     last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
                     epoch: pick.epoch, isFallback: isFallback, retries: retries, start: entityStart)
-                if !isFallback { record.outcome.issue = ticket }
+                if !isFallback {
+                    record.outcome.issue = ticket
+                    record.outcome.repeatsSession = first.repeatsSession
+                }
                 if let group {
                     record.group = group
                     record.outcome.countsTowardSplit = false
@@ -258,7 +262,7 @@ public final class Engine: Sendable {
                 pick = admitted
                 entityStart = Monotonic.now()
                 attemptStart = entityStart
-                session.requestStarted(entity: entity, fallback: true)
+                session.requestStarted(entity: entity, analysed: false)
                 action = sequence.next(after: .admitted)
             case .done:
                 return records

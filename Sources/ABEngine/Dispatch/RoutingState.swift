@@ -25,6 +25,9 @@ public final class RoutingState: Sendable {
         public let entity: Int
         public let epoch: Int
         public let isProbe: Bool
+        /// A sticky session's later request in this epoch: its entity followed from the session's first pick,
+        /// so it is not a randomised assignment (left out of the sample-ratio check and the verdicts).
+        public var repeatsSession = false
     }
 
     /// Picks among the entities whose breakers allow traffic; nil when none with a share does.
@@ -33,7 +36,9 @@ public final class RoutingState: Sendable {
             let available = s.breakers.map { $0.isAvailable(at: now) }
             guard let entity = s.router.pick(available: available, stickyKey: stickyKey) else { return nil }
             let admission = s.breakers[entity].admit(at: now)
-            return Pick(entity: entity, epoch: s.router.epoch.index, isProbe: admission == .probe)
+            var pick = Pick(entity: entity, epoch: s.router.epoch.index, isProbe: admission == .probe)
+            pick.repeatsSession = s.router.lastPickRepeatedKey
+            return pick
         }
     }
 

@@ -51,13 +51,15 @@ public final class LoadControl: Sendable {
     public func stop() { state.withLock { $0.stopped = true } }
 }
 
-/// Feeds prompts (cycled in order) to the engine in the chosen shape until a limit or `stop()`.
+/// Feeds prompts to the engine in the chosen shape until a limit or `stop()`, in a seeded random order: every
+/// prompt once per pass, each pass drawn afresh (`PromptOrder`).
 public enum LoadGenerator {
     public static func run(
         engine: Engine, prompts: [PromptItem], shape: LoadShape, limits: LoadLimits,
         control: LoadControl = LoadControl(), seed: UInt64 = 0
     ) async {
         precondition(!prompts.isEmpty)
+        let order = Passes(PromptOrder(count: prompts.count, seed: seed ^ 0x0DE2_50A7))
         @Sendable func waitWhilePaused() async {
             while control.paused && !control.stopped && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -79,7 +81,7 @@ public enum LoadGenerator {
                             while !Task.isCancelled {
                                 await waitWhilePaused()
                                 guard let n = issuer.next() else { return }
-                                await engine.send(prompts[n % prompts.count])
+                                await engine.send(prompts[order.index(n)])
                             }
                         }
                     }
@@ -112,11 +114,27 @@ public enum LoadGenerator {
                         guard let n = issuer.next(at: engine.session.seconds(at: intended)) else { break }
                         let start = intended
                         group.addTask(executorPreference: executor(n)) {
-                            await engine.send(prompts[n % prompts.count], intendedStart: start)
+                            await engine.send(prompts[order.index(n)], intendedStart: start)
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// The prompt order with the current pass's permutation kept (drawn once per pass, shared by the workers).
+private final class Passes: Sendable {
+    private let order: PromptOrder
+    private let current = Mutex<(pass: Int, permutation: [Int])>((-1, []))
+
+    init(_ order: PromptOrder) { self.order = order }
+
+    func index(_ n: Int) -> Int {
+        let pass = n / order.count
+        return current.withLock { c in
+            if c.pass != pass { c = (pass, order.permutation(pass: pass)) }
+            return c.permutation[n % order.count]
         }
     }
 }

@@ -55,11 +55,12 @@ public final class Session: Sendable {
 
     public func seconds(at stamp: UInt64) -> Double { Double(Int64(bitPattern: stamp &- origin)) / 1e9 }
 
-    /// A request was sent to `entity`: its ticket in the entity's issue order (nil for a fallback), which its
-    /// outcome carries back (`RequestOutcome.issue`) so the verdicts read requests in the order they were sent.
+    /// A request was sent to `entity`: its ticket in the entity's issue order, which its outcome carries back
+    /// (`RequestOutcome.issue`) so the verdicts read requests in the order they were sent; nil when it is not
+    /// `analysed` (a fallback, a sticky session's later request).
     @discardableResult
-    public func requestStarted(entity: Int, fallback: Bool = false) -> Int? {
-        stats.withLock { $0.requestStarted(entity: entity, fallback: fallback) }
+    public func requestStarted(entity: Int, analysed: Bool = true) -> Int? {
+        stats.withLock { $0.requestStarted(entity: entity, analysed: analysed) }
     }
 
     /// A compare-mode prompt is about to be sent: its ticket in the prompts' order (for `recordPaired`).

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Reference values for abtop's anytime-valid statistics, computed with the methods' authors' own packages.
 
-* confseq 0.0.11 (Howard & Ramdas): normal-mixture boundary, double-stitching quantile bound, and the quantile
-  confidence sequences of the package's demo/quantiles.py (copied below, unchanged but for the name).
+* confseq 0.0.11 (Howard & Ramdas): normal-mixture boundary, double-stitching quantile bound, the quantile
+  confidence sequences of the package's demo/quantiles.py (copied below, unchanged but for the name), and the
+  two-sample quantile test (quantile_ab_p_value).
 * savvi 0.3.1 (Lindon et al.): the anytime-valid t-test (LinearRegression) and the sequential SRM test
   (Multinomial).
 
@@ -229,6 +230,49 @@ for weights, counts in [([50, 50], [510, 490]), ([50, 50], [600, 400]), ([55, 45
     test.update(np.array(counts))
     srm.append({"weights": weights, "observed": counts, "p_value": float(min(1.0, test.calculate_p_value()))})
 out["srm"] = srm
+
+# Howard & Ramdas' two-sample quantile test (Theorem 5): confseq.quantiles.quantile_ab_p_value(a_values, b_values,
+# quantile_p, t_opt, alpha_opt=0.05), the beta-binomial mixture over both arms' order statistics. Its own generator,
+# so the sections above keep their values. log_superMG_min is -log(p_value), the minimised log supermartingale
+# (p_value = min(1, exp(-log_superMG_min))); null where p_value is 1.
+qrng = np.random.default_rng(20261201)
+QAB_ALPHA_OPT = 0.05
+qab_cases = [
+    ("equal_n5", [3.0, 1.0, 4.0, 1.0, 5.0], [3.0, 1.0, 4.0, 1.0, 5.0], 0.5, BB_T_OPT),
+    ("equal_lognormal_200", *([qrng.lognormal(6.5, 0.4, 200).tolist()] * 2), 0.5, BB_T_OPT),
+    ("same_dist_200_220_p50", qrng.lognormal(6.5, 0.3, 200).tolist(), qrng.lognormal(6.5, 0.3, 220).tolist(),
+     0.5, BB_T_OPT),
+    ("same_dist_250_240_p95", qrng.lognormal(6.5, 0.3, 250).tolist(), qrng.lognormal(6.5, 0.3, 240).tolist(),
+     0.95, T_OPT),
+    ("shift_20pct_p50", qrng.lognormal(6.5, 0.3, 300).tolist(),
+     qrng.lognormal(6.5 + math.log(1.2), 0.3, 280).tolist(), 0.5, BB_T_OPT),
+    ("shift_20pct_p95", qrng.lognormal(6.5, 0.3, 400).tolist(),
+     qrng.lognormal(6.5 + math.log(1.2), 0.3, 380).tolist(), 0.95, T_OPT),
+    ("five_times_p50", qrng.lognormal(6.0, 0.3, 60).tolist(), qrng.lognormal(6.0 + math.log(5), 0.3, 40).tolist(),
+     0.5, BB_T_OPT),
+    ("five_times_p95", qrng.lognormal(6.0, 0.3, 60).tolist(), qrng.lognormal(6.0 + math.log(5), 0.3, 40).tolist(),
+     0.95, T_OPT),
+    # confseq's documented example, quantile_ab_p_value(1:1000, 86:1085, .5, 100), and the same at 400 a side.
+    ("integers_1_1000_vs_86_1085", [float(i) for i in range(1, 1001)], [float(i) for i in range(86, 1086)], 0.5, 100),
+    ("integers_1_400_vs_61_460", [float(i) for i in range(1, 401)], [float(i) for i in range(61, 461)], 0.5, 100),
+    ("ties_integers_1_6_vs_2_7", qrng.integers(1, 6, 150).astype(float).tolist(),
+     qrng.integers(2, 7, 160).astype(float).tolist(), 0.5, BB_T_OPT),
+    ("lopsided_20_vs_300_p50", qrng.lognormal(6.5, 0.3, 20).tolist(),
+     qrng.lognormal(6.5 + math.log(1.5), 0.3, 300).tolist(), 0.5, BB_T_OPT),
+    ("lopsided_300_vs_20_p95", qrng.lognormal(6.5, 0.3, 300).tolist(),
+     qrng.lognormal(6.5 + math.log(1.5), 0.3, 20).tolist(), 0.95, T_OPT),
+    ("shift_15pct_t_opt_50", qrng.lognormal(6.5, 0.3, 150).tolist(),
+     qrng.lognormal(6.5 + math.log(1.15), 0.3, 150).tolist(), 0.5, 50),
+    ("shift_30pct_p90_t_opt_500", qrng.lognormal(6.5, 0.3, 200).tolist(),
+     qrng.lognormal(6.5 + math.log(1.3), 0.3, 200).tolist(), 0.9, 500),
+]
+qab = []
+for name, a, b, p, t_opt in qab_cases:
+    pv = float(quantiles.quantile_ab_p_value(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64),
+                                             p, t_opt, QAB_ALPHA_OPT))
+    qab.append({"name": name, "a": a, "b": b, "p": p, "t_opt": t_opt, "alpha_opt": QAB_ALPHA_OPT, "p_value": pv,
+                "log_superMG_min": -math.log(pv) if pv < 1 else None})
+out["quantile_ab"] = qab
 
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "anytime.json"), "w") as f:
     json.dump(out, f, indent=1)
