@@ -21,12 +21,18 @@ public struct QuantileABTest {
     let a: Arm
     let b: Arm
 
-    /// `tOpt`: observations per arm where the mixture is tightest (confseq's `t_opt`).
-    public init(a: some OrderStatistics, b: some OrderStatistics, p: Double, tOpt: Double, alphaOpt: Double = 0.05) {
+    /// `tOpt`: observations per arm where the mixture is tightest (confseq's `t_opt`). `resolution`: cells
+    /// narrower than this share of their value are merged (0: none, as confseq): merging only widens each count's
+    /// range, so the statistic can only fall and the guarantee holds, while a read sweeps several times fewer
+    /// cells; intervals widen by at most that share.
+    public init(
+        a: some OrderStatistics, b: some OrderStatistics, p: Double, tOpt: Double, alphaOpt: Double = 0.05,
+        resolution: Double = 0
+    ) {
         self.p = p
         let mixture = Boundaries.BetaBinomialMixture(vOpt: tOpt * p * (1 - p), g: p, h: 1 - p, alphaOpt: alphaOpt)
-        self.a = Arm(a, p: p, mixture: mixture)
-        self.b = Arm(b, p: p, mixture: mixture)
+        self.a = Arm(a, p: p, mixture: mixture, resolution: resolution)
+        self.b = Arm(b, p: p, mixture: mixture, resolution: resolution)
     }
 
     /// log of min over x of the product of the two mixtures, B's read at `moved(x)`; with `stopBelow`, returns
@@ -42,12 +48,21 @@ public struct QuantileABTest {
         // The counts change only at the cells' edges (and stay constant up to the next edge), so the edges of
         // both arms in the range cover every x. Each point keeps both coordinates as found, so B's own edges are
         // read exactly where they are; the sweep then moves two cursors along.
-        var points: [(x: Double, y: Double)] = [(from, moved(from)), (to, moved(to))]
-        for x in a.edges(from: from, to: to) { points.append((x, moved(x))) }
-        for y in b.edges(from: min(moved(from), moved(to)), to: max(moved(from), moved(to))) {
-            points.append((inverse(y), y))
+        let fromA = a.edges(from: from, to: to)
+        let fromB = b.edges(from: min(moved(from), moved(to)), to: max(moved(from), moved(to)))
+        var points: [(x: Double, y: Double)] = [(from, moved(from))]
+        points.reserveCapacity(fromA.count + fromB.count + 2)
+        var (i, j) = (0, 0)
+        while i < fromA.count || j < fromB.count {
+            if j == fromB.count || (i < fromA.count && fromA[i] <= inverse(fromB[j])) {
+                points.append((fromA[i], moved(fromA[i])))
+                i += 1
+            } else {
+                points.append((inverse(fromB[j]), fromB[j]))
+                j += 1
+            }
         }
-        points.sort { $0.x < $1.x }
+        points.append((to, moved(to)))
         var ca = Arm.Cursor()
         var cb = Arm.Cursor()
         var best = Double.infinity
@@ -130,16 +145,16 @@ extension QuantileABTest {
         let minimumEnd: Double
         let estimate: Double
 
-        private var memo: [Double] = []
-        private var memoBase = 0
+        private var memoEnded: [Double] = []
+        private var memoStarted: [Double] = []
         private var atBest = Double.nan
 
-        init(_ sample: some OrderStatistics, p: Double, mixture: Boundaries.BetaBinomialMixture) {
+        init(_ sample: some OrderStatistics, p: Double, mixture: Boundaries.BetaBinomialMixture, resolution: Double) {
             if let c = sample as? CensoredSample {
-                cells = c.finished
-                censored = c.censored.count > 0 ? c.censored : nil
+                cells = c.finished.coarsened(resolution)
+                censored = c.censored.count > 0 ? c.censored.coarsened(resolution) : nil
             } else {
-                cells = sample.cells()
+                cells = sample.cells().coarsened(resolution)
                 censored = nil
             }
             self.t = sample.count
@@ -212,27 +227,21 @@ extension QuantileABTest {
                 if atBest.isNaN { atBest = mixture.logSuperMartingale(s: bestCount - p * n, v: p * (1 - p) * n) }
                 return atBest
             }
-            return logMixture(count: Double(least) > bestCount ? least : most)
+            if Double(least) > bestCount { return logMixture(count: least, memo: &memoEnded, at: c.ended) }
+            return logMixture(count: most, memo: &memoStarted, at: censored == nil ? c.started : nil)
         }
 
-        /// The log mixture at a whole count, remembered in a window of counts around those asked for.
-        private func logMixture(count: Int) -> Double {
-            if count < memoBase || count >= memoBase + memo.count {
-                // Grown geometrically, so a sweep across many counts costs amortised O(1) per count.
-                let margin = max(256, memo.count)
-                let low = max(0, min(count, memo.isEmpty ? count : memoBase) - margin)
-                let high = max(count, memo.isEmpty ? count : memoBase + memo.count) + margin
-                var grown = [Double](repeating: .nan, count: high - low)
-                for (i, v) in memo.enumerated() { grown[memoBase - low + i] = v }
-                memo = grown
-                memoBase = low
+        /// The log mixture at a whole count; remembered by the cursor index that gave it (the counts at a cell edge),
+        /// since a read asks for the same edges many times while inverting.
+        private func logMixture(count: Int, memo: inout [Double], at index: Int?) -> Double {
+            if let index, index < memo.count, !memo[index].isNaN { return memo[index] }
+            let n = Double(t)
+            let value = mixture.logSuperMartingale(s: Double(count) - p * n, v: p * (1 - p) * n)
+            if let index {
+                if memo.isEmpty { memo = [Double](repeating: .nan, count: cells.cumulative.count + 1) }
+                memo[index] = value
             }
-            let i = count - memoBase
-            if memo[i].isNaN {
-                let n = Double(t)
-                memo[i] = mixture.logSuperMartingale(s: Double(count) - p * n, v: p * (1 - p) * n)
-            }
-            return memo[i]
+            return value
         }
 
         /// The cells' edges within [from, to], where the count range changes.
@@ -249,6 +258,7 @@ extension QuantileABTest {
                 if cells.highs[i] >= from, cells.highs[i] <= to { out.append(cells.highs[i]) }
                 i += 1
             }
+            if censored != nil { out.sort() }
             return out
         }
     }
@@ -328,6 +338,26 @@ extension HistogramRanks {
             }
         }
         self.init(cumulative: cumulative, lows: lows, highs: highs)
+    }
+
+    /// Adjacent cells merged while the merged cell spans at most `resolution` of its lower edge (positive values;
+    /// 0 leaves the cells as they are). A merged cell holds the same observations in a wider range.
+    func coarsened(_ resolution: Double) -> HistogramRanks {
+        guard resolution > 0, lows.count > 1 else { return self }
+        var c: [UInt64] = []
+        var l: [Double] = []
+        var h: [Double] = []
+        for i in lows.indices {
+            if let start = l.last, start > 0, highs[i] <= start * (1 + resolution) {
+                h[h.count - 1] = highs[i]
+                c[c.count - 1] = cumulative[i]
+            } else {
+                l.append(lows[i])
+                h.append(highs[i])
+                c.append(cumulative[i])
+            }
+        }
+        return HistogramRanks(cumulative: c, lows: l, highs: h)
     }
 
     /// How many observations are surely at or below x (their cell ends at or below it: every value in the cell is
