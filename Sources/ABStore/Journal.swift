@@ -132,6 +132,16 @@ public final class Journal: Sendable {
                 t.add(column: "check_reason", .text)
             }
         }
+        // The analysis as it was shown: the latest read of the verdicts with the settings they were read under
+        // (JSON), and each request's place in its entity's issue order and whether it repeated a sticky session,
+        // so a report rebuilt from the journal repeats what the run showed.
+        m.registerMigration("v3-analysis") { db in
+            try db.alter(table: "session") { t in t.add(column: "analysis_json", .text) }
+            try db.alter(table: "request") { t in
+                t.add(column: "issue", .integer)
+                t.add(column: "repeats_session", .integer)
+            }
+        }
         return m
     }
 
@@ -194,9 +204,14 @@ public final class Journal: Sendable {
     /// through a few prompts: writing each once saves a third of the rows).
     func append(
         session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)],
-        withPrompt: [Bool]? = nil, epochs: [SplitEpoch] = [], votes: [(vote: Vote, at: Double)] = []
+        withPrompt: [Bool]? = nil, epochs: [SplitEpoch] = [], votes: [(vote: Vote, at: Double)] = [],
+        analysis: String? = nil
     ) throws {
         try pool.write { db in
+            if let analysis {
+                try db.execute(
+                    sql: "UPDATE session SET analysis_json = ? WHERE id = ?", arguments: [analysis, session])
+            }
             // Epochs and votes first, in the order they happened (requests name their epoch by index only).
             for epoch in epochs { try Self.insert(epoch, session: session, in: db) }
             for (vote, at) in votes { try Self.insert(vote, at: at, session: session, in: db) }
@@ -209,8 +224,8 @@ public final class Journal: Sendable {
                     is_fallback, counts_toward_split,
                       group_id, retries, start_ns, first_byte_ns, first_token_ns, end_ns, streamed, status, error_kind,
                       error_message, finish_reason, tokens_in, tokens_out, tokens_estimated, cost_usd,
-                      check_passed, check_reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      check_passed, check_reason, issue, repeats_session)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let output = try db.cachedStatement(sql: "INSERT INTO output (request_id, text) VALUES (?, ?)")
             let (promptRow, requestRow, outputRow) = (
@@ -231,7 +246,8 @@ public final class Journal: Sendable {
                         rel(o.timing.end), .bool(o.streamed), .int(o.status), .text(o.error?.rawValue),
                         .text(r.errorMessage), .text(r.finishReason), .int(o.usage.input),
                         .int(o.usage.output), .bool(o.usage.estimated), .double(o.costUSD),
-                        .int(r.check.map { $0.passed ? 1 : 0 }), .text(r.check?.reason),
+                        .int(r.check.map { $0.passed ? 1 : 0 }), .text(r.check?.reason), .int(o.issue),
+                        .bool(o.repeatsSession),
                     ], in: db)
                 try outputRow.run([.int(db.lastInsertedRowID), .text(r.output)], in: db)
             }

@@ -24,29 +24,39 @@ public struct StoredSession: Sendable {
     /// In the order they finished; timings relative to the session's start (nanoseconds).
     public let records: [RequestRecord]
     public let votes: [Vote]
+    /// The last read of the verdicts the run made (what it showed last), with its settings; nil in a journal
+    /// written before abtop kept them, or if the run ended before any read.
+    public let analysis: AnalysisRead?
 
     /// Replays the records through the same aggregator the run used: the same percentiles and counts, and the
-    /// verdicts as one read at the end (valid then; the live run's running minimum and intersection are not
-    /// kept, so an interval here can be a little wider than the run's last; α and the margins are the defaults,
-    /// not the run's flags, and TTFT and paired verdicts are in the family when the journal holds streamed or
-    /// compare-mode requests). Every split-mode arm request the
-    /// journal holds was an assignment (requests still in flight at the end were recorded as cancelled).
+    /// verdicts as one read at the end, under the settings the run used (α, margins, family; the defaults for a
+    /// journal from before they were kept), with each entity's requests in the order they were sent. A report
+    /// shows the run's own last read (`analysis`) where there is one; this read is for sessions without (its
+    /// intervals can be a little wider: the run's running intersection is not replayed). Every split-mode arm
+    /// request the journal holds was an assignment, except a sticky session's repeats (requests still in flight
+    /// at the end were recorded as cancelled).
     public func replay() -> (snapshot: Snapshot, verdicts: [Verdict], srm: [SRMResult], familySize: Int) {
         var stats = StatsAggregator(
             entities: entities,
             epoch: epochs.first ?? SplitEpoch(index: 0, weights: Weights.even(count: entities.count), startedAt: 0))
         for epoch in epochs.dropFirst() { stats.openEpoch(epoch) }
         var groups: [Int: [RequestOutcome]] = [:]
-        for r in records {
-            if !r.outcome.isFallback && r.outcome.countsTowardSplit {
+        // Each entity's requests in issue order (tickets are per entity; the sort is stable for the rest).
+        let inOrder = records.enumerated().sorted { x, y in
+            (x.element.outcome.issue ?? Int.max, x.offset) < (y.element.outcome.issue ?? Int.max, y.offset)
+        }.map(\.element)
+        for var r in inOrder {
+            r.outcome.issue = nil
+            if !r.outcome.isFallback && r.outcome.countsTowardSplit && !r.outcome.repeatsSession {
                 stats.assigned(entity: r.outcome.arm, epoch: r.outcome.epoch)
             }
             stats.record(r.outcome, at: Double(r.outcome.timing.end) / 1e9)
             if let group = r.group { groups[group, default: []].append(r.outcome) }
         }
         for key in groups.keys.sorted() { stats.recordPaired(groups[key]!.sorted { $0.entity < $1.entity }) }
-        let settings = VerdictAnalysis.Settings(
-            streaming: records.contains { $0.outcome.streamed }, paired: !groups.isEmpty)
+        let settings =
+            analysis?.settings
+            ?? VerdictAnalysis.Settings(streaming: records.contains { $0.outcome.streamed }, paired: !groups.isEmpty)
         let family = VerdictAnalysis(names: entities.map(\.name), settings: settings).familySize
         return (stats.snapshot(at: summary.duration), stats.verdicts(settings: settings), stats.srm(), family)
     }
@@ -131,7 +141,7 @@ extension Journal {
             return StoredSession(
                 summary: Self.summary(row), configJSON: row["config_json"], version: row["abtop_version"],
                 seed: seed.map { UInt64(bitPattern: $0) }, entities: entities, epochs: epochs,
-                records: records, votes: votes)
+                records: records, votes: votes, analysis: AnalysisJSON.decode(row["analysis_json"]))
         }
     }
 
@@ -154,6 +164,9 @@ extension Journal {
             usage: TokenUsage(input: r["tokens_in"], output: r["tokens_out"], estimated: r["tokens_estimated"]),
             costUSD: r["cost_usd"])
         outcome.countsTowardSplit = r["counts_toward_split"]
+        outcome.issue = r["issue"]
+        let repeats: Int? = r["repeats_session"]
+        outcome.repeatsSession = (repeats ?? 0) != 0
         let passed: Int? = r["check_passed"]
         outcome.checkPassed = passed.map { $0 != 0 }
         var record = RequestRecord(

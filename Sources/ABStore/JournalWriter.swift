@@ -23,6 +23,8 @@ public final class JournalWriter: Sendable {
         /// Split changes and votes, in the order they happened, written in the same transactions as requests.
         var epochs: [SplitEpoch] = []
         var votes: [(vote: Vote, at: Double)] = []
+        /// The latest read of the verdicts not yet written (only the latest is kept: it replaces the one before).
+        var analysis: AnalysisRead?
         /// The writer closed: what comes now cannot be written, and is counted as lost.
         var closed = false
         var seq = 0
@@ -91,6 +93,11 @@ public final class JournalWriter: Sendable {
         buffer.withLock { b in if !b.failed && !b.closed { b.votes.append((vote, at)) } }
     }
 
+    /// The latest read of the verdicts, written with the next batch over the one before.
+    public func record(analysis: AnalysisRead) {
+        buffer.withLock { b in if !b.failed && !b.closed { b.analysis = analysis } }
+    }
+
     /// Rows handed in, written and lost so far, and the last write error (a full disk, a locked file), if any.
     public var status: Status {
         buffer.withLock {
@@ -125,7 +132,9 @@ public final class JournalWriter: Sendable {
                 // its retries run out (then it is counted as lost, and the status says so).
                 flush()
                 let deadline = Date().addingTimeInterval(Self.closeDeadline)
-                while buffer.withLock({ !($0.pending.isEmpty && $0.epochs.isEmpty && $0.votes.isEmpty) && !$0.failed }),
+                while buffer.withLock({
+                    !($0.pending.isEmpty && $0.epochs.isEmpty && $0.votes.isEmpty && $0.analysis == nil) && !$0.failed
+                }),
                     Date() < deadline
                 {
                     Thread.sleep(forTimeInterval: 0.1)
@@ -148,22 +157,24 @@ public final class JournalWriter: Sendable {
     }
 
     private func flush() {
-        let (batch, epochs, votes) = buffer.withLock { b in
+        let (batch, epochs, votes, analysis) = buffer.withLock { b in
             defer {
                 b.pending.removeAll(keepingCapacity: true)
                 b.epochs.removeAll()
                 b.votes.removeAll()
+                b.analysis = nil
             }
-            return (b.pending, b.epochs, b.votes)
+            return (b.pending, b.epochs, b.votes, b.analysis)
         }
-        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty else { return }
+        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil else { return }
         let fresh = writtenPrompts.withLock { seen -> [Bool] in
             if seen.count > Self.promptMemory { seen.removeAll() }
             return batch.map { seen.insert($0.record.promptID).inserted }
         }
         do {
             try journal.append(
-                session: session, origin: origin, records: batch, withPrompt: fresh, epochs: epochs, votes: votes)
+                session: session, origin: origin, records: batch, withPrompt: fresh, epochs: epochs, votes: votes,
+                analysis: analysis.flatMap(AnalysisJSON.encode))
             buffer.withLock {
                 $0.written += batch.count
                 $0.failures = 0
@@ -186,6 +197,7 @@ public final class JournalWriter: Sendable {
                     b.pending.insert(contentsOf: batch, at: 0)
                     b.epochs.insert(contentsOf: epochs, at: 0)
                     b.votes.insert(contentsOf: votes, at: 0)
+                    if b.analysis == nil { b.analysis = analysis }
                 }
             }
         }

@@ -49,7 +49,7 @@ public struct PairedSample: Sendable, Equatable {
 /// Keeps, per comparison, the running minimum of its p-value and the running intersection of its interval: the
 /// state that makes the reads monotone. One owner (the session's analysis) calls it.
 public struct VerdictAnalysis: Sendable {
-    public struct Settings: Sendable, Equatable {
+    public struct Settings: Sendable, Equatable, Codable {
         /// Family-wise error rate.
         public var alpha = 0.05
         /// "No meaningful difference" for latency: B / A within [1 / (1 + m), 1 + m].

@@ -7,8 +7,31 @@ public enum SessionEvent: Sendable {
     case epochOpened(SplitEpoch)
     /// A blind vote between two entities' answers to the same prompt, at session seconds `at`.
     case voted(Vote, at: Double)
+    /// The verdicts were read (a dashboard second, a progress line, the summary): what was shown, with the
+    /// settings it was read under, so a report rebuilt from the journal repeats it.
+    case analysed(AnalysisRead)
     /// The session is over: nothing follows.
     case ended
+}
+
+/// One read of a session's verdicts: what the dashboard, a progress line or the summary showed.
+public struct AnalysisRead: Sendable, Codable, Equatable {
+    public var settings: VerdictAnalysis.Settings
+    public var familySize: Int
+    /// Session seconds when the statistics were read.
+    public var time: Double
+    public var verdicts: [Verdict]
+    public var srm: [SRMResult]
+
+    public init(
+        settings: VerdictAnalysis.Settings, familySize: Int, time: Double, verdicts: [Verdict], srm: [SRMResult]
+    ) {
+        self.settings = settings
+        self.familySize = familySize
+        self.time = time
+        self.verdicts = verdicts
+        self.srm = srm
+    }
 }
 
 /// Subscribes to a session's events. Called on whichever thread the event happened (a transport loop, the

@@ -63,6 +63,11 @@ public final class Session: Sendable {
         stats.withLock { $0.requestStarted(entity: entity, analysed: analysed) }
     }
 
+    /// A read of the verdicts was made (and may be shown): every observer hears it (the journal keeps the latest).
+    public func analysed(_ read: AnalysisRead) {
+        for observer in observers { observer.observe(.analysed(read)) }
+    }
+
     /// A compare-mode prompt is about to be sent: its ticket in the prompts' order (for `recordPaired`).
     public func promptIssued() -> Int { stats.withLock { $0.promptIssued() } }
 

@@ -74,6 +74,10 @@ public final class SessionAnalysis: Sendable {
                 familySize: state.verdicts.familySize)
             state.srm = srm
             latest.withLock { $0 = result }
+            session.analysed(
+                AnalysisRead(
+                    settings: state.verdicts.settings, familySize: result.familySize, time: time,
+                    verdicts: result.verdicts, srm: srm))
             return result
         }
     }

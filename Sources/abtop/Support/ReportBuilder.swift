@@ -7,16 +7,19 @@ import Foundation
 
 /// Builds a report from the journal: the numbers replayed through the aggregator the run used.
 enum ReportBuilder {
-    /// `live`: the summary the run just printed, whose verdicts the report repeats word for word (a report
-    /// built later from the journal replays them as one read at its end).
+    /// `live`: the summary the run just printed, whose verdicts the report repeats word for word. A report built
+    /// later from the journal repeats the run's last read as the journal kept it (with its α and family), and
+    /// replays a read at the end only for a session that has none.
     static func report(_ stored: StoredSession, live: RunSummary? = nil) -> SessionReport {
         let (snapshot, verdicts, srm, familySize) = stored.replay()
+        let shown = stored.analysis
         var summary = RunSummary(
             endpoint: stored.summary.endpoint, mode: stored.summary.mode,
             duration: stored.summary.duration, seed: stored.seed ?? 0, snapshot: snapshot,
-            verdicts: live?.verdicts ?? verdicts, srm: live?.srm ?? srm, votes: stored.votes)
-        summary.familySize = live?.familySize ?? familySize
-        summary.alpha = live?.alpha ?? 0.05
+            verdicts: live?.verdicts ?? shown?.verdicts ?? verdicts, srm: live?.srm ?? shown?.srm ?? srm,
+            votes: stored.votes)
+        summary.familySize = live?.familySize ?? shown?.familySize ?? familySize
+        summary.alpha = live?.alpha ?? shown?.settings.alpha ?? 0.05
         summary.task = live?.task ?? EndpointConfigReader.facts(text: stored.configJSON).task
         let formatter = ISO8601DateFormatter()
         return SessionReport(
