@@ -53,7 +53,9 @@ private struct SimSession {
     var analysis: VerdictAnalysis
 
     init(arms: Int, weights: [Int]? = nil, settings: VerdictAnalysis.Settings) {
-        let infos = (0..<arms).map { EntityInfo(name: "\(Character(UnicodeScalar(97 + $0)!))", model: "m", provider: "openai") }
+        let infos = (0..<arms).map {
+            EntityInfo(name: "\(Character(UnicodeScalar(97 + $0)!))", model: "m", provider: "openai")
+        }
         let w = weights.flatMap(Weights.init) ?? Weights.even(count: arms)
         stats = StatsAggregator(entities: infos, epoch: SplitEpoch(index: 0, weights: w, startedAt: 0))
         analysis = VerdictAnalysis(names: infos.map(\.name), settings: settings)
@@ -204,7 +206,8 @@ private struct FixedHorizon {
             let pool = (a.sum + b.sum) / Double(a.count + b.count)
             se = (pool * (1 - pool) * (1 / Double(a.count) + 1 / Double(b.count))).squareRoot()
         } else {
-            se = (a.squaredDeviations / Double(a.count - 1) / Double(a.count)
+            se =
+                (a.squaredDeviations / Double(a.count - 1) / Double(a.count)
                 + b.squaredDeviations / Double(b.count - 1) / Double(b.count)).squareRoot()
         }
         return se > 0 ? abs(b.mean - a.mean) / se : 0
@@ -263,11 +266,17 @@ private func slowArm(sessions: Int) {
         if wrongWay { wrong += 1 }
         if decidedP50 { decided += 1 }
     }
-    print("verdicts slow arm: \(sessions) sessions, 1 s vs 20 s, 2 req/s for 300 s, read every second, in flight cut off at the end")
+    print(
+        "verdicts slow arm: \(sessions) sessions, 1 s vs 20 s, 2 req/s for 300 s, read every second, in flight cut off at the end"
+    )
     for m in [Verdict.Metric.latencyE2EP50, .latencyE2EP95] {
-        print("  \(m.rawValue): an interval missed the true B − A or B / A at some read in \(rate(missed[m] ?? 0, of: sessions))")
+        print(
+            "  \(m.rawValue): an interval missed the true B − A or B / A at some read in \(rate(missed[m] ?? 0, of: sessions))"
+        )
     }
-    print("  decided the wrong way: \(rate(wrong, of: sessions)); p50 decided (B slower) in \(rate(decided, of: sessions))")
+    print(
+        "  decided the wrong way: \(rate(wrong, of: sessions)); p50 decided (B slower) in \(rate(decided, of: sessions))"
+    )
 }
 
 /// Equal medians (1 s), σ 0.2 against 0.7, 10 requests a second for 5 minutes, read every second.
@@ -439,7 +448,8 @@ private func power(sessions: Int) {
             var decided = false
             while n < (slower > 1 ? 20_000 : 2_000) {
                 let arm = rng.unit() < 0.5 ? 0 : 1
-                sim.finish(arm, ticket: sim.send(arm), ms: lognormal(&rng, median: arm == 0 ? 800 : 800 * slower, sigma: 0.3))
+                sim.finish(
+                    arm, ticket: sim.send(arm), ms: lognormal(&rng, median: arm == 0 ? 800 : 800 * slower, sigma: 0.3))
                 n += 1
                 guard n % 10 == 0 else { continue }
                 if sim.read().first(where: { $0.metric == .latencyE2EP50 })!.state == .decided {

@@ -47,7 +47,8 @@ import Testing
                 a: SortedSample(c["a"].array.map(\.double)), b: SortedSample(c["b"].array.map(\.double)),
                 p: c["p"].double, tOpt: c["t_opt"].double, alphaOpt: c["alpha_opt"].double)
             let reference = c["p_value"].double
-            #expect(close(test.pValue, reference, relative: 1e-6), "\(c["name"].string!): \(test.pValue) vs \(reference)")
+            #expect(
+                close(test.pValue, reference, relative: 1e-6), "\(c["name"].string!): \(test.pValue) vs \(reference)")
         }
     }
 

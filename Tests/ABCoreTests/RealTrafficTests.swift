@@ -50,8 +50,12 @@ import Testing
         let a = (0..<3).map { _ in s.requestStarted(entity: 0)! }
         let b = (0..<3).map { _ in s.requestStarted(entity: 1)! }
         // B's failures on its 1st and 3rd; A's on its 2nd. Finished in reverse.
-        for (i, t) in b.enumerated().reversed() { s.record(outcome(1, ms: 10, ticket: t, error: i != 1 ? .http5xx : nil), at: 1) }
-        for (i, t) in a.enumerated().reversed() { s.record(outcome(0, ms: 10, ticket: t, error: i == 1 ? .http5xx : nil), at: 1) }
+        for (i, t) in b.enumerated().reversed() {
+            s.record(outcome(1, ms: 10, ticket: t, error: i != 1 ? .http5xx : nil), at: 1)
+        }
+        for (i, t) in a.enumerated().reversed() {
+            s.record(outcome(0, ms: 10, ticket: t, error: i == 1 ? .http5xx : nil), at: 1)
+        }
         #expect(s.armSamples[1].errorPairs == PairCounts(bOnly: 2, same: 0, aOnly: 1))
     }
 
@@ -66,8 +70,11 @@ import Testing
                 for plus in 0...n {
                     for minus in 0...(n - plus) {
                         let zero = n - plus - minus
-                        let ways = exp(lgamma(Double(n + 1)) - lgamma(Double(plus + 1)) - lgamma(Double(minus + 1)) - lgamma(Double(zero + 1)))
-                        let probability = ways * pow(pPlus, Double(plus)) * pow(pMinus, Double(minus)) * pow(pZero, Double(zero))
+                        let ways = exp(
+                            lgamma(Double(n + 1)) - lgamma(Double(plus + 1)) - lgamma(Double(minus + 1))
+                                - lgamma(Double(zero + 1)))
+                        let probability =
+                            ways * pow(pPlus, Double(plus)) * pow(pMinus, Double(minus)) * pow(pZero, Double(zero))
                         let counts = PairCounts(bOnly: plus, same: zero, aOnly: minus)
                         expected += probability * exp(RateDifferenceTest.logWealth(counts, m: m))
                     }

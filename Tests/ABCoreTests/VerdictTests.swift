@@ -29,9 +29,10 @@ import Testing
         var analysis = VerdictAnalysis(names: ["gpt", "claude"], settings: .init(streaming: false))
         let fast = (0..<400).map { 800.0 + Double($0 % 50) }
         let slow = (0..<400).map { 5_600.0 + Double($0 % 50) }
-        let v = analysis.verdicts(arms: paired([
-            arm("gpt", errors: 0, of: 400, e2e: fast), arm("claude", errors: 0, of: 400, e2e: slow),
-        ]))
+        let v = analysis.verdicts(
+            arms: paired([
+                arm("gpt", errors: 0, of: 400, e2e: fast), arm("claude", errors: 0, of: 400, e2e: slow),
+            ]))
         #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95])
         let p50 = v[1]
         #expect(p50.state == .decided && p50.pValue! <= 0.05)
@@ -46,7 +47,8 @@ import Testing
         var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(streaming: false))
         let a = (0..<60).map { 100.0 + Double($0 % 20) }
         let b = (0..<60).map { 104.0 + Double($0 % 20) }
-        let v = analysis.verdicts(arms: paired([arm("a", errors: 3, of: 60, e2e: a), arm("b", errors: 5, of: 60, e2e: b)]))
+        let v = analysis.verdicts(
+            arms: paired([arm("a", errors: 3, of: 60, e2e: a), arm("b", errors: 5, of: 60, e2e: b)]))
         #expect(v.allSatisfy { $0.state == .notYet })
         #expect(v[1].text.contains("not decided yet") && v[1].text.contains("more requests"), "\(v[1].text)")
         #expect(v[0].text.contains("not decided yet"), "\(v[0].text)")
@@ -55,9 +57,10 @@ import Testing
     @Test func identicalArmsWithManyRequestsAreEquivalentWithinTheMargin() {
         var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(latencyMargin: 0.10, streaming: false))
         let values = (0..<20_000).map { 100.0 + Double($0 % 100) }
-        let v = analysis.verdicts(arms: paired([
-            arm("a", errors: 200, of: 20_000, e2e: values), arm("b", errors: 200, of: 20_000, e2e: values),
-        ]))
+        let v = analysis.verdicts(
+            arms: paired([
+                arm("a", errors: 200, of: 20_000, e2e: values), arm("b", errors: 200, of: 20_000, e2e: values),
+            ]))
         #expect(v[1].state == .equivalent, "\(v[1].text)")
         #expect(v[1].text.contains("no meaningful difference"), "\(v[1].text)")
         #expect(v[0].state == .equivalent, "\(v[0].text)")
@@ -65,9 +68,10 @@ import Testing
 
     @Test func tooFewRequestsGiveNoPValue() {
         var analysis = VerdictAnalysis(names: ["a", "b"])
-        let v = analysis.verdicts(arms: paired([
-            arm("a", errors: 0, of: 2, e2e: [1, 2]), arm("b", errors: 0, of: 5, e2e: [3, 4, 5, 6, 7]),
-        ]))
+        let v = analysis.verdicts(
+            arms: paired([
+                arm("a", errors: 0, of: 2, e2e: [1, 2]), arm("b", errors: 0, of: 5, e2e: [3, 4, 5, 6, 7]),
+            ]))
         #expect(v.allSatisfy { $0.pValue == nil && $0.state == .notYet })
         #expect(v[1].text.contains("too few"))
     }
@@ -93,24 +97,29 @@ import Testing
     @Test func readsAreMonotone() {
         var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(streaming: false))
         let a = (0..<200).map { 100.0 + Double($0 % 30) }
-        let first = analysis.verdicts(arms: paired([
-            arm("a", errors: 0, of: 200, e2e: a), arm("b", errors: 0, of: 200, e2e: a.map { $0 * 1.5 }),
-        ]))
+        let first = analysis.verdicts(
+            arms: paired([
+                arm("a", errors: 0, of: 200, e2e: a), arm("b", errors: 0, of: 200, e2e: a.map { $0 * 1.5 }),
+            ]))
         // A later read that says less (fewer requests, the same difference): the interval and p stay.
-        let second = analysis.verdicts(arms: paired([
-            arm("a", errors: 0, of: 40, e2e: Array(a.prefix(40))),
-            arm("b", errors: 0, of: 40, e2e: Array(a.prefix(40)).map { $0 * 1.5 }),
-        ]))
+        let second = analysis.verdicts(
+            arms: paired([
+                arm("a", errors: 0, of: 40, e2e: Array(a.prefix(40))),
+                arm("b", errors: 0, of: 40, e2e: Array(a.prefix(40)).map { $0 * 1.5 }),
+            ]))
         #expect(second[1].pValue! <= first[1].pValue! && second[1].low! >= first[1].low!)
         #expect(second[1].state == .decided, "a decided comparison stays decided")
         // A read that contradicts the remembered interval (drift): what was decided stays, and the sentence says
         // the arms changed.
-        let third = analysis.verdicts(arms: paired([
-            arm("a", errors: 0, of: 400, e2e: a + a), arm("b", errors: 0, of: 400, e2e: (a + a).map { $0 * 0.7 }),
-        ]))
+        let third = analysis.verdicts(
+            arms: paired([
+                arm("a", errors: 0, of: 400, e2e: a + a), arm("b", errors: 0, of: 400, e2e: (a + a).map { $0 * 0.7 }),
+            ]))
         #expect(third[1].state == .decided && third[1].low! == second[1].low!, "\(third[1].text)")
         #expect(third[1].drift && !second[1].drift)
-        #expect(third[1].text.hasPrefix("b's p50 latency is") && third[1].text.contains("the arms changed"), "\(third[1].text)")
+        #expect(
+            third[1].text.hasPrefix("b's p50 latency is") && third[1].text.contains("the arms changed"),
+            "\(third[1].text)")
     }
 
     @Test func pValueFormatting() {

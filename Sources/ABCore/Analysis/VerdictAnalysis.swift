@@ -244,8 +244,7 @@ extension VerdictAnalysis {
     }
 
     /// A rate difference from its pairs (`RateDifferenceTest` at the comparison's level), folded into memory.
-    fileprivate mutating func rateComparison(_ metric: Verdict.Metric, b name: String, _ pairs: PairCounts) -> Memory
-    {
+    fileprivate mutating func rateComparison(_ metric: Verdict.Metric, b name: String, _ pairs: PairCounts) -> Memory {
         let interval = RateDifferenceTest.interval(pairs, alpha: level)
         return remember(
             metric, b: name, p: RateDifferenceTest.pValue(pairs), low: interval.low, high: interval.high)

@@ -66,7 +66,9 @@ public struct StatsAggregator: Sendable {
             paired[o.entity].errors.add(a: aFailed, b: bFailed)
             paired[o.entity].failuresA += aFailed ? 1 : 0
             paired[o.entity].failuresB += bFailed ? 1 : 0
-            if let r = logRatio(o.timing.e2eNanoseconds, control.timing.e2eNanoseconds, bFailed: bFailed, aFailed: aFailed) {
+            if let r = logRatio(
+                o.timing.e2eNanoseconds, control.timing.e2eNanoseconds, bFailed: bFailed, aFailed: aFailed)
+            {
                 paired[o.entity].e2e.add(r)
             }
             if o.streamed || control.streamed,
