@@ -437,27 +437,39 @@ private func firstObservations(sessions: Int) {
 // MARK: - Power
 
 private func power(sessions: Int) {
-    // 20 % slower p50, no errors: read every 10 requests (the answer's resolution), up to 20,000 requests.
+    // 20 % slower p50, no errors: read every 2 requests (a dashboard reads several times a second), up to 20,000 requests.
     var latencyNeeded: [Int] = []
     var aaLatency = 0
+    // "≈ N more requests" read at the first read past 100 requests, against the requests the decision then took.
+    var projectionRatios: [Double] = []
     for s in 0..<sessions {
         for (slower, seed) in [(1.2, 0xB0B0), (1.0, 0xB1B1)] {
             var rng = SplitMix64(seed: UInt64(seed) &+ UInt64(s))
             var sim = SimSession(arms: 2, settings: splitSettings)
             var n = 0
             var decided = false
+            var projection: (at: Int, more: Int)?
             while n < (slower > 1 ? 20_000 : 2_000) {
                 let arm = rng.unit() < 0.5 ? 0 : 1
                 sim.finish(
                     arm, ticket: sim.send(arm), ms: lognormal(&rng, median: arm == 0 ? 800 : 800 * slower, sigma: 0.3))
                 n += 1
-                guard n % 10 == 0 else { continue }
-                if sim.read().first(where: { $0.metric == .latencyE2EP50 })!.state == .decided {
+                guard n % 2 == 0 else { continue }
+                let verdict = sim.read().first(where: { $0.metric == .latencyE2EP50 })!
+                if verdict.state == .decided {
                     decided = true
                     break
                 }
+                if projection == nil, n >= 100, let more = projectedMore(verdict.text) { projection = (n, more) }
             }
-            if slower > 1 { latencyNeeded.append(n) } else if decided { aaLatency += 1 }
+            if slower > 1 {
+                latencyNeeded.append(n)
+                if let p = projection, decided, p.more > 0 {
+                    projectionRatios.append(Double(n - p.at) / Double(p.more))
+                }
+            } else if decided {
+                aaLatency += 1
+            }
         }
     }
     // 5 % vs 7 % errors (no latencies: only the error-rate test decides): read every 50, up to 60,000.
@@ -505,4 +517,18 @@ private func power(sessions: Int) {
         "  error rate 5 % vs 7 %: \(summary(errorNeeded, cap: 60_000)); fixed-horizon z-test \(errorFixed) "
             + "(\(fixedPoint(Double(medianErrors) / Double(errorFixed), places: 2))×); A/A error rate decided in "
             + "\(rate(aaErrors, of: sessions)) (20,000 requests)")
+    let ratios = projectionRatios.sorted()
+    if !ratios.isEmpty {
+        func at(_ q: Double) -> String { fixedPoint(ratios[min(ratios.count - 1, Int(q * Double(ratios.count)))], places: 2) }
+        print(
+            "  \"≈ N more requests\" (p50, read at 100 requests) against what the decision took: median "
+                + "\(at(0.5))×, 10th–90th percentile \(at(0.1))–\(at(0.9))× over \(ratios.count) sessions")
+    }
+}
+
+/// The N of "≈ N more requests" in a verdict's sentence.
+private func projectedMore(_ text: String) -> Int? {
+    guard let range = text.range(of: "≈ ") else { return nil }
+    let number = text[range.upperBound...].prefix { $0.isNumber || $0 == "," }
+    return text[number.endIndex...].hasPrefix(" more") ? Int(String(number.filter(\.isNumber))) : nil
 }

@@ -21,7 +21,7 @@ public enum VerdictJSON {
             "ratio": number(v.ratio), "ratio_low": number(v.ratioLow), "ratio_high": number(v.ratioHigh),
             "estimate_a": number(v.estimateA), "estimate_b": number(v.estimateB),
             "n_a": .number(JSONNumber(v.nA)), "n_b": .number(JSONNumber(v.nB)), "primary": .bool(v.primary),
-            "significant": .bool(v.significant), "text": .string(v.text),
+            "significant": .bool(v.significant), "drift": .bool(v.drift), "text": .string(v.text),
         ]
     }
 

@@ -22,14 +22,18 @@ import Testing
         }
     }
 
-    @Test func wilsonIntervalMatchesScipy() {
-        for c in fixtures["wilson"].array {
-            let p = Proportion(successes: c["successes"].double, trials: c["trials"].int)
-            #expect(
-                close(p.lower, c["lower"].double, absolute: 1e-15), "\(c["successes"].double)/\(c["trials"].int) lower")
-            #expect(
-                close(p.upper, c["upper"].double, absolute: 1e-15), "\(c["successes"].double)/\(c["trials"].int) upper")
-        }
+    /// The tables' rates carry confseq's interval (the one `rateIntervalsMatchConfseq` checks): wider than a
+    /// fixed-horizon one, and still a proper interval at 0 and n of n.
+    @Test func tableRatesAreAlwaysValid() {
+        let p = Proportion(alwaysValid: 3, of: 812)
+        let (low, high) = BernoulliSequence.interval(successes: 3, trials: 812, alpha: 0.05)
+        #expect(p.lower == low && p.upper == high && p.estimate == 3.0 / 812)
+        // Wilson's fixed-horizon 95 % interval for 3 of 812 is 0.00126–0.01081: the always-valid one is wider.
+        #expect(p.lower < 0.00125 && p.upper > 0.0109, "\(p)")
+        let none = Proportion(alwaysValid: 0, of: 0)
+        #expect(none.lower == 0 && none.upper == 1)
+        let all = Proportion(alwaysValid: 10, of: 10)
+        #expect(all.upper == 1 && all.lower < 1 && all.lower > 0.3, "\(all)")
     }
 
     @Test func bradleyTerryMatchesScipyOptimum() throws {

@@ -95,7 +95,7 @@ import Testing
     static func expectVerdictContract(_ v: JSONValue) {
         for field in [
             "metric", "a", "b", "state", "p_value", "low", "high", "unit", "ratio", "ratio_low", "ratio_high",
-            "estimate_a", "estimate_b", "n_a", "n_b", "primary", "significant", "text",
+            "estimate_a", "estimate_b", "n_a", "n_b", "primary", "significant", "drift", "text",
         ] {
             #expect(v[key: field] != nil, "verdict without \(field)")
         }

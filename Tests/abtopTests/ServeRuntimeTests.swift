@@ -143,6 +143,45 @@ import Testing
         #expect(bytes.range(of: Data("plain-key-never-shown-31337".utf8)) == nil)
     }
 
+    /// Sixty sticky sessions of twenty requests on a healthy 50/50 split: only a session's first pick was
+    /// randomised, so only it is counted — the SRM check sees 60 picks and stays quiet, and the journal marks the
+    /// 1,140 follow-ups. Counted by request, the same traffic is 20 copies of each pick: a split of 34/26 sessions
+    /// (well within chance) reads as 680/520 requests.
+    @Test func stickySessionsOnAHealthySplitRaiseNoSampleRatioAlarm() async throws {
+        let stack = try await start()
+        _ = try stack.registry.create(JSONParser.parse(payload("sessions", firstModel: "gpt-4o", fallback: false)))
+        let (sessions, length) = (60, 20)
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var failed = 0
+                    for s in stride(from: worker, to: sessions, by: 4) {
+                        for _ in 0..<length where await ask(stack.server.port, "sessions", session: "s-\(s)").status != 200 {
+                            failed += 1
+                        }
+                    }
+                    return failed
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        let metrics = await RawHTTP.send("GET", port: stack.server.port, path: "/metrics").text
+        await stack.stop()
+        #expect(failures == 0)
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"abtop_srm_p_value{endpoint="sessions""#) }
+        let p = Double(line?.split(separator: " ").last ?? "") ?? -1
+        #expect(p > 0.001, "SRM p-value \(p): \(line ?? "no SRM line")")
+
+        let journal = try Journal(path: stack.journalPath)
+        let session = try #require(try journal.sessions().first { $0.endpoint == "sessions" })
+        let stored = try #require(try journal.session(session.id))
+        #expect(stored.records.count == sessions * length)
+        let firsts = stored.records.filter { !$0.outcome.repeatsSession }
+        #expect(firsts.count == sessions, "one randomised pick per session")
+        let perEntity = Dictionary(grouping: firsts, by: \.outcome.entity).mapValues(\.count)
+        #expect(perEntity.values.reduce(0, +) == sessions && perEntity.count == 2, "\(perEntity)")
+    }
+
     /// The dashboard's slider and `PUT …/config` move the same endpoint's split at the same time, many times:
     /// every change is one epoch in the stats, in the journal (same weights, same order) and the last one is what
     /// `GET …/{name}` shows.

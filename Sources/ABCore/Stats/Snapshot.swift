@@ -66,8 +66,8 @@ public struct EntitySnapshot: Sendable {
 
     public var errorCount: Int { errors.values.reduce(0, +) }
 
-    /// Errors out of requests, with a Wilson interval.
-    public var errorRate: Proportion { Proportion(successes: Double(errorCount), trials: requests) }
+    /// Errors out of requests, with its always-valid 95 % interval.
+    public var errorRate: Proportion { Proportion(alwaysValid: errorCount, of: requests) }
 }
 
 /// Answers checked against their prompts' expectations, and how many met them.
@@ -80,6 +80,6 @@ public struct CheckTally: Sendable, Equatable, Codable {
         self.passed = passed
     }
 
-    /// The pass rate with its 95 % Wilson interval.
-    public var rate: Proportion { Proportion(successes: Double(passed), trials: run) }
+    /// The pass rate with its always-valid 95 % interval.
+    public var rate: Proportion { Proportion(alwaysValid: passed, of: run) }
 }

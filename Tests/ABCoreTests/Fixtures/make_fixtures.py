@@ -5,7 +5,6 @@ Run `make fixtures` (or this file) to regenerate stats.json beside it. Every cas
 (fixed seeds), so the output only changes when this script does.
 """
 import json
-import math
 import os
 
 import numpy as np
@@ -19,20 +18,6 @@ out["normal_quantile"] = [{"p": p, "z": float(stats.norm.ppf(p))} for p in
                           [0.975, 0.995, 0.8, 0.5, 0.001, 1e-10, 0.999999]]
 out["normal_two_sided_p"] = [{"z": z, "p": float(2 * stats.norm.sf(abs(z)))} for z in
                              [0.0, 0.5, 1.959963984540054, 3.0, 6.5, 10.0]]
-
-# Wilson score intervals: integer cases through scipy's binomtest, fractional ones by the formula.
-wilson = []
-for k, n in [(0, 10), (1, 10), (5, 10), (10, 10), (3, 812), (245, 248), (50, 100), (1, 1), (7, 1000)]:
-    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    wilson.append({"successes": k, "trials": n, "lower": float(ci.low), "upper": float(ci.high)})
-z = stats.norm.ppf(0.975)
-for s, n in [(2.5, 5), (7.5, 20), (0.5, 3)]:
-    p = s / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    wilson.append({"successes": s, "trials": n, "lower": max(0.0, c - h), "upper": min(1.0, c + h)})
-out["wilson"] = wilson
 
 # Bradley-Terry with ties counted half and one virtual tie per pair, maximum likelihood by scipy.optimize.
 def bradley_terry(votes, k, prior=1.0):
