@@ -519,7 +519,9 @@ private func power(sessions: Int) {
             + "\(rate(aaErrors, of: sessions)) (20,000 requests)")
     let ratios = projectionRatios.sorted()
     if !ratios.isEmpty {
-        func at(_ q: Double) -> String { fixedPoint(ratios[min(ratios.count - 1, Int(q * Double(ratios.count)))], places: 2) }
+        func at(_ q: Double) -> String {
+            fixedPoint(ratios[min(ratios.count - 1, Int(q * Double(ratios.count)))], places: 2)
+        }
         print(
             "  \"≈ N more requests\" (p50, read at 100 requests) against what the decision took: median "
                 + "\(at(0.5))×, 10th–90th percentile \(at(0.1))–\(at(0.9))× over \(ratios.count) sessions")

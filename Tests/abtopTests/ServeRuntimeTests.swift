@@ -156,7 +156,8 @@ import Testing
                 group.addTask {
                     var failed = 0
                     for s in stride(from: worker, to: sessions, by: 4) {
-                        for _ in 0..<length where await ask(stack.server.port, "sessions", session: "s-\(s)").status != 200 {
+                        for _ in 0..<length
+                        where await ask(stack.server.port, "sessions", session: "s-\(s)").status != 200 {
                             failed += 1
                         }
                     }

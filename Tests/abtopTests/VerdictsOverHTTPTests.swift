@@ -3,8 +3,7 @@ import Foundation
 import Testing
 
 /// The verdicts on traffic a real provider gives: the real binary, real HTTP to `abtop mock-server`, latencies
-/// drawn per request, one arm 40× slower with many of its requests in flight at every read, and the run cut off
-/// by its deadline with some of them still out.
+/// drawn per request, one arm 40× slower with many of its requests in flight at every read.
 @Suite struct VerdictsOverHTTPTests {
     /// The mock draws each request's latency from a lognormal with this median and 99th percentile (ms).
     struct Arm {
@@ -26,8 +25,7 @@ import Testing
     /// Every progress line's p50 and p95 intervals for slow − fast hold the true difference of the two
     /// distributions the mock draws from (give or take what loopback and a debug build add, 100 ms: the same for
     /// both arms, so it cancels but for its noise). Analysed in order of finishing, the slow arm's early sample
-    /// was its fast requests, and its intervals sat below the truth; requests cut off by the deadline, dropped,
-    /// did the same at the end.
+    /// was its fast requests, and its intervals sat below the truth.
     @Test func aFortyTimesSlowerArmsIntervalsHoldTheTrueDifferenceAtEveryProgressLine() async throws {
         let profiles = try AbtopBinary.temporaryFile(
             """
@@ -82,10 +80,10 @@ import Testing
             }
             cancelled = p[key: "entities"]?.arrayValue?.last?[key: "cancelled"]?.intValue ?? 0
         }
-        // The test is not vacuous: the p50 interval was bounded on most lines, and the deadline cut off slow
-        // requests that the last line still accounts for (censored, not dropped).
-        #expect(bounded["latency_e2e_p50", default: 0] >= lines.count / 2, "\(bounded) of \(lines.count) lines")
-        #expect(cancelled > 0, "the deadline cut off some of the slow arm's requests")
+        // The test is not vacuous: the p50 interval was bounded on many lines (the run sends for 24 s, then lets
+        // what is in flight finish, a line a second throughout), and nothing was cut off.
+        #expect(bounded["latency_e2e_p50", default: 0] >= 8, "\(bounded) of \(lines.count) lines")
+        #expect(cancelled == 0, "the deadline stops sending; requests in flight finish")
         let json = try JSONParser.parse(r.stdout)
         let p50 = json[key: "verdicts"]?.arrayValue?.first { $0[key: "metric"]?.stringValue == "latency_e2e_p50" }
         #expect(p50?[key: "state"]?.stringValue == "decided", "\(p50?[key: "text"]?.stringValue ?? "")")
