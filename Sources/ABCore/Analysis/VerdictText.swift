@@ -76,9 +76,10 @@ enum VerdictText {
 
     /// "≈ N more requests at the difference seen so far (a rough guess)", or, when the estimate is inside half the
     /// margin, how many more would show no meaningful difference. Confidence sequences narrow about as 1/√n (up to
-    /// a log log n), so reaching half-width h' from h takes n·(h / h')² observations in all. It is an even-odds
+    /// a log log n), so reaching half-width h' from h takes n·(h / h')² observations in all. It is a rough
     /// projection, not a promise: the estimate it starts from is itself noisy, and in the seeded simulation the
-    /// requests actually needed were 0.3–1.8× the projection (10th–90th percentile; `Benchmarks verdicts`).
+    /// requests actually needed were 0.17–2.1× the projection (10th–90th percentile, median 0.57×; `Benchmarks
+    /// verdicts`).
     static func moreNeeded(
         estimate: Double, low: Double, high: Double, margin: Double, n: Int, unit: String = "requests"
     ) -> String {
