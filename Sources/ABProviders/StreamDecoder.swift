@@ -138,8 +138,10 @@ public struct StreamDecoder: Sendable {
         while result.toolCalls.count <= delta.index {
             result.toolCalls.append(ToolCall(id: "", name: "", arguments: ""))
         }
-        if let id = delta.id { result.toolCalls[delta.index].id = id }
-        if let name = delta.name { result.toolCalls[delta.index].name = name }
+        // Pieces of an id or a name are joined, as the OpenAI SDKs join them; a piece that repeats the whole value
+        // so far (servers that resend the id with every delta) is not a continuation.
+        if let id = delta.id { result.toolCalls[delta.index].id.appendPiece(id) }
+        if let name = delta.name { result.toolCalls[delta.index].name.appendPiece(name) }
         result.toolCalls[delta.index].arguments += delta.arguments
         textBytes += delta.arguments.utf8.count + (delta.id?.utf8.count ?? 0) + (delta.name?.utf8.count ?? 0)
         if textBytes > maxAnswerBytes {
@@ -396,5 +398,12 @@ public struct StreamDecoder: Sendable {
             value.objectValue != nil
         else { return nil }
         return value
+    }
+}
+
+extension String {
+    /// Appends a streamed piece unless it repeats the whole value so far.
+    fileprivate mutating func appendPiece(_ piece: String) {
+        if piece != self { self += piece }
     }
 }

@@ -94,7 +94,7 @@ import Testing
 
     @Test func theRedactorRemovesKnownSecretsAndKeyShapes() {
         let secret = "my-very-private-value-42"
-        _ = SecretValue(secret)
+        SecretRedactor.register(secret)
         let text =
             "echo: Authorization: Bearer \(secret)\nx-api-key: abcdefgh12345 sk-proj-ABCDEFGHIJKLMNOPQRSTUV and AKIAABCDEFGHIJKLMNOP, task-manager"
         let out = SecretRedactor.redact(text)
@@ -108,7 +108,7 @@ import Testing
 
     @Test func aSecretSplitAcrossStreamChunksIsHeldBackAndRedacted() {
         let secret = "stream-secret-value-7781"
-        _ = SecretValue(secret)
+        SecretRedactor.register(secret)
         var stream = SecretRedactor.Stream()
         var out = ""
         for chunk in ["Here: stream-se", "cret-val", "ue-7781 and more", " text"] { out += stream.push(chunk) }
@@ -119,7 +119,7 @@ import Testing
 
     @Test func aKnownKeySplitWhereItsStartLooksLikeAKeyShapeStillHoldsBack() {
         let key = "sk-ant-api03-" + String(repeating: "Qw9", count: 30)
-        _ = SecretValue(key)
+        SecretRedactor.register(key)
         let cut = key.index(key.startIndex, offsetBy: 40)
         var stream = SecretRedactor.Stream()
         var out = stream.push("token: " + String(key[..<cut]))

@@ -10,7 +10,9 @@ import Synchronization
 /// - `giantline`: a 200 SSE stream whose one `data:` line never ends;
 /// - `garbage`: a 200 SSE answer of random bytes, then the connection closes;
 /// - `reset`: the connection is reset (RST) once the request arrived;
-/// - `retryafter`: a 429 with `Retry-After: 1e300`.
+/// - `retryafter`: a 429 with `Retry-After: 1e300`;
+/// - `toolecho`: a tool call whose id and name are the request's bearer key: whole in a JSON answer, split in two
+///   halves over two deltas in a stream.
 public final class HostileProvider: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
@@ -49,7 +51,7 @@ public final class HostileProvider: @unchecked Sendable {
 
     private func serve(_ fd: Int32) {
         defer { close(fd) }
-        guard let head = readHead(fd) else { return }
+        guard let (head, body) = readRequest(fd) else { return }
         let requestLine = head.split(separator: "\r\n").first.map(String.init) ?? ""
         let path = requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
         let mode = path.split(separator: "/").first.map(String.init) ?? ""
@@ -87,6 +89,35 @@ public final class HostileProvider: @unchecked Sendable {
             for _ in 0..<4096 { bytes.append(UInt8.random(in: 0...255, using: &rng)) }
             bytes += Array("\n\ndata: {not json\n\n".utf8)
             _ = writeAll(fd, bytes, mode: mode)
+        case "toolecho":
+            let key =
+                head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("authorization: bearer ") }
+                .map { String($0.dropFirst("authorization: bearer ".count)) } ?? "no-key"
+            let half = key.index(key.startIndex, offsetBy: key.count / 2)
+            let (k1, k2) = (String(key[..<half]), String(key[half...]))
+            let usage = #""usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}"#
+            if !body.contains(#""stream":true"#) && !body.contains(#""stream": true"#) {
+                let answer =
+                    #"{"id": "x", "object": "chat.completion", "model": "gpt-4o", "choices": [{"index": 0, "#
+                    + #""message": {"role": "assistant", "content": null, "tool_calls": [{"id": "call_\#(key)", "#
+                    + #""type": "function", "function": {"name": "\#(key)", "arguments": "{}"}}]}, "#
+                    + #""finish_reason": "tool_calls"}], \#(usage)}"#
+                _ = write(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(answer.utf8.count)\r\nConnection: close\r\n\r\n\(answer)"
+                )
+                return
+            }
+            func call(_ fields: String) -> String {
+                #"data: {"id": "x", "object": "chat.completion.chunk", "model": "gpt-4o", "choices": [{"index": 0, "#
+                    + #""delta": {"tool_calls": [{"index": 0, \#(fields)}]}, "finish_reason": null}]}"# + "\n\n"
+            }
+            _ = write(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                    + call(#""id": "call_\#(k1)", "type": "function", "function": {"name": "\#(k1)", "arguments": ""}"#)
+                    + call(#""id": "\#(k2)", "function": {"name": "\#(k2)"}"#)
+                    + call(#""function": {"arguments": "{}"}"#)
+                    + #"data: {"id": "x", "object": "chat.completion.chunk", "model": "gpt-4o", "choices": [{"#
+                    + #""index": 0, "delta": {}, "finish_reason": "tool_calls"}], \#(usage)}"# + "\n\ndata: [DONE]\n\n")
         case "reset":
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
@@ -95,27 +126,27 @@ public final class HostileProvider: @unchecked Sendable {
         }
     }
 
-    /// The request's head and as much of the body as arrived with it (the body is not needed).
-    private func readHead(_ fd: Int32) -> String? {
+    /// The request's head and body.
+    private func readRequest(_ fd: Int32) -> (head: String, body: String)? {
         var raw = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 16_384)
         while raw.count < 1 << 20 {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n <= 0 { return nil }
             raw += buffer[0..<n]
-            if let text = String(bytes: raw, encoding: .utf8), let end = text.range(of: "\r\n\r\n") {
+            if let end = raw.firstRange(of: Array("\r\n\r\n".utf8)) {
                 // Read the body too, so closing does not reset a request still being written.
-                let head = String(text[..<end.lowerBound])
+                let head = String(decoding: raw[..<end.lowerBound], as: UTF8.self)
                 let length =
                     head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-                var have = raw.count - text[..<end.upperBound].utf8.count
-                while have < length {
+                var body = Array(raw[end.upperBound...])
+                while body.count < min(length, 1 << 20) {
                     let m = recv(fd, &buffer, buffer.count, 0)
                     if m <= 0 { break }
-                    have += m
+                    body += buffer[0..<m]
                 }
-                return head
+                return (head, String(decoding: body, as: UTF8.self))
             }
         }
         return nil

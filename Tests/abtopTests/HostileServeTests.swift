@@ -62,4 +62,73 @@ import Testing
         }
         #expect(ReportBuilder.render(ReportBuilder.report(stored), format: .csv).contains("you sent"))
     }
+
+    /// Issue 23, item 1: a provider that puts the key into a tool call's id and name, whole (JSON) or split over two
+    /// deltas (a stream): no door's answer, no journal byte and no report holds the key or either half of it.
+    @Test func aKeyInAToolCallsIdOrNameReachesNoClientJournalOrReport() async throws {
+        let key = "sk-serve-tool-KEY-9876543210fedcba"
+        let half = key.index(key.startIndex, offsetBy: key.count / 2)
+        let halves = [String(key[..<half]), String(key[half...])]
+        let hostile = try HostileProvider()
+        let journalPath = AbtopBinary.scratch.appendingPathComponent("toolecho-\(UUID().uuidString).sqlite").path
+        let transport = CurlTransport()
+        let factory = ServeRuntimeFactory(
+            simulated: nil, resolver: SecretResolver(environment: [:]),
+            journal: try Journal(path: journalPath), transport: transport, seed: 3)
+        let registry = ServingRegistry(factory: factory)
+        let server = try await ServingServer.start(.init(port: 0), registry: registry)
+        _ = try registry.create(
+            JSONParser.parse(
+                """
+                {"name": "toolecho", "config": {"served_entities": [
+                   {"name": "one", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
+                     "openai_config": {"openai_api_key_plaintext": "\(key)"}}}]},
+                 "abtop": {"entities": {"one": {"base_url": "\(hostile.baseURL("toolecho"))"}}, "retries": {"max": 0}}}
+                """))
+        let tools =
+            #""tools": [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]"#
+        let anthropicTools = #""tools": [{"name": "lookup", "input_schema": {"type": "object"}}]"#
+        var answers: [(String, RawHTTP.Reply)] = []
+        for stream in [false, true] {
+            let chat = #"{"messages": [{"role": "user", "content": "hi"}], "stream": \#(stream), \#(tools)"#
+            for (path, body) in [
+                ("/serving-endpoints/toolecho/invocations", chat + "}"),
+                ("/v1/chat/completions", chat + #", "model": "toolecho"}"#),
+                (
+                    "/v1/messages",
+                    #"{"model": "toolecho", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}], "#
+                        + #""stream": \#(stream), \#(anthropicTools)}"#
+                ),
+            ] {
+                answers.append(
+                    ("\(path) stream=\(stream)", await RawHTTP.post(port: server.port, path: path, headers: [:], body: body)))
+            }
+        }
+        await server.stop()
+        await registry.closeAll()
+        transport.shutdown()
+        hostile.stop()
+
+        for (door, answer) in answers {
+            #expect(answer.status == 200, "\(door): \(answer.text)")
+            #expect(answer.text.contains("‹redacted›"), "\(door): the call went out, redacted: \(answer.text)")
+            for piece in [key] + halves {
+                #expect(!answer.text.contains(piece), "\(door) sent \(piece): \(answer.text)")
+            }
+        }
+        let bytes =
+            try Data(contentsOf: URL(fileURLWithPath: journalPath))
+            + ((try? Data(contentsOf: URL(fileURLWithPath: journalPath + "-wal"))) ?? Data())
+        for piece in [key] + halves {
+            #expect(bytes.range(of: Data(piece.utf8)) == nil, "a journal byte holds \(piece)")
+        }
+        let journal = try Journal(path: journalPath)
+        let session = try #require(try journal.sessions().first { $0.endpoint == "toolecho" })
+        let stored = try #require(try journal.session(session.id))
+        #expect(stored.records.count == answers.count)
+        for format in ReportFormat.allCases {
+            let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
+            for piece in [key] + halves { #expect(!text.contains(piece), "\(format)") }
+        }
+    }
 }

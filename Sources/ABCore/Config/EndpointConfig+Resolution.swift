@@ -8,6 +8,25 @@ public struct ResolvedEntity: Sendable {
 
     /// Every credential was found.
     public var isComplete: Bool { credentials.allSatisfy { $0.resolution.value != nil } }
+
+    /// The secret texts a provider could echo: every credential found, and a service account's private key
+    /// (a provider quoting the PEM alone would not quote the whole key file).
+    public var secretTexts: [String] {
+        credentials.flatMap { credential, resolution -> [String] in
+            guard let value = resolution.value?.exposedForTransport() else { return [] }
+            if credential.kind == .serviceAccountKey, case .success(let key) = ServiceAccountKey.parse(value) {
+                return [value, key.privateKeyPEM.exposedForTransport()]
+            }
+            return [value]
+        }
+    }
+}
+
+extension [ResolvedEntity] {
+    /// Registers every resolved secret with the redactor for as long as the lease is held (the session's life).
+    public func holdSecrets() throws(SecretRedactor.TableFull) -> SecretRedactor.Lease {
+        try SecretRedactor.hold(flatMap(\.secretTexts))
+    }
 }
 
 extension EndpointConfig {
@@ -35,6 +54,17 @@ extension EndpointConfig {
         var issues = ConfigIssues()
         for r in resolved {
             for (credential, resolution) in r.credentials {
+                if case .found(let value, let origin) = resolution,
+                    value.exposedForTransport().utf8.count > SecretRedactor.maximumLength
+                {
+                    // Nothing that long is a key; the redactor bounds what it holds, so it is refused here.
+                    issues.error(
+                        credential.field,
+                        "the key for \"\(r.entity.name)\" (from \(origin)) is longer than "
+                            + "\(SecretRedactor.maximumLength / 1024) KiB; not shown",
+                        fix: "store the key alone, with nothing around it")
+                    continue
+                }
                 if case .found(let value, let origin) = resolution, credential.kind == .serviceAccountKey,
                     let problem = ServiceAccountKey.problem(in: value.exposedForTransport())
                 {

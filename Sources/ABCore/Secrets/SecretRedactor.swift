@@ -2,76 +2,173 @@ import Synchronization
 
 /// The one redactor every text from a provider passes through before it is stored, shown, logged or relayed.
 ///
-/// It knows every secret value the process holds (each `SecretValue` registers itself when made: resolved keys,
-/// plaintext keys, the secrets file, serve's token) and the common shapes of API keys (`sk-…`, `AKIA…`, `AIza…`,
+/// It knows the secret values the process uses (the keys an accepted config resolved, held by a `Lease` for as long
+/// as the endpoint lives; serve's own token) and the common shapes of API keys (`sk-…`, `AKIA…`, `AIza…`,
 /// `dapi…`, `Bearer …`, and the value after an echoed `x-api-key` / `api-key` / `authorization` header), and
 /// writes `‹redacted›` in their place. A provider that echoes the request's headers in an error therefore cannot
 /// put a key into the journal, a report, the dashboard or an answer to serve's client.
 ///
-/// Values shorter than `minimumLength` are not registered: redacting a 3-character "key" would mangle ordinary
-/// text, and a key that short is not a real provider's key (the tests and the demo use `x`).
+/// Only what is in use is registered: a config that is refused registers nothing, so refused requests cannot fill
+/// the table. Every registered value is matched in one pass (`SecretAutomaton`), so the cost per byte does not
+/// grow with the number of values. Values shorter than `minimumLength` are not registered: redacting a
+/// 3-character "key" would mangle ordinary text, and a key that short is not a real provider's key.
 public enum SecretRedactor {
     public static let minimumLength = 8
-    /// At most this many values are remembered (each create or update of a served endpoint may add some).
+    /// A credential longer than this is refused where it is read (no provider's key is near it; a service account's
+    /// JSON key file is about 2.4 KB), so the table's size is bounded by its count.
+    public static let maximumLength = 16 * 1024
+    /// At most this many distinct values are held at once; a config whose keys would not fit is refused.
     public static let capacity = 4_096
 
-    private struct Known {
-        var values: [[UInt8]] = []
-        var seen: Set<String> = []
-        var longest = 0
-    }
-
-    private static let known = Mutex(Known())
-    private static let replacement = Array(SecretValue.redacted.utf8)
-
-    /// Remembers `value` as a secret to redact from now on.
-    public static func register(_ value: String) {
-        guard value.utf8.count >= minimumLength else { return }
-        known.withLock { k in
-            guard k.values.count < capacity, k.seen.insert(value).inserted else { return }
-            k.values.append(Array(value.utf8))
-            k.longest = max(k.longest, value.utf8.count)
+    /// Why a lease could not be taken: the config that needs it is refused, loudly.
+    public struct TableFull: Error, CustomStringConvertible, Sendable {
+        public var description: String {
+            "abtop's table of secrets to redact is full (\(SecretRedactor.capacity) values in use); "
+                + "a config whose keys could not be redacted is refused"
         }
     }
+
+    /// Secrets held while an owner (an endpoint's session) lives; released when it goes (or by `release()`).
+    public final class Lease: Sendable {
+        private let values: Mutex<[String]>
+
+        fileprivate init(values: [String]) { self.values = Mutex(values) }
+
+        /// Forgets the values (another lease may still hold some). Idempotent.
+        public func release() {
+            let values = self.values.withLock { v in
+                defer { v = [] }
+                return v
+            }
+            guard !values.isEmpty else { return }
+            SecretRedactor.table.withLock { $0.remove(values) }
+        }
+
+        deinit { release() }
+    }
+
+    /// The registered values, counted by how many leases hold each, and the automaton over them.
+    private struct Table {
+        var counts: [String: Int] = [:]
+        var automaton = SecretAutomaton.empty
+        /// How many leases were refused for want of room (shown by `serve`'s health and logs).
+        var refusals = 0
+
+        mutating func add(_ values: [String]) -> Bool {
+            let new = Set(values.filter { counts[$0] == nil })
+            guard counts.count + new.count <= SecretRedactor.capacity else {
+                refusals += 1
+                return false
+            }
+            for v in values { counts[v, default: 0] += 1 }
+            if !new.isEmpty { rebuild() }
+            return true
+        }
+
+        mutating func remove(_ values: [String]) {
+            var changed = false
+            for v in values {
+                guard let n = counts[v] else { continue }
+                if n > 1 {
+                    counts[v] = n - 1
+                } else {
+                    counts[v] = nil
+                    changed = true
+                }
+            }
+            if changed { rebuild() }
+        }
+
+        private mutating func rebuild() {
+            automaton = SecretAutomaton(patterns: counts.keys.map { Array($0.utf8) })
+        }
+    }
+
+    private static let table = Mutex(Table())
+    private static let replacement = Array(SecretValue.redacted.utf8)
+
+    /// Registers `values` (those too short to be keys are skipped, those too long are cut to `maximumLength`) until
+    /// the lease is released. Throws when the table has no room: a secret abtop could not redact is never used.
+    public static func hold(_ values: [String]) throws(TableFull) -> Lease {
+        var unique: [String] = []
+        var seen: Set<String> = []
+        for v in values where v.utf8.count >= minimumLength {
+            let v = v.utf8.count > maximumLength ? String(decoding: v.utf8.prefix(maximumLength), as: UTF8.self) : v
+            if seen.insert(v).inserted { unique.append(v) }
+        }
+        guard table.withLock({ $0.add(unique) }) else { throw TableFull() }
+        return Lease(values: unique)
+    }
+
+    /// Registers `value` for the life of the process (serve's own token, a test's key).
+    @discardableResult
+    public static func register(_ value: String) -> Bool {
+        guard let lease = try? hold([value]) else { return false }
+        // Never released: the count it added stays.
+        _ = Unmanaged.passRetained(lease)
+        return true
+    }
+
+    /// How many values are registered now, and how many leases were refused for want of room.
+    public static var usage: (values: Int, refusals: Int) {
+        table.withLock { ($0.counts.count, $0.refusals) }
+    }
+
+    private static var automaton: SecretAutomaton { table.withLock { $0.automaton } }
 
     /// `text` with every known secret and key-shaped token replaced by `‹redacted›`.
     public static func redact(_ text: String) -> String {
-        let values = known.withLock { $0.values }
+        let automaton = automaton
         var text = text
         // Scans the string's own UTF-8 storage: no copy unless something is replaced.
-        if let redacted = text.withUTF8({ redacted(Array($0), values: values) }) {
-            return String(decoding: redacted, as: UTF8.self)
+        let redacted: [UInt8]? = text.withUTF8 { bytes in
+            let known = automaton.scan(bytes).matches
+            return Self.redacted(bytes, known: known)
         }
-        return text
+        return redacted.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
-    /// `bytes` with the secrets replaced, or nil when there were none.
-    private static func redacted(_ bytes: [UInt8], values: [[UInt8]]) -> [UInt8]? {
+    /// `bytes` with the known ranges and the key shapes replaced, or nil when there were none.
+    private static func redacted(_ b: UnsafeBufferPointer<UInt8>, known: [Range<Int>]) -> [UInt8]? {
         var out: [UInt8] = []
         var copied = 0
         var i = 0
-        while i < bytes.count {
-            guard let (keep, length) = match(bytes, at: i, values: values) else {
+        var k = 0
+        func replace(_ range: Range<Int>) {
+            if out.isEmpty { out.reserveCapacity(b.count) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied..<range.lowerBound]))
+            out.append(contentsOf: replacement)
+            copied = range.upperBound
+        }
+        while i < b.count {
+            while k < known.count, known[k].upperBound <= i { k += 1 }
+            if k < known.count, known[k].lowerBound <= i {
+                replace(max(copied, known[k].lowerBound)..<known[k].upperBound)
+                i = known[k].upperBound
+                k += 1
+                continue
+            }
+            guard let (keep, length) = shape(b, at: i) else {
                 i += 1
                 continue
             }
-            if out.isEmpty { out.reserveCapacity(bytes.count) }
-            out.append(contentsOf: bytes[copied..<(i + keep)])
-            out.append(contentsOf: replacement)
-            i += keep + length
-            copied = i
+            // A shape that runs into a known secret takes it whole.
+            var end = i + keep + length
+            while k < known.count, known[k].lowerBound < end {
+                end = max(end, known[k].upperBound)
+                k += 1
+            }
+            replace((i + keep)..<end)
+            i = end
         }
-        guard copied > 0 else { return nil }
-        out.append(contentsOf: bytes[copied...])
+        guard copied > 0 || !out.isEmpty else { return nil }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[copied...]))
         return out
     }
 
-    /// A secret at `i`: how many bytes to keep before it (a header name, `Bearer `) and how long the secret is.
-    private static func match(_ b: [UInt8], at i: Int, values: [[UInt8]]) -> (keep: Int, length: Int)? {
+    /// A key shape at `i`: how many bytes to keep before it (a header name, `Bearer `) and how long the key is.
+    private static func shape(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> (keep: Int, length: Int)? {
         let first = b[i]
-        for v in values where v[0] == first && i + v.count <= b.count {
-            if b[i..<(i + v.count)].elementsEqual(v) { return (0, v.count) }
-        }
         let boundary = i == 0 || !isTokenByte(b[i - 1])
         guard boundary else { return nil }
         switch first {
@@ -123,25 +220,27 @@ public enum SecretRedactor {
         "x-api-key", "api-key", "authorization", "x-goog-api-key", "proxy-authorization",
     ]
 
-    /// Bytes at the end of `text` that could be the start of a known secret: a stream relay holds them back until
-    /// the next chunk says whether the secret follows (see `Stream`).
-    static func possibleSecretPrefix(_ text: [UInt8], values: [[UInt8]]) -> Int {
-        var best = 0
-        for v in values {
-            // Only a position holding the value's first byte can start it: one pass over the tail.
-            let from = max(0, text.count - (v.count - 1))
-            for start in from..<text.count where text[start] == v[0] && text.count - start > best {
-                if text[start...].elementsEqual(v[0..<(text.count - start)]) {
-                    best = text.count - start
-                    break
-                }
-            }
+    /// How a key shape begins: a chunk ending in a run that could still become one is held back too.
+    private static let shapeStarts: [[UInt8]] = ["sk-", "AKIA", "ASIA", "AIza", "dapi"].map { Array($0.utf8) }
+
+    /// The bytes at the end of `b` that could begin a key shape the next chunk completes: a run of key bytes
+    /// starting at a word boundary with a shape's first letters (at most 256 bytes: a longer run is already
+    /// matched or is no key).
+    private static func shapeHold(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var start = b.count
+        while start > 0, b.count - start < 256, isTokenByte(b[start - 1]) { start -= 1 }
+        guard start < b.count, start == 0 || !isTokenByte(b[start - 1]) else { return 0 }
+        let run = b[start...]
+        for s in shapeStarts {
+            let n = min(run.count, s.count)
+            if run.prefix(n).elementsEqual(s.prefix(n)) { return run.count }
         }
-        return best
+        return 0
     }
 
-    /// Redacts a text that arrives in pieces (a streamed answer relayed as it comes): a piece's end that could
-    /// begin a known secret waits for the next piece, so a secret split across chunks is caught too.
+    /// Redacts a text that arrives in pieces (a streamed answer, a tool call's arguments, id or name relayed as
+    /// they come): a piece's end that could begin a known secret or a key shape waits for the next piece, so a
+    /// secret split across chunks is caught too.
     public struct Stream: Sendable {
         private var pending: [UInt8] = []
 
@@ -149,44 +248,49 @@ public enum SecretRedactor {
 
         /// What can go out now.
         public mutating func push(_ chunk: String) -> String {
-            let values = SecretRedactor.known.withLock { $0.values }
-            if pending.isEmpty, values.isEmpty {
-                // Nothing registered to hold back for: key shapes are redacted chunk by chunk.
-                return SecretRedactor.redact(chunk)
-            }
+            let automaton = SecretRedactor.automaton
             let joined = pending + Array(chunk.utf8)
-            // What to hold is decided on the raw text: redacting first could turn the start of a known key into
-            // a shape match, and the rest of the key would then go out in the next chunk.
-            var hold = SecretRedactor.possibleSecretPrefix(joined, values: values)
-            // Never split a UTF-8 sequence: hold back to the start of a scalar.
-            while hold < joined.count, hold > 0, joined[joined.count - hold] & 0xC0 == 0x80 { hold += 1 }
-            let out = Array(joined[..<(joined.count - hold)])
-            pending = Array(joined[(joined.count - hold)...])
-            return String(decoding: SecretRedactor.redacted(out, values: values) ?? out, as: UTF8.self)
+            let (out, rest) = joined.withUnsafeBufferPointer { b -> ([UInt8], Int) in
+                // What to hold is decided on the raw text: redacting first could turn the start of a known key into
+                // a shape match, and the rest of the key would then go out in the next chunk.
+                let (known, heldForKnown) = automaton.scan(b)
+                var cut = b.count - max(heldForKnown, SecretRedactor.shapeHold(b))
+                // A secret that runs past the cut is held whole: it is redacted when the text after it is known.
+                if let last = known.last(where: { $0.lowerBound < cut }), last.upperBound > cut {
+                    cut = last.lowerBound
+                }
+                // Never split a UTF-8 sequence: hold back to the start of a scalar.
+                while cut > 0, cut < b.count, b[cut] & 0xC0 == 0x80 { cut -= 1 }
+                let head = UnsafeBufferPointer(rebasing: b[..<cut])
+                let inHead = known.filter { $0.upperBound <= cut }
+                return (SecretRedactor.redacted(head, known: inHead) ?? Array(head), cut)
+            }
+            pending = Array(joined[rest...])
+            return String(decoding: out, as: UTF8.self)
         }
 
-        /// What was held back, at the end of the stream.
+        /// What was held back, at the end of the stream (redacted: a shape may have been waiting).
         public mutating func finish() -> String {
             defer { pending = [] }
-            return String(decoding: pending, as: UTF8.self)
+            return SecretRedactor.redact(String(decoding: pending, as: UTF8.self))
         }
     }
 
     // MARK: - Bytes
 
-    private static func has(_ b: [UInt8], _ i: Int, _ s: StaticString) -> Bool {
+    private static func has(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ s: StaticString) -> Bool {
         let n = s.utf8CodeUnitCount
         guard i + n <= b.count else { return false }
         return s.withUTF8Buffer { b[i..<(i + n)].elementsEqual($0) }
     }
 
-    private static func hasIgnoringCase(_ b: [UInt8], _ i: Int, _ s: String) -> Bool {
+    private static func hasIgnoringCase(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ s: String) -> Bool {
         let n = s.utf8.count
         guard i + n <= b.count else { return false }
         return zip(b[i..<(i + n)], s.utf8).allSatisfy { (c, l) in (c >= 0x41 && c <= 0x5A ? c + 0x20 : c) == l }
     }
 
-    private static func run(_ b: [UInt8], _ from: Int, _ test: (UInt8) -> Bool) -> Int {
+    private static func run(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ test: (UInt8) -> Bool) -> Int {
         var j = from
         while j < b.count, test(b[j]) { j += 1 }
         return j - from

@@ -10,10 +10,11 @@ public struct SecretValue: Sendable, Hashable, CustomStringConvertible, CustomDe
 
     private let storage: String
 
-    /// Made from a secret the process now holds, so it is also registered with the redactor.
+    /// Made from a secret as it is read. Reading registers nothing with the redactor: what an accepted config
+    /// resolves is registered by the session that uses it (`SecretRedactor.hold`), so a refused config cannot
+    /// fill the redactor's table.
     public init(_ value: String) {
         self.storage = value
-        SecretRedactor.register(value)
     }
 
     /// The raw value, for the one place that must send it (an HTTP header). Never log or store the result.

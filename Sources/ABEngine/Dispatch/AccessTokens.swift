@@ -11,6 +11,8 @@ final class AccessTokens: Sendable {
         var value: SecretValue
         /// Seconds since 1970.
         var expires: Double
+        /// Keeps the token in the redactor while it is in use; a renewed token's lease replaces this one.
+        var lease: SecretRedactor.Lease
     }
 
     private let tokens = Mutex<[Int: Token]>([:])
@@ -75,6 +77,12 @@ final class AccessTokens: Sendable {
                 ProviderError(
                     kind: .malformed, status: status, message: "access token from \(key.tokenURI): no access_token"))
         }
-        return .success(Token(value: value, expires: now.timeIntervalSince1970 + expiresIn))
+        let lease: SecretRedactor.Lease
+        do {
+            lease = try SecretRedactor.hold([value.exposedForTransport()])
+        } catch {
+            return .failure(ProviderError(kind: .http4xx, message: "access token: \(error)"))
+        }
+        return .success(Token(value: value, expires: now.timeIntervalSince1970 + expiresIn, lease: lease))
     }
 }

@@ -18,8 +18,8 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
     private(set) var relayed = false
     /// Relayed content passes the redactor as it goes (a secret split over chunks is held back until whole).
     private var redaction = SecretRedactor.Stream()
-    /// Each tool call's arguments pass a redactor of their own (they arrive a few characters at a time).
-    private var argumentRedaction: [Int: SecretRedactor.Stream] = [:]
+    /// Each tool call's id, name and arguments pass redactors of their own (they arrive a few characters at a time).
+    private var callRedaction: [Int: ToolCallRedaction] = [:]
 
     /// Error bodies and JSON answers are read up to this size; past it the transfer is stopped.
     let maxBody: Int
@@ -85,15 +85,14 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                     if case let rest = redaction.finish(), !rest.isEmpty {
                         relay.to.content(rest, entity: relay.entity)
                     }
-                    // A call's id and name come from the provider too; its arguments are the model's text, held back
-                    // where a secret might be starting.
-                    var safe = delta
-                    safe.id = delta.id.map(SecretRedactor.redact)
-                    safe.name = delta.name.map(SecretRedactor.redact)
-                    safe.arguments = argumentRedaction[delta.index, default: SecretRedactor.Stream()].push(
-                        delta.arguments)
-                    relay.to.toolCall(safe, entity: relay.entity)
-                    relayed = true
+                    // Calls before this one that were still waiting for their arguments go out first.
+                    for index in callRedaction.keys.sorted() where index != delta.index {
+                        if let opened = callRedaction[index]!.open(index: index) { relay.to.toolCall(opened, entity: relay.entity) }
+                    }
+                    if let safe = callRedaction[delta.index, default: ToolCallRedaction()].push(delta) {
+                        relay.to.toolCall(safe, entity: relay.entity)
+                        relayed = true
+                    }
                 }
             case .end:
                 if let relay, streamFailure == nil, case let rest = redaction.finish(), !rest.isEmpty {
@@ -101,10 +100,10 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                     relayed = true
                 }
                 if let relay, streamFailure == nil {
-                    for index in argumentRedaction.keys.sorted() {
-                        let rest = argumentRedaction[index]!.finish()
-                        if !rest.isEmpty {
-                            relay.to.toolCall(ToolCallDelta(index: index, arguments: rest), entity: relay.entity)
+                    for index in callRedaction.keys.sorted() {
+                        if let rest = callRedaction[index]!.finish(index: index) {
+                            relay.to.toolCall(rest, entity: relay.entity)
+                            relayed = true
                         }
                     }
                 }
@@ -132,5 +131,53 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
         var copy = decoder
         _ = copy.finish()
         return copy.result.text
+    }
+}
+
+/// One streamed tool call on its way to serve's client. Its id and name come from the provider like any text, so
+/// they pass the redactor too: they are held until the call's arguments begin (by then they are whole, and a door
+/// such as `/v1/messages` needs them whole to open the block), then redacted as a whole; pieces after that, and the
+/// arguments, pass stream redactors that hold back what could be the start of a secret.
+struct ToolCallRedaction {
+    private var opened = false
+    private var heldID: String?
+    private var heldName: String?
+    private var id = SecretRedactor.Stream()
+    private var name = SecretRedactor.Stream()
+    private var arguments = SecretRedactor.Stream()
+
+    /// What to relay for `delta` now, if anything.
+    mutating func push(_ delta: ToolCallDelta) -> ToolCallDelta? {
+        guard opened else {
+            if let piece = delta.id { heldID = (heldID ?? "") + piece }
+            if let piece = delta.name { heldName = (heldName ?? "") + piece }
+            guard !delta.arguments.isEmpty else { return nil }
+            var first = open(index: delta.index)!
+            first.arguments = arguments.push(delta.arguments)
+            return first
+        }
+        return ToolCallDelta(
+            index: delta.index, id: delta.id.map { id.push($0) }, name: delta.name.map { name.push($0) },
+            arguments: arguments.push(delta.arguments))
+    }
+
+    /// The call's whole id and name, redacted, if they have not gone out yet.
+    mutating func open(index: Int) -> ToolCallDelta? {
+        guard !opened else { return nil }
+        opened = true
+        return ToolCallDelta(
+            index: index, id: heldID.map(SecretRedactor.redact), name: heldName.map(SecretRedactor.redact))
+    }
+
+    /// What is still held, at the end of the stream.
+    mutating func finish(index: Int) -> ToolCallDelta? {
+        if let first = open(index: index) {
+            var first = first
+            first.arguments = arguments.finish()
+            return first
+        }
+        let (i, n, a) = (id.finish(), name.finish(), arguments.finish())
+        guard !i.isEmpty || !n.isEmpty || !a.isEmpty else { return nil }
+        return ToolCallDelta(index: index, id: i.isEmpty ? nil : i, name: n.isEmpty ? nil : n, arguments: a)
     }
 }

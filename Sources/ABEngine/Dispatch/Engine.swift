@@ -338,7 +338,8 @@ public final class Engine: Sendable {
         var relayed: Bool
     }
 
-    /// One attempt, with every text from the provider (answer, finish reason, error message, partial text) passed
+    /// One attempt, with every text from the provider (answer, tool calls' ids, names and arguments, finish reason,
+    /// error message, partial text) passed
     /// through `SecretRedactor` here, before anything stores, shows or relays it.
     func attempt(_ chat: ChatRequest, on entity: Int, start: UInt64, relay: (any ContentRelay)? = nil) async -> Attempt
     {
@@ -346,6 +347,8 @@ public final class Engine: Sendable {
         if var result = a.result {
             result.text = SecretRedactor.redact(result.text)
             for i in result.toolCalls.indices {
+                result.toolCalls[i].id = SecretRedactor.redact(result.toolCalls[i].id)
+                result.toolCalls[i].name = SecretRedactor.redact(result.toolCalls[i].name)
                 result.toolCalls[i].arguments = SecretRedactor.redact(result.toolCalls[i].arguments)
             }
             result.finishReason = result.finishReason.map(SecretRedactor.redact)

@@ -96,7 +96,7 @@ struct Demo: AsyncParsableCommand {
                 root: server.anthropicBaseURL,
                 serviceAccountKey: SimulatedServiceAccount.keyFile(tokenURI: server.anthropicBaseURL + "/token"))
         let streaming = endpoint.settings.request.stream && endpoint.endpointTask != .embeddings
-        let host = SessionHost(
+        let host = try SessionHost(
             .init(
                 config: endpoint, configText: configText, resolved: resolved, mode: mode,
                 seed: seed, journal: storage.open(), analysis: analysis.settings(streaming: streaming, paired: true)))

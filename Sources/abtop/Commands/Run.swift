@@ -117,7 +117,7 @@ struct Run: AsyncParsableCommand {
         let settings = analysis.settings(
             streaming: prepared.config.settings.request.stream && prepared.config.endpointTask != .embeddings,
             paired: mode == .compare || !headless)
-        let host = SessionHost(
+        let host = try SessionHost(
             .init(
                 config: prepared.config, configText: prepared.configText,
                 resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open(), analysis: settings))

@@ -169,11 +169,18 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
         // A served request's x-abtop-session header is an explicit ask for stickiness.
         var served = config
         served.settings.sticky = true
-        return ServeRuntime(
-            host: SessionHost(
+        let host: SessionHost
+        do {
+            host = try SessionHost(
                 .init(
                     config: served, configText: configText, resolved: resolved, mode: .split,
                     seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport,
-                    analysis: analysis)))
+                    analysis: analysis))
+        } catch let full as SecretRedactor.TableFull {
+            // Said loudly, to the client and in the log: a key abtop could not redact is never used.
+            Console.err("abtop serve: warning: \(full)")
+            throw ServingError(status: 503, code: "RESOURCE_EXHAUSTED", message: "\(full)")
+        }
+        return ServeRuntime(host: host)
     }
 }

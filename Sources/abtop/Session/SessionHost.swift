@@ -20,6 +20,8 @@ final class SessionHost: Sendable {
     let seed: UInt64
     /// Whether `close` shuts the transport down (serve shares one transport between endpoints).
     private let ownsTransport: Bool
+    /// The config's resolved keys, registered with the redactor until the session closes.
+    private let secrets: SecretRedactor.Lease
 
     /// What a session is built from.
     struct Plan {
@@ -38,7 +40,9 @@ final class SessionHost: Sendable {
         var analysis: VerdictAnalysis.Settings?
     }
 
-    init(_ plan: Plan) {
+    /// Throws `SecretRedactor.TableFull` when the config's keys cannot be registered for redaction.
+    init(_ plan: Plan) throws {
+        secrets = try plan.resolved.holdSecrets()
         let origin = Monotonic.now()
         recording = JournalRecording.begin(
             plan.journal, endpoint: plan.config, mode: plan.mode,
@@ -68,6 +72,7 @@ final class SessionHost: Sendable {
         analysis.stop()
         if ownsTransport { engine.transport.shutdown() }
         session.end()
+        secrets.release()
         return recording?.status
     }
 
