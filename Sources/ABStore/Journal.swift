@@ -10,6 +10,8 @@ import Synchronization
 public final class Journal: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Writes the buffered rows of every session writing to this journal, on one thread.
+    let flusher = JournalFlusher()
 
     /// The default location: `$XDG_DATA_HOME/abtop/abtop.sqlite` (or `~/.local/share/abtop/abtop.sqlite`).
     public static func defaultPath(environment: [String: String]) -> String {

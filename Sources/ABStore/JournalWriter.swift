@@ -2,18 +2,18 @@ import ABCore
 import Foundation
 import Synchronization
 
-/// The journal's writer of finished requests: `record` only appends to a buffer; a thread of its own writes the buffer
-/// in one short transaction every 100 ms (or sooner when 500 rows wait), so the engine never waits on SQLite and
-/// a `kill -9` loses at most the last tenth of a second.
+/// One session's writer of finished requests: `record` only appends to a buffer; the journal's one writer thread
+/// (`JournalFlusher`, shared by every session) writes the buffer in one short transaction 100 ms after rows arrive
+/// (or sooner when 500 wait), so the engine never waits on SQLite and a `kill -9` loses at most the last tenth of
+/// a second. Closing drains the buffer on the caller's thread: nothing waits for another thread.
 public final class JournalWriter: Sendable {
     public let journal: Journal
     public let session: Int64
     let origin: UInt64
     private let buffer = Mutex<Buffer>(Buffer())
-    private let condition = NSCondition()
-    private let stopped = Atomic<Bool>(false)
-    private let finished = NSCondition()
-    private let done = Atomic<Bool>(false)
+    /// Held while a batch is written: the flusher's thread and a caller's `flushNow` / `close` never write two
+    /// batches of one session at once (they would commit out of order).
+    private let writing = NSLock()
     /// Prompt ids whose text is already written (bounded: past the bound, INSERT OR IGNORE does the work).
     private let writtenPrompts = Mutex<Set<String>>([])
     static let promptMemory = 10_000
@@ -59,9 +59,6 @@ public final class JournalWriter: Sendable {
         self.journal = journal
         self.session = session
         self.origin = origin
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "abtop-journal"
-        thread.start()
     }
 
     public func record(_ record: RequestRecord) {
@@ -75,27 +72,46 @@ public final class JournalWriter: Sendable {
             b.pending.append((b.seq, record))
             return b.pending.count
         }
-        if count >= 500 {
-            condition.lock()
-            condition.signal()
-            condition.unlock()
-        }
+        if count > 0 { schedule(urgent: count >= 500) }
+    }
+
+    /// Asks the journal's thread for a write; without one (it could not start), writes here.
+    private func schedule(urgent: Bool) {
+        if !journal.flusher.schedule(self, urgent: urgent) { _ = flush() }
     }
 
     /// A new split epoch: written by the writer's thread with the next batch, after the epochs before it (the
     /// caller, which may hold the session's or the registry's lock, never waits on SQLite).
     public func record(epoch: SplitEpoch) {
-        buffer.withLock { b in if !b.failed && !b.closed { b.epochs.append(epoch) } }
+        if buffer.withLock({ b in
+            guard !b.failed && !b.closed else { return false }
+            b.epochs.append(epoch)
+            return true
+        }) {
+            schedule(urgent: false)
+        }
     }
 
     /// A blind vote at session seconds `at`, written like an epoch.
     public func record(vote: Vote, at: Double) {
-        buffer.withLock { b in if !b.failed && !b.closed { b.votes.append((vote, at)) } }
+        if buffer.withLock({ b in
+            guard !b.failed && !b.closed else { return false }
+            b.votes.append((vote, at))
+            return true
+        }) {
+            schedule(urgent: false)
+        }
     }
 
     /// The latest read of the verdicts, written with the next batch over the one before.
     public func record(analysis: AnalysisRead) {
-        buffer.withLock { b in if !b.failed && !b.closed { b.analysis = analysis } }
+        if buffer.withLock({ b in
+            guard !b.failed && !b.closed else { return false }
+            b.analysis = analysis
+            return true
+        }) {
+            schedule(urgent: false)
+        }
     }
 
     /// Rows handed in, written and lost so far, and the last write error (a full disk, a locked file), if any.
@@ -107,56 +123,28 @@ public final class JournalWriter: Sendable {
 
     /// Writes what is buffered now, on the caller's thread (an export wants every finished request in it).
     public func flushNow() {
-        flush()
+        _ = flush()
     }
 
-    /// Writes what is buffered and stops the writer thread.
+    /// Writes what is buffered, on the caller's thread, and closes: what comes later is counted as lost. A batch
+    /// that fails is tried again until it is written or its retries run out (then it is counted as lost, and the
+    /// status says so), for at most `closeDeadline`.
     public func close() {
-        stopped.store(true, ordering: .sequentiallyConsistent)
-        condition.lock()
-        condition.signal()
-        condition.unlock()
-        finished.lock()
-        while !done.load(ordering: .sequentiallyConsistent) { finished.wait() }
-        finished.unlock()
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            _ = condition.wait(until: Date().addingTimeInterval(0.1))
-            condition.unlock()
-            flush()
-            if stopped.load(ordering: .sequentiallyConsistent) {
-                // Closing does not drop a batch that is waiting for a retry: it is tried until it is written or
-                // its retries run out (then it is counted as lost, and the status says so).
-                flush()
-                let deadline = Date().addingTimeInterval(Self.closeDeadline)
-                while buffer.withLock({
-                    !($0.pending.isEmpty && $0.epochs.isEmpty && $0.votes.isEmpty && $0.analysis == nil) && !$0.failed
-                }),
-                    Date() < deadline
-                {
-                    Thread.sleep(forTimeInterval: 0.1)
-                    flush()
-                }
-                buffer.withLock { b in
-                    b.closed = true
-                    guard !b.pending.isEmpty else { return }
-                    b.failed = true
-                    b.lost += b.pending.count
-                    b.pending.removeAll()
-                }
-                finished.lock()
-                done.store(true, ordering: .sequentiallyConsistent)
-                finished.broadcast()
-                finished.unlock()
-                return
-            }
+        let deadline = Date().addingTimeInterval(Self.closeDeadline)
+        while flush(), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        buffer.withLock { b in
+            b.closed = true
+            guard !b.pending.isEmpty else { return }
+            b.failed = true
+            b.lost += b.pending.count
+            b.pending.removeAll()
         }
     }
 
-    private func flush() {
+    /// Writes one batch; true when rows are still waiting (the write failed and will be tried again).
+    func flush() -> Bool {
+        writing.lock()
+        defer { writing.unlock() }
         let (batch, epochs, votes, analysis) = buffer.withLock { b in
             defer {
                 b.pending.removeAll(keepingCapacity: true)
@@ -166,7 +154,7 @@ public final class JournalWriter: Sendable {
             }
             return (b.pending, b.epochs, b.votes, b.analysis)
         }
-        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil else { return }
+        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil else { return false }
         let fresh = writtenPrompts.withLock { seen -> [Bool] in
             if seen.count > Self.promptMemory { seen.removeAll() }
             return batch.map { seen.insert($0.record.promptID).inserted }
@@ -179,6 +167,7 @@ public final class JournalWriter: Sendable {
                 $0.written += batch.count
                 $0.failures = 0
             }
+            return false
         } catch {
             // The transaction rolled back: none of the batch is in the file. It goes back to the head of the
             // buffer and is tried again next cycle, until the retries for its kind of error run out.
@@ -186,19 +175,20 @@ public final class JournalWriter: Sendable {
                 for (item, isFresh) in zip(batch, fresh) where isFresh { seen.remove(item.record.promptID) }
             }
             let busy = Journal.isBusy(error)
-            buffer.withLock { b in
+            return buffer.withLock { b in
                 b.lastError = "\(error)"
                 b.failures += 1
                 if b.failures > (busy ? Self.busyRetries : Self.otherRetries) {
                     b.failed = true
                     b.lost += batch.count + b.pending.count
                     b.pending.removeAll()
-                } else {
-                    b.pending.insert(contentsOf: batch, at: 0)
-                    b.epochs.insert(contentsOf: epochs, at: 0)
-                    b.votes.insert(contentsOf: votes, at: 0)
-                    if b.analysis == nil { b.analysis = analysis }
+                    return false
                 }
+                b.pending.insert(contentsOf: batch, at: 0)
+                b.epochs.insert(contentsOf: epochs, at: 0)
+                b.votes.insert(contentsOf: votes, at: 0)
+                if b.analysis == nil { b.analysis = analysis }
+                return true
             }
         }
     }

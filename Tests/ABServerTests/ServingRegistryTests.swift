@@ -42,6 +42,32 @@ import Testing
         #expect(deleteAgain?.status == 404)
     }
 
+    /// Issue 23, item 4: endpoints are capped; concurrent creates cannot pass the cap together, a refused create
+    /// builds no runtime, and a delete makes room again.
+    @Test func createsPastTheCapAreA400AndBuildNothing() async throws {
+        let factory = FakeFactory()
+        let registry = ServingRegistry(factory: factory, maxEndpoints: 3)
+        let outcomes = await withTaskGroup(of: ServingError?.self) { group in
+            for i in 0..<12 {
+                group.addTask {
+                    await self.error { _ = try registry.create(ServingFixtures.json(ServingFixtures.payload(name: "e\(i)"))) }
+                }
+            }
+            return await group.reduce(into: [ServingError?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 3)
+        for refusal in outcomes.compactMap({ $0 }) {
+            #expect(refusal.status == 400 && refusal.code == "RESOURCE_LIMIT_EXCEEDED", "\(refusal)")
+            #expect(refusal.message.contains("--max-endpoints"))
+        }
+        #expect(factory.made.withLock { $0.count } == 3, "a refused create built a runtime")
+        #expect(registry.endpoints.count == 3)
+        let name = try #require(registry.endpoints.first?.name)
+        _ = try await registry.delete(name)
+        _ = try registry.create(ServingFixtures.json(ServingFixtures.payload(name: "again")))
+        #expect(registry.endpoints.count == 3)
+    }
+
     @Test func theArticlesSlipIsA400NamingThePath() async {
         let article = """
             {"name": "mix-chat-endpoint", "config": {"served_entities": [

@@ -4,12 +4,9 @@ import Foundation
 import Testing
 
 @Suite struct JournalWriterTests {
-    /// A fresh journal with one session of a one-entity endpoint, and its writer.
-    static func start(origin: UInt64) throws -> (Journal, Int64, JournalWriter) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite")
-            .path
-        let journal = try Journal(path: path)
-        let config = try #require(
+    /// A one-entity endpoint.
+    static func config() throws -> EndpointConfig {
+        try #require(
             EndpointConfigReader.read(
                 text: #"""
                     {"name": "w", "config": {"served_entities": [{"name": "a", "external_model": {"name": "gpt-4", "provider": "openai",
@@ -17,8 +14,15 @@ import Testing
                      "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 100}]}}}
                     """#, defaultName: "w"
             ).config)
+    }
+
+    /// A fresh journal with one session of a one-entity endpoint, and its writer.
+    static func start(origin: UInt64) throws -> (Journal, Int64, JournalWriter) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite")
+            .path
+        let journal = try Journal(path: path)
         let session = try journal.beginSession(
-            endpoint: config, mode: "split", redactedConfig: "{}", version: "test", seed: 1)
+            endpoint: try config(), mode: "split", redactedConfig: "{}", version: "test", seed: 1)
         return (journal, session, JournalWriter(journal: journal, session: session, origin: origin))
     }
 

@@ -48,6 +48,16 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
             message: "Endpoint with name '\(name)' already exists.")
     }
 
+    /// A create past `--max-endpoints`: a 400 (Databricks' `RESOURCE_LIMIT_EXCEEDED`), which clients do not retry
+    /// as they would a 429.
+    public static func tooManyEndpoints(limit: Int) -> ServingError {
+        ServingError(
+            status: 400, code: "RESOURCE_LIMIT_EXCEEDED",
+            message:
+                "abtop serve holds at most \(limit) endpoints (--max-endpoints); delete one, or restart serve with a "
+                + "larger --max-endpoints")
+    }
+
     public static func invalid(_ message: String) -> ServingError {
         ServingError(status: 400, code: "INVALID_PARAMETER_VALUE", message: message)
     }

@@ -29,12 +29,23 @@ public final class ServingRegistry: Sendable {
     }
 
     private let entries = Mutex<[Entry]>([])
+    /// Creates under way: each holds a place under `maxEndpoints` from its check to its append, so concurrent
+    /// creates cannot all pass the check and build runtimes past the cap. Taken only inside `entries`' lock.
+    private let reserved = Mutex<Int>(0)
     private let factory: any EndpointRuntimeFactory
     /// Seconds on a monotonic clock, for the rate limiters.
     private let clock: @Sendable () -> Double
+    /// The most endpoints served at once (`--max-endpoints`): each holds a session, its analysis and a journal
+    /// session, so an unbounded number of creates would be an unbounded amount of memory.
+    public let maxEndpoints: Int
+    public static let defaultMaxEndpoints = 64
 
-    public init(factory: any EndpointRuntimeFactory, clock: (@Sendable () -> Double)? = nil) {
+    public init(
+        factory: any EndpointRuntimeFactory, maxEndpoints: Int = defaultMaxEndpoints,
+        clock: (@Sendable () -> Double)? = nil
+    ) {
         self.factory = factory
+        self.maxEndpoints = maxEndpoints
         let origin = ContinuousClock.now
         self.clock =
             clock ?? {
@@ -97,6 +108,15 @@ public final class ServingRegistry: Sendable {
         }
         if endpoint(named: name) != nil { throw .alreadyExists(endpoint: name) }
         let config = try Self.validate(object)
+        let room = entries.withLock { list in
+            reserved.withLock { n in
+                guard list.count + n < maxEndpoints else { return false }
+                n += 1
+                return true
+            }
+        }
+        guard room else { throw .tooManyEndpoints(limit: maxEndpoints) }
+        defer { reserved.withLock { $0 -= 1 } }
         let metrics = EndpointMetrics(entityNames: config.servedEntities.map(\.name))
         let runtime = try makeRuntime(config, payload: object, metrics: metrics)
         let now = Self.milliseconds()

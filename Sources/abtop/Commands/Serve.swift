@@ -57,6 +57,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a connection may sit idle, or take to send a request's headers, before it is closed.")
     var idleTimeout = HTTPLimits().idleTimeout
 
+    @Option(help: "Endpoints served at once (a create past it: 400 RESOURCE_LIMIT_EXCEEDED).")
+    var maxEndpoints = ServingRegistry.defaultMaxEndpoints
+
     @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
     var secrets: String?
 
@@ -102,6 +105,9 @@ struct Serve: AsyncParsableCommand {
         guard (1...100_000).contains(maxConnections) else {
             throw ValidationError("--max-connections must be 1…100000")
         }
+        guard (1...10_000).contains(maxEndpoints) else {
+            throw ValidationError("--max-endpoints must be 1…10000")
+        }
         guard idleTimeout.finite(in: 0.1...86_400) != nil else {
             throw ValidationError("--idle-timeout must be 0.1…86400 seconds")
         }
@@ -146,7 +152,7 @@ struct Serve: AsyncParsableCommand {
             simulated: mock.map(\.anthropicBaseURL),
             resolver: resolver, journal: storage.open(), transport: transport, seed: seed,
             analysis: analysis.settings(streaming: true, paired: false))
-        let registry = ServingRegistry(factory: factory)
+        let registry = ServingRegistry(factory: factory, maxEndpoints: maxEndpoints)
         if let payload {
             do {
                 _ = try registry.create(payload)
