@@ -26,12 +26,15 @@ public enum Dashboard {
     /// Runs until `q`, SIGINT, SIGTERM or a hang-up; returns with the terminal restored.
     public static func run(model: any DashboardModel, options: Options) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
+            let started = DetachedThread.start(name: "abtop-dashboard") {
                 loop(model: model, options: options)
                 done.resume()
             }
-            thread.name = "abtop-dashboard"
-            thread.start()
+            if !started {
+                // A process limit: say so and return, rather than wait for a thread that does not exist.
+                FileHandle.standardError.write(Data("abtop: the dashboard's thread could not start\n".utf8))
+                done.resume()
+            }
         }
     }
 

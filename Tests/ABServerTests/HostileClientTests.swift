@@ -220,6 +220,42 @@ import Testing
         for i in 0..<250_000 { _ = limiter.admit(caller: "caller-\(i)", now: Double(i) / 1000) }
         #expect(limiter.bucketCount <= RateLimiter.maxBuckets)
     }
+    /// Issue 23, item 5: an unknown field of 200,000 characters costs no more than a short one (no did-you-mean
+    /// over its length; old code spent seconds per request), and the error quotes an excerpt, not the field.
+    @Test(.timeLimit(.minutes(1))) func aLongUnknownFieldIsRefusedCheaplyWithAShortError() async throws {
+        try await withServer { port, _ in
+            let long = String(repeating: "q", count: 200_000)
+            for _ in 0..<5 {
+                let reply = await RawHTTP.post(
+                    port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
+                    body: #"{"messages": [{"role": "user", "content": "hi"}], "\#(long)": 1}"#)
+                #expect(reply.status == 400)
+                #expect(reply.text.contains("unknown parameter") && reply.text.utf8.count < 2_048, "\(reply.text.prefix(200))")
+            }
+            let config = await RawHTTP.post(
+                port: port, path: "/api/2.0/serving-endpoints", headers: [:],
+                body: #"{"name": "long", "config": {"served_entities": [], "\#(long)": 1}}"#)
+            #expect(config.status == 400 && config.text.utf8.count < 4_096, "\(config.text.prefix(200))")
+        }
+    }
+
+    /// Issue 23, item 4: a flood of creates over HTTP stops at `--max-endpoints` with a 400 that says so.
+    @Test func anEndpointFloodStopsAtTheCap() async throws {
+        let factory = FakeFactory()
+        let registry = ServingRegistry(factory: factory, maxEndpoints: 8)
+        let server = try await ServingServer.start(.init(port: 0), registry: registry)
+        var statuses: [Int] = []
+        for i in 0..<40 {
+            let reply = await RawHTTP.post(
+                port: server.port, path: "/api/2.0/serving-endpoints", headers: [:],
+                body: ServingFixtures.payload(name: "flood-\(i)"))
+            statuses.append(reply.status)
+            if reply.status != 200 { #expect(reply.text.contains("RESOURCE_LIMIT_EXCEEDED")) }
+        }
+        await server.stop()
+        #expect(statuses.prefix(8).allSatisfy { $0 == 200 } && statuses.dropFirst(8).allSatisfy { $0 == 400 })
+        #expect(factory.made.withLock { $0.count } == 8)
+    }
 }
 
 /// Serve's invocation parser on mutated bodies (seeded, a fixed number of cases): every input is parsed or
@@ -254,4 +290,5 @@ import Testing
             }
         }
     }
+
 }

@@ -27,7 +27,7 @@ public struct ConfigPath: Sendable, Hashable, CustomStringConvertible {
         var out = ""
         for component in components {
             switch component {
-            case .key(let k) where EndpointConfigReader.isIdentifier(k):
+            case .key(let k) where k.utf8.count <= 64 && EndpointConfigReader.isIdentifier(k):
                 if !out.isEmpty { out += "." }
                 out += k
             case .key(let k):

@@ -42,7 +42,7 @@ public final class SessionAnalysis: Sendable {
     }
 
     private func start() {
-        let thread = Thread { [self] in
+        let started = DetachedThread.start(name: "abtop-analysis") { [self] in
             var analysed = -1
             while !stopped.load(ordering: .relaxed) {
                 let recorded = session.recordedCount
@@ -55,9 +55,8 @@ public final class SessionAnalysis: Sendable {
                 wake.unlock()
             }
         }
-        thread.name = "abtop-analysis"
-        thread.qualityOfService = .utility
-        thread.start()
+        // Without a thread (a process limit) the verdicts stay as last read; the next read tries again.
+        if !started { self.started.store(false, ordering: .relaxed) }
     }
 
     /// Analyses now, on the caller's thread (the summary at the end wants every request in it).

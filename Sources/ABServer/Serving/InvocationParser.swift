@@ -76,7 +76,7 @@ public enum InvocationParser {
             } else if refused.contains(member.key) {
                 return .failure(
                     .badRequest(
-                        "\"\(member.key)\" is not supported by abtop serve yet; "
+                        "\"\(Excerpt.of(member.key))\" is not supported by abtop serve yet; "
                             + "it would be ignored, so the request is refused: remove it"
                     ))
             } else {
@@ -86,7 +86,7 @@ public enum InvocationParser {
                     ?? ""
                 return .failure(
                     .badRequest(
-                        "unknown parameter \"\(member.key)\"\(hint); "
+                        "unknown parameter \"\(Excerpt.of(member.key))\"\(hint); "
                             + "abtop serve reads \(known.sorted().joined(separator: ", "))"
                     ))
             }

@@ -24,6 +24,9 @@ extension ServingResponder {
 
     /// Reads and parses a chat request, finds its endpoint (`name`, else the body's `model`) and asks the
     /// endpoint's rate limits; the refusal is the response to send.
+    /// Bodies up to this size are parsed where they arrive (most prompts; a hop to another thread costs more).
+    static let parseOnLoopBytes = 64 << 10
+
     func admit(_ request: Request, endpoint name: String?, door: FrontDoor) async -> Result<Admitted, ServingError> {
         let bytes: [UInt8]
         do {
@@ -44,13 +47,18 @@ extension ServingResponder {
             case .anthropic: .chat
             case .openAI: name.flatMap { registry.endpoint(named: $0)?.config.endpointTask } ?? .chat
             }
-        let parse =
+        let parseBody = { @Sendable () -> Result<InvocationParser.Parsed, ServingError> in
             switch (door, task) {
             case (.anthropic, _): MessagesParser.parse(bytes, id: id, sessionKey: session)
             case (_, .completions): TaskParsers.completions(bytes, id: id, sessionKey: session)
             case (_, .embeddings): TaskParsers.embeddings(bytes, id: id, sessionKey: session)
             case (_, .chat): InvocationParser.parse(bytes, id: id, sessionKey: session)
             }
+        }
+        // This task runs on the transport's loop; a large body is parsed on the global executor, so a client's
+        // megabytes never stall the streams of other requests on the loop.
+        let parse =
+            bytes.count <= Self.parseOnLoopBytes ? parseBody() : await Task.detached(operation: parseBody).value
         switch parse {
         case .success(let p): parsed = p
         case .failure(let e): return .failure(e)
