@@ -131,4 +131,51 @@ import Testing
             for piece in [key] + halves { #expect(!text.contains(piece), "\(format)") }
         }
     }
+
+    /// Issue 23, item 2: 600 refused creates, each with a key of its own, register nothing (old code filled the
+    /// redactor's 4,096 values this way); a key from the environment, echoed by a provider afterwards, is still
+    /// redacted.
+    @Test func refusedConfigsCannotFillTheRedactor() async throws {
+        let envKey = "env-held-key-after-the-flood-55aa"
+        let hostile = try HostileProvider()
+        let transport = CurlTransport()
+        let factory = ServeRuntimeFactory(
+            simulated: nil, resolver: SecretResolver(environment: ["OPENAI_API_KEY": envKey]), journal: nil,
+            transport: transport, seed: 3)
+        let registry = ServingRegistry(factory: factory)
+        let server = try await ServingServer.start(.init(port: 0), registry: registry)
+        var refusedKeys: [String] = []
+        for i in 0..<600 {
+            let key = "refused-flood-key-\(i)-padding"
+            refusedKeys.append(key)
+            let reply = await RawHTTP.post(
+                port: server.port, path: "/api/2.0/serving-endpoints", headers: [:],
+                body: """
+                    {"name": "flood\(i)", "config": {"served_entities": [
+                       {"name": "one", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
+                         "openai_config": {"openai_api_key_plaintext": "\(key)"}, "nonsense": true}}]}}
+                    """)
+            #expect(reply.status == 400)
+        }
+        #expect(refusedKeys.allSatisfy { SecretRedactor.redact($0) == $0 }, "a refused config registered its key")
+        _ = try registry.create(
+            JSONParser.parse(
+                """
+                {"name": "after", "config": {"served_entities": [
+                   {"name": "one", "external_model": {"name": "gpt-4o", "provider": "openai", "task": "llm/v1/chat",
+                     "openai_config": {}}}]},
+                 "abtop": {"entities": {"one": {"base_url": "\(hostile.baseURL("echo"))"}}, "retries": {"max": 0}}}
+                """))
+        let answer = await RawHTTP.post(
+            port: server.port, path: "/serving-endpoints/after/invocations", headers: [:],
+            body: #"{"messages": [{"role": "user", "content": "hello"}]}"#)
+        _ = try await registry.delete("after")
+        #expect(SecretRedactor.redact(envKey) == envKey, "a deleted endpoint's key stays registered")
+        await server.stop()
+        await registry.closeAll()
+        transport.shutdown()
+        hostile.stop()
+        #expect(answer.text.contains("you sent"), "\(answer.text)")
+        #expect(!answer.text.contains(envKey))
+    }
 }
