@@ -8,19 +8,29 @@ public struct HTTPLimits: Sendable, Equatable {
     /// Connections served at once; more wait in the listen backlog until one closes.
     public var maxConnections: Int
     /// A connection with no request activity for this long is closed (also bounds reading a request's head:
-    /// a client that never finishes its headers is dropped). Never fires while an answer is being written.
+    /// a client that never finishes its headers is dropped). Never fires while an answer is being written: that is
+    /// `writeTimeout`'s.
     public var idleTimeout: Double
     /// A request body not complete this long after it started is answered 408.
     public var bodyTimeout: Double
+    /// A connection whose client has not taken the bytes waiting for it (its kernel buffers and 64 KiB more are
+    /// full) for this long is closed, and its request cancelled upstream.
+    public var writeTimeout: Double
+    /// A streamed answer's events waiting for the client (counted with their SSE framing) past this many bytes
+    /// end the request: it is cancelled upstream and the client gets an error event. Bounds serve's memory per
+    /// stream whatever the client does.
+    public var maxPendingBytes: Int
 
     public init(
         maxBodyBytes: Int = 4 << 20, maxConnections: Int = 512, idleTimeout: Double = 60,
-        bodyTimeout: Double = 30
+        bodyTimeout: Double = 30, writeTimeout: Double = 30, maxPendingBytes: Int = 4 << 20
     ) {
         self.maxBodyBytes = maxBodyBytes
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.bodyTimeout = bodyTimeout
+        self.writeTimeout = writeTimeout
+        self.maxPendingBytes = maxPendingBytes
     }
 }
 

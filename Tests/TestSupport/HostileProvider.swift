@@ -7,6 +7,7 @@ import Synchronization
 /// `http://127.0.0.1:PORT/<mode>`.
 /// - `echo`: a 401 whose error message repeats every request header (the key included);
 /// - `endless`: a 200 SSE stream of content chunks that never ends;
+/// - `drip`: a 200 SSE stream of one-character deltas that never ends (each ~200 bytes once serve frames it);
 /// - `giantline`: a 200 SSE stream whose one `data:` line never ends;
 /// - `garbage`: a 200 SSE answer of random bytes, then the connection closes;
 /// - `reset`: the connection is reset (RST) once the request arrived;
@@ -77,6 +78,13 @@ public final class HostileProvider: @unchecked Sendable {
                 #"data: {"choices": [{"index": 0, "delta": {"content": "\#(String(repeating: "blah ", count: 200))"}}]}"#
                 + "\n\n"
             for _ in 0..<200_000 where write(chunk) {}
+        case "drip":
+            guard write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n") else {
+                return
+            }
+            let burst = String(
+                repeating: #"data: {"choices": [{"index": 0, "delta": {"content": "x"}}]}"# + "\n\n", count: 256)
+            for _ in 0..<100_000 where write(burst) {}
         case "giantline":
             guard write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\ndata: ") else {
                 return

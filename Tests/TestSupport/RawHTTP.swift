@@ -171,8 +171,13 @@ public enum RawHTTP {
     }
 
     /// A TCP connection to 127.0.0.1:`port`, or nil.
-    public static func connectLoopback(_ port: Int) -> Int32? {
+    /// A connected socket; `receiveBuffer` (set before connecting, so the window the server sees is small) makes a
+    /// client that does not read fill up after a few kilobytes instead of the kernel's megabytes.
+    public static func connectLoopback(_ port: Int, receiveBuffer: Int32? = nil) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

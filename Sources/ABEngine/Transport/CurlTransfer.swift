@@ -2,6 +2,7 @@ import ABCore
 import ABProviders
 import CCurl
 import Foundation
+import Synchronization
 
 /// One transfer: its easy handle and what comes back. Made by the caller; from `configure` to `complete` touched
 /// by its loop's thread only (checked in debug builds), and `complete` hands the result to the waiting task.
@@ -13,6 +14,9 @@ final class Transfer: @unchecked Sendable {
     let firstByteDeadline: UInt64
     var id = 0
     var continuation: CheckedContinuation<TransferResult, Never>?
+    /// Set by the waiting task's cancellation, from any thread: the next piece of body stops the transfer, so a
+    /// stream that keeps the loop busy ends at once instead of when the loop next reads its inbox.
+    let cancelRequested = Atomic<Bool>(false)
     var easy: UnsafeMutableRawPointer?
     /// Where the easy handle goes back when the transfer ends.
     private var pool: EasyPool?
@@ -153,11 +157,16 @@ final class Transfer: @unchecked Sendable {
         if firstByte == nil { firstByte = Monotonic.now() }
         deliverHead()
         bytes += data.count
+        if cancelRequested.load(ordering: .relaxed) { return false }
         return sink.receivedBody(data)
     }
 
     /// Ends the transfer with libcurl's result.
     func complete(code: CURLcode) {
+        if code != CURLE_OK, cancelRequested.load(ordering: .relaxed) {
+            complete(failure: ProviderError(kind: .cancelled, message: "cancelled"))
+            return
+        }
         guard code != CURLE_OK else {
             complete(failure: nil)
             return

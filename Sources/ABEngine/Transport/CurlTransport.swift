@@ -83,6 +83,7 @@ public final class CurlTransport: Transport {
                 }
             }
         } onCancel: {
+            transfer.cancelRequested.store(true, ordering: .relaxed)
             shared.inbox.withLock { $0.cancels.append(id) }
             shared.wake()
         }

@@ -73,13 +73,59 @@ public final class InvocationEvents: Sendable {
         var head = 0
         var waiter: CheckedContinuation<InvocationEvent?, Never>?
         var finished = false
+        /// What the waiting events will cost on the wire, framing included (see `cost`).
+        var pendingBytes = 0
+        var limit = Int.max
+        /// Events were dropped because the client did not take them: the request was cancelled.
+        var overflowed = false
+        var cancel: (@Sendable () -> Void)?
+        var cancelled = false
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
+    /// An event's size on the wire, about: its text plus an SSE chunk's framing (a 1-byte delta is a ~195-byte
+    /// chunk), so a stream of tiny deltas is bounded by what it will really take.
+    static func cost(_ event: InvocationEvent) -> Int {
+        switch event {
+        case .content(_, let text): text.utf8.count + 200
+        case .toolCall(_, let d): d.arguments.utf8.count + (d.id?.utf8.count ?? 0) + (d.name?.utf8.count ?? 0) + 200
+        case .finished: 0
+        }
+    }
+
+    /// Bounds the bytes that may wait for the client: past `bytes` the request is cancelled (the relay then ends
+    /// the stream with an error event).
+    public func limitPending(to bytes: Int) {
+        state.withLock { $0.limit = bytes }
+    }
+
+    /// How to stop the request upstream (the engine's task); run at once if a cancel was already asked for.
+    public func onCancel(_ body: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            s.cancel = body
+            return s.cancelled
+        }
+        if now { body() }
+    }
+
+    /// Stops the request upstream (the client left, or did not read): idempotent, harmless once it finished.
+    public func cancel() {
+        let body = state.withLock { s -> (@Sendable () -> Void)? in
+            guard !s.cancelled else { return nil }
+            s.cancelled = true
+            return s.cancel
+        }
+        body?()
+    }
+
+    /// Whether events were dropped because the client did not take them.
+    public var overflowed: Bool { state.withLock { $0.overflowed } }
+
     public func push(_ event: InvocationEvent) {
+        var cancelNow = false
         let waiter = state.withLock { s -> CheckedContinuation<InvocationEvent?, Never>? in
             guard !s.finished else { return nil }
             if case .finished = event { s.finished = true }
@@ -87,10 +133,19 @@ public final class InvocationEvents: Sendable {
                 s.waiter = nil
                 return w
             }
+            let cost = Self.cost(event)
+            if s.overflowed && cost > 0 { return nil }
+            if s.pendingBytes + cost > s.limit {
+                s.overflowed = true
+                cancelNow = true
+                return nil
+            }
+            s.pendingBytes += cost
             s.buffer.append(event)
             return nil
         }
         waiter?.resume(returning: event)
+        if cancelNow { cancel() }
     }
 
     /// Every event that is waiting (at least one, waiting for it if need be); empty after `.finished` was read.
@@ -106,6 +161,7 @@ public final class InvocationEvents: Sendable {
             defer {
                 s.buffer.removeAll(keepingCapacity: true)
                 s.head = 0
+                s.pendingBytes = 0
             }
             return Array(s.buffer[s.head...])
         }
@@ -117,6 +173,7 @@ public final class InvocationEvents: Sendable {
             let ready = state.withLock { s -> InvocationEvent?? in
                 if s.head < s.buffer.count {
                     defer {
+                        s.pendingBytes -= Self.cost(s.buffer[s.head])
                         s.head += 1
                         if s.head == s.buffer.count {
                             s.buffer.removeAll(keepingCapacity: true)

@@ -21,6 +21,7 @@ extension ServingResponder {
             return answer(await runtime.call(admitted.invocation), admitted)
         }
         let events = runtime.invoke(admitted.invocation)
+        events.limitPending(to: limits.maxPendingBytes)
         let first = await events.next()
         switch first {
         case .finished(let result)?: return answer(result, admitted)
@@ -92,7 +93,10 @@ extension ServingResponder {
         let writer = streamWriter(entity, a)
         return Response(
             status: .ok, headers: headers(sse: true, servedModel: entityName, id: a.id),
-            body: ResponseBody { [writer] body in
+            body: ResponseBody { [writer, limits] body in
+                // However this ends (a write that throws: the client left, or stopped reading and was closed), the
+                // request upstream stops with it; once it finished, this does nothing.
+                defer { events.cancel() }
                 var writer = writer
                 var batch = [first] + events.available()
                 var out = writer.start()
@@ -103,20 +107,42 @@ extension ServingResponder {
                         case .toolCall(_, let delta): out += writer.toolCall(delta)
                         case .finished(let result):
                             charge(result, a)
-                            if let failure = result.failure {
+                            if events.overflowed {
+                                out += writer.failure(Self.unread(limit: limits.maxPendingBytes))
+                            } else if let failure = result.failure {
                                 out += writer.failure(ServingError.upstream(failure, entity: entityName))
                             } else {
                                 out += writer.end(result)
                             }
                         }
+                        // A burst goes out in pieces: each write waits while the client is behind (NIO's
+                        // watermarks), so what serve holds for a slow client stays near one piece.
+                        if out.utf8.count >= Self.writePiece {
+                            try await body.write(ByteBuffer(string: out))
+                            out = ""
+                        }
                     }
-                    if out.isEmpty { break }
-                    try await body.write(ByteBuffer(string: out))
-                    out = ""
+                    if !out.isEmpty {
+                        try await body.write(ByteBuffer(string: out))
+                        out = ""
+                    }
                     batch = await events.nextBatch()
+                    if batch.isEmpty { break }
                 }
                 try await body.finish(nil)
             })
+    }
+
+    /// The most a stream writes at once.
+    static let writePiece = 64 << 10
+
+    /// The error event of a stream whose client did not take its answer.
+    static func unread(limit: Int) -> ServingError {
+        ServingError(
+            status: 503, code: "TEMPORARILY_UNAVAILABLE",
+            message:
+                "the client did not read the answer: more than \(limit) bytes waited for it, so the request was "
+                + "cancelled")
     }
 
     /// Charges an answered request's tokens to the endpoint's token limits.

@@ -59,9 +59,13 @@ public enum ServingServer {
 }
 
 extension HTTPLimits {
-    /// Hummingbird's HTTP/1 settings for these limits: the idle timeout (which also bounds reading a head).
+    /// Hummingbird's HTTP/1 settings for these limits: the idle timeout (which also bounds reading a head), and
+    /// the write timeout for a client that stops reading its answer.
     var http1: HTTP1Channel.Configuration {
-        HTTP1Channel.Configuration(idleTimeout: TimeAmount.milliseconds(Int64(saturating: idleTimeout * 1000)))
+        let writeTimeout = TimeAmount.milliseconds(Int64(saturating: writeTimeout * 1000))
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [WriteProgressHandler(timeout: writeTimeout)],
+            idleTimeout: TimeAmount.milliseconds(Int64(saturating: idleTimeout * 1000)))
     }
 
     /// The listener: a large backlog (loopback load tests open many connections at once) and the connection cap.

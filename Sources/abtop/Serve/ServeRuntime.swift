@@ -49,9 +49,11 @@ final class ServeRuntime: EndpointRuntime {
     /// the thread that reads the provider's stream is the one that relays it, with no hop in between.
     func invoke(_ invocation: Invocation) -> InvocationEvents {
         let events = InvocationEvents()
-        Task(executorPreference: engine.transport.callerExecutor) {
+        let task = Task(executorPreference: engine.transport.callerExecutor) {
             events.push(.finished(await self.send(invocation, relay: EventRelay(events))))
         }
+        // A client that leaves or does not read stops the request upstream (the journal counts it as cancelled).
+        events.onCancel { task.cancel() }
         return events
     }
 
