@@ -8,7 +8,8 @@ import Testing
 
 @testable import abtop
 
-/// Issue 23, item 3: clients that send a streamed request to an endless provider and never read. Old serve kept
+/// Issue 23, item 3: clients that send a streamed request to a provider that drips one-character deltas forever
+/// (each ~200 bytes once framed as SSE) and never read. Old serve kept
 /// all four connections (and every other client out) for minutes and grew past 580 MB in 30 s. Serial: it
 /// measures the process's resident memory.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct NeverReadingClientSerialTests {
@@ -35,7 +36,6 @@ import Testing
                  "abtop": {"entities": {"one": {"base_url": "\(hostile.baseURL("drip"))"}}, "retries": {"max": 0}}}
                 """))
         let before = Self.residentMB()
-        let t0 = Date()
         let body = #"{"messages": [{"role": "user", "content": "go on forever"}], "stream": true}"#
         var held: [Int32] = []
         for _ in 0..<4 {
@@ -51,7 +51,6 @@ import Testing
         // (waited on as a condition, with the suite's time limit as the bound).
         let health = await RawHTTP.send("GET", port: server.port, path: "/health")
         #expect(health.status == 200)
-        print("DEBUG health after", Date().timeIntervalSince(t0), hostile.bytesSent("drip"), Self.residentMB())
         // The provider stops sending once every request was cancelled: its byte count stops moving.
         var last = -1
         let deadline = Date().addingTimeInterval(90)
@@ -59,11 +58,10 @@ import Testing
             let now = hostile.bytesSent("drip")
             if now == last { break }
             last = now
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(5))
         }
         #expect(hostile.bytesSent("drip") == last, "the provider is still sending: requests were not cancelled")
         let grown = Self.residentMB() - before
-        print("DEBUG stable after", Date().timeIntervalSince(t0), last, grown)
         #expect(grown < 200, "serve grew \(grown) MB for four clients that never read")
         // Each held connection was closed by serve: reading it ends.
         let sockets = held
@@ -71,18 +69,11 @@ import Testing
             Thread {
                 var ended = 0
                 for fd in sockets {
-                    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                    var timeout = timeval(tv_sec: 60, tv_usec: 0)
                     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                     var buffer = [UInt8](repeating: 0, count: 1 << 16)
                     var n = 1
-                    var total = 0
-                    var tail = [UInt8]()
-                    let t = Date()
-                    while n > 0 {
-                        n = recv(fd, &buffer, buffer.count, 0)
-                        if n > 0 { total += n; tail = Array((tail + buffer[0..<n]).suffix(300)) }
-                    }
-                    print("DEBUG fd", fd, "n", n, "errno", errno, "total", total, "secs", Date().timeIntervalSince(t), String(decoding: tail, as: UTF8.self))
+                    while n > 0 { n = recv(fd, &buffer, buffer.count, 0) }
                     if n == 0 || errno == ECONNRESET { ended += 1 }
                 }
                 continuation.resume(returning: ended)

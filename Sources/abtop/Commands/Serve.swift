@@ -57,6 +57,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a connection may sit idle, or take to send a request's headers, before it is closed.")
     var idleTimeout = HTTPLimits().idleTimeout
 
+    @Option(
+        help: """
+            Seconds a client may leave its answer unread (serve's buffers for it full) before its connection is \
+            closed and its request cancelled (default: the idle timeout, at most 30).
+            """)
+    var writeTimeout: Double?
+
     @Option(help: "Endpoints served at once (a create past it: 400 RESOURCE_LIMIT_EXCEEDED).")
     var maxEndpoints = ServingRegistry.defaultMaxEndpoints
 
@@ -105,6 +112,9 @@ struct Serve: AsyncParsableCommand {
         guard (1...100_000).contains(maxConnections) else {
             throw ValidationError("--max-connections must be 1…100000")
         }
+        if let writeTimeout, writeTimeout.finite(in: 0.1...86_400) == nil {
+            throw ValidationError("--write-timeout must be 0.1…86400 seconds")
+        }
         guard (1...10_000).contains(maxEndpoints) else {
             throw ValidationError("--max-endpoints must be 1…10000")
         }
@@ -125,7 +135,7 @@ struct Serve: AsyncParsableCommand {
     var limits: HTTPLimits {
         HTTPLimits(
             maxBodyBytes: maxBodyBytes, maxConnections: maxConnections, idleTimeout: idleTimeout,
-            bodyTimeout: min(30, idleTimeout))
+            bodyTimeout: min(30, idleTimeout), writeTimeout: writeTimeout ?? min(30, idleTimeout))
     }
 
     func run() async throws {
