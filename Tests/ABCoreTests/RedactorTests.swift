@@ -185,3 +185,35 @@ import Testing
         lease.release()
     }
 }
+
+/// Issue 23, item 6: a syntax error never prints what it found in a credential field or a secrets file.
+@Suite struct ErrorQuotingTests {
+    @Test func aSyntaxErrorInACredentialFieldDoesNotQuoteTheKey() {
+        let text = """
+            {"served_entities": [{"name": "a", "external_model": {"name": "m", "provider": "openai",
+              "task": "llm/v1/chat", "openai_config": {"openai_api_key_plaintext": sklive7abc123XYZ}}}]}
+            """
+        let issues = EndpointConfigReader.read(text: text, defaultName: "x").issues.description
+        #expect(issues.contains("not shown"), "\(issues)")
+        #expect(!issues.contains("sklive7abc123XYZ") && !issues.contains("sklive"))
+        // Elsewhere the word is quoted: it helps, and it is no secret.
+        let plain = EndpointConfigReader.read(text: #"{"served_entities": yes}"#, defaultName: "x").issues.description
+        #expect(plain.contains("'yes'"), "\(plain)")
+    }
+
+    @Test func aSecretsFileErrorQuotesNothingItRead() {
+        for text in [
+            #"{"s/k": abcdef123-zz}"#, "root:$6$saltsalt$hashhashhash:19000:0:99999:7:::",
+            #"{"s/k": 1234567890123e999999}"#, #"{"s/ksecretkeyname" 5}"#, #"{"s/k": "v", "s/k2": @@@}"#,
+        ] {
+            guard case .failure(let issues) = SecretsFile.parse(text, path: "secrets.json") else {
+                Issue.record("accepted: \(text)")
+                continue
+            }
+            let message = issues.description
+            for word in ["abcdef123", "root", "saltsalt", "hashhash", "1234567890123", "secretkeyname", "@"] {
+                #expect(!message.contains(word), "\(message)")
+            }
+        }
+    }
+}

@@ -44,15 +44,38 @@ public struct JSONParser {
     private var index = 0
     /// Object members to build; nil builds them all.
     private var keep: JSONKeySet?
+    /// Whether an error may quote the text it stopped at (a word, a number). Off for a secrets file, where
+    /// every value is a secret.
+    private let quotesContent: Bool
+    /// The key whose value is being read: an error inside a credential field never quotes what it found.
+    private var currentKey: String?
 
-    private init(_ bytes: [UInt8], keep: JSONKeySet? = nil) {
+    private init(_ bytes: [UInt8], keep: JSONKeySet? = nil, quotesContent: Bool = true) {
         self.bytes = bytes
         self.keep = keep
+        self.quotesContent = quotesContent
     }
 
-    /// Parses one JSON value filling the whole text.
-    public static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
-        try parse(utf8: Array(text.utf8))
+    /// Parses one JSON value filling the whole text. With `quotingContent: false` no error quotes the text it
+    /// stopped at (a secrets file: a key written without quotes must not be printed back).
+    public static func parse(_ text: String, quotingContent: Bool = true) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(Array(text.utf8), quotesContent: quotingContent)
+        return try parser.parseDocument()
+    }
+
+    /// Whether a key names a credential: what a value under it holds is never quoted in an error.
+    static func isCredentialKey(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return k.hasSuffix("_plaintext") || ConfigRedaction.credentialKeys.contains(k)
+            || ["secret", "token", "password", "api_key", "apikey", "private_key", "credential"].contains {
+                k.contains($0)
+            }
+    }
+
+    /// `text` as an error may show it: quoted, unless it may be a secret.
+    private func shown(_ text: String, what: String) -> String {
+        if quotesContent, currentKey.map(Self.isCredentialKey) != true { return "\(what) '\(Excerpt.of(text))'" }
+        return "\(what) (\(text.utf8.count) characters, not shown: it may be a secret)"
     }
 
     /// Parses UTF-8 bytes (a response body, an SSE event) without making a `String` of them first.
@@ -69,11 +92,15 @@ public struct JSONParser {
 
     private static func parse(utf8 bytes: [UInt8], keep: JSONKeySet?) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes, keep: keep)
-        parser.skipAssignmentPrefix()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipTrivia()
-        if parser.index < parser.bytes.count {
-            throw parser.error("unexpected text after the end of the document")
+        return try parser.parseDocument()
+    }
+
+    private mutating func parseDocument() throws(SyntaxError) -> JSONValue {
+        skipAssignmentPrefix()
+        let value = try parseValue(depth: 0)
+        skipTrivia()
+        if index < bytes.count {
+            throw error("unexpected text after the end of the document")
         }
         return value
     }
@@ -95,8 +122,8 @@ public struct JSONParser {
             case "true", "True": return .bool(true)
             case "false", "False": return .bool(false)
             case "null", "None": return .null
-            case "": throw error("unexpected character '\(Character(Unicode.Scalar(byte)))', expected a value")
-            default: throw error("unexpected word '\(word)', expected a value (strings need quotes)")
+            case "": throw error(shown(String(Character(Unicode.Scalar(byte))), what: "unexpected character") + ", expected a value")
+            default: throw error(shown(word, what: "unexpected word") + ", expected a value (strings need quotes)")
             }
         }
     }
@@ -136,8 +163,13 @@ public struct JSONParser {
             }
             let key = try parseString()
             skipTrivia()
-            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after the key \"\(key)\"") }
+            guard peek() == UInt8(ascii: ":") else {
+                throw error(quotesContent ? "expected ':' after the key \"\(Excerpt.of(key))\"" : "expected ':' after a key")
+            }
             index += 1
+            let outerKey = currentKey
+            currentKey = key
+            defer { currentKey = outerKey }
             if let saved = keep, saved.isWhole(key) {
                 keep = nil
                 defer { keep = saved }
@@ -280,7 +312,7 @@ public struct JSONParser {
             let start = index
             while let b = peek(), isWordByte(b) || isNumberByte(b) { index += 1 }
             if index == start {
-                throw error("unexpected character '\(Character(Unicode.Scalar(byte)))', expected a value")
+                throw error(shown(String(Character(Unicode.Scalar(byte))), what: "unexpected character") + ", expected a value")
             }
         }
     }
@@ -317,7 +349,7 @@ public struct JSONParser {
         while let b = peek(), isNumberByte(b) { index += 1 }
         let literal = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let value = Double(literal), value.isFinite else {
-            throw error("invalid number '\(JSONNumber(literal: literal, value: 0).shortLiteral)'")
+            throw error(shown(JSONNumber(literal: literal, value: 0).shortLiteral, what: "invalid number"))
         }
         return JSONNumber(literal: literal, value: value)
     }

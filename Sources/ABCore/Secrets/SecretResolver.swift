@@ -58,7 +58,8 @@ public struct SecretsFile: Sendable {
     public static func parse(_ text: String, path: String) -> Result<SecretsFile, ConfigIssues> {
         let root: JSONValue
         do {
-            root = try JSONParser.parse(text)
+            // Every value here is a secret: a syntax error says where, never what it found.
+            root = try JSONParser.parse(text, quotingContent: false)
         } catch {
             return .failure(
                 ConfigIssues([
