@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "EngineEndToEndTests",
                     dependencies: ["ABEngine", "ABProviders", "ABServer", "ABCore", "TestSupport"]),
         .testTarget(name: "abtopTests", dependencies: ["abtop", "ABCore", "ABEngine", "ABReport", "ABServer", "ABStore",
-                                                     "TestSupport"],
+                                                     "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
         .testTarget(name: "ABStoreTests", dependencies: ["ABStore", "ABCore"]),

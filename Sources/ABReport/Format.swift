@@ -22,7 +22,7 @@ public enum Format {
 
     /// 10234 → "10,234".
     public static func count(_ n: Int) -> String {
-        let digits = Array(String(abs(n)))
+        let digits = Array(String(n.magnitude))  // `abs` traps on Int.min
         var out = ""
         for (i, d) in digits.enumerated() {
             if i > 0 && (digits.count - i) % 3 == 0 { out += "," }

@@ -11,6 +11,7 @@ extension SessionReport {
         body +=
             "<p class=\"meta\">Session \(id) · \(esc(s.mode)) · started \(esc(startedAt)) · "
             + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
+        if let note = leftOutNote { body += "<p class=\"meta\"><strong>Note:</strong> \(esc(note))</p>\n" }
         body +=
             "<h2>Summary</h2>\n"
             + ReportTables.entities(for: s.task).html(s.snapshot.entities, escape: esc) { i, cell in

@@ -11,11 +11,14 @@ public struct SessionReport: Sendable {
     public let records: [RequestRecord]
     public let votes: [Vote]
     public let configJSON: String
+    /// Request rows of the journal that could not be read (damaged or edited) and are left out.
+    public let leftOut: Int
 
     public init(
         id: Int64, summary: RunSummary, startedAt: String, version: String, epochs: [SplitEpoch],
-        records: [RequestRecord], votes: [Vote], configJSON: String
+        records: [RequestRecord], votes: [Vote], configJSON: String, leftOut: Int = 0
     ) {
+        self.leftOut = leftOut
         self.id = id
         self.summary = summary
         self.startedAt = startedAt
@@ -27,6 +30,14 @@ public struct SessionReport: Sendable {
     }
 
     var names: [String] { summary.snapshot.entities.map(\.info.name) }
+
+    /// The line a report opens with when rows were left out, or nil.
+    var leftOutNote: String? {
+        leftOut == 0
+            ? nil
+            : "\(Format.count(leftOut)) request rows of the journal could not be read (a value missing or out of "
+                + "range: the file was damaged or edited) and are left out of this report."
+    }
 
     /// Each epoch with its sample-ratio check.
     var epochRows: [(epoch: SplitEpoch, srm: SRMResult?)] {
@@ -43,6 +54,7 @@ public struct SessionReport: Sendable {
         out +=
             "Session \(id) · \(s.mode) · started \(startedAt) · "
             + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
+        if let note = leftOutNote { out += "> **Note:** \(note)\n\n" }
         out += "## Summary\n\n"
         out += ReportTables.entities(for: s.task).markdown(s.snapshot.entities)
         if ReportTables.armsDiffer(s.snapshot.entities) {
@@ -102,6 +114,7 @@ public struct SessionReport: Sendable {
         o["session"] = .number(JSONNumber(Int(id)))
         o["started_at"] = .string(startedAt)
         o["abtop_version"] = .string(version)
+        o["left_out_rows"] = .number(JSONNumber(leftOut))
         o["epochs"] = .array(
             epochs.map { e in
                 [

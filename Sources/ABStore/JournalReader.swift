@@ -27,6 +27,9 @@ public struct StoredSession: Sendable {
     /// The last read of the verdicts the run made (what it showed last), with its settings; nil in a journal
     /// written before abtop kept them, or if the run ended before any read.
     public let analysis: AnalysisRead?
+    /// Request rows the file holds that could not be read (a value missing or out of range: a damaged or tampered
+    /// journal): left out of everything above, and said so by the report.
+    public let leftOut: Int
 
     /// Replays the records through the same aggregator the run used: the same percentiles and counts, and the
     /// verdicts as one read at the end, under the settings the run used (α, margins, family; the defaults for a
@@ -79,15 +82,16 @@ extension Journal {
     }
 
     private static func summary(_ row: Row) -> StoredSession.Summary {
-        let started: Double = row["started_at"]
-        let ended: Double? = row["ended_at"]
-        let lastEnd: Int64? = row["last_end"]
-        let duration = ended.map { $0 - started } ?? (lastEnd.map { Double($0) / 1e9 } ?? 0)
+        let r = stored(row)
+        let started = r.double("started_at").flatMap { $0.isFinite && abs($0) < 1e11 ? $0 : nil } ?? 0
+        let ended = r.double("ended_at").flatMap { $0.isFinite && abs($0) < 1e11 ? $0 : nil }
+        let lastEnd = r.stamp("last_end").map { Double($0) / 1e9 }
+        let duration = ended.map { $0 - started } ?? lastEnd ?? 0
         return StoredSession.Summary(
-            id: row["id"], endpoint: row["endpoint"], mode: row["mode"],
+            id: Int64(r.int("id") ?? 0), endpoint: r.text("endpoint") ?? "?", mode: r.text("mode") ?? "?",
             startedAt: Date(timeIntervalSince1970: started),
             endedAt: ended.map { Date(timeIntervalSince1970: $0) },
-            requests: row["requests"], duration: max(0, duration))
+            requests: max(0, r.int("requests") ?? 0), duration: duration.isFinite ? max(0, duration) : 0)
     }
 
     /// Loads one session, or nil when there is no such id.
@@ -104,24 +108,31 @@ extension Journal {
                         """, arguments: [id])
             else { return nil }
             // Each arm's settings, from the config the session ran (they are not columns of their own).
-            let configText: String = row["config_json"]
+            let session = Self.stored(row)
+            let configText = session.text("config_json") ?? "{}"
             let arms = EndpointConfigReader.facts(text: configText).arms
             let entities = try Row.fetchAll(
                 db, sql: "SELECT * FROM entity WHERE session_id = ? ORDER BY idx", arguments: [id]
             )
-            .map { r -> EntityInfo in
-                let name: String = r["name"]
-                return EntityInfo(name: name, model: r["model"], provider: r["provider"], settings: arms[name]?.summary)
+            .map { row -> EntityInfo in
+                let r = Self.stored(row)
+                let name = r.text("name") ?? "?"
+                return EntityInfo(
+                    name: name, model: r.text("model") ?? "?", provider: r.text("provider") ?? "?",
+                    settings: arms[name]?.summary)
             }
             let epochs = try Row.fetchAll(
                 db, sql: "SELECT * FROM epoch WHERE session_id = ? ORDER BY idx", arguments: [id]
             )
             .compactMap { r -> SplitEpoch? in
-                let text: String = r["weights"]
-                guard let w = Weights(text.split(separator: "/").compactMap { Int($0) }) else { return nil }
-                return SplitEpoch(index: r["idx"], weights: w, startedAt: r["started_at_s"])
+                let r = Self.stored(r)
+                guard let text = r.text("weights"), let index = r.int("idx"),
+                    let w = Weights(text.split(separator: "/").compactMap { Int($0) }), w.count == entities.count
+                else { return nil }
+                let at = r.double("started_at_s").flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? 0
+                return SplitEpoch(index: index, weights: w, startedAt: at)
             }
-            let records = try Row.fetchAll(
+            let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT r.*, p.text AS prompt_text, o.text AS output_text FROM request r
@@ -129,19 +140,24 @@ extension Journal {
                     LEFT JOIN output o ON o.request_id = r.id
                     WHERE r.session_id = ? ORDER BY r.seq
                     """, arguments: [id]
-            ).map(Self.record)
+            ).map(Self.stored)
+            // A row the file should not hold (a tampered or damaged journal) is left out and counted.
+            let records = rows.compactMap { RequestRecord(stored: $0, entities: entities.count) }
             let votes = try Row.fetchAll(
                 db, sql: "SELECT * FROM vote WHERE session_id = ? ORDER BY id", arguments: [id]
             )
-            .compactMap { r -> Vote? in
-                guard let choice = Vote.Choice(rawValue: r["choice"]) else { return nil }
-                return Vote(a: r["a"], b: r["b"], choice: choice)
+            .map(Self.stored).compactMap { r -> Vote? in
+                guard let choice = r.text("choice").flatMap(Vote.Choice.init(rawValue:)),
+                    let a = r.int("a"), let b = r.int("b"), (0..<entities.count).contains(a),
+                    (0..<entities.count).contains(b)
+                else { return nil }
+                return Vote(a: a, b: b, choice: choice)
             }
-            let seed: Int64? = row["seed"]
             return StoredSession(
-                summary: Self.summary(row), configJSON: row["config_json"], version: row["abtop_version"],
-                seed: seed.map { UInt64(bitPattern: $0) }, entities: entities, epochs: epochs,
-                records: records, votes: votes, analysis: AnalysisJSON.decode(row["analysis_json"]))
+                summary: Self.summary(row), configJSON: configText, version: session.text("abtop_version") ?? "?",
+                seed: session.stamp("seed"), entities: entities, epochs: epochs,
+                records: records, votes: votes, analysis: session.text("analysis_json").flatMap(AnalysisJSON.decode),
+                leftOut: rows.count - records.count)
         }
     }
 
@@ -149,31 +165,19 @@ extension Journal {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM session") }
     }
 
-    private static func record(_ r: Row) -> RequestRecord {
-        func stamp(_ column: String) -> UInt64? {
-            let v: Int64? = r[column]
-            return v.map { UInt64(bitPattern: $0) }
+    /// A row as it is in the file, each column as SQLite typed it: `RequestRecord(stored:)` checks the rest.
+    private static func stored(_ r: Row) -> StoredRow {
+        var columns: [String: StoredRow.Value] = [:]
+        for (name, value) in r {
+            columns[name] =
+                switch value.storage {
+                case .null: .null
+                case .int64(let v): .integer(v)
+                case .double(let v): .real(v)
+                case .string(let v): .text(v)
+                case .blob: .blob
+                }
         }
-        let kind: String? = r["error_kind"]
-        var outcome = RequestOutcome(
-            entity: r["entity"], arm: r["arm"], epoch: r["epoch"], isFallback: r["is_fallback"], retries: r["retries"],
-            timing: RequestTiming(
-                start: stamp("start_ns") ?? 0, firstByte: stamp("first_byte_ns"),
-                firstToken: stamp("first_token_ns"), end: stamp("end_ns") ?? 0),
-            streamed: r["streamed"], status: r["status"], error: kind.flatMap(ErrorKind.init(rawValue:)),
-            usage: TokenUsage(input: r["tokens_in"], output: r["tokens_out"], estimated: r["tokens_estimated"]),
-            costUSD: r["cost_usd"])
-        outcome.countsTowardSplit = r["counts_toward_split"]
-        outcome.issue = r["issue"]
-        let repeats: Int? = r["repeats_session"]
-        outcome.repeatsSession = (repeats ?? 0) != 0
-        let passed: Int? = r["check_passed"]
-        outcome.checkPassed = passed.map { $0 != 0 }
-        var record = RequestRecord(
-            outcome: outcome, promptID: r["prompt_id"], prompt: r["prompt_text"] ?? "",
-            output: r["output_text"] ?? "", finishReason: r["finish_reason"],
-            errorMessage: r["error_message"], group: r["group_id"])
-        record.check = passed.map { Expectation.Check(passed: $0 != 0, reason: r["check_reason"] ?? "") }
-        return record
+        return StoredRow(columns)
     }
 }

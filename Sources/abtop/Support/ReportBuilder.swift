@@ -25,7 +25,7 @@ enum ReportBuilder {
         return SessionReport(
             id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),
             version: stored.version, epochs: stored.epochs, records: stored.records,
-            votes: stored.votes, configJSON: stored.configJSON)
+            votes: stored.votes, configJSON: stored.configJSON, leftOut: stored.leftOut)
     }
 
     /// The report in `format`.
