@@ -77,7 +77,7 @@ let package = Package(
             exclude: ["scripts"]
         ),
         // Fuzz targets: built with `-sanitize=fuzzer -DFUZZING` by scripts/fuzz.sh; a plain build replays files.
-        .executableTarget(name: "ABFuzz", dependencies: ["ABCore", "ABProviders"], path: "Tests/Fuzz",
+        .executableTarget(name: "ABFuzz", dependencies: ["ABCore", "ABProviders", "ABReport"], path: "Tests/Fuzz",
                           exclude: ["Corpus"]),
         .testTarget(
             name: "ABCoreTests",

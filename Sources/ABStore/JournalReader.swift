@@ -142,7 +142,11 @@ extension Journal {
                     """, arguments: [id]
             ).map(Self.stored)
             // A row the file should not hold (a tampered or damaged journal) is left out and counted.
-            let records = rows.compactMap { RequestRecord(stored: $0, entities: entities.count) }
+            // Without an epoch the replay starts one of its own, numbered 0.
+            let epochIndices = epochs.isEmpty ? [0] : Set(epochs.map(\.index))
+            let records = rows.compactMap {
+                RequestRecord(stored: $0, entities: entities.count, epochs: epochIndices)
+            }
             let votes = try Row.fetchAll(
                 db, sql: "SELECT * FROM vote WHERE session_id = ? ORDER BY id", arguments: [id]
             )

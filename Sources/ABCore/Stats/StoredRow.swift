@@ -53,14 +53,18 @@ extension RequestRecord {
     static let maxStoredCount = 1 << 40
 
     /// A journal row as a record, or nil when a value the record cannot do without is missing or out of range
-    /// (the entity is not one of the session's `entities`; the timing runs backwards). Values that are only
+    /// (the entity is not one of the session's `entities`, the epoch not one of its `epochs`; the timing runs
+    /// backwards). Values that are only
     /// descriptive (tokens, cost, status, retries) are read as unknown when out of range.
-    public init?(stored r: StoredRow, entities: Int) {
+    ///
+    /// `epochs`: the split epochs the session holds (a row of another is left out: the split it was assigned
+    /// under is unknown).
+    public init?(stored r: StoredRow, entities: Int, epochs: Set<Int>) {
         guard let entity = r.int("entity"), (0..<entities).contains(entity),
-            let start = r.stamp("start_ns"), let end = r.stamp("end_ns"), end >= start
+            let start = r.stamp("start_ns"), let end = r.stamp("end_ns"), end >= start,
+            let epoch = r.int("epoch"), epochs.contains(epoch)
         else { return nil }
         let arm = r.int("arm").flatMap { (0..<entities).contains($0) ? $0 : nil } ?? entity
-        let epoch = r.int("epoch").flatMap { (0...Self.maxStoredCount).contains($0) ? $0 : nil } ?? 0
         // A first byte or token outside the request's own span is no stamp at all.
         let within = { (s: UInt64?) in s.flatMap { (start...end).contains($0) ? $0 : nil } }
         func tokens(_ name: String) -> Int {
