@@ -94,6 +94,17 @@ import Testing
         #expect(clip.text == " ab")
     }
 
+    /// Issue 23, item 7: an answer's bidi controls and escapes never reach a cell as they are.
+    @Test func bidiControlsAndEscapesAreDrawnAsMarks() {
+        var c = Canvas(width: 40, height: 1)
+        c.put("txt\u{202E}exe.sh\u{200F} \u{1B}[2J\u{061C}end", x: 0, y: 0)
+        let drawn = c.text.unicodeScalars
+        for unsafe: UInt32 in [0x202E, 0x200F, 0x1B, 0x061C] {
+            #expect(!drawn.contains { $0.value == unsafe }, "U+\(String(unsafe, radix: 16)) was drawn raw")
+        }
+        #expect(c.text.hasPrefix("txt\u{FFFD}exe.sh\u{FFFD} ␛[2J\u{FFFD}end"), "\(c.text)")
+    }
+
     @Test func onlyChangedCellsAreRewritten() {
         var a = Canvas(width: 10, height: 3)
         a.put("hello", x: 0, y: 1)

@@ -1,5 +1,5 @@
-/// Text made safe for a terminal: every path that writes outside text to one (the console, a Markdown or CSV
-/// report) passes it through here.
+/// Text made safe for a terminal: every path that writes outside text to one (the console, the dashboard's
+/// canvas, a Markdown or CSV report) passes it through here.
 ///
 /// Model output, provider errors and config values can hold escape sequences (`ESC ] 0 ; … BEL` retitles the
 /// window, `ESC [ 2 J` clears it, `CR` overwrites a line) and bidirectional overrides that make text read other
@@ -23,12 +23,13 @@ public enum TerminalText {
         return String(out)
     }
 
-    /// C0 controls but line feed and tab, DEL, C1 controls, and the bidi embedding/override/isolate characters.
+    /// C0 controls but line feed and tab, DEL, C1 controls, and the bidi marks, embeddings, overrides and
+    /// isolates (a right-to-left mark reorders what follows it as surely as an override does).
     public static func isUnsafe(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x0A, 0x09: false
         case 0x00..<0x20, 0x7F..<0xA0: true
-        case 0x202A...0x202E, 0x2066...0x2069: true
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
         default: false
         }
     }

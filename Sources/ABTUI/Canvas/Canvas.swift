@@ -1,3 +1,5 @@
+import ABCore
+
 /// One screen cell: a character (a grapheme), its role and attributes. The cell right of a wide character is a
 /// continuation (empty text), so columns stay aligned.
 public struct Cell: Equatable, Sendable {
@@ -43,7 +45,9 @@ public struct Canvas: Equatable, Sendable {
         guard y >= 0, y < height, x < width else { return 0 }
         let end = min(width, x + (limit ?? width))
         var column = x
-        for c in text {
+        // Answers, prompts and errors are outside text: escapes and bidi controls are drawn as visible marks,
+        // never handed to the terminal.
+        for c in TerminalText.sanitized(text) {
             let w = DisplayWidth.of(c)
             if w == 0 { continue }
             if c == "\n" || c == "\t" { break }
