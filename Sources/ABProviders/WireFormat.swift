@@ -88,8 +88,11 @@ public struct WireFormat: Sendable {
         switch entity.providerSettings {
         case .openai(let s) where s.apiType == .azure:
             dialect = .openAI
-            let deployment = "\(base)/openai/deployments/\(s.deploymentName ?? entity.model)"
-            let version = "?api-version=\(s.apiVersion ?? "2024-06-01")"
+            // Names from the config go into the URL as one encoded segment each: a `/`, `?` or `#` in them cannot
+            // reach another path or add a query.
+            let name = SigV4.uriEncode(s.deploymentName ?? entity.model, keepSlash: false)
+            let deployment = "\(base)/openai/deployments/\(name)"
+            let version = "?api-version=\(SigV4.uriEncode(s.apiVersion ?? "2024-06-01", keepSlash: false))"
             url = deployment + "/chat/completions" + version
             completionsURL = deployment + "/completions" + version
             embeddingsURL = deployment + "/embeddings" + version
@@ -132,7 +135,7 @@ public struct WireFormat: Sendable {
             maxTokensField = "max_tokens"
         case .databricksModelServing:
             dialect = .openAI
-            url = "\(base)/serving-endpoints/\(entity.model)/invocations"
+            url = "\(base)/serving-endpoints/\(SigV4.uriEncode(entity.model, keepSlash: false))/invocations"
             completionsURL = url
             embeddingsURL = url
             bodyModel = nil

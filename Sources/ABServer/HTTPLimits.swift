@@ -49,6 +49,26 @@ public enum Loopback {
         return parts[0] == "127"
     }
 
+    /// Whether an authority is `host`, `host:port` or `[v6]:port` with a port of digits (1…65535): a Host such as
+    /// `127.0.0.1:8080.evil` is no authority at all (cutting it at the colon would read it as loopback).
+    public static func isWellFormed(authority: String) -> Bool {
+        var rest = Substring(authority)
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return false }
+            rest = rest[rest.index(after: close)...]
+            if rest.isEmpty { return true }
+            guard rest.hasPrefix(":") else { return false }
+        } else if let colon = rest.firstIndex(of: ":") {
+            guard colon != rest.startIndex else { return false }
+            rest = rest[colon...]
+        } else {
+            return !rest.isEmpty
+        }
+        let port = rest.dropFirst()
+        return (1...5).contains(port.count) && port.allSatisfy { $0.isASCII && $0.isNumber }
+            && (1...65_535).contains(Int(port) ?? 0)
+    }
+
     /// The host of an HTTP authority (`host`, `host:port`, `[v6]:port`), lower-cased, brackets kept off.
     public static func host(ofAuthority authority: String) -> String {
         // The common case, `127.0.0.1:8080`, without lower-casing or copying the whole authority.
@@ -94,6 +114,8 @@ public struct RequestGuard: Sendable, Equatable {
     /// A request as the guard sees it: the few headers it reads.
     public struct Head: Sendable {
         public var method: String
+        /// The request target as sent: a path (`/…`), or `*`; an absolute URL (a proxy's form) is refused.
+        public var target: String
         public var authority: String?
         /// More than one `Host` header was sent (a smuggling trick): refused.
         public var extraHost: Bool
@@ -102,10 +124,11 @@ public struct RequestGuard: Sendable, Equatable {
         public var hasBody: Bool
 
         public init(
-            method: String, authority: String?, extraHost: Bool = false, origin: String?,
+            method: String, target: String = "/", authority: String?, extraHost: Bool = false, origin: String?,
             contentType: String?, hasBody: Bool
         ) {
             self.method = method
+            self.target = target
             self.authority = authority
             self.extraHost = extraHost
             self.origin = origin
@@ -118,6 +141,17 @@ public struct RequestGuard: Sendable, Equatable {
     public func refusal(_ head: Head) -> ServingError? {
         guard let authority = head.authority, !authority.isEmpty, !head.extraHost else {
             return ServingError(status: 400, code: "BAD_REQUEST", message: "a request needs exactly one Host header")
+        }
+        guard head.target.hasPrefix("/") || head.target == "*" else {
+            // `GET http://other/health` with a loopback Host: serve is no proxy, and which host is meant is unclear.
+            return ServingError(
+                status: 400, code: "BAD_REQUEST",
+                message: "the request target must be a path (/…): abtop serve is not a proxy")
+        }
+        guard Loopback.isWellFormed(authority: authority) else {
+            return ServingError(
+                status: 400, code: "BAD_REQUEST",
+                message: "the Host header is not a host with an optional numeric port")
         }
         let host = Loopback.host(ofAuthority: authority)
         if !checksAnyHost, !Loopback.isLoopback(host), host != Loopback.host(ofAuthority: bindHost) {

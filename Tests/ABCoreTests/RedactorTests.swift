@@ -217,3 +217,21 @@ import Testing
         }
     }
 }
+
+/// Issue 23, item 9: a service account's token_uri is read as a URL parser reads it.
+@Suite struct TokenURITests {
+    @Test func onlyHTTPSOrLoopbackHTTPWithoutUserInfo() {
+        for ok in [
+            "https://oauth2.googleapis.com/token", "http://127.0.0.1:8080/token", "http://localhost/token",
+            "http://[::1]:9000/token",
+        ] {
+            #expect(ServiceAccountKey.isSafeTokenURI(ok), "\(ok)")
+        }
+        for bad in [
+            "http://127.0.0.1.evil.com/", "http://localhost@evil.com/", "http://localhost.evil.com/token",
+            "https://user:pw@oauth2.googleapis.com/token", "ftp://127.0.0.1/", "http:///token", "localhost/token",
+        ] {
+            #expect(!ServiceAccountKey.isSafeTokenURI(bad), "\(bad)")
+        }
+    }
+}

@@ -71,6 +71,19 @@ private let chat = ChatRequest(
         #expect(b["model"] == nil && b["max_tokens"] as? Int == 50)
     }
 
+    /// Issue 23, item 9: an endpoint name is one encoded path segment, whatever it holds (Azure's deployment name
+    /// is checked where it is read; it is encoded the same way).
+    @Test func namesInURLPathsAreEncoded() throws {
+        let databricks = try resolved(
+            entity(
+                "databricks-model-serving",
+                #""databricks_model_serving_config": {"databricks_api_token_plaintext": "dapi-token", "databricks_workspace_url": "https://w.cloud.databricks.com"}"#,
+                model: "a/../b?c"))
+        #expect(
+            WireFormat(databricks[0]).request(chat).url
+                == "https://w.cloud.databricks.com/serving-endpoints/a%2F..%2Fb%3Fc/invocations")
+    }
+
     @Test func anthropicLiftsSystemAndMergesTurns() throws {
         let r = try resolved(
             entity(

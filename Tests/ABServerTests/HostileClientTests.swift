@@ -171,6 +171,16 @@ import Testing
             RequestGuard.Head(method: method, authority: host, origin: origin, contentType: type, hasBody: true)
         }
         #expect(g.refusal(head("127.0.0.1:8080")) == nil)
+        // Issue 23, item 9: a port that is not a number is no authority; a proxy's absolute target is refused.
+        #expect(g.refusal(head("127.0.0.1:8080.evil"))?.status == 400)
+        #expect(g.refusal(head("localhost:"))?.status == 400)
+        #expect(g.refusal(head("127.0.0.1:99999"))?.status == 400)
+        #expect(g.refusal(head("[::1]:8080")) == nil && g.refusal(head("localhost")) == nil)
+        #expect(
+            g.refusal(
+                RequestGuard.Head(
+                    method: "GET", target: "http://evil.example/v1/models", authority: "127.0.0.1:8080", origin: nil,
+                    contentType: nil, hasBody: false))?.status == 400)
         #expect(g.refusal(head(nil))?.status == 400)
         #expect(g.refusal(head("127.evil.example:8080"))?.status == 403)
         #expect(g.refusal(head("localhost:8080", origin: "null"))?.status == 403)

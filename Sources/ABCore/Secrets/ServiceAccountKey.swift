@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Google Cloud service account's JSON key file, as the console downloads it and as
 /// `google_cloud_vertex_ai_config.private_key` holds it: the account (`client_email`) and its RSA key sign the
 /// requests for OAuth access tokens. A bare PEM names no account, so it cannot be used.
@@ -46,16 +48,25 @@ public struct ServiceAccountKey: Sendable, Equatable {
         }
         let tokenURI = object["token_uri"]?.stringValue ?? defaultTokenURI
         // The signed assertion is a credential: it goes over TLS, or to this machine (a local or simulated issuer).
-        guard
-            tokenURI.hasPrefix("https://") || tokenURI.hasPrefix("http://127.0.0.1")
-                || tokenURI.hasPrefix("http://localhost") || tokenURI.hasPrefix("http://[::1]")
-        else {
+        guard Self.isSafeTokenURI(tokenURI) else {
             return .failure(KeyProblem("the key file's token_uri is not an https URL (or a loopback http one)"))
         }
         return .success(
             ServiceAccountKey(
                 clientEmail: email, privateKeyPEM: SecretValue(pem),
                 privateKeyID: object["private_key_id"]?.stringValue, tokenURI: tokenURI))
+    }
+
+    /// An https URL, or a plain http one whose host is this machine's loopback, with no user info either way: the
+    /// host is read as a URL parser reads it, so `http://127.0.0.1.evil.com/` and `http://localhost@evil.com/`
+    /// (plain http to another host) are refused.
+    static func isSafeTokenURI(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+            let host = url.host, !host.isEmpty, url.user == nil, url.password == nil
+        else { return false }
+        if scheme == "https" { return true }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        return scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(bare.lowercased())
     }
 
     /// What is wrong with `text` as a key file, or nil.

@@ -29,7 +29,7 @@ struct ServingResponder: Sendable {
         if segments == ["health"] { return text(200, "ok\n") }
         let origin = request.headers[.origin]
         let head = RequestGuard.Head(
-            method: request.method.rawValue, authority: request.head.authority,
+            method: request.method.rawValue, target: request.head.path ?? "/", authority: request.head.authority,
             extraHost: request.headers[Self.hostHeader] != nil, origin: origin,
             contentType: request.headers[.contentType], hasBody: Self.hasBody(request))
         if let refusal = requestGuard.refusal(head) { return error(refusal) }
