@@ -138,6 +138,9 @@ let benches = [
     Bench(name: "snapshot", detail: "Snapshot of 8 entities", run: snapshotCost),
     Bench(name: "frame", detail: "dashboard frame of 8 entities", run: dashboardFrame),
     Bench(
+        name: "redaction", detail: "redactor cost per answer byte at 1, 100 and 4,096 secrets",
+        run: redactionCost),
+    Bench(
         name: "analysis", detail: "stats lock hold, analysis and memory at 10k, 100k and 1M requests",
         run: analysisCost),
     Bench(
