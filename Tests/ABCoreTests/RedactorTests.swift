@@ -98,7 +98,8 @@ import Testing
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
                 text +=
                     Bool.random(using: &rng)
-                    ? secrets.randomElement(using: &rng)! : String(decoding: Self.word(5, alphabet, &rng), as: UTF8.self)
+                    ? secrets.randomElement(using: &rng)!
+                    : String(decoding: Self.word(5, alphabet, &rng), as: UTF8.self)
             }
             var stream = SecretRedactor.Stream()
             var out = ""

@@ -240,7 +240,9 @@ import Testing
                     port: port, path: "/serving-endpoints/mix/invocations", headers: [:],
                     body: #"{"messages": [{"role": "user", "content": "hi"}], "\#(long)": 1}"#)
                 #expect(reply.status == 400)
-                #expect(reply.text.contains("unknown parameter") && reply.text.utf8.count < 2_048, "\(reply.text.prefix(200))")
+                #expect(
+                    reply.text.contains("unknown parameter") && reply.text.utf8.count < 2_048,
+                    "\(reply.text.prefix(200))")
             }
             let config = await RawHTTP.post(
                 port: port, path: "/api/2.0/serving-endpoints", headers: [:],

@@ -50,7 +50,9 @@ import Testing
         let outcomes = await withTaskGroup(of: ServingError?.self) { group in
             for i in 0..<12 {
                 group.addTask {
-                    await self.error { _ = try registry.create(ServingFixtures.json(ServingFixtures.payload(name: "e\(i)"))) }
+                    await self.error {
+                        _ = try registry.create(ServingFixtures.json(ServingFixtures.payload(name: "e\(i)")))
+                    }
                 }
             }
             return await group.reduce(into: [ServingError?]()) { $0.append($1) }

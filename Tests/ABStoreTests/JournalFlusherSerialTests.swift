@@ -32,7 +32,9 @@ import Testing
         }
         // Written by the shared thread within its 100 ms window (waited for generously, not timed).
         let deadline = Date().addingTimeInterval(60)
-        while writers.contains(where: { $0.1.status.written < 3 }), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while writers.contains(where: { $0.1.status.written < 3 }), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         #expect(writers.allSatisfy { $0.1.status.written == 3 }, "the shared thread wrote every session's rows")
         #expect(Self.threads() <= before + 3, "\(Self.threads() - before) threads for 200 sessions")
         for (id, writer) in writers {

@@ -77,15 +77,20 @@ enum FuzzTargets {
             let o = r.outcome
             precondition((0..<2).contains(o.entity) && (0..<2).contains(o.arm) && [0, 1].contains(o.epoch))
             precondition(o.timing.end >= o.timing.start, "a timing that runs backwards")
-            precondition([o.timing.firstByte, o.timing.firstToken].allSatisfy { t in
-                t.map { (o.timing.start...o.timing.end).contains($0) } ?? true
-            })
-            precondition([o.usage.input, o.usage.output].allSatisfy { (0...RequestRecord.maxStoredTokens).contains($0) })
+            precondition(
+                [o.timing.firstByte, o.timing.firstToken].allSatisfy { t in
+                    t.map { (o.timing.start...o.timing.end).contains($0) } ?? true
+                })
+            precondition(
+                [o.usage.input, o.usage.output].allSatisfy { (0...RequestRecord.maxStoredTokens).contains($0) })
             precondition(o.costUSD.map { $0.isFinite && $0 >= 0 } ?? true)
             records.append(r)
         }
         // The numbers a report is made of, replayed as `abtop report` does, then written.
-        let entities = [EntityInfo(name: "a", model: "m", provider: "openai"), EntityInfo(name: "b", model: "m", provider: "openai")]
+        let entities = [
+            EntityInfo(name: "a", model: "m", provider: "openai"),
+            EntityInfo(name: "b", model: "m", provider: "openai"),
+        ]
         var stats = StatsAggregator(
             entities: entities, epoch: SplitEpoch(index: 0, weights: Weights.even(count: 2), startedAt: 0))
         stats.openEpoch(SplitEpoch(index: 1, weights: Weights.even(count: 2), startedAt: 1))

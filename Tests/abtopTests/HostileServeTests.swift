@@ -101,7 +101,10 @@ import Testing
                 ),
             ] {
                 answers.append(
-                    ("\(path) stream=\(stream)", await RawHTTP.post(port: server.port, path: path, headers: [:], body: body)))
+                    (
+                        "\(path) stream=\(stream)",
+                        await RawHTTP.post(port: server.port, path: path, headers: [:], body: body)
+                    ))
             }
         }
         await server.stop()

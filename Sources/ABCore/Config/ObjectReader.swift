@@ -136,7 +136,8 @@ public struct ObjectReader {
             if let special = hint(member.key) {
                 issues.error(keyPath, special.message, fix: special.fix)
             } else if let suggestion = EditDistance.suggestion(for: member.key, among: known) {
-                issues.error(keyPath, "unknown key \"\(Excerpt.of(member.key))\"", fix: "did you mean \"\(suggestion)\"?")
+                issues.error(
+                    keyPath, "unknown key \"\(Excerpt.of(member.key))\"", fix: "did you mean \"\(suggestion)\"?")
             } else {
                 let context = path.isRoot ? "here" : "in \(path.lastKeyName ?? "this object")"
                 issues.error(

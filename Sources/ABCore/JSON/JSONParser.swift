@@ -122,7 +122,9 @@ public struct JSONParser {
             case "true", "True": return .bool(true)
             case "false", "False": return .bool(false)
             case "null", "None": return .null
-            case "": throw error(shown(String(Character(Unicode.Scalar(byte))), what: "unexpected character") + ", expected a value")
+            case "":
+                throw error(
+                    shown(String(Character(Unicode.Scalar(byte))), what: "unexpected character") + ", expected a value")
             default: throw error(shown(word, what: "unexpected word") + ", expected a value (strings need quotes)")
             }
         }
@@ -164,7 +166,8 @@ public struct JSONParser {
             let key = try parseString()
             skipTrivia()
             guard peek() == UInt8(ascii: ":") else {
-                throw error(quotesContent ? "expected ':' after the key \"\(Excerpt.of(key))\"" : "expected ':' after a key")
+                throw error(
+                    quotesContent ? "expected ':' after the key \"\(Excerpt.of(key))\"" : "expected ':' after a key")
             }
             index += 1
             let outerKey = currentKey
@@ -312,7 +315,8 @@ public struct JSONParser {
             let start = index
             while let b = peek(), isWordByte(b) || isNumberByte(b) { index += 1 }
             if index == start {
-                throw error(shown(String(Character(Unicode.Scalar(byte))), what: "unexpected character") + ", expected a value")
+                throw error(
+                    shown(String(Character(Unicode.Scalar(byte))), what: "unexpected character") + ", expected a value")
             }
         }
     }

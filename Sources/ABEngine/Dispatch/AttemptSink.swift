@@ -87,7 +87,9 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                     }
                     // Calls before this one that were still waiting for their arguments go out first.
                     for index in callRedaction.keys.sorted() where index != delta.index {
-                        if let opened = callRedaction[index]!.open(index: index) { relay.to.toolCall(opened, entity: relay.entity) }
+                        if let opened = callRedaction[index]!.open(index: index) {
+                            relay.to.toolCall(opened, entity: relay.entity)
+                        }
                     }
                     if let safe = callRedaction[delta.index, default: ToolCallRedaction()].push(delta) {
                         relay.to.toolCall(safe, entity: relay.entity)
