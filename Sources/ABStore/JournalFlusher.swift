@@ -57,7 +57,10 @@ final class JournalFlusher: @unchecked Sendable {
             condition.unlock()
             // A write that failed keeps its rows: the writer asks again, and they are tried a cycle later.
             var again: [JournalWriter] = []
-            for writer in batch where writer.flush() { again.append(writer) }
+            for writer in batch {
+                writer.taken()
+                if writer.flush() { again.append(writer) }
+            }
             condition.lock()
             for writer in again where dirty.updateValue(writer, forKey: ObjectIdentifier(writer)) == nil {
                 if since == nil { since = Date() }

@@ -14,6 +14,9 @@ public final class JournalWriter: Sendable {
     /// Held while a batch is written: the flusher's thread and a caller's `flushNow` / `close` never write two
     /// batches of one session at once (they would commit out of order).
     private let writing = NSLock()
+    /// Already in the flusher's list: later rows ride along without touching its lock (one wake per batch, not
+    /// one per row). Cleared by the flusher as it takes the writer.
+    private let scheduled = Atomic<Bool>(false)
     /// Prompt ids whose text is already written (bounded: past the bound, INSERT OR IGNORE does the work).
     private let writtenPrompts = Mutex<Set<String>>([])
     static let promptMemory = 10_000
@@ -77,7 +80,16 @@ public final class JournalWriter: Sendable {
 
     /// Asks the journal's thread for a write; without one (it could not start), writes here.
     private func schedule(urgent: Bool) {
-        if !journal.flusher.schedule(self, urgent: urgent) { _ = flush() }
+        if scheduled.exchange(true, ordering: .acquiringAndReleasing), !urgent { return }
+        if !journal.flusher.schedule(self, urgent: urgent) {
+            scheduled.store(false, ordering: .releasing)
+            _ = flush()
+        }
+    }
+
+    /// The flusher took this writer: rows that come from now on ask again.
+    func taken() {
+        scheduled.store(false, ordering: .releasing)
     }
 
     /// A new split epoch: written by the writer's thread with the next batch, after the epochs before it (the

@@ -236,3 +236,29 @@ import Testing
         }
     }
 }
+
+/// Review of issue 23: tokens after `Bearer ` or an echoed header name, cut by a chunk's end, wait for the rest.
+@Suite struct KeywordHoldTests {
+    @Test(arguments: [
+        ("Authorization: Bearer abc", "def12345xyz done", "abc"),
+        ("echo \"x-api-key\": \"ab", "cd1234567efg\" rest", "cd1234567"),
+        ("headers: Bear", "er tok3n1234567 end", "tok3n1234567"),
+        ("x-api-key", ": k3y4567890 end", "k3y4567890"),
+    ])
+    func aTokenSplitAfterItsKeywordIsRedactedWhole(first: String, second: String, leaked: String) {
+        var stream = SecretRedactor.Stream()
+        var out = stream.push(first)
+        out += stream.push(second)
+        out += stream.finish()
+        #expect(!out.contains(leaked), "\(out)")
+        #expect(out.contains("‹redacted›"), "\(out)")
+    }
+
+    @Test func ordinaryWordsAtAChunksEndGoOutWithTheNext() {
+        var stream = SecretRedactor.Stream()
+        var out = stream.push("Bearer bonds are a")
+        out += stream.push(" kind of security.")
+        out += stream.finish()
+        #expect(out == "Bearer bonds are a kind of security.")
+    }
+}

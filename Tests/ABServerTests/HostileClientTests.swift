@@ -251,6 +251,17 @@ import Testing
         }
     }
 
+    /// Issue 23, item 9: `GET http://other/… HTTP/1.1` with a loopback Host is refused on the wire (NIO's conversion
+    /// drops the target's host, so the marker before it is what the guard sees).
+    @Test func anAbsoluteFormTargetIsRefusedOnTheWire() async throws {
+        try await withServer { port, _ in
+            let proxied = await RawHTTP.send("GET", port: port, path: "http://evil.example/v1/models")
+            #expect(proxied.status == 400 && proxied.text.contains("not a proxy"), "\(proxied.text)")
+            let plain = await RawHTTP.send("GET", port: port, path: "/v1/models")
+            #expect(plain.status == 200)
+        }
+    }
+
     /// Issue 23, item 4: a flood of creates over HTTP stops at `--max-endpoints` with a 400 that says so.
     @Test func anEndpointFloodStopsAtTheCap() async throws {
         let factory = FakeFactory()

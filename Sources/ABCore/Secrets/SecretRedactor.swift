@@ -19,12 +19,15 @@ public enum SecretRedactor {
     public static let maximumLength = 16 * 1024
     /// At most this many distinct values are held at once; a config whose keys would not fit is refused.
     public static let capacity = 4_096
+    /// At most this many bytes of them: the automaton takes about 20 bytes per byte of secret, so the table stays
+    /// under ~40 MB whatever is registered (real keys are 40–200 bytes; a service account's file and key ~4 KB).
+    public static let capacityBytes = 2 << 20
 
     /// Why a lease could not be taken: the config that needs it is refused, loudly.
     public struct TableFull: Error, CustomStringConvertible, Sendable {
         public var description: String {
-            "abtop's table of secrets to redact is full (\(SecretRedactor.capacity) values in use); "
-                + "a config whose keys could not be redacted is refused"
+            "abtop's table of secrets to redact is full (at most \(SecretRedactor.capacity) values, "
+                + "\(SecretRedactor.capacityBytes >> 20) MiB); a config whose keys could not be redacted is refused"
         }
     }
 
@@ -41,7 +44,7 @@ public enum SecretRedactor {
                 return v
             }
             guard !values.isEmpty else { return }
-            SecretRedactor.table.withLock { $0.remove(values) }
+            if SecretRedactor.table.withLock({ $0.remove(values) }) { SecretRedactor.rebuild() }
         }
 
         deinit { release() }
@@ -50,22 +53,32 @@ public enum SecretRedactor {
     /// The registered values, counted by how many leases hold each, and the automaton over them.
     private struct Table {
         var counts: [String: Int] = [:]
+        var bytes = 0
         var automaton = SecretAutomaton.empty
-        /// How many leases were refused for want of room (shown by `serve`'s health and logs).
+        /// Bumped by every change of the set; the automaton installed was built from `built`.
+        var generation = 0
+        var built = 0
+        /// How many leases were refused for want of room.
         var refusals = 0
 
-        mutating func add(_ values: [String]) -> Bool {
+        /// Adds the values; false (nothing added) when they would not fit. True with `changed` when the set grew.
+        mutating func add(_ values: [String]) -> (fits: Bool, changed: Bool) {
             let new = Set(values.filter { counts[$0] == nil })
-            guard counts.count + new.count <= SecretRedactor.capacity else {
+            let newBytes = new.reduce(0) { $0 + $1.utf8.count }
+            guard counts.count + new.count <= SecretRedactor.capacity,
+                bytes + newBytes <= SecretRedactor.capacityBytes
+            else {
                 refusals += 1
-                return false
+                return (false, false)
             }
             for v in values { counts[v, default: 0] += 1 }
-            if !new.isEmpty { rebuild() }
-            return true
+            bytes += newBytes
+            if !new.isEmpty { generation += 1 }
+            return (true, !new.isEmpty)
         }
 
-        mutating func remove(_ values: [String]) {
+        /// Removes one hold of each value; true when the set shrank.
+        mutating func remove(_ values: [String]) -> Bool {
             var changed = false
             for v in values {
                 guard let n = counts[v] else { continue }
@@ -73,18 +86,32 @@ public enum SecretRedactor {
                     counts[v] = n - 1
                 } else {
                     counts[v] = nil
+                    bytes -= v.utf8.count
                     changed = true
                 }
             }
-            if changed { rebuild() }
-        }
-
-        private mutating func rebuild() {
-            automaton = SecretAutomaton(patterns: counts.keys.map { Array($0.utf8) })
+            if changed { generation += 1 }
+            return changed
         }
     }
 
     private static let table = Mutex(Table())
+    /// Held while an automaton is built: builds run one at a time and outside `table`'s lock, so redaction on the
+    /// transport threads never waits for one; each build takes the latest set, so when `rebuild` returns the
+    /// automaton in use knows every value added before it was called.
+    private static let building = Mutex(())
+
+    private static func rebuild() {
+        building.withLock { _ in
+            let (values, generation) = table.withLock { t in (Array(t.counts.keys), t.generation) }
+            let automaton = SecretAutomaton(patterns: values.map { Array($0.utf8) })
+            table.withLock { t in
+                guard generation > t.built else { return }
+                t.automaton = automaton
+                t.built = generation
+            }
+        }
+    }
     private static let replacement = Array(SecretValue.redacted.utf8)
 
     /// Registers `values` (those too short to be keys are skipped, those too long are cut to `maximumLength`) until
@@ -93,10 +120,15 @@ public enum SecretRedactor {
         var unique: [String] = []
         var seen: Set<String> = []
         for v in values where v.utf8.count >= minimumLength {
-            let v = v.utf8.count > maximumLength ? String(decoding: v.utf8.prefix(maximumLength), as: UTF8.self) : v
+            // Cut on a character boundary, so the registered prefix is the value's own bytes.
+            var v = v
+            while v.utf8.count > maximumLength { v.removeLast() }
             if seen.insert(v).inserted { unique.append(v) }
         }
-        guard table.withLock({ $0.add(unique) }) else { throw TableFull() }
+        let (fits, changed) = table.withLock { $0.add(unique) }
+        guard fits else { throw TableFull() }
+        // The lease is handed out only once the automaton in use knows its values.
+        if changed { rebuild() }
         return Lease(values: unique)
     }
 
@@ -235,7 +267,54 @@ public enum SecretRedactor {
             let n = min(run.count, s.count)
             if run.prefix(n).elementsEqual(s.prefix(n)) { return run.count }
         }
+        return keywordHold(b)
+    }
+
+    /// The words a token follows (`Bearer `, an echoed header's name), lower-cased.
+    private static let keywords: [[UInt8]] = (["bearer "] + echoedHeaders).map { Array($0.utf8) }
+
+    /// The bytes at the end of `b` from a keyword whose token may continue in the next chunk: `Bearer ab12`,
+    /// `"x-api-key": "abc`, a bare `x-api-key:`, or the start of a keyword itself (`Bear`). At most 512 bytes.
+    private static func keywordHold(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let from = max(0, b.count - 512)
+        var i = b.count - 1
+        while i >= from {
+            defer { i -= 1 }
+            guard i == 0 || !isTokenByte(b[i - 1]) else { continue }
+            let lower = b[i] | 0x20
+            guard
+                lower == UInt8(ascii: "b") || lower == UInt8(ascii: "x") || lower == UInt8(ascii: "a")
+                    || lower == UInt8(ascii: "p")
+            else { continue }
+            for k in keywords {
+                let n = min(k.count, b.count - i)
+                guard
+                    (0..<n).allSatisfy({
+                        (b[i + $0] >= 0x41 && b[i + $0] <= 0x5A ? b[i + $0] | 0x20 : b[i + $0]) == k[$0]
+                    })
+                else { continue }
+                // The keyword is cut by the chunk's end, or followed by what may still be the start of a token.
+                if n < k.count || tokenMayContinue(b, from: i + k.count, afterBearer: k.last == UInt8(ascii: " ")) {
+                    return b.count - i
+                }
+            }
+        }
         return 0
+    }
+
+    /// Whether everything from `j` to the end may be the separators and the start of a token (none has ended).
+    private static func tokenMayContinue(_ b: UnsafeBufferPointer<UInt8>, from j: Int, afterBearer: Bool) -> Bool {
+        var j = j
+        if afterBearer { return (j..<b.count).allSatisfy { isCredentialByte(b[$0]) } }
+        func quoteOrSpace(_ c: UInt8) -> Bool {
+            c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == UInt8(ascii: " ")
+        }
+        while j < b.count, quoteOrSpace(b[j]) { j += 1 }
+        guard j < b.count else { return true }
+        guard b[j] == UInt8(ascii: ":") || b[j] == UInt8(ascii: "=") else { return false }
+        j += 1
+        while j < b.count, quoteOrSpace(b[j]) { j += 1 }
+        return (j..<b.count).allSatisfy { !headerValueEnds(b[$0]) }
     }
 
     /// Redacts a text that arrives in pieces (a streamed answer, a tool call's arguments, id or name relayed as

@@ -84,11 +84,13 @@ final class AttemptSink: TransferSink, @unchecked Sendable {
                     // Text held back by the redactor goes first: the caller sees the answer in order.
                     if case let rest = redaction.finish(), !rest.isEmpty {
                         relay.to.content(rest, entity: relay.entity)
+                        relayed = true
                     }
                     // Calls before this one that were still waiting for their arguments go out first.
                     for index in callRedaction.keys.sorted() where index != delta.index {
                         if let opened = callRedaction[index]!.open(index: index) {
                             relay.to.toolCall(opened, entity: relay.entity)
+                            relayed = true
                         }
                     }
                     if let safe = callRedaction[delta.index, default: ToolCallRedaction()].push(delta) {
@@ -151,8 +153,9 @@ struct ToolCallRedaction {
     /// What to relay for `delta` now, if anything.
     mutating func push(_ delta: ToolCallDelta) -> ToolCallDelta? {
         guard opened else {
-            if let piece = delta.id { heldID = (heldID ?? "") + piece }
-            if let piece = delta.name { heldName = (heldName ?? "") + piece }
+            // Joined as the decoder joins them: a piece that repeats the whole value so far is a resend.
+            if let piece = delta.id { heldID = heldID.map { $0 == piece ? $0 : $0 + piece } ?? piece }
+            if let piece = delta.name { heldName = heldName.map { $0 == piece ? $0 : $0 + piece } ?? piece }
             guard !delta.arguments.isEmpty else { return nil }
             var first = open(index: delta.index)!
             first.arguments = arguments.push(delta.arguments)

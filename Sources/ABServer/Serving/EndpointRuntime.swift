@@ -128,13 +128,14 @@ public final class InvocationEvents: Sendable {
         var cancelNow = false
         let waiter = state.withLock { s -> CheckedContinuation<InvocationEvent?, Never>? in
             guard !s.finished else { return nil }
+            let cost = Self.cost(event)
+            // After an overflow only the end goes through: the client never sees text with a hole in it.
+            if s.overflowed && cost > 0 { return nil }
             if case .finished = event { s.finished = true }
             if let w = s.waiter {
                 s.waiter = nil
                 return w
             }
-            let cost = Self.cost(event)
-            if s.overflowed && cost > 0 { return nil }
             if s.pendingBytes + cost > s.limit {
                 s.overflowed = true
                 cancelNow = true

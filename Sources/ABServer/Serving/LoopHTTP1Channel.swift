@@ -31,7 +31,10 @@ struct LoopHTTP1Channel: ServerChildChannel {
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        inner.setup(channel: channel, logger: logger)
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try RequestTargetMarker.add(to: channel)
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {

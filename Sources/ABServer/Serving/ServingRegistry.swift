@@ -116,15 +116,22 @@ public final class ServingRegistry: Sendable {
             }
         }
         guard room else { throw .tooManyEndpoints(limit: maxEndpoints) }
-        defer { reserved.withLock { $0 -= 1 } }
         let metrics = EndpointMetrics(entityNames: config.servedEntities.map(\.name))
-        let runtime = try makeRuntime(config, payload: object, metrics: metrics)
+        let runtime: any EndpointRuntime
+        do {
+            runtime = try makeRuntime(config, payload: object, metrics: metrics)
+        } catch {
+            reserved.withLock { $0 -= 1 }
+            throw error
+        }
         let now = Self.milliseconds()
         let entry = Entry(
             endpoint: Endpoint(name: name, config: config, runtime: runtime, metrics: metrics),
             payload: object, id: Self.newID(), created: now, updated: now, configVersion: 1,
             limiter: RateLimiter(limits: config.aiGateway.rateLimits))
         let added = entries.withLock { list -> Bool in
+            // The place held since the check becomes the entry itself, under the same lock: never counted twice.
+            reserved.withLock { $0 -= 1 }
             guard !list.contains(where: { $0.endpoint.name == name }) else { return false }
             list.append(entry)
             return true

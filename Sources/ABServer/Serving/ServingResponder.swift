@@ -22,6 +22,7 @@ struct ServingResponder: Sendable {
     /// A `Host` left among the fields: the first became the request's authority, so this is a second one.
     static let hostHeader = HTTPFields.Element.Name("host")!
     static let apiKeyHeader = HTTPFields.Element.Name("x-api-key")!
+    static let nonPathTargetHeader = HTTPFields.Element.Name(RequestTargetMarker.header)!
 
     func respond(_ request: Request, _ context: BasicRequestContext) async -> Response {
         let path = request.uri.path
@@ -29,7 +30,9 @@ struct ServingResponder: Sendable {
         if segments == ["health"] { return text(200, "ok\n") }
         let origin = request.headers[.origin]
         let head = RequestGuard.Head(
-            method: request.method.rawValue, target: request.head.path ?? "/", authority: request.head.authority,
+            method: request.method.rawValue,
+            target: request.headers[Self.nonPathTargetHeader] != nil ? "(not a path)" : request.head.path ?? "/",
+            authority: request.head.authority,
             extraHost: request.headers[Self.hostHeader] != nil, origin: origin,
             contentType: request.headers[.contentType], hasBody: Self.hasBody(request))
         if let refusal = requestGuard.refusal(head) { return error(refusal) }
