@@ -49,8 +49,9 @@ public struct DashboardState: Sendable {
             return []
         }
         if showHelp, key != .resize {
+            // The key that closes the overlay does nothing else: "any key closes" must not also quit or vote.
             showHelp = false
-            if Keymap.action(for: key) == .toggleHelp { return [] }
+            return []
         }
         guard let action = Keymap.action(for: key) else { return [] }
         let count = frame.snapshot.entities.count

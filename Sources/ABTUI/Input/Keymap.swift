@@ -51,7 +51,9 @@ public enum Keymap {
         Binding(keys: [.char("T")], label: "T", help: "next theme", action: .nextTheme),
         Binding(keys: [.char("n")], label: "n", help: "next endpoint (abtop serve)", action: .nextEndpoint),
         Binding(keys: [.char("?"), .char("h")], label: "?", help: "this help", action: .toggleHelp),
-        Binding(keys: [.char("q"), .escape], label: "q", help: "quit", action: .quit),
+        // Esc never quits: it is what people press to leave an overlay or a typed prompt, and one press too many
+        // would end the session.
+        Binding(keys: [.char("q")], label: "q", help: "quit", action: .quit),
     ]
 
     public static func action(for key: Key) -> Action? {

@@ -42,8 +42,12 @@ struct Report: ParsableCommand {
     @Flag(help: "The newest session.")
     var last = false
 
-    @Option(help: "md (tables), html (one file with charts), json (everything) or csv (one row per request).")
-    var format = ReportFormat.md
+    @Option(
+        help: """
+            md (tables), html (one file with charts), json (everything) or csv (one row per request); default: \
+            the --output file's extension, else md.
+            """)
+    var format: ReportFormat?
 
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.")
     var output: String?
@@ -65,6 +69,8 @@ struct Report: ParsableCommand {
             Console.err("abtop: no such session in \(storage.path)")
             throw ExitCode(1)
         }
+        // `-o x.html` writes HTML, as `run --report x.html` does: the extension says the format unless one is given.
+        let format = format ?? output.map(ReportFormat.init(forPath:)) ?? .md
         let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
         if let output {
             try text.write(toFile: output, atomically: true, encoding: .utf8)

@@ -1,24 +1,18 @@
 import ABTUI
 import Foundation
 
-/// Finds themes: `--themes-dir`, `$XDG_CONFIG_HOME/abtop/themes`, then the `themes/` folder beside the binary or
-/// in the source tree (DESIGN §8). A bad file gives warnings, never a failure; `mono` always exists.
+/// The themes: the seven built into the binary (`BuiltInThemes`), then user themes from `--themes-dir` and
+/// `$XDG_CONFIG_HOME/abtop/themes` (DESIGN §8), which may add themes or replace a built-in one by its name. A bad
+/// file gives warnings, never a failure; `mono` always exists.
 enum ThemeCatalog {
     static func load(themesDir: String?, environment: [String: String]) -> (themes: [Theme], warnings: [String]) {
         var dirs: [String] = []
         if let themesDir { dirs.append(themesDir) }
         let config = environment["XDG_CONFIG_HOME"] ?? (environment["HOME"].map { $0 + "/.config" } ?? "")
         if !config.isEmpty { dirs.append(config + "/abtop/themes") }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        var up = binary
-        for _ in 0..<5 {
-            dirs.append(up.appendingPathComponent("themes").path)
-            up = up.deletingLastPathComponent()
-        }
-        dirs.append(FileManager.default.currentDirectoryPath + "/themes")
 
         var byName: [String: Theme] = ["default": .standard, "mono": .mono]
+        for (name, text) in BuiltInThemes.files { byName[name] = Theme.parse(text, name: name).theme }
         var warnings: [String] = []
         var seen = Set<String>()
         for dir in dirs {
@@ -34,7 +28,7 @@ enum ThemeCatalog {
                 warnings += problems
             }
         }
-        let order = ["default", "light", "nord", "gruvbox", "solarized-dark", "high-contrast", "mono"]
+        let order = BuiltInThemes.files.map(\.name)
         let themes =
             order.compactMap { byName[$0] } + byName.keys.filter { !order.contains($0) }.sorted().map { byName[$0]! }
         return (themes, warnings)
