@@ -144,6 +144,10 @@ public final class Journal: Sendable {
                 t.add(column: "repeats_session", .integer)
             }
         }
+        m.registerMigration("v4-vote-group") { db in
+            // Which prompt's answers a vote was cast on (`request.group_id`).
+            try db.alter(table: "vote") { t in t.add(column: "group_id", .integer) }
+        }
         return m
     }
 
@@ -190,8 +194,8 @@ public final class Journal: Sendable {
 
     static func insert(_ vote: Vote, at seconds: Double, session: Int64, in db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO vote (session_id, at_s, a, b, choice) VALUES (?, ?, ?, ?, ?)",
-            arguments: [session, seconds, vote.a, vote.b, vote.choice.rawValue])
+            sql: "INSERT INTO vote (session_id, at_s, a, b, choice, group_id) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [session, seconds, vote.a, vote.b, vote.choice.rawValue, vote.group])
     }
 
     public func endSession(_ session: Int64, at: Date = Date()) throws {

@@ -155,7 +155,7 @@ extension Journal {
                     let a = r.int("a"), let b = r.int("b"), (0..<entities.count).contains(a),
                     (0..<entities.count).contains(b)
                 else { return nil }
-                return Vote(a: a, b: b, choice: choice)
+                return Vote(a: a, b: b, choice: choice, group: r.int("group_id"))
             }
             return StoredSession(
                 summary: Self.summary(row), configJSON: configText, version: session.text("abtop_version") ?? "?",

@@ -49,6 +49,7 @@ public enum Dashboard {
         while !state.quit && !terminationRequested.load(ordering: .relaxed) && !terminal.isHungUp {
             let start = DispatchTime.now().uptimeNanoseconds
             var frame = model.frame()
+            state.absorb(frame)
             if state.flash != nil && start > flashUntil && flashUntil != 0 {
                 state.flash = nil
                 flashUntil = 0

@@ -13,6 +13,8 @@ public struct DashboardFrame: Sendable {
     public var srm: [SRMResult]
     public var events: [EngineEvent]
     public var records: [RequestRecord]
+    /// Compare-mode prompts whose answers are all in, oldest first: the blind pairs come from these.
+    public var groups: [CompareGroup] = []
     public var votes: [Vote]
     /// The family-wise error rate of the verdicts (`--alpha`), which the vote line's win-rate intervals use too.
     public var alpha = 0.05

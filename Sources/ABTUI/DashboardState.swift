@@ -17,13 +17,17 @@ public struct DashboardState: Sendable {
     public var themeIndex = 0
     /// A short message for the status bar.
     public var flash: String?
-    /// Votes cast per compare group: the group's names are revealed once voted.
-    public var voted: [Int: Vote.Choice] = [:]
-    /// The group just voted on and when (session seconds): the pane keeps it, names revealed, for a few seconds.
-    public var lastVote: (group: Int, time: Double)?
+    /// Compare mode's blind pairs: the one on screen, those waiting, those past.
+    public var pairs = PairQueue()
     public var quit = false
 
     public init() {}
+
+    /// Takes the frame's new compare groups into the queue (the pair on screen stays). Called once per frame,
+    /// before it is drawn, so the keys that follow act on what was drawn.
+    public mutating func absorb(_ frame: DashboardFrame) {
+        pairs.absorb(frame.groups)
+    }
 
     /// Applies a key; returns what the run must do.
     public mutating func handle(_ key: Key, frame: DashboardFrame, themeCount: Int) -> [DashboardCommand] {
@@ -80,10 +84,15 @@ public struct DashboardState: Sendable {
         case .toggleCompare:
             return [.setCompareMode(frame.mode != .compare)]
         case .vote(let key):
-            guard frame.mode == .compare, let group = Self.latestGroup(frame.records, entities: count),
-                voted[group.id] == nil, group.order.count >= 2
-            else {
-                flash = frame.mode == .compare ? "nothing to vote on yet" : "votes need compare mode (c)"
+            guard frame.mode == .compare || pairs.shown != nil else {
+                flash = "votes need compare mode (c)"
+                return []
+            }
+            guard let pair = pairs.shown, pairs.browsing == nil, let (i, j) = pair.matchup else {
+                flash =
+                    pairs.browsing != nil
+                    ? "browsing past pairs: ] returns to the pair to vote on"
+                    : pairs.current == nil ? "nothing to vote on yet" : "voted: s shows the next pair"
                 return []
             }
             let choice: Vote.Choice =
@@ -93,13 +102,24 @@ public struct DashboardState: Sendable {
                 case .tie: .tie
                 case .bothBad: .bothBad
                 }
-            voted[group.id] = choice
-            lastVote = (group.id, frame.snapshot.time)
-            let names = group.order.prefix(2).enumerated().map { i, e in
-                "\(i == 0 ? "A" : "B") = \(frame.snapshot.entities[e].info.name)"
+            guard let vote = pairs.vote(choice) else { return [] }
+            let names = [i, j].map { p in
+                "\(PairQueue.letter(p)) = \(frame.snapshot.entities[pair.order[p]].info.name)"
             }.joined(separator: ", ")
-            flash = "vote counted: \(OutputsPanel.voteWord(choice)) · \(names)"
-            return [.vote(Vote(a: group.order[0], b: group.order[1], choice: choice))]
+            flash =
+                pairs.current?.isRevealed == true
+                ? "vote counted: \(OutputsPanel.voteWord(choice, pair: (i, j))) · \(names) · s: next pair"
+                : "vote counted: \(OutputsPanel.voteWord(choice, pair: (i, j))); next: "
+                    + OutputsPanel.matchupWord(pairs.current!)
+            return [.vote(vote)]
+        case .nextPair:
+            guard pairs.current != nil || !pairs.waiting.isEmpty else {
+                flash = "no pair waiting"
+                return []
+            }
+            pairs.next()
+        case .browsePairs(let step):
+            pairs.browse(step)
         case .startPrompt:
             promptInput = ""
         case .export:
@@ -114,8 +134,7 @@ public struct DashboardState: Sendable {
             selected = 0
             outputScroll = 0
             eventScroll = 0
-            voted = [:]
-            lastVote = nil
+            pairs = PairQueue()
             return [.nextEndpoint]
         case .toggleHelp:
             showHelp = true
@@ -123,19 +142,6 @@ public struct DashboardState: Sendable {
             quit = true
         }
         return []
-    }
-
-    /// The newest compare group every entity has answered, with its blind order (shuffled per group).
-    public static func latestGroup(
-        _ records: [RequestRecord], entities: Int,
-        preferring pinned: Int? = nil
-    ) -> (id: Int, order: [Int], records: [Int: RequestRecord])? {
-        var groups: [Int: [Int: RequestRecord]] = [:]
-        for r in records { if let g = r.group { groups[g, default: [:]][r.outcome.entity] = r } }
-        let complete = groups.filter { $0.value.count >= min(entities, 2) }
-        let chosen = pinned.flatMap { id in complete[id].map { (id, $0) } } ?? complete.max(by: { $0.key < $1.key })
-        guard let (id, members) = chosen else { return nil }
-        return (id, blindOrder(group: id, entities: members.keys.sorted()), members)
     }
 
     /// A permutation of `entities` fixed by the group, so sides stay put while the user reads.

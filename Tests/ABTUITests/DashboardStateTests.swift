@@ -68,6 +68,73 @@ import Testing
         #expect(state.promptInput == nil)
     }
 
+    /// Issue 24, item 1: the pair on screen stays while newer ones arrive, and a vote is bound to it.
+    @Test func aVoteGoesToThePairOnScreenWhileNewPairsArrive() throws {
+        var frame = FrameFixture.frame(mode: .compare)
+        var state = DashboardState()
+        let groups = frame.groups
+        frame.groups = Array(groups.prefix(1))
+        state.absorb(frame)
+        let shown = try #require(state.pairs.current)
+        #expect(shown.group.id == groups[0].id)
+        // Newer prompts finish between the frame the reader saw and the key press.
+        frame.groups = groups
+        state.absorb(frame)
+        #expect(state.pairs.current?.group.id == shown.group.id && state.pairs.waiting.count == groups.count - 1)
+        guard case .vote(let vote) = state.handle(.char("2"), frame: frame, themeCount: 1).first else {
+            Issue.record("no vote")
+            return
+        }
+        #expect(vote.group == shown.group.id && vote.a == shown.order[0] && vote.b == shown.order[1])
+        #expect(vote.choice == .bBetter)
+        // A second vote on the same pair is refused; s moves on, and the next pair is the next oldest.
+        #expect(state.handle(.char("1"), frame: frame, themeCount: 1).isEmpty)
+        _ = state.handle(.char("s"), frame: frame, themeCount: 1)
+        #expect(state.pairs.current?.group.id == groups[1].id && state.pairs.history.count == 1)
+        // Browsing shows the past pair, revealed, and cannot vote.
+        _ = state.handle(.char("["), frame: frame, themeCount: 1)
+        #expect(state.pairs.shown?.group.id == shown.group.id && state.pairs.shown?.isRevealed == true)
+        #expect(state.handle(.char("1"), frame: frame, themeCount: 1).isEmpty)
+        _ = state.handle(.char("]"), frame: frame, themeCount: 1)
+        #expect(state.pairs.shown?.group.id == groups[1].id)
+    }
+
+    @Test func fourEntitiesAreVotedPairwiseAndATypedPromptGoesFirst() throws {
+        var frame = FrameFixture.frame(entities: 4, mode: .compare)
+        var state = DashboardState()
+        state.absorb(frame)
+        let pair = try #require(state.pairs.current)
+        #expect(pair.order.count == 4 && pair.matchups.count == 6)
+        var seen: Set<Set<Int>> = []
+        for _ in 0..<6 {
+            guard case .vote(let v) = state.handle(.char("t"), frame: frame, themeCount: 1).first else {
+                Issue.record("no vote")
+                return
+            }
+            #expect(v.group == pair.group.id)
+            seen.insert([v.a, v.b])
+        }
+        #expect(seen.count == 6, "every pair of the four shown answers is voted once")
+        #expect(state.pairs.current?.isRevealed == true)
+        var typed = frame.groups[0]
+        typed = CompareGroup(id: 10_000, promptID: "typed-1", prompt: "mine", records: typed.records)
+        frame.groups.append(typed)
+        state.absorb(frame)
+        _ = state.handle(.char("s"), frame: frame, themeCount: 1)
+        #expect(state.pairs.current?.group.promptID == "typed-1", "the reader's own prompt comes first")
+    }
+
+    @Test func escAndTheKeyThatClosesHelpNeverQuit() {
+        var state = DashboardState()
+        _ = state.handle(.escape, frame: frame, themeCount: 1)
+        #expect(!state.quit)
+        _ = state.handle(.char("?"), frame: frame, themeCount: 1)
+        #expect(state.showHelp)
+        #expect(state.handle(.char("q"), frame: frame, themeCount: 1).isEmpty && !state.quit && !state.showHelp)
+        _ = state.handle(.char("?"), frame: frame, themeCount: 1)
+        #expect(state.handle(.char("c"), frame: frame, themeCount: 1).isEmpty, "closing the help does nothing else")
+    }
+
     @Test func blindOrderIsAShufflePerGroupAndStable() {
         let orders = (0..<40).map { DashboardState.blindOrder(group: $0, entities: [0, 1]) }
         #expect(orders.contains([0, 1]) && orders.contains([1, 0]))

@@ -32,12 +32,14 @@ import Testing
     func compareModeIsBlindUntilTheVote(width: Int, height: Int) throws {
         let frame = FrameFixture.frame(mode: .compare)
         var state = DashboardState()
+        state.absorb(frame)
         let blind = DashboardView.render(frame, state: state, width: width, height: height)
         try check(blind, "compare-blind-\(width)x\(height)")
         let pane = blind.text.components(separatedBy: "compare · blind")[1]
-        #expect(
-            !pane.split(separator: "\n").prefix(3).joined().contains("served_model_name"),
-            "names hidden before the vote")
+        let head = pane.split(separator: "\n").prefix(3).joined()
+        #expect(!head.contains("served_model_name"), "names hidden before the vote")
+        #expect(!head.contains("ms") && !head.contains("tok"), "latency and tokens hidden before the vote: \(head)")
+        #expect(blind.text.contains("4 waiting"), "the newer pairs wait, counted")
         let commands = state.handle(.char("1"), frame: frame, themeCount: 1)
         guard case .vote(let vote) = commands.first else {
             Issue.record("no vote command")

@@ -61,6 +61,11 @@ enum FrameFixture {
             ],
             records: records, rate: 4)
         frame.breakerLabels = count > 1 ? [nil, "cooling 7s"] : [nil]
+        if mode == .compare {
+            // The last few complete groups, as the session keeps them.
+            let byGroup = Dictionary(grouping: records.filter { $0.group != nil }, by: { $0.group! })
+            frame.groups = byGroup.keys.sorted().suffix(5).compactMap { CompareGroup(byGroup[$0]!) }
+        }
         return frame
     }
 }

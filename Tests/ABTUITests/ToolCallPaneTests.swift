@@ -37,12 +37,15 @@ import Testing
             r.check = check
             records.append(r)
         }
-        return DashboardFrame(
+        var frame = DashboardFrame(
             endpoint: "tools", mode: .compare, snapshot: stats.snapshot(at: 20), events: [], records: records, rate: 1)
+        frame.groups = (0..<10).compactMap { g in CompareGroup(records.filter { $0.group == g }) }
+        return frame
     }
 
     @Test func callsShowAsCallsWithTheirCheckAndArmsShowTheirSettings() {
         var state = DashboardState()
+        state.absorb(Self.frame())
         // Names revealed (the vote's blindness is tested elsewhere).
         _ = state.handle(.char("1"), frame: Self.frame(), themeCount: 1)
         let text = DashboardView.render(Self.frame(), state: state, width: 120, height: 40).text

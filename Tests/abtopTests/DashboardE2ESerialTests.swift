@@ -1,4 +1,5 @@
 import ABReport
+import ABStore
 import Foundation
 import Testing
 
@@ -14,9 +15,24 @@ import Testing
         return v / 100
     }
 
+    /// The prompt of the compare pane's pair, as the screen shows it (the line under the pane's title).
+    func pairPrompt(_ screen: String) -> String? {
+        let lines = screen.split(separator: "\n").map(String.init)
+        guard let title = lines.firstIndex(where: { $0.contains("compare · blind") }), title + 1 < lines.count,
+            let start = lines[title + 1].range(of: "│› ")
+        else { return nil }
+        return String(lines[title + 1][start.upperBound...].prefix(40)).trimmingCharacters(in: .whitespaces)
+    }
+
+    func waiting(_ screen: String) -> Int {
+        guard let r = screen.range(of: #"(\d+) waiting"#, options: .regularExpression) else { return 0 }
+        return Int(screen[r].split(separator: " ")[0]) ?? 0
+    }
+
     @Test func demoEndToEnd() async throws {
+        let store = AbtopBinary.scratch.appendingPathComponent("e2e-\(UUID().uuidString).sqlite").path
         let command =
-            "\(AbtopBinary.url.path) demo --rate 10 --seed 11 --no-store; echo EXIT=$?; stty -a | tr ';' '\\n' | grep -wE 'icanon|echo' | tr '\\n' ' '; echo; sleep 60"
+            "\(AbtopBinary.url.path) demo --rate 10 --seed 11 --store \(store); echo EXIT=$?; stty -a | tr ';' '\\n' | grep -wE 'icanon|echo' | tr '\\n' ' '; echo; sleep 60"
         try tmux.run("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", command)
         defer { tmux.close() }
 
@@ -38,21 +54,33 @@ import Testing
             return abs(share - 0.55) < 0.12 && screen.contains("done")
         }
 
-        // c: two outputs side by side, blind; a vote is counted.
+        // c: two outputs side by side, blind (no latency or tokens before the vote); the pair stays while newer
+        // ones queue; the vote is recorded for the pair that was on screen.
         try tmux.run("send-keys", "-t", tmux.name, "c")
         s = try await tmux.wait(60, for: "a blind comparison") {
-            $0.contains("compare · blind") && $0.contains("│A ·") && $0.contains("B ·")
+            $0.contains("compare · blind · A vs B") && self.pairPrompt($0) != nil
         }
+        #expect(!s.contains("│A ·"), "nothing that tells the arms apart before the vote")
+        let prompt = try #require(pairPrompt(s))
+        s = try await tmux.wait(60, for: "newer pairs waiting") { self.waiting($0) >= 2 }
+        #expect(pairPrompt(s) == prompt, "the pair on screen stayed while newer ones arrived")
         s = try await tmux.press("1", until: "a vote counted") {
             $0.contains("vote counted: A better") || $0.contains("votes (")
         }
         s = try await tmux.wait(30, for: "the tally") { $0.contains("votes (") }
 
-        // ? shows the help, generated from the keymap.
+        // ? shows the help, generated from the keymap; the key that closes it (q here) does nothing else, and Esc
+        // never quits.
         s = try await tmux.press("?", until: "help") {
             $0.contains("keys (any key closes)") && $0.contains("vote: both bad")
         }
-        try tmux.run("send-keys", "-t", tmux.name, "x")
+        try tmux.run("send-keys", "-t", tmux.name, "q")
+        s = try await tmux.wait(30, for: "the help closed") { !$0.contains("keys (any key closes)") }
+        try tmux.run("send-keys", "-t", tmux.name, "Escape")
+        try await Task.sleep(for: .seconds(2))
+        s = try await tmux.wait(30, for: "the dashboard still running") {
+            $0.contains("╭─ routes") && !$0.contains("EXIT=")
+        }
 
         // Resizing to 80×24 keeps the layout.
         try tmux.run("resize-window", "-t", tmux.name, "-x", "80", "-y", "24")
@@ -68,6 +96,13 @@ import Testing
         try tmux.run("send-keys", "-t", tmux.name, "q")
         s = try await tmux.wait(90, for: "exit") { $0.contains("EXIT=") && $0.contains("icanon") }
         #expect(s.contains("EXIT=0"))
+        let journal = try Journal(path: store)
+        let last = try #require(try journal.lastSessionID())
+        let stored = try #require(try journal.session(last))
+        let vote = try #require(stored.votes.first)
+        let group = stored.records.filter { $0.group != nil && $0.group == vote.group }
+        #expect(Set(group.map(\.outcome.entity)) == [vote.a, vote.b], "the vote names the pair's two entities")
+        #expect(group.first.map { $0.prompt.hasPrefix(prompt) } == true, "the vote is for the prompt that was shown")
         #expect(s.contains("icanon") && !s.contains("-icanon") && s.contains(" echo") && !s.contains("-echo "))
         #expect(s.contains("Is the difference real?"), "the summary is printed after the dashboard closes")
     }

@@ -13,11 +13,14 @@ public struct Vote: Sendable, Equatable, Codable {
     public let a: Int
     public let b: Int
     public let choice: Choice
+    /// The compare group (one prompt's answers) the vote was cast on: nil in a journal from before it was kept.
+    public let group: Int?
 
-    public init(a: Int, b: Int, choice: Choice) {
+    public init(a: Int, b: Int, choice: Choice, group: Int? = nil) {
         self.a = a
         self.b = b
         self.choice = choice
+        self.group = group
     }
 
     /// Points for `entity` in this vote: 1 a win, ½ a tie or both bad, 0 a loss; nil if it was not in the vote.

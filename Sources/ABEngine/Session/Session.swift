@@ -15,6 +15,8 @@ public final class Session: Sendable {
     private let stats: Mutex<StatsAggregator>
     private let log = Mutex(BoundedLog<EngineEvent>(capacity: 500))
     private let recent = Mutex(BoundedLog<RequestRecord>(capacity: 200))
+    /// Compare-mode prompts whose answers are all in: what the dashboard's blind pairs are made of.
+    private let groups = Mutex(BoundedLog<CompareGroup>(capacity: 100))
     private let observers: [any SessionObserver]
     private let recorded = Atomic<Int>(0)
     /// Changes of the split, votes and the end, one at a time: each is one atomic step for the router, the
@@ -80,7 +82,11 @@ public final class Session: Sendable {
     public func recordPaired(_ records: [RequestRecord], ticket: Int? = nil) {
         let outcomes = records.map(\.outcome)
         stats.withLock { $0.recordPaired(outcomes, ticket: ticket) }
+        if let group = CompareGroup(records) { groups.withLock { $0.add(group) } }
     }
+
+    /// The newest compare groups whose answers are all in, oldest first.
+    public var recentGroups: [CompareGroup] { groups.withLock { $0.items } }
 
     /// Observers first, then the stats: whatever a snapshot counts has already reached the journal's buffer.
     public func record(_ record: RequestRecord) {

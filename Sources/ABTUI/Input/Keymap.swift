@@ -7,6 +7,10 @@ public enum Action: Hashable, Sendable {
     case focusNext
     case toggleCompare
     case vote(VoteKey)
+    /// Compare mode: skip the pair on screen, or move on from one voted on.
+    case nextPair
+    /// Compare mode: browse past pairs (-1 older, +1 newer).
+    case browsePairs(Int)
     case startPrompt
     case export
     case nextTheme
@@ -42,10 +46,15 @@ public enum Keymap {
         Binding(
             keys: [.char("c")], label: "c", help: "compare mode: every prompt to every entity, blind",
             action: .toggleCompare),
-        Binding(keys: [.char("1")], label: "1", help: "vote: A is better", action: .vote(.a)),
-        Binding(keys: [.char("2")], label: "2", help: "vote: B is better", action: .vote(.b)),
+        Binding(
+            keys: [.char("1")], label: "1", help: "vote: the left one of the pair shown (A) is better",
+            action: .vote(.a)),
+        Binding(keys: [.char("2")], label: "2", help: "vote: the right one (B) is better", action: .vote(.b)),
         Binding(keys: [.char("t")], label: "t", help: "vote: tie", action: .vote(.tie)),
         Binding(keys: [.char("b")], label: "b", help: "vote: both bad", action: .vote(.bothBad)),
+        Binding(keys: [.char("s")], label: "s", help: "compare: skip this pair / next pair", action: .nextPair),
+        Binding(keys: [.char("[")], label: "[", help: "compare: an older pair", action: .browsePairs(-1)),
+        Binding(keys: [.char("]")], label: "]", help: "compare: a newer pair", action: .browsePairs(1)),
         Binding(keys: [.char("p")], label: "p", help: "type a prompt and send it now", action: .startPrompt),
         Binding(keys: [.char("e")], label: "e", help: "export a report now", action: .export),
         Binding(keys: [.char("T")], label: "T", help: "next theme", action: .nextTheme),

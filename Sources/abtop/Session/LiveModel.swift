@@ -53,6 +53,7 @@ final class LiveModel: DashboardModel {
             rate: control.rate ?? baseRate,
             status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0 })
         frame.breakerLabels = breakers
+        frame.groups = session.recentGroups
         frame.alpha = session.analysisSettings.alpha
         frame.task = session.endpoint.endpointTask
         return frame
