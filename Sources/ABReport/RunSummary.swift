@@ -163,6 +163,7 @@ public struct RunSummary: Sendable {
         return [
             "name": .string(e.info.name), "provider": .string(e.info.provider), "model": .string(e.info.model),
             "settings": e.info.settings.map(JSONValue.string) ?? .null,
+            "checks": ["run": .number(JSONNumber(e.checks.run)), "passed": .number(JSONNumber(e.checks.passed))],
             "target_percentage": .number(JSONNumber(e.targetPercentage)),
             "observed_share": assignedShare(e).map { .number(JSONNumber(rounded($0, 4))) } ?? .null,
             "requests": .number(JSONNumber(e.requests)), "successes": .number(JSONNumber(e.successes)),

@@ -89,6 +89,63 @@ import Testing
         let srm = try #require(json[key: "srm"]?.arrayValue?.first)
         #expect(srm[key: "weights"]?[key: "oa"]?.intValue == 70 && srm[key: "flagged"] == .bool(false))
         #expect(!(r.stdout + r.stderr).contains("SECRET"))
+        // Issue 24, item 5: every field README's contract names is written, so the two cannot drift apart.
+        let (promised, winRateFields) = try Self.readmeContractFields()
+        #expect(promised.count > 40 && winRateFields.contains("wins"), "the README's field list was not found")
+        var keys: Set<String> = []
+        var strings: Set<String> = []
+        func collect(_ v: JSONValue) {
+            switch v {
+            case .object(let o):
+                for m in o.members {
+                    keys.insert(m.key)
+                    collect(m.value)
+                }
+            case .array(let a): a.forEach(collect)
+            case .string(let s): strings.insert(s)
+            default: break
+            }
+        }
+        collect(json)
+        // Values the README lists for `stop`, which a run without --until-decided leaves null.
+        let stopValues: Set<String> = ["decided", "max_requests", "max_duration", "interrupted"]
+        let votes = json[key: "win_rates"]?.arrayValue?.isEmpty == false
+        for field in promised + (votes ? winRateFields : [])
+        where !keys.contains(field) && !strings.contains(field) && !stopValues.contains(field) {
+            Issue.record("README promises `\(field)` in --json; the output has no such field")
+        }
+    }
+
+    /// The names README's "JSON contracts" lists for `--json` and for a verdict (backquoted, in order). The fields
+    /// of `win_rates[]` items come apart: a run without votes writes that array empty.
+    static func readmeContractFields() throws -> (always: [String], winRates: [String]) {
+        let readme = try String(contentsOf: AbtopBinary.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        func names(from: String, to: String) -> [String] {
+            guard let start = readme.range(of: from), let end = readme[start.upperBound...].range(of: to) else {
+                return []
+            }
+            var fields: [String] = []
+            var rest = readme[start.upperBound..<end.lowerBound]
+            while let open = rest.firstIndex(of: "`") {
+                let after = rest.index(after: open)
+                guard let close = rest[after...].firstIndex(of: "`") else { break }
+                var name = String(rest[after..<close])
+                if name.hasSuffix("[]") { name.removeLast(2) }
+                if !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0 == "_" || $0.isNumber }) { fields.append(name) }
+                rest = rest[rest.index(after: close)...]
+            }
+            return fields
+        }
+        let summary = names(from: "`--json` (the summary", to: "The JSON report")
+        let verdict = names(from: "A verdict:", to: "`--progress jsonl`")
+        // Words that are values or mentions, not fields: metric names, states, units, the prompt file's `expect`.
+        let values: Set<String> = [
+            "error_rate", "latency_e2e_p50", "latency_e2e_p95", "ttft_p50", "ttft_p95", "error_rate_paired",
+            "latency_e2e_paired", "ttft_paired", "decided", "not_yet", "equivalent", "ms", "expect",
+        ]
+        let winRates = summary.firstIndex(of: "win_rates").map { Array(summary[($0 + 1)...]) } ?? []
+        let always = summary.prefix { $0 != "win_rates" } + ["win_rates"] + verdict
+        return (always.filter { !values.contains($0) }, winRates)
     }
 
     /// The verdict fields README's "JSON contracts" promises, in `--json` and in every progress line.
