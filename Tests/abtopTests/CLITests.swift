@@ -2,6 +2,8 @@ import ABCore
 import Foundation
 import Testing
 
+@testable import abtop
+
 @Suite struct ValidateCommandTests {
     @Test func articleExampleCorrectedIsValidAt5050() async throws {
         let r = try await AbtopBinary.run(["validate", "examples/mix-chat-endpoint.json"])
@@ -140,5 +142,17 @@ import Testing
             ])
         #expect(r.stdout.contains(#""base_url": "http://127.0.0.1:9000/v1""#))
         #expect(r.stdout.contains(#""base_url": "http://127.0.0.1:9001""#))
+    }
+}
+
+/// Issue 24, item 9: a status message leaves on its own, and the key hints come back.
+@Suite struct StatusNoteTests {
+    @Test func aNoteLastsItsLifetimeThenGoes() async throws {
+        var note = StatusNote(lifetime: 0.2)
+        #expect(note.current == nil)
+        note.set("report written to r.html")
+        #expect(note.current == "report written to r.html")
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(note.current == nil)
     }
 }

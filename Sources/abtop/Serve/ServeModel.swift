@@ -13,7 +13,7 @@ final class ServeModel: DashboardModel {
 
     private struct State {
         var selected: String?
-        var status: String?
+        var status = StatusNote()
     }
 
     init(registry: ServingRegistry, address: String) {
@@ -30,7 +30,7 @@ final class ServeModel: DashboardModel {
     }
 
     func frame() -> DashboardFrame {
-        let status = state.withLock { s -> String? in s.status }
+        let status = state.withLock { s -> String? in s.status.current }
         guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
             var frame = DashboardFrame(
                 endpoint: "no endpoint yet", mode: .split, snapshot: .empty(time: 0), status: status)
@@ -60,7 +60,7 @@ final class ServeModel: DashboardModel {
             let next = endpoints[(index + 1) % endpoints.count].name
             state.withLock {
                 $0.selected = next
-                $0.status = "showing endpoint \(next)"
+                $0.status.set("showing endpoint \(next)")
             }
         case .setPaused, .scaleRate:
             note("abtop serve answers its clients' requests: there is no load of its own to pause or pace")
@@ -70,12 +70,12 @@ final class ServeModel: DashboardModel {
             guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
                 return
             }
-            state.withLock { $0.status = nil }
+            state.withLock { $0.status = StatusNote() }
             runtime.live.perform(command)
         }
     }
 
     private func note(_ text: String) {
-        state.withLock { $0.status = text }
+        state.withLock { $0.status.set(text) }
     }
 }

@@ -12,7 +12,7 @@ final class LiveModel: DashboardModel {
     let host: SessionHost
     let control: LoadControl
     let baseRate: Double?
-    private let status = Mutex<String?>(nil)
+    private let status = Mutex(StatusNote())
     private let typed = Atomic<Int>(0)
     /// Prompts typed in the dashboard (`p`) still in flight.
     private let typedTasks = Mutex<[Task<Void, Never>]>([])
@@ -51,7 +51,7 @@ final class LiveModel: DashboardModel {
             verdicts: analysis.verdicts, srm: analysis.srm, events: session.events,
             records: session.recentRecords, votes: session.votes, paused: control.paused,
             rate: control.rate ?? baseRate,
-            status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0 })
+            status: Self.journalAlarm(host.recording?.status) ?? status.withLock { $0.current })
         frame.breakerLabels = breakers
         frame.groups = session.recentGroups
         frame.alpha = session.analysisSettings.alpha
@@ -112,6 +112,6 @@ final class LiveModel: DashboardModel {
     }
 
     private func note(_ text: String) {
-        status.withLock { $0 = text }
+        status.withLock { $0.set(text) }
     }
 }
