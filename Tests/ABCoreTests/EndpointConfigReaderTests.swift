@@ -327,3 +327,25 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
         #expect(o.issues.warnings.count == 1)
     }
 }
+
+/// Issue 24, item 11: one typo, one error: an entity that did not read is no unknown name elsewhere.
+@Suite struct ValidateCascadeTests {
+    @Test func aProviderTypoIsOneErrorNotACascade() {
+        let o = EndpointConfigReader.read(
+            text: """
+                {"served_entities": [
+                  {"name": "gpt", "external_model": {"name": "m", "provider": "antropic", "task": "llm/v1/chat",
+                   "anthropic_config": {"anthropic_api_key": "{{secrets/s/k}}"}}},
+                  {"name": "b", "external_model": {"name": "m", "provider": "openai", "task": "llm/v1/chat",
+                   "openai_config": {"openai_api_key": "{{secrets/s/k}}"}}}],
+                 "traffic_config": {"routes": [{"served_model_name": "gpt", "traffic_percentage": 50},
+                                               {"served_model_name": "b", "traffic_percentage": 50}]},
+                 "abtop": {"entities": {"gpt": {"temperature": 0.5}, "gtp": {}}}}
+                """, defaultName: "x")
+        let errors = o.issues.all.filter { $0.severity == .error }
+        #expect(errors.contains { $0.message.contains("unknown provider \"antropic\"") })
+        #expect(!errors.contains { $0.message.contains("\"gpt\"") && $0.message.contains("no served entity") })
+        // A name written nowhere is still caught.
+        #expect(errors.contains { $0.message.contains("no served entity is named \"gtp\"") })
+    }
+}

@@ -54,14 +54,15 @@ extension EndpointConfigReader {
 
     /// The top-level `abtop` block (DESIGN §3), all optional; defaults live in `AbtopSettings`.
     static func readAbtop(
-        _ value: JSONValue, at path: ConfigPath, entities: [ServedEntity],
+        _ value: JSONValue, at path: ConfigPath, entities: [ServedEntity], declared: [String] = [],
         issues: inout ConfigIssues
     ) -> AbtopSettings {
         var s = AbtopSettings()
         guard let block = ObjectReader(value, at: path, known: abtopKeys, issues: &issues) else { return s }
         block.finish(issues: &issues)
 
-        if let overrides = block.object("entities", known: entities.map(\.name), issues: &issues) {
+        // An entity that did not read (its own errors say why) is still a name the user wrote: not "unknown".
+        if let overrides = block.object("entities", known: entities.map(\.name) + declared, issues: &issues) {
             let names = entities.map(\.name)
             overrides.finish(issues: &issues) { key in
                 let guess = EditDistance.suggestion(for: key, among: names).map { "did you mean \"\($0)\"? " } ?? ""

@@ -138,7 +138,13 @@ public enum EndpointConfigReader {
         }
         var settings = AbtopSettings()
         if let block = topReader.value("abtop") {
-            settings = readAbtop(block, at: rootPath.key("abtop"), entities: entities ?? [], issues: &issues)
+            // Names written in served_entities, read or not: an entity with errors of its own is no unknown name.
+            let declared =
+                configReader.object["served_entities"]?.arrayValue?.compactMap {
+                    $0.objectValue?["name"]?.stringValue
+                } ?? []
+            settings = readAbtop(
+                block, at: rootPath.key("abtop"), entities: entities ?? [], declared: declared, issues: &issues)
         }
 
         guard let entities, let weights, !issues.hasErrors else { return nil }
