@@ -23,8 +23,21 @@ public enum Dashboard {
     /// The most keys handled between two frames (a key held down still shows its effect now and then).
     static let keysPerFrame = 256
 
+    /// Why the dashboard cannot run here, or nil: drawn into a pipe (`abtop demo | head`) the screen is noise and
+    /// no key could ever quit it, so the commands refuse before they start anything.
+    public static var terminalProblem: String? {
+        let out = isatty(STDOUT_FILENO) != 0
+        guard !out || isatty(STDIN_FILENO) == 0 else { return nil }
+        return "the dashboard needs a terminal, and \(out ? "stdin" : "stdout") is not one: "
+            + "add --headless to print progress lines instead"
+    }
+
     /// Runs until `q`, SIGINT, SIGTERM or a hang-up; returns with the terminal restored.
     public static func run(model: any DashboardModel, options: Options) async {
+        if let problem = terminalProblem {
+            FileHandle.standardError.write(Data("abtop: \(problem)\n".utf8))
+            return
+        }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let started = DetachedThread.start(name: "abtop-dashboard") {
                 loop(model: model, options: options)

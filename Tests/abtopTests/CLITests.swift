@@ -156,3 +156,15 @@ import Testing
         #expect(note.current == nil)
     }
 }
+
+/// Issue 24, item 14: without a terminal the dashboard is not drawn into a pipe (old: `abtop demo | head` ran for
+/// 19 minutes); the commands say what to do instead and stop at once.
+@Suite struct NoTerminalTests {
+    @Test func demoAndLiveRunsRefuseWithoutATerminal() async throws {
+        let demo = try await AbtopBinary.run(["demo", "--no-store"])
+        #expect(demo.status == 2 && demo.stderr.contains("needs a terminal"), "\(demo.stderr)")
+        #expect(demo.stdout.isEmpty, "no screen and no summary in the pipe")
+        let run = try await AbtopBinary.run(["run", "examples/mix-chat-endpoint.json", "--no-store"])
+        #expect(run.status == 2 && run.stderr.contains("--headless"), "\(run.stderr)")
+    }
+}

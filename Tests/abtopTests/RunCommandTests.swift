@@ -119,7 +119,8 @@ import Testing
     /// The names README's "JSON contracts" lists for `--json` and for a verdict (backquoted, in order). The fields
     /// of `win_rates[]` items come apart: a run without votes writes that array empty.
     static func readmeContractFields() throws -> (always: [String], winRates: [String]) {
-        let readme = try String(contentsOf: AbtopBinary.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(
+            contentsOf: AbtopBinary.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         func names(from: String, to: String) -> [String] {
             guard let start = readme.range(of: from), let end = readme[start.upperBound...].range(of: to) else {
                 return []
@@ -131,7 +132,9 @@ import Testing
                 guard let close = rest[after...].firstIndex(of: "`") else { break }
                 var name = String(rest[after..<close])
                 if name.hasSuffix("[]") { name.removeLast(2) }
-                if !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0 == "_" || $0.isNumber }) { fields.append(name) }
+                if !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0 == "_" || $0.isNumber }) {
+                    fields.append(name)
+                }
                 rest = rest[rest.index(after: close)...]
             }
             return fields

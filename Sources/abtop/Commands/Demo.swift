@@ -1,6 +1,7 @@
 import ABCore
 import ABEngine
 import ABServer
+import ABTUI
 import ArgumentParser
 import Foundation
 
@@ -70,6 +71,12 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if Dashboard.terminalProblem != nil {
+            Console.err(
+                "abtop demo: the demo is the dashboard, and needs a terminal (stdin and stdout); "
+                    + "for a pipe, use abtop run CONFIG --headless")
+            throw ExitCode(2)
+        }
         let profiles = MockProfileSet(rules: [
             .init(pattern: Self.swiftModel, profile: .demoSwift),
             .init(pattern: Self.thoroughModel, profile: .demoThorough),

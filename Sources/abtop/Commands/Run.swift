@@ -3,6 +3,7 @@ import ABEngine
 import ABProviders
 import ABReport
 import ABStore
+import ABTUI
 import ArgumentParser
 import Foundation
 import Synchronization
@@ -111,6 +112,10 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if !headless, let problem = Dashboard.terminalProblem {
+            Console.err("abtop: \(problem)")
+            throw ExitCode(2)
+        }
         let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // A live dashboard can switch to compare mode (c): its family holds the paired comparisons too.

@@ -139,6 +139,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if !headless, let problem = Dashboard.terminalProblem {
+            Console.err("abtop serve: \(problem)")
+            throw ExitCode(2)
+        }
         let seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let environment = ProcessInfo.processInfo.environment
         let payload = try config.map(loadPayload)
