@@ -177,7 +177,9 @@ public struct RequestGuard: Sendable, Equatable {
             let found = head.contentType.map { "'\(String($0.prefix(100)))'" } ?? "none"
             return ServingError(
                 status: 415, code: "BAD_REQUEST",
-                message: "request bodies must be sent as Content-Type: application/json (found \(found))"
+                message:
+                    "request bodies must be sent as Content-Type: application/json (found \(found)); "
+                    + "with curl, add -H 'Content-Type: application/json'"
             )
         }
         return nil

@@ -28,6 +28,38 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
         await server.stop()
     }
 
+    /// Issue 24, item 12: an error comes back in the shape of the API called, so each SDK can read it.
+    @Test func errorsComeInTheShapeOfTheAPICalled() async throws {
+        try await withServer(token: "t0ken-for-shapes") { port, _ in
+            let auth = ["Authorization": "Bearer t0ken-for-shapes"]
+            let openAI = await RawHTTP.post(
+                port: port, path: "/v1/chat/completions", headers: auth,
+                body: #"{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}"#)
+            let o = try JSONParser.parse(openAI.text)
+            #expect(openAI.status == 404 && o[key: "error"]?[key: "type"]?.stringValue == "not_found_error", "\(openAI.text)")
+            #expect(o[key: "error"]?[key: "message"]?.stringValue?.isEmpty == false && o[key: "error_code"] == nil)
+            let anthropic = await RawHTTP.post(
+                port: port, path: "/v1/messages", headers: auth,
+                body: #"{"model": "nope", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}"#)
+            let a = try JSONParser.parse(anthropic.text)
+            #expect(a[key: "type"]?.stringValue == "error" && a[key: "error"]?[key: "type"]?.stringValue == "not_found_error")
+            let databricks = await RawHTTP.post(
+                port: port, path: "/serving-endpoints/nope/invocations", headers: auth,
+                body: #"{"messages": [{"role": "user", "content": "hi"}]}"#)
+            #expect(try JSONParser.parse(databricks.text)[key: "error_code"]?.stringValue == "RESOURCE_DOES_NOT_EXIST")
+            // Refusals before routing take the door's shape too: no token, on the OpenAI door.
+            let unauthenticated = await RawHTTP.post(
+                port: port, path: "/v1/chat/completions", headers: [:], body: #"{"model": "mix", "messages": []}"#)
+            #expect(unauthenticated.status == 401)
+            #expect(try JSONParser.parse(unauthenticated.text)[key: "error"]?[key: "type"]?.stringValue == "authentication_error")
+            // A plain curl -d is told what to send.
+            let plain = await RawHTTP.post(
+                port: port, path: "/v1/chat/completions",
+                headers: auth.merging(["Content-Type": "application/x-www-form-urlencoded"]) { $1 }, body: "x=1")
+            #expect(plain.status == 415 && plain.text.contains("-H 'Content-Type: application/json'"), "\(plain.text)")
+        }
+    }
+
     @Test func restPathsWithAndWithoutTrailingSlash() async throws {
         try await withServer { port, _ in
             for path in ["/api/2.0/serving-endpoints", "/api/2.0/serving-endpoints/"] {

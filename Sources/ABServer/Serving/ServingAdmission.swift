@@ -16,6 +16,8 @@ extension ServingResponder {
         let caller: String
         /// The API it came in by: it is answered in that API's shape.
         let door: FrontDoor
+        /// The endpoint the path named (`/serving-endpoints/{name}/invocations`, Databricks' door), or nil.
+        let namedEndpoint: String?
         /// The endpoint's task: what the request carries and what the answer is.
         let task: EndpointTask
         /// When it arrived, in Unix seconds (the completion's `created`).
@@ -78,7 +80,7 @@ extension ServingResponder {
             return .success(
                 Admitted(
                     id: id, invocation: parsed.invocation, endpoint: endpoint,
-                    endpointName: endpointName, caller: caller, door: door, task: task))
+                    endpointName: endpointName, caller: caller, door: door, namedEndpoint: name, task: task))
         } catch {
             return .failure(error)
         }

@@ -13,7 +13,7 @@ extension ServingResponder {
         let admitted: Admitted
         switch await admit(request, endpoint: name, door: door) {
         case .success(let a): admitted = a
-        case .failure(let e): return error(e, door: door)
+        case .failure(let e): return error(e, door: door, endpoint: name)
         }
         let runtime = admitted.endpoint.runtime
         // A JSON answer waits in this task; a stream hands events from the engine to the response writer.
@@ -29,7 +29,7 @@ extension ServingResponder {
             return relay(events, from: entity, first: first!, admitted)
         case nil:
             return error(
-                ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"), door: door)
+                ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"), door: door, endpoint: name)
         }
     }
 
@@ -52,13 +52,13 @@ extension ServingResponder {
         charge(result, a)
         let entityName = result.entity.map { a.endpoint.config.servedEntities[$0].name }
         if let failure = result.failure {
-            return error(.upstream(failure, entity: entityName ?? "none"), servedModel: entityName, door: a.door)
+            return error(.upstream(failure, entity: entityName ?? "none"), servedModel: entityName, door: a.door, endpoint: a.namedEndpoint)
         }
         guard let entity = result.entity else {
             return error(
                 ServingError(
                     status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "no served entity could take the request"),
-                door: a.door)
+                door: a.door, endpoint: a.namedEndpoint)
         }
         let model = a.endpoint.config.servedEntities[entity].model
         let body: String
@@ -158,11 +158,9 @@ extension ServingResponder {
         return h
     }
 
-    /// An error in the door's shape: Databricks' `{"error_code", "message"}`, or Anthropic's error object.
-    func error(_ e: ServingError, servedModel: String? = nil, door: FrontDoor) -> Response {
-        guard door == .anthropic else { return error(e, servedModel: servedModel) }
-        var response = error(e, servedModel: servedModel)
-        response.body = ResponseBody(byteBuffer: ByteBuffer(string: MessagesWire.error(e)))
-        return response
+    /// An error in the shape of the API called (`ErrorShape`): the Databricks door names its endpoint.
+    func error(_ e: ServingError, servedModel: String? = nil, door: FrontDoor, endpoint: String?) -> Response {
+        let shape: ErrorShape = endpoint != nil ? .databricks : door == .anthropic ? .anthropic : .openAI
+        return error(e, servedModel: servedModel, shape: shape)
     }
 }

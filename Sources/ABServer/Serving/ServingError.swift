@@ -36,6 +36,37 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
         JSONValue.object(JSONObject(["error_code": .string(code), "message": .string(message)])).rendered()
     }
 
+    /// The error as the API that was called writes its errors: an OpenAI SDK reads `{"error": {"message", "type",
+    /// "code"}}`, an Anthropic SDK `{"type": "error", "error": {...}}`, Databricks' clients `{"error_code",
+    /// "message"}`.
+    public func body(_ shape: ErrorShape) -> String {
+        switch shape {
+        case .databricks: json
+        case .anthropic: MessagesWire.error(self)
+        case .openAI:
+            JSONValue.object(
+                JSONObject([
+                    "error": [
+                        "message": .string(message), "type": .string(openAIType), "param": .null,
+                        "code": .string(code.lowercased()),
+                    ]
+                ])
+            ).rendered()
+        }
+    }
+
+    /// OpenAI's error `type` for the status.
+    var openAIType: String {
+        switch status {
+        case 401: "authentication_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 429: "rate_limit_error"
+        case 500...: "server_error"
+        default: "invalid_request_error"
+        }
+    }
+
     public static func notFound(endpoint name: String) -> ServingError {
         ServingError(
             status: 404, code: "RESOURCE_DOES_NOT_EXIST",
@@ -107,5 +138,21 @@ public struct ServingError: Error, Sendable, Equatable, CustomStringConvertible 
         case .http5xx, .connect, .tls, .streamBroken, .malformed, .tooLarge:
             return ServingError(status: 502, code: "INTERNAL_ERROR", message: message)
         }
+    }
+}
+
+/// Which API's error shape an answer takes: the one of the door the request came in by.
+public enum ErrorShape: Sendable {
+    case databricks, openAI, anthropic
+
+    /// The shape for a request path: `/v1/messages` Anthropic's; the OpenAI-compatible paths (`/v1/…`,
+    /// `/chat/completions`, `/serving-endpoints/chat/completions`, …) OpenAI's; the rest (the REST API,
+    /// `/serving-endpoints/{name}/invocations`) Databricks'.
+    public static func of(_ segments: [String]) -> ErrorShape {
+        if segments.last == "messages", segments.count <= 2 { return .anthropic }
+        if segments.first == "v1" || segments.first == "chat" { return .openAI }
+        if segments.first == "serving-endpoints", segments.count == 3, segments[2] != "invocations" { return .openAI }
+        if segments.first == "serving-endpoints", segments.count == 2 { return .openAI }  // …/embeddings, …/models
+        return .databricks
     }
 }

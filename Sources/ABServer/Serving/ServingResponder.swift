@@ -35,14 +35,15 @@ struct ServingResponder: Sendable {
             authority: request.head.authority,
             extraHost: request.headers[Self.hostHeader] != nil, origin: origin,
             contentType: request.headers[.contentType], hasBody: Self.hasBody(request))
-        if let refusal = requestGuard.refusal(head) { return error(refusal) }
+        let shape = ErrorShape.of(segments)
+        if let refusal = requestGuard.refusal(head) { return error(refusal, shape: shape) }
         // Past the guard, an Origin is serve's own or one the user allowed: say so to the browser.
         let allowOrigin = origin.flatMap {
             $0.lowercased() == "http://" + (request.head.authority ?? "").lowercased() ? nil : $0
         }
         if request.method == .options { return withCORS(preflight(), allowOrigin) }
         if let token, !Self.sameSecret(Self.bearer(request), token) {
-            return withCORS(error(.unauthenticated), allowOrigin)
+            return withCORS(error(.unauthenticated, shape: shape), allowOrigin)
         }
         do {
             let response =
@@ -53,9 +54,9 @@ struct ServingResponder: Sendable {
                 }
             return withCORS(response, allowOrigin)
         } catch let e as ServingError {
-            return withCORS(error(e), allowOrigin)
+            return withCORS(error(e, shape: shape), allowOrigin)
         } catch {
-            return withCORS(self.error(.badRequest("could not read the request")), allowOrigin)
+            return withCORS(self.error(.badRequest("could not read the request"), shape: shape), allowOrigin)
         }
     }
 
@@ -205,13 +206,13 @@ struct ServingResponder: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    func error(_ e: ServingError, servedModel: String? = nil) -> Response {
+    func error(_ e: ServingError, servedModel: String? = nil, shape: ErrorShape = .databricks) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let wait = e.retryAfter { headers[.retryAfter] = ServingError.retryAfterHeader(wait) }
         if let servedModel { headers[Self.servedModelHeader] = servedModel }
         return Response(
             status: .init(code: e.status), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: e.json)))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: e.body(shape))))
     }
 }
 
