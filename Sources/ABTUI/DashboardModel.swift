@@ -6,6 +6,8 @@ public struct DashboardFrame: Sendable {
     public var mode: RunMode
     /// `abtop serve`: the traffic is the clients' (no load of its own, no compare mode); the title says "serve".
     public var serving = false
+    /// Where `abtop serve` listens: always on screen, so a client can be pointed at it while the dashboard runs.
+    public var address: String?
     /// The endpoint's task: embeddings have no TTFT or decode speed to show.
     public var task = EndpointTask.chat
     public var snapshot: Snapshot

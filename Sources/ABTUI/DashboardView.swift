@@ -88,8 +88,18 @@ public enum DashboardView {
             return
         }
         let status = state.flash ?? frame.status
+        // Serve's keys are its own (no load to pause, pace or compare), and its address stays in view.
+        let right = frame.serving ? (frame.address ?? themeName) : themeName
+        let rightWidth = DisplayWidth.of(right)
         if let status {
             canvas.put(" " + status, x: 0, y: y, role: .hiFg, limit: width)
+        } else if frame.serving {
+            let hints =
+                width >= 100
+                ? "↑↓ select  ←→ split  n next endpoint  e export  T theme  ? help  q quit"
+                : "↑↓ ←→ split n endpoint e export ? help q quit"
+            canvas.put(" " + hints, x: 0, y: y, role: .inactiveFg, limit: max(0, width - rightWidth - 3))
+            if rightWidth + 2 < width { canvas.put(right, x: width - rightWidth - 1, y: y, role: .hiFg) }
         } else if width >= 110 {
             let hints =
                 "↑↓ select  ←→ split  space pause  +/- rate  c compare  "

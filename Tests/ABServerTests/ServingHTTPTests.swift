@@ -36,13 +36,17 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
                 port: port, path: "/v1/chat/completions", headers: auth,
                 body: #"{"model": "nope", "messages": [{"role": "user", "content": "hi"}]}"#)
             let o = try JSONParser.parse(openAI.text)
-            #expect(openAI.status == 404 && o[key: "error"]?[key: "type"]?.stringValue == "not_found_error", "\(openAI.text)")
+            #expect(
+                openAI.status == 404 && o[key: "error"]?[key: "type"]?.stringValue == "not_found_error",
+                "\(openAI.text)")
             #expect(o[key: "error"]?[key: "message"]?.stringValue?.isEmpty == false && o[key: "error_code"] == nil)
             let anthropic = await RawHTTP.post(
                 port: port, path: "/v1/messages", headers: auth,
                 body: #"{"model": "nope", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}"#)
             let a = try JSONParser.parse(anthropic.text)
-            #expect(a[key: "type"]?.stringValue == "error" && a[key: "error"]?[key: "type"]?.stringValue == "not_found_error")
+            #expect(
+                a[key: "type"]?.stringValue == "error"
+                    && a[key: "error"]?[key: "type"]?.stringValue == "not_found_error")
             let databricks = await RawHTTP.post(
                 port: port, path: "/serving-endpoints/nope/invocations", headers: auth,
                 body: #"{"messages": [{"role": "user", "content": "hi"}]}"#)
@@ -51,7 +55,9 @@ func parsed(_ text: String) -> JSONValue? { try? JSONParser.parse(text) }
             let unauthenticated = await RawHTTP.post(
                 port: port, path: "/v1/chat/completions", headers: [:], body: #"{"model": "mix", "messages": []}"#)
             #expect(unauthenticated.status == 401)
-            #expect(try JSONParser.parse(unauthenticated.text)[key: "error"]?[key: "type"]?.stringValue == "authentication_error")
+            #expect(
+                try JSONParser.parse(unauthenticated.text)[key: "error"]?[key: "type"]?.stringValue
+                    == "authentication_error")
             // A plain curl -d is told what to send.
             let plain = await RawHTTP.post(
                 port: port, path: "/v1/chat/completions",

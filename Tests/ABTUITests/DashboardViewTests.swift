@@ -66,6 +66,20 @@ import Testing
         #expect(canvas.text.contains("listening on http://127.0.0.1:8080"))
     }
 
+    /// Issue 24, item 12: serve's dashboard keeps its address in view and offers only serve's keys.
+    @Test(arguments: [(80, 24), (120, 40)])
+    func serveWithAnEndpoint(width: Int, height: Int) throws {
+        var frame = FrameFixture.frame()
+        frame.serving = true
+        frame.address = "http://127.0.0.1:8080"
+        frame.endpoints = ["mix-chat-endpoint", "canary"]
+        let canvas = DashboardView.render(frame, state: DashboardState(), width: width, height: height)
+        try check(canvas, "serve-\(width)x\(height)")
+        let footer = canvas.text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(footer.contains("http://127.0.0.1:8080"), "\(footer)")
+        #expect(!footer.contains("pause") && !footer.contains("compare") && footer.contains("n"))
+    }
+
     @Test func serveShowsWhichEndpointAndSwitchesWithN() {
         var frame = FrameFixture.frame()
         frame.endpoints = ["first", "mix-chat-endpoint", "third"]

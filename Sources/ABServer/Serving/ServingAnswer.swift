@@ -29,7 +29,8 @@ extension ServingResponder {
             return relay(events, from: entity, first: first!, admitted)
         case nil:
             return error(
-                ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"), door: door, endpoint: name)
+                ServingError(status: 503, code: "TEMPORARILY_UNAVAILABLE", message: "the endpoint closed"), door: door,
+                endpoint: name)
         }
     }
 
@@ -52,7 +53,9 @@ extension ServingResponder {
         charge(result, a)
         let entityName = result.entity.map { a.endpoint.config.servedEntities[$0].name }
         if let failure = result.failure {
-            return error(.upstream(failure, entity: entityName ?? "none"), servedModel: entityName, door: a.door, endpoint: a.namedEndpoint)
+            return error(
+                .upstream(failure, entity: entityName ?? "none"), servedModel: entityName, door: a.door,
+                endpoint: a.namedEndpoint)
         }
         guard let entity = result.entity else {
             return error(

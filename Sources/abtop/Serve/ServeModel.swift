@@ -35,6 +35,7 @@ final class ServeModel: DashboardModel {
             var frame = DashboardFrame(
                 endpoint: "no endpoint yet", mode: .split, snapshot: .empty(time: 0), status: status)
             frame.serving = true
+            frame.address = address
             frame.waiting = [
                 "abtop serve is listening on \(address)",
                 "",
@@ -47,6 +48,7 @@ final class ServeModel: DashboardModel {
         }
         var frame = runtime.live.frame()
         frame.serving = true
+        frame.address = address
         frame.endpoints = endpoints.map(\.name)
         frame.endpointIndex = index
         if let status { frame.status = status }
