@@ -63,6 +63,10 @@ public enum Dashboard {
             let start = DispatchTime.now().uptimeNanoseconds
             var frame = model.frame()
             state.absorb(frame)
+            for command in state.tick(frame) {
+                model.perform(command)
+                frame.apply(command)
+            }
             if state.flash != nil && start > flashUntil && flashUntil != 0 {
                 state.flash = nil
                 flashUntil = 0

@@ -19,6 +19,11 @@ public struct DashboardState: Sendable {
     public var flash: String?
     /// Compare mode's blind pairs: the one on screen, those waiting, those past.
     public var pairs = PairQueue()
+    /// A slider being moved: the split it shows, and when (session seconds) it last moved. The split is sent
+    /// once the slider rests (`tick`), so a run of key presses is one split epoch, not one per press.
+    public var slider: (weights: Weights, at: Double)?
+    /// How long a slider stays still before its split applies.
+    public static let sliderRest = 0.8
     public var quit = false
 
     public init() {}
@@ -27,6 +32,13 @@ public struct DashboardState: Sendable {
     /// before it is drawn, so the keys that follow act on what was drawn.
     public mutating func absorb(_ frame: DashboardFrame) {
         pairs.absorb(frame.groups)
+    }
+
+    /// What is due now: a slider at rest sends its split. Called once per frame, before its keys.
+    public mutating func tick(_ frame: DashboardFrame) -> [DashboardCommand] {
+        guard let moved = slider, frame.snapshot.time - moved.at >= Self.sliderRest else { return [] }
+        slider = nil
+        return moved.weights == frame.snapshot.epoch.weights ? [] : [.setWeights(moved.weights)]
     }
 
     /// Applies a key; returns what the run must do.
@@ -69,9 +81,10 @@ public struct DashboardState: Sendable {
             }
         case .moveSlider(let delta):
             guard count > 1, selected < count else { return [] }
-            let weights = frame.snapshot.epoch.weights.moving(selected, by: delta)
-            guard weights != frame.snapshot.epoch.weights else { return [] }
-            return [.setWeights(weights)]
+            let base = slider?.weights ?? frame.snapshot.epoch.weights
+            let weights = base.moving(selected, by: delta)
+            guard weights != base else { return [] }
+            slider = (weights, frame.snapshot.time)
         case .togglePause:
             return [.setPaused(!frame.paused)]
         case .rateUp:
@@ -140,6 +153,11 @@ public struct DashboardState: Sendable {
             showHelp = true
         case .quit:
             quit = true
+            // A split still being moved is the user's last word: it applies before the session ends.
+            if let moved = slider, moved.weights != frame.snapshot.epoch.weights {
+                slider = nil
+                return [.setWeights(moved.weights)]
+            }
         }
         return []
     }

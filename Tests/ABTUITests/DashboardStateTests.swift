@@ -7,14 +7,41 @@ import Testing
 @Suite struct DashboardStateTests {
     let frame = FrameFixture.frame()
 
+    /// The fixture's frame `seconds` later (the slider's rest is measured on the session's clock).
+    func later(_ frame: DashboardFrame, _ seconds: Double) -> DashboardFrame {
+        FrameFixture.frame(time: frame.snapshot.time + seconds)
+    }
+
     @Test func slidersMoveBy1AndBy5AndKeepTheSum() {
         var state = DashboardState()
-        #expect(state.handle(.right, frame: frame, themeCount: 1) == [.setWeights(Weights([61, 39])!)])
-        #expect(state.handle(.shiftRight, frame: frame, themeCount: 1) == [.setWeights(Weights([65, 35])!)])
-        #expect(state.handle(.pageDown, frame: frame, themeCount: 1) == [.setWeights(Weights([55, 45])!)])
+        #expect(state.handle(.right, frame: frame, themeCount: 1).isEmpty)
+        #expect(state.slider?.weights == Weights([61, 39])!)
+        _ = state.handle(.shiftRight, frame: frame, themeCount: 1)
+        #expect(state.slider?.weights == Weights([66, 34])!)
+        _ = state.handle(.pageDown, frame: frame, themeCount: 1)
+        #expect(state.slider?.weights == Weights([61, 39])!)
         _ = state.handle(.down, frame: frame, themeCount: 1)
         #expect(state.selected == 1)
-        #expect(state.handle(.left, frame: frame, themeCount: 1) == [.setWeights(Weights([61, 39])!)])
+        _ = state.handle(.left, frame: frame, themeCount: 1)
+        #expect(state.slider?.weights == Weights([62, 38])!)
+    }
+
+    /// Issue 24, item 13: a run of slider presses is one split epoch, sent when the slider rests.
+    @Test func aSplitAppliesOnceTheSliderRests() {
+        var state = DashboardState()
+        for _ in 0..<5 { _ = state.handle(.right, frame: frame, themeCount: 1) }
+        #expect(state.tick(later(frame, 0.3)).isEmpty, "still moving")
+        _ = state.handle(.right, frame: later(frame, 0.5), themeCount: 1)
+        #expect(state.tick(later(frame, 1.0)).isEmpty, "moved again 0.5 s ago")
+        #expect(state.tick(later(frame, 1.4)) == [.setWeights(Weights([66, 34])!)])
+        #expect(state.slider == nil && state.tick(later(frame, 3)).isEmpty, "sent once")
+        // Back to where it was: nothing to send.
+        _ = state.handle(.right, frame: frame, themeCount: 1)
+        _ = state.handle(.left, frame: frame, themeCount: 1)
+        #expect(state.tick(later(frame, 2)).isEmpty)
+        // Quitting while a slider moves applies it first.
+        _ = state.handle(.right, frame: frame, themeCount: 1)
+        #expect(state.handle(.char("q"), frame: frame, themeCount: 1) == [.setWeights(Weights([61, 39])!)])
     }
 
     /// Keys typed faster than frames are handled in one batch against one frame: each key must see what the one
@@ -29,10 +56,13 @@ import Testing
                 frame.apply(command)
             }
         }
+        for command in state.tick(later(frame, 1)) {
+            sent.append(command)
+            frame.apply(command)
+        }
         #expect(frame.snapshot.epoch.weights == Weights([65, 35])!)
-        let slides: [DashboardCommand] = (61...65).map { .setWeights(Weights([$0, 100 - $0])!) }
-        #expect(Array(sent.prefix(5)) == slides)
-        #expect(Array(sent.dropFirst(5)) == [.setCompareMode(true), .setCompareMode(false), .setPaused(true)])
+        #expect(
+            sent == [.setCompareMode(true), .setCompareMode(false), .setPaused(true), .setWeights(Weights([65, 35])!)])
         #expect(frame.mode == .split && frame.paused)
     }
 

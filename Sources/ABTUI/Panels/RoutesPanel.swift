@@ -53,7 +53,8 @@ enum RoutesPanel {
     ) {
         canvas.box(
             x: rect.x, y: rect.y, width: rect.width, height: rect.height,
-            title: "routes · split epoch \(frame.snapshot.epoch.index) · \(frame.snapshot.epoch.weights)",
+            title: "routes · split epoch \(frame.snapshot.epoch.index) · \(frame.snapshot.epoch.weights)"
+                + (state.slider.map { " → \($0.weights) when the slider rests" } ?? ""),
             role: state.focus == .routes ? .hiFg : .border)
         let inner = rect.inner
         guard inner.width > 20, inner.height > 0 else { return }
@@ -95,7 +96,9 @@ enum RoutesPanel {
             x += canvas.put(
                 Text.fit(e.info.name, nameWidth).padding(nameWidth), x: x, y: y, role: .entity(row), style: style)
             x += 1
-            let filled = Int((Double(e.targetPercentage) / 100 * Double(sliderWidth)).rounded())
+            // A slider being moved shows where it is going.
+            let target = state.slider?.weights.percentages[safe: row] ?? e.targetPercentage
+            let filled = Int((Double(target) / 100 * Double(sliderWidth)).rounded())
             canvas.put(String(repeating: "█", count: filled), x: x, y: y, role: .sliderFill)
             canvas.put(String(repeating: "░", count: sliderWidth - filled), x: x + filled, y: y, role: .sliderEmpty)
             if !compare, let observed = e.observedShare {
@@ -109,7 +112,7 @@ enum RoutesPanel {
                     limit: sliderWidth)
             }
             x += sliderWidth + 1
-            x += canvas.put("\(e.targetPercentage)%".leftPadded(4), x: x, y: y, role: .hiFg, style: .bold) + 1
+            x += canvas.put("\(target)%".leftPadded(4), x: x, y: y, role: .hiFg, style: .bold) + 1
             let seen = compare ? "" : e.observedShare.map { Text.fixed($0 * 100, 1) + "%" } ?? "—"
             x += canvas.put(seen.leftPadded(6), x: x, y: y, role: .mainFg)
             for c in shown {
