@@ -116,15 +116,26 @@ public enum DashboardView {
     /// The help overlay, generated from the keymap table so it cannot drift from the bindings.
     static func help(_ canvas: inout Canvas, width: Int, height: Int) {
         let rows = Keymap.bindings.map { "\($0.label.padding(9)) \($0.help)" }
-        let w = min(width - 4, (rows.map { DisplayWidth.of($0) }.max() ?? 20) + 4)
-        let h = min(height - 2, rows.count + 3)
+        // Every key is listed: when one column does not fit the height, two columns (each cut with …).
+        let fitsOne = rows.count + 4 <= height - 2
+        let columns = fitsOne ? 1 : 2
+        let perColumn = (rows.count + columns - 1) / columns
+        let widest = (rows.map { DisplayWidth.of($0) }.max() ?? 20) + 2
+        let w = min(width - 2, widest * columns + 4)
+        let h = min(height - 2, perColumn + 4)
         let x = (width - w) / 2
         let y = (height - h) / 2
+        let columnWidth = (w - 4) / columns
         canvas.fill(x: x, y: y, width: w, height: h)
         canvas.box(x: x, y: y, width: w, height: h, title: "keys (any key closes)", role: .hiFg)
-        for (i, row) in rows.prefix(h - 3).enumerated() {
-            canvas.put(row, x: x + 2, y: y + 1 + i, role: .mainFg, limit: w - 4)
+        for (i, row) in rows.enumerated() {
+            let column = i / perColumn
+            let line = i % perColumn
+            guard line < h - 4 else { continue }
+            canvas.put(row, x: x + 2 + column * columnWidth, y: y + 1 + line, role: .mainFg, limit: columnWidth - 1)
         }
-        canvas.put("the slider keys open a new split epoch", x: x + 2, y: y + h - 2, role: .inactiveFg, limit: w - 4)
+        canvas.put(
+            "a slider's split applies when the slider rests: one split epoch", x: x + 2, y: y + h - 2,
+            role: .inactiveFg, limit: w - 4)
     }
 }

@@ -100,6 +100,12 @@ import Testing
         _ = state.handle(.char("?"), frame: FrameFixture.frame(), themeCount: 1)
         let text = DashboardView.render(FrameFixture.frame(), state: state, width: 120, height: 40).text
         for binding in Keymap.bindings { #expect(text.contains(binding.help), "help lacks \(binding.help)") }
+        // Issue 24, item 8: at 80×24 every key is still listed (two columns), ? and q included.
+        let small = DashboardView.render(FrameFixture.frame(), state: state, width: 80, height: 24).text
+        for binding in Keymap.bindings {
+            #expect(
+                small.contains(binding.label.padding(9) + " " + binding.help.prefix(6)), "80×24 lacks \(binding.label)")
+        }
     }
 
     @Test func tooSmallSaysSo() {

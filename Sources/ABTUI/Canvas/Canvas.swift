@@ -35,8 +35,9 @@ public struct Canvas: Equatable, Sendable {
         set { cells[y * width + x] = newValue }
     }
 
-    /// Writes `text` from column `x` of row `y`, clipped at `limit` columns (default: to the edge). A wide
-    /// character that would straddle the limit is replaced by a space. Returns the columns used.
+    /// Writes `text` from column `x` of row `y`, clipped at `limit` columns (default: to the edge). A cut is
+    /// marked: the last column shows `…`, so a line that stops mid-word never reads as whole. Returns the columns
+    /// used.
     @discardableResult
     public mutating func put(
         _ text: String, x: Int, y: Int, role: Role = .mainFg, style: Style = [],
@@ -52,7 +53,15 @@ public struct Canvas: Equatable, Sendable {
             if w == 0 { continue }
             if c == "\n" || c == "\t" { break }
             if column + w > end {
-                if column < end { self[column, y] = Cell(text: " ", role: role, style: style) }
+                // The last column that was written (or this one) becomes the mark of the cut.
+                var mark = column < end ? column : column - 1
+                // On the right half of a wide character, the mark takes the character's place.
+                if mark > max(0, x), mark < width, self[mark, y].isContinuation { mark -= 1 }
+                if mark >= max(0, x), mark < width {
+                    if column < end, w == 2 { self[column, y] = Cell(text: " ", role: role, style: style) }
+                    clearWide(at: mark, y)
+                    self[mark, y] = Cell(text: "…", role: role, style: style)
+                }
                 break
             }
             if column >= 0 {

@@ -94,7 +94,7 @@ enum RoutesPanel {
             var x = inner.x
             x += canvas.put(isSelected ? "▶ " : "  ", x: x, y: y, role: .hiFg, style: .bold)
             x += canvas.put(
-                Text.fit(e.info.name, nameWidth).padding(nameWidth), x: x, y: y, role: .entity(row), style: style)
+                Text.fitName(e.info.name, nameWidth).padding(nameWidth), x: x, y: y, role: .entity(row), style: style)
             x += 1
             // A slider being moved shows where it is going.
             let target = state.slider?.weights.percentages[safe: row] ?? e.targetPercentage

@@ -14,7 +14,8 @@ enum SparklinePanel {
         for (row, e) in frame.snapshot.entities.enumerated() where row < inner.height {
             let y = inner.y + row
             var x = inner.x
-            x += canvas.put(Text.fit(e.info.name, nameWidth).padding(nameWidth) + " ", x: x, y: y, role: .entity(row))
+            x += canvas.put(
+                Text.fitName(e.info.name, nameWidth).padding(nameWidth) + " ", x: x, y: y, role: .entity(row))
             let latency = e.recent.map { $0.meanLatencyMilliseconds }
             x += canvas.put(Sparkline.render(latency, width: latencyWidth), x: x, y: y, role: .entity(row))
             let last = latency.last(where: { $0 != nil }) ?? nil

@@ -3,6 +3,15 @@ import ABCore
 /// Text helpers shared by the panels.
 enum Text {
     /// `s` cut to `width` columns, with "…" when cut.
+    /// A name cut in the middle when it does not fit (`served_…name_2`): names often differ only at their end, and
+    /// two entities must never read the same.
+    static func fitName(_ s: String, _ width: Int) -> String {
+        guard width > 2, DisplayWidth.of(s) > width else { return fit(s, width) }
+        let tail = (width - 1) / 2
+        let head = width - 1 - tail
+        return fit(String(s.prefix(head)), head) + "…" + String(s.suffix(tail))
+    }
+
     static func fit(_ s: String, _ width: Int) -> String {
         guard width > 0 else { return "" }
         if DisplayWidth.of(s) <= width { return s }

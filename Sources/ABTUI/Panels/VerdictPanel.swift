@@ -18,9 +18,10 @@ enum VerdictPanel {
         let open = mine.filter { $0.state == .notYet && $0.primary }
         for v in known + open {
             switch v.state {
-            case .decided: out.append(("● " + v.text, .warn))
-            case .equivalent: out.append(("≈ " + v.text, .good))
-            case .notYet: out.append(("○ " + v.text, .graphText))
+            // The state first, in words: a narrow screen cuts the sentence, never what was decided.
+            case .decided: out.append(("● decided: " + v.text, .warn))
+            case .equivalent: out.append(("≈ the same: " + v.text, .good))
+            case .notYet: out.append(("○ not yet: " + v.text, .graphText))
             }
         }
         if !frame.votes.isEmpty {
