@@ -21,6 +21,24 @@ public enum Format {
     }
 
     /// 10234 → "10,234".
+    /// `text` broken at spaces into lines of at most `width` characters, the lines after the first indented by
+    /// `indent` (a long word stays whole).
+    public static func wrapped(_ text: String, width: Int, indent: String = "") -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let lead = lines.isEmpty ? "" : indent
+            if !line.isEmpty, lead.count + line.count + 1 + word.count > width {
+                lines.append(line)
+                line = String(word)
+            } else {
+                line += line.isEmpty ? String(word) : " " + word
+            }
+        }
+        lines.append(line)
+        return lines.enumerated().map { $0.offset == 0 ? $0.element : indent + $0.element }.joined(separator: "\n")
+    }
+
     public static func count(_ n: Int) -> String {
         let digits = Array(String(n.magnitude))  // `abs` traps on Int.min
         var out = ""

@@ -30,6 +30,29 @@ public struct ReportTable<Row>: Sendable {
         return table.rendered()
     }
 
+    /// The table in text at most `width` characters wide: columns past it go on in a table of their own below,
+    /// each led by the first column (the entity), so a summary never wraps in a 120-column terminal.
+    public func text(_ rows: [Row], width: Int) -> String {
+        guard columns.count > 1 else { return text(rows) }
+        let widths = columns.map { c in ([c.title.uppercased()] + rows.map { c.value($0) }).map(\.count).max() ?? 0 }
+        var parts: [[Int]] = []
+        var current: [Int] = []
+        var used = widths[0]
+        for i in columns.indices.dropFirst() {
+            if !current.isEmpty, used + 2 + widths[i] > width {
+                parts.append(current)
+                current = []
+                used = widths[0]
+            }
+            current.append(i)
+            used += 2 + widths[i]
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts.map { part in
+            ReportTable(columns: [columns[0]] + part.map { columns[$0] }).text(rows)
+        }.joined(separator: "\n\n")
+    }
+
     public func markdown(_ rows: [Row]) -> String {
         var out = "| " + columns.map(\.title).joined(separator: " | ") + " |\n"
         out += "|" + columns.map { $0.alignment == .left ? "---|" : "--:|" }.joined() + "\n"

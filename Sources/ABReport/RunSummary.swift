@@ -63,8 +63,10 @@ public struct RunSummary: Sendable {
         var out =
             "\(endpoint) · \(mode) · \(Format.count(requests)) requests "
             + "in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
-        out += ReportTables.entities(for: task).text(snapshot.entities) + "\n"
-        if ReportTables.armsDiffer(snapshot.entities) { out += "\n" + ReportTables.arms.text(snapshot.entities) + "\n" }
+        out += ReportTables.entities(for: task).text(snapshot.entities, width: Self.textWidth) + "\n"
+        if ReportTables.armsDiffer(snapshot.entities) {
+            out += "\n" + ReportTables.arms.text(snapshot.entities, width: Self.textWidth) + "\n"
+        }
         if ReportTables.anyChecks(snapshot.entities) {
             out += "\n" + ReportTables.checks.text(snapshot.entities) + "\n"
         }
@@ -79,18 +81,29 @@ public struct RunSummary: Sendable {
             if e.retries > 0 { parts.append("\(e.retries) retries") }
             if e.fallbacks > 0 { parts.append("answered \(e.fallbacks) as fallback") }
             if e.notSent > 0 { parts.append("\(e.notSent) prompts not sent (breaker open)") }
+            if e.steered > 0 {
+                parts.append("\(e.steered) requests moved here by a breaker (not counted in the sample-ratio check)")
+            }
             if e.cancelled > 0 { parts.append("\(e.cancelled) cancelled by the run (not errors)") }
             return parts.isEmpty ? nil : "  \(e.info.name): \(parts.joined(separator: "; "))"
         }
-        if !notes.isEmpty { out += "\n" + notes.joined(separator: "\n") + "\n" }
+        if !notes.isEmpty {
+            out +=
+                "\n" + notes.map { Format.wrapped($0, width: Self.textWidth, indent: "    ") }.joined(separator: "\n")
+            out += "\n"
+        }
         if snapshot.entities.contains(where: { $0.tokens.estimated }) {
             out += "  (est.) tokens estimated as (characters + 3) / 4 where the provider reported no usage\n"
         }
         if !verdicts.isEmpty {
-            out += "\nIs the difference real? " + familyLine + "\n"
+            let shown = verdicts.filter { $0.metric.isPaired == (mode == RunMode.compare.rawValue) }
             out +=
-                verdicts.filter { $0.metric.isPaired == (mode == RunMode.compare.rawValue) }.map {
-                    "  \(Self.mark($0.state)) \($0.text)"
+                "\n"
+                + Format.wrapped("Is the difference real? " + familyLine(shown: shown.count), width: Self.textWidth)
+                + "\n"
+            out +=
+                shown.map {
+                    Format.wrapped("  \(Self.mark($0.state)) \($0.text)", width: Self.textWidth, indent: "    ")
                 }.joined(separator: "\n") + "\n"
         }
         if let stop { out += "\n\(stop.text)\n" }
@@ -106,11 +119,27 @@ public struct RunSummary: Sendable {
         }
         for r in srm where r.flagged {
             out +=
-                "\n  SAMPLE RATIO MISMATCH in epoch \(r.epoch): "
-                + "assigned \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0)), "
-                + "sequential): the split is not doing what it says\n"
+                "\n"
+                + Format.wrapped(
+                    "  SAMPLE RATIO MISMATCH in epoch \(r.epoch): "
+                        + "assigned \(r.observed) against weights \(r.weights) (\(Verdict.formatP(r.pValue ?? 0)), "
+                        + "sequential): the split is not doing what it says (picks a breaker moved are not counted)",
+                    width: Self.textWidth, indent: "    ") + "\n"
         }
         return out
+    }
+
+    /// The widest a text summary is: it fits a 120-column terminal.
+    public static let textWidth = 118
+
+    /// The family line for `shown` verdicts: when the family holds more (a live run's family has compare mode's
+    /// comparisons too), it says how many are shown and why the rest are not.
+    public func familyLine(shown: Int) -> String {
+        guard familySize > shown, shown > 0 else { return familyLine }
+        let other = mode == RunMode.compare.rawValue ? "split" : "compare"
+        return "(\(shown) of the family's \(familySize) comparisons shown, the rest are \(other) mode's; the chance "
+            + "that any of the \(familySize) is wrong ≤ \(Format.percent(alpha, digits: exactPlaces(alpha * 100))), "
+            + "however often read)"
     }
 
     /// "(5 comparisons; the chance that any is wrong ≤ 5 %, however often read)".

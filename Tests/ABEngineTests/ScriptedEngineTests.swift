@@ -78,6 +78,25 @@ import Testing
         #expect(h.transport.requests == ["a.test"])
     }
 
+    /// Issue 24, item 4: while a's breaker is open every prompt goes to b: the breaker moved them, not the split,
+    /// so no sample-ratio alarm is raised and the summary's counts say where the traffic went.
+    @Test func picksABreakerMovedStayOutOfTheSampleRatioCheck() async throws {
+        let h = try ScriptedEngine(
+            weights: [50, 50], abtop: #"{"retries": {"max": 0}, "breaker": {"failures": 2, "cooldown_s": 600}}"#
+        ) { host, _ in host == "a.test" ? .status(500) : .ok }
+        for i in 0..<300 { _ = await h.engine.send(PromptItem(id: "p\(i)", prompt: "hi")) }
+        guard case .open = h.engine.routing.breakerStates[0] else {
+            Issue.record("a's failures open its breaker")
+            return
+        }
+        let snapshot = h.session.snapshot()
+        #expect(
+            snapshot.entities[1].steered > 200, "b took the traffic while a cooled: \(snapshot.entities[1].steered)")
+        #expect(snapshot.entities[0].steered == 0)
+        let stats = h.session.statistics()
+        #expect(!stats.srm().contains { $0.flagged }, "a breaker's moves are not a sample-ratio mismatch")
+    }
+
     @Test func theBreakerOpensThenAProbeClosesIt() async throws {
         let probeSent = Mutex<UInt64?>(nil)
         let h = try ScriptedEngine(

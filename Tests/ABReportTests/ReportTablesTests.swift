@@ -54,6 +54,21 @@ import Testing
         #expect(!text.contains("~"))
     }
 
+    /// Issue 24, item 10: the summary fits a 120-column terminal (wide tables go on below, each led by the
+    /// entity), and its family line says how many of the family's comparisons it shows.
+    @Test func theSummaryFits120ColumnsAndCountsWhatItShows() throws {
+        let base = try summary()
+        var s = RunSummary(
+            endpoint: base.endpoint, mode: "split", duration: base.duration, seed: 1, snapshot: base.snapshot,
+            verdicts: base.verdicts, srm: base.srm)
+        s.familySize = 8
+        let text = s.text()
+        for line in text.split(separator: "\n") { #expect(line.count <= 120, "too wide: \(line)") }
+        let shown = s.verdicts.filter { !$0.metric.isPaired }.count
+        #expect(text.contains("(\(shown) of the family's 8 comparisons shown"), "\(text)")
+        #expect(text.components(separatedBy: "careful").count >= 3, "the entity leads each part of the table")
+    }
+
     @Test func theSummaryCarriesTheVotes() throws {
         let s = try summary()
         #expect(s.text().contains("Blind votes (2):"))

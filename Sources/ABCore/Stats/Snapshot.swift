@@ -59,6 +59,8 @@ public struct EntitySnapshot: Sendable {
     public internal(set) var checks = CheckTally()
     /// Prompts this entity should have had but was not sent (compare mode, its breaker open).
     public internal(set) var notSent = 0
+    /// Picks made while a breaker held another entity out: the breaker moved them here, not the split.
+    public internal(set) var steered = 0
     /// Requests cut off by the run itself (quit, client gone, the run's deadline): not errors.
     public internal(set) var cancelled = 0
     /// Split-mode assignments (router picks) over all epochs.

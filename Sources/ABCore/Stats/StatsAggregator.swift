@@ -8,6 +8,7 @@ public struct StatsAggregator: Sendable {
     private var stats: [EntityStats]
     private var epochs: [EpochCounts]
     private var notSent: [Int]
+    private var steered: [Int]
     /// Compare mode: entity i against the control (index 0 unused), per prompt, in the order prompts were sent.
     private var paired: [PairedSample]
     /// What the verdicts read, per entity, in issue order (see `IssueOrder`).
@@ -25,6 +26,7 @@ public struct StatsAggregator: Sendable {
         self.stats = [EntityStats](repeating: EntityStats(), count: entities.count)
         self.epochs = [EpochCounts(epoch: epoch)]
         self.notSent = [Int](repeating: 0, count: entities.count)
+        self.steered = [Int](repeating: 0, count: entities.count)
         self.paired = [PairedSample](repeating: PairedSample(), count: entities.count)
         self.analysis = [ArmAnalysis](repeating: ArmAnalysis(), count: entities.count)
         self.errorPairs = [PairCounts](repeating: PairCounts(), count: entities.count)
@@ -78,6 +80,12 @@ public struct StatsAggregator: Sendable {
                 paired[o.entity].ttft.add(r)
             }
         }
+    }
+
+    /// Counts a pick of `entity` made while a breaker held another entity out of the draw: not an assignment of
+    /// the split, so not in the sample-ratio check; shown so the summary can say what moved the traffic.
+    public mutating func steered(entity: Int) {
+        steered[entity] += 1
     }
 
     /// Counts a prompt `entity` should have had but was not sent (shown beside its requests, never as an error).
@@ -158,6 +166,7 @@ public struct StatsAggregator: Sendable {
                     decodeTokensPerSecond: s.decodeSeconds > 0 ? Double(s.decodeTokens) / s.decodeSeconds : nil,
                     recent: recent))
             views[i].notSent = notSent[i]
+            views[i].steered = steered[i]
             views[i].cancelled = s.cancelled
             views[i].checks = s.checks
             views[i].assigned = assignedPerEntity[i]

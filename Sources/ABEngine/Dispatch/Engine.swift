@@ -111,7 +111,11 @@ public final class Engine: Sendable {
             }
         }
         // A sticky session's later requests follow its first pick: only that pick was randomised.
-        if !pick!.repeatsSession { session.assigned(entity: pick!.entity, epoch: pick!.epoch) }
+        if pick!.steered {
+            session.steered(entity: pick!.entity)
+        } else if !pick!.repeatsSession {
+            session.assigned(entity: pick!.entity, epoch: pick!.epoch)
+        }
         return await attempts(chat, prompt: prompt, from: pick!, start: start, fallback: fallbackEnabled, relay: relay)
     }
 

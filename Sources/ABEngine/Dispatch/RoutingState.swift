@@ -28,16 +28,21 @@ public final class RoutingState: Sendable {
         /// A sticky session's later request in this epoch: its entity followed from the session's first pick,
         /// so it is not a randomised assignment (left out of the sample-ratio check and the verdicts).
         public var repeatsSession = false
+        /// Made while a breaker held an entity with a share out of the draw: the pick followed the breaker, not
+        /// the split, so it stays out of the sample-ratio check (and the summary says what moved the traffic).
+        public var steered = false
     }
 
     /// Picks among the entities whose breakers allow traffic; nil when none with a share does.
     public func pick(stickyKey: String?, now: Double) -> Pick? {
-        state.withLock { s in
+        state.withLock { s -> Pick? in
             let available = s.breakers.map { $0.isAvailable(at: now) }
             guard let entity = s.router.pick(available: available, stickyKey: stickyKey) else { return nil }
             let admission = s.breakers[entity].admit(at: now)
             var pick = Pick(entity: entity, epoch: s.router.epoch.index, isProbe: admission == .probe)
             pick.repeatsSession = s.router.lastPickRepeatedKey
+            let shares = s.router.epoch.weights.percentages
+            pick.steered = available.indices.contains { !available[$0] && $0 < shares.count && shares[$0] > 0 }
             return pick
         }
     }

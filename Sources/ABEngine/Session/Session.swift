@@ -100,6 +100,11 @@ public final class Session: Sendable {
     /// Requests recorded so far (a cheap "has anything changed").
     public var recordedCount: Int { recorded.load(ordering: .relaxed) }
 
+    /// The router picked `entity` while a breaker held another out: counted apart from the split's assignments.
+    public func steered(entity: Int) {
+        stats.withLock { $0.steered(entity: entity) }
+    }
+
     /// A prompt `entity` was not sent, and why: counted in the snapshot and written in the event log.
     public func promptNotSent(entity: Int, reason: String) {
         stats.withLock { $0.promptNotSent(entity: entity) }

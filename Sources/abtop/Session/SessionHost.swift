@@ -99,6 +99,12 @@ final class SessionHost: Sendable {
         var summary = summary(label: label)
         summary.stop = stop
         Console.out(json ? summary.json().rendered(pretty: true) : summary.text())
+        if !json, let recording {
+            // Where the session is kept, and how to get its report: the next thing a user wants after a run.
+            Console.out(
+                "journal: session \(recording.sessionID) in \(storePath) · "
+                    + "abtop report \(recording.sessionID) --store \(storePath) -o report-\(recording.sessionID).html")
+        }
         try RunSetup.failIfJournalLost(status, path: storePath)
         try writeReport(to: report, live: summary)
     }
