@@ -196,6 +196,35 @@ import Testing
         }
     }
 
+    /// Issue 24, item 15: `--decide latency` stops once latency is decided, whatever the error rates do, and the
+    /// text progress names the comparisons still open.
+    @Test func decideLatencyStopsOnLatencyAloneAndProgressNamesWhatIsOpen() async throws {
+        let (server, port) = try await Self.mockServer()
+        defer { server.terminate() }
+        let r = try await AbtopBinary.run(
+            [
+                "run", try Self.endpoint(port: port), "--headless", "--json", "--until-decided", "--decide", "latency",
+                "--max-requests", "3000", "--concurrency", "8", "--seed", "3",
+            ], environment: Self.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONParser.parse(r.stdout)
+        let verdicts = json[key: "verdicts"]?.arrayValue ?? []
+        let latency = verdicts.first { $0[key: "metric"]?.stringValue == "latency_e2e_p50" }
+        if json[key: "stop"]?.stringValue == "decided" {
+            #expect(latency?[key: "state"]?.stringValue != "not_yet")
+        } else {
+            #expect(json[key: "stop"]?.stringValue == "max_requests")
+        }
+        let bad = try await AbtopBinary.run(
+            ["run", try Self.endpoint(port: port), "--headless", "--until-decided", "--decide", "speed"],
+            environment: Self.keys)
+        #expect(bad.status != 0 && bad.stderr.contains("--decide takes errors, latency"))
+        let progress = r.stderr.split(separator: "\n").filter { $0.hasPrefix("[") }
+        // The first line names what is open (latency alone: error rates are not waited for).
+        if progress.count > 1 { #expect(progress[0].contains("waiting for: p50 latency"), "\(progress)") }
+        #expect(!progress.contains { $0.contains("error rate") }, "\(progress)")
+    }
+
     @Test func textSummaryAndProgress() async throws {
         let (server, port) = try await Self.mockServer()
         defer { server.terminate() }

@@ -127,9 +127,22 @@ public struct VerdictAnalysis: Sendable {
 
     /// Every primary comparison of `mode` is decided or shown to be within its margin (what `--until-decided`
     /// waits for): error rate and p50 latency in split mode, their paired forms in compare mode.
-    public static func primaryDone(_ verdicts: [Verdict], mode: RunMode) -> Bool {
-        let primary = verdicts.filter { $0.primary && $0.metric.isPaired == (mode == .compare) }
-        return !primary.isEmpty && primary.allSatisfy { $0.state != .notYet }
+    public static func primaryDone(_ verdicts: [Verdict], mode: RunMode, required: Set<Verdict.Metric>? = nil)
+        -> Bool
+    {
+        let wanted = pending(verdicts, mode: mode, required: required, includeDone: true)
+        return !wanted.isEmpty && wanted.allSatisfy { $0.state != .notYet }
+    }
+
+    /// The comparisons a run waits for (the primary ones, or those `required` names: `--decide`), still open
+    /// unless `includeDone`.
+    public static func pending(
+        _ verdicts: [Verdict], mode: RunMode, required: Set<Verdict.Metric>? = nil, includeDone: Bool = false
+    ) -> [Verdict] {
+        verdicts.filter { v in
+            v.metric.isPaired == (mode == .compare) && (required.map { $0.contains(v.metric) } ?? v.primary)
+                && (includeDone || v.state == .notYet)
+        }
     }
 
     /// Every verdict as it stands. `paired[i]` is entity i against the control (index 0 unused); pass none

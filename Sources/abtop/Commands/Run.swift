@@ -56,6 +56,34 @@ struct Run: AsyncParsableCommand {
     var untilDecided = false
 
     @Option(
+        help: """
+            With --until-decided: the comparisons that must be decided (repeat or comma-separate): errors, latency, \
+            p95, ttft, ttft-p95 (default: errors and latency, the primary ones).
+            """)
+    var decide: [String] = []
+
+    /// `--decide`'s metrics, in both forms (a split run's and compare mode's paired one); nil: the primary ones.
+    var decideMetrics: Set<Verdict.Metric>? {
+        get throws {
+            let names = decide.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            guard !names.isEmpty else { return nil }
+            var out: Set<Verdict.Metric> = []
+            for name in names {
+                switch name {
+                case "errors", "error", "error-rate": out.formUnion([.errorRate, .errorRatePaired])
+                case "latency", "p50": out.formUnion([.latencyE2EP50, .latencyE2EPaired])
+                case "p95": out.insert(.latencyE2EP95)
+                case "ttft": out.formUnion([.ttftP50, .ttftPaired])
+                case "ttft-p95": out.insert(.ttftP95)
+                default:
+                    throw ValidationError("--decide takes errors, latency, p95, ttft or ttft-p95; found \(name)")
+                }
+            }
+            return out
+        }
+    }
+
+    @Option(
         help: "Progress lines on stderr while --headless runs: text (one line a second, and one at the end) or jsonl.")
     var progress: ProgressFormat = .text
 
@@ -97,6 +125,8 @@ struct Run: AsyncParsableCommand {
         }
         if json && !headless { throw ValidationError("--json needs --headless") }
         if untilDecided && !headless { throw ValidationError("--until-decided needs --headless") }
+        if !decide.isEmpty && !untilDecided { throw ValidationError("--decide says what --until-decided waits for") }
+        _ = try decideMetrics
         if (progress == .jsonl || progressFile != nil) && !headless {
             throw ValidationError("--progress jsonl and --progress-file need --headless")
         }
@@ -154,6 +184,7 @@ struct Run: AsyncParsableCommand {
         let sink = try ProgressSink(path: progressFile)
         let mode = mode
         let (untilDecided, jsonl, quiet) = (untilDecided, progress == .jsonl, quiet)
+        let required = try decideMetrics
         let decided = OnceFlag()
         // One progress line: a snapshot, then a flush, so every request a line counts is in the journal before it
         // prints.
@@ -169,10 +200,14 @@ struct Run: AsyncParsableCommand {
                             familySize: result.familySize, alpha: host.session.analysisSettings.alpha, mode: mode
                         ).rendered())
                 } else {
-                    sink.write(RunSetup.progressLine(snapshot))
+                    // With a goal, the line names what is still open and roughly how far it is.
+                    let pending =
+                        untilDecided
+                        ? VerdictAnalysis.pending(result?.verdicts ?? [], mode: mode, required: required) : []
+                    sink.write(RunSetup.progressLine(snapshot) + RunSetup.pendingClause(pending))
                 }
             }
-            if untilDecided, let result, VerdictAnalysis.primaryDone(result.verdicts, mode: mode) {
+            if untilDecided, let result, VerdictAnalysis.primaryDone(result.verdicts, mode: mode, required: required) {
                 decided.set()
                 control.stop()
             }
@@ -284,6 +319,21 @@ enum RunSetup {
 
     static func progressLine(_ s: Snapshot) -> String {
         "[\(Format.fixed(s.time, 1)) s] " + progressCounts(s)
+    }
+
+    /// " · waiting for: p50 latency (≈ 120 more requests), error rate": the comparisons still open, each with the
+    /// rough projection its sentence gives, if any.
+    static func pendingClause(_ pending: [Verdict]) -> String {
+        guard !pending.isEmpty else { return "" }
+        let names = pending.map { v -> String in
+            let label = v.metric.label
+            guard let r = v.text.range(of: #"≈ [0-9,]+ more [a-z]+"#, options: .regularExpression) else {
+                return label
+            }
+            return "\(label) (\(v.text[r]))"
+        }
+        var seen: Set<String> = []
+        return " · waiting for: " + names.filter { seen.insert($0).inserted }.joined(separator: ", ")
     }
 
     /// "N requests (R/s), E errors, F in flight".
