@@ -168,3 +168,11 @@ import Testing
         #expect(run.status == 2 && run.stderr.contains("--headless"), "\(run.stderr)")
     }
 }
+
+/// Issue 24, item 16: small things a new user tripped on.
+@Suite struct FirstUseTests {
+    @Test func sessionsRefusesNoStore() async throws {
+        let sessions = try await AbtopBinary.run(["sessions", "--no-store"])
+        #expect(sessions.status != 0 && sessions.stderr.contains("--no-store keeps no journal"), "\(sessions.stderr)")
+    }
+}

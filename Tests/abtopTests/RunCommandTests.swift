@@ -225,6 +225,15 @@ import Testing
         #expect(!progress.contains { $0.contains("error rate") }, "\(progress)")
     }
 
+    /// Issue 24, item 16: without --prompts, the run says it sends abtop's sample prompts (to real providers too).
+    @Test func aRunWithoutPromptsSaysItSendsTheSamples() async throws {
+        let (server, port) = try await Self.mockServer()
+        defer { server.terminate() }
+        let r = try await AbtopBinary.run(
+            ["run", try Self.endpoint(port: port), "--headless", "--requests", "2", "--quiet"], environment: Self.keys)
+        #expect(r.status == 0 && r.stderr.contains("built-in sample prompts"), "\(r.stderr)")
+    }
+
     @Test func textSummaryAndProgress() async throws {
         let (server, port) = try await Self.mockServer()
         defer { server.terminate() }

@@ -298,6 +298,12 @@ enum RunSetup {
             throw ExitCode(1)
         }
         var prompts = SamplePrompts.items
+        if promptsPath == nil {
+            // They go to the providers the config names, real ones included: say so before anything is sent.
+            Console.err(
+                "abtop: no --prompts: sending abtop's \(prompts.count) built-in sample prompts "
+                    + "(give --prompts FILE.jsonl to send your own)")
+        }
         if let promptsPath {
             do {
                 prompts = try PromptFile.load(promptsPath)

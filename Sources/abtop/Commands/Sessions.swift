@@ -10,6 +10,12 @@ struct Sessions: ParsableCommand {
 
     @OptionGroup var storage: StoreOptions
 
+    func validate() throws {
+        if storage.noStore {
+            throw ValidationError("--no-store keeps no journal: sessions lists the journal's sessions")
+        }
+    }
+
     func run() throws {
         guard FileManager.default.fileExists(atPath: storage.path) else {
             Console.err("abtop: no journal at \(storage.path) yet: runs write one unless --no-store")
