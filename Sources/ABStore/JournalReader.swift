@@ -11,6 +11,8 @@ public struct StoredSession: Sendable {
         public let startedAt: Date
         public let endedAt: Date?
         public let requests: Int
+        /// Requests sent in compare mode (a split session whose dashboard switched with `c` has some).
+        public let comparedRequests: Int
         /// Seconds from the start to the last finished request (or to the end, if recorded).
         public let duration: Double
     }
@@ -72,14 +74,21 @@ extension Journal {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.id, s.endpoint, s.mode, s.started_at, s.ended_at,
-                           (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
-                           (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
+                    SELECT s.id, s.endpoint, s.mode, s.started_at, s.ended_at, \(Self.countColumns)
                     FROM session s ORDER BY s.id DESC
                     """
             ).map(Self.summary)
         }
     }
+
+    /// A session's request count as its summary counts them (finished, not cancelled, fallbacks apart), whether
+    /// compare mode was used, and its last request's end.
+    private static let countColumns = """
+        (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.is_fallback = 0 \
+        AND (r.error_kind IS NULL OR r.error_kind != 'cancelled')) AS requests,
+        (SELECT COUNT(*) FROM request r WHERE r.session_id = s.id AND r.group_id IS NOT NULL) AS compared,
+        (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
+        """
 
     private static func summary(_ row: Row) -> StoredSession.Summary {
         let r = stored(row)
@@ -91,7 +100,8 @@ extension Journal {
             id: Int64(r.int("id") ?? 0), endpoint: r.text("endpoint") ?? "?", mode: r.text("mode") ?? "?",
             startedAt: Date(timeIntervalSince1970: started),
             endedAt: ended.map { Date(timeIntervalSince1970: $0) },
-            requests: max(0, r.int("requests") ?? 0), duration: duration.isFinite ? max(0, duration) : 0)
+            requests: max(0, r.int("requests") ?? 0), comparedRequests: max(0, r.int("compared") ?? 0),
+            duration: duration.isFinite ? max(0, duration) : 0)
     }
 
     /// Loads one session, or nil when there is no such id.
@@ -101,9 +111,7 @@ extension Journal {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT s.*, (SELECT COUNT(*) FROM request r \
-                        WHERE r.session_id = s.id AND r.is_fallback = 0) AS requests,
-                               (SELECT MAX(end_ns) FROM request r WHERE r.session_id = s.id) AS last_end
+                        SELECT s.*, \(Self.countColumns)
                         FROM session s WHERE s.id = ?
                         """, arguments: [id])
             else { return nil }

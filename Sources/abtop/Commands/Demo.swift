@@ -11,6 +11,7 @@ struct Demo: AsyncParsableCommand {
         abstract: "Open the live dashboard on two simulated providers (OpenAI- and Anthropic-style), 50/50.",
         discussion: """
             Everything runs in this process on loopback: real HTTP to simulated models, no keys needed.
+
             With a CONFIG (e.g. examples/amazon-bedrock.json), its entities are answered instead, each by the \
             simulated provider of its own kind (OpenAI, Anthropic, Cohere, Bedrock, Vertex AI), with its split, \
             arm settings and task.

@@ -10,10 +10,13 @@ struct MockServerCommand: AsyncParsableCommand {
         commandName: "mock-server",
         abstract: "Serve simulated OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) models.",
         discussion: """
-            Built-in profiles: \(MockProfile.builtIns.map(\.name).joined(separator: ", ")). A profile FILE is JSON:
-            one profile for every model, or {"profiles": [{"match": "gpt-4*", ...}], "default": ...}.
-            Profile keys: ttft_ms, tokens_per_s, output_tokens (a number, or {"median", "p99"}), errors
-            ({"429": p, "500": p, "503": p, "529": p}), retry_after_s, faults ({"cutoff", "disconnect",
+            Built-in profiles: \(MockProfile.builtIns.map(\.name).joined(separator: ", ")).
+
+            A profile FILE is JSON: one profile for every model, or \
+            {"profiles": [{"match": "gpt-4*", ...}], "default": ...}.
+
+            Profile keys: ttft_ms, tokens_per_s, output_tokens (a number, or {"median", "p99"}), errors \
+            ({"429": p, "500": p, "503": p, "529": p}), retry_after_s, faults ({"cutoff", "disconnect", \
             "malformed", "stall"}: p), stall_s, style (plain | concise | thorough), profile (a built-in to start from).
             """
     )

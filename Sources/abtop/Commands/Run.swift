@@ -13,9 +13,10 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Route prompts through the endpoint's split to the real providers and compare them.",
         discussion: """
-            Opens the live dashboard; with --headless, prints a per-entity summary (or JSON with --json) when the
+            Opens the live dashboard; with --headless, prints a per-entity summary (or JSON with --json) when the \
             run ends instead. Ctrl-C stops sending and prints the summary of what finished.
-            Exit codes: 0 ran; 1 config, secret or prompt-file error; 2 usage.
+
+            Exit codes: 0 ran; 1 config, secret or prompt-file error; 2 usage (or no terminal for the dashboard).
             """
     )
 

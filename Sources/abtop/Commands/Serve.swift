@@ -14,10 +14,13 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve endpoints locally: Databricks serving-endpoints REST API, OpenAI chat API, /metrics.",
         discussion: """
-            With CONFIG the endpoint exists from the start; without, create endpoints over the API
-            (mlflow.deployments.get_deploy_client("databricks") with DATABRICKS_HOST=http://HOST:PORT, or
-            databricks-sdk, or POST /api/2.0/serving-endpoints). Chat: POST /serving-endpoints/NAME/invocations,
-            or POST /v1/chat/completions with "model": NAME. Sticky routing: header x-abtop-session.
+            With CONFIG the endpoint exists from the start; without, create endpoints over the API \
+            (mlflow.deployments.get_deploy_client("databricks") with DATABRICKS_HOST=http://HOST:PORT, or \
+            databricks-sdk, or POST /api/2.0/serving-endpoints).
+
+            Chat: POST /serving-endpoints/NAME/invocations, or POST /v1/chat/completions with "model": NAME, or \
+            POST /v1/messages. Sticky routing: header x-abtop-session.
+
             --simulate answers every served entity with the embedded simulated providers (no keys, no network).
             """
     )

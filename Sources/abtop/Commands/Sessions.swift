@@ -29,7 +29,10 @@ struct Sessions: ParsableCommand {
         let formatter = ISO8601DateFormatter()
         for s in try journal.sessions() {
             table.add([
-                String(s.id), s.endpoint, s.mode, formatter.string(from: s.startedAt),
+                String(s.id), s.endpoint,
+                // A split session whose dashboard switched to compare mode (c) says both.
+                s.mode + (s.mode == "split" && s.comparedRequests > 0 ? "+compare" : ""),
+                formatter.string(from: s.startedAt),
                 "\(Format.fixed(s.duration, 1)) s\(s.endedAt == nil ? " (unfinished)" : "")", Format.count(s.requests),
             ])
         }

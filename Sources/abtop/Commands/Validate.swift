@@ -7,7 +7,7 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a Databricks-style endpoint config; every error names its JSON path and a fix.",
         discussion: """
-            Exit 0 with a table of the served entities when the config is valid (keys are never shown, only
+            Exit 0 with a table of the served entities when the config is valid (keys are never shown, only \
             where each comes from); exit 1 listing every error otherwise.
             """
     )
