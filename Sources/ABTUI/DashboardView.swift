@@ -73,7 +73,12 @@ public enum DashboardView {
             "\(Text.fixed(s.requestsPerSecond, 1)) req/s",
             "\(s.inFlight) in flight", "\(s.totalRequests) done",
         ]
-        if let rate = frame.rate { parts.append("target \(Text.fixed(rate, 1))/s") }
+        // The target is prompts a second; in compare mode each prompt is one request per entity.
+        if let rate = frame.rate {
+            parts.append(
+                frame.mode == .compare
+                    ? "target \(Text.fixed(rate, 1)) prompts/s × \(s.entities.count)" : "target \(Text.fixed(rate, 1))/s")
+        }
         x += canvas.put(" · " + parts.joined(separator: " · "), x: x, y: 0, role: .mainFg, limit: width - x)
         if frame.paused { canvas.put(" PAUSED ", x: max(0, width - 8), y: 0, role: .warn, style: [.bold, .reverse]) }
     }

@@ -53,8 +53,11 @@ enum RoutesPanel {
     ) {
         canvas.box(
             x: rect.x, y: rect.y, width: rect.width, height: rect.height,
-            title: "routes · split epoch \(frame.snapshot.epoch.index) · \(frame.snapshot.epoch.weights)"
-                + (state.slider.map { " → \($0.weights) when the slider rests" } ?? ""),
+            title: frame.mode == .compare
+                ? "routes · compare mode: every prompt to every entity (the split, \(frame.snapshot.epoch.weights), "
+                    + "applies in split mode)"
+                : "routes · split epoch \(frame.snapshot.epoch.index) · \(frame.snapshot.epoch.weights)"
+                    + (state.slider.map { " → \($0.weights) when the slider rests" } ?? ""),
             role: state.focus == .routes ? .hiFg : .border)
         let inner = rect.inner
         guard inner.width > 20, inner.height > 0 else { return }
@@ -99,7 +102,8 @@ enum RoutesPanel {
             // A slider being moved shows where it is going.
             let target = state.slider?.weights.percentages[safe: row] ?? e.targetPercentage
             let filled = Int((Double(target) / 100 * Double(sliderWidth)).rounded())
-            canvas.put(String(repeating: "█", count: filled), x: x, y: y, role: .sliderFill)
+            // In compare mode the split is not in use: its bar is drawn dim.
+            canvas.put(String(repeating: "█", count: filled), x: x, y: y, role: compare ? .inactiveFg : .sliderFill)
             canvas.put(String(repeating: "░", count: sliderWidth - filled), x: x + filled, y: y, role: .sliderEmpty)
             if !compare, let observed = e.observedShare {
                 let mark = min(sliderWidth - 1, Int(observed * Double(sliderWidth)))
