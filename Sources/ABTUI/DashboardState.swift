@@ -24,6 +24,8 @@ public struct DashboardState: Sendable {
     public var slider: (weights: Weights, at: Double)?
     /// How long a slider stays still before its split applies.
     public static let sliderRest = 0.8
+    /// Where things are on screen, as last drawn: what a mouse click is read against.
+    public var layout: DashboardLayout?
     public var quit = false
 
     public init() {}
@@ -32,6 +34,39 @@ public struct DashboardState: Sendable {
     /// before it is drawn, so the keys that follow act on what was drawn.
     public mutating func absorb(_ frame: DashboardFrame) {
         pairs.absorb(frame.groups)
+    }
+
+    /// A click selects the row under it (or focuses the pane); a click or drag on a slider moves it there; the
+    /// wheel scrolls the pane under the pointer. The split follows the slider when it rests, as with keys.
+    mutating func mouse(_ e: MouseEvent, frame: DashboardFrame) -> [DashboardCommand] {
+        guard let layout else { return [] }
+        let pane = layout.pane(at: e.x, e.y)
+        switch e.kind {
+        case .wheelUp, .wheelDown:
+            let step = e.kind == .wheelDown ? 1 : -1
+            switch pane {
+            case .outputs?: outputScroll = max(0, outputScroll + step)
+            case .events?: eventScroll = max(0, eventScroll - step)
+            case .routes?:
+                let count = max(1, frame.snapshot.entities.count)
+                selected = (selected + step + count) % count
+            case nil: break
+            }
+        case .press, .drag:
+            if let pane, e.kind == .press { focus = pane }
+            guard pane == .routes || e.kind == .drag,
+                let row = layout.entity(atRow: e.y) ?? (e.kind == .drag ? selected : nil)
+            else { return [] }
+            if e.kind == .press { selected = row }
+            guard frame.mode == .split, frame.snapshot.entities.count > 1, let target = layout.percentage(atColumn: e.x)
+            else { return [] }
+            let base = slider?.weights ?? frame.snapshot.epoch.weights
+            let weights = base.setting(row, to: target)
+            if weights != base { slider = (weights, frame.snapshot.time) }
+        case .release:
+            break
+        }
+        return []
     }
 
     /// What is due now: a slider at rest sends its split. Called once per frame, before its keys.
@@ -63,6 +98,9 @@ public struct DashboardState: Sendable {
                 break
             }
             return []
+        }
+        if case .mouse(let event) = key {
+            return showHelp || promptInput != nil ? [] : mouse(event, frame: frame)
         }
         if showHelp, key != .resize {
             // The key that closes the overlay does nothing else: "any key closes" must not also quit or vote.

@@ -77,7 +77,8 @@ public enum DashboardView {
         if let rate = frame.rate {
             parts.append(
                 frame.mode == .compare
-                    ? "target \(Text.fixed(rate, 1)) prompts/s × \(s.entities.count)" : "target \(Text.fixed(rate, 1))/s")
+                    ? "target \(Text.fixed(rate, 1)) prompts/s × \(s.entities.count)"
+                    : "target \(Text.fixed(rate, 1))/s")
         }
         x += canvas.put(" · " + parts.joined(separator: " · "), x: x, y: 0, role: .mainFg, limit: width - x)
         if frame.paused { canvas.put(" PAUSED ", x: max(0, width - 8), y: 0, role: .warn, style: [.bold, .reverse]) }

@@ -154,6 +154,35 @@ import Testing
         #expect(state.pairs.current?.group.promptID == "typed-1", "the reader's own prompt comes first")
     }
 
+    /// Issue 24: the mouse, read against the layout the screen was drawn with.
+    @Test func clicksSelectRowsMoveSlidersFocusPanesAndTheWheelScrolls() throws {
+        var state = DashboardState()
+        let layout = try #require(DashboardView.layout(frame, width: 120, height: 40))
+        state.layout = layout
+        // A click on the second entity's name selects it.
+        _ = state.handle(.mouse(MouseEvent(kind: .press, x: 5, y: layout.firstRow + 1)), frame: frame, themeCount: 1)
+        #expect(state.selected == 1 && state.focus == .routes)
+        // A click at the start of the first entity's slider sets it near 0 %: the split waits for the slider to rest.
+        let press = MouseEvent(kind: .press, x: layout.sliderX, y: layout.firstRow)
+        #expect(state.handle(.mouse(press), frame: frame, themeCount: 1).isEmpty)
+        #expect(state.selected == 0 && state.slider?.weights == Weights([0, 100])!)
+        // Dragging along the bar follows the pointer.
+        let drag = MouseEvent(kind: .drag, x: layout.sliderX + layout.sliderWidth - 1, y: layout.firstRow)
+        _ = state.handle(.mouse(drag), frame: frame, themeCount: 1)
+        #expect(state.slider?.weights == Weights([100, 0])!)
+        // The drawn slider is where the layout says: the click's column is the bar's first cell.
+        let canvas = DashboardView.render(frame, state: DashboardState(), width: 120, height: 40)
+        #expect(["█", "░", "┃"].contains(canvas[layout.sliderX, layout.firstRow].text))
+        // A click in the side-by-side pane focuses it; the wheel there scrolls it.
+        let outputs = try #require(layout.outputs)
+        _ = state.handle(.mouse(MouseEvent(kind: .press, x: 3, y: outputs.y + 2)), frame: frame, themeCount: 1)
+        #expect(state.focus == .outputs)
+        _ = state.handle(.mouse(MouseEvent(kind: .wheelDown, x: 3, y: outputs.y + 2)), frame: frame, themeCount: 1)
+        #expect(state.outputScroll == 1)
+        #expect(MouseEvent(sgrButton: 0, x: 10, y: 5, released: false) == MouseEvent(kind: .press, x: 9, y: 4))
+        #expect(MouseEvent(sgrButton: 2, x: 10, y: 5, released: false) == nil, "the right button does nothing")
+    }
+
     @Test func escAndTheKeyThatClosesHelpNeverQuit() {
         var state = DashboardState()
         _ = state.handle(.escape, frame: frame, themeCount: 1)

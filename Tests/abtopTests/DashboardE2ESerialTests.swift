@@ -54,6 +54,25 @@ import Testing
             return abs(share - 0.55) < 0.12 && screen.contains("done")
         }
 
+        // The mouse (SGR reports, typed into the pane as a terminal sends them): a click on careful-claude's row
+        // selects it; a click near the start of its slider sets its share low, applied once the slider rests.
+        let screenLines = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let row = try #require(screenLines.firstIndex { $0.contains("careful-claude") && $0.contains("%") })
+        try tmux.run("send-keys", "-t", tmux.name, "-l", "\u{1B}[<0;6;\(row + 1)M")
+        s = try await tmux.wait(30, for: "a click selects the row") { $0.contains("▶ careful-claude") }
+        let bar = try #require(screenLines[row].firstIndex { $0 == "█" || $0 == "░" || $0 == "┃" })
+        let column = screenLines[row].distance(from: screenLines[row].startIndex, to: bar) + 1
+        try tmux.run("send-keys", "-t", tmux.name, "-l", "\u{1B}[<0;\(column + 1);\(row + 1)M")
+        s = try await tmux.wait(30, for: "the click's split") { screen in
+            guard
+                let tgt = TmuxSession.row(screen, "careful-claude").split(separator: " ").first(where: {
+                    $0.hasSuffix("%") && Int($0.dropLast()) != nil
+                })
+            else { return false }
+            return Int(tgt.dropLast())! <= 15 && screen.contains("routes · split epoch")
+                && !screen.contains("when the slider rests")
+        }
+
         // c: two outputs side by side, blind (no latency or tokens before the vote); the pair stays while newer
         // ones queue; the vote is recorded for the pair that was on screen.
         try tmux.run("send-keys", "-t", tmux.name, "c")

@@ -47,6 +47,15 @@ enum RoutesPanel {
         (Text.fit($0.info.settings ?? "as requested", 24), .inactiveFg)
     }
 
+    static func nameWidth(_ entities: [EntitySnapshot]) -> Int {
+        min(20, max(8, entities.map { DisplayWidth.of($0.info.name) }.max() ?? 8))
+    }
+
+    /// Where the slider bars are in the pane's inside: after the marker and the name.
+    static func sliderColumns(_ inner: Rect, _ entities: [EntitySnapshot]) -> (x: Int, width: Int) {
+        (inner.x + 2 + nameWidth(entities) + 1, inner.width >= 100 ? 22 : 12)
+    }
+
     static func draw(
         _ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState,
         breakers: [String?]
@@ -64,8 +73,8 @@ enum RoutesPanel {
         let entities = frame.snapshot.entities
         // Compare mode sends every prompt to every entity: a share of assignments means nothing there.
         let compare = frame.mode == .compare
-        let nameWidth = min(20, max(8, entities.map { DisplayWidth.of($0.info.name) }.max() ?? 8))
-        let sliderWidth = inner.width >= 100 ? 22 : 12
+        let nameWidth = Self.nameWidth(entities)
+        let sliderWidth = Self.sliderColumns(inner, entities).width
         let fixed = 2 + nameWidth + 1 + sliderWidth + 5 + 7
         // Take columns by priority while they fit, then show them in their declared order.
         var budget = inner.width - fixed

@@ -27,6 +27,8 @@ public final class NcursesTerminal {
         keypad(abtop_stdscr(), true)
         set_escdelay(25)
         curs_set(0)
+        // Mouse: button presses, drags and the wheel, reported as SGR sequences (any width, parsed in readKey).
+        Self.writeControl(Self.mouseOn)
         if has_colors() {
             start_color()
             use_default_colors()
@@ -117,7 +119,7 @@ public final class NcursesTerminal {
         switch ch {
         case 9: return .tab
         case 10, 13: return .enter
-        case 27: return .escape
+        case 27: return readEscape()
         case 8, 127: return .backspace
         default:
             guard let scalar = Unicode.Scalar(UInt32(ch)) else { return nil }
@@ -139,9 +141,42 @@ public final class NcursesTerminal {
     /// Gives the terminal back (once; a second `endwin` would scribble over the shell's next line).
     public func restore() {
         if !isendwin() {
+            Self.writeControl(Self.mouseOff)
             curs_set(1)
             endwin()
         }
+    }
+
+    static let mouseOn = "\u{1B}[?1002h\u{1B}[?1006h"
+    static let mouseOff = "\u{1B}[?1006l\u{1B}[?1002l"
+
+    private static func writeControl(_ sequence: String) {
+        _ = sequence.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
+    }
+
+    /// The rest of an escape sequence after ESC, read without waiting: an SGR mouse report becomes a key; ESC
+    /// alone is Esc; another sequence (a key ncurses does not know) is read to its end and dropped.
+    private func readEscape() -> Key? {
+        wtimeout(abtop_stdscr(), 0)
+        var ch: wint_t = 0
+        guard wget_wch(abtop_stdscr(), &ch) != ERR else { return .escape }
+        guard ch == wint_t(UInt8(ascii: "[")) else {
+            unget_wch(wchar_t(ch))
+            return .escape
+        }
+        var body = ""
+        // A CSI sequence ends with a byte from @ to ~; 32 bytes is more than any this reads.
+        while body.count < 32, wget_wch(abtop_stdscr(), &ch) != ERR, let scalar = Unicode.Scalar(UInt32(ch)) {
+            if (0x40...0x7E).contains(scalar.value), !(body.isEmpty && scalar == "<") {
+                guard body.hasPrefix("<"), scalar == "M" || scalar == "m" else { return nil }
+                let fields = body.dropFirst().split(separator: ";").compactMap { Int($0) }
+                guard fields.count == 3 else { return nil }
+                return MouseEvent(sgrButton: fields[0], x: fields[1], y: fields[2], released: scalar == "m")
+                    .map(Key.mouse)
+            }
+            body.unicodeScalars.append(scalar)
+        }
+        return nil
     }
 
     deinit {
