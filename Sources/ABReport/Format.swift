@@ -39,6 +39,13 @@ public enum Format {
         return lines.enumerated().map { $0.offset == 0 ? $0.element : indent + $0.element }.joined(separator: "\n")
     }
 
+    /// `s` cut in the middle to `width` characters (`served_m…name_1`), whole when it fits.
+    public static func middle(_ s: String, _ width: Int) -> String {
+        guard s.count > width, width > 2 else { return s }
+        let tail = (width - 1) / 2
+        return String(s.prefix(width - 1 - tail)) + "…" + String(s.suffix(tail))
+    }
+
     public static func count(_ n: Int) -> String {
         let digits = Array(String(n.magnitude))  // `abs` traps on Int.min
         var out = ""

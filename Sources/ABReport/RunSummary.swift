@@ -62,7 +62,8 @@ public struct RunSummary: Sendable {
         let rate = duration > 0 ? Double(requests) / duration : 0
         var out =
             "\(endpoint) · \(mode) · \(Format.count(requests)) requests "
-            + "in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n\n"
+            + "in \(Format.fixed(duration, 1)) s (\(Format.fixed(rate, 1))/s)\n"
+            + Format.wrapped("Bottom line: " + bottomLine, width: Self.textWidth, indent: "  ") + "\n\n"
         out += ReportTables.entities(for: task).text(snapshot.entities, width: Self.textWidth) + "\n"
         if ReportTables.armsDiffer(snapshot.entities) {
             out += "\n" + ReportTables.arms.text(snapshot.entities, width: Self.textWidth) + "\n"

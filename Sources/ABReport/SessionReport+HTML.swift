@@ -1,4 +1,5 @@
 import ABCore
+import Foundation
 
 extension SessionReport {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#bcbd22", "#8c564b"]
@@ -11,6 +12,7 @@ extension SessionReport {
         body +=
             "<p class=\"meta\">Session \(id) · \(esc(s.mode)) · started \(esc(startedAt)) · "
             + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
+        body += "<p class=\"bottom\"><strong>Bottom line:</strong> \(esc(s.bottomLine))</p>\n"
         if let note = leftOutNote { body += "<p class=\"meta\"><strong>Note:</strong> \(esc(note))</p>\n" }
         body +=
             "<h2>Summary</h2>\n"
@@ -24,7 +26,7 @@ extension SessionReport {
             body += "<h3>Expected answers</h3>\n" + ReportTables.checks.html(s.snapshot.entities, escape: esc)
         }
         body += "<h2>Is the difference real?</h2>\n<p>\(esc(s.familyLine))</p>\n<ul class=\"verdicts\">\n"
-        for v in s.verdicts {
+        for v in Self.byState(s.verdicts) {
             let kind = v.state == .decided ? "real" : v.state == .equivalent ? "same" : "open"
             body += "<li class=\"\(kind)\">\(esc(v.text))</li>\n"
         }
@@ -96,11 +98,16 @@ extension SessionReport {
     func overTime(metric: TimeMetric) -> String {
         let window = 5.0
         let last = records.map { Double($0.outcome.timing.end) / 1e9 }.max() ?? 0
-        let buckets = max(1, Int(last / window) + 1)
+        // The last window is cut short by the end of the run (a few requests, cancelled ones): it is left out
+        // rather than drawn as a spike, unless it is the only one.
+        let buckets = max(1, Int(last / window))
         var counts = Array(repeating: Array(repeating: 0, count: buckets), count: names.count)
         var errors = counts
+        var compared = Array(repeating: false, count: buckets)
         for r in records where !r.outcome.isFallback {
-            let b = min(buckets - 1, Int(Double(r.outcome.timing.end) / 1e9 / window))
+            let b = Int(Double(r.outcome.timing.end) / 1e9 / window)
+            guard b < buckets else { continue }
+            if r.group != nil { compared[b] = true }
             counts[r.outcome.entity][b] += 1
             if r.outcome.error != nil { errors[r.outcome.entity][b] += 1 }
         }
@@ -118,16 +125,33 @@ extension SessionReport {
             return (names[i], points)
         }
         let yMax = metric == .share ? 1 : max(0.05, (lines.flatMap { $0.1.map(\.1) }.max() ?? 0) * 1.2)
+        // Windows in compare mode (every prompt to every entity) are shaded: shares mean nothing there.
+        let bands = compared.indices.filter { compared[$0] }.map { (Double($0) * window, Double($0 + 1) * window) }
         return chart(
             xLabel: "time (s)", xMax: max(window, Double(buckets) * window),
             yLabel: metric == .share ? "share" : "error rate",
-            yMax: yMax, lines: lines)
+            yMax: yMax, lines: lines, bands: bands)
     }
 
-    /// A line chart in SVG with axes, ticks and a legend.
-    func chart(xLabel: String, xMax: Double, yLabel: String, yMax: Double, lines: [(String, [(Double, Double)])])
-        -> String
-    {
+    /// A step for about four ticks over `range` that reads well: 1, 2, 2.5 or 5 times a power of ten.
+    static func niceStep(_ range: Double) -> Double {
+        guard range > 0, range.isFinite else { return 1 }
+        let raw = range / 4
+        let power = pow(10, (log10(raw)).rounded(.down))
+        let fraction = raw / power
+        let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10
+        return nice * power
+    }
+
+    /// A line chart in SVG with axes, round ticks, a legend and shaded bands (compare-mode periods).
+    func chart(
+        xLabel: String, xMax rawXMax: Double, yLabel: String, yMax rawYMax: Double,
+        lines: [(String, [(Double, Double)])], bands: [(Double, Double)] = []
+    ) -> String {
+        let xStep = Self.niceStep(rawXMax)
+        let yStep = rawYMax == 1 ? 0.25 : Self.niceStep(rawYMax)
+        let xMax = (rawXMax / xStep).rounded(.up) * xStep
+        let yMax = (rawYMax / yStep).rounded(.up) * yStep
         let w = 760.0
         let h = 280.0
         let left = 56.0
@@ -141,17 +165,34 @@ extension SessionReport {
         var svg =
             "<svg viewBox=\"0 0 \(Int(w)) \(Int(h))\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
             + "aria-label=\"\(esc(yLabel)) by \(esc(xLabel))\">\n"
-        for t in 0...4 {
-            let yv = yMax * Double(t) / 4
-            let xv = xMax * Double(t) / 4
+        for (from, to) in bands {
+            svg +=
+                "<rect class=\"band\" x=\"\(f(x(from)))\" y=\"\(f(top))\" width=\"\(f(x(to) - x(from)))\" "
+                + "height=\"\(f(ph))\" fill=\"#f3efe0\"><title>compare mode</title></rect>\n"
+        }
+        if let first = bands.first {
+            svg += "<text x=\"\(f(x(first.0) + 4))\" y=\"\(f(top + 12))\" fill=\"#998\">compare mode</text>\n"
+        }
+        // As many decimals as the step needs: 0.25 → 2, 0.02 → 2, 0.5 → 1, 2500 → 0.
+        let places = { (step: Double) -> Int in
+            guard step < 1 else { return 0 }
+            let digits = Int((-log10(step)).rounded(.up))
+            let scaled = step * pow(10, Double(digits))
+            return digits + (abs(scaled - scaled.rounded()) > 1e-9 ? 1 : 0)
+        }
+        for t in 0...Int((yMax / yStep).rounded()) {
+            let yv = Double(t) * yStep
             svg +=
                 "<line x1=\"\(f(left))\" y1=\"\(f(y(yv)))\" x2=\"\(f(left + pw))\" y2=\"\(f(y(yv)))\" stroke=\"#eee\"/>"
             svg +=
                 "<text x=\"\(f(left - 6))\" y=\"\(f(y(yv) + 4))\" text-anchor=\"end\">"
-                + "\(Format.fixed(yv, yMax <= 1 ? 2 : 0))</text>"
+                + "\(Format.fixed(yv, places(yStep)))</text>"
+        }
+        for t in 0...Int((xMax / xStep).rounded()) {
+            let xv = Double(t) * xStep
             svg +=
                 "<text x=\"\(f(x(xv)))\" y=\"\(f(top + ph + 16))\" text-anchor=\"middle\">"
-                + "\(Format.fixed(xv, xMax < 10 ? 1 : 0))</text>\n"
+                + "\(Format.fixed(xv, places(xStep)))</text>\n"
         }
         svg +=
             "<line x1=\"\(f(left))\" y1=\"\(f(top + ph))\" "
@@ -171,7 +212,10 @@ extension SessionReport {
             }
             let ly = top + 14 + Double(i) * 18
             svg += "<rect x=\"\(f(left + pw + 12))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"10\" fill=\"\(color)\"/>"
-            svg += "<text x=\"\(f(left + pw + 30))\" y=\"\(f(ly))\">\(esc(line.0))</text>\n"
+            // Cut in the middle (names often differ at their end), the whole name on hover.
+            svg +=
+                "<text x=\"\(f(left + pw + 30))\" y=\"\(f(ly))\"><title>\(esc(line.0))</title>"
+                + "\(esc(Format.middle(line.0, 17)))</text>\n"
         }
         return svg + "</svg>\n"
     }

@@ -31,6 +31,22 @@ public struct SessionReport: Sendable {
 
     var names: [String] { summary.snapshot.entities.map(\.info.name) }
 
+    /// Verdicts grouped by state: decided first, then the same within a margin, then those still open.
+    static func byState(_ verdicts: [Verdict]) -> [Verdict] {
+        let order: [Verdict.State] = [.decided, .equivalent, .notYet]
+        return order.flatMap { state in verdicts.filter { $0.state == state } }
+    }
+
+    /// Text for Markdown: what could be read as markup (a model name with `*` or `|`) is escaped.
+    static func mdText(_ s: String) -> String {
+        var out = ""
+        for c in TerminalText.sanitized(s) {
+            if "\\`*_[]<>|#".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
     /// The line a report opens with when rows were left out, or nil.
     var leftOutNote: String? {
         leftOut == 0
@@ -54,6 +70,7 @@ public struct SessionReport: Sendable {
         out +=
             "Session \(id) · \(s.mode) · started \(startedAt) · "
             + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
+        out += "**Bottom line:** \(Self.mdText(s.bottomLine))\n\n"
         if let note = leftOutNote { out += "> **Note:** \(note)\n\n" }
         out += "## Summary\n\n"
         out += ReportTables.entities(for: s.task).markdown(s.snapshot.entities)
@@ -71,7 +88,9 @@ public struct SessionReport: Sendable {
                 out += "| \(e.info.name) | " + kinds.map { String(e.errors[$0] ?? 0) }.joined(separator: " | ") + " |\n"
             }
         }
-        out += "\n## Is the difference real?\n\n\(s.familyLine)\n\n" + ReportTables.verdicts.markdown(s.verdicts)
+        out +=
+            "\n## Is the difference real?\n\n\(s.familyLine)\n\n"
+            + ReportTables.verdicts.markdown(Self.byState(s.verdicts))
         out += "\n## Split history and sample-ratio mismatch\n\n" + ReportTables.epochs.markdown(epochRows)
         if !votes.isEmpty { out += "\n## Votes\n\n" + ReportTables.votes.markdown(voteRows) }
         let samples = sampleGroups(limit: 3)

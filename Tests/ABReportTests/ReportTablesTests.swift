@@ -69,6 +69,44 @@ import Testing
         #expect(text.components(separatedBy: "careful").count >= 3, "the entity leads each part of the table")
     }
 
+    /// Issue 24: a bottom line a team reads in ten seconds, first in every format, with model names kept as text.
+    @Test func everyFormatOpensWithTheBottomLine() throws {
+        let s = try summary()
+        let report = SessionReport(
+            id: 1, summary: s, startedAt: "2026-11-30T00:00:00Z", version: "test", epochs: [s.snapshot.epoch],
+            records: [], votes: s.votes, configJSON: "{}")
+        #expect(
+            s.bottomLine.contains("votes: quick<gpt> wins 75 % of 2") || s.bottomLine.contains("votes: quick<gpt> wins")
+        )
+        #expect(s.bottomLine.contains("latency") && s.bottomLine.contains("errors"), "\(s.bottomLine)")
+        #expect(s.text().split(separator: "\n")[1].hasPrefix("Bottom line: "))
+        let md = report.markdown()
+        #expect(md.contains("**Bottom line:**") && md.contains("quick\\<gpt\\>"), "markup in a name is escaped")
+        #expect(md.range(of: "**Bottom line:**")!.lowerBound < md.range(of: "## Summary")!.lowerBound)
+        #expect(report.html().contains("Bottom line:</strong> ") && report.html().contains("quick&lt;gpt&gt;"))
+    }
+
+    /// Issue 24: charts with round ticks, whole names on hover, compare-mode periods marked.
+    @Test func chartsHaveRoundTicksAndMarkCompareMode() throws {
+        #expect(SessionReport.niceStep(8103) == 2500 && SessionReport.niceStep(40) == 10)
+        #expect(SessionReport.niceStep(0.07) == 0.02 && SessionReport.niceStep(1) == 0.25)
+        let s = try summary()
+        var records: [RequestRecord] = []
+        for i in 0..<40 {
+            let outcome = RequestOutcome(
+                entity: i % 2, epoch: 0, timing: RequestTiming(start: 0, end: UInt64(i) * 500_000_000 + 1),
+                streamed: false)
+            records.append(
+                RequestRecord(outcome: outcome, promptID: "p", prompt: "q", output: "a", group: i >= 20 ? i / 2 : nil))
+        }
+        let html = SessionReport(
+            id: 1, summary: s, startedAt: "t", version: "test", epochs: [s.snapshot.epoch], records: records,
+            votes: [], configJSON: "{}"
+        ).html()
+        #expect(html.contains("<title>compare mode</title>") && html.contains(">compare mode</text>"))
+        #expect(!html.contains(">2026<") && html.contains("<title>quick&lt;gpt&gt;</title>"))
+    }
+
     @Test func theSummaryCarriesTheVotes() throws {
         let s = try summary()
         #expect(s.text().contains("Blind votes (2):"))
