@@ -37,7 +37,38 @@ public struct PriceTable: Sendable {
         "claude-3-7-sonnet": Price(inputPerMillion: 3, outputPerMillion: 15),
         "claude-sonnet-4": Price(inputPerMillion: 3, outputPerMillion: 15),
         "claude-opus-4": Price(inputPerMillion: 15, outputPerMillion: 75),
+        // Embeddings (input only).
+        "text-embedding-3-small": Price(inputPerMillion: 0.02, outputPerMillion: 0),
+        "text-embedding-3-large": Price(inputPerMillion: 0.13, outputPerMillion: 0),
+        "text-embedding-ada-002": Price(inputPerMillion: 0.1, outputPerMillion: 0),
+        // Google (Vertex AI; the prompt sizes abtop sends are under the long-context tier).
+        "gemini-1.5-pro": Price(inputPerMillion: 1.25, outputPerMillion: 5),
+        "gemini-1.5-flash": Price(inputPerMillion: 0.075, outputPerMillion: 0.3),
+        "gemini-2.0-flash": Price(inputPerMillion: 0.1, outputPerMillion: 0.4),
+        "gemini-2.0-flash-lite": Price(inputPerMillion: 0.075, outputPerMillion: 0.3),
+        "gemini-2.5-pro": Price(inputPerMillion: 1.25, outputPerMillion: 10),
+        "gemini-2.5-flash": Price(inputPerMillion: 0.3, outputPerMillion: 2.5),
+        // Cohere.
+        "command-r": Price(inputPerMillion: 0.15, outputPerMillion: 0.6),
+        "command-r-plus": Price(inputPerMillion: 2.5, outputPerMillion: 10),
+        "command-r7b": Price(inputPerMillion: 0.0375, outputPerMillion: 0.15),
+        "command-a": Price(inputPerMillion: 2.5, outputPerMillion: 10),
+        "embed-english-v3.0": Price(inputPerMillion: 0.1, outputPerMillion: 0),
+        "embed-multilingual-v3.0": Price(inputPerMillion: 0.1, outputPerMillion: 0),
+        // Amazon Bedrock's own and hosted models (ids are matched without their vendor and region prefixes).
+        "nova-pro": Price(inputPerMillion: 0.8, outputPerMillion: 3.2),
+        "nova-lite": Price(inputPerMillion: 0.06, outputPerMillion: 0.24),
+        "nova-micro": Price(inputPerMillion: 0.035, outputPerMillion: 0.14),
+        "titan-text-express": Price(inputPerMillion: 0.2, outputPerMillion: 0.6),
+        "titan-embed-text": Price(inputPerMillion: 0.02, outputPerMillion: 0),
+        "llama3-1-8b-instruct": Price(inputPerMillion: 0.22, outputPerMillion: 0.22),
+        "llama3-1-70b-instruct": Price(inputPerMillion: 0.72, outputPerMillion: 0.72),
+        "mistral-large": Price(inputPerMillion: 4, outputPerMillion: 12),
     ]
+
+    /// Bedrock ids name a region and a vendor before the model (`us.anthropic.claude-3-5-sonnet-…-v1:0`).
+    static let idPrefixes = ["us.", "eu.", "apac.", "us-gov."]
+    static let vendors = ["anthropic.", "amazon.", "meta.", "cohere.", "mistral.", "ai21.", "deepseek."]
 
     public let overrides: [String: Price]
 
@@ -48,10 +79,13 @@ public struct PriceTable: Sendable {
     /// The price for `model`, or nil when neither the config nor the built-in list knows it.
     public func price(for model: String) -> Price? {
         if let p = overrides[model] { return p }
-        let lower = model.lowercased()
+        var lower = model.lowercased()
+        for prefix in Self.idPrefixes where lower.hasPrefix(prefix) { lower.removeFirst(prefix.count) }
+        for vendor in Self.vendors where lower.hasPrefix(vendor) { lower.removeFirst(vendor.count) }
         if let p = Self.builtIn[lower] { return p }
+        // A dated or versioned name finds its family: `-20240229`, `@001`, `:0`, `-002`.
         let family = Self.builtIn.keys
-            .filter { lower.hasPrefix($0 + "-") || lower.hasPrefix($0 + "@") }
+            .filter { lower.hasPrefix($0 + "-") || lower.hasPrefix($0 + "@") || lower.hasPrefix($0 + ":") }
             .max { $0.count < $1.count }
         return family.flatMap { Self.builtIn[$0] }
     }
