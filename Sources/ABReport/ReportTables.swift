@@ -160,6 +160,24 @@ public enum ReportTables {
     ])
 
     /// One row per entity that took part in a blind vote.
+    /// One row per pair of entities that met in the votes: who beats whom (three or more entities).
+    public static let headToHead = ReportTable<(a: String, b: String, pair: HeadToHead)>(columns: [
+        ReportColumn("pair", .left) { "\($0.a) vs \($0.b)" },
+        ReportColumn("votes", .right) { String($0.pair.votes) },
+        ReportColumn("first's score (always-valid)", .right) { row in
+            let r = row.pair.rate
+            return "\(Format.percent(r.estimate, digits: 0)) "
+                + "(\(Format.percent(r.lower, digits: 0))–\(Format.percent(r.upper, digits: 0)))"
+        },
+        ReportColumn("standing", .left) { row in
+            switch row.pair.winner {
+            case row.pair.a?: "\(row.a) beats \(row.b)"
+            case row.pair.b?: "\(row.b) beats \(row.a)"
+            default: "not decided"
+            }
+        },
+    ])
+
     public static let votes = ReportTable<(name: String, rate: WinRate)>(columns: [
         ReportColumn("entity", .left) { $0.name },
         ReportColumn("votes", .right) { String($0.rate.votes) },

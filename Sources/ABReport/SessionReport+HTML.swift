@@ -35,6 +35,9 @@ extension SessionReport {
         body += "<h2>Error rate over time</h2>\n" + overTime(metric: .errors)
         body += "<h2>Split history and sample-ratio mismatch</h2>\n" + ReportTables.epochs.html(epochRows, escape: esc)
         if !votes.isEmpty { body += "<h2>Votes</h2>\n" + ReportTables.votes.html(voteRows, escape: esc) }
+        if !headToHeadRows.isEmpty {
+            body += "<h3>Head to head</h3>\n" + ReportTables.headToHead.html(headToHeadRows, escape: esc)
+        }
         let samples = sampleGroups(limit: 3)
         if !samples.isEmpty {
             body += "<h2>Side-by-side samples</h2>\n"

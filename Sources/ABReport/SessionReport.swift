@@ -60,6 +60,14 @@ public struct SessionReport: Sendable {
         epochs.map { e in (e, summary.srm.first { $0.epoch == e.index }) }
     }
 
+    /// With three or more entities, each pair that met in the votes: who beats whom.
+    var headToHeadRows: [(a: String, b: String, pair: HeadToHead)] {
+        guard names.count >= 3 else { return [] }
+        return HeadToHead.of(votes, entityCount: names.count, alpha: summary.alpha).map {
+            (names[$0.a], names[$0.b], $0)
+        }
+    }
+
     /// Each entity that took part in a vote, with its win rate.
     var voteRows: [(name: String, rate: WinRate)] { summary.winRates.map { (names[$0.entity], $0) } }
 
@@ -93,6 +101,9 @@ public struct SessionReport: Sendable {
             + ReportTables.verdicts.markdown(Self.byState(s.verdicts))
         out += "\n## Split history and sample-ratio mismatch\n\n" + ReportTables.epochs.markdown(epochRows)
         if !votes.isEmpty { out += "\n## Votes\n\n" + ReportTables.votes.markdown(voteRows) }
+        if !headToHeadRows.isEmpty {
+            out += "\n### Head to head\n\n" + ReportTables.headToHead.markdown(headToHeadRows)
+        }
         let samples = sampleGroups(limit: 3)
         if !samples.isEmpty {
             out += "\n## Side-by-side samples\n"

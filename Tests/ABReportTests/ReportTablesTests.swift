@@ -136,3 +136,24 @@ import Testing
         #expect(ReportTables.entities(for: .chat).columns.count == ReportTables.entities.columns.count)
     }
 }
+
+/// Issue 24: standings for three or more entities, pair by pair, with always-valid intervals.
+@Suite struct HeadToHeadTests {
+    @Test func whoBeatsWhomIsDecidedPairByPair() {
+        // C beats A every time; A and B split evenly.
+        var votes: [Vote] = []
+        for i in 0..<60 {
+            votes.append(Vote(a: 2, b: 0, choice: .aBetter, group: i))
+            votes.append(Vote(a: 0, b: 1, choice: i % 2 == 0 ? .aBetter : .bBetter, group: i))
+        }
+        let pairs = HeadToHead.of(votes, entityCount: 3)
+        #expect(pairs.count == 2, "B and C never met")
+        let ac = pairs.first { Set([$0.a, $0.b]) == [0, 2] }
+        #expect(ac?.winner == 2 && ac?.votes == 60)
+        let ab = pairs.first { Set([$0.a, $0.b]) == [0, 1] }
+        #expect(ab?.winner == nil, "an even split is not decided")
+        #expect(
+            HeadToHead.of(Array(votes.prefix(4)), entityCount: 3).allSatisfy { $0.winner == nil },
+            "two votes decide nothing")
+    }
+}

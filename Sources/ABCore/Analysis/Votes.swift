@@ -93,3 +93,38 @@ extension WinRate {
         return (proportion, p)
     }
 }
+
+/// Who beats whom, pair by pair, from the blind votes: with three or more entities a win rate over everyone hides
+/// that B beats A while losing to C. Each pair's rate is A's score against B alone (win 1, tie ½), with an
+/// always-valid interval at α / (pairs), so every pair's interval holds together, however often read.
+public struct HeadToHead: Sendable, Equatable {
+    public let a: Int
+    public let b: Int
+    /// A's score against B, with its interval.
+    public let rate: Proportion
+    public let votes: Int
+
+    /// The entity that beats the other (its interval clear of ½), or nil while it is open.
+    public var winner: Int? {
+        guard votes > 0 else { return nil }
+        if rate.lower > 0.5 { return a }
+        if rate.upper < 0.5 { return b }
+        return nil
+    }
+
+    public static func of(_ votes: [Vote], entityCount: Int, alpha: Double = 0.05) -> [HeadToHead] {
+        let pairs = entityCount * (entityCount - 1) / 2
+        var out: [HeadToHead] = []
+        for a in 0..<entityCount {
+            for b in (a + 1)..<max(a + 1, entityCount) {
+                let mine = votes.filter { Set([$0.a, $0.b]) == Set([a, b]) }
+                guard !mine.isEmpty else { continue }
+                let score = mine.reduce(0.0) { $0 + ($1.score(for: a) ?? 0) }
+                let (rate, _) = WinRate.alwaysValid(
+                    score: score, votes: mine.count, alpha: alpha / Double(max(1, pairs)))
+                out.append(HeadToHead(a: a, b: b, rate: rate, votes: mine.count))
+            }
+        }
+        return out
+    }
+}

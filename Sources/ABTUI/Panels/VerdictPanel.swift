@@ -31,6 +31,14 @@ enum VerdictPanel {
                     + "[\(Text.fixed(r.rate.lower * 100, 0))–\(Text.fixed(r.rate.upper * 100, 0))% always-valid]"
             }.joined(separator: " · ")
             out.append(("votes (\(frame.votes.count)): " + text, .title))
+            // Three or more entities: who beats whom, where the votes have decided it.
+            let names = frame.snapshot.entities.map(\.info.name)
+            let standings = HeadToHead.of(frame.votes, entityCount: names.count, alpha: frame.alpha).compactMap {
+                pair -> String? in
+                guard names.count >= 3, let w = pair.winner else { return nil }
+                return "\(names[w]) beats \(names[w == pair.a ? pair.b : pair.a])"
+            }
+            if !standings.isEmpty { out.append(("head to head: " + standings.joined(separator: " · "), .title)) }
         }
         return out
     }
