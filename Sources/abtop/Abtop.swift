@@ -15,7 +15,8 @@ struct Abtop: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Demo.self, Validate.self, Run.self, Serve.self, MockServerCommand.self, Sessions.self, Report.self,
+            Demo.self, Init.self, Validate.self, Run.self, Serve.self, MockServerCommand.self, Sessions.self,
+            Report.self,
         ]
     )
 }

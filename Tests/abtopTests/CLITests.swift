@@ -176,3 +176,30 @@ import Testing
         #expect(sessions.status != 0 && sessions.stderr.contains("--no-store keeps no journal"), "\(sessions.stderr)")
     }
 }
+
+/// Issue 24: `abtop init` writes a config that validates, with keys as references.
+@Suite struct InitCommandTests {
+    @Test func initWritesAValidConfigWithSecretReferences() async throws {
+        let path = AbtopBinary.scratch.appendingPathComponent("init-\(UUID().uuidString).json").path
+        let r = try await AbtopBinary.run([
+            "init", "-o", path, "--entity", "openai:gpt-4o-mini=70", "--entity",
+            "anthropic:claude-3-5-haiku-20241022=30",
+        ])
+        #expect(r.status == 0 && r.stdout.contains("split 70/30"), "\(r.stderr)")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(
+            text.contains("{{secrets/openai/openai_api_key}}")
+                && text.contains("{{secrets/anthropic/anthropic_api_key}}"))
+        let validate = try await AbtopBinary.run(["validate", path])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        // An existing file is kept unless --force; a typo gets a suggestion; percentages must add up.
+        let again = try await AbtopBinary.run(["init", "-o", path, "--entity", "openai:gpt-4o"])
+        #expect(again.status == 1 && again.stderr.contains("--force"))
+        let typo = try await AbtopBinary.run(["init", "-o", path + ".2", "--entity", "antropic:x"])
+        #expect(typo.status != 0 && typo.stderr.contains("did you mean anthropic"))
+        let sum = try await AbtopBinary.run([
+            "init", "-o", path + ".3", "--entity", "openai:a=60", "--entity", "cohere:b=30",
+        ])
+        #expect(sum.status != 0 && sum.stderr.contains("add up to 90"))
+    }
+}
