@@ -14,6 +14,9 @@ public struct DashboardState: Sendable {
     public var showHelp = false
     /// The prompt being typed after `p`, or nil.
     public var promptInput: String?
+    /// The filter being typed after `/`, or nil; and the one applied to the event log and the answers.
+    public var filterInput: String?
+    public var filter: String?
     public var themeIndex = 0
     /// A short message for the status bar.
     public var flash: String?
@@ -77,7 +80,35 @@ public struct DashboardState: Sendable {
     }
 
     /// Applies a key; returns what the run must do.
+    /// Whether `text` matches a filter: case-insensitive containment.
+    public static func matches(_ text: String, _ filter: String) -> Bool {
+        text.range(of: filter, options: .caseInsensitive) != nil
+    }
+
     public mutating func handle(_ key: Key, frame: DashboardFrame, themeCount: Int) -> [DashboardCommand] {
+        if var input = filterInput {
+            switch key {
+            case .enter:
+                filterInput = nil
+                let text = input.trimmingCharacters(in: " ")
+                filter = text.isEmpty ? nil : text
+                eventScroll = 0
+                outputScroll = 0
+            case .escape: filterInput = nil
+            case .backspace:
+                if !input.isEmpty { input.removeLast() }
+                filterInput = input
+            case .char(let c):
+                input.append(c)
+                filterInput = input
+            default: break
+            }
+            return []
+        }
+        if key == .escape, filter != nil, !showHelp {
+            filter = nil
+            return []
+        }
         if var input = promptInput {
             switch key {
             case .enter:
@@ -100,7 +131,7 @@ public struct DashboardState: Sendable {
             return []
         }
         if case .mouse(let event) = key {
-            return showHelp || promptInput != nil ? [] : mouse(event, frame: frame)
+            return showHelp || promptInput != nil || filterInput != nil ? [] : mouse(event, frame: frame)
         }
         if showHelp, key != .resize {
             // The key that closes the overlay does nothing else: "any key closes" must not also quit or vote.
@@ -173,6 +204,8 @@ public struct DashboardState: Sendable {
             pairs.browse(step)
         case .startPrompt:
             promptInput = ""
+        case .startFilter:
+            filterInput = filter ?? ""
         case .export:
             return [.export]
         case .nextTheme:

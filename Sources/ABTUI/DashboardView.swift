@@ -93,6 +93,11 @@ public enum DashboardView {
             canvas.put(input + "█", x: x, y: y, role: .title, limit: width - x)
             return
         }
+        if let input = state.filterInput {
+            let x = canvas.put(" filter / ", x: 0, y: y, role: .hiFg, style: .bold)
+            canvas.put(input + "█", x: x, y: y, role: .title, limit: width - x)
+            return
+        }
         let status = state.flash ?? frame.status
         // Serve's keys are its own (no load to pause, pace or compare), and its address stays in view.
         let right = frame.serving ? (frame.address ?? themeName) : themeName

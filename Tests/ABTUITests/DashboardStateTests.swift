@@ -183,6 +183,25 @@ import Testing
         #expect(MouseEvent(sgrButton: 2, x: 10, y: 5, released: false) == nil, "the right button does nothing")
     }
 
+    /// Issue 24: `/` filters the event log and the answers; Esc clears the filter.
+    @Test func slashFiltersTheEventLogAndTheAnswers() {
+        var state = DashboardState()
+        _ = state.handle(.char("/"), frame: frame, themeCount: 1)
+        for c in "RETRY" { _ = state.handle(.char(c), frame: frame, themeCount: 1) }
+        #expect(state.handle(.char("q"), frame: frame, themeCount: 1).isEmpty && !state.quit, "q is text while typing")
+        _ = state.handle(.backspace, frame: frame, themeCount: 1)
+        _ = state.handle(.enter, frame: frame, themeCount: 1)
+        #expect(state.filter == "RETRY")
+        let text = DashboardView.render(frame, state: state, width: 120, height: 40).text
+        #expect(
+            text.contains("retry 1 in 1000 ms") && !text.contains("rate_limited 429: slow down"), "only matching events"
+        )
+        #expect(text.contains("events · matching \"RETRY\""))
+        _ = state.handle(.escape, frame: frame, themeCount: 1)
+        #expect(state.filter == nil && !state.quit)
+        #expect(DashboardView.render(frame, state: state, width: 120, height: 40).text.contains("slow down"))
+    }
+
     @Test func escAndTheKeyThatClosesHelpNeverQuit() {
         var state = DashboardState()
         _ = state.handle(.escape, frame: frame, themeCount: 1)

@@ -12,6 +12,7 @@ public enum Action: Hashable, Sendable {
     /// Compare mode: browse past pairs (-1 older, +1 newer).
     case browsePairs(Int)
     case startPrompt
+    case startFilter
     case export
     case nextTheme
     case nextEndpoint
@@ -56,6 +57,9 @@ public enum Keymap {
         Binding(keys: [.char("[")], label: "[", help: "compare: an older pair", action: .browsePairs(-1)),
         Binding(keys: [.char("]")], label: "]", help: "compare: a newer pair", action: .browsePairs(1)),
         Binding(keys: [.char("p")], label: "p", help: "type a prompt and send it now", action: .startPrompt),
+        Binding(
+            keys: [.char("/")], label: "/", help: "filter the event log and the answers (Esc clears)",
+            action: .startFilter),
         Binding(keys: [.char("e")], label: "e", help: "export a report now", action: .export),
         Binding(keys: [.char("T")], label: "T", help: "next theme", action: .nextTheme),
         Binding(keys: [.char("n")], label: "n", help: "next endpoint (abtop serve)", action: .nextEndpoint),

@@ -4,12 +4,15 @@ import ABCore
 enum EventsPanel {
     static func draw(_ canvas: inout Canvas, _ rect: Rect, frame: DashboardFrame, state: DashboardState) {
         canvas.box(
-            x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: "events",
+            x: rect.x, y: rect.y, width: rect.width, height: rect.height,
+            title: state.filter.map { "events · matching \"\($0)\" (Esc clears)" } ?? "events",
             role: state.focus == .events ? .hiFg : .border)
         let inner = rect.inner
         guard inner.height > 0 else { return }
-        let end = max(0, frame.events.count - state.eventScroll)
-        for (row, event) in frame.events[..<end].suffix(inner.height).enumerated() {
+        let events =
+            state.filter.map { f in frame.events.filter { DashboardState.matches($0.message, f) } } ?? frame.events
+        let end = max(0, events.count - state.eventScroll)
+        for (row, event) in events[..<end].suffix(inner.height).enumerated() {
             let role: Role =
                 switch event.kind {
                 case .error, .breakerOpened: .bad

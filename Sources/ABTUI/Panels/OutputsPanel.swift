@@ -34,12 +34,20 @@ enum OutputsPanel {
         } else if frame.mode == .compare {
             title = "compare · blind · waiting for a prompt's answers"
         } else {
-            // Split mode: each entity's latest answer, each under its own prompt.
-            let latest = Dictionary(frame.records.map { ($0.outcome.entity, $0) }, uniquingKeysWith: { _, b in b })
+            // Split mode: each entity's latest answer (matching the filter, if any), each under its own prompt.
+            let records =
+                state.filter.map { f in
+                    frame.records.filter {
+                        DashboardState.matches($0.prompt, f) || DashboardState.matches($0.output, f)
+                    }
+                } ?? frame.records
+            let latest = Dictionary(records.map { ($0.outcome.entity, $0) }, uniquingKeysWith: { _, b in b })
             columns = entities.indices.map {
                 Column(label: entities[$0].info.name, role: .entity($0), record: latest[$0], prompt: latest[$0]?.prompt)
             }
-            title = "side by side · each entity's latest answer"
+            title =
+                state.filter.map { "side by side · latest answers matching \"\($0)\" (Esc clears)" }
+                ?? "side by side · each entity's latest answer"
         }
         canvas.box(
             x: rect.x, y: rect.y, width: rect.width, height: rect.height, title: title,
