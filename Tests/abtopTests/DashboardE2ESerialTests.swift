@@ -110,6 +110,14 @@ import Testing
         let lines = s.split(separator: "\n")
         #expect(lines.allSatisfy { $0.count <= 80 })
         #expect(lines.first?.hasPrefix(" abtop ") == true && s.contains("╭─ events"))
+        // Every verdict line at 80 columns shows its state in words, and a cut line ends in …
+        let verdictLines = lines.filter { $0.hasPrefix(" ● ") || $0.hasPrefix(" ○ ") || $0.hasPrefix(" ≈ ") }
+        #expect(!verdictLines.isEmpty, "\(s)")
+        for line in verdictLines {
+            #expect(
+                line.contains("decided:") || line.contains("not yet:") || line.contains("the same:"), "\(line)")
+            if line.count >= 79 { #expect(line.trimmingCharacters(in: .whitespaces).hasSuffix("…"), "\(line)") }
+        }
 
         // q exits 0 and leaves the terminal sane.
         try tmux.run("send-keys", "-t", tmux.name, "q")
