@@ -96,8 +96,13 @@ public enum Dashboard {
                     flashUntil = DispatchTime.now().uptimeNanoseconds + 3_000_000_000
                 }
                 if theme != state.themeIndex { terminal.apply(options.themes[state.themeIndex]) }
-                // Another endpoint is another frame altogether (other entities): the keys after it wait for it.
+                // Another endpoint is another frame altogether (other entities), and a vote or the next pair
+                // changes what is on screen: the keys after them wait for the next frame.
                 if commands.contains(.nextEndpoint) { break }
+                if state.redrawFirst {
+                    state.redrawFirst = false
+                    break
+                }
             }
         }
     }

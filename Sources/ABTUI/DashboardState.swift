@@ -29,6 +29,11 @@ public struct DashboardState: Sendable {
     public static let sliderRest = 0.8
     /// Where things are on screen, as last drawn: what a mouse click is read against.
     public var layout: DashboardLayout?
+    /// The routes row whose slider the mouse is dragging (from a press on its bar until the release).
+    public var dragRow: Int?
+    /// A key changed what is on screen (a vote, the next pair): the keys after it wait for the next frame, so
+    /// each acts on what was drawn.
+    public var redrawFirst = false
     public var quit = false
 
     public init() {}
@@ -55,27 +60,46 @@ public struct DashboardState: Sendable {
                 selected = (selected + step + count) % count
             case nil: break
             }
-        case .press, .drag:
-            if let pane, e.kind == .press { focus = pane }
-            guard pane == .routes || e.kind == .drag,
-                let row = layout.entity(atRow: e.y) ?? (e.kind == .drag ? selected : nil)
-            else { return [] }
-            if e.kind == .press { selected = row }
-            guard frame.mode == .split, frame.snapshot.entities.count > 1, let target = layout.percentage(atColumn: e.x)
-            else { return [] }
-            let base = slider?.weights ?? frame.snapshot.epoch.weights
-            let weights = base.setting(row, to: target)
-            if weights != base { slider = (weights, frame.snapshot.time) }
+        case .press:
+            if let pane { focus = pane }
+            guard pane == .routes, let row = layout.entity(atRow: e.y) else { return [] }
+            selected = row
+            // A press on the bar itself sets the slider there and starts a drag of that row's slider.
+            guard layout.percentage(atColumn: e.x) != nil else { return [] }
+            dragRow = row
+            setSlider(row, column: e.x, frame: frame)
+        case .drag:
+            // Only a drag that began on a slider moves one, and only that row's.
+            guard let row = dragRow else { return [] }
+            setSlider(row, column: min(max(e.x, layout.sliderX), layout.sliderX + layout.sliderWidth - 1), frame: frame)
         case .release:
-            break
+            dragRow = nil
         }
         return []
+    }
+
+    /// The split a slider move starts from: the one still moving, if it is this frame's (same entities).
+    func currentSplit(_ frame: DashboardFrame) -> Weights {
+        let epoch = frame.snapshot.epoch.weights
+        guard let moved = slider?.weights, moved.percentages.count == epoch.percentages.count else { return epoch }
+        return moved
+    }
+
+    mutating func setSlider(_ row: Int, column: Int, frame: DashboardFrame) {
+        guard frame.mode == .split, frame.snapshot.entities.count > 1, row < frame.snapshot.entities.count,
+            let layout, let target = layout.percentage(atColumn: column)
+        else { return }
+        let base = currentSplit(frame)
+        let weights = base.setting(row, to: target)
+        if weights != base { slider = (weights, frame.snapshot.time) }
     }
 
     /// What is due now: a slider at rest sends its split. Called once per frame, before its keys.
     public mutating func tick(_ frame: DashboardFrame) -> [DashboardCommand] {
         guard let moved = slider, frame.snapshot.time - moved.at >= Self.sliderRest else { return [] }
         slider = nil
+        // A split for other entities (the endpoint changed under it) is not this frame's.
+        guard moved.weights.percentages.count == frame.snapshot.epoch.weights.percentages.count else { return [] }
         return moved.weights == frame.snapshot.epoch.weights ? [] : [.setWeights(moved.weights)]
     }
 
@@ -105,10 +129,7 @@ public struct DashboardState: Sendable {
             }
             return []
         }
-        if key == .escape, filter != nil, !showHelp {
-            filter = nil
-            return []
-        }
+
         if var input = promptInput {
             switch key {
             case .enter:
@@ -138,6 +159,10 @@ public struct DashboardState: Sendable {
             showHelp = false
             return []
         }
+        if key == .escape, filter != nil {
+            filter = nil
+            return []
+        }
         guard let action = Keymap.action(for: key) else { return [] }
         let count = frame.snapshot.entities.count
         switch action {
@@ -150,7 +175,7 @@ public struct DashboardState: Sendable {
             }
         case .moveSlider(let delta):
             guard count > 1, selected < count else { return [] }
-            let base = slider?.weights ?? frame.snapshot.epoch.weights
+            let base = currentSplit(frame)
             let weights = base.moving(selected, by: delta)
             guard weights != base else { return [] }
             slider = (weights, frame.snapshot.time)
@@ -166,7 +191,8 @@ public struct DashboardState: Sendable {
         case .toggleCompare:
             return [.setCompareMode(frame.mode != .compare)]
         case .vote(let key):
-            guard frame.mode == .compare || pairs.shown != nil else {
+            // Only in compare mode: in split mode the pane shows other answers than the pair.
+            guard frame.mode == .compare else {
                 flash = "votes need compare mode (c)"
                 return []
             }
@@ -185,6 +211,7 @@ public struct DashboardState: Sendable {
                 case .bothBad: .bothBad
                 }
             guard let vote = pairs.vote(choice) else { return [] }
+            redrawFirst = true
             let names = [i, j].map { p in
                 "\(PairQueue.letter(p)) = \(frame.snapshot.entities[pair.order[p]].info.name)"
             }.joined(separator: ", ")
@@ -200,8 +227,10 @@ public struct DashboardState: Sendable {
                 return []
             }
             pairs.next()
+            redrawFirst = true
         case .browsePairs(let step):
             pairs.browse(step)
+            redrawFirst = true
         case .startPrompt:
             promptInput = ""
         case .startFilter:
@@ -219,7 +248,14 @@ public struct DashboardState: Sendable {
             outputScroll = 0
             eventScroll = 0
             pairs = PairQueue()
-            return [.nextEndpoint]
+            // A slider still moving belongs to this endpoint: it applies here, before the switch.
+            let pending = slider.flatMap { moved in
+                moved.weights != frame.snapshot.epoch.weights
+                    && moved.weights.percentages.count == frame.snapshot.epoch.weights.percentages.count
+                    ? DashboardCommand.setWeights(moved.weights) : nil
+            }
+            slider = nil
+            return (pending.map { [$0] } ?? []) + [.nextEndpoint]
         case .toggleHelp:
             showHelp = true
         case .quit:

@@ -34,7 +34,9 @@ public struct PairQueue: Sendable {
     public private(set) var browsing: Int?
     /// Pairs dropped from a full queue (the oldest waiting ones).
     public private(set) var dropped = 0
-    private var newestSeen = 0
+    /// Groups already taken. Prompts finish out of order (several are in flight), so "seen" is a set, not the
+    /// highest id; ids older than every group the session still lists can never come back and are forgotten.
+    private var seen: Set<Int> = []
 
     public static let queueLimit = 50
     public static let historyLimit = 100
@@ -46,8 +48,9 @@ public struct PairQueue: Sendable {
 
     /// Takes the groups not seen yet; the current pair does not change unless there was none.
     public mutating func absorb(_ groups: [CompareGroup]) {
-        for group in groups where group.id > newestSeen && group.records.count >= 2 {
-            newestSeen = group.id
+        if let oldest = groups.map(\.id).min() { seen = seen.filter { $0 >= oldest } }
+        for group in groups where !seen.contains(group.id) && group.records.count >= 2 {
+            seen.insert(group.id)
             let pair = Self.pair(group)
             if group.promptID.hasPrefix("typed-") {
                 // The reader asked this one: it comes before the sampled prompts.

@@ -8,6 +8,7 @@
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
 #include <ncurses.h>
+#include <unistd.h>
 
 static const unsigned int abtop_A_NORMAL = A_NORMAL;
 static const unsigned int abtop_A_BOLD = A_BOLD;
@@ -41,6 +42,13 @@ static const int abtop_KEY_BACKSPACE = KEY_BACKSPACE;
 static const int abtop_KEY_ENTER = KEY_ENTER;
 static const int abtop_KEY_RESIZE = KEY_RESIZE;
 static const int abtop_KEY_BTAB = KEY_BTAB;
+static const int abtop_KEY_MOUSE = KEY_MOUSE;
+
+/// The bytes that turn the terminal's mouse reporting off, written from a crash handler (async-signal-safe).
+static inline void abtop_mouse_off_now(void) {
+    static const char off[] = "\x1b[?1006l\x1b[?1002l";
+    (void)!write(1, off, sizeof off - 1);
+}
 
 /// Puts a UTF-8 string at (y, x) with attributes and a colour pair.
 static inline void abtop_put(int y, int x, const char *text, unsigned int attrs, short pair) {

@@ -202,6 +202,54 @@ import Testing
         #expect(DashboardView.render(frame, state: state, width: 120, height: 40).text.contains("slow down"))
     }
 
+    /// A review of the pair queue and the mouse: votes only in compare mode, groups that finish out of order are
+    /// still offered, a drag moves only the slider it began on, a switch of endpoint applies (or drops) a slider.
+    @Test func pairsAndSlidersHoldUnderTheEdgeCases() throws {
+        var compare = FrameFixture.frame(mode: .compare)
+        var state = DashboardState()
+        let groups = compare.groups
+        // Newest first, then an older one that finished late.
+        compare.groups = [groups[3]]
+        state.absorb(compare)
+        compare.groups = [groups[3], groups[1]]
+        state.absorb(compare)
+        #expect(state.pairs.current?.group.id == groups[3].id && state.pairs.waiting.map(\.group.id) == [groups[1].id])
+        // A vote asks for a redraw before the next key; in split mode nothing is voted, pair or not.
+        #expect(!state.handle(.char("1"), frame: compare, themeCount: 1).isEmpty && state.redrawFirst)
+        state.redrawFirst = false
+        _ = state.handle(.char("s"), frame: compare, themeCount: 1)
+        #expect(
+            state.handle(.char("1"), frame: frame, themeCount: 1).isEmpty
+                && state.flash == "votes need compare mode (c)")
+        // The mouse: a drag that did not begin on a slider moves nothing; one that did moves only its row.
+        let layout = try #require(DashboardView.layout(frame, width: 120, height: 40))
+        state.layout = layout
+        let outputs = try #require(layout.outputs)
+        _ = state.handle(
+            .mouse(MouseEvent(kind: .press, x: layout.sliderX, y: outputs.y + 1)), frame: frame, themeCount: 1)
+        _ = state.handle(
+            .mouse(MouseEvent(kind: .drag, x: layout.sliderX, y: layout.firstRow)), frame: frame, themeCount: 1)
+        #expect(state.slider == nil)
+        _ = state.handle(
+            .mouse(MouseEvent(kind: .press, x: layout.sliderX + 3, y: layout.firstRow)), frame: frame, themeCount: 1)
+        _ = state.handle(
+            .mouse(MouseEvent(kind: .drag, x: layout.sliderX, y: layout.firstRow + 1)), frame: frame, themeCount: 1)
+        #expect(state.slider?.weights == Weights([0, 100])!, "the drag kept to the row it began on")
+        _ = state.handle(.mouse(MouseEvent(kind: .release, x: 0, y: 0)), frame: frame, themeCount: 1)
+        #expect(state.dragRow == nil)
+        // Switching endpoints sends the slider still moving, for this endpoint, before the switch.
+        var serve = frame
+        serve.endpoints = ["one", "two"]
+        #expect(
+            state.handle(.char("n"), frame: serve, themeCount: 1) == [.setWeights(Weights([0, 100])!), .nextEndpoint])
+        #expect(state.slider == nil)
+        // Esc while typing a prompt cancels the prompt, not the filter.
+        state.filter = "x"
+        _ = state.handle(.char("p"), frame: frame, themeCount: 1)
+        _ = state.handle(.escape, frame: frame, themeCount: 1)
+        #expect(state.promptInput == nil && state.filter == "x")
+    }
+
     @Test func escAndTheKeyThatClosesHelpNeverQuit() {
         var state = DashboardState()
         _ = state.handle(.escape, frame: frame, themeCount: 1)

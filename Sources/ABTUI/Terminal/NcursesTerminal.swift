@@ -25,6 +25,9 @@ public final class NcursesTerminal {
         noecho()
         nonl()
         keypad(abtop_stdscr(), true)
+        // Terminfo for xterm names `ESC [ <` as ncurses' own mouse key; abtop reads the SGR reports itself, so
+        // ncurses must pass those bytes through rather than swallow the start of every report.
+        keyok(abtop_KEY_MOUSE, false)
         set_escdelay(25)
         curs_set(0)
         // Mouse: button presses, drags and the wheel, reported as SGR sequences (any width, parsed in readKey).
@@ -113,6 +116,9 @@ public final class NcursesTerminal {
             case abtop_KEY_RESIZE:
                 previous = nil
                 return .resize
+            case abtop_KEY_MOUSE:
+                // A terminfo that still matched `ESC [ <`: the report's body follows.
+                return readReportBody(afterLessThan: true)
             default: return nil
             }
         }
@@ -159,12 +165,22 @@ public final class NcursesTerminal {
     private func readEscape() -> Key? {
         wtimeout(abtop_stdscr(), 0)
         var ch: wint_t = 0
-        guard wget_wch(abtop_stdscr(), &ch) != ERR else { return .escape }
-        guard ch == wint_t(UInt8(ascii: "[")) else {
-            unget_wch(wchar_t(ch))
+        let result = wget_wch(abtop_stdscr(), &ch)
+        guard result != ERR else { return .escape }
+        guard result != abtop_KEY_CODE_YES, ch == wint_t(UInt8(ascii: "[")) else {
+            // Not a sequence: the key goes back as it came (a function key as its code, not as a character).
+            if result == abtop_KEY_CODE_YES { ungetch(Int32(ch)) } else { unget_wch(wchar_t(ch)) }
             return .escape
         }
-        var body = ""
+        return readReportBody(afterLessThan: false)
+    }
+
+    /// A CSI sequence's body up to its final byte, each byte waited for a little (a report can arrive in pieces
+    /// over ssh): an SGR mouse report becomes a key; another sequence is dropped.
+    private func readReportBody(afterLessThan: Bool) -> Key? {
+        wtimeout(abtop_stdscr(), 30)
+        var ch: wint_t = 0
+        var body = afterLessThan ? "<" : ""
         // A CSI sequence ends with a byte from @ to ~; 32 bytes is more than any this reads.
         while body.count < 32, wget_wch(abtop_stdscr(), &ch) != ERR, let scalar = Unicode.Scalar(UInt32(ch)) {
             if (0x40...0x7E).contains(scalar.value), !(body.isEmpty && scalar == "<") {
@@ -189,8 +205,9 @@ public final class NcursesTerminal {
         for stop in [SIGINT, SIGTERM, SIGHUP] {
             signal(stop) { _ in terminationRequested.store(true, ordering: .relaxed) }
         }
-        for fatal in [SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL] {
+        for fatal in [SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP] {
             signal(fatal) { signo in
+                abtop_mouse_off_now()
                 if !isendwin() { endwin() }
                 signal(signo, SIG_DFL)
                 raise(signo)
