@@ -50,6 +50,16 @@ import Testing
         #expect(revealed.text.contains("A = \(frame.snapshot.entities[vote.a].info.name)"))
     }
 
+    /// Issue 24, item 8: what people decide on goes last: between 80 and 120 columns COST outlasts TOK/S.
+    @Test func costOutlastsDecodeSpeedOnNarrowScreens() {
+        for width in [100, 104, 110] {
+            let text = DashboardView.render(FrameFixture.frame(), state: DashboardState(), width: width, height: 40)
+                .text
+            let header = text.split(separator: "\n").first { $0.contains("ENTITY") } ?? ""
+            #expect(!header.contains("TOK/S") || header.contains("COST"), "\(width): \(header)")
+        }
+    }
+
     @Test func eightEntitiesFitAt120x40() throws {
         let canvas = DashboardView.render(
             FrameFixture.frame(entities: 8), state: DashboardState(), width: 120, height: 40)

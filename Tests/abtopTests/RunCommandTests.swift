@@ -2,6 +2,8 @@ import ABCore
 import Foundation
 import Testing
 
+@testable import abtop
+
 /// `abtop run --headless` end to end: the real binary against `abtop mock-server` in another process.
 @Suite struct RunCommandTests {
     /// Starts `abtop mock-server --port 0 --profile PROFILE` and returns the process and its port. The wait for
@@ -232,6 +234,26 @@ import Testing
         let r = try await AbtopBinary.run(
             ["run", try Self.endpoint(port: port), "--headless", "--requests", "2", "--quiet"], environment: Self.keys)
         #expect(r.status == 0 && r.stderr.contains("built-in sample prompts"), "\(r.stderr)")
+    }
+
+    /// Issue 24, items 6 and 7: `report -o x.html` writes HTML (the extension says the format); the themes are in
+    /// the binary, whatever the directory.
+    @Test func reportOutputFollowsTheExtensionAndThemesNeedNoFolder() async throws {
+        let (server, port) = try await Self.mockServer()
+        defer { server.terminate() }
+        let db = AbtopBinary.scratch.appendingPathComponent("ext-\(UUID().uuidString).sqlite").path
+        let run = try await AbtopBinary.run(
+            ["run", try Self.endpoint(port: port), "--headless", "--quiet", "--requests", "10", "--store", db],
+            environment: Self.keys)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("journal: session ") && run.stdout.contains("abtop report "), "the next step")
+        let html = AbtopBinary.scratch.appendingPathComponent("ext-\(UUID().uuidString).html").path
+        let r = try await AbtopBinary.run(["report", "--last", "--store", db, "-o", html])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(text.lowercased().hasPrefix("<!doctype html"), "\(text.prefix(80))")
+        let names = ThemeCatalog.load(themesDir: nil, environment: ["HOME": "/nonexistent"]).themes.map(\.name)
+        #expect(names.contains("nord") && names.count == 7)
     }
 
     @Test func textSummaryAndProgress() async throws {

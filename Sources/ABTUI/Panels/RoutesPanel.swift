@@ -22,7 +22,8 @@ enum RoutesPanel {
         Column(title: "P95", width: 7, priority: 2, right: true) { (Text.ms($0.e2e?.p95), .mainFg) },
         Column(title: "P99", width: 7, priority: 4, right: true) { (Text.ms($0.e2e?.p99), .mainFg) },
         Column(title: "TTFT", width: 7, priority: 2, right: true) { (Text.ms($0.ttft?.p50), .mainFg) },
-        Column(title: "TOK/S", width: 6, priority: 3, right: true) { e in
+        // Cost outlasts decode speed on a narrow screen: people decide on it.
+        Column(title: "TOK/S", width: 6, priority: 4, right: true) { e in
             (e.decodeTokensPerSecond.map { Text.fixed($0, 0) } ?? "—", .mainFg)
         },
         Column(title: "COST", width: 8, priority: 3, right: true) { e in
