@@ -179,6 +179,16 @@ struct Init: ParsableCommand {
                 }
             }
         ).sorted()
+        // Blocks whose settings no one can guess: say which to fill in before the first run.
+        let placeholders: [String: String] = [
+            "amazon-bedrock": "aws_region and bedrock_provider", "google-cloud-vertex-ai": "project_id and region",
+            "databricks-model-serving": "databricks_workspace_url", "custom": "custom_provider_url",
+        ]
+        for provider in Set(specs.map(\.provider)).sorted() {
+            if let fields = placeholders[provider] {
+                Console.out("edit \(output): \(provider)'s \(fields) are placeholders")
+            }
+        }
         Console.out(
             """
             wrote \(output): \(specs.count) served entit\(specs.count == 1 ? "y" : "ies"), split \
