@@ -197,6 +197,10 @@ import Testing
         #expect(again.status == 1 && again.stderr.contains("--force"))
         let typo = try await AbtopBinary.run(["init", "-o", path + ".2", "--entity", "antropic:x"])
         #expect(typo.status != 0 && typo.stderr.contains("did you mean anthropic"))
+        let vertex = try await AbtopBinary.run([
+            "init", "-o", path + ".4", "--entity", "google-cloud-vertex-ai:gemini-1.5-pro",
+        ])
+        #expect(vertex.status == 0 && vertex.stdout.contains("project_id and region are placeholders"))
         let sum = try await AbtopBinary.run([
             "init", "-o", path + ".3", "--entity", "openai:a=60", "--entity", "cohere:b=30",
         ])
