@@ -60,6 +60,23 @@ public struct SessionReport: Sendable {
         epochs.map { e in (e, summary.srm.first { $0.epoch == e.index }) }
     }
 
+    /// The last ten votes that name their prompt (`Vote.group`): what was preferred, on which prompt.
+    var votedPrompts: [(prompt: String, line: String)] {
+        var prompts: [Int: String] = [:]
+        for r in records { if let g = r.group, prompts[g] == nil { prompts[g] = r.prompt } }
+        return votes.suffix(10).compactMap { v in
+            guard let g = v.group, let prompt = prompts[g], v.a < names.count, v.b < names.count else { return nil }
+            let line =
+                switch v.choice {
+                case .aBetter: "\(names[v.a]) preferred to \(names[v.b])"
+                case .bBetter: "\(names[v.b]) preferred to \(names[v.a])"
+                case .tie: "\(names[v.a]) and \(names[v.b]) tied"
+                case .bothBad: "\(names[v.a]) and \(names[v.b]) both bad"
+                }
+            return (String(prompt.prefix(120)), line)
+        }
+    }
+
     /// With three or more entities, each pair that met in the votes: who beats whom.
     var headToHeadRows: [(a: String, b: String, pair: HeadToHead)] {
         guard names.count >= 3 else { return [] }
@@ -103,6 +120,10 @@ public struct SessionReport: Sendable {
         if !votes.isEmpty { out += "\n## Votes\n\n" + ReportTables.votes.markdown(voteRows) }
         if !headToHeadRows.isEmpty {
             out += "\n### Head to head\n\n" + ReportTables.headToHead.markdown(headToHeadRows)
+        }
+        if !votedPrompts.isEmpty {
+            out += "\n### The last votes, with their prompts\n\n"
+            for (prompt, line) in votedPrompts { out += "- \(Self.mdText(line)) · “\(Self.mdText(prompt))”\n" }
         }
         let samples = sampleGroups(limit: 3)
         if !samples.isEmpty {

@@ -107,6 +107,19 @@ import Testing
         #expect(!html.contains(">2026<") && html.contains("<title>quick&lt;gpt&gt;</title>"))
     }
 
+    /// A vote that names its prompt's group is listed with the prompt in the Markdown report.
+    @Test func votesAreListedWithTheirPrompts() throws {
+        let s = try summary()
+        let outcome = RequestOutcome(entity: 0, epoch: 0, timing: RequestTiming(start: 0, end: 1), streamed: false)
+        let records = [RequestRecord(outcome: outcome, promptID: "p", prompt: "Which index * helps?", group: 7)]
+        let report = SessionReport(
+            id: 1, summary: s, startedAt: "t", version: "test", epochs: [s.snapshot.epoch], records: records,
+            votes: [Vote(a: 1, b: 0, choice: .aBetter, group: 7), Vote(a: 0, b: 1, choice: .tie)], configJSON: "{}")
+        let md = report.markdown()
+        #expect(md.contains("- careful preferred to quick\\<gpt\\> · “Which index \\* helps?”"), "\(md)")
+        #expect(report.votedPrompts.count == 1, "a vote without its group is not listed")
+    }
+
     @Test func theSummaryCarriesTheVotes() throws {
         let s = try summary()
         #expect(s.text().contains("Blind votes (2):"))
