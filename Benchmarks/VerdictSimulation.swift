@@ -16,6 +16,8 @@ import Foundation
 /// 6. Sticky sessions of 5 and 20 requests: sample-ratio alarms on a healthy split, counting requests and
 ///    counting each session's first pick.
 /// 7. The first 30 observations: one arm's p50 interval must hold the median at every t.
+/// 8. Cost per request with real skew (lognormal prompt lengths, answers cut at max_tokens, failures billed
+///    nothing): A/A decided, and for a 16× cheaper arm the pairs to decide and intervals that missed the truth.
 ///
 /// Power — requests (both arms) until a 20 % slower p50, and 5 % vs 7 % errors, are decided, against the
 /// fixed-horizon sample for the same difference (80 % power, α = 0.05, one test, no peeking).
@@ -40,6 +42,7 @@ func verdictSimulation(_ arguments: [String]) {
     run("sorted") { sortedPromptFile(sessions: max(200, sessions / 2)) }
     run("sticky") { stickySRM(runs: max(200, sessions / 2)) }
     run("first30") { firstObservations(sessions: sessions * 5) }
+    run("cost") { costVerdicts(sessions: sessions) }
     run("power") { power(sessions: max(100, sessions / 5)) }
     print("verdicts: done in \(Int(Date().timeIntervalSince(started))) s")
 }
@@ -68,10 +71,12 @@ private struct SimSession {
     }
 
     /// `arm`'s request `ticket` finished after `ms` (failed, or cut off by the run).
-    mutating func finish(_ arm: Int, ticket: Int?, ms: Double, failed: Bool = false, cancelled: Bool = false) {
+    mutating func finish(
+        _ arm: Int, ticket: Int?, ms: Double, failed: Bool = false, cancelled: Bool = false, cost: Double? = nil
+    ) {
         var o = RequestOutcome(
             entity: arm, epoch: 0, timing: RequestTiming(start: 0, end: UInt64(max(0, ms) * 1e6)), streamed: false,
-            error: cancelled ? .cancelled : (failed ? .http5xx : nil))
+            error: cancelled ? .cancelled : (failed ? .http5xx : nil), costUSD: cost)
         o.issue = ticket
         stats.record(o, at: 0)
     }
@@ -147,7 +152,8 @@ private func rate(_ k: Int, of n: Int) -> String {
     return "\(fixedPoint(p * 100, places: 2)) % (± \(fixedPoint(2 * se * 100, places: 2)))"
 }
 
-private let splitSettings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false)
+/// The scenarios before issue 24 ran unpriced (a family of 3 in split mode); a priced session adds cost.
+private let splitSettings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false, cost: false)
 
 // MARK: - Validity
 
@@ -533,4 +539,76 @@ private func projectedMore(_ text: String) -> Int? {
     guard let range = text.range(of: "≈ ") else { return nil }
     let number = text[range.upperBound...].prefix { $0.isNumber || $0 == "," }
     return text[number.endIndex...].hasPrefix(" more") ? Int(String(number.filter(\.isNumber))) : nil
+}
+
+// MARK: - Cost
+
+/// One request's cost: a prompt of lognormal length (median 300 tokens, σ `spread`), an answer of lognormal length
+/// (median 120, σ 0.8) cut at max_tokens 256, 3 % failures billed nothing; prices in USD per million tokens.
+private func requestCost(_ rng: inout SplitMix64, spread: Double, price: (Double, Double)) -> (Double, Bool) {
+    if rng.unit() < 0.03 { return (0, true) }
+    let input = (300 * exp(spread * normalDraw(&rng))).rounded()
+    let output = min(256, (120 * exp(0.8 * normalDraw(&rng))).rounded())
+    return ((input * price.0 + output * price.1) / 1e6, false)
+}
+
+private func normalDraw(_ rng: inout SplitMix64) -> Double {
+    (-2 * log(max(rng.unit(), 1e-300))).squareRoot() * cos(2 * Double.pi * rng.unit())
+}
+
+/// The cost verdict through the real aggregator: a 50/50 split, requests finishing in a shuffled order (in
+/// flight), read every 10 requests, cost in the family (error rate, p50, p95, cost: each at α / 4).
+private func costVerdicts(sessions: Int) {
+    let settings = VerdictAnalysis.Settings(alpha: 0.05, streaming: false, paired: false, cost: true)
+    let big = (2.5, 10.0)
+    let small = (0.15, 0.6)
+    print("verdicts cost (family of 4 at α = 0.05, read every 10 requests, up to 2,000 requests):")
+    for spread in [1.0, 1.6] {
+        // The true difference per 1,000 requests, by a large draw of the same distribution.
+        var probe = SplitMix64(seed: 4242)
+        var total = (0.0, 0.0)
+        for _ in 0..<400_000 {
+            total.0 += requestCost(&probe, spread: spread, price: big).0
+            total.1 += requestCost(&probe, spread: spread, price: small).0
+        }
+        let truth = (total.1 - total.0) / 400_000 * 1_000
+        for (label, prices) in [("A/A", (big, big)), ("16× cheaper", (big, small))] {
+            var decided = 0
+            var missed = 0
+            var wrongWay = 0
+            var needed: [Int] = []
+            for s in 0..<sessions {
+                var rng = SplitMix64(seed: 0xC057 &+ UInt64(s) &* 7_919)
+                var sim = SimSession(arms: 2, settings: settings)
+                var inFlight: [(arm: Int, ticket: Int, cost: Double, failed: Bool)] = []
+                var sessionMissed = false
+                for n in 1...2_000 {
+                    let arm = rng.unit() < 0.5 ? 0 : 1
+                    let (cost, failed) = requestCost(&rng, spread: spread, price: arm == 0 ? prices.0 : prices.1)
+                    inFlight.append((arm, sim.send(arm), cost, failed))
+                    // Up to 8 in flight, finishing in a random order.
+                    if inFlight.count > 8 {
+                        let r = inFlight.remove(at: Int(rng.unit() * Double(inFlight.count)))
+                        sim.finish(r.arm, ticket: r.ticket, ms: 500, failed: r.failed, cost: r.cost)
+                    }
+                    guard n % 10 == 0, let v = sim.read().first(where: { $0.metric == .cost }) else { continue }
+                    let expected = label == "A/A" ? 0 : truth
+                    if let low = v.low, let high = v.high, expected < low || expected > high { sessionMissed = true }
+                    if v.state == .decided {
+                        decided += 1
+                        needed.append(n)
+                        if label != "A/A", !v.text.hasPrefix("a costs more") { wrongWay += 1 }
+                        break
+                    }
+                }
+                if sessionMissed { missed += 1 }
+            }
+            needed.sort()
+            let median = needed.isEmpty ? "—" : "\(needed[needed.count / 2])"
+            print(
+                "  prompt lengths σ \(fixedPoint(spread, places: 1)), \(label): decided in \(rate(decided, of: sessions)); "
+                    + "interval missed the truth before deciding in \(rate(missed, of: sessions)); wrong way \(wrongWay); "
+                    + "median requests to decide \(median)")
+        }
+    }
 }

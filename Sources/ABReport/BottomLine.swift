@@ -1,16 +1,16 @@
 import ABCore
 
 /// The report's first line, read in ten seconds: who is faster and by how much (as decided, or "not decided"),
-/// who is cheaper per request (measured, not tested), how the error rates compare, and who wins the votes.
+/// who is cheaper per request (decided by the cost verdict, or measured), how the error rates compare, and who wins the votes.
 extension RunSummary {
     public var bottomLine: String {
         let names = snapshot.entities.map(\.info.name)
         guard names.count >= 2 else { return "one entity: nothing to compare" }
         var parts: [String] = []
         let compare = mode == RunMode.compare.rawValue
-        let ofMode = verdicts.filter { $0.metric.isPaired == compare }
+        let ofMode = verdicts.filter { !$0.metric.inBothModes && $0.metric.isPaired == compare }
         // A session whose mode has no verdicts of its own (a replay, a short run) speaks from the others.
-        let shown = ofMode.isEmpty ? verdicts : ofMode
+        let shown = ofMode.isEmpty ? verdicts : ofMode + verdicts.filter(\.metric.inBothModes)
         let latency = shown.filter { $0.metric == .latencyE2EP50 || $0.metric == .latencyE2EPaired }
         if let v = latency.first(where: { $0.state == .decided }), let ratio = v.ratio, ratio > 0 {
             // The ratio is B / A: above 1, A is the faster.
@@ -25,12 +25,21 @@ extension RunSummary {
             guard let cost = e.costUSD, e.requests > 0, cost > 0 else { return nil }
             return (e.info.name, cost / Double(e.requests))
         }
-        if perRequest.count >= 2, let cheap = perRequest.min(by: { $0.1 < $1.1 }),
+        let costs = shown.filter { $0.metric == .cost }
+        if let v = costs.first(where: { $0.state == .decided }), let a = v.estimateA, let b = v.estimateB,
+            min(a, b) > 0
+        {
+            let (cheap, dear, r) = a <= b ? (v.a, v.b, b / a) : (v.b, v.a, a / b)
+            parts.append("\(cheap) is \(Format.fixed(r, r < 10 ? 1 : 0))× cheaper per request than \(dear) (decided)")
+        } else if !costs.isEmpty, costs.allSatisfy({ $0.state == .equivalent }) {
+            parts.append("cost the same within its margin")
+        } else if perRequest.count >= 2, let cheap = perRequest.min(by: { $0.1 < $1.1 }),
             let dear = perRequest.max(by: { $0.1 < $1.1 }), dear.1 > cheap.1 * 1.05
         {
             let r = dear.1 / cheap.1
             parts.append(
-                "\(cheap.0) is \(Format.fixed(r, r < 10 ? 1 : 0))× cheaper per request than \(dear.0) (measured)")
+                "\(cheap.0) is \(Format.fixed(r, r < 10 ? 1 : 0))× cheaper per request than \(dear.0) "
+                    + "(measured, not decided)")
         }
         let errors = shown.filter { $0.metric == .errorRate || $0.metric == .errorRatePaired }
         if let v = errors.first(where: { $0.state == .decided }), let a = v.estimateA, let b = v.estimateB {

@@ -97,7 +97,9 @@ public struct RunSummary: Sendable {
             out += "  (est.) tokens estimated as (characters + 3) / 4 where the provider reported no usage\n"
         }
         if !verdicts.isEmpty {
-            let shown = verdicts.filter { $0.metric.isPaired == (mode == RunMode.compare.rawValue) }
+            let shown = verdicts.filter {
+                $0.metric.inBothModes || $0.metric.isPaired == (mode == RunMode.compare.rawValue)
+            }
             out +=
                 "\n"
                 + Format.wrapped("Is the difference real? " + familyLine(shown: shown.count), width: Self.textWidth)

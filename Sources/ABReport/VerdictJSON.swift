@@ -12,6 +12,7 @@ public enum VerdictJSON {
             switch v.metric {
             case .errorRate, .errorRatePaired: "rate"
             case .latencyE2EPaired, .ttftPaired: "ratio"
+            case .cost: "usd_per_1k_requests"
             default: "ms"
             }
         return [

@@ -133,3 +133,55 @@ import Testing
         return v.double
     }
 }
+
+/// The cost verdict's asymptotic confidence sequence against the authors' R functions (Fixtures/asymptotic.json,
+/// made by make_asymptotic_fixtures.py, which transcribes them).
+@Suite struct AsymptoticSequenceTests {
+    let fixtures: JSONValue
+
+    init() throws { fixtures = try Fixtures.json("asymptotic.json") }
+
+    @Test func rhoMatchesTheAuthorsExactTuning() {
+        for c in fixtures["rho2"].array {
+            let r = MeanSequence.rho2(tOpt: c["t_opt"].double, alphaOpt: c["alpha"].double)
+            #expect(close(r, c["rho2"].double, relative: 1e-12), "t_opt \(c["t_opt"].double) α \(c["alpha"].double)")
+        }
+    }
+
+    @Test func intervalsMatchTheAuthorsSequenceAtEveryRead() {
+        for c in fixtures["sequences"].array {
+            let x = c["x"].array.map(\.double)
+            for read in c["reads"].array {
+                var m = Moments()
+                for v in x.prefix(Int(read["t"].double)) { m.add(v) }
+                let i = MeanSequence.interval(m, tOpt: c["t_opt"].double, alpha: c["alpha"].double)
+                let label = "case \(c["case"].double) t \(read["t"].double) α \(c["alpha"].double)"
+                #expect(close(i.low, read["low"].double, relative: 1e-9), "\(label): \(i.low)")
+                #expect(close(i.high, read["high"].double, relative: 1e-9), "\(label): \(i.high)")
+            }
+        }
+    }
+
+    /// The p-value is the level at which the interval's edge reaches 0: just above it 0 is outside, just below
+    /// inside. A p-value computed from the wrong margin would miss on one side.
+    @Test func thePValueIsWhereTheIntervalReachesZero() {
+        var checked = 0
+        for c in fixtures["sequences"].array {
+            var m = Moments()
+            for v in c["x"].array.map(\.double).prefix(100) { m.add(v) }
+            let alphaOpt = c["alpha"].double
+            let p = MeanSequence.pValue(m, tOpt: 100, alphaOpt: alphaOpt)
+            guard p > 1e-12, p < 0.5 else { continue }
+            // The interval tuned at alphaOpt, read at level p: the p-value's ρ² stays fixed.
+            let r2 = MeanSequence.rho2(tOpt: 100, alphaOpt: alphaOpt)
+            func excludesZero(_ level: Double) -> Bool {
+                let sd = (m.squaredDeviations / Double(m.count - 1)).squareRoot()
+                let half = sd * MeanSequence.margin(t: Double(m.count), rho2: r2, alpha: level)
+                return abs(m.mean) > half
+            }
+            #expect(excludesZero(p * 1.001) && !excludesZero(p * 0.999), "p \(p)")
+            checked += 1
+        }
+        #expect(checked >= 1, "no case with a p-value to check")
+    }
+}

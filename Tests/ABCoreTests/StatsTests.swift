@@ -142,7 +142,7 @@ private func outcome(
             s.record(outcome(1, e2e: 140 + UInt64(i % 7), ttft: 20), at: 1)
         }
         let v = s.verdicts()
-        #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95, .ttftP50, .ttftP95])
+        #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95, .ttftP50, .ttftP95, .cost])
         let p50 = v[1]
         #expect(p50.state == .decided && p50.primary && p50.pValue! <= 0.05)
         #expect(

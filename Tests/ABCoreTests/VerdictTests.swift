@@ -33,7 +33,7 @@ import Testing
             arms: paired([
                 arm("gpt", errors: 0, of: 400, e2e: fast), arm("claude", errors: 0, of: 400, e2e: slow),
             ]))
-        #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95])
+        #expect(v.map(\.metric) == [.errorRate, .latencyE2EP50, .latencyE2EP95, .cost])
         let p50 = v[1]
         #expect(p50.state == .decided && p50.pValue! <= 0.05)
         #expect(
@@ -87,8 +87,12 @@ import Testing
     @Test func theFamilyIsFixedAndSplitsAlpha() {
         let three = VerdictAnalysis(
             names: ["a", "b", "c"], settings: .init(alpha: 0.05, streaming: true, paired: true))
-        #expect(three.metrics.count == 8 && three.familySize == 16)
-        #expect(abs(three.level - 0.05 / 16) < 1e-15)
+        #expect(three.metrics.count == 9 && three.familySize == 18)
+        #expect(abs(three.level - 0.05 / 18) < 1e-15)
+        // Without a price for every entity, cost is not in the family.
+        let unpriced = VerdictAnalysis(
+            names: ["a", "b", "c"], settings: .init(alpha: 0.05, streaming: true, paired: true, cost: false))
+        #expect(unpriced.familySize == 16 && !unpriced.metrics.contains(.cost))
         // Confidence levels are written exactly: never "100 %" for 99.9 %, never "98 %" for 97.5 %.
         #expect(exactPlaces(95) == 0 && exactPlaces(97.5) == 1 && exactPlaces(99.9) == 1 && exactPlaces(99.99) == 2)
     }

@@ -86,6 +86,24 @@ import Testing
         #expect(report.html().contains("Bottom line:</strong> ") && report.html().contains("quick&lt;gpt&gt;"))
     }
 
+    /// Issue 24: a decided cost verdict speaks in the bottom line (not the measured ratio), in either mode.
+    @Test func theBottomLineQuotesADecidedCostVerdict() throws {
+        let base = try summary()
+        let names = base.snapshot.entities.map(\.info.name)
+        let cost = Verdict(
+            metric: .cost, a: names[0], b: names[1], state: .decided, pValue: 0.001, low: -4.8, high: -4.5,
+            estimateA: 5, estimateB: 0.25, ratio: 0.05, nA: 200, nB: 200, primary: false, text: "…")
+        for mode in ["split", "compare"] {
+            let s = RunSummary(
+                endpoint: base.endpoint, mode: mode, duration: base.duration, seed: 1, snapshot: base.snapshot,
+                verdicts: base.verdicts + [cost], srm: base.srm)
+            #expect(
+                s.bottomLine.contains("\(names[1]) is 20× cheaper per request than \(names[0]) (decided)"),
+                "\(mode): \(s.bottomLine)")
+        }
+        #expect(!base.bottomLine.contains("cheaper per request than \(names[0]) (decided)"))
+    }
+
     /// Issue 24: charts with round ticks, whole names on hover, compare-mode periods marked.
     @Test func chartsHaveRoundTicksAndMarkCompareMode() throws {
         #expect(SessionReport.niceStep(8103) == 2500 && SessionReport.niceStep(40) == 10)

@@ -84,10 +84,10 @@ import Testing
         let verdicts = try #require(json[key: "verdicts"]?.arrayValue)
         #expect(
             verdicts.map { $0[key: "metric"]?.stringValue } == [
-                "error_rate", "latency_e2e_p50", "latency_e2e_p95", "ttft_p50", "ttft_p95",
+                "error_rate", "latency_e2e_p50", "latency_e2e_p95", "ttft_p50", "ttft_p95", "cost_per_1k_requests",
             ])
         for v in verdicts { Self.expectVerdictContract(v) }
-        #expect(json[key: "family"]?[key: "size"]?.intValue == 5 && json[key: "stop"] == .null)
+        #expect(json[key: "family"]?[key: "size"]?.intValue == 6 && json[key: "stop"] == .null)
         let srm = try #require(json[key: "srm"]?.arrayValue?.first)
         #expect(srm[key: "weights"]?[key: "oa"]?.intValue == 70 && srm[key: "flagged"] == .bool(false))
         #expect(!(r.stdout + r.stderr).contains("SECRET"))
@@ -225,6 +225,37 @@ import Testing
         // The first line names what is open (latency alone: error rates are not waited for).
         if progress.count > 1 { #expect(progress[0].contains("waiting for: p50 latency"), "\(progress)") }
         #expect(!progress.contains { $0.contains("error rate") }, "\(progress)")
+    }
+
+    /// Issue 24, "a cost verdict": two priced models (gpt-4o-mini and claude-3-5-haiku list prices, haiku about
+    /// 6× dearer per token) over real HTTP; `--decide cost` stops on the cost verdict, which names the dearer one,
+    /// quotes cost per 1,000 requests and says its guarantee is asymptotic.
+    @Test func decideCostStopsOnTheCostVerdict() async throws {
+        let (server, port) = try await Self.mockServer()
+        defer { server.terminate() }
+        let r = try await AbtopBinary.run(
+            [
+                "run", try Self.endpoint(port: port), "--headless", "--json", "--until-decided", "--decide", "cost",
+                "--max-requests", "3000", "--concurrency", "8", "--seed", "3",
+            ], environment: Self.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONParser.parse(r.stdout)
+        #expect(json[key: "stop"]?.stringValue == "decided", "\(r.stdout.suffix(2_000))")
+        let cost = (json[key: "verdicts"]?.arrayValue ?? []).first {
+            $0[key: "metric"]?.stringValue == "cost_per_1k_requests"
+        }
+        #expect(cost?[key: "state"]?.stringValue == "decided")
+        #expect(cost?[key: "unit"]?.stringValue == "usd_per_1k_requests")
+        func number(_ v: JSONValue?) -> Double {
+            if case .number(let n)? = v { return n.value }
+            return .nan
+        }
+        let (a, b) = (number(cost?[key: "estimate_a"]), number(cost?[key: "estimate_b"]))
+        #expect(b > 2 * a && a > 0, "an (haiku) costs more per request than oa (4o-mini): \(a) vs \(b)")
+        let text = cost?[key: "text"]?.stringValue ?? ""
+        #expect(text.hasPrefix("an costs more than oa") && text.hasSuffix("(asymptotic)"), "\(text)")
+        #expect(number(cost?[key: "low"]) > 0, "the interval of an − oa lies above 0")
+        #expect(number(json[key: "family"]?[key: "size"]) == 6, "errors, p50, p95, TTFT p50, p95, cost")
     }
 
     /// Issue 24, item 16: without --prompts, the run says it sends abtop's sample prompts (to real providers too).

@@ -18,6 +18,9 @@ public struct Verdict: Sendable, Equatable, Codable {
         case ttftPaired = "ttft_paired"
         /// Compare mode: per prompt, B failed − A failed.
         case errorRatePaired = "error_rate_paired"
+        /// Cost per 1,000 requests: the k-th request of each arm (issue order) paired, B's cost − A's, in both
+        /// modes (in compare mode the k-th requests are mostly the same prompt).
+        case cost = "cost_per_1k_requests"
 
         /// How the metric is named in a sentence.
         public var label: String {
@@ -29,6 +32,7 @@ public struct Verdict: Sendable, Equatable, Codable {
             case .ttftP95: "p95 TTFT"
             case .latencyE2EPaired: "latency per prompt"
             case .ttftPaired: "TTFT per prompt"
+            case .cost: "cost per 1,000 requests"
             }
         }
 
@@ -43,6 +47,8 @@ public struct Verdict: Sendable, Equatable, Codable {
 
         public var isTTFT: Bool { self == .ttftP50 || self == .ttftP95 || self == .ttftPaired }
         public var isPaired: Bool { self == .latencyE2EPaired || self == .ttftPaired || self == .errorRatePaired }
+        /// Read in split and compare mode alike.
+        public var inBothModes: Bool { self == .cost }
     }
 
     public enum State: String, Sendable, Codable, CaseIterable {
@@ -57,14 +63,15 @@ public struct Verdict: Sendable, Equatable, Codable {
     public let state: State
     /// Always-valid, family-adjusted; nil while the test cannot run yet (too few requests).
     public let pValue: Double?
-    /// Bounds of B − A: milliseconds for latency quantiles, a difference of rates (0…1) for error rates; nil where
-    /// unbounded so far. Paired latency has no difference in milliseconds: see the ratio.
+    /// Bounds of B − A: milliseconds for latency quantiles, a difference of rates (0…1) for error rates, USD per
+    /// 1,000 requests for cost; nil where unbounded so far. Paired latency has no difference in milliseconds: see the ratio.
     public let low: Double?
     public let high: Double?
     /// Bounds of B / A (latency metrics).
     public let ratioLow: Double?
     public let ratioHigh: Double?
-    /// The point estimates the sentence quotes: A's and B's quantile in ms, or error rate (0…1); for paired
+    /// The point estimates the sentence quotes: A's and B's quantile in ms, error rate (0…1), or USD per 1,000
+    /// requests; for paired
     /// latency, nil and `ratio` holds the geometric-mean ratio.
     public let estimateA: Double?
     public let estimateB: Double?

@@ -54,6 +54,26 @@ enum VerdictText {
         return "\(value(low))–\(value(high)) \(unit)"
     }
 
+    /// "$1.23", "$0.0042", "$1,234": dollars with two significant decimals below a dollar.
+    static func money(_ usd: Double) -> String {
+        let a = abs(usd)
+        var places = 2
+        if a > 0, a < 0.1 { places = min(8, Int((-log10(a)).rounded(.down)) + 2) }
+        if a >= 1_000 { return "$" + count(a.rounded()).replacingOccurrences(of: "very many", with: "∞") }
+        return "$" + fixedPoint(a, places: places)
+    }
+
+    /// "−$1.20 to −$0.95" (signed ends, in the places of the wider end).
+    static func moneyRange(_ low: Double, _ high: Double) -> String {
+        func end(_ x: Double) -> String {
+            guard x.isFinite else { return x < 0 ? "−∞" : "+∞" }
+            let m = money(x)
+            if m.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return m }
+            return (x < 0 ? "−" : "+") + m
+        }
+        return "\(end(low)) to \(end(high))"
+    }
+
     /// "6.7×", "12×".
     static func times(_ ratio: Double) -> String {
         guard ratio.isFinite else { return "?×" }

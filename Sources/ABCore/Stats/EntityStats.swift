@@ -101,25 +101,29 @@ struct ArmAnalysis: Sendable {
     var ttft = DurationHistogram()
     var e2eCensored = DurationHistogram()
     var ttftCensored = DurationHistogram()
-    /// Failed or not, per finished request in issue order from `firstFailure` on, for the error pairs (only those
-    /// not yet paired with every other arm are kept).
-    private var failures: [Bool] = []
-    private var firstFailure = 0
+    /// What the pairs read of each finished request in issue order from `firstPaired` on (only those not yet
+    /// paired with every other arm are kept).
+    private var paired: [PairedItem] = []
+    private var firstPaired = 0
+    /// Cost per request over the finished requests in issue order (every one priced), for the cost verdict's
+    /// estimates; nil costs are left out and counted.
+    var costs = Moments()
+    var unpriced = 0
 
-    /// The k-th request's failure, if released and still kept.
-    func failure(_ k: Int) -> Bool? {
-        let i = k - firstFailure
-        return i >= 0 && i < failures.count ? failures[i] : nil
+    /// The k-th request, if released and still kept.
+    func pairedItem(_ k: Int) -> PairedItem? {
+        let i = k - firstPaired
+        return i >= 0 && i < paired.count ? paired[i] : nil
     }
 
-    var failureCount: Int { firstFailure + failures.count }
+    var pairedCount: Int { firstPaired + paired.count }
 
-    /// Drops the failures before the k-th (in chunks, so the cost is amortised).
-    mutating func forgetFailures(before k: Int) {
-        let drop = min(k - firstFailure, failures.count)
-        guard drop >= 4_096 || (drop > 0 && drop == failures.count) else { return }
-        failures.removeFirst(drop)
-        firstFailure += drop
+    /// Drops the requests before the k-th (in chunks, so the cost is amortised).
+    mutating func forgetPaired(before k: Int) {
+        let drop = min(k - firstPaired, paired.count)
+        guard drop >= 4_096 || (drop > 0 && drop == paired.count) else { return }
+        paired.removeFirst(drop)
+        firstPaired += drop
     }
 
     mutating func take(_ o: RequestOutcome) {
@@ -134,9 +138,16 @@ struct ArmAnalysis: Sendable {
         }
         let failed = o.error != nil
         errors.add(failed ? 1 : 0)
-        failures.append(failed)
+        paired.append(PairedItem(failed: failed, cost: o.costUSD))
+        if let c = o.costUSD { costs.add(c) } else { unpriced += 1 }
         guard !failed else { return }
         e2e.record(nanoseconds: o.timing.e2eNanoseconds)
         if let t = o.timing.ttftNanoseconds { ttft.record(nanoseconds: t) }
     }
+}
+
+/// One finished request as the pairs read it: whether it failed, and what it cost (nil: no price known).
+struct PairedItem: Sendable {
+    var failed: Bool
+    var cost: Double?
 }

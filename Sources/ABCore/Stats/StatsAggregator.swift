@@ -17,6 +17,8 @@ public struct StatsAggregator: Sendable {
     private var promptOrder = IssueOrder<[RequestOutcome]>()
     /// Error pairs of entity i against the control (k-th request with k-th, issue order), and how far each got.
     private var errorPairs: [PairCounts]
+    /// The same pairs' cost differences, B − A in USD (pairs with both costs known).
+    private var costPairs: [Moments]
     /// Seconds of history each snapshot carries for sparklines.
     public var sparklineSeconds = 120
 
@@ -30,6 +32,7 @@ public struct StatsAggregator: Sendable {
         self.paired = [PairedSample](repeating: PairedSample(), count: entities.count)
         self.analysis = [ArmAnalysis](repeating: ArmAnalysis(), count: entities.count)
         self.errorPairs = [PairCounts](repeating: PairCounts(), count: entities.count)
+        self.costPairs = [Moments](repeating: Moments(), count: entities.count)
     }
 
     /// The router picked `entity` in `epoch` (split mode, arms only): what observed share and SRM count.
@@ -126,18 +129,20 @@ public struct StatsAggregator: Sendable {
         if outcome.error != nil { epochs[e].errors[outcome.arm] += 1 }
     }
 
-    /// Pairs entity i's released error outcomes with the control's, k-th with k-th (both in issue order), then
-    /// forgets the outcomes every pairing has used: what stays is the lead one side has over the other.
+    /// Pairs entity i's released outcomes with the control's, k-th with k-th (both in issue order): their errors
+    /// and, where both are priced, their costs. Then forgets the outcomes every pairing has used: what stays is
+    /// the lead one side has over the other.
     private mutating func pairErrors(_ entity: Int) {
         for i in (entity == 0 ? Array(stats.indices.dropFirst()) : [entity]) {
             var k = errorPairs[i].count
-            while let a = analysis[0].failure(k), let b = analysis[i].failure(k) {
-                errorPairs[i].add(a: a, b: b)
+            while let a = analysis[0].pairedItem(k), let b = analysis[i].pairedItem(k) {
+                errorPairs[i].add(a: a.failed, b: b.failed)
+                if let ca = a.cost, let cb = b.cost { costPairs[i].add(cb - ca) }
                 k += 1
             }
-            analysis[i].forgetFailures(before: k)
+            analysis[i].forgetPaired(before: k)
         }
-        analysis[0].forgetFailures(before: errorPairs.dropFirst().map(\.count).min() ?? analysis[0].failureCount)
+        analysis[0].forgetPaired(before: errorPairs.dropFirst().map(\.count).min() ?? analysis[0].pairedCount)
     }
 
     public func snapshot(at time: Double) -> Snapshot {
@@ -191,7 +196,7 @@ extension StatsAggregator {
                 name: entities[i].name, errors: a.errors,
                 e2e: CensoredSample(finished: a.e2e.orderStatistics(), censored: a.e2eCensored.orderStatistics()),
                 ttft: CensoredSample(finished: a.ttft.orderStatistics(), censored: a.ttftCensored.orderStatistics()),
-                errorPairs: errorPairs[i])
+                errorPairs: errorPairs[i], costs: a.costs, costPairs: costPairs[i], unpriced: a.unpriced)
         }
     }
 

@@ -49,8 +49,7 @@ public final class Engine: Sendable {
         self.wires = resolved.map {
             WireFormat($0, defaults: config.settings.request, arm: config.settings.entities[$0.entity.name] ?? .init())
         }
-        let table = PriceTable(overrides: config.settings.prices)
-        self.prices = config.servedEntities.map { table.price(for: $0.model) }
+        self.prices = config.prices
         self.routing = RoutingState(
             router: Router(
                 weights: config.weights, strategy: config.settings.strategy,

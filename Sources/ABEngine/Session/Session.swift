@@ -33,9 +33,12 @@ public final class Session: Sendable {
         origin: UInt64 = Monotonic.now(), analysis: VerdictAnalysis.Settings? = nil
     ) {
         self.endpoint = endpoint
-        self.analysisSettings =
+        var settings =
             analysis
             ?? VerdictAnalysis.Settings(streaming: endpoint.settings.request.stream, paired: mode == .compare)
+        // Cost is compared only when every entity has a price: the family is fixed now, at the start.
+        settings.cost = settings.cost && endpoint.pricesKnown
+        self.analysisSettings = settings
         self.currentMode = Mutex(mode)
         self.origin = origin
         self.observers = observers

@@ -13,7 +13,7 @@ enum VerdictPanel {
                 ))
         }
         // The verdicts of the mode on screen: what is known first, then the primary ones still open.
-        let mine = frame.verdicts.filter { $0.metric.isPaired == (frame.mode == .compare) }
+        let mine = frame.verdicts.filter { $0.metric.inBothModes || $0.metric.isPaired == (frame.mode == .compare) }
         let known = mine.filter { $0.state != .notYet }
         let open = mine.filter { $0.state == .notYet && $0.primary }
         for v in known + open {

@@ -59,7 +59,7 @@ struct Run: AsyncParsableCommand {
     @Option(
         help: """
             With --until-decided: the comparisons that must be decided (repeat or comma-separate): errors, latency, \
-            p95, ttft, ttft-p95 (default: errors and latency, the primary ones).
+            p95, ttft, ttft-p95, cost (default: errors and latency, the primary ones).
             """)
     var decide: [String] = []
 
@@ -75,9 +75,10 @@ struct Run: AsyncParsableCommand {
                 case "latency", "p50": out.formUnion([.latencyE2EP50, .latencyE2EPaired])
                 case "p95": out.insert(.latencyE2EP95)
                 case "ttft": out.formUnion([.ttftP50, .ttftPaired])
+                case "cost": out.insert(.cost)
                 case "ttft-p95": out.insert(.ttftP95)
                 default:
-                    throw ValidationError("--decide takes errors, latency, p95, ttft or ttft-p95; found \(name)")
+                    throw ValidationError("--decide takes errors, latency, p95, ttft, ttft-p95 or cost; found \(name)")
                 }
             }
             return out
