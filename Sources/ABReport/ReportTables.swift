@@ -149,6 +149,13 @@ public enum ReportTables {
         ReportColumn("verdict", .left) { $0.text },
     ])
 
+    /// Errors per entity, one column per kind seen in the session.
+    public static func errorKinds(_ kinds: [ErrorKind]) -> ReportTable<EntitySnapshot> {
+        ReportTable<EntitySnapshot>(
+            columns: [ReportColumn("entity", .left) { $0.info.name }]
+                + kinds.map { kind in ReportColumn(kind.rawValue, .right) { String($0.errors[kind] ?? 0) } })
+    }
+
     /// One row per split epoch, with its sample-ratio check.
     public static let epochs = ReportTable<(epoch: SplitEpoch, srm: SRMResult?)>(columns: [
         ReportColumn("epoch", .right) { String($0.epoch.index) },

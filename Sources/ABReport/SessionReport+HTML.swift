@@ -4,53 +4,11 @@ import Foundation
 extension SessionReport {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#bcbd22", "#8c564b"]
 
-    /// One self-contained HTML file: the Markdown report's tables plus inline SVG charts (latency CDF per entity,
-    /// share and error rate over time). No scripts, no external resources; prints cleanly.
+    /// One self-contained HTML file: the report's outline (`SessionReport+Outline.swift`) with inline SVG charts
+    /// (latency CDF per entity, share and error rate over time). No scripts, no external resources; prints cleanly.
     public func html() -> String {
         let s = summary
-        var body = "<h1>abtop report: \(esc(s.endpoint))</h1>\n"
-        body +=
-            "<p class=\"meta\">Session \(id) · \(esc(s.mode)) · started \(esc(startedAt)) · "
-            + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(esc(version))</p>\n"
-        body += "<p class=\"bottom\"><strong>Bottom line:</strong> \(esc(s.bottomLine))</p>\n"
-        if let note = leftOutNote { body += "<p class=\"meta\"><strong>Note:</strong> \(esc(note))</p>\n" }
-        body +=
-            "<h2>Summary</h2>\n"
-            + ReportTables.entities(for: s.task).html(s.snapshot.entities, escape: esc) { i, cell in
-                "<span class=\"dot\" style=\"background:\(Self.palette[i % 8])\"></span>" + cell
-            }
-        if ReportTables.armsDiffer(s.snapshot.entities) {
-            body += "<h3>Arms</h3>\n" + ReportTables.arms.html(s.snapshot.entities, escape: esc)
-        }
-        if ReportTables.anyChecks(s.snapshot.entities) {
-            body += "<h3>Expected answers</h3>\n" + ReportTables.checks.html(s.snapshot.entities, escape: esc)
-        }
-        body += "<h2>Is the difference real?</h2>\n<p>\(esc(s.familyLine))</p>\n<ul class=\"verdicts\">\n"
-        for v in Self.byState(s.verdicts) {
-            let kind = v.state == .decided ? "real" : v.state == .equivalent ? "same" : "open"
-            body += "<li class=\"\(kind)\">\(esc(v.text))</li>\n"
-        }
-        body += "</ul>\n<h2>Latency (E2E), cumulative</h2>\n" + latencyCDF()
-        body += "<h2>Share of requests over time</h2>\n" + overTime(metric: .share)
-        body += "<h2>Error rate over time</h2>\n" + overTime(metric: .errors)
-        body += "<h2>Split history and sample-ratio mismatch</h2>\n" + ReportTables.epochs.html(epochRows, escape: esc)
-        if !votes.isEmpty { body += "<h2>Votes</h2>\n" + ReportTables.votes.html(voteRows, escape: esc) }
-        if !headToHeadRows.isEmpty {
-            body += "<h3>Head to head</h3>\n" + ReportTables.headToHead.html(headToHeadRows, escape: esc)
-        }
-        let samples = sampleGroups(limit: 3)
-        if !samples.isEmpty {
-            body += "<h2>Side-by-side samples</h2>\n"
-            for (prompt, answers) in samples {
-                body += "<div class=\"sample\"><p class=\"prompt\">\(esc(prompt))</p><div class=\"cols\">"
-                for (name, text) in answers {
-                    body +=
-                        "<div><h3>\(esc(name))</h3><p>"
-                        + "\(esc(text).replacingOccurrences(of: "\n", with: "<br>"))</p></div>"
-                }
-                body += "</div></div>\n"
-            }
-        }
+        let body = htmlBody()
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>abtop report: \(esc(s.endpoint))</title>
@@ -62,7 +20,7 @@ extension SessionReport {
             th,td{border:1px solid #ddd;padding:4px 6px;text-align:left}
             th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
             .meta{color:#666}.dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:6px}
-            .verdicts li.real{font-weight:600}.bad{color:#c00}
+            .bad{color:#c00}.bottom{font-size:1.1em}
             svg{width:100%;height:auto;border:1px solid #eee}svg text{font:11px sans-serif;fill:#444}
             .sample{border:1px solid #ddd;padding:8px;margin:10px 0;break-inside:avoid}.prompt{font-weight:600}
             .cols{display:flex;gap:16px}.cols>div{flex:1}.cols h3{font-size:13px;margin:0}

@@ -88,57 +88,6 @@ public struct SessionReport: Sendable {
     /// Each entity that took part in a vote, with its win rate.
     var voteRows: [(name: String, rate: WinRate)] { summary.winRates.map { (names[$0.entity], $0) } }
 
-    /// Markdown: tables that paste well into a pull request.
-    public func markdown() -> String {
-        let s = summary
-        var out = "# abtop report: \(s.endpoint)\n\n"
-        out +=
-            "Session \(id) · \(s.mode) · started \(startedAt) · "
-            + "\(Format.count(s.requests)) requests in \(Format.fixed(s.duration, 1)) s · abtop \(version)\n\n"
-        out += "**Bottom line:** \(Self.mdText(s.bottomLine))\n\n"
-        if let note = leftOutNote { out += "> **Note:** \(note)\n\n" }
-        out += "## Summary\n\n"
-        out += ReportTables.entities(for: s.task).markdown(s.snapshot.entities)
-        if ReportTables.armsDiffer(s.snapshot.entities) {
-            out += "\n### Arms\n\n" + ReportTables.arms.markdown(s.snapshot.entities)
-        }
-        if ReportTables.anyChecks(s.snapshot.entities) {
-            out += "\n### Expected answers\n\n" + ReportTables.checks.markdown(s.snapshot.entities)
-        }
-        let kinds = Set(s.snapshot.entities.flatMap { $0.errors.keys }).sorted()
-        if !kinds.isEmpty {
-            out += "\n### Errors by kind\n\n| entity | " + kinds.map(\.rawValue).joined(separator: " | ") + " |\n|---|"
-            out += String(repeating: "--:|", count: kinds.count) + "\n"
-            for e in s.snapshot.entities {
-                out += "| \(e.info.name) | " + kinds.map { String(e.errors[$0] ?? 0) }.joined(separator: " | ") + " |\n"
-            }
-        }
-        out +=
-            "\n## Is the difference real?\n\n\(s.familyLine)\n\n"
-            + ReportTables.verdicts.markdown(Self.byState(s.verdicts))
-        out += "\n## Split history and sample-ratio mismatch\n\n" + ReportTables.epochs.markdown(epochRows)
-        if !votes.isEmpty { out += "\n## Votes\n\n" + ReportTables.votes.markdown(voteRows) }
-        if !headToHeadRows.isEmpty {
-            out += "\n### Head to head\n\n" + ReportTables.headToHead.markdown(headToHeadRows)
-        }
-        if !votedPrompts.isEmpty {
-            out += "\n### The last votes, with their prompts\n\n"
-            for (prompt, line) in votedPrompts { out += "- \(Self.mdText(line)) · “\(Self.mdText(prompt))”\n" }
-        }
-        let samples = sampleGroups(limit: 3)
-        if !samples.isEmpty {
-            out += "\n## Side-by-side samples\n"
-            for (prompt, answers) in samples {
-                out += "\n**Prompt:** \(prompt)\n\n"
-                for (name, text) in answers {
-                    out += "- **\(name):** \(text.replacingOccurrences(of: "\n", with: " "))\n"
-                }
-            }
-        }
-        // Model output and names may hold escape sequences; the document is read in terminals (`report` to stdout).
-        return TerminalText.sanitized(out)
-    }
-
     /// The same prompt's answers from different entities (compare groups first, else the latest per entity).
     func sampleGroups(limit: Int) -> [(String, [(String, String)])] {
         var byGroup: [Int: [RequestRecord]] = [:]

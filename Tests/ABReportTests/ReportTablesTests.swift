@@ -86,6 +86,35 @@ import Testing
         #expect(report.html().contains("Bottom line:</strong> ") && report.html().contains("quick&lt;gpt&gt;"))
     }
 
+    /// Issue 25: one outline for every format. Markdown's section headings are HTML's, in the same order, with
+    /// only the charts' titles added in HTML; "Errors by kind" is in both.
+    @Test func markdownAndHTMLShareOneOutline() throws {
+        let s = try summary()
+        let report = SessionReport(
+            id: 1, summary: s, startedAt: "2026-11-30T00:00:00Z", version: "test", epochs: [s.snapshot.epoch],
+            records: [], votes: s.votes, configJSON: "{}")
+        let md = report.markdown().split(separator: "\n").filter { $0.hasPrefix("#") }.map {
+            String($0.drop { $0 == "#" }.dropFirst())
+        }
+        let html = report.html()
+        var headings: [String] = []
+        var rest = html[...]
+        while let open = rest.range(of: #"<h[12345]>"#, options: .regularExpression),
+            let close = rest[open.upperBound...].range(of: "</h")
+        {
+            headings.append(String(rest[open.upperBound..<close.lowerBound]))
+            rest = rest[close.upperBound...]
+        }
+        let charts: Set = ["Latency (E2E), cumulative", "Share of requests over time", "Error rate over time"]
+        #expect(
+            headings.filter { !charts.contains($0) }.map { $0.replacingOccurrences(of: "&lt;", with: "<") }
+                == md.map { $0.replacingOccurrences(of: "\\<", with: "<").replacingOccurrences(of: "\\>", with: ">") },
+            "\(headings) vs \(md)")
+        #expect(md.contains("Votes") && md.contains("Is the difference real?"))
+        let kinds = s.snapshot.entities.contains { !$0.errors.isEmpty }
+        #expect(!kinds || (md.contains("Errors by kind") && headings.contains("Errors by kind")))
+    }
+
     /// Issue 24: a decided cost verdict speaks in the bottom line (not the measured ratio), in either mode.
     @Test func theBottomLineQuotesADecidedCostVerdict() throws {
         let base = try summary()
