@@ -27,7 +27,15 @@ import Testing
         for i in 0..<4 {
             let records = await h.engine.send(prompt(id: "p\(i)"))
             #expect(!records.isEmpty, "prompt \(i) was sent to someone")
+            // Real attempts on the wire (refused), not placeholders, and one compare group per prompt.
+            #expect(records.allSatisfy { $0.outcome.error == .connect }, "\(records.map(\.outcome.error))")
+            #expect(Set(records.map(\.group)).count == 1 && records.first?.group != nil)
         }
+        // Every prompt is accounted for at every entity: sent, or told it went without it (never lost).
+        let entities = h.session.snapshot().entities
+        #expect(
+            entities.map { $0.requests + $0.notSent }.reduce(0, +) == 8, "\(entities.map { ($0.requests, $0.notSent) })"
+        )
         await h.stop()
     }
 }
