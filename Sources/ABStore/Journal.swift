@@ -148,6 +148,10 @@ public final class Journal: Sendable {
             // Which prompt's answers a vote was cast on (`request.group_id`).
             try db.alter(table: "vote") { t in t.add(column: "group_id", .integer) }
         }
+        m.registerMigration("v5-end-mode") { db in
+            // The mode the session was in last (the dashboard's `c` switches it), when it ever switched.
+            try db.alter(table: "session") { t in t.add(column: "end_mode", .text) }
+        }
         return m
     }
 
@@ -211,12 +215,16 @@ public final class Journal: Sendable {
     func append(
         session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)],
         withPrompt: [Bool]? = nil, epochs: [SplitEpoch] = [], votes: [(vote: Vote, at: Double)] = [],
-        analysis: String? = nil
+        analysis: String? = nil, mode: RunMode? = nil
     ) throws {
         try pool.write { db in
             if let analysis {
                 try db.execute(
                     sql: "UPDATE session SET analysis_json = ? WHERE id = ?", arguments: [analysis, session])
+            }
+            if let mode {
+                try db.execute(
+                    sql: "UPDATE session SET end_mode = ? WHERE id = ?", arguments: [mode.rawValue, session])
             }
             // Epochs and votes first, in the order they happened (requests name their epoch by index only).
             for epoch in epochs { try Self.insert(epoch, session: session, in: db) }

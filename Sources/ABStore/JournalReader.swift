@@ -7,7 +7,11 @@ public struct StoredSession: Sendable {
     public struct Summary: Sendable {
         public let id: Int64
         public let endpoint: String
+        /// The mode the session started in.
         public let mode: String
+        /// The mode it ended in, when the dashboard switched it (`c`); nil when it never switched (or the journal
+        /// is older than this record).
+        public let endMode: String?
         public let startedAt: Date
         public let endedAt: Date?
         public let requests: Int
@@ -15,6 +19,16 @@ public struct StoredSession: Sendable {
         public let comparedRequests: Int
         /// Seconds from the start to the last finished request (or to the end, if recorded).
         public let duration: Double
+
+        /// What the summary printed at the end named: the mode the session was in last.
+        public var modeAtEnd: String { endMode ?? mode }
+
+        /// Every mode the session ran in: "split", "compare", "split+compare" (a split session switched with `c`).
+        public var modes: String {
+            let other = mode == "split" ? "compare" : "split"
+            let both = endMode.map { $0 != mode } == true || (mode == "split" && comparedRequests > 0)
+            return both ? mode + "+" + other : mode
+        }
     }
 
     public let summary: Summary
@@ -74,7 +88,7 @@ extension Journal {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.id, s.endpoint, s.mode, s.started_at, s.ended_at, \(Self.countColumns)
+                    SELECT s.id, s.endpoint, s.mode, s.end_mode, s.started_at, s.ended_at, \(Self.countColumns)
                     FROM session s ORDER BY s.id DESC
                     """
             ).map(Self.summary)
@@ -98,6 +112,7 @@ extension Journal {
         let duration = ended.map { $0 - started } ?? lastEnd ?? 0
         return StoredSession.Summary(
             id: Int64(r.int("id") ?? 0), endpoint: r.text("endpoint") ?? "?", mode: r.text("mode") ?? "?",
+            endMode: r.text("end_mode").flatMap { RunMode(rawValue: $0)?.rawValue },
             startedAt: Date(timeIntervalSince1970: started),
             endedAt: ended.map { Date(timeIntervalSince1970: $0) },
             requests: max(0, r.int("requests") ?? 0), comparedRequests: max(0, r.int("compared") ?? 0),

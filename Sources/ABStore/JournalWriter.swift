@@ -28,6 +28,8 @@ public final class JournalWriter: Sendable {
         var votes: [(vote: Vote, at: Double)] = []
         /// The latest read of the verdicts not yet written (only the latest is kept: it replaces the one before).
         var analysis: AnalysisRead?
+        /// The mode the session switched to last, not yet written.
+        var mode: RunMode?
         /// The writer closed: what comes now cannot be written, and is counted as lost.
         var closed = false
         var seq = 0
@@ -126,6 +128,17 @@ public final class JournalWriter: Sendable {
         }
     }
 
+    /// The session switched between split and compare: the journal keeps the mode it is in now.
+    public func record(mode: RunMode) {
+        if buffer.withLock({ b in
+            guard !b.failed && !b.closed else { return false }
+            b.mode = mode
+            return true
+        }) {
+            schedule(urgent: false)
+        }
+    }
+
     /// Rows handed in, written and lost so far, and the last write error (a full disk, a locked file), if any.
     public var status: Status {
         buffer.withLock {
@@ -157,16 +170,19 @@ public final class JournalWriter: Sendable {
     func flush() -> Bool {
         writing.lock()
         defer { writing.unlock() }
-        let (batch, epochs, votes, analysis) = buffer.withLock { b in
+        let (batch, epochs, votes, analysis, mode) = buffer.withLock { b in
             defer {
                 b.pending.removeAll(keepingCapacity: true)
                 b.epochs.removeAll()
                 b.votes.removeAll()
                 b.analysis = nil
+                b.mode = nil
             }
-            return (b.pending, b.epochs, b.votes, b.analysis)
+            return (b.pending, b.epochs, b.votes, b.analysis, b.mode)
         }
-        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil else { return false }
+        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil || mode != nil else {
+            return false
+        }
         let fresh = writtenPrompts.withLock { seen -> [Bool] in
             if seen.count > Self.promptMemory { seen.removeAll() }
             return batch.map { seen.insert($0.record.promptID).inserted }
@@ -174,7 +190,7 @@ public final class JournalWriter: Sendable {
         do {
             try journal.append(
                 session: session, origin: origin, records: batch, withPrompt: fresh, epochs: epochs, votes: votes,
-                analysis: analysis.flatMap(AnalysisJSON.encode))
+                analysis: analysis.flatMap(AnalysisJSON.encode), mode: mode)
             buffer.withLock {
                 $0.written += batch.count
                 $0.failures = 0
@@ -200,6 +216,7 @@ public final class JournalWriter: Sendable {
                 b.epochs.insert(contentsOf: epochs, at: 0)
                 b.votes.insert(contentsOf: votes, at: 0)
                 if b.analysis == nil { b.analysis = analysis }
+                if b.mode == nil { b.mode = mode }
                 return true
             }
         }

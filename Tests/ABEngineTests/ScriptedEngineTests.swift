@@ -184,3 +184,33 @@ import Testing
             snapshot.epoch.weights == h.engine.routing.weights && snapshot.epoch.index == h.engine.routing.epoch.index)
     }
 }
+
+/// Issue 25: a mode change is the session's own event, sent to every observer once, and nothing after the end.
+@Suite struct ModeChangeEventTests {
+    final class Recorder: SessionObserver {
+        let modes = Mutex<[RunMode]>([])
+        func observe(_ event: SessionEvent) {
+            if case .modeChanged(let mode, _) = event { modes.withLock { $0.append(mode) } }
+        }
+    }
+
+    @Test func aModeChangeReachesEveryObserverOnce() throws {
+        let config = try #require(
+            EndpointConfigReader.read(
+                text: #"""
+                    {"name": "m", "config": {"served_entities": [{"name": "a", "external_model": {"name": "gpt-4",
+                      "provider": "openai", "task": "llm/v1/chat", "openai_config": {"openai_api_key": "{{secrets/s/k}}"}}}],
+                     "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 100}]}}}
+                    """#, defaultName: "m"
+            ).config)
+        let recorder = Recorder()
+        let session = Session(endpoint: config, mode: .split, observers: [recorder])
+        session.switchMode(to: .compare)
+        session.switchMode(to: .compare)
+        #expect(session.mode == .compare && recorder.modes.withLock { $0 } == [.compare], "a repeat is no change")
+        #expect(session.events.contains { $0.kind == .mode && $0.message == "mode: compare" })
+        session.end()
+        session.switchMode(to: .split)
+        #expect(recorder.modes.withLock { $0 } == [.compare] && session.mode == .compare, "nothing after the end")
+    }
+}

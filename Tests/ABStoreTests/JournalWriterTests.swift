@@ -138,3 +138,22 @@ import Testing
             mode: "split", redactedConfig: "{}", version: "test", seed: 1)
     }
 }
+
+/// Issue 25: a mode switch reaches the journal, so a report names the mode the session ended in (as the printed
+/// summary does) and `sessions` lists both.
+@Suite struct ModeSwitchJournalTests {
+    @Test func theJournalKeepsTheModeTheSessionEndedIn() throws {
+        let (journal, session, writer) = try JournalWriterTests.start(origin: 0)
+        var summary = try #require(try journal.sessions().first { $0.id == session })
+        #expect(summary.endMode == nil && summary.modeAtEnd == "split" && summary.modes == "split")
+        writer.record(mode: .compare)
+        writer.flushNow()
+        summary = try #require(try journal.sessions().first { $0.id == session })
+        #expect(summary.endMode == "compare" && summary.modeAtEnd == "compare")
+        #expect(summary.modes == "split+compare")
+        writer.record(mode: .split)
+        writer.close()
+        summary = try #require(try journal.session(session)?.summary)
+        #expect(summary.modeAtEnd == "split" && summary.modes == "split", "switched back: it ended in split")
+    }
+}

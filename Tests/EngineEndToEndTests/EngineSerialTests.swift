@@ -1,10 +1,11 @@
 import ABCore
-import ABEngine
 import ABProviders
 import Foundation
 import TestSupport
 import Testing
 
+// The skewed-router test writes the router behind the session, which only a test may do (`@testable`).
+@testable import ABEngine
 @testable import ABServer
 
 /// Measurements that need the machine to themselves: `make test` runs the suites named `…SerialTests` on their

@@ -7,6 +7,8 @@ public struct EngineEvent: Sendable, Equatable {
         case breakerOpened
         case breakerClosed
         case split
+        /// The session switched between split and compare.
+        case mode
         /// A prompt was not sent to an entity (compare mode, its breaker open): counted, never silent.
         case notSent
     }

@@ -5,6 +5,8 @@ public enum SessionEvent: Sendable {
     case finished(RequestRecord)
     /// The split changed: a new epoch from this moment on.
     case epochOpened(SplitEpoch)
+    /// The session switched between split and compare at session seconds `at`.
+    case modeChanged(RunMode, at: Double)
     /// A blind vote between two entities' answers to the same prompt, at session seconds `at`.
     case voted(Vote, at: Double)
     /// The verdicts were read (a dashboard second, a progress line, the summary): what was shown, with the

@@ -90,9 +90,10 @@ public final class RoutingState: Sendable {
     public var epoch: SplitEpoch { state.withLock { $0.router.epoch } }
     public var breakerStates: [Breaker.State] { state.withLock { $0.breakers.map(\.state) } }
 
-    /// New weights from the next pick on; returns the epoch (a new one if they changed).
+    /// New weights from the next pick on; returns the epoch (a new one if they changed). Internal: the split
+    /// changes only through `Engine.setWeights`, which makes it the session's event (`Session.reweight`).
     @discardableResult
-    public func setWeights(_ weights: Weights, at time: Double) -> SplitEpoch {
+    func setWeights(_ weights: Weights, at time: Double) -> SplitEpoch {
         state.withLock { $0.router.setWeights(weights, at: time) }
     }
 }

@@ -51,8 +51,7 @@ public final class Session: Sendable {
 
     /// Split or compare; the dashboard's `c` switches it while traffic flows.
     public var mode: RunMode {
-        get { currentMode.withLock { $0 } }
-        set { currentMode.withLock { $0 = newValue } }
+        currentMode.withLock { $0 }
     }
 
     /// Seconds since the session started.
@@ -132,6 +131,18 @@ public final class Session: Sendable {
                     message: "split \(epoch.weights) (epoch \(epoch.index))"))
             for observer in observers { observer.observe(.epochOpened(epoch)) }
             return epoch
+        }
+    }
+
+    /// Switches between split and compare (the dashboard's `c`) as one step: logged and sent to every observer
+    /// (the journal keeps each switch, so a report names the mode the session ended in, as the summary does).
+    public func switchMode(to mode: RunMode) {
+        changes.withLock { c in
+            guard !c.ended, currentMode.withLock({ $0 }) != mode else { return }
+            currentMode.withLock { $0 = mode }
+            let at = now()
+            note(EngineEvent(time: at, entity: nil, kind: .mode, message: "mode: \(mode.rawValue)"))
+            for observer in observers { observer.observe(.modeChanged(mode, at: at)) }
         }
     }
 

@@ -18,7 +18,7 @@ enum EventsPanel {
                 case .error, .breakerOpened: .bad
                 case .retry, .fallback, .notSent: .warn
                 case .breakerClosed: .good
-                case .split: .hiFg
+                case .split, .mode: .hiFg
                 }
             canvas.put(
                 Text.clock(event.time) + " " + event.message, x: inner.x, y: inner.y + row, role: role,

@@ -30,8 +30,8 @@ struct Sessions: ParsableCommand {
         for s in try journal.sessions() {
             table.add([
                 String(s.id), s.endpoint,
-                // A split session whose dashboard switched to compare mode (c) says both.
-                s.mode + (s.mode == "split" && s.comparedRequests > 0 ? "+compare" : ""),
+                // A session whose dashboard switched modes (c) says both.
+                s.modes,
                 formatter.string(from: s.startedAt),
                 "\(Format.fixed(s.duration, 1)) s\(s.endedAt == nil ? " (unfinished)" : "")", Format.count(s.requests),
             ])

@@ -42,6 +42,7 @@ final class JournalRecording: SessionObserver {
         case .finished(let record): writer.record(record)
         case .epochOpened(let epoch): writer.record(epoch: epoch)
         case .voted(let vote, let at): writer.record(vote: vote, at: at)
+        case .modeChanged(let mode, _): writer.record(mode: mode)
         case .analysed(let read): writer.record(analysis: read)
         case .ended: finish()
         }

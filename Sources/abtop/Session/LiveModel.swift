@@ -72,7 +72,7 @@ final class LiveModel: DashboardModel {
                 note("the rate keys work with an open loop (--rate); this run keeps a fixed number in flight")
             }
         case .setCompareMode(let compare):
-            session.mode = compare ? .compare : .split
+            session.switchMode(to: compare ? .compare : .split)
             note(
                 compare
                     ? "compare mode: every prompt goes to every entity; vote blind with 1 / 2 / t / b"

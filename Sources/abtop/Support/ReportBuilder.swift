@@ -14,7 +14,7 @@ enum ReportBuilder {
         let (snapshot, verdicts, srm, familySize) = stored.replay()
         let shown = stored.analysis
         var summary = RunSummary(
-            endpoint: stored.summary.endpoint, mode: stored.summary.mode,
+            endpoint: stored.summary.endpoint, mode: stored.summary.modeAtEnd,
             duration: stored.summary.duration, seed: stored.seed ?? 0, snapshot: snapshot,
             verdicts: live?.verdicts ?? shown?.verdicts ?? verdicts, srm: live?.srm ?? shown?.srm ?? srm,
             votes: stored.votes)
