@@ -167,15 +167,15 @@ extension WireFormat {
     public static func error(status: Int, body: [UInt8], headers: [String: String]) -> ProviderError {
         var kind = ErrorKind(status: status)
         var message = "HTTP \(status)"
-        if let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] {
-            if let error = object["error"] as? [String: Any] {
+        if let object = (try? JSONParser.parse(utf8: body))?.objectValue {
+            if let error = object["error"]?.objectValue {
                 // OpenAI {"error": {"message", "type", "code"}};
                 // Anthropic {"type": "error", "error": {"type", "message"}}
-                if let m = error["message"] as? String { message = m }
-                if error["type"] as? String == "overloaded_error" { kind = .overloaded }
-            } else if let m = object["message"] as? String {
+                if let m = error["message"]?.stringValue { message = m }
+                if error["type"]?.stringValue == "overloaded_error" { kind = .overloaded }
+            } else if let m = object["message"]?.stringValue {
                 // Databricks {"error_code", "message"}
-                message = (object["error_code"] as? String).map { "\($0): \(m)" } ?? m
+                message = object["error_code"]?.stringValue.map { "\($0): \(m)" } ?? m
             }
         } else if !body.isEmpty {
             // Redacted before it is cut: a key cut in half would no longer match the value it is.

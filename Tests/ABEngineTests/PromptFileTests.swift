@@ -43,6 +43,21 @@ import Testing
         }
     }
 
+    /// Issue 25: one JSON parser for prompt lines, configs and requests, with one set of rules: a trailing comma
+    /// is read as in a config (JSONSerialization refused it), a broken line says where it broke.
+    @Test func promptLinesAreReadByTheProjectsOneParser() throws {
+        let lenient = try PromptFile.parse(#"{"prompt": "x",}"#, format: .jsonl, file: "p.jsonl")
+        #expect(lenient.map(\.text) == ["x"])
+        do {
+            _ = try PromptFile.parse("{\"prompt\": \"fine\"}\n{\"prompt\": \"x\"\n", format: .jsonl, file: "p.jsonl")
+            Issue.record("accepted an unclosed object")
+        } catch {
+            #expect(error.description.contains("p.jsonl:2: not a JSON object (column "), "\(error.description)")
+        }
+        let items = try PromptFile.parse(#"{"id": 7, "prompt": "seven", "session": "s"}"#, format: .jsonl, file: "p")
+        #expect(items.map(\.id) == ["7"] && items[0].session == "s")
+    }
+
     @Test func csvWithQuotesCommasAndLineBreaks() throws {
         let text = "id,prompt,session\r\n1,\"Hello, world\",s1\r\n2,\"Say \"\"hi\"\"\nthen stop\",\r\n3,plain,\r\n"
         let items = try PromptFile.parse(text, format: .csv, file: "p.csv")

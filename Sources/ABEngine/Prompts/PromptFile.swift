@@ -81,13 +81,17 @@ public enum PromptFile {
         let message: String
     }
 
+    /// One line, read by the project's one JSON parser (the same rules as configs and requests: one syntax, one
+    /// set of limits), then its fields.
     private static func jsonLine(_ line: String, number: Int) -> Result<PromptItem, LineError> {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-            return .failure(LineError(message: "not a JSON object"))
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            return .failure(LineError(message: "not a JSON object (column \(error.column): \(error.message))"))
         }
-        return messagesLine(object, number: number).flatMap { item in
-            shaped(item, (try? JSONParser.parse(line))?.objectValue ?? JSONObject())
-        }
+        guard let object = value.objectValue else { return .failure(LineError(message: "not a JSON object")) }
+        return messagesLine(object, number: number).flatMap { shaped($0, object) }
     }
 
     /// The line's `tools`, `tool_choice`, `response_format` (as OpenAI takes them) and `expect`.
@@ -124,23 +128,24 @@ public enum PromptFile {
         return .success(item)
     }
 
-    private static func messagesLine(_ object: [String: Any], number: Int) -> Result<PromptItem, LineError> {
-        let id = (object["id"] as? String) ?? (object["id"] as? Int).map(String.init) ?? "\(number)"
-        let session = object["session"] as? String
-        if let prompt = object["prompt"] as? String {
+    private static func messagesLine(_ object: JSONObject, number: Int) -> Result<PromptItem, LineError> {
+        let id = object["id"]?.stringValue ?? object["id"]?.intValue.map(String.init) ?? "\(number)"
+        let session = object["session"]?.stringValue
+        if let prompt = object["prompt"]?.stringValue {
             guard !prompt.isEmpty else { return .failure(LineError(message: "\"prompt\" is empty")) }
-            return .success(PromptItem(id: id, prompt: prompt, system: object["system"] as? String, session: session))
+            return .success(
+                PromptItem(id: id, prompt: prompt, system: object["system"]?.stringValue, session: session))
         }
         if let raw = object["messages"] {
-            guard let list = raw as? [[String: Any]], !list.isEmpty else {
+            guard let list = raw.arrayValue, !list.isEmpty, list.allSatisfy({ $0.objectValue != nil }) else {
                 return .failure(LineError(message: "\"messages\" must be a non-empty array of {\"role\", \"content\"}"))
             }
             var messages: [ChatMessage] = []
             for (i, m) in list.enumerated() {
-                guard let roleText = m["role"] as? String, let role = ChatMessage.Role(rawValue: roleText) else {
+                guard let roleText = m[key: "role"]?.stringValue, let role = ChatMessage.Role(rawValue: roleText) else {
                     return .failure(LineError(message: "messages[\(i)].role must be system, user or assistant"))
                 }
-                guard let content = m["content"] as? String else {
+                guard let content = m[key: "content"]?.stringValue else {
                     return .failure(LineError(message: "messages[\(i)].content must be a string"))
                 }
                 messages.append(ChatMessage(role: role, content: content))

@@ -4,7 +4,7 @@ import Foundation
 /// Cohere v2, Bedrock Converse and Gemini request bodies, read as those APIs would, refusing what they refuse.
 extension MockRequestParser {
     static func cohere(_ body: Data) -> Result<MockRequest, Refusal> {
-        guard let o = (try? JSONParser.parse(utf8: Array(body)))?.objectValue else {
+        guard let o = object(body) else {
             return .failure(Refusal(status: 400, message: "invalid request: body is not valid JSON", param: nil))
         }
         guard let model = o["model"]?.stringValue, !model.isEmpty else {
@@ -31,12 +31,12 @@ extension MockRequestParser {
         var request = MockRequest(
             wire: .cohere, model: model, inputText: texts.joined(separator: "\n"), prompt: lastUser,
             maxTokens: o["max_tokens"]?.intValue, stream: o["stream"] == .bool(true))
-        shape(&request, body: body)
+        shape(&request, o)
         return .success(request)
     }
 
     static func bedrock(_ body: Data, model: String, stream: Bool) -> Result<MockRequest, Refusal> {
-        guard let o = (try? JSONParser.parse(utf8: Array(body)))?.objectValue else {
+        guard let o = object(body) else {
             return .failure(
                 Refusal(
                     status: 400, message: "Malformed input request, please reformat your input and try again.",
@@ -77,12 +77,12 @@ extension MockRequestParser {
         var request = MockRequest(
             wire: .bedrock, model: model, inputText: texts.joined(separator: "\n"), prompt: lastUser,
             maxTokens: maxTokens, stream: stream)
-        shape(&request, body: body)
+        shape(&request, o)
         return .success(request)
     }
 
     static func gemini(_ body: Data, model: String, stream: Bool) -> Result<MockRequest, Refusal> {
-        guard let o = (try? JSONParser.parse(utf8: Array(body)))?.objectValue else {
+        guard let o = object(body) else {
             return .failure(Refusal(status: 400, message: "Invalid JSON payload received.", param: nil))
         }
         guard let contents = o["contents"]?.arrayValue, !contents.isEmpty else {
@@ -110,11 +110,12 @@ extension MockRequestParser {
         var request = MockRequest(
             wire: .gemini, model: model, inputText: texts.joined(separator: "\n"), prompt: lastUser,
             maxTokens: maxTokens, stream: stream)
-        shape(&request, body: body)
+        shape(&request, o)
         return .success(request)
     }
 
-    private static func text(_ value: JSONValue?) -> String {
+    /// A message's text: a string, or the `text` of its content parts.
+    static func text(_ value: JSONValue?) -> String {
         switch value {
         case .string(let s)?: s
         case .array(let parts)?: parts.compactMap { $0[key: "text"]?.stringValue }.joined(separator: "\n")

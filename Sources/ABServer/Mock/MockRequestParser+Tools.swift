@@ -3,9 +3,8 @@ import Foundation
 
 /// The tool and answer-shape fields of a request, on each wire, in the terms `MockRequest` keeps.
 extension MockRequestParser {
-    /// Fills `request`'s system prompt, tools, tool choice, tool-result turn and JSON wish from `body`.
-    static func shape(_ request: inout MockRequest, body: Data) {
-        guard let o = (try? JSONParser.parse(utf8: Array(body)))?.objectValue else { return }
+    /// Fills `request`'s system prompt, tools, tool choice, tool-result turn and JSON wish from the body `o`.
+    static func shape(_ request: inout MockRequest, _ o: JSONObject) {
         switch request.wire {
         case .openai, .cohere:
             request.system = (o["messages"]?.arrayValue ?? []).filter {

@@ -1,3 +1,4 @@
+import ABCore
 import Foundation
 
 /// Reads a chat request body as OpenAI or Anthropic would, refusing what they refuse, with their messages.
@@ -13,8 +14,11 @@ enum MockRequestParser {
         var includeUsage = false
     }
 
+    /// The body as an object, read by the project's one JSON parser (the same rules everywhere), or nil.
+    static func object(_ body: Data) -> JSONObject? { (try? JSONParser.parse(utf8: Array(body)))?.objectValue }
+
     static func openAI(_ body: Data) -> Result<(MockRequest, OpenAIOptions), Refusal> {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+        guard let object = object(body) else {
             return .failure(
                 Refusal(
                     status: 400,
@@ -24,26 +28,28 @@ enum MockRequestParser {
                         + "The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
                     param: nil))
         }
-        guard let model = object["model"] as? String, !model.isEmpty else {
+        guard let model = object["model"]?.stringValue, !model.isEmpty else {
             return .failure(Refusal(status: 400, message: "you must provide a model parameter", param: "model"))
         }
-        guard let messages = object["messages"] as? [[String: Any]], !messages.isEmpty else {
+        guard let messages = object["messages"]?.arrayValue, !messages.isEmpty,
+            messages.allSatisfy({ $0.objectValue != nil })
+        else {
             return .failure(Refusal(status: 400, message: "Missing required parameter: 'messages'.", param: "messages"))
         }
         var texts: [String] = []
         var lastUser = ""
         for (i, message) in messages.enumerated() {
-            guard message["role"] is String else {
+            guard let role = message[key: "role"]?.stringValue else {
                 return .failure(
                     Refusal(
                         status: 400, message: "Missing required parameter: 'messages[\(i)].role'.",
                         param: "messages[\(i)].role"))
             }
-            let text = content(message["content"])
-            texts.append(text)
-            if message["role"] as? String == "user" { lastUser = text }
+            let said = Self.text(message[key: "content"])
+            texts.append(said)
+            if role == "user" { lastUser = said }
         }
-        let maxTokens = (object["max_completion_tokens"] as? Int) ?? (object["max_tokens"] as? Int)
+        let maxTokens = object["max_completion_tokens"]?.intValue ?? object["max_tokens"]?.intValue
         if let maxTokens, maxTokens < 1 {
             return .failure(
                 Refusal(
@@ -53,28 +59,28 @@ enum MockRequestParser {
                         + "Expected a value >= 1, but got \(maxTokens) instead.",
                     param: "max_tokens"))
         }
-        let stream = object["stream"] as? Bool ?? false
+        let stream = object["stream"] == .bool(true)
         var options = OpenAIOptions()
-        if let streamOptions = object["stream_options"] as? [String: Any] {
-            options.includeUsage = streamOptions["include_usage"] as? Bool ?? false
+        if let streamOptions = object["stream_options"]?.objectValue {
+            options.includeUsage = streamOptions["include_usage"] == .bool(true)
         }
         var request = MockRequest(
             wire: .openai, model: model, inputText: texts.joined(separator: "\n"),
             prompt: lastUser.isEmpty ? texts.last ?? "" : lastUser,
             maxTokens: maxTokens, stream: stream)
-        shape(&request, body: body)
+        shape(&request, object)
         return .success((request, options))
     }
 
     static func anthropic(_ body: Data) -> Result<MockRequest, Refusal> {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+        guard let object = object(body) else {
             return .failure(
                 Refusal(status: 400, message: "There was an issue with your request body: invalid JSON", param: nil))
         }
-        guard let model = object["model"] as? String, !model.isEmpty else {
+        guard let model = object["model"]?.stringValue, !model.isEmpty else {
             return .failure(Refusal(status: 400, message: "model: Field required", param: "model"))
         }
-        guard let maxTokens = object["max_tokens"] as? Int else {
+        guard let maxTokens = object["max_tokens"]?.intValue else {
             return .failure(Refusal(status: 400, message: "max_tokens: Field required", param: "max_tokens"))
         }
         guard maxTokens >= 1 else {
@@ -83,35 +89,28 @@ enum MockRequestParser {
                     status: 400, message: "max_tokens: Input should be greater than or equal to 1", param: "max_tokens")
             )
         }
-        guard let messages = object["messages"] as? [[String: Any]], !messages.isEmpty else {
+        guard let messages = object["messages"]?.arrayValue, !messages.isEmpty,
+            messages.allSatisfy({ $0.objectValue != nil })
+        else {
             return .failure(Refusal(status: 400, message: "messages: Field required", param: "messages"))
         }
         var texts: [String] = []
-        if let system = object["system"] { texts.append(content(system)) }
+        if let system = object["system"] { texts.append(Self.text(system)) }
         var lastUser = ""
         for (i, message) in messages.enumerated() {
-            guard let role = message["role"] as? String, role == "user" || role == "assistant" else {
+            guard let role = message[key: "role"]?.stringValue, role == "user" || role == "assistant" else {
                 return .failure(
                     Refusal(
                         status: 400, message: "messages.\(i).role: Input should be 'user' or 'assistant'", param: nil))
             }
-            let text = content(message["content"])
-            texts.append(text)
-            if role == "user" { lastUser = text }
+            let said = Self.text(message[key: "content"])
+            texts.append(said)
+            if role == "user" { lastUser = said }
         }
         var request = MockRequest(
             wire: .anthropic, model: model, inputText: texts.joined(separator: "\n"),
-            prompt: lastUser, maxTokens: maxTokens, stream: object["stream"] as? Bool ?? false)
-        shape(&request, body: body)
+            prompt: lastUser, maxTokens: maxTokens, stream: object["stream"] == .bool(true))
+        shape(&request, object)
         return .success(request)
-    }
-
-    /// A message's text: a string, or the `text` of its content parts.
-    private static func content(_ value: Any?) -> String {
-        if let s = value as? String { return s }
-        if let parts = value as? [[String: Any]] {
-            return parts.compactMap { $0["text"] as? String }.joined(separator: "\n")
-        }
-        return ""
     }
 }
