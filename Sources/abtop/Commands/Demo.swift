@@ -1,5 +1,6 @@
 import ABCore
 import ABEngine
+import ABReport
 import ABServer
 import ABTUI
 import ArgumentParser
@@ -32,7 +33,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seed for the simulated models and the router.")
     var seed: UInt64 = 7
 
-    @Option(help: "Also write a report of this session to PATH at the end (.md, .html, .json or .csv).")
+    @Option(help: "Also write a report of this session to PATH at the end (\(ReportFormat.pathHelp)).")
     var report: String?
 
     @OptionGroup var storage: StoreOptions

@@ -15,11 +15,7 @@ struct Report: ParsableCommand {
     @Flag(help: "The newest session.")
     var last = false
 
-    @Option(
-        help: """
-            md (tables), html (one file with charts), json (everything) or csv (one row per request); default: \
-            the --output file's extension, else md.
-            """)
+    @Option(help: "\(ReportFormat.formatHelp); default: the --output file's extension, else md.")
     var format: ReportFormat?
 
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.")
@@ -44,7 +40,7 @@ struct Report: ParsableCommand {
         }
         // `-o x.html` writes HTML, as `run --report x.html` does: the extension says the format unless one is given.
         let format = format ?? output.map(ReportFormat.init(forPath:)) ?? .md
-        let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
+        let text = format.render(ReportBuilder.report(stored))
         if let output {
             try text.write(toFile: output, atomically: true, encoding: .utf8)
             Console.err("abtop: wrote \(output)")

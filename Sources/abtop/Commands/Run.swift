@@ -108,7 +108,7 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var dashboard: DashboardOptions
 
-    @Option(help: "Also write a report of this run to PATH at the end (.md, .html, .json or .csv).")
+    @Option(help: "Also write a report of this run to PATH at the end (\(ReportFormat.pathHelp)).")
     var report: String?
 
     @OptionGroup var storage: StoreOptions

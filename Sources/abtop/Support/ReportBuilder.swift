@@ -28,45 +28,15 @@ enum ReportBuilder {
             votes: stored.votes, configJSON: stored.configJSON, leftOut: stored.leftOut)
     }
 
-    /// The report in `format`.
-    static func render(_ report: SessionReport, format: ReportFormat) -> String {
-        switch format {
-        case .json: report.json().rendered(pretty: true) + "\n"
-        case .csv: report.csv()
-        case .html: report.html()
-        case .md: report.markdown()
-        }
-    }
-
     /// Writes the recorded session's report to `path`, in the format its extension names. Flushes the journal's
     /// buffer first, so every finished request is in it.
     static func write(_ recording: JournalRecording, to path: String, live: RunSummary? = nil) throws {
         recording.writer.flushNow()
         guard let stored = try recording.journal.session(recording.sessionID) else { return }
-        try render(report(stored, live: live), format: ReportFormat(forPath: path)).write(
+        try ReportFormat(forPath: path).render(report(stored, live: live)).write(
             toFile: path, atomically: true,
             encoding: .utf8)
     }
 }
 
-/// The formats a report comes in.
-enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
-    /// Markdown tables that paste into a pull request.
-    case md
-    /// One self-contained file with charts.
-    case html
-    /// Everything, for scripts.
-    case json
-    /// One row per request.
-    case csv
-
-    /// The format a report path's extension names (md for anything unknown).
-    init(forPath path: String) {
-        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-        case "json": self = .json
-        case "csv": self = .csv
-        case "html", "htm": self = .html
-        default: self = .md
-        }
-    }
-}
+extension ReportFormat: ExpressibleByArgument {}
