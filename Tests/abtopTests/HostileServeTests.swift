@@ -1,4 +1,5 @@
 import ABCore
+import ABReport
 import ABEngine
 import ABServer
 import ABStore
@@ -57,10 +58,10 @@ import Testing
         let stored = try #require(try journal.session(session.id))
         #expect(stored.records.count == 2)
         for format in ReportFormat.allCases {
-            let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
+            let text = format.render(ReportBuilder.report(stored))
             #expect(!text.contains(Self.key), "\(format)")
         }
-        #expect(ReportBuilder.render(ReportBuilder.report(stored), format: .csv).contains("you sent"))
+        #expect(ReportFormat.csv.render(ReportBuilder.report(stored)).contains("you sent"))
     }
 
     /// Issue 23, item 1: a provider that puts the key into a tool call's id and name, whole (JSON) or split over two
@@ -130,7 +131,7 @@ import Testing
         let stored = try #require(try journal.session(session.id))
         #expect(stored.records.count == answers.count)
         for format in ReportFormat.allCases {
-            let text = ReportBuilder.render(ReportBuilder.report(stored), format: format)
+            let text = format.render(ReportBuilder.report(stored))
             for piece in [key] + halves { #expect(!text.contains(piece), "\(format)") }
         }
     }

@@ -58,7 +58,7 @@ import Testing
         #expect(stored.votes.isEmpty, "a vote for entity 77 is left out")
         let report = ReportBuilder.report(stored)
         for format in ReportFormat.allCases {
-            let text = ReportBuilder.render(report, format: format)
+            let text = format.render(report)
             #expect(!text.isEmpty)
             if format == .md || format == .html {
                 #expect(text.contains("3 request rows of the journal could not be read"))
