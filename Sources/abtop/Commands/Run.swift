@@ -97,11 +97,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seed for the router, jitter and arrivals (default: the config's, else random).")
     var seed: UInt64?
 
-    @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
-    var secrets: String?
-
-    @Option(help: "The endpoint name for a bare config (default: the file name).")
-    var name: String?
+    @OptionGroup var configFile: ConfigFileOptions
 
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
@@ -148,7 +144,7 @@ struct Run: AsyncParsableCommand {
             Console.err("abtop: \(problem)")
             throw ExitCode(2)
         }
-        let prepared = try RunSetup.prepare(config: config, name: name, secretsPath: secrets, promptsPath: prompts)
+        let prepared = try RunSetup.prepare(config: config, name: configFile.name, secretsPath: configFile.secrets, promptsPath: prompts)
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // A live dashboard can switch to compare mode (c): its family holds the paired comparisons too.
         let settings = analysis.settings(

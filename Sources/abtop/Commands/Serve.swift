@@ -70,8 +70,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Endpoints served at once (a create past it: 400 RESOURCE_LIMIT_EXCEEDED).")
     var maxEndpoints = ServingRegistry.defaultMaxEndpoints
 
-    @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
-    var secrets: String?
+    @OptionGroup var configFile: ConfigFileOptions
 
     @Flag(help: "Answer every served entity with the embedded simulated providers: no keys, no network.")
     var simulate = false
@@ -84,9 +83,6 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(help: "With --headless: no progress lines on stderr.")
     var quiet = false
-
-    @Option(help: "The endpoint name for a bare CONFIG (default: the file name).")
-    var name: String?
 
     @Option(help: "Seed for the routers and the simulated providers (default: random).")
     var seed: UInt64?
@@ -150,7 +146,7 @@ struct Serve: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let payload = try config.map(loadPayload)
         var resolver = SecretResolver(environment: environment)
-        if let secrets {
+        if let secrets = configFile.secrets {
             do {
                 resolver = try EndpointLoader(environment: environment).resolver(secretsPath: secrets)
             } catch let error as EndpointLoader.InputError {
@@ -254,7 +250,7 @@ struct Serve: AsyncParsableCommand {
     private func loadPayload(_ path: String) throws -> JSONValue {
         let loaded: EndpointLoader.Loaded
         do {
-            loaded = try EndpointLoader().load(path: path, name: name, secretsPath: nil)
+            loaded = try EndpointLoader().load(path: path, name: configFile.name, secretsPath: nil)
         } catch let error as EndpointLoader.InputError {
             Console.err(error.description)
             throw ExitCode(1)

@@ -15,11 +15,7 @@ struct Validate: ParsableCommand {
     @Argument(help: "The endpoint config: a create payload {name, config, ai_gateway} or a bare config.")
     var file: String
 
-    @Option(help: "A JSON file of secrets: {\"scope/key\": \"value\"}.")
-    var secrets: String?
-
-    @Option(help: "The endpoint name for a bare config (default: the file name).")
-    var name: String?
+    @OptionGroup var configFile: ConfigFileOptions
 
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -30,7 +26,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let loaded: EndpointLoader.Loaded
         do {
-            loaded = try EndpointLoader().load(path: file, name: name, secretsPath: secrets)
+            loaded = try EndpointLoader().load(path: file, name: configFile.name, secretsPath: configFile.secrets)
         } catch let error as EndpointLoader.InputError {
             if json {
                 Console.out(ValidationJSON.inputError(file: file, message: error.description).rendered(pretty: true))
