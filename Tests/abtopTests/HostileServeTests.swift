@@ -1,6 +1,6 @@
 import ABCore
-import ABReport
 import ABEngine
+import ABReport
 import ABServer
 import ABStore
 import Foundation

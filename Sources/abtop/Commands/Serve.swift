@@ -204,7 +204,7 @@ struct Serve: AsyncParsableCommand {
             await Dashboard.run(model: ServeModel(registry: registry, address: address), options: dashboard.resolve())
             await server.stop()
         }
-        let runtimes = registry.endpoints.compactMap { $0.runtime as? ServeRuntime }
+        let runtimes = registry.endpoints.compactMap(\.serve)
         for runtime in runtimes { Console.out(runtime.host.summary(label: "serve").text()) }
         await registry.closeAll()
         transport.shutdown()
@@ -223,7 +223,7 @@ struct Serve: AsyncParsableCommand {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(10))
             for endpoint in registry.endpoints {
-                guard let runtime = endpoint.runtime as? ServeRuntime else { continue }
+                guard let runtime = endpoint.serve else { continue }
                 let s = runtime.engine.session.snapshot()
                 guard s.totalRequests != last[endpoint.name] else { continue }
                 last[endpoint.name] = s.totalRequests

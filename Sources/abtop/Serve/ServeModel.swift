@@ -31,7 +31,7 @@ final class ServeModel: DashboardModel {
 
     func frame() -> DashboardFrame {
         let status = state.withLock { s -> String? in s.status.current }
-        guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
+        guard let (endpoints, index) = current(), let runtime = endpoints[index].serve else {
             var frame = DashboardFrame(
                 endpoint: "no endpoint yet", mode: .split, snapshot: .empty(time: 0), status: status)
             frame.serving = true
@@ -69,7 +69,7 @@ final class ServeModel: DashboardModel {
         case .setCompareMode:
             note("compare mode belongs to abtop run / demo; served requests follow the split")
         default:
-            guard let (endpoints, index) = current(), let runtime = endpoints[index].runtime as? ServeRuntime else {
+            guard let (endpoints, index) = current(), let runtime = endpoints[index].serve else {
                 return
             }
             state.withLock { $0.status = StatusNote() }

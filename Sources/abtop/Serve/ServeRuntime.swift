@@ -186,3 +186,10 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
         return ServeRuntime(host: host)
     }
 }
+
+extension ServingRegistry.Endpoint {
+    /// The endpoint's runtime as abtop made it. `ServeRuntimeFactory` is the only factory the composition root
+    /// gives the registry, so every runtime is a `ServeRuntime`; this is the one place that says so (nil only in a
+    /// test that installed another factory).
+    var serve: ServeRuntime? { runtime as? ServeRuntime }
+}

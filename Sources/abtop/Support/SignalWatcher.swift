@@ -1,0 +1,28 @@
+import ABCore
+import ABEngine
+import ABProviders
+import ABReport
+import ABStore
+import ABTUI
+import ArgumentParser
+import Foundation
+import Synchronization
+
+/// Runs `handler` (once) when one of `signals` arrives, instead of the default of dying.
+final class SignalWatcher {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        sources = signals.map { signo in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
