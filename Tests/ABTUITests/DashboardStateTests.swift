@@ -346,4 +346,15 @@ import Testing
         #expect(ColorDepth.ansi16(RGB(hex: "#ff0000")!) == 9)
         #expect(ColorDepth.ansi16(RGB(hex: "#000000")!) == 0)
     }
+
+    /// Issue 25: the default theme's file is `Theme.standard` written out, so the two cannot disagree; parsing it
+    /// gives back exactly the standard palette with no warning.
+    @Test func theDefaultThemeFileIsTheStandardPalette() {
+        let text = BuiltInThemes.files.first { $0.name == "default" }!.text
+        let (theme, warnings) = Theme.parse(text, name: "default")
+        #expect(warnings.isEmpty && theme.colors == Theme.standard.colors)
+        #expect(
+            text.split(separator: "\n").filter { $0.hasPrefix("theme[") }.count == Theme.keys.count,
+            "every role written")
+    }
 }

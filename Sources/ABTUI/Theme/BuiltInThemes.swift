@@ -4,35 +4,8 @@
 public enum BuiltInThemes {
     /// Each theme's name and file text, in the order `T` cycles them.
     public static let files: [(name: String, text: String)] = [
-        (
-            "default",
-            #"""
-            # abtop default theme (dark). btop syntax: theme[role]="#RRGGBB".
-            # This file is the whitelist of roles: other themes may set any of these; missing roles fall back to these values.
-            theme[main_bg]="#1c1c1c"
-            theme[main_fg]="#d0d0d0"
-            theme[title]="#ffffff"
-            theme[border]="#5f5f5f"
-            theme[hi_fg]="#ffaf00"
-            theme[selected_bg]="#303a4a"
-            theme[selected_fg]="#ffffff"
-            theme[inactive_fg]="#6c6c6c"
-            theme[good]="#5fd75f"
-            theme[warn]="#ffd75f"
-            theme[bad]="#ff5f5f"
-            theme[slider_fill]="#5fafff"
-            theme[slider_empty]="#3a3a3a"
-            theme[graph_text]="#a8a8a8"
-            theme[entity_1]="#5fafff"
-            theme[entity_2]="#ff87af"
-            theme[entity_3]="#87d787"
-            theme[entity_4]="#ffaf5f"
-            theme[entity_5]="#af87ff"
-            theme[entity_6]="#5fd7d7"
-            theme[entity_7]="#d7d75f"
-            theme[entity_8]="#d78787"
-            """#
-        ),
+        // The default is `Theme.standard` written out: one palette, never typed twice.
+        ("default", Theme.standard.fileText),
         (
             "light",
             #"""

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A colour as the theme file writes it.
 public struct RGB: Hashable, Sendable {
     public let r: UInt8, g: UInt8, b: UInt8
@@ -23,7 +25,9 @@ public struct RGB: Hashable, Sendable {
 /// default, a bad value is reported and ignored. Parsing never fails.
 public struct Theme: Sendable, Equatable {
     public let name: String
-    /// Foreground per role key (`main_fg`, `entity_1`, …), plus `main_bg`, `selected_bg`.
+    /// Foreground per role key (`main_fg`, `entity_1`, …), plus `main_bg` and `selected_bg`, which are read (btop
+    /// themes set them) but not drawn: abtop keeps the terminal's own background (a theme cannot make it
+    /// unreadable) and marks the selected row with `▶` and bold, which read on any background.
     public let colors: [String: RGB]
     /// True for the attribute-only theme (`mono`, or `NO_COLOR`).
     public let monochrome: Bool
@@ -47,6 +51,20 @@ public struct Theme: Sendable, Equatable {
             "entity_4": RGB(hex: "#ffaf5f")!, "entity_5": RGB(hex: "#af87ff")!, "entity_6": RGB(hex: "#5fd7d7")!,
             "entity_7": RGB(hex: "#d7d75f")!, "entity_8": RGB(hex: "#d78787")!,
         ], monochrome: false)
+
+    /// The theme as a file in btop's syntax, every role in `keys` order: the default theme's file text.
+    public var fileText: String {
+        let header = [
+            "# abtop \(name) theme (dark). btop syntax: theme[role]=\"#RRGGBB\".",
+            "# This file is the whitelist of roles: other themes may set any of these; missing roles fall back to these values.",
+        ]
+        let lines = Self.keys.compactMap { key in
+            colors[key].map { c in
+                "theme[\(key)]=\"#" + [c.r, c.g, c.b].map { String(format: "%02x", $0) }.joined() + "\""
+            }
+        }
+        return (header + lines).joined(separator: "\n")
+    }
 
     public static let mono = Theme(name: "mono", colors: standard.colors, monochrome: true)
 
