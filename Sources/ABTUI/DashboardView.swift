@@ -105,22 +105,16 @@ public enum DashboardView {
         if let status {
             canvas.put(" " + status, x: 0, y: y, role: .hiFg, limit: width)
         } else if frame.serving {
-            let hints =
-                width >= 100
-                ? "↑↓ select  ←→ split  n next endpoint  e export  T theme  ? help  q quit"
-                : "↑↓ ←→ split n endpoint e export ? help q quit"
+            // The hints come from the keymap's footer table, checked against the bindings: they cannot drift.
+            let hints = Keymap.footer(serving: true, narrow: width < 100)
             canvas.put(" " + hints, x: 0, y: y, role: .inactiveFg, limit: max(0, width - rightWidth - 3))
             if rightWidth + 2 < width { canvas.put(right, x: width - rightWidth - 1, y: y, role: .hiFg) }
         } else if width >= 110 {
-            let hints =
-                "↑↓ select  ←→ split  space pause  +/- rate  c compare  "
-                + "p prompt  e export  T theme  ? help  q quit"
+            let hints = Keymap.footer(serving: false, narrow: false)
             canvas.put(" " + hints, x: 0, y: y, role: .inactiveFg, limit: width - DisplayWidth.of(themeName) - 3)
             canvas.put(themeName, x: width - DisplayWidth.of(themeName) - 1, y: y, role: .inactiveFg)
         } else {
-            canvas.put(
-                " ↑↓ select ←→ split ␣ pause +- rate c compare p prompt ? help q quit", x: 0, y: y,
-                role: .inactiveFg, limit: width)
+            canvas.put(" " + Keymap.footer(serving: false, narrow: true), x: 0, y: y, role: .inactiveFg, limit: width)
         }
     }
 

@@ -357,4 +357,24 @@ import Testing
             text.split(separator: "\n").filter { $0.hasPrefix("theme[") }.count == Theme.keys.count,
             "every role written")
     }
+
+    /// Issue 25: the footer's hints come from one table, and each hint's actions are bound to keys its label
+    /// names, so a rebinding that the footer does not follow fails here.
+    @Test func everyFooterHintNamesKeysThatAreBound() {
+        for hint in Keymap.footerHints {
+            for action in hint.actions {
+                let binding = Keymap.bindings.first { $0.action == action }
+                #expect(binding != nil, "\(hint.label) \(hint.word): \(action) is not bound")
+                if let binding {
+                    let named =
+                        binding.label.split(separator: "/").contains { hint.label.contains($0) }
+                        || hint.label.contains(binding.label) || ["↑↓", "←→"].contains(hint.label)
+                    #expect(named, "\(hint.label) names none of \(binding.label)")
+                }
+            }
+        }
+        #expect(Keymap.footer(serving: true, narrow: false).contains("n next endpoint"))
+        #expect(!Keymap.footer(serving: true, narrow: false).contains("pause"))
+        #expect(Keymap.footer(serving: false, narrow: true).hasSuffix("? help q quit"))
+    }
 }

@@ -69,6 +69,45 @@ public enum Keymap {
         Binding(keys: [.char("q")], label: "q", help: "quit", action: .quit),
     ]
 
+    /// A footer hint: the keys' short label, one word, and the actions they stand for (a test checks each is
+    /// bound to a key the label names), where it applies, and whether a narrow footer keeps it.
+    public struct FooterHint: Sendable {
+        public let label: String
+        public let word: String
+        public let actions: [Action]
+        public let inRun: Bool
+        public let inServe: Bool
+        public let narrow: Bool
+    }
+
+    /// The footer's hints in the order shown: `run`/`demo` (a load to pause and pace, compare mode, typed
+    /// prompts) and `serve` (endpoints to switch) each take theirs.
+    public static let footerHints: [FooterHint] = [
+        FooterHint(
+            label: "↑↓", word: "select", actions: [.selectPrevious, .selectNext], inRun: true, inServe: true,
+            narrow: true),
+        FooterHint(
+            label: "←→", word: "split", actions: [.moveSlider(1), .moveSlider(-1)], inRun: true, inServe: true,
+            narrow: true),
+        FooterHint(label: "space", word: "pause", actions: [.togglePause], inRun: true, inServe: false, narrow: true),
+        FooterHint(
+            label: "+/-", word: "rate", actions: [.rateUp, .rateDown], inRun: true, inServe: false, narrow: true),
+        FooterHint(label: "c", word: "compare", actions: [.toggleCompare], inRun: true, inServe: false, narrow: true),
+        FooterHint(
+            label: "n", word: "next endpoint", actions: [.nextEndpoint], inRun: false, inServe: true, narrow: true),
+        FooterHint(label: "p", word: "prompt", actions: [.startPrompt], inRun: true, inServe: false, narrow: true),
+        FooterHint(label: "e", word: "export", actions: [.export], inRun: true, inServe: true, narrow: false),
+        FooterHint(label: "T", word: "theme", actions: [.nextTheme], inRun: true, inServe: true, narrow: false),
+        FooterHint(label: "?", word: "help", actions: [.toggleHelp], inRun: true, inServe: true, narrow: true),
+        FooterHint(label: "q", word: "quit", actions: [.quit], inRun: true, inServe: true, narrow: true),
+    ]
+
+    /// The footer's line of hints: every hint that applies, or on a narrow screen the essential ones, closer.
+    public static func footer(serving: Bool, narrow: Bool) -> String {
+        footerHints.filter { (serving ? $0.inServe : $0.inRun) && (!narrow || $0.narrow) }
+            .map { "\($0.label) \($0.word)" }.joined(separator: narrow ? " " : "  ")
+    }
+
     public static func action(for key: Key) -> Action? {
         bindings.first { $0.keys.contains(key) }?.action
     }
