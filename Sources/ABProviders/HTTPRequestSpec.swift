@@ -10,16 +10,21 @@ public struct HTTPRequestSpec: Sendable, CustomStringConvertible {
     public var body: [UInt8]
     /// Requests with the same id carry the same headers, so a transport may prepare them once (nil: no promise).
     public var headerSetID: Int?
+    /// Response headers (lower case) the wire format reads beyond the ones every caller does (retry hints, the
+    /// body's type, request ids): a provider that counts tokens in headers names them here, so the transport
+    /// keeps them without knowing any provider.
+    public var responseHeaders: [String]
 
     public init(
         method: String = "POST", url: String, headers: [(name: String, value: HeaderValue)], body: [UInt8],
-        headerSetID: Int? = nil
+        headerSetID: Int? = nil, responseHeaders: [String] = []
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.headerSetID = headerSetID
+        self.responseHeaders = responseHeaders
     }
 
     public var description: String {

@@ -245,7 +245,22 @@ public struct WireFormat: Sendable {
             if let accessToken { headers.append(("Authorization", .secret(prefix: "Bearer ", accessToken))) }
             headerSet = nil
         }
-        return HTTPRequestSpec(url: target, headers: headers, body: body, headerSetID: headerSet)
+        return HTTPRequestSpec(
+            url: target, headers: headers, body: body, headerSetID: headerSet,
+            responseHeaders: dialect == .bedrock ? [Self.bedrockInputTokensHeader] : [])
+    }
+
+    /// Bedrock's InvokeModel counts input tokens in a header (its embedding bodies carry no usage).
+    static let bedrockInputTokensHeader = "x-amzn-bedrock-input-token-count"
+
+    /// A decoded answer completed from the response's headers (lower-case names): what a provider reports
+    /// outside the body, such as Bedrock's input token count.
+    public func completing(_ result: ChatResult, headers: [String: String]) -> ChatResult {
+        var result = result
+        if result.inputTokens == nil, let n = headers[Self.bedrockInputTokensHeader].flatMap({ Int($0) }) {
+            result.inputTokens = n
+        }
+        return result
     }
 
     /// Host (with a port if any), path and query of an absolute URL.

@@ -3,7 +3,7 @@ import ABProviders
 import Foundation
 import Synchronization
 
-/// OAuth access tokens for providers that take them (Vertex AI), one per entity: fetched over the engine's own
+/// OAuth access tokens for entities whose wire format signs with one (a service account), one per entity: fetched over the engine's own
 /// transport when first needed, shared by every request until a minute before they expire, and fetched once
 /// however many requests wait for it.
 final class AccessTokens: Sendable {

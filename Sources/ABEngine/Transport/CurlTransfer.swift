@@ -8,6 +8,8 @@ import Synchronization
 /// by its loop's thread only (checked in debug builds), and `complete` hands the result to the waiting task.
 final class Transfer: @unchecked Sendable {
     let spec: HTTPRequestSpec
+    /// The response headers this request's wire format reads, besides `keptHeaders`.
+    private let extraHeaders: [(name: String, bytes: [UInt8])]
     let timeouts: TransportTimeouts
     let sink: any TransferSink
     let start: UInt64
@@ -43,6 +45,7 @@ final class Transfer: @unchecked Sendable {
 
     init(spec: HTTPRequestSpec, timeouts: TransportTimeouts, sink: any TransferSink, start: UInt64) {
         self.spec = spec
+        self.extraHeaders = spec.responseHeaders.map { ($0.lowercased(), Array($0.lowercased().utf8)) }
         self.timeouts = timeouts
         self.sink = sink
         self.start = start
@@ -121,6 +124,7 @@ final class Transfer: @unchecked Sendable {
         }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
             let name = Self.keptHeaders.first(where: { Self.sameName(bytes, colon, $0.bytes) })?.name
+                ?? extraHeaders.first(where: { Self.sameName(bytes, colon, $0.bytes) })?.name
         else { return }
         var valueStart = colon + 1
         while valueStart < bytes.count, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
@@ -128,13 +132,9 @@ final class Transfer: @unchecked Sendable {
     }
 
     /// The response headers anyone reads (retry hints, the body's type, the provider's request id); the others
-    /// are not turned into strings at all.
+    /// are not turned into strings at all, except those the request names (`HTTPRequestSpec.responseHeaders`).
     static let keptHeaders: [(name: String, bytes: [UInt8])] =
-        [
-            "retry-after", "retry-after-ms", "content-type", "x-request-id", "request-id",
-            // Bedrock's InvokeModel counts tokens in headers (its embedding bodies carry no usage).
-            "x-amzn-bedrock-input-token-count",
-        ].map { ($0, Array($0.utf8)) }
+        ["retry-after", "retry-after-ms", "content-type", "x-request-id", "request-id"].map { ($0, Array($0.utf8)) }
 
     /// Whether the header name `line[0..<end]` is `lower`, ignoring ASCII case.
     private static func sameName(_ line: UnsafeRawBufferPointer, _ end: Int, _ lower: [UInt8]) -> Bool {
