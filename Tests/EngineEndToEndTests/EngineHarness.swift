@@ -116,3 +116,12 @@ extension MockProfile {
         return p
     }
 }
+
+extension Engine {
+    /// `serve`'s rows, for tests that read what the session keeps (the typed answer is `serve`'s own).
+    func servedRecords(_ prompt: PromptItem, overrides: RequestOverrides, relay: (any ContentRelay)?) async
+        -> [RequestRecord]
+    {
+        await serve(prompt, overrides: overrides, relay: relay).map(\.record)
+    }
+}

@@ -23,7 +23,7 @@ final class CollectingRelay: ContentRelay {
     func relayedContentIsTheAnswer(provider: String) async throws {
         let h = try await EngineHarness.start(entities: [("e", provider, "m")], profiles: [:])
         let relay = CollectingRelay()
-        let records = await h.engine.serve(prompt(), overrides: RequestOverrides(stream: true), relay: relay)
+        let records = await h.engine.servedRecords(prompt(), overrides: RequestOverrides(stream: true), relay: relay)
         await h.stop()
         let r = try #require(records.first)
         #expect(records.count == 1 && r.outcome.error == nil)
@@ -35,7 +35,7 @@ final class CollectingRelay: ContentRelay {
     @Test func overridesReachTheProvider() async throws {
         let h = try await EngineHarness.start(entities: [("e", "openai", "m")], profiles: [:])
         let relay = CollectingRelay()
-        let records = await h.engine.serve(
+        let records = await h.engine.servedRecords(
             prompt(), overrides: RequestOverrides(maxTokens: 5, stream: false), relay: relay)
         await h.stop()
         let r = try #require(records.first)
@@ -57,7 +57,7 @@ final class CollectingRelay: ContentRelay {
         var retriedWithoutRelay = 0
         for i in 0..<6 {
             let relay = CollectingRelay()
-            let served = await h.engine.serve(
+            let served = await h.engine.servedRecords(
                 prompt("question \(i)"), overrides: RequestOverrides(stream: true), relay: relay)
             let first = try #require(served.first)
             #expect(first.outcome.error == .streamBroken)
@@ -67,7 +67,7 @@ final class CollectingRelay: ContentRelay {
                     first.outcome.retries == 0 && served.count == 1, "relayed \(relay.text.count) chars, then retried")
                 #expect(relay.entities == [0])
             }
-            let plain = await h.engine.serve(
+            let plain = await h.engine.servedRecords(
                 prompt("question \(i)"), overrides: RequestOverrides(stream: true), relay: nil)
             if plain.first?.outcome.retries == 2 { retriedWithoutRelay += 1 }
         }
@@ -83,7 +83,7 @@ final class CollectingRelay: ContentRelay {
             weights: [100, 0], profiles: profiles,
             abtop: #"{"retries": {"max": 0}}"#, fallback: true)
         let relay = CollectingRelay()
-        let served = await h.engine.serve(prompt(), overrides: RequestOverrides(stream: true), relay: relay)
+        let served = await h.engine.servedRecords(prompt(), overrides: RequestOverrides(stream: true), relay: relay)
         await h.stop()
         #expect(served.count == 2)
         #expect(served[0].outcome.error == .http5xx && served[1].outcome.isFallback && served[1].outcome.error == nil)

@@ -23,21 +23,21 @@ import Testing
         let texts = ["the cat sat", "on the mat", "the cat sat"]
         var overrides = RequestOverrides(stream: true)
         overrides.inputs = texts
-        let records = await h.engine.serve(prompt("ignored"), overrides: overrides, relay: nil)
+        let served = await h.engine.serve(prompt("ignored"), overrides: overrides, relay: nil)
         let snapshot = h.session.snapshot()
         await h.stop()
-        let r = try #require(records.first)
+        let r = try #require(served.first?.record)
+        let vectors = served.first?.answer?.embeddings ?? []
         #expect(r.outcome.error == nil, "\(e.provider): \(r.errorMessage ?? "")")
         // One vector per text, in order (Titan's one-text calls merged), the same text the same vector.
-        #expect(r.embeddings.count == 3 && r.embeddings.allSatisfy { $0.count == 256 })
-        #expect(r.embeddings[0] == r.embeddings[2] && r.embeddings[0] != r.embeddings[1])
+        #expect(vectors.count == 3 && vectors.allSatisfy { $0.count == 256 })
+        #expect(vectors[0] == vectors[2] && vectors[0] != vectors[1])
         // Never streamed: no first token, no output tokens; input tokens as the provider counted them.
         #expect(!r.outcome.streamed && r.outcome.timing.firstToken == nil)
         #expect(r.outcome.usage.output == 0 && r.outcome.usage.input > 0 && !r.outcome.usage.estimated)
         #expect(r.output.hasPrefix("[3 × 256-dim embedding:"))
         #expect(snapshot.entities[0].ttft == nil && snapshot.entities[0].e2e != nil)
-        // The session keeps no vectors.
-        #expect(h.session.recentRecords.allSatisfy { $0.embeddings.isEmpty })
+        // The session keeps no vectors: a `RequestRecord` has no place for them (they are `Served.answer`'s).
     }
 
     @Test(arguments: EngineHarness.providers, [true, false])

@@ -23,7 +23,7 @@ import Testing
             entities: [("e", provider, "m")], profiles: [:],
             abtop: #"{"request": {"stream": \#(stream)}, "retries": {"max": 0}}"#)
         let relay = CollectingRelay()
-        let records = await h.engine.serve(
+        let records = await h.engine.servedRecords(
             prompt("weather in Paris"), overrides: RequestOverrides(stream: stream, tools: [Self.weather]),
             relay: stream ? relay : nil)
         await h.stop()
@@ -52,7 +52,7 @@ import Testing
             ChatMessage.user("weather in Paris"), ChatMessage(role: .assistant, content: "", toolCalls: [call]),
             ChatMessage(role: .tool, content: #"{"temp": 21}"#, toolCallID: "call_1"),
         ]
-        let records = await h.engine.serve(
+        let records = await h.engine.servedRecords(
             PromptItem(id: "p", messages: messages), overrides: RequestOverrides(tools: [Self.weather]), relay: nil)
         await h.stop()
         let r = try #require(records.first)
@@ -70,7 +70,7 @@ import Testing
             "type": "object", "properties": ["title": ["type": "string"], "year": ["type": "integer"]],
             "required": ["title", "year"],
         ]
-        let records = await h.engine.serve(
+        let records = await h.engine.servedRecords(
             prompt("name a film"),
             overrides: RequestOverrides(
                 stream: stream, responseFormat: .jsonSchema(name: "film", schema: schema, strict: true)),

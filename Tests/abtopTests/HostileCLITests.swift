@@ -1,4 +1,5 @@
 import ABCore
+import ABEngine
 import ABProviders
 import ABServer
 import Foundation
@@ -83,7 +84,11 @@ import Testing
             status: 429, error: .rateLimited)
         let record = RequestRecord(
             outcome: outcome, promptID: "p", prompt: "hi", errorMessage: "slow down", retryAfter: 7.2)
-        let failure = ServeRuntime.result([record]).failure
+        let failure = ServeRuntime.result([
+            Served(
+                record: record, answer: nil, partialText: "",
+                failure: ProviderError(kind: .rateLimited, status: 429, message: "slow down", retryAfter: 7.2))
+        ]).failure
         #expect(failure?.retryAfter == 7.2)
         let served = ServingError.upstream(failure!, entity: "a")
         #expect(served.status == 429 && served.retryAfter == 7.2)

@@ -24,16 +24,6 @@ public struct ToolCall: Sendable, Equatable {
         return text.isEmpty ? display(calls) : text + "\n" + display(calls)
     }
 
-    /// The text part of `output(text:calls:)`.
-    public static func text(of output: String, calls: [ToolCall]) -> String {
-        guard !calls.isEmpty else { return output }
-        let shown = display(calls)
-        guard output.hasSuffix(shown) else { return output }
-        var text = String(output.dropLast(shown.count))
-        if text.hasSuffix("\n") { text.removeLast() }
-        return text
-    }
-
     /// The arguments as a JSON object (an empty object when they are not one: providers that take objects need
     /// one).
     public var argumentsObject: JSONValue {

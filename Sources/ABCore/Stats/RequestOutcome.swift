@@ -116,9 +116,6 @@ public struct RequestRecord: Sendable, Equatable {
     public var toolCalls: [ToolCall]
     /// How the answer fared against its prompt's expectation, if it had one and an answer came.
     public var check: Expectation.Check?
-    /// An embeddings answer's vectors, for the caller that asked (`abtop serve`); never kept by the session or
-    /// the journal (`output` describes them).
-    public var embeddings: [[Double]] = []
 
     public init(
         outcome: RequestOutcome, promptID: String, prompt: String, output: String = "",
@@ -135,9 +132,4 @@ public struct RequestRecord: Sendable, Equatable {
         self.group = group
         self.retryAfter = retryAfter
     }
-}
-
-extension RequestRecord {
-    /// The answer's text without the tool calls shown after it.
-    public var answerText: String { ToolCall.text(of: output, calls: toolCalls) }
 }

@@ -12,13 +12,13 @@ extension Engine {
     func attempts(
         _ chat: ChatRequest, prompt: PromptItem, from first: RoutingState.Pick, start: UInt64,
         fallback: Bool, relay: (any ContentRelay)?, group: Int? = nil
-    ) async -> [RequestRecord] {
+    ) async -> [Served] {
         var sequence = AttemptSequence(
             arm: first.entity,
             policy: .init(
                 maxRetries: settings.retries.max, backoffMilliseconds: settings.retries.backoffMilliseconds,
                 fallback: fallback))
-        var records: [RequestRecord] = []
+        var records: [Served] = []
         var pick = first
         var entityStart = start
         var attemptStart = start
@@ -58,21 +58,19 @@ extension Engine {
                 attemptStart = Monotonic.now()
                 action = sequence.next(after: .waited, cancelled: Task.isCancelled)
             case .record(let entity, let isFallback, let retries):
-                var record = self.record(
+                var served = self.served(
                     last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
                     epoch: pick.epoch, isFallback: isFallback, retries: retries, start: entityStart)
                 if !isFallback {
-                    record.outcome.issue = ticket
-                    record.outcome.repeatsSession = first.repeatsSession
+                    served.record.outcome.issue = ticket
+                    served.record.outcome.repeatsSession = first.repeatsSession
                 }
                 if let group {
-                    record.group = group
-                    record.outcome.countsTowardSplit = false
+                    served.record.group = group
+                    served.record.outcome.countsTowardSplit = false
                 }
-                records.append(record)
-                // The session keeps records for the dashboard and the journal: vectors stay with the caller.
-                record.embeddings = []
-                session.record(record)
+                records.append(served)
+                session.record(served.record)
                 action = sequence.next(after: .recorded, cancelled: Task.isCancelled)
             case .listFallbacks(let arm):
                 action = sequence.next(after: .candidates(routing.fallbackOrder(after: arm, now: session.now())))
@@ -81,7 +79,7 @@ extension Engine {
                     action = sequence.next(after: .refused)
                     continue
                 }
-                let kind = records.first?.outcome.error?.rawValue ?? "failed"
+                let kind = records.first?.record.outcome.error?.rawValue ?? "failed"
                 session.note(
                     EngineEvent(
                         time: session.now(), entity: entity, kind: .fallback,

@@ -5,11 +5,11 @@ import Foundation
 /// What a finished request leaves: the outcome the statistics read and the record the journal keeps, built once
 /// from the entity's last attempt.
 extension Engine {
-    /// One entity's outcome, from its last attempt.
-    func record(
+    /// One entity's outcome, from its last attempt: the typed answer or error, and the row derived from it.
+    func served(
         _ attempt: Attempt, chat: ChatRequest, prompt: PromptItem, entity: Int, arm: Int, epoch: Int,
         isFallback: Bool, retries: Int, start: UInt64
-    ) -> RequestRecord {
+    ) -> Served {
         let failure = attempt.failure
         // A failure that produced nothing is billed nothing (providers do not charge a refused request); one that
         // streamed part of an answer is estimated like any answer without usage.
@@ -39,7 +39,6 @@ extension Engine {
             finishReason: attempt.result?.finishReason, errorMessage: failure?.message,
             retryAfter: failure?.retryAfter, toolCalls: attempt.result?.toolCalls ?? [])
         record.check = check
-        record.embeddings = attempt.result?.embeddings ?? []
-        return record
+        return Served(record: record, answer: attempt.result, partialText: attempt.partialText, failure: failure)
     }
 }

@@ -75,19 +75,19 @@ public final class Engine: Sendable {
         return session.reweight { now in routing.setWeights(weights, at: now) }
     }
 
-    /// Sends one prompt the way the session's mode says.
+    /// Sends one prompt the way the session's mode says; returns the rows it recorded.
     @discardableResult
     public func send(_ prompt: PromptItem, intendedStart: UInt64? = nil) async -> [RequestRecord] {
         switch session.mode {
-        case .split: await split(prompt, intendedStart: intendedStart)
-        case .compare: await compare(prompt, intendedStart: intendedStart)
+        case .split: await split(prompt, intendedStart: intendedStart).map(\.record)
+        case .compare: await compare(prompt, intendedStart: intendedStart).map(\.record)
         }
     }
 
     /// Sends one prompt by the split whatever the mode (a served request has one caller waiting for one answer),
     /// with the caller's overrides; a streamed answer's content goes to `relay` as it arrives.
     public func serve(_ prompt: PromptItem, overrides: RequestOverrides, relay: (any ContentRelay)?) async
-        -> [RequestRecord]
+        -> [Served]
     {
         await split(prompt, intendedStart: nil, overrides: overrides, relay: relay)
     }
@@ -96,7 +96,7 @@ public final class Engine: Sendable {
     func split(
         _ prompt: PromptItem, intendedStart: UInt64?, overrides: RequestOverrides = .init(),
         relay: (any ContentRelay)? = nil
-    ) async -> [RequestRecord] {
+    ) async -> [Served] {
         let start = intendedStart ?? Monotonic.now()
         let chat = chatRequest(prompt, overrides: overrides)
         var pick: RoutingState.Pick?
@@ -119,7 +119,7 @@ public final class Engine: Sendable {
     }
 
     /// Compare mode: every entity gets the prompt at once; the records share a group for side-by-side.
-    func compare(_ prompt: PromptItem, intendedStart: UInt64?) async -> [RequestRecord] {
+    func compare(_ prompt: PromptItem, intendedStart: UInt64?) async -> [Served] {
         let start = intendedStart ?? Monotonic.now()
         let chat = chatRequest(prompt)
         let group = groups.add(1, ordering: .relaxed).newValue
@@ -143,7 +143,7 @@ public final class Engine: Sendable {
         for (entity, pick) in picks.enumerated() where pick == nil {
             session.promptNotSent(entity: entity, reason: "breaker open")
         }
-        return await withTaskGroup(of: [RequestRecord].self) { tasks in
+        return await withTaskGroup(of: [Served].self) { tasks in
             for pick in picks.compactMap({ $0 }) {
                 tasks.addTask {
                     await self.attempts(
@@ -151,11 +151,11 @@ public final class Engine: Sendable {
                         group: group)
                 }
             }
-            var records: [RequestRecord] = []
-            for await done in tasks { records += done }
-            records.sort { $0.outcome.entity < $1.outcome.entity }
-            session.recordPaired(records, ticket: ticket)
-            return records
+            var served: [Served] = []
+            for await done in tasks { served += done }
+            served.sort { $0.record.outcome.entity < $1.record.outcome.entity }
+            session.recordPaired(served.map(\.record), ticket: ticket)
+            return served
         }
     }
 

@@ -89,22 +89,18 @@ final class ServeRuntime: EndpointRuntime {
         host.close()
     }
 
-    /// The served answer: the last record (the fallback that rescued it, or the attempt that failed last).
-    static func result(_ records: [RequestRecord]) -> InvocationResult {
-        guard let last = records.last else {
+    /// The served answer: the last entity's (the fallback that rescued it, or the attempt that failed last), read
+    /// from its typed outcome.
+    static func result(_ served: [Served]) -> InvocationResult {
+        guard let last = served.last else {
             return InvocationResult(
                 entity: nil, failure: ProviderError(kind: .cancelled, message: "the request was cancelled"))
         }
-        let o = last.outcome
+        let o = last.record.outcome
         var result = InvocationResult(
-            entity: o.entity, text: last.answerText, finishReason: last.finishReason, inputTokens: o.usage.input,
-            outputTokens: o.usage.output,
-            failure: o.error.map {
-                ProviderError(
-                    kind: $0, status: o.status, message: last.errorMessage ?? $0.rawValue,
-                    retryAfter: last.retryAfter)
-            }, toolCalls: last.toolCalls)
-        result.embeddings = last.embeddings
+            entity: o.entity, text: last.text, finishReason: last.answer?.finishReason, inputTokens: o.usage.input,
+            outputTokens: o.usage.output, failure: last.failure, toolCalls: last.answer?.toolCalls ?? [])
+        result.embeddings = last.answer?.embeddings ?? []
         return result
     }
 }
