@@ -82,8 +82,9 @@ let package = Package(
                           exclude: ["Corpus"]),
         .testTarget(
             name: "ABCoreTests",
-            // The Histogram package is the reference `DurationHistogram` is checked against.
-            dependencies: ["ABCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            // The Histogram package is the reference `DurationHistogram` is checked against; the config reader's
+            // tests read configs with the standard providers (ABProviders).
+            dependencies: ["ABCore", "ABProviders", .product(name: "Histogram", package: "hdrhistogram-swift")],
             exclude: ["Fixtures"]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -101,7 +102,7 @@ let package = Package(
                                                      "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
-        .testTarget(name: "ABStoreTests", dependencies: ["ABStore", "ABCore"]),
+        .testTarget(name: "ABStoreTests", dependencies: ["ABStore", "ABCore", "ABProviders"]),
         .testTarget(name: "ABReportTests", dependencies: ["ABReport", "ABCore"]),
     ],
     swiftLanguageModes: [.v6]

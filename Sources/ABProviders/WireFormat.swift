@@ -61,14 +61,6 @@ public struct WireFormat: Sendable {
     /// Bedrock): the model is made to call it, and its input is the answer's text.
     public static let structuredOutputTool = "json_response"
 
-    /// Whether `base` is OpenAI's own API (`api.openai.com`, regional `*.api.openai.com`), as opposed to another
-    /// server speaking its wire.
-    static func isOpenAIsOwnAPI(_ base: String) -> Bool {
-        guard let schemeEnd = base.range(of: "://") else { return false }
-        let host = base[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != ":" && $0 != "?" }.lowercased()
-        return host == "api.openai.com" || host.hasSuffix(".openai.com")
-    }
-
     public init(
         _ resolved: ResolvedEntity, defaults: AbtopSettings.RequestDefaults = .init(),
         arm: AbtopSettings.EntitySettings = .init()
@@ -80,113 +72,20 @@ public struct WireFormat: Sendable {
         self.defaults = defaults
         self.arm = arm
         self.headerSetID = Self.headerSets.add(1, ordering: .relaxed).newValue
-        var signing = Signing.headers
-        var streamURL: String?
-        var completionsURL: String?
-        var embeddingsURL: String?
-        var bedrockFamily: AmazonBedrockSettings.ModelFamily?
-        switch entity.providerSettings {
-        case .openai(let s) where s.apiType == .azure:
-            dialect = .openAI
-            // Names from the config go into the URL as one encoded segment each: a `/`, `?` or `#` in them cannot
-            // reach another path or add a query.
-            let name = SigV4.uriEncode(s.deploymentName ?? entity.model, keepSlash: false)
-            let deployment = "\(base)/openai/deployments/\(name)"
-            let version = "?api-version=\(SigV4.uriEncode(s.apiVersion ?? "2024-06-01", keepSlash: false))"
-            url = deployment + "/chat/completions" + version
-            completionsURL = deployment + "/completions" + version
-            embeddingsURL = deployment + "/embeddings" + version
-            bodyModel = nil
-            authHeaders = secrets.first.flatMap { $0 }.map { [("api-key", .secret(prefix: "", $0))] } ?? []
-            maxTokensField = "max_tokens"
-        case .openai(let s):
-            dialect = .openAI
-            url = base + "/chat/completions"
-            completionsURL = base + "/completions"
-            embeddingsURL = base + "/embeddings"
-            bodyModel = entity.model
-            var headers: [(name: String, value: HTTPRequestSpec.HeaderValue)] =
-                secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
-            if let org = s.organization { headers.append(("OpenAI-Organization", .plain(org))) }
-            authHeaders = headers
-            // OpenAI's own API takes max_completion_tokens (max_tokens is deprecated there); other OpenAI-compatible
-            // servers (llama.cpp, vLLM, Ollama…) honour only max_tokens and ignore the newer field.
-            maxTokensField = Self.isOpenAIsOwnAPI(base) ? "max_completion_tokens" : "max_tokens"
-        case .anthropic:
-            dialect = .anthropic
-            url = base + "/v1/messages"
-            bodyModel = entity.model
-            authHeaders =
-                (secrets.first.flatMap { $0 }.map { [("x-api-key", .secret(prefix: "", $0))] } ?? [])
-                + [("anthropic-version", .plain(Self.anthropicVersion))]
-            maxTokensField = "max_tokens"
-        case .custom(let s):
-            dialect = .openAI
-            url = base.hasSuffix("/chat/completions") ? base : base + "/chat/completions"
-            let root = base.hasSuffix("/chat/completions") ? String(base.dropLast("/chat/completions".count)) : base
-            completionsURL = root + "/completions"
-            embeddingsURL = root + "/embeddings"
-            bodyModel = entity.model
-            switch (s.auth, secrets.first.flatMap { $0 }) {
-            case (.apiKey(let header, _), let value?): authHeaders = [(header, .secret(prefix: "", value))]
-            case (.bearer, let value?): authHeaders = [("Authorization", .secret(prefix: "Bearer ", value))]
-            default: authHeaders = []
-            }
-            maxTokensField = "max_tokens"
-        case .databricksModelServing:
-            dialect = .openAI
-            url = "\(base)/serving-endpoints/\(SigV4.uriEncode(entity.model, keepSlash: false))/invocations"
-            completionsURL = url
-            embeddingsURL = url
-            bodyModel = nil
-            authHeaders = secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
-            maxTokensField = "max_tokens"
-        case .cohere:
-            dialect = .cohere
-            url = base + "/v2/chat"
-            embeddingsURL = base + "/v2/embed"
-            bodyModel = entity.model
-            authHeaders = secrets.first.flatMap { $0 }.map { [("Authorization", .secret(prefix: "Bearer ", $0))] } ?? []
-            maxTokensField = "max_tokens"
-        case .amazonBedrock(let s):
-            dialect = .bedrock
-            let model = SigV4.uriEncode(entity.model, keepSlash: false)
-            url = "\(base)/model/\(model)/converse"
-            streamURL = "\(base)/model/\(model)/converse-stream"
-            embeddingsURL = "\(base)/model/\(model)/invoke"
-            bedrockFamily = s.family
-            bodyModel = nil
-            authHeaders = []
-            maxTokensField = "maxTokens"
-            if let id = secrets.first.flatMap({ $0 }), let secret = secrets.dropFirst().first.flatMap({ $0 }) {
-                signing = .sigV4(
-                    SigV4.Credentials(
-                        accessKeyID: id, secretAccessKey: secret,
-                        sessionToken: nil),
-                    region: s.region)
-            }
-        case .googleCloudVertexAI(let s):
-            dialect = .gemini
-            let root =
-                "\(base)/v1/projects/\(s.projectID)/locations/\(s.region)/publishers/google/models/"
-                + SigV4.uriEncode(entity.model, keepSlash: false)
-            url = root + ":generateContent"
-            streamURL = root + ":streamGenerateContent?alt=sse"
-            embeddingsURL = root + ":predict"
-            bodyModel = nil
-            authHeaders = []
-            maxTokensField = "maxOutputTokens"
-            if let text = secrets.first.flatMap({ $0 }),
-                case .success(let key) = ServiceAccountKey.parse(text.exposedForTransport())
-            {
-                signing = .googleOAuth(key)
-            }
+        guard let settings = entity.providerSettings as? any WireSettings else {
+            preconditionFailure("\(entity.provider)'s settings have no wire: its provider is not registered")
         }
-        self.streamURL = streamURL ?? url
-        self.completionsURL = completionsURL
-        self.embeddingsURL = embeddingsURL
-        self.bedrockFamily = bedrockFamily
-        self.signing = signing
+        let route = settings.route(model: entity.model, base: base, secrets: secrets)
+        dialect = route.dialect
+        url = route.url
+        streamURL = route.streamURL ?? route.url
+        completionsURL = route.completionsURL
+        embeddingsURL = route.embeddingsURL
+        bedrockFamily = route.embeddingsFamily
+        bodyModel = route.bodyModel
+        authHeaders = route.authHeaders
+        signing = route.signing
+        maxTokensField = route.maxTokensField
     }
 
     /// The service account whose access token requests need (Vertex AI), if any.

@@ -1,4 +1,5 @@
 import ABCore
+import ABProviders
 import Testing
 
 /// A valid two-entity bare config to break in each test.
@@ -61,7 +62,7 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
         let c = try #require(o.config, "\(o.issues)")
         #expect(c.name == "test-endpoint")
         #expect(c.servedEntities.map(\.name) == ["a", "b"])
-        #expect(c.servedEntities[1].provider == .anthropic)
+        #expect(c.servedEntities[1].provider == "anthropic")
         #expect(c.weights.percentages == [50, 50])
         #expect(c.task == "llm/v1/chat")
         #expect(o.issues.all.isEmpty)
@@ -224,7 +225,7 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
                 entities: [entity("a", block: ["openai_api_key_plaintext": "sk-plain-123"])],
                 routes: [route("a", 100)]))
         let c = try #require(o.config)
-        guard case .openai(let s) = c.servedEntities[0].providerSettings,
+        guard let s = c.servedEntities[0].providerSettings as? OpenAISettings,
             case .plaintext(let value) = s.apiKey.source
         else {
             Issue.record("not a plaintext openai key")
@@ -270,7 +271,7 @@ private func errors(_ o: EndpointConfigReader.Outcome) -> [String: ConfigIssue] 
             ],
         ]
         let c = try #require(read(config(entities: [custom], routes: [route("c", 100)])).config)
-        guard case .custom(let s) = c.servedEntities[0].providerSettings,
+        guard let s = c.servedEntities[0].providerSettings as? CustomProviderSettings,
             case .apiKey(let header, _) = s.auth
         else {
             Issue.record("not an api-key custom provider")

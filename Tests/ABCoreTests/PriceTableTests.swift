@@ -1,9 +1,11 @@
 import ABCore
+import ABProviders
 import Testing
 
 @Suite struct PriceTableTests {
     @Test func configOverridesThenLongestBuiltInPrefix() {
-        let table = PriceTable(overrides: ["gpt-4": Price(inputPerMillion: 1, outputPerMillion: 2)])
+        let table = PriceTable(
+            overrides: ["gpt-4": Price(inputPerMillion: 1, outputPerMillion: 2)], providers: .standard)
         #expect(table.price(for: "gpt-4") == Price(inputPerMillion: 1, outputPerMillion: 2))
         #expect(table.price(for: "claude-3-opus-20240229") == Price(inputPerMillion: 15, outputPerMillion: 75))
         #expect(table.price(for: "gpt-4o-mini-2024-07-18") == Price(inputPerMillion: 0.15, outputPerMillion: 0.6))
@@ -13,7 +15,7 @@ import Testing
 
     /// Issue 24: the Gemini, Bedrock and Cohere models abtop speaks have prices (they showed "—").
     @Test func theProvidersAbtopSpeaksHavePrices() {
-        let table = PriceTable()
+        let table = PriceTable(providers: .standard)
         #expect(
             table.price(for: "anthropic.claude-3-5-sonnet-20240620-v1:0")
                 == Price(inputPerMillion: 3, outputPerMillion: 15))

@@ -1,4 +1,5 @@
 import ABCore
+import ABProviders
 import Testing
 
 /// The new providers' blocks, by Databricks' field names: the documented shape reads, each typical mistake is an
@@ -28,7 +29,7 @@ import Testing
                 #""aws_region": "us-east-1", \#(Self.bedrockKeys), "bedrock_provider": "Anthropic""#),
             defaultName: "t")
         let c = try #require(o.config, "\(o.issues)")
-        guard case .amazonBedrock(let s) = c.servedEntities[0].providerSettings else {
+        guard let s = c.servedEntities[0].providerSettings as? AmazonBedrockSettings else {
             Issue.record("not bedrock")
             return
         }
@@ -87,7 +88,7 @@ import Testing
                 #""project_id": "my-project", "region": "us-central1", "private_key": "{{secrets/gcp/key}}""#),
             defaultName: "t")
         let c = try #require(o.config, "\(o.issues)")
-        guard case .googleCloudVertexAI(let s) = c.servedEntities[0].providerSettings else {
+        guard let s = c.servedEntities[0].providerSettings as? VertexAISettings else {
             Issue.record("not vertex")
             return
         }

@@ -1,4 +1,5 @@
 import ABCore
+import ABProviders
 import ABStore
 import Foundation
 import Testing

@@ -30,16 +30,10 @@ extension [ResolvedEntity] {
 }
 
 extension EndpointConfig {
-    /// Default API roots, as the providers' SDKs have them.
-    public static let defaultOpenAIBase = "https://api.openai.com/v1"
-    public static let defaultAnthropicBase = "https://api.anthropic.com"
-    public static let defaultCohereBase = "https://api.cohere.com"
-
     /// Looks up every entity's credentials and base URL.
     ///
-    /// Base URL precedence: `abtop.entities.<name>.base_url`, then the config's own field (`openai_api_base`,
-    /// `custom_provider_url`, `databricks_workspace_url`), then `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL`, as the SDKs
-    /// read them, then the provider's public default.
+    /// Base URL precedence: `abtop.entities.<name>.base_url`, then what the provider's settings say (the
+    /// config's own field, the variable its SDK reads, its public default: `ProviderSettings.baseURL`).
     public func resolve(with resolver: SecretResolver) -> [ResolvedEntity] {
         servedEntities.map { entity in
             ResolvedEntity(
@@ -110,30 +104,14 @@ extension EndpointConfig {
     }
 
     private func baseURL(for entity: ServedEntity, environment: [String: String]) -> String {
-        if let override = settings.baseURLs[entity.name] { return override }
-        switch entity.providerSettings {
-        case .openai(let s):
-            if let base = s.apiBase { return base }
-            return nonEmpty(environment["OPENAI_BASE_URL"]) ?? Self.defaultOpenAIBase
-        case .anthropic:
-            return nonEmpty(environment["ANTHROPIC_BASE_URL"]) ?? Self.defaultAnthropicBase
-        case .custom(let s):
-            return s.url
-        case .databricksModelServing(let s):
-            return s.workspaceURL
-        case .cohere(let s):
-            return s.apiBase ?? nonEmpty(environment["CO_API_URL"]) ?? Self.defaultCohereBase
-        case .amazonBedrock(let s):
-            return "https://bedrock-runtime.\(s.region).amazonaws.com"
-        case .googleCloudVertexAI(let s):
-            // The global location has a host of its own (some models are served only there).
-            return s.region == "global"
-                ? "https://aiplatform.googleapis.com" : "https://\(s.region)-aiplatform.googleapis.com"
-        }
+        settings.baseURLs[entity.name] ?? entity.providerSettings.baseURL(environment: environment)
     }
+}
 
-    private func nonEmpty(_ s: String?) -> String? {
-        guard let s, !s.isEmpty else { return nil }
+extension [String: String] {
+    /// The variable's value, unless it is unset or empty (an SDK treats an empty base URL as unset).
+    public func nonEmpty(_ name: String) -> String? {
+        guard let s = self[name], !s.isEmpty else { return nil }
         return s
     }
 }

@@ -27,7 +27,23 @@ public struct ServedEntity: Sendable, Equatable {
     public var model: String
     public var provider: Provider
     public var task: String
-    public var providerSettings: ProviderSettings
+    /// Read from the entity's `<provider>_config` block by its provider's descriptor.
+    public var providerSettings: any ProviderSettings
+
+    public init(
+        name: String, model: String, provider: Provider, task: String, providerSettings: any ProviderSettings
+    ) {
+        self.name = name
+        self.model = model
+        self.provider = provider
+        self.task = task
+        self.providerSettings = providerSettings
+    }
+
+    public static func == (a: ServedEntity, b: ServedEntity) -> Bool {
+        a.name == b.name && a.model == b.model && a.provider == b.provider && a.task == b.task
+            && a.providerSettings.isEqual(to: b.providerSettings)
+    }
 }
 
 /// The `ai_gateway` block, by Databricks' field names.
@@ -72,9 +88,4 @@ public enum EndpointTask: String, Sendable, CaseIterable {
     case completions = "llm/v1/completions"
     /// Texts in, vectors out; never streamed, so no time to first token.
     case embeddings = "llm/v1/embeddings"
-
-    /// The providers that have embedding models (Anthropic has none; a Bedrock model must be Amazon's or Cohere's).
-    public static let embeddingProviders: [Provider] = [
-        .openai, .cohere, .amazonBedrock, .googleCloudVertexAI, .custom, .databricksModelServing,
-    ]
 }

@@ -10,11 +10,13 @@ extension EndpointConfigReader {
     ]
     /// The most entities one endpoint compares (the dashboard's columns and the pairwise verdicts are built for a few).
     public static let maxEntities = 8
-    static var externalModelKeys: [String] { ["name", "provider", "task"] + Provider.allCases.map(\.configBlock) }
+    static func externalModelKeys(_ providers: ProviderCatalog) -> [String] {
+        ["name", "provider", "task"] + providers.all.map(\.configBlock)
+    }
 
     /// `served_entities`: each entity checked on its own, then names and tasks checked across entities.
     static func readEntities(
-        _ config: ObjectReader, at configPath: ConfigPath,
+        _ config: ObjectReader, at configPath: ConfigPath, providers: ProviderCatalog,
         issues: inout ConfigIssues
     ) -> [ServedEntity]? {
         let path = configPath.key("served_entities")
@@ -47,7 +49,7 @@ extension EndpointConfigReader {
         var complete = true
         var firstIndexByName: [String: Int] = [:]
         for (i, value) in values.enumerated() {
-            guard let entity = readEntity(value, at: path.index(i), issues: &issues) else {
+            guard let entity = readEntity(value, at: path.index(i), providers: providers, issues: &issues) else {
                 complete = false
                 continue
             }
@@ -82,8 +84,9 @@ extension EndpointConfigReader {
         return complete ? entities : nil
     }
 
-    private static func readEntity(_ value: JSONValue, at path: ConfigPath, issues: inout ConfigIssues) -> ServedEntity?
-    {
+    private static func readEntity(
+        _ value: JSONValue, at path: ConfigPath, providers: ProviderCatalog, issues: inout ConfigIssues
+    ) -> ServedEntity? {
         guard let entity = ObjectReader(value, at: path, known: entityKeys, issues: &issues) else { return nil }
         let errorsBefore = issues.errorCount
         entity.finish(issues: &issues) { key in
@@ -104,7 +107,7 @@ extension EndpointConfigReader {
         }
         guard
             let model = ObjectReader(
-                modelValue, at: path.key("external_model"), known: externalModelKeys,
+                modelValue, at: path.key("external_model"), known: externalModelKeys(providers),
                 issues: &issues)
         else { return nil }
         model.finish(issues: &issues)
@@ -136,42 +139,44 @@ extension EndpointConfigReader {
                 fix: "e.g. \"\(String(n.map { isIdentifier(String($0)) ? $0 : "_" }.prefix(63)))\"")
         }
 
-        let provider = readProvider(model, issues: &issues)
+        let provider = readProvider(model, providers: providers, issues: &issues)
         let task = readTask(model, issues: &issues)
         // With the provider missing or wrong, the block it implies is still checked, so all errors come at once.
-        let implied = model.object.keys.compactMap(Provider.init(configBlock:)).filter(\.isSupported)
+        let implied = model.object.keys.compactMap(providers.byBlock).filter(\.isSupported)
         let blockProvider = provider ?? (implied.count == 1 ? implied[0] : nil)
-        let settings = blockProvider.flatMap { readProviderBlock(model, provider: $0, issues: &issues) }
+        let settings = blockProvider.flatMap {
+            readProviderBlock(model, provider: $0, providers: providers, issues: &issues)
+        }
 
         if task == EndpointTask.embeddings.rawValue, let provider {
-            if !EndpointTask.embeddingProviders.contains(provider) {
+            if !provider.hasEmbeddings {
                 issues.error(
-                    model.path.key("task"), "\(provider.rawValue) has no embedding models",
+                    model.path.key("task"), "\(provider.id) has no embedding models",
                     fix: "serve embeddings from "
-                        + EndpointTask.embeddingProviders.map(\.rawValue).joined(separator: ", "))
-            } else if case .amazonBedrock(let b)? = settings, ![.amazon, .cohere].contains(b.family) {
-                issues.error(
-                    model.path.key("amazon_bedrock_config").key("bedrock_provider"),
-                    "Bedrock's embedding models are Amazon's (Titan) or Cohere's, not \(b.family.rawValue)",
-                    fix: "set \"bedrock_provider\": \"amazon\" for amazon.titan-embed-text-v2:0, or \"cohere\"")
+                        + providers.all.filter(\.hasEmbeddings).map(\.id.rawValue).joined(separator: ", "))
+            } else if let settings, let problem = provider.embeddingsProblem(settings, block: model.path) {
+                issues.append(problem)
             }
         }
         guard issues.errorCount == errorsBefore, let name, let modelName, let provider, let task, let settings
         else { return nil }
-        return ServedEntity(name: name, model: modelName, provider: provider, task: task, providerSettings: settings)
+        return ServedEntity(
+            name: name, model: modelName, provider: provider.id, task: task, providerSettings: settings)
     }
 
     /// `external_model.provider`; when missing, the fix names the provider its config block implies.
-    private static func readProvider(_ model: ObjectReader, issues: inout ConfigIssues) -> Provider? {
+    private static func readProvider(
+        _ model: ObjectReader, providers: ProviderCatalog, issues: inout ConfigIssues
+    ) -> (any ProviderDescriptor)? {
         let path = model.path.key("provider")
-        let blocks = model.object.keys.compactMap(Provider.init(configBlock:))
+        let blocks = model.object.keys.compactMap(providers.byBlock)
+        let supported = providers.supported.map(\.id.rawValue).joined(separator: ", ")
         guard model.has("provider") else {
             if let implied = blocks.first {
                 issues.error(
                     path, "missing required key \"provider\"",
-                    fix: "add \"provider\": \"\(implied.rawValue)\" (this entity has an \(implied.configBlock))")
+                    fix: "add \"provider\": \"\(implied.id)\" (this entity has an \(implied.configBlock))")
             } else {
-                let supported = Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")
                 issues.error(
                     path, "missing required key \"provider\"",
                     fix: "add \"provider\" with one of: \(supported)"
@@ -180,15 +185,15 @@ extension EndpointConfigReader {
             return nil
         }
         guard let raw = model.string("provider", issues: &issues) else { return nil }
-        guard let provider = Provider(rawValue: raw) ?? Provider(rawValue: raw.lowercased()) else {
-            let allowed = Provider.allCases.map(\.rawValue)
+        guard let provider = providers[Provider(rawValue: raw)] ?? providers[Provider(rawValue: raw.lowercased())]
+        else {
+            let allowed = providers.all.map(\.id.rawValue)
             let guess = EditDistance.suggestion(for: raw, among: allowed).map { "did you mean \"\($0)\"? " } ?? ""
             issues.error(
                 path, "unknown provider \"\(raw)\"", fix: "\(guess)allowed: \(allowed.joined(separator: ", "))")
             return nil
         }
         guard provider.isSupported else {
-            let supported = Provider.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", ")
             issues.error(
                 path, "the provider \"\(raw)\" is not supported yet",
                 fix: "abtop sends to \(supported) today; an OpenAI-compatible server works as \"custom\""

@@ -39,21 +39,23 @@ public enum EndpointConfigReader {
     }
 
     /// Parses and validates `text`; a syntax error is one issue with its line and column.
-    public static func read(text: String, defaultName: String) -> Outcome {
+    public static func read(text: String, defaultName: String, providers: ProviderCatalog) -> Outcome {
         do {
-            return read(try JSONParser.parse(text), defaultName: defaultName)
+            return read(try JSONParser.parse(text), defaultName: defaultName, providers: providers)
         } catch {
             return Outcome(config: nil, issues: ConfigIssues([.error(ConfigPath(), "not valid JSON: \(error)")]))
         }
     }
 
-    public static func read(_ root: JSONValue, defaultName: String) -> Outcome {
+    public static func read(_ root: JSONValue, defaultName: String, providers: ProviderCatalog) -> Outcome {
         var issues = ConfigIssues()
-        let config = read(root, defaultName: defaultName, issues: &issues)
+        let config = read(root, defaultName: defaultName, providers: providers, issues: &issues)
         return Outcome(config: issues.hasErrors ? nil : config, issues: issues)
     }
 
-    private static func read(_ root: JSONValue, defaultName: String, issues: inout ConfigIssues) -> EndpointConfig? {
+    private static func read(
+        _ root: JSONValue, defaultName: String, providers: ProviderCatalog, issues: inout ConfigIssues
+    ) -> EndpointConfig? {
         guard case .object(let top) = root else {
             issues.error(
                 ConfigPath(), "expected an object, found \(root.kindDescription)",
@@ -122,7 +124,7 @@ public enum EndpointConfigReader {
                 fix: "abtop keeps every request in its own journal (abtop sessions / abtop report)")
         }
 
-        let entities = readEntities(configReader, at: configPath, issues: &issues)
+        let entities = readEntities(configReader, at: configPath, providers: providers, issues: &issues)
         let weights = readTraffic(configReader, at: configPath, entities: entities, issues: &issues)
 
         var gateway = AIGatewayConfig()
@@ -170,7 +172,7 @@ public enum EndpointConfigReader {
     }
 
     /// An `http://` or `https://` URL with a host.
-    static func isHTTPURL(_ s: String) -> Bool {
+    public static func isHTTPURL(_ s: String) -> Bool {
         for scheme in ["http://", "https://"] where s.lowercased().hasPrefix(scheme) {
             let rest = s.dropFirst(scheme.count)
             let host = rest.prefix { $0 != "/" && $0 != "?" }

@@ -66,7 +66,7 @@ public struct JSONParser {
     /// Whether a key names a credential: what a value under it holds is never quoted in an error.
     static func isCredentialKey(_ key: String) -> Bool {
         let k = key.lowercased()
-        return k.hasSuffix("_plaintext") || ConfigRedaction.credentialKeys.contains(k)
+        return k.hasSuffix("_plaintext") || ConfigRedaction.isCredentialKey(k)
             || ["secret", "token", "password", "api_key", "apikey", "private_key", "credential"].contains {
                 k.contains($0)
             }

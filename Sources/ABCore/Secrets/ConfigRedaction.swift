@@ -3,12 +3,14 @@
 /// `_plaintext` fields and any credential field holding something other than a `{{secrets/…}}` reference (a key
 /// pasted in the wrong place) are redacted; references stay, since they name a secret without revealing it.
 public enum ConfigRedaction {
-    static let credentialKeys: Set<String> = [
-        "openai_api_key", "anthropic_api_key", "databricks_api_token", "value",
-        "token", "cohere_api_key", "ai21labs_api_key", "palm_api_key",
-        "aws_access_key_id", "aws_secret_access_key", "private_key",
-        "microsoft_entra_client_secret",
-    ]
+    /// Whether a key of a provider block names a credential, by Databricks' naming of them (`…_api_key`,
+    /// `…_api_token`, `aws_access_key_id`, `…_secret…`, `private_key`, and the custom provider's `value` and
+    /// `token`): one rule for every provider, so a new one's fields are redacted without being listed.
+    static func isCredentialKey(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return k == "value" || k == "token" || k.hasSuffix("_key") || k.hasSuffix("_token") || k.hasSuffix("_key_id")
+            || k.contains("secret")
+    }
 
     public static func redact(_ value: JSONValue) -> JSONValue {
         switch value {
@@ -18,7 +20,7 @@ public enum ConfigRedaction {
                     o.members.map { m in
                         if case .string(let s) = m.value,
                             m.key.hasSuffix("_plaintext")
-                                || (credentialKeys.contains(m.key) && SecretReference(parsing: s) == nil)
+                                || (isCredentialKey(m.key) && SecretReference(parsing: s) == nil)
                         {
                             return .init(key: m.key, value: .string(SecretValue.redacted))
                         }
