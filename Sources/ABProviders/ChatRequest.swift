@@ -44,7 +44,7 @@ public struct ChatRequest: Sendable, Equatable {
     public var topP: Double?
     /// Members sent as they are to OpenAI-style providers only (`seed`, `presence_penalty`, …: a served
     /// request's own parameters that Anthropic's API has no word for).
-    public var openAIExtras: JSONObject
+    public var extraParameters: JSONObject
     /// Functions the model may call; empty: none.
     public var tools: [ToolDefinition]
     public var toolChoice: ToolChoice?
@@ -58,7 +58,7 @@ public struct ChatRequest: Sendable, Equatable {
 
     public init(
         messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool = true,
-        stop: [String] = [], topP: Double? = nil, openAIExtras: JSONObject = JSONObject(),
+        stop: [String] = [], topP: Double? = nil, extraParameters: JSONObject = JSONObject(),
         tools: [ToolDefinition] = [], toolChoice: ToolChoice? = nil, responseFormat: ResponseFormat? = nil,
         providerExtras: JSONObject = JSONObject()
     ) {
@@ -68,7 +68,7 @@ public struct ChatRequest: Sendable, Equatable {
         self.stream = stream
         self.stop = stop
         self.topP = topP
-        self.openAIExtras = openAIExtras
+        self.extraParameters = extraParameters
         self.tools = tools
         self.toolChoice = toolChoice
         self.responseFormat = responseFormat
@@ -113,8 +113,8 @@ public struct RequestOverrides: Sendable, Equatable {
     public var stream: Bool?
     public var stop: [String]
     public var topP: Double?
-    /// Sent as they are to OpenAI-style providers (see `ChatRequest.openAIExtras`).
-    public var openAIExtras: JSONObject
+    /// Sent as they are to OpenAI-style providers (see `ChatRequest.extraParameters`).
+    public var extraParameters: JSONObject
     public var tools: [ToolDefinition]
     public var toolChoice: ToolChoice?
     public var responseFormat: ResponseFormat?
@@ -123,7 +123,7 @@ public struct RequestOverrides: Sendable, Equatable {
 
     public init(
         maxTokens: Int? = nil, temperature: Double? = nil, stream: Bool? = nil, stop: [String] = [],
-        topP: Double? = nil, openAIExtras: JSONObject = JSONObject(), tools: [ToolDefinition] = [],
+        topP: Double? = nil, extraParameters: JSONObject = JSONObject(), tools: [ToolDefinition] = [],
         toolChoice: ToolChoice? = nil, responseFormat: ResponseFormat? = nil
     ) {
         self.maxTokens = maxTokens
@@ -131,7 +131,7 @@ public struct RequestOverrides: Sendable, Equatable {
         self.stream = stream
         self.stop = stop
         self.topP = topP
-        self.openAIExtras = openAIExtras
+        self.extraParameters = extraParameters
         self.tools = tools
         self.toolChoice = toolChoice
         self.responseFormat = responseFormat

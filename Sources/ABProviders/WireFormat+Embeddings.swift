@@ -50,7 +50,7 @@ extension WireFormat {
         if let t = chat.temperature ?? defaults.temperature { body["temperature"] = .number(JSONNumber(t)) }
         if let p = chat.topP { body["top_p"] = .number(JSONNumber(p)) }
         if !chat.stop.isEmpty { body["stop"] = .array(chat.stop.map(JSONValue.string)) }
-        for member in chat.openAIExtras.members where body[member.key] == nil { body[member.key] = member.value }
+        for member in chat.extraParameters.members where body[member.key] == nil { body[member.key] = member.value }
         for member in chat.providerExtras.members where body[member.key] == nil { body[member.key] = member.value }
         return .object(body)
     }

@@ -78,7 +78,7 @@ extension WireFormat {
                 key("response_format")
                 out.value(Self.openAIResponseFormat(format))
             }
-            for member in chat.openAIExtras.members where !Self.ownKeys.contains(member.key) {
+            for member in chat.extraParameters.members where !Self.ownKeys.contains(member.key) {
                 out.raw(",")
                 out.string(member.key)
                 out.raw(":")

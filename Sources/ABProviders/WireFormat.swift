@@ -94,6 +94,9 @@ public struct WireFormat: Sendable {
         return nil
     }
 
+    /// How this entity's bearer token is obtained, when it signs with one (see `TokenExchange`).
+    public var tokenExchange: (any TokenExchange)? { serviceAccount.map(ServiceAccountExchange.init) }
+
     /// The HTTP request for `chat` as this arm sends it; unset fields take the config's request defaults.
     /// `date` signs AWS requests; `accessToken` is the bearer token of an OAuth provider (see `serviceAccount`).
     ///

@@ -43,7 +43,7 @@ private let chat = ChatRequest(
     /// never override what the wire format writes itself.
     @Test func topPAndOpenAIExtras() throws {
         let extras = JSONObject(["seed": 7, "user": "u-1", "model": "not-this-one"])
-        let request = ChatRequest(messages: [.user("Hi")], stream: false, topP: 0.9, openAIExtras: extras)
+        let request = ChatRequest(messages: [.user("Hi")], stream: false, topP: 0.9, extraParameters: extras)
         let openAI = try body(
             WireFormat(
                 try resolved(entity("openai", #""openai_config": {"openai_api_key_plaintext": "k"}"#, model: "gpt-4"))[

@@ -105,7 +105,8 @@ import Testing
             #"{"messages": [{"role": "user", "content": "x"}], "top_p": 0.5, "seed": 3, "presence_penalty": 0.1, "extra_params": {"user": "u"}}"#
         ).get()
         #expect(p.invocation.parameters.topP == 0.5)
-        #expect(p.invocation.parameters.openAIExtras == JSONObject(["user": "u", "seed": 3, "presence_penalty": 0.1]))
+        #expect(
+            p.invocation.parameters.extraParameters == JSONObject(["user": "u", "seed": 3, "presence_penalty": 0.1]))
     }
 
     @Test(arguments: [

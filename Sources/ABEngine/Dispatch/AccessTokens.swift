@@ -22,7 +22,7 @@ final class AccessTokens: Sendable {
 
     /// The entity's token, fetching one if it has none that is fresh.
     func token(
-        entity: Int, key: ServiceAccountKey, transport: any Transport, timeouts: TransportTimeouts
+        entity: Int, key: any TokenExchange, transport: any Transport, timeouts: TransportTimeouts
     ) async -> Result<SecretValue, ProviderError> {
         let now = Date().timeIntervalSince1970
         if let t = tokens.withLock({ $0[entity] }), t.expires - Self.margin > now { return .success(t.value) }
@@ -50,32 +50,32 @@ final class AccessTokens: Sendable {
     }
 
     private static func fetch(
-        _ key: ServiceAccountKey, transport: any Transport, timeouts: TransportTimeouts
+        _ key: any TokenExchange, transport: any Transport, timeouts: TransportTimeouts
     ) async -> Result<Token, ProviderError> {
         let now = Date()
         let spec: HTTPRequestSpec
         do {
-            spec = try GoogleOAuth.tokenRequest(key, now: now)
+            spec = try key.request(now: now)
         } catch {
             return .failure(ProviderError(kind: .http4xx, message: "access token: \(error)"))
         }
         let sink = AttemptSink(
-            streaming: false, decoder: StreamDecoder(dialect: .openAI), maxBody: 64 * 1024)
+            streaming: false, decoder: .unusedForWholeBody(), maxBody: 64 * 1024)
         let t = await transport.perform(spec, timeouts: timeouts, sink: sink, start: nil)
         if var failure = sink.cut ?? t.failure {
-            failure.message = "access token from \(key.tokenURI): " + failure.message
+            failure.message = "access token from \(key.issuer): " + failure.message
             return .failure(failure)
         }
         let status = t.status ?? 0
         guard status == 200 else {
             var e = WireFormat.error(status: status, body: sink.body, headers: t.headers)
-            e.message = "access token from \(key.tokenURI): " + e.message
+            e.message = "access token from \(key.issuer): " + e.message
             return .failure(e)
         }
-        guard let (value, expiresIn) = GoogleOAuth.parseToken(sink.body) else {
+        guard let (value, expiresIn) = key.token(from: sink.body) else {
             return .failure(
                 ProviderError(
-                    kind: .malformed, status: status, message: "access token from \(key.tokenURI): no access_token"))
+                    kind: .malformed, status: status, message: "access token from \(key.issuer): no access_token"))
         }
         let lease: SecretRedactor.Lease
         do {

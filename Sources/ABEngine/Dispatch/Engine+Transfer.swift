@@ -22,7 +22,7 @@ extension Engine {
             return await batchedEmbeddings(chat, on: entity, start: start)
         }
         var accessToken: SecretValue?
-        if let key = wire.serviceAccount {
+        if let key = wire.tokenExchange {
             switch await tokens.token(entity: entity, key: key, transport: transport, timeouts: settings.timeouts) {
             case .success(let token): accessToken = token
             case .failure(let failure):

@@ -169,7 +169,7 @@ public final class Engine: Sendable {
             messages: prompt.messages, maxTokens: overrides.maxTokens ?? settings.request.maxTokens,
             temperature: overrides.temperature ?? settings.request.temperature,
             stream: overrides.stream ?? settings.request.stream, stop: overrides.stop, topP: overrides.topP,
-            openAIExtras: overrides.openAIExtras, tools: overrides.tools.isEmpty ? prompt.tools : overrides.tools,
+            extraParameters: overrides.extraParameters, tools: overrides.tools.isEmpty ? prompt.tools : overrides.tools,
             toolChoice: overrides.toolChoice ?? prompt.toolChoice,
             responseFormat: overrides.responseFormat ?? prompt.responseFormat)
         chat.task = session.endpoint.endpointTask

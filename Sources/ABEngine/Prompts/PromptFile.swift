@@ -98,19 +98,19 @@ public enum PromptFile {
     private static func shaped(_ item: PromptItem, _ o: JSONObject) -> Result<PromptItem, LineError> {
         var item = item
         if let v = o["tools"], v != .null {
-            switch OpenAIToolFields.tools(v) {
+            switch ToolFields.tools(v) {
             case .success(let tools): item.tools = tools
             case .failure(let p): return .failure(LineError(message: p.message))
             }
         }
         if let v = o["tool_choice"], v != .null {
-            switch OpenAIToolFields.choice(v, tools: item.tools) {
+            switch ToolFields.choice(v, tools: item.tools) {
             case .success(let c): item.toolChoice = c
             case .failure(let p): return .failure(LineError(message: p.message))
             }
         }
         if let v = o["response_format"], v != .null {
-            switch OpenAIToolFields.responseFormat(v) {
+            switch ToolFields.responseFormat(v) {
             case .success(let f): item.responseFormat = f
             case .failure(let p): return .failure(LineError(message: p.message))
             }

@@ -1,4 +1,5 @@
 import ABCore
+import ABProviders
 
 /// Which API a served request came in by, and so in which shape it is answered.
 enum FrontDoor: Sendable, Equatable {
@@ -24,25 +25,25 @@ protocol StreamWriter: Sendable {
     func failure(_ e: ServingError) -> String
 }
 
-/// Providers' finish reasons in each front door's words; any answer that called a tool ends as a tool call.
+/// Why an answer ended (`StopReason`, the provider layer's reading of the provider's words) in each front door's
+/// words; any answer that called a tool ends as a tool call.
 enum FinishReason {
     static func openAI(_ raw: String?, calledTools: Bool) -> String {
         if calledTools { return "tool_calls" }
-        switch raw.map({ $0.lowercased() }) {
-        case "length", "max_tokens", "max_output_tokens": return "length"
-        case "content_filter", "safety", "content_filtered", "recitation", "guardrail_intervened":
-            return "content_filter"
-        default: return "stop"
+        switch StopReason(upstream: raw) {
+        case .length: return "length"
+        case .filtered: return "content_filter"
+        case .finished, .stopSequence, .refused: return "stop"
         }
     }
 
     static func anthropic(_ raw: String?, calledTools: Bool) -> String {
         if calledTools { return "tool_use" }
-        switch raw.map({ $0.lowercased() }) {
-        case "length", "max_tokens", "max_output_tokens": return "max_tokens"
-        case "stop_sequence": return "stop_sequence"
-        case "refusal", "content_filter", "safety", "content_filtered", "guardrail_intervened": return "refusal"
-        default: return "end_turn"
+        switch StopReason(upstream: raw) {
+        case .length: return "max_tokens"
+        case .stopSequence: return "stop_sequence"
+        case .filtered, .refused: return "refusal"
+        case .finished: return "end_turn"
         }
     }
 }

@@ -71,7 +71,7 @@ public enum InvocationParser {
         }
         var extras = object["extra_params"]?.objectValue ?? JSONObject()
         for member in object.members where !handled.contains(member.key) {
-            if passedToOpenAI.contains(member.key) {
+            if passedThrough.contains(member.key) {
                 extras[member.key] = member.value
             } else if refused.contains(member.key) {
                 return .failure(
@@ -80,7 +80,7 @@ public enum InvocationParser {
                             + "it would be ignored, so the request is refused: remove it"
                     ))
             } else {
-                let known = handled.union(passedToOpenAI)
+                let known = handled.union(passedThrough)
                 let hint =
                     EditDistance.suggestion(for: member.key, among: known.sorted()).map { " (did you mean \"\($0)\"?)" }
                     ?? ""
@@ -91,21 +91,21 @@ public enum InvocationParser {
                     ))
             }
         }
-        invocation.parameters.openAIExtras = extras
+        invocation.parameters.extraParameters = extras
         if let value = object["tools"], value != .null {
-            switch OpenAIToolFields.tools(value) {
+            switch ToolFields.tools(value) {
             case .success(let tools): invocation.parameters.tools = tools
             case .failure(let e): return .failure(.badRequest(e.message))
             }
         }
         if let value = object["tool_choice"], value != .null {
-            switch OpenAIToolFields.choice(value, tools: invocation.parameters.tools) {
+            switch ToolFields.choice(value, tools: invocation.parameters.tools) {
             case .success(let choice): invocation.parameters.toolChoice = choice
             case .failure(let e): return .failure(.badRequest(e.message))
             }
         }
         if let value = object["response_format"], value != .null {
-            switch OpenAIToolFields.responseFormat(value) {
+            switch ToolFields.responseFormat(value) {
             case .success(let format): invocation.parameters.responseFormat = format
             case .failure(let e): return .failure(.badRequest(e.message))
             }
@@ -119,7 +119,7 @@ public enum InvocationParser {
         "top_p", "stream", "stream_options", "stop", "n", "extra_params", "tools", "tool_choice", "response_format",
     ]
     /// Passed as they are to OpenAI-style entities; Anthropic's API has no such fields, so they do not reach it.
-    static let passedToOpenAI: Set<String> = [
+    static let passedThrough: Set<String> = [
         "seed", "presence_penalty", "frequency_penalty", "user", "logit_bias", "parallel_tool_calls",
     ]
     /// Would change what the answer is (legacy functions, log-probabilities, audio): refused rather than silently

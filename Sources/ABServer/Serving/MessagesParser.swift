@@ -59,11 +59,11 @@ enum MessagesParser {
             p.stop = l.compactMap(\.stringValue)
         }
         if let value = object["tools"], value != .null {
-            guard let l = value.arrayValue, l.count <= OpenAIToolFields.maxTools else {
-                return .failure(.badRequest("tools: must be a list of at most \(OpenAIToolFields.maxTools) tools"))
+            guard let l = value.arrayValue, l.count <= ToolFields.maxTools else {
+                return .failure(.badRequest("tools: must be a list of at most \(ToolFields.maxTools) tools"))
             }
             for (i, t) in l.enumerated() {
-                guard let name = t[key: "name"]?.stringValue, OpenAIToolFields.isToolName(name) else {
+                guard let name = t[key: "name"]?.stringValue, ToolFields.isToolName(name) else {
                     return .failure(.badRequest("tools.\(i).name: 1-64 letters, digits, '_' or '-'"))
                 }
                 if let type = t[key: "type"]?.stringValue, type != "custom" {

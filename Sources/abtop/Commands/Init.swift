@@ -1,4 +1,5 @@
 import ABCore
+import ABProviders
 import ArgumentParser
 import Foundation
 
@@ -26,10 +27,8 @@ struct Init: ParsableCommand {
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
-    static let providers = [
-        "openai", "anthropic", "cohere", "amazon-bedrock", "google-cloud-vertex-ai", "databricks-model-serving",
-        "custom",
-    ]
+    /// The providers abtop sends to, as the provider layer registers them.
+    static var providers: [String] { ProviderCatalog.standard.supported.map(\.id.rawValue) }
 
     /// One served entity as asked for.
     struct Spec: Equatable {
@@ -61,44 +60,12 @@ struct Init: ParsableCommand {
         return Spec(provider: provider, model: model, percent: percent)
     }
 
-    /// The provider's config block, its credentials as references under a scope named after the provider.
-    static func providerBlock(_ provider: String) -> (key: String, value: JSONValue) {
-        let scope = provider.replacingOccurrences(of: "-", with: "_")
-        func ref(_ key: String) -> JSONValue { .string("{{secrets/\(scope)/\(key)}}") }
-        switch provider {
-        case "openai": return ("openai_config", ["openai_api_key": ref("openai_api_key")])
-        case "anthropic": return ("anthropic_config", ["anthropic_api_key": ref("anthropic_api_key")])
-        case "cohere": return ("cohere_config", ["cohere_api_key": ref("cohere_api_key")])
-        case "amazon-bedrock":
-            return (
-                "amazon_bedrock_config",
-                [
-                    "aws_region": "us-east-1", "aws_access_key_id": ref("aws_access_key_id"),
-                    "aws_secret_access_key": ref("aws_secret_access_key"), "bedrock_provider": "anthropic",
-                ]
-            )
-        case "google-cloud-vertex-ai":
-            return (
-                "google_cloud_vertex_ai_config",
-                ["project_id": "my-gcp-project", "region": "us-central1", "private_key": ref("private_key")]
-            )
-        case "databricks-model-serving":
-            return (
-                "databricks_model_serving_config",
-                [
-                    "databricks_workspace_url": "https://my-workspace.cloud.databricks.com",
-                    "databricks_api_token": ref("databricks_api_token"),
-                ]
-            )
-        default:
-            return (
-                "custom_provider_config",
-                [
-                    "custom_provider_url": "http://127.0.0.1:8000/v1",
-                    "bearer_token_auth": ["token": ref("token")],
-                ]
-            )
-        }
+    /// The provider's config block (its descriptor's template), its credentials as references under a scope
+    /// named after the provider; and the fields that are placeholders, if any.
+    static func providerBlock(_ provider: String) -> (key: String, value: JSONValue, placeholders: String?) {
+        let descriptor = ProviderCatalog.standard[Provider(rawValue: provider)]!
+        let template = descriptor.template(secretScope: provider.replacingOccurrences(of: "-", with: "_"))
+        return (descriptor.configBlock, .object(template.block), template.placeholders)
     }
 
     /// The create payload for `specs`: names from the models (made unique), an even split where none was given.
@@ -180,12 +147,8 @@ struct Init: ParsableCommand {
             }
         ).sorted()
         // Blocks whose settings no one can guess: say which to fill in before the first run.
-        let placeholders: [String: String] = [
-            "amazon-bedrock": "aws_region and bedrock_provider", "google-cloud-vertex-ai": "project_id and region",
-            "databricks-model-serving": "databricks_workspace_url", "custom": "custom_provider_url",
-        ]
         for provider in Set(specs.map(\.provider)).sorted() {
-            if let fields = placeholders[provider] {
+            if let fields = Self.providerBlock(provider).placeholders {
                 Console.out("edit \(output): \(provider)'s \(fields) are placeholders")
             }
         }

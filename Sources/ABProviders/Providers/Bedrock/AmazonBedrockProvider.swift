@@ -12,6 +12,16 @@ struct AmazonBedrockProvider: ProviderDescriptor {
         ]
     }
     var hasEmbeddings: Bool { true }
+
+    func template(secretScope scope: String) -> (block: JSONObject, placeholders: String?) {
+        (
+            JSONObject([
+                "aws_region": "us-east-1", "aws_access_key_id": .string("{{secrets/\(scope)/aws_access_key_id}}"),
+                "aws_secret_access_key": .string("{{secrets/\(scope)/aws_secret_access_key}}"),
+                "bedrock_provider": "anthropic",
+            ]), "aws_region and bedrock_provider"
+        )
+    }
     /// Bedrock ids name a region and a vendor before the model (`us.anthropic.claude-3-5-sonnet-…-v1:0`).
     var modelIDPrefixes: [String] {
         [

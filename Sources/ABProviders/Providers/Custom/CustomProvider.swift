@@ -7,6 +7,15 @@ struct CustomProvider: ProviderDescriptor {
     var configKeys: [String] { ["custom_provider_url", "api_key_auth", "bearer_token_auth"] }
     var hasEmbeddings: Bool { true }
 
+    func template(secretScope scope: String) -> (block: JSONObject, placeholders: String?) {
+        (
+            JSONObject([
+                "custom_provider_url": "http://127.0.0.1:8000/v1",
+                "bearer_token_auth": .object(JSONObject(["token": .string("{{secrets/\(scope)/token}}")])),
+            ]), "custom_provider_url"
+        )
+    }
+
     func readSettings(_ block: ObjectReader, issues: inout ConfigIssues) -> (any ProviderSettings)? {
         let url = block.string(
             "custom_provider_url", issues: &issues,

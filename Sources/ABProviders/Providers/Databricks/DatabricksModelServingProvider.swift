@@ -11,6 +11,15 @@ struct DatabricksModelServingProvider: ProviderDescriptor {
     var conventionalKeyVariables: [String] { ["DATABRICKS_TOKEN"] }
     var hasEmbeddings: Bool { true }
 
+    func template(secretScope scope: String) -> (block: JSONObject, placeholders: String?) {
+        (
+            JSONObject([
+                "databricks_workspace_url": "https://my-workspace.cloud.databricks.com",
+                "databricks_api_token": .string("{{secrets/\(scope)/databricks_api_token}}"),
+            ]), "databricks_workspace_url"
+        )
+    }
+
     func readSettings(_ block: ObjectReader, issues: inout ConfigIssues) -> (any ProviderSettings)? {
         let url = block.string(
             "databricks_workspace_url", issues: &issues,

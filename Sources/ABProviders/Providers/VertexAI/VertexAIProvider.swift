@@ -6,6 +6,15 @@ struct VertexAIProvider: ProviderDescriptor {
     var configBlock: String { "google_cloud_vertex_ai_config" }
     var configKeys: [String] { ["private_key", "private_key_plaintext", "project_id", "region"] }
     var hasEmbeddings: Bool { true }
+
+    func template(secretScope scope: String) -> (block: JSONObject, placeholders: String?) {
+        (
+            JSONObject([
+                "project_id": "my-gcp-project", "region": "us-central1",
+                "private_key": .string("{{secrets/\(scope)/private_key}}"),
+            ]), "project_id and region"
+        )
+    }
     /// Google's list prices (the prompt sizes abtop sends are under the long-context tier).
     var prices: [String: Price] {
         [

@@ -2,7 +2,7 @@ import ABCore
 
 /// OpenAI's `tools`, `tool_choice` and `response_format` as a served request or a prompt file carries them,
 /// checked; a bad one is a message that names the field.
-public enum OpenAIToolFields {
+public enum ToolFields {
     public struct Problem: Error, Sendable, Equatable {
         public let message: String
         init(_ message: String) { self.message = message }

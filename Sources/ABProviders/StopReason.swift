@@ -1,0 +1,22 @@
+/// Why an answer ended, whatever the provider called it: OpenAI's `length` and `content_filter`, Anthropic's
+/// `max_tokens`, `stop_sequence` and `refusal`, Gemini's `MAX_TOKENS`, `SAFETY` and `RECITATION`, Bedrock's
+/// `max_tokens` and `guardrail_intervened`, Cohere's `MAX_TOKENS`. A front door words it in its own API's terms.
+public enum StopReason: Sendable, Equatable {
+    case finished
+    case length
+    case stopSequence
+    /// A safety filter or a guardrail ended it.
+    case filtered
+    /// The model declined (Anthropic's `refusal`).
+    case refused
+
+    public init(upstream raw: String?) {
+        switch raw.map({ $0.lowercased() }) {
+        case "length", "max_tokens", "max_output_tokens": self = .length
+        case "stop_sequence": self = .stopSequence
+        case "content_filter", "safety", "content_filtered", "recitation", "guardrail_intervened": self = .filtered
+        case "refusal": self = .refused
+        default: self = .finished
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import ABCore
+import ABEngine
+import ABProviders
+import ABServer
+import Foundation
+import Testing
+
+/// Issue 25: every provider the provider layer registers, end to end against its simulated counterpart, so a
+/// provider cannot be half-registered: its own starter block reads, resolves and routes; a request and a stream
+/// are answered on its wire; a failure comes back typed; embeddings work where it says it has them. A provider
+/// added without a simulated counterpart, a route or a template fails here.
+@Suite struct ProviderCatalogTests {
+    static let supported = ProviderCatalog.standard.supported.map(\.id.rawValue)
+
+    /// The provider's starter block as `abtop init` writes it, with `task`, for model `model`.
+    private func config(_ id: String, model: String, task: EndpointTask) throws -> EndpointConfig {
+        let outcome = read(id, model: model, task: task)
+        return try #require(outcome.config, "\(id)'s own template must read: \(outcome.issues)")
+    }
+
+    private func read(_ id: String, model: String, task: EndpointTask) -> EndpointConfigReader.Outcome {
+        let descriptor = ProviderCatalog.standard[Provider(rawValue: id)]!
+        let block = descriptor.template(secretScope: "s").block
+        let entity: JSONValue = [
+            "name": "e",
+            "external_model": .object(
+                JSONObject([
+                    "name": .string(model), "provider": .string(id), "task": .string(task.rawValue),
+                    descriptor.configBlock: .object(block),
+                ])),
+        ]
+        let root: JSONValue = [
+            "name": "catalog",
+            "config": [
+                "served_entities": [entity],
+                "traffic_config": ["routes": [["served_model_name": "e", "traffic_percentage": 100]]],
+            ],
+        ]
+        return EndpointConfigReader.read(root, defaultName: "catalog")
+    }
+
+    private func engine(_ config: EndpointConfig, server: MockServer.Running) -> (Engine, CurlTransport) {
+        let root = server.anthropicBaseURL
+        let resolved = config.simulated(
+            root: root, serviceAccountKey: TestServiceAccount.keyFile(tokenURI: root + "/token"))
+        let transport = CurlTransport()
+        return (
+            Engine(session: Session(endpoint: config, mode: .split), resolved: resolved, transport: transport, seed: 1),
+            transport
+        )
+    }
+
+    @Test func everyRegisteredProviderHasADescriptorThatIsWhole() {
+        #expect(Self.supported.count >= 7, "\(Self.supported)")
+        for d in ProviderCatalog.standard.all {
+            #expect(!d.configKeys.isEmpty && d.configBlock.hasSuffix("_config"), "\(d.id)")
+            #expect(ProviderCatalog.standard.byBlock(d.configBlock)?.id == d.id, "\(d.id): its block finds it")
+        }
+        #expect(Set(ProviderCatalog.standard.all.map(\.id)).count == ProviderCatalog.standard.all.count, "ids unique")
+    }
+
+    @Test(arguments: supported, [false, true])
+    func aRequestAndAStreamAreAnsweredOnTheProvidersWire(_ id: String, stream: Bool) async throws {
+        let server = try await MockServer.start(.init(profiles: MockProfileSet(rules: [], fallback: .fast), seed: 1))
+        let (engine, transport) = engine(try config(id, model: "m-\(id)", task: .chat), server: server)
+        let served = await engine.serve(
+            PromptItem(id: "p", prompt: "How do tides work?"), overrides: RequestOverrides(stream: stream), relay: nil)
+        transport.shutdown()
+        await server.stop()
+        let s = try #require(served.first)
+        #expect(s.failure == nil, "\(id): \(s.failure.map { "\($0)" } ?? "")")
+        #expect(!(s.answer?.text ?? "").isEmpty && s.record.outcome.usage.output > 0, "\(id)")
+        #expect(s.record.outcome.streamed == stream && (s.record.outcome.timing.firstToken != nil) == stream, "\(id)")
+    }
+
+    @Test(arguments: supported)
+    func aFailureComesBackTyped(_ id: String) async throws {
+        var broken = MockProfile.fast
+        broken.errorRates = [500: 1.0]
+        let server = try await MockServer.start(
+            .init(profiles: MockProfileSet(rules: [.init(pattern: "m-*", profile: broken)], fallback: .fast), seed: 1))
+        let (engine, transport) = engine(try config(id, model: "m-\(id)", task: .chat), server: server)
+        let served = await engine.serve(
+            PromptItem(id: "p", prompt: "hi"), overrides: RequestOverrides(stream: false), relay: nil)
+        transport.shutdown()
+        await server.stop()
+        let failure = try #require(served.last?.failure, "\(id) should have failed")
+        #expect(failure.kind == .http5xx && failure.status == 500, "\(id): \(failure)")
+        #expect(served.last?.record.outcome.error == .http5xx)
+    }
+
+    @Test(arguments: ProviderCatalog.standard.supported.filter(\.hasEmbeddings).map(\.id.rawValue))
+    func embeddingsWhereTheProviderHasThem(_ id: String) async throws {
+        let descriptor = ProviderCatalog.standard[Provider(rawValue: id)]!
+        let chat = try config(id, model: "m-embed-\(id)", task: .chat)
+        if let problem = descriptor.embeddingsProblem(chat.servedEntities[0].providerSettings, block: ConfigPath()) {
+            // The template's settings have no embedding models (a model family without them): reading the same
+            // block for embeddings must refuse it with that problem.
+            let refused = read(id, model: "m-embed-\(id)", task: .embeddings)
+            #expect(refused.config == nil && refused.issues.all.contains { $0.message == problem.message }, "\(id)")
+            return
+        }
+        let config = try config(id, model: "m-embed-\(id)", task: .embeddings)
+        let server = try await MockServer.start(.init(profiles: MockProfileSet(rules: [], fallback: .fast), seed: 1))
+        let (engine, transport) = engine(config, server: server)
+        var overrides = RequestOverrides(stream: false)
+        overrides.inputs = ["the cat sat", "on the mat"]
+        let served = await engine.serve(PromptItem(id: "p", prompt: "x"), overrides: overrides, relay: nil)
+        transport.shutdown()
+        await server.stop()
+        let s = try #require(served.first)
+        #expect(s.failure == nil && s.answer?.embeddings.count == 2, "\(id): \(s.failure.map { "\($0)" } ?? "")")
+    }
+}
