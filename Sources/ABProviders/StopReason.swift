@@ -9,12 +9,16 @@ public enum StopReason: Sendable, Equatable {
     case filtered
     /// The model declined (Anthropic's `refusal`).
     case refused
+    /// Gemini stopped an answer that recited training data (`RECITATION`): a filter to OpenAI's door, an ordinary
+    /// end to Anthropic's, whose clients have no word for it.
+    case recitation
 
     public init(upstream raw: String?) {
         switch raw.map({ $0.lowercased() }) {
         case "length", "max_tokens", "max_output_tokens": self = .length
         case "stop_sequence": self = .stopSequence
-        case "content_filter", "safety", "content_filtered", "recitation", "guardrail_intervened": self = .filtered
+        case "content_filter", "safety", "content_filtered", "guardrail_intervened": self = .filtered
+        case "recitation": self = .recitation
         case "refusal": self = .refused
         default: self = .finished
         }

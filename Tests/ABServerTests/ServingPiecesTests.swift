@@ -192,3 +192,29 @@ import Testing
         #expect(events.contains { $0?[key: "delta"]?[key: "stop_reason"] == "tool_use" })
     }
 }
+
+/// Issue 25: the providers' finish reasons, read by the provider layer (`StopReason`), come out in each door's
+/// words exactly as they did when the door read them itself.
+@Suite struct FinishReasonTests {
+    @Test func everyUpstreamWordMapsAsBefore() {
+        let openAI: [String?: String] = [
+            "length": "length", "MAX_TOKENS": "length", "max_output_tokens": "length",
+            "content_filter": "content_filter",
+            "SAFETY": "content_filter", "content_filtered": "content_filter", "RECITATION": "content_filter",
+            "guardrail_intervened": "content_filter", "refusal": "stop", "stop_sequence": "stop", "end_turn": "stop",
+            "stop": "stop", nil: "stop",
+        ]
+        let anthropic: [String?: String] = [
+            "length": "max_tokens", "MAX_TOKENS": "max_tokens", "max_output_tokens": "max_tokens",
+            "stop_sequence": "stop_sequence", "refusal": "refusal", "content_filter": "refusal", "SAFETY": "refusal",
+            "content_filtered": "refusal", "guardrail_intervened": "refusal", "RECITATION": "end_turn",
+            "end_turn": "end_turn", nil: "end_turn",
+        ]
+        for (raw, word) in openAI { #expect(FinishReason.openAI(raw, calledTools: false) == word, "\(raw ?? "nil")") }
+        for (raw, word) in anthropic {
+            #expect(FinishReason.anthropic(raw, calledTools: false) == word, "\(raw ?? "nil")")
+        }
+        #expect(FinishReason.openAI("length", calledTools: true) == "tool_calls")
+        #expect(FinishReason.anthropic("length", calledTools: true) == "tool_use")
+    }
+}

@@ -49,39 +49,35 @@ enum AbtopBinary {
     private static func runBlocking(
         _ args: [String], environment: [String: String], in directory: URL?, limits: String?
     ) throws -> Result {
-        let process = Process()
+        let env = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": scratch.path]) { a, _ in a }
+        let executable: String
+        let arguments: [String]
         if let limits {
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            executable = "/bin/bash"
             let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-            process.arguments = ["-c", "\(limits); exec '\(url.path)' \(quoted)"]
+            arguments = ["-c", "\(limits); exec '\(url.path)' \(quoted)"]
         } else {
-            process.executableURL = url
-            process.arguments = args
+            executable = url.path
+            arguments = args
         }
-        process.currentDirectoryURL = directory ?? packageRoot
         // Every run gets a journal of its own under a temporary XDG_DATA_HOME, unless the test gives one.
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "XDG_DATA_HOME": scratch.path]) { a, _ in a
-        }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let child = try ChildProcess(
+            executable, arguments, environment: env, directory: (directory ?? packageRoot).path)
         // Both pipes drain at once: read one after the other, a child that fills the other pipe's buffer (64 KiB of
         // stderr while stdout is read) would wait on it forever, and so would the test.
         let stderrData = Mutex(Data())
         let stderrRead = DispatchSemaphore(value: 0)
         Thread {
-            let data = err.fileHandleForReading.readDataToEndOfFile()
+            let data = child.stderr!.readDataToEndOfFile()
             stderrData.withLock { $0 = data }
             stderrRead.signal()
         }.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stdout = child.stdout!.readDataToEndOfFile()
         stderrRead.wait()
         let stderr = stderrData.withLock { $0 }
-        process.waitUntilExit()
+        let status = child.wait()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            status: status, stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 

@@ -5,21 +5,15 @@ import Testing
 /// the three charts, and it prints to PDF.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct HTMLReportBrowserSerialTests {
     func chromium(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] + args
         let out = AbtopBinary.scratch.appendingPathComponent("chromium-\(UUID().uuidString).out")
         let err = AbtopBinary.scratch.appendingPathComponent("chromium-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
+        let p = try ChildProcess(
+            "/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] + args,
+            environment: ProcessInfo.processInfo.environment, stdout: .file(out.path), stderr: .file(err.path))
+        let status = p.wait()
         return (
-            p.terminationStatus, try String(contentsOf: out, encoding: .utf8),
-            try String(contentsOf: err, encoding: .utf8)
+            status, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            (try? String(contentsOf: err, encoding: .utf8)) ?? ""
         )
     }
 

@@ -9,17 +9,13 @@ import Testing
         let (server, port) = try await RunCommandTests.mockServer()
         defer { server.terminate() }
         let db = AbtopBinary.scratch.appendingPathComponent("crash-\(UUID().uuidString).sqlite").path
-        let process = Process()
-        process.executableURL = AbtopBinary.url
-        process.arguments = [
-            "run", try RunCommandTests.endpoint(port: port), "--headless", "--rate", "300",
-            "--duration", "60", "--store", db,
-        ]
-        process.environment = RunCommandTests.keys.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            AbtopBinary.url.path,
+            [
+                "run", try RunCommandTests.endpoint(port: port), "--headless", "--rate", "300",
+                "--duration", "60", "--store", db,
+            ], environment: RunCommandTests.keys.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a },
+            directory: AbtopBinary.packageRoot.path, stdout: .discard)
         // Read progress lines ("[2.0 s] 512 requests …") until two say over 100 requests finished (for 30 s, checked
         // at each line, which comes every second: a debug build can take seconds to start on a busy machine), then
         // kill -9.
@@ -30,7 +26,7 @@ import Testing
             }
         }
         // (Read on a thread of its own, not on one of the cooperative pool's few threads.)
-        let handle = err.fileHandleForReading
+        let handle = process.stderr!
         let progress = await withCheckedContinuation { continuation in
             Thread {
                 var progress = ""
@@ -43,8 +39,8 @@ import Testing
                 continuation.resume(returning: progress)
             }.start()
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(process.pid, SIGKILL)
+        process.wait()
         let counts = counts(progress)
         let reported = try #require(counts.last, "no progress lines: \(progress)")
         #expect(reported > 100)
@@ -58,19 +54,15 @@ import Testing
         #expect(stored >= reported, "journal holds \(stored); the run had reported \(reported) finished")
         let integrity = try await AbtopBinary.run(["report", "--last", "--format", "md", "--store", db])
         #expect(integrity.status == 0 && integrity.stdout.contains("# abtop report"))
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        sqlite.arguments = [
-            "-c",
-            "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
-            db,
-        ]
-        let out = Pipe()
-        sqlite.standardOutput = out
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(
-            String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(
-                in: .whitespacesAndNewlines) == "ok")
+        let sqlite = try ChildProcess(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
+                db,
+            ], environment: ["PATH": "/usr/bin:/bin"], stderr: .discard)
+        let checked = sqlite.stdout!.readDataToEndOfFile()
+        sqlite.wait()
+        #expect(String(decoding: checked, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
     }
 }

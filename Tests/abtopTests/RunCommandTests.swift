@@ -9,23 +9,20 @@ import Testing
     /// Starts `abtop mock-server --port 0 --profile PROFILE` and returns the process and its port. The wait for
     /// its port happens on a thread of its own, like `AbtopBinary.run`'s: a debug child can take seconds to start on
     /// a busy machine, and a cooperative-pool thread blocked that long stalls every other test's tasks.
-    static func mockServer(profile: String = "fast") async throws -> (Process, Int) {
+    static func mockServer(profile: String = "fast") async throws -> (ChildProcess, Int) {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try mockServerBlocking(profile: profile) }) }.start()
         }
     }
 
-    private static func mockServerBlocking(profile: String) throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = AbtopBinary.url
-        process.arguments = ["mock-server", "--port", "0", "--profile", profile, "--seed", "3", "--exit-with-parent"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    private static func mockServerBlocking(profile: String) throws -> (ChildProcess, Int) {
+        let process = try ChildProcess(
+            AbtopBinary.url.path,
+            ["mock-server", "--port", "0", "--profile", profile, "--seed", "3", "--exit-with-parent"],
+            environment: ["PATH": "/usr/bin:/bin"], stderr: .discard)
         var text = ""
         while !text.contains("\n") {
-            let data = out.fileHandleForReading.availableData
+            let data = process.stdout!.availableData
             if data.isEmpty { break }
             text += String(decoding: data, as: UTF8.self)
         }

@@ -41,6 +41,9 @@ struct TmuxSession {
 
     func screen() throws -> String { try run("capture-pane", "-t", name, "-p") }
 
+    /// The screen with up to `lines` of the pane's scrollback above it (what a long summary pushed off the top).
+    func history(lines: Int = 500) throws -> String { try run("capture-pane", "-t", name, "-p", "-S", "-\(lines)") }
+
     /// Polls the screen until `condition` holds or `seconds` pass; returns the last screen.
     func wait(_ seconds: Double, for what: String, _ condition: (String) -> Bool) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)

@@ -32,7 +32,7 @@ enum FinishReason {
         if calledTools { return "tool_calls" }
         switch StopReason(upstream: raw) {
         case .length: return "length"
-        case .filtered: return "content_filter"
+        case .filtered, .recitation: return "content_filter"
         case .finished, .stopSequence, .refused: return "stop"
         }
     }
@@ -43,7 +43,7 @@ enum FinishReason {
         case .length: return "max_tokens"
         case .stopSequence: return "stop_sequence"
         case .filtered, .refused: return "refusal"
-        case .finished: return "end_turn"
+        case .finished, .recitation: return "end_turn"
         }
     }
 }
