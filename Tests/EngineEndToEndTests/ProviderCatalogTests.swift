@@ -6,9 +6,11 @@ import Foundation
 import Testing
 
 /// Issue 25: every provider the provider layer registers, end to end against its simulated counterpart, so a
-/// provider cannot be half-registered: its own starter block reads, resolves and routes; a request and a stream
-/// are answered on its wire; a failure comes back typed; embeddings work where it says it has them. A provider
-/// added without a simulated counterpart, a route or a template fails here.
+/// provider cannot be half-registered: its own starter block reads, resolves and is simulated; a request and a
+/// stream are answered on the wire its simulation speaks (custom, Databricks and Azure entities are simulated on
+/// OpenAI's: their own routes are `WireFormatTests`'); a failure comes back typed; embeddings work where its
+/// template's settings have them. A provider added without a template, settings that resolve, or a simulated
+/// counterpart fails here.
 @Suite struct ProviderCatalogTests {
     static let supported = ProviderCatalog.standard.supported.map(\.id.rawValue)
 
