@@ -10,7 +10,7 @@ public enum VerdictJSON {
         }
         let unit: String =
             switch v.metric {
-            case .errorRate, .errorRatePaired: "rate"
+            case .errorRate, .errorRatePaired, .checkPassRate: "rate"
             case .latencyE2EPaired, .ttftPaired: "ratio"
             case .cost: "usd_per_1k_requests"
             default: "ms"

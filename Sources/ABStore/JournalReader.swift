@@ -75,7 +75,10 @@ public struct StoredSession: Sendable {
         for key in groups.keys.sorted() { stats.recordPaired(groups[key]!.sorted { $0.entity < $1.entity }) }
         let settings =
             analysis?.settings
-            ?? VerdictAnalysis.Settings(streaming: records.contains { $0.outcome.streamed }, paired: !groups.isEmpty)
+            ?? VerdictAnalysis.Settings(
+                streaming: records.contains { $0.outcome.streamed }, paired: !groups.isEmpty,
+                cost: !records.isEmpty && records.allSatisfy { $0.outcome.costUSD != nil },
+                checks: records.contains { $0.outcome.checkPassed != nil })
         let family = VerdictAnalysis(names: entities.map(\.name), settings: settings).familySize
         return (stats.snapshot(at: summary.duration), stats.verdicts(settings: settings), stats.srm(), family)
     }

@@ -122,3 +122,62 @@ private func normal(_ rng: inout SplitMix64) -> Double {
     let u1 = max(rng.unit(), 1e-300)
     return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * rng.unit())
 }
+
+/// Issue 26, item 3: check pass rates compared between arms, the k-th checked answer of each paired (issue order).
+@Suite struct CheckVerdictTests {
+    private func outcome(_ entity: Int, ticket: Int?, passed: Bool?, failed: Bool = false) -> RequestOutcome {
+        var o = RequestOutcome(
+            entity: entity, epoch: 0, timing: RequestTiming(start: 0, end: 100_000_000), streamed: false,
+            error: failed ? .http5xx : nil)
+        o.checkPassed = failed ? nil : passed
+        o.issue = ticket
+        return o
+    }
+
+    @Test func checkedAnswersArePairedInIssueOrderAndFailuresAreNotChecks() {
+        let infos = ["a", "b"].map { EntityInfo(name: $0, model: "m", provider: "openai") }
+        var s = StatsAggregator(entities: infos, epoch: SplitEpoch(index: 0, weights: .even(count: 2), startedAt: 0))
+        let a = (0..<3).map { _ in s.requestStarted(entity: 0)! }
+        let b = (0..<4).map { _ in s.requestStarted(entity: 1)! }
+        // B: passed, (failed request: no check), failed check, passed. A: failed check, passed, passed.
+        let bOutcomes: [(Bool?, Bool)] = [(true, false), (nil, true), (false, false), (true, false)]
+        for (i, t) in b.enumerated().reversed() {
+            s.record(outcome(1, ticket: t, passed: bOutcomes[i].0, failed: bOutcomes[i].1), at: 1)
+        }
+        for (i, t) in a.enumerated().reversed() { s.record(outcome(0, ticket: t, passed: i != 0), at: 1) }
+        // Pairs of checked answers: (A fail, B pass), (A pass, B fail), (A pass, B pass).
+        #expect(s.armSamples[1].checkPairs == PairCounts(bOnly: 1, same: 1, aOnly: 1))
+        #expect(s.armSamples[1].checks.count == 3 && s.armSamples[0].checks.count == 3)
+    }
+
+    @Test func aClearlyBetterArmIsDecidedAndTheFamilyHasTheCheck() {
+        var rng = SplitMix64(seed: 5)
+        var analysis = VerdictAnalysis(names: ["a", "b"], settings: .init(streaming: false, cost: false, checks: true))
+        #expect(analysis.metrics.last == .checkPassRate && analysis.familySize == 4)
+        var pairs = PairCounts()
+        var (ca, cb) = (Moments(), Moments())
+        var decidedAt: Int?
+        for n in 1...600 {
+            let pa = rng.unit() < 0.6
+            let pb = rng.unit() < 0.9
+            pairs.add(a: pa, b: pb)
+            ca.add(pa ? 1 : 0)
+            cb.add(pb ? 1 : 0)
+            guard n % 10 == 0 else { continue }
+            let arms = [
+                ArmSample(name: "a", errors: Moments(), e2e: SortedSample([]), ttft: SortedSample([]), checks: ca),
+                ArmSample(
+                    name: "b", errors: Moments(), e2e: SortedSample([]), ttft: SortedSample([]), checks: cb,
+                    checkPairs: pairs),
+            ]
+            let v = analysis.verdicts(arms: arms).first { $0.metric == .checkPassRate }!
+            if v.state == .decided {
+                #expect(v.text.hasPrefix("b passes its checks more often than a"), "\(v.text)")
+                #expect((v.low ?? 0) > 0 && (v.low ?? 0) < 0.3 && (v.high ?? 1) > 0.3, "the interval holds 90 − 60")
+                decidedAt = n
+                break
+            }
+        }
+        #expect(decidedAt != nil && decidedAt! <= 300, "decided after \(decidedAt.map(String.init) ?? "never")")
+    }
+}

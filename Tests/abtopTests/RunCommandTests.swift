@@ -143,7 +143,8 @@ import Testing
         // Words that are values or mentions, not fields: metric names, states, units, the prompt file's `expect`.
         let values: Set<String> = [
             "error_rate", "latency_e2e_p50", "latency_e2e_p95", "ttft_p50", "ttft_p95", "error_rate_paired",
-            "latency_e2e_paired", "ttft_paired", "decided", "not_yet", "equivalent", "ms", "expect",
+            "latency_e2e_paired", "ttft_paired", "cost_per_1k_requests", "check_pass_rate", "decided", "not_yet",
+            "equivalent", "ms", "rate", "ratio", "usd_per_1k_requests", "expect",
         ]
         let winRates = summary.firstIndex(of: "win_rates").map { Array(summary[($0 + 1)...]) } ?? []
         let always = summary.prefix { $0 != "win_rates" } + ["win_rates"] + verdict
@@ -389,5 +390,26 @@ import Testing
         for name in ["oa", "an"] {
             #expect(table.contains("| \(name) | 8 |"), "\(table)")
         }
+    }
+}
+
+/// Issue 26, item 3: a prompt file with `expect` puts the arms' check pass rates in the family, over real HTTP.
+@Suite struct CheckVerdictOverHTTPTests {
+    @Test func aPromptFileWithChecksAddsACheckPassRateVerdict() async throws {
+        let (server, port) = try await RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let r = try await AbtopBinary.run(
+            [
+                "run", try RunCommandTests.endpoint(port: port), "--headless", "--json", "--requests", "40",
+                "--concurrency", "4", "--seed", "2", "--quiet", "--prompts", "examples/prompts-tools.jsonl",
+            ], environment: RunCommandTests.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONParser.parse(r.stdout)
+        let check = (json[key: "verdicts"]?.arrayValue ?? []).first {
+            $0[key: "metric"]?.stringValue == "check_pass_rate"
+        }
+        #expect(check?[key: "unit"]?.stringValue == "rate", "\(r.stdout.suffix(1_500))")
+        RunCommandTests.expectVerdictContract(check ?? .null)
+        #expect(json[key: "family"]?[key: "size"]?.intValue == 7, "errors, p50, p95, TTFT p50, p95, cost, checks")
     }
 }

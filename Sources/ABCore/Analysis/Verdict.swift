@@ -21,6 +21,8 @@ public struct Verdict: Sendable, Equatable, Codable {
         /// Cost per 1,000 requests: the k-th request of each arm (issue order) paired, B's cost − A's, in both
         /// modes (in compare mode the k-th requests are mostly the same prompt).
         case cost = "cost_per_1k_requests"
+        /// Answers that pass their prompt's `expect`: B's pass rate − A's, the k-th checked answer of each paired.
+        case checkPassRate = "check_pass_rate"
 
         /// How the metric is named in a sentence.
         public var label: String {
@@ -33,6 +35,7 @@ public struct Verdict: Sendable, Equatable, Codable {
             case .latencyE2EPaired: "latency per prompt"
             case .ttftPaired: "TTFT per prompt"
             case .cost: "cost per 1,000 requests"
+            case .checkPassRate: "checks passed"
             }
         }
 
@@ -48,7 +51,7 @@ public struct Verdict: Sendable, Equatable, Codable {
         public var isTTFT: Bool { self == .ttftP50 || self == .ttftP95 || self == .ttftPaired }
         public var isPaired: Bool { self == .latencyE2EPaired || self == .ttftPaired || self == .errorRatePaired }
         /// Read in split and compare mode alike.
-        public var inBothModes: Bool { self == .cost }
+        public var inBothModes: Bool { self == .cost || self == .checkPassRate }
     }
 
     public enum State: String, Sendable, Codable, CaseIterable {

@@ -18,12 +18,18 @@ public struct ArmSample {
     public var unpriced: Int
     /// The same pairs as `errorPairs`, B's cost − A's (USD), where both are priced.
     public var costPairs: Moments
+    /// Answers checked against their prompt's `expect`: 1 passed, 0 failed, in issue order.
+    public var checks: Moments
+    /// The k-th checked answer of this arm against the control's k-th: passed or not.
+    public var checkPairs: PairCounts
 
     public init(
         name: String, errors: Moments, e2e: any OrderStatistics, ttft: any OrderStatistics,
         errorPairs: PairCounts = PairCounts(), costs: Moments = Moments(), costPairs: Moments = Moments(),
-        unpriced: Int = 0
+        unpriced: Int = 0, checks: Moments = Moments(), checkPairs: PairCounts = PairCounts()
     ) {
+        self.checks = checks
+        self.checkPairs = checkPairs
         self.name = name
         self.errors = errors
         self.e2e = e2e
@@ -73,11 +79,14 @@ public struct VerdictAnalysis: Sendable {
         public var cost = true
         /// "No meaningful difference" for cost: B − A within ±m of A's cost per request (0.10 = 10 %).
         public var costMargin = 0.10
+        /// Check pass rates are in the family: the prompts carry `expect` (a run with such a prompt file).
+        public var checks = false
 
         public init(
             alpha: Double = 0.05, latencyMargin: Double = 0.10, errorMargin: Double = 0.01, streaming: Bool = true,
-            paired: Bool = false, cost: Bool = true, costMargin: Double = 0.10
+            paired: Bool = false, cost: Bool = true, costMargin: Double = 0.10, checks: Bool = false
         ) {
+            self.checks = checks
             self.alpha = alpha
             self.latencyMargin = latencyMargin
             self.errorMargin = errorMargin
@@ -97,6 +106,7 @@ public struct VerdictAnalysis: Sendable {
             paired = try c.decode(Bool.self, forKey: .paired)
             cost = try c.decodeIfPresent(Bool.self, forKey: .cost) ?? false
             costMargin = try c.decodeIfPresent(Double.self, forKey: .costMargin) ?? 0.10
+            checks = try c.decodeIfPresent(Bool.self, forKey: .checks) ?? false
         }
     }
 
@@ -148,6 +158,7 @@ public struct VerdictAnalysis: Sendable {
             if settings.streaming { m.append(.ttftPaired) }
         }
         if settings.cost { m.append(.cost) }
+        if settings.checks { m.append(.checkPassRate) }
         return m
     }
 
@@ -203,6 +214,7 @@ public struct VerdictAnalysis: Sendable {
         case .latencyE2EP50, .latencyE2EP95, .ttftP50, .ttftP95: quantile(metric, a: a, b: b)
         case .latencyE2EPaired, .ttftPaired, .errorRatePaired: self.paired(metric, a: a, b: b, paired ?? .init())
         case .cost: cost(a: a, b: b)
+        case .checkPassRate: checks(a: a, b: b)
         }
     }
 
@@ -561,5 +573,55 @@ extension VerdictAnalysis {
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: m.low, high: m.high,
             estimateA: estA, estimateB: estB, ratio: costA > 0 ? costB / costA : nil, nA: a.costs.count,
             nB: b.costs.count, primary: primary, text: text, drift: m.drifted)
+    }
+}
+
+// MARK: - Checks
+
+extension VerdictAnalysis {
+    /// How often each arm's answers pass their prompt's `expect`: the k-th checked answer of each arm (issue order)
+    /// paired, the difference of pass rates by betting (`RateDifferenceTest`, exact), margin as for error rates.
+    /// Only answers are checked (a failed request has no answer to check): this compares the quality of what the
+    /// arms answered; their errors are the error rate's.
+    fileprivate mutating func checks(a: ArmSample, b: ArmSample) -> Verdict {
+        let metric = Verdict.Metric.checkPassRate
+        let pairs = b.checkPairs
+        let (rateA, rateB) = (a.checks.mean, b.checks.mean)
+        let (nA, nB) = (a.checks.count, b.checks.count)
+        guard pairs.count >= Self.minimumErrorSamples else {
+            return Verdict(
+                metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, estimateA: rateA,
+                estimateB: rateB, nA: nA, nB: nB, primary: false,
+                text: "\(metric.label): too few checked answers to compare yet (n = \(nA) / \(nB))")
+        }
+        let m = rateComparison(metric, b: b.name, pairs)
+        let margin = settings.errorMargin
+        let state = Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin)
+        let range = VerdictText.pointsRange(m.low, m.high)
+        var text: String
+        switch state {
+        case .decided:
+            let bBetter = m.low > 0
+            let (better, worse) = bBetter ? (b.name, a.name) : (a.name, b.name)
+            let (hi, lo) = bBetter ? (rateB, rateA) : (rateA, rateB)
+            text =
+                "\(better) passes its checks more often than \(worse): \(VerdictText.percent(hi, digits: 1)) vs "
+                + "\(VerdictText.percent(lo, digits: 1)) (\(b.name) − \(a.name): \(range)) — decided, \(confidence)"
+        case .equivalent:
+            text =
+                "\(metric.label): no meaningful difference — \(b.name) vs \(a.name) \(VerdictText.percent(rateB, digits: 1)) "
+                + "vs \(VerdictText.percent(rateA, digits: 1)) (\(range); margin ±\(VerdictText.points(margin))) — \(confidence)"
+        case .notYet:
+            text =
+                "\(metric.label): not decided yet — \(b.name) vs \(a.name) \(VerdictText.percent(rateB, digits: 1)) vs "
+                + "\(VerdictText.percent(rateA, digits: 1)) (\(range)); "
+                + VerdictText.moreNeeded(
+                    estimate: pairs.meanDifference, low: m.low, high: m.high, margin: margin, n: nA + nB,
+                    unit: "checked answers")
+        }
+        if m.drifted { text += Self.driftNote }
+        return Verdict(
+            metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: m.low, high: m.high,
+            estimateA: rateA, estimateB: rateB, nA: nA, nB: nB, primary: false, text: text, drift: m.drifted)
     }
 }

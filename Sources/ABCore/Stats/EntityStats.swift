@@ -109,6 +109,27 @@ struct ArmAnalysis: Sendable {
     /// estimates; nil costs are left out and counted.
     var costs = Moments()
     var unpriced = 0
+    /// Passed or not, per answered request whose prompt had a check, in issue order from `firstCheck` on (only
+    /// those not yet paired with every other arm are kept); and all of them as moments, for the estimates.
+    private var checkOutcomes: [Bool] = []
+    private var firstCheck = 0
+    var checks = Moments()
+
+    /// The k-th checked request's outcome, if released and still kept.
+    func checkOutcome(_ k: Int) -> Bool? {
+        let i = k - firstCheck
+        return i >= 0 && i < checkOutcomes.count ? checkOutcomes[i] : nil
+    }
+
+    var checkCount: Int { firstCheck + checkOutcomes.count }
+
+    /// Drops the check outcomes before the k-th (in chunks, so the cost is amortised).
+    mutating func forgetChecks(before k: Int) {
+        let drop = min(k - firstCheck, checkOutcomes.count)
+        guard drop >= 4_096 || (drop > 0 && drop == checkOutcomes.count) else { return }
+        checkOutcomes.removeFirst(drop)
+        firstCheck += drop
+    }
 
     /// The k-th request, if released and still kept.
     func pairedItem(_ k: Int) -> PairedItem? {
@@ -140,6 +161,10 @@ struct ArmAnalysis: Sendable {
         errors.add(failed ? 1 : 0)
         paired.append(PairedItem(failed: failed, cost: o.costUSD))
         if let c = o.costUSD { costs.add(c) } else { unpriced += 1 }
+        if let passed = o.checkPassed {
+            checkOutcomes.append(passed)
+            checks.add(passed ? 1 : 0)
+        }
         guard !failed else { return }
         e2e.record(nanoseconds: o.timing.e2eNanoseconds)
         if let t = o.timing.ttftNanoseconds { ttft.record(nanoseconds: t) }

@@ -19,6 +19,8 @@ public struct StatsAggregator: Sendable {
     private var errorPairs: [PairCounts]
     /// The same pairs' cost differences, B − A in USD (pairs with both costs known).
     private var costPairs: [Moments]
+    /// Check outcomes of entity i against the control: the k-th checked answer of each (issue order), passed.
+    private var checkPairs: [PairCounts]
     /// Seconds of history each snapshot carries for sparklines.
     public var sparklineSeconds = 120
 
@@ -33,6 +35,7 @@ public struct StatsAggregator: Sendable {
         self.analysis = [ArmAnalysis](repeating: ArmAnalysis(), count: entities.count)
         self.errorPairs = [PairCounts](repeating: PairCounts(), count: entities.count)
         self.costPairs = [Moments](repeating: Moments(), count: entities.count)
+        self.checkPairs = [PairCounts](repeating: PairCounts(), count: entities.count)
     }
 
     /// The router picked `entity` in `epoch` (split mode, arms only): what observed share and SRM count.
@@ -141,8 +144,15 @@ public struct StatsAggregator: Sendable {
                 k += 1
             }
             analysis[i].forgetPaired(before: k)
+            var c = checkPairs[i].count
+            while let a = analysis[0].checkOutcome(c), let b = analysis[i].checkOutcome(c) {
+                checkPairs[i].add(a: a, b: b)
+                c += 1
+            }
+            analysis[i].forgetChecks(before: c)
         }
         analysis[0].forgetPaired(before: errorPairs.dropFirst().map(\.count).min() ?? analysis[0].pairedCount)
+        analysis[0].forgetChecks(before: checkPairs.dropFirst().map(\.count).min() ?? analysis[0].checkCount)
     }
 
     public func snapshot(at time: Double) -> Snapshot {
@@ -196,7 +206,8 @@ extension StatsAggregator {
                 name: entities[i].name, errors: a.errors,
                 e2e: CensoredSample(finished: a.e2e.orderStatistics(), censored: a.e2eCensored.orderStatistics()),
                 ttft: CensoredSample(finished: a.ttft.orderStatistics(), censored: a.ttftCensored.orderStatistics()),
-                errorPairs: errorPairs[i], costs: a.costs, costPairs: costPairs[i], unpriced: a.unpriced)
+                errorPairs: errorPairs[i], costs: a.costs, costPairs: costPairs[i], unpriced: a.unpriced,
+                checks: a.checks, checkPairs: checkPairs[i])
         }
     }
 

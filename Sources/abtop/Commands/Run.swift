@@ -59,7 +59,7 @@ struct Run: AsyncParsableCommand {
     @Option(
         help: """
             With --until-decided: the comparisons that must be decided (repeat or comma-separate): errors, latency, \
-            p95, ttft, ttft-p95, cost (default: errors and latency, the primary ones).
+            p95, ttft, ttft-p95, cost, checks (default: errors and latency, the primary ones).
             """)
     var decide: [String] = []
 
@@ -76,9 +76,11 @@ struct Run: AsyncParsableCommand {
                 case "p95": out.insert(.latencyE2EP95)
                 case "ttft": out.formUnion([.ttftP50, .ttftPaired])
                 case "cost": out.insert(.cost)
+                case "checks": out.insert(.checkPassRate)
                 case "ttft-p95": out.insert(.ttftP95)
                 default:
-                    throw ValidationError("--decide takes errors, latency, p95, ttft, ttft-p95 or cost; found \(name)")
+                    throw ValidationError(
+                        "--decide takes errors, latency, p95, ttft, ttft-p95, cost or checks; found \(name)")
                 }
             }
             return out
@@ -148,9 +150,11 @@ struct Run: AsyncParsableCommand {
             config: config, name: configFile.name, secretsPath: configFile.secrets, promptsPath: prompts)
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // A live dashboard can switch to compare mode (c): its family holds the paired comparisons too.
-        let settings = analysis.settings(
+        var settings = analysis.settings(
             streaming: prepared.config.settings.request.stream && prepared.config.endpointTask != .embeddings,
             paired: mode == .compare || !headless)
+        // Prompts that say what their answer must be: the arms' pass rates are compared too.
+        settings.checks = prepared.prompts.contains { $0.expect != nil }
         let host = try SessionHost(
             .init(
                 config: prepared.config, configText: prepared.configText,
