@@ -95,3 +95,56 @@ import Testing
         #expect(json.contains("\"openai_api_key_plaintext\": \"‹redacted›\""))
     }
 }
+
+/// Issue 26, item 4: `abtop diff` on two sessions of the same prompts against two mock profiles lists the
+/// regressions, and its figures equal each session's own report.
+@Suite struct DiffCommandTests {
+    @Test func diffListsTheRegressionsAndItsFiguresEqualEachReport() async throws {
+        let broken = try AbtopBinary.temporaryFile(
+            #"{"profile": "fast", "errors": {"500": 0.5}, "retry_after_s": 0}"#, name: "broken.json")
+        let (good, goodPort) = try await RunCommandTests.mockServer()
+        defer { good.terminate() }
+        let (bad, badPort) = try await RunCommandTests.mockServer(profile: broken)
+        defer { bad.terminate() }
+        let db = AbtopBinary.scratch.appendingPathComponent("diff-\(UUID().uuidString).sqlite").path
+        for port in [goodPort, badPort] {
+            let r = try await AbtopBinary.run(
+                [
+                    // No retries and no breaker: each prompt's first request is what it is, at once.
+                    "run",
+                    try RunCommandTests.endpoint(
+                        port: port, abtop: #""retries": {"max": 0}, "breaker": {"failures": 1000}"#),
+                    "--headless", "--quiet", "--requests", "60",
+                    "--concurrency", "4", "--seed", "5", "--store", db,
+                ], environment: RunCommandTests.keys)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let diff = try await AbtopBinary.run(["diff", "1", "2", "--json", "--store", db])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let json = try JSONParser.parse(diff.stdout)
+        let entities = try #require(json[key: "entities"]?.arrayValue)
+        #expect(entities.compactMap { $0[key: "entity"]?.stringValue } == ["oa", "an"])
+        let regressions = entities.flatMap { $0[key: "regressions"]?.arrayValue ?? [] }
+        #expect(!regressions.isEmpty, "half the requests of session 2 fail: some prompt that answered in 1 must fail")
+        #expect(
+            regressions.allSatisfy { $0[key: "after"]?.stringValue?.hasPrefix("failed (") == true },
+            "\(regressions.map { $0.rendered() })")
+        // Each session's figures are its own report's.
+        for (i, session) in ["1", "2"].enumerated() {
+            let report = try JSONParser.parse(
+                try await AbtopBinary.run(["report", session, "--format", "json", "--store", db]).stdout)
+            for e in report[key: "entities"]?.arrayValue ?? [] {
+                let name = e[key: "name"]?.stringValue
+                let figures = entities.first { $0[key: "entity"]?.stringValue == name }?[key: "sessions"]?[index: i]
+                #expect(figures?[key: "requests"] == e[key: "requests"], "\(session) \(name ?? "")")
+                // The report counts errors by kind; the diff gives their total.
+                let total = (e[key: "errors"]?.objectValue?.members ?? []).reduce(0) { $0 + ($1.value.intValue ?? 0) }
+                #expect(figures?[key: "errors"]?.intValue == total, "\(session) \(name ?? "")")
+            }
+        }
+        let text = try await AbtopBinary.run(["diff", "1", "2", "--store", db])
+        #expect(text.stdout.contains("abtop diff: session 2 against session 1") && text.stdout.contains("got worse:"))
+        let missing = try await AbtopBinary.run(["diff", "1", "9", "--store", db])
+        #expect(missing.status == 1 && missing.stderr.contains("no session 9"))
+    }
+}

@@ -35,7 +35,8 @@ import Testing
         return (process, port)
     }
 
-    static func endpoint(port: Int, fallback: Bool = false) throws -> String {
+    /// `abtop` settings beyond the base URLs (e.g. `"retries": {"max": 0}`), as JSON members.
+    static func endpoint(port: Int, fallback: Bool = false, abtop extra: String = "") throws -> String {
         try AbtopBinary.temporaryFile(
             """
             {"name": "cli-test", "config": {"served_entities": [
@@ -46,7 +47,7 @@ import Testing
               "traffic_config": {"routes": [{"served_model_name": "oa", "traffic_percentage": 70},
                                             {"served_model_name": "an", "traffic_percentage": 30}]}},
              "ai_gateway": {"fallback_config": {"enabled": \(fallback)}},
-             "abtop": {"entities": {"oa": {"base_url": "http://127.0.0.1:\(port)/v1"}, "an": {"base_url": "http://127.0.0.1:\(port)"}}}}
+             "abtop": {\(extra.isEmpty ? "" : extra + ", ")"entities": {"oa": {"base_url": "http://127.0.0.1:\(port)/v1"}, "an": {"base_url": "http://127.0.0.1:\(port)"}}}}
             """)
     }
 
