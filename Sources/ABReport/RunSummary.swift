@@ -18,6 +18,8 @@ public struct RunSummary: Sendable {
     public var stop: StopReason?
     /// The endpoint's task: what the tables leave out (no TTFT for embeddings).
     public var task = EndpointTask.chat
+    /// How alike each entity's answers to a repeated prompt were (`run --repeat N`); empty when none repeated.
+    public var consistency: [Consistency.Figures] = []
 
     /// Why a run with `--until-decided` ended.
     public enum StopReason: String, Sendable {
@@ -110,6 +112,19 @@ public struct RunSummary: Sendable {
                 }.joined(separator: "\n") + "\n"
         }
         if let stop { out += "\n\(stop.text)\n" }
+        if !consistency.isEmpty {
+            out += "\nRepeated prompts (the same prompt answered more than once):\n"
+            for c in consistency where c.prompts > 0 {
+                var line =
+                    "  \(c.entity): \(c.prompts) prompts, identical answers in \(Format.percent(c.identicalShare, digits: 0)) "
+                    + "of \(Format.count(c.pairs)) pairs"
+                if c.checkPairs > 0 {
+                    line +=
+                        "; checks agree in \(Format.percent(c.checksAgreeShare, digits: 0)) of \(Format.count(c.checkPairs))"
+                }
+                out += Format.wrapped(line, width: Self.textWidth, indent: "    ") + "\n"
+            }
+        }
         if !votes.isEmpty {
             out += "\nBlind votes (\(votes.count)):\n"
             for w in winRates {
@@ -171,6 +186,15 @@ public struct RunSummary: Sendable {
             "family": VerdictJSON.family(size: familySize, alpha: alpha),
             "stop": stop.map { .string($0.rawValue) } ?? .null,
             "srm": .array(srm.map { VerdictJSON.srm($0, names: names) }),
+            "consistency": .array(
+                consistency.map { c in
+                    [
+                        "entity": .string(c.entity), "prompts": .number(JSONNumber(c.prompts)),
+                        "pairs": .number(JSONNumber(c.pairs)), "identical": .number(JSONNumber(c.identical)),
+                        "check_pairs": .number(JSONNumber(c.checkPairs)),
+                        "checks_agree": .number(JSONNumber(c.checksAgree)),
+                    ]
+                }),
             "win_rates": .array(
                 winRates.map { w in
                     [

@@ -181,3 +181,35 @@ private func normal(_ rng: inout SplitMix64) -> Double {
         #expect(decidedAt != nil && decidedAt! <= 300, "decided after \(decidedAt.map(String.init) ?? "never")")
     }
 }
+
+/// Issue 26, item 4: how alike an entity's answers to a repeated prompt are.
+@Suite struct ConsistencyTests {
+    private func record(_ entity: Int, _ prompt: String, _ text: String, passed: Bool? = nil, failed: Bool = false)
+        -> RequestRecord
+    {
+        var o = RequestOutcome(
+            entity: entity, epoch: 0, timing: RequestTiming(start: 0, end: 1), streamed: false,
+            error: failed ? .http5xx : nil)
+        o.checkPassed = passed
+        return RequestRecord(outcome: o, promptID: prompt, prompt: prompt, output: text)
+    }
+
+    @Test func pairsOfAnswersToTheSamePromptAreCounted() {
+        var c = Consistency(names: ["a", "b"])
+        // a answers p1 three times: two alike (1 identical pair of 3), checks pass, pass, fail (1 agreeing of 3).
+        c.add(record(0, "p1", "Paris", passed: true))
+        c.add(record(0, "p1", "Paris", passed: true))
+        c.add(record(0, "p1", "Lyon", passed: false))
+        // p2 once: not a repeat. A failure and a fallback say nothing of how it answers.
+        c.add(record(0, "p2", "x"))
+        c.add(record(0, "p2", "", failed: true))
+        // b answers p1 twice alike, no checks.
+        c.add(record(1, "p1", "Paris"))
+        c.add(record(1, "p1", "Paris"))
+        let f = c.figures
+        #expect(f.count == 2)
+        #expect(f[0] == .init(entity: "a", prompts: 1, pairs: 3, identical: 1, checkPairs: 3, checksAgree: 1))
+        #expect(f[1] == .init(entity: "b", prompts: 1, pairs: 1, identical: 1, checkPairs: 0, checksAgree: 0))
+        #expect(Consistency(names: ["a"]).figures.isEmpty, "no repeats: nothing to say")
+    }
+}

@@ -414,3 +414,25 @@ import Testing
         #expect(json[key: "family"]?[key: "size"]?.intValue == 7, "errors, p50, p95, TTFT p50, p95, cost, checks")
     }
 }
+
+/// Issue 26, item 4: `--repeat N` sends each prompt N times and the summary says how alike the answers were.
+@Suite struct RepeatCommandTests {
+    @Test func repeatedPromptsReportTheirConsistency() async throws {
+        let (server, port) = try await RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let r = try await AbtopBinary.run(
+            [
+                "run", try RunCommandTests.endpoint(port: port), "--headless", "--json", "--repeat", "3",
+                "--requests", "24", "--concurrency", "4", "--seed", "4", "--quiet", "--prompts",
+                "examples/prompts-tools.jsonl",
+            ], environment: RunCommandTests.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        let consistency = try JSONParser.parse(r.stdout)[key: "consistency"]?.arrayValue ?? []
+        #expect(consistency.count == 2 && consistency.allSatisfy { ($0[key: "pairs"]?.intValue ?? 0) > 0 })
+        #expect(consistency.allSatisfy { ($0[key: "identical"]?.intValue ?? -1) <= ($0[key: "pairs"]?.intValue ?? 0) })
+        let bad = try await AbtopBinary.run(
+            ["run", try RunCommandTests.endpoint(port: port), "--headless", "--repeat", "0"],
+            environment: RunCommandTests.keys)
+        #expect(bad.status != 0 && bad.stderr.contains("--repeat must be a whole number from 1 to 100"))
+    }
+}

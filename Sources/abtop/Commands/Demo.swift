@@ -108,7 +108,8 @@ struct Demo: AsyncParsableCommand {
         let host = try SessionHost(
             .init(
                 config: endpoint, configText: configText, resolved: resolved, mode: mode,
-                seed: seed, journal: storage.open(), analysis: analysis.settings(streaming: streaming, paired: true)))
+                seed: seed, journal: storage.open(), analysis: analysis.settings(streaming: streaming, paired: true),
+                consistency: true))
         await LiveRun.run(
             host, prompts: SamplePrompts.items, shape: .open(rate: rate), limits: LoadLimits(),
             dashboard: dashboard)

@@ -35,6 +35,13 @@ struct Run: AsyncParsableCommand {
     @Option(help: "split: one entity per prompt by weight; compare: every entity gets every prompt.")
     var mode: RunMode = .split
 
+    @Option(
+        help: """
+            Send each prompt N times, independently (each a request of its own, in the shuffled order), and report \
+            how alike each entity's answers to the same prompt are.
+            """)
+    var `repeat`: Int = 1
+
     @Option(help: "Open loop: prompts per second (Poisson arrivals).")
     var rate: Double?
 
@@ -113,6 +120,9 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if rate != nil && concurrency != nil { throw ValidationError("give --rate or --concurrency, not both") }
+        guard (1...100).contains(`repeat`) else {
+            throw ValidationError("--repeat must be a whole number from 1 to 100")
+        }
         if let rate, rate.finite(in: 0.001...10_000) == nil {
             throw ValidationError("--rate must be a number from 0.001 to 10000 (per second)")
         }
@@ -147,7 +157,8 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let prepared = try RunSetup.prepare(
-            config: config, name: configFile.name, secretsPath: configFile.secrets, promptsPath: prompts)
+            config: config, name: configFile.name, secretsPath: configFile.secrets, promptsPath: prompts,
+            repeat: `repeat`)
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // A live dashboard can switch to compare mode (c): its family holds the paired comparisons too.
         var settings = analysis.settings(
@@ -158,7 +169,8 @@ struct Run: AsyncParsableCommand {
         let host = try SessionHost(
             .init(
                 config: prepared.config, configText: prepared.configText,
-                resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open(), analysis: settings))
+                resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open(), analysis: settings,
+                consistency: true))
         var stop: RunSummary.StopReason?
         if headless {
             stop = try await runHeadless(host, prompts: prepared.prompts)

@@ -22,6 +22,8 @@ final class SessionHost: Sendable {
     private let ownsTransport: Bool
     /// The config's resolved keys, registered with the redactor until the session closes.
     private let secrets: SecretRedactor.Lease
+    /// How alike the answers to repeated prompts are, when the plan asked for it.
+    let consistency: ConsistencyObserver?
 
     /// What a session is built from.
     struct Plan {
@@ -38,6 +40,8 @@ final class SessionHost: Sendable {
         var transport: (any Transport)?
         /// How the verdicts are tested; nil: the defaults for this config and mode.
         var analysis: VerdictAnalysis.Settings?
+        /// Tally how alike the answers to repeated prompts are (run and demo; not serve).
+        var consistency = false
     }
 
     /// Throws `SecretRedactor.TableFull` when the config's keys cannot be registered for redaction.
@@ -47,9 +51,11 @@ final class SessionHost: Sendable {
         recording = JournalRecording.begin(
             plan.journal, endpoint: plan.config, mode: plan.mode,
             configText: plan.configText, seed: plan.seed, origin: origin)
+        consistency = plan.consistency ? ConsistencyObserver(names: plan.config.servedEntities.map(\.name)) : nil
         session = Session(
             endpoint: plan.config, mode: plan.mode,
-            observers: (recording.map { [$0] } ?? []) + plan.observers, origin: origin, analysis: plan.analysis)
+            observers: (recording.map { [$0] } ?? []) + (consistency.map { [$0] } ?? []) + plan.observers,
+            origin: origin, analysis: plan.analysis)
         ownsTransport = plan.transport == nil
         engine = Engine(
             session: session, resolved: plan.resolved, transport: plan.transport ?? CurlTransport(),
@@ -86,6 +92,7 @@ final class SessionHost: Sendable {
         summary.familySize = result.familySize
         summary.alpha = session.analysisSettings.alpha
         summary.task = session.endpoint.endpointTask
+        summary.consistency = consistency?.figures ?? []
         return summary
     }
 

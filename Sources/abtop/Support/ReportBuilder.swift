@@ -21,6 +21,9 @@ enum ReportBuilder {
         summary.familySize = live?.familySize ?? shown?.familySize ?? familySize
         summary.alpha = live?.alpha ?? shown?.settings.alpha ?? 0.05
         summary.task = live?.task ?? EndpointConfigReader.facts(text: stored.configJSON).task
+        var consistency = Consistency(names: stored.entities.map(\.name))
+        for r in stored.records { consistency.add(r) }
+        summary.consistency = live?.consistency ?? consistency.figures
         let formatter = ISO8601DateFormatter()
         return SessionReport(
             id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),

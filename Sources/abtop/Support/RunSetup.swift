@@ -19,7 +19,7 @@ enum RunSetup {
 
     static func prepare(
         config path: String, name: String?, secretsPath: String?,
-        promptsPath: String?
+        promptsPath: String?, repeat times: Int = 1
     ) throws -> Prepared {
         let loaded: EndpointLoader.Loaded
         do {
@@ -51,6 +51,8 @@ enum RunSetup {
                 throw ExitCode(1)
             }
         }
+        // Each prompt N times: the same id, so the answers to it can be compared (`Consistency`).
+        if times > 1 { prompts = prompts.flatMap { Array(repeating: $0, count: times) } }
         return Prepared(config: config, configText: loaded.text, resolved: loaded.resolved, prompts: prompts)
     }
 
