@@ -156,6 +156,18 @@ public enum ReportTables {
                 + kinds.map { kind in ReportColumn(kind.rawValue, .right) { String($0.errors[kind] ?? 0) } })
     }
 
+    /// Clients' feedback: one row per metric and entity.
+    public static let feedback = ReportTable<(metric: String, boolean: Bool, entity: String, arm: FeedbackTally.Arm)>(
+        columns: [
+            ReportColumn("metric", .left) { $0.metric },
+            ReportColumn("entity", .left) { $0.entity },
+            ReportColumn("n", .right) { Format.count($0.arm.moments.count) },
+            ReportColumn("mean", .right) { r in
+                guard r.arm.moments.count > 0 else { return "—" }
+                return r.boolean ? Format.percent(r.arm.moments.mean, digits: 0) : Format.fixed(r.arm.moments.mean, 2)
+            },
+        ])
+
     /// One row per split epoch, with its sample-ratio check.
     public static let epochs = ReportTable<(epoch: SplitEpoch, srm: SRMResult?)>(columns: [
         ReportColumn("epoch", .right) { String($0.epoch.index) },

@@ -20,6 +20,8 @@ public struct RunSummary: Sendable {
     public var task = EndpointTask.chat
     /// How alike each entity's answers to a repeated prompt were (`run --repeat N`); empty when none repeated.
     public var consistency: [Consistency.Figures] = []
+    /// Clients' feedback (`POST /feedback`) per metric and entity; nil or empty when none came.
+    public var feedback: FeedbackTally?
 
     /// Why a run with `--until-decided` ended.
     public enum StopReason: String, Sendable {
@@ -123,6 +125,23 @@ public struct RunSummary: Sendable {
                         "; checks agree in \(Format.percent(c.checksAgreeShare, digits: 0)) of \(Format.count(c.checkPairs))"
                 }
                 out += Format.wrapped(line, width: Self.textWidth, indent: "    ") + "\n"
+            }
+        }
+        if let feedback, !feedback.metrics.isEmpty {
+            let names = snapshot.entities.map(\.info.name)
+            out += "\nFeedback (POST /feedback; a family of its own):\n"
+            for m in feedback.metrics {
+                let per = m.arms.enumerated().map { i, arm -> String in
+                    let mean =
+                        arm.moments.count == 0
+                        ? "—"
+                        : m.isBoolean ? Format.percent(arm.moments.mean, digits: 0) : Format.fixed(arm.moments.mean, 2)
+                    return "\(names[i]) \(mean) (n = \(arm.moments.count))"
+                }
+                out += "  \(m.name): " + per.joined(separator: ", ") + "\n"
+            }
+            for c in FeedbackAnalysis.compare(feedback, names: names, alpha: alpha) {
+                out += Format.wrapped("  \(Self.mark(c.state)) \(c.text)", width: Self.textWidth, indent: "    ") + "\n"
             }
         }
         if !votes.isEmpty {

@@ -64,6 +64,23 @@ extension SessionReport {
         if !headToHeadRows.isEmpty {
             out += [.heading(level: 3, text: "Head to head"), table(ReportTables.headToHead, headToHeadRows)]
         }
+        if !feedback.isEmpty {
+            let tally = feedbackTally
+            let rows = tally.metrics.flatMap { m in
+                m.arms.enumerated().map {
+                    (metric: m.name, boolean: m.isBoolean, entity: names[$0.offset], arm: $0.element)
+                }
+            }
+            out += [
+                .heading(level: 2, text: "Feedback"),
+                .paragraph(
+                    "What clients sent to POST /feedback, per metric and entity; compared with the first entity as a "
+                        + "family of its own (α \(Format.percent(summary.alpha, digits: 0)) over every metric and entity)."
+                ),
+                table(ReportTables.feedback, rows),
+                .bullets(FeedbackAnalysis.compare(tally, names: names, alpha: summary.alpha).map(\.text)),
+            ]
+        }
         if !votedPrompts.isEmpty {
             out += [
                 .heading(level: 3, text: "The last votes, with their prompts"),

@@ -13,6 +13,15 @@ public struct SessionReport: Sendable {
     public let configJSON: String
     /// Request rows of the journal that could not be read (damaged or edited) and are left out.
     public let leftOut: Int
+    /// Clients' feedback on served requests (`POST /feedback`), in the order it came.
+    public var feedback: [Feedback] = []
+
+    /// The feedback tallied per metric and entity.
+    var feedbackTally: FeedbackTally {
+        var t = FeedbackTally(entities: names.count)
+        for f in feedback { t.add(f) }
+        return t
+    }
 
     public init(
         id: Int64, summary: RunSummary, startedAt: String, version: String, epochs: [SplitEpoch],

@@ -152,6 +152,20 @@ public final class Journal: Sendable {
             // The mode the session was in last (the dashboard's `c` switches it), when it ever switched.
             try db.alter(table: "session") { t in t.add(column: "end_mode", .text) }
         }
+        m.registerMigration("v6-feedback") { db in
+            // Clients' feedback on served requests (`POST /feedback`), beside the request it names.
+            try db.create(table: "feedback") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade)
+                t.column("at_s", .double).notNull()
+                t.column("request_key", .text).notNull()
+                t.column("entity", .integer).notNull()
+                t.column("metric", .text).notNull()
+                t.column("value", .double).notNull()
+                t.column("is_boolean", .integer).notNull()
+                t.column("comment", .text)
+            }
+        }
         return m
     }
 
@@ -215,9 +229,16 @@ public final class Journal: Sendable {
     func append(
         session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)],
         withPrompt: [Bool]? = nil, epochs: [SplitEpoch] = [], votes: [(vote: Vote, at: Double)] = [],
-        analysis: String? = nil, mode: RunMode? = nil
+        analysis: String? = nil, mode: RunMode? = nil, feedback: [(feedback: Feedback, at: Double)] = []
     ) throws {
         try pool.write { db in
+            for (f, at) in feedback {
+                try db.execute(
+                    sql:
+                        "INSERT INTO feedback (session_id, at_s, request_key, entity, metric, value, is_boolean, comment) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [session, at, f.requestID, f.entity, f.metric, f.value, f.isBoolean ? 1 : 0, f.comment])
+            }
             if let analysis {
                 try db.execute(
                     sql: "UPDATE session SET analysis_json = ? WHERE id = ?", arguments: [analysis, session])

@@ -40,6 +40,8 @@ public struct StoredSession: Sendable {
     /// In the order they finished; timings relative to the session's start (nanoseconds).
     public let records: [RequestRecord]
     public let votes: [Vote]
+    /// Clients' feedback on served requests, in the order it came.
+    public let feedback: [Feedback]
     /// The last read of the verdicts the run made (what it showed last), with its settings; nil in a journal
     /// written before abtop kept them, or if the run ended before any read.
     public let analysis: AnalysisRead?
@@ -183,10 +185,23 @@ extension Journal {
                 else { return nil }
                 return Vote(a: a, b: b, choice: choice, group: r.int("group_id"))
             }
+            let feedback = try Row.fetchAll(
+                db, sql: "SELECT * FROM feedback WHERE session_id = ? ORDER BY id", arguments: [id]
+            )
+            .map(Self.stored).compactMap { r -> Feedback? in
+                guard let key = r.text("request_key"), let entity = r.int("entity"),
+                    (0..<entities.count).contains(entity), let metric = r.text("metric"), Feedback.isMetricName(metric),
+                    let value = r.double("value"), value.isFinite
+                else { return nil }
+                return Feedback(
+                    requestID: key, entity: entity, metric: metric, value: value, isBoolean: r.int("is_boolean") == 1,
+                    comment: r.text("comment"))
+            }
             return StoredSession(
                 summary: Self.summary(row), configJSON: configText, version: session.text("abtop_version") ?? "?",
                 seed: session.stamp("seed"), entities: entities, epochs: epochs,
-                records: records, votes: votes, analysis: session.text("analysis_json").flatMap(AnalysisJSON.decode),
+                records: records, votes: votes, feedback: feedback,
+                analysis: session.text("analysis_json").flatMap(AnalysisJSON.decode),
                 leftOut: rows.count - records.count)
         }
     }

@@ -26,6 +26,7 @@ public final class JournalWriter: Sendable {
         /// Split changes and votes, in the order they happened, written in the same transactions as requests.
         var epochs: [SplitEpoch] = []
         var votes: [(vote: Vote, at: Double)] = []
+        var feedback: [(feedback: Feedback, at: Double)] = []
         /// The latest read of the verdicts not yet written (only the latest is kept: it replaces the one before).
         var analysis: AnalysisRead?
         /// The mode the session switched to last, not yet written.
@@ -128,6 +129,17 @@ public final class JournalWriter: Sendable {
         }
     }
 
+    /// A client's feedback on a request, written like a vote.
+    public func record(feedback: Feedback, at: Double) {
+        if buffer.withLock({ b in
+            guard !b.failed && !b.closed else { return false }
+            b.feedback.append((feedback, at))
+            return true
+        }) {
+            schedule(urgent: false)
+        }
+    }
+
     /// The session switched between split and compare: the journal keeps the mode it is in now.
     public func record(mode: RunMode) {
         if buffer.withLock({ b in
@@ -170,17 +182,20 @@ public final class JournalWriter: Sendable {
     func flush() -> Bool {
         writing.lock()
         defer { writing.unlock() }
-        let (batch, epochs, votes, analysis, mode) = buffer.withLock { b in
+        let (batch, epochs, votes, analysis, mode, feedback) = buffer.withLock { b in
             defer {
                 b.pending.removeAll(keepingCapacity: true)
                 b.epochs.removeAll()
                 b.votes.removeAll()
                 b.analysis = nil
                 b.mode = nil
+                b.feedback.removeAll()
             }
-            return (b.pending, b.epochs, b.votes, b.analysis, b.mode)
+            return (b.pending, b.epochs, b.votes, b.analysis, b.mode, b.feedback)
         }
-        guard !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil || mode != nil else {
+        guard
+            !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil || mode != nil || !feedback.isEmpty
+        else {
             return false
         }
         let fresh = writtenPrompts.withLock { seen -> [Bool] in
@@ -190,7 +205,7 @@ public final class JournalWriter: Sendable {
         do {
             try journal.append(
                 session: session, origin: origin, records: batch, withPrompt: fresh, epochs: epochs, votes: votes,
-                analysis: analysis.flatMap(AnalysisJSON.encode), mode: mode)
+                analysis: analysis.flatMap(AnalysisJSON.encode), mode: mode, feedback: feedback)
             buffer.withLock {
                 $0.written += batch.count
                 $0.failures = 0
@@ -217,6 +232,7 @@ public final class JournalWriter: Sendable {
                 b.votes.insert(contentsOf: votes, at: 0)
                 if b.analysis == nil { b.analysis = analysis }
                 if b.mode == nil { b.mode = mode }
+                b.feedback.insert(contentsOf: feedback, at: 0)
                 return true
             }
         }

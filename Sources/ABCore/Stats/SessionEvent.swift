@@ -5,6 +5,8 @@ public enum SessionEvent: Sendable {
     case finished(RequestRecord)
     /// The split changed: a new epoch from this moment on.
     case epochOpened(SplitEpoch)
+    /// A client's feedback on a served request, at session seconds `at`.
+    case feedback(Feedback, at: Double)
     /// The session switched between split and compare at session seconds `at`.
     case modeChanged(RunMode, at: Double)
     /// A blind vote between two entities' answers to the same prompt, at session seconds `at`.

@@ -25,6 +25,7 @@ public final class Session: Sendable {
 
     private struct Changes {
         var votes: [Vote] = []
+        var feedback: FeedbackTally?
         var ended = false
     }
 
@@ -144,6 +145,26 @@ public final class Session: Sendable {
             note(EngineEvent(time: at, entity: nil, kind: .mode, message: "mode: \(mode.rawValue)"))
             for observer in observers { observer.observe(.modeChanged(mode, at: at)) }
         }
+    }
+
+    /// Takes a client's feedback on one of this session's requests (serve's `POST /feedback`) and passes it on;
+    /// false when the session ended, or the metric is one too many or changes kind (boolean or number).
+    @discardableResult
+    public func feedback(_ f: Feedback) -> Bool {
+        changes.withLock { c in
+            guard !c.ended else { return false }
+            var tally = c.feedback ?? FeedbackTally(entities: endpoint.servedEntities.count)
+            guard tally.add(f) else { return false }
+            c.feedback = tally
+            let at = now()
+            for observer in observers { observer.observe(.feedback(f, at: at)) }
+            return true
+        }
+    }
+
+    /// The feedback taken so far, per metric and entity.
+    public var feedbackTally: FeedbackTally {
+        changes.withLock { $0.feedback ?? FeedbackTally(entities: endpoint.servedEntities.count) }
     }
 
     /// Counts a blind vote (compare mode) and passes it on.

@@ -34,6 +34,15 @@ public final class EndpointMetrics: SessionObserver, Sendable {
         public var costUSD = 0.0
         public var latency = Histogram()
         public var ttft = Histogram()
+        /// Clients' feedback per metric: how many, and the sum of their values (a boolean counts 1 or 0).
+        public var feedback: [String: (count: UInt64, sum: Double)] = [:]
+
+        public static func == (a: Entity, b: Entity) -> Bool {
+            a.successes == b.successes && a.errors == b.errors && a.retries == b.retries && a.fallbacks == b.fallbacks
+                && a.inputTokens == b.inputTokens && a.outputTokens == b.outputTokens && a.costUSD == b.costUSD
+                && a.latency == b.latency && a.ttft == b.ttft && a.feedback.count == b.feedback.count
+                && a.feedback.allSatisfy { k, v in b.feedback[k].map { $0 == v } ?? false }
+        }
     }
 
     public struct Counts: Sendable, Equatable {
@@ -51,7 +60,16 @@ public final class EndpointMetrics: SessionObserver, Sendable {
     }
 
     public func observe(_ event: SessionEvent) {
-        if case .finished(let record) = event { self.record(record) }
+        switch event {
+        case .finished(let record): self.record(record)
+        case .feedback(let f, _):
+            state.withLock { s in
+                guard s.entities.indices.contains(f.entity) else { return }
+                let old = s.entities[f.entity].feedback[f.metric] ?? (0, 0)
+                s.entities[f.entity].feedback[f.metric] = (old.count + 1, old.sum + f.value)
+            }
+        default: break
+        }
     }
 
     public func record(_ record: RequestRecord) {

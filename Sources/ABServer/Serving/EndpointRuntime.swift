@@ -18,6 +18,18 @@ public protocol EndpointRuntime: AnyObject, Sendable {
     func close() async
     /// The verdicts and SRM checks as they stand, for `/metrics`.
     var analysis: (verdicts: [Verdict], srm: [SRMResult]) { get }
+    /// A client's feedback on the request this endpoint answered with `requestID` (its `x-request-id`).
+    func feedback(requestID: String, metric: String, value: Double, isBoolean: Bool, comment: String?)
+        -> FeedbackOutcome
+}
+
+/// What became of a client's feedback.
+public enum FeedbackOutcome: Sendable, Equatable {
+    case taken
+    /// This endpoint answered no request with that id (or too long ago to remember it).
+    case unknownRequest
+    /// It answered it, but the feedback cannot be taken (a metric too many, or of another kind than before).
+    case refused(String)
 }
 
 extension EndpointRuntime {
@@ -25,6 +37,13 @@ extension EndpointRuntime {
 }
 
 /// Builds the runtime for a validated config (the composition root: engine, journal, simulated providers).
+extension EndpointRuntime {
+    /// A runtime that keeps no request ids (a test's fake) knows none.
+    public func feedback(requestID: String, metric: String, value: Double, isBoolean: Bool, comment: String?)
+        -> FeedbackOutcome
+    { .unknownRequest }
+}
+
 public protocol EndpointRuntimeFactory: Sendable {
     /// `configText` is the create payload as JSON, for the journal; `metrics` must receive every outcome.
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime

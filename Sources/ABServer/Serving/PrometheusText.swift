@@ -97,6 +97,27 @@ public enum PrometheusText {
         family("abtop_cost_usd_total", "counter", "Cost in US dollars by the price table.") { o in
             each { e, i, l in o += "abtop_cost_usd_total\(l) \(number(e.counts.entities[i].costUSD))\n" }
         }
+        family(
+            "abtop_feedback_total", "counter", "Clients' feedback (POST /feedback) per served entity and metric."
+        ) { o in
+            each { e, i, _ in
+                for (metric, f) in e.counts.entities[i].feedback.sorted(by: { $0.key < $1.key }) {
+                    let l = labels(["endpoint": e.name, "entity": e.entityNames[i], "metric": metric])
+                    o += "abtop_feedback_total\(l) \(f.count)\n"
+                }
+            }
+        }
+        family(
+            "abtop_feedback_value_sum", "counter",
+            "Sum of the feedback values per served entity and metric (true counts 1): divide by the total for the mean."
+        ) { o in
+            each { e, i, _ in
+                for (metric, f) in e.counts.entities[i].feedback.sorted(by: { $0.key < $1.key }) {
+                    let l = labels(["endpoint": e.name, "entity": e.entityNames[i], "metric": metric])
+                    o += "abtop_feedback_value_sum\(l) \(number(f.sum))\n"
+                }
+            }
+        }
         family("abtop_request_duration_seconds", "histogram", "End-to-end latency (E2E) of finished requests.") { o in
             each { e, i, _ in
                 histogram(

@@ -148,6 +148,63 @@ public final class ServingRegistry: Sendable {
         .object(JSONObject(["endpoints": .array(entries.withLock { $0 }.map(document))]))
     }
 
+    /// `POST /feedback`: `{"request_id" (or TensorZero's "inference_id"), "metric_name", "value": true | false |
+    /// number, "comment"?}` on a request an endpoint answered (its `x-request-id`). Answers `{"feedback_id"}`; an
+    /// id no endpoint answered is a 404.
+    public func feedback(_ body: JSONValue) throws(ServingError) -> JSONValue {
+        guard let o = body.objectValue else {
+            throw .badRequest("the body must be a JSON object: {\"request_id\", \"metric_name\", \"value\"}")
+        }
+        for key in o.keys
+        where !["request_id", "inference_id", "metric_name", "value", "comment", "tags"].contains(key) {
+            throw .badRequest(
+                "unknown field \"\(Excerpt.of(key))\": feedback takes request_id, metric_name, value, comment")
+        }
+        guard let id = (o["request_id"] ?? o["inference_id"])?.stringValue, !id.isEmpty, id.utf8.count <= 200 else {
+            throw .badRequest("request_id must be the x-request-id abtop serve returned")
+        }
+        guard let metric = o["metric_name"]?.stringValue, Feedback.isMetricName(metric) else {
+            throw .badRequest(
+                "metric_name must be 1 to \(Feedback.maxNameLength) letters, digits, '_', '-' or '.'")
+        }
+        let value: Double
+        let isBoolean: Bool
+        switch o["value"] {
+        case .bool(let b)?:
+            (value, isBoolean) = (b ? 1 : 0, true)
+        case .number(let n)? where n.value.isFinite && abs(n.value) <= 1e12:
+            (value, isBoolean) = (n.value, false)
+        default:
+            throw .badRequest("value must be true, false or a finite number")
+        }
+        var comment: String?
+        if let c = o["comment"], c != .null {
+            guard let text = c.stringValue, text.utf8.count <= Feedback.maxCommentLength else {
+                throw .badRequest("comment must be a string of at most \(Feedback.maxCommentLength) bytes")
+            }
+            comment = text
+        }
+        for e in endpoints {
+            switch e.runtime.feedback(
+                requestID: id, metric: metric, value: value, isBoolean: isBoolean, comment: comment)
+            {
+            case .taken:
+                return ["feedback_id": .string(UUID().uuidString.lowercased())]
+            case .refused(let why):
+                throw .badRequest(why)
+            case .unknownRequest:
+                continue
+            }
+        }
+        throw ServingError(
+            status: 404, code: "RESOURCE_DOES_NOT_EXIST",
+            message: "no served request has the id \"\(Excerpt.of(id))\" (or it is older than the last "
+                + "\(Self.rememberedRequests) an endpoint remembers)")
+    }
+
+    /// How many of its latest requests' ids each endpoint keeps for feedback.
+    public static let rememberedRequests = 100_000
+
     /// `GET /api/2.0/serving-endpoints/{name}`.
     public func get(_ name: String) throws(ServingError) -> JSONValue {
         document(try entry(name))

@@ -137,6 +137,9 @@ struct ServingResponder: Sendable {
                 }
             }
         }
+        if method == .post, match("feedback") != nil {
+            return json(200, try registry.feedback(try await body(request)))
+        }
         if method == .post {
             if match("serving-endpoints", "chat", "completions") != nil || match("v1", "chat", "completions") != nil
                 || match("chat", "completions") != nil

@@ -18,6 +18,10 @@ final class ServeRuntime: EndpointRuntime {
     private struct State {
         var inFlight = 0
         var closed = false
+        /// The entity that answered each of the latest requests, by id (for feedback); oldest dropped first.
+        var answeredBy: [String: Int] = [:]
+        var answered: [String] = []
+        var firstKept = 0
     }
 
     init(host: SessionHost) {
@@ -76,7 +80,40 @@ final class ServeRuntime: EndpointRuntime {
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         let prompt = PromptItem(id: invocation.id, messages: invocation.messages, session: invocation.sessionKey)
-        return Self.result(await engine.serve(prompt, overrides: invocation.parameters, relay: relay))
+        let result = Self.result(await engine.serve(prompt, overrides: invocation.parameters, relay: relay))
+        if let entity = result.entity { remember(invocation.id, entity: entity) }
+        return result
+    }
+
+    /// Keeps the id of an answered request for feedback, forgetting the oldest past the registry's bound.
+    private func remember(_ id: String, entity: Int) {
+        state.withLock { s in
+            s.answeredBy[id] = entity
+            s.answered.append(id)
+            if s.answered.count - s.firstKept > ServingRegistry.rememberedRequests {
+                s.answeredBy[s.answered[s.firstKept]] = nil
+                s.firstKept += 1
+                if s.firstKept >= 4_096 {
+                    s.answered.removeFirst(s.firstKept)
+                    s.firstKept = 0
+                }
+            }
+        }
+    }
+
+    func feedback(requestID: String, metric: String, value: Double, isBoolean: Bool, comment: String?)
+        -> FeedbackOutcome
+    {
+        guard let entity = state.withLock({ $0.answeredBy[requestID] }) else { return .unknownRequest }
+        let f = Feedback(
+            requestID: requestID, entity: entity, metric: metric, value: value, isBoolean: isBoolean,
+            comment: comment)
+        guard engine.session.feedback(f) else {
+            return .refused(
+                "feedback \"\(metric)\" cannot be taken: an endpoint takes at most \(Feedback.maxMetrics) metrics, "
+                    + "each always boolean or always numeric, and none after it is deleted")
+        }
+        return .taken
     }
 
     /// Waits (up to a minute) for the requests in flight, then ends the session (and its journal session).

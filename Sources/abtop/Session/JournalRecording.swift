@@ -43,6 +43,7 @@ final class JournalRecording: SessionObserver {
         case .epochOpened(let epoch): writer.record(epoch: epoch)
         case .voted(let vote, let at): writer.record(vote: vote, at: at)
         case .modeChanged(let mode, _): writer.record(mode: mode)
+        case .feedback(let f, let at): writer.record(feedback: f, at: at)
         case .analysed(let read): writer.record(analysis: read)
         case .ended: finish()
         }

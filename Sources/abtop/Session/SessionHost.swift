@@ -93,6 +93,8 @@ final class SessionHost: Sendable {
         summary.alpha = session.analysisSettings.alpha
         summary.task = session.endpoint.endpointTask
         summary.consistency = consistency?.figures ?? []
+        let feedback = session.feedbackTally
+        summary.feedback = feedback.metrics.isEmpty ? nil : feedback
         return summary
     }
 

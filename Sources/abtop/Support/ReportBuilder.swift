@@ -25,10 +25,12 @@ enum ReportBuilder {
         for r in stored.records { consistency.add(r) }
         summary.consistency = live?.consistency ?? consistency.figures
         let formatter = ISO8601DateFormatter()
-        return SessionReport(
+        var report = SessionReport(
             id: stored.summary.id, summary: summary, startedAt: formatter.string(from: stored.summary.startedAt),
             version: stored.version, epochs: stored.epochs, records: stored.records,
             votes: stored.votes, configJSON: stored.configJSON, leftOut: stored.leftOut)
+        report.feedback = stored.feedback
+        return report
     }
 
     /// Writes the recorded session's report to `path`, in the format its extension names. Flushes the journal's
