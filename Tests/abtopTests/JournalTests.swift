@@ -1,4 +1,5 @@
 import ABCore
+import ABStore
 import Foundation
 import Testing
 
@@ -146,5 +147,46 @@ import Testing
         #expect(text.stdout.contains("abtop diff: session 2 against session 1") && text.stdout.contains("got worse:"))
         let missing = try await AbtopBinary.run(["diff", "1", "9", "--store", db])
         #expect(missing.status == 1 && missing.stderr.contains("no session 9"))
+    }
+}
+
+/// Issue 26, item 4: `run --replay ID` sends a journaled session's prompts through the current config, in the
+/// order that session sent them (with --prompts, the file's lines, checks included); `--replay-pace` at its pace.
+@Suite struct ReplayCommandTests {
+    @Test func aReplaySendsTheSessionsPromptsInItsOrder() async throws {
+        let (server, port) = try await RunCommandTests.mockServer()
+        defer { server.terminate() }
+        let db = AbtopBinary.scratch.appendingPathComponent("replay-\(UUID().uuidString).sqlite").path
+        let endpoint = try RunCommandTests.endpoint(port: port)
+        let first = try await AbtopBinary.run(
+            [
+                "run", endpoint, "--headless", "--quiet", "--requests", "12", "--concurrency", "1", "--seed", "8",
+                "--store", db, "--prompts", "examples/prompts-tools.jsonl",
+            ], environment: RunCommandTests.keys)
+        #expect(first.status == 0, "\(first.stderr)")
+        for extra in [["--prompts", "examples/prompts-tools.jsonl"], ["--replay-pace"]] {
+            let replay = try await AbtopBinary.run(
+                [
+                    "run", endpoint, "--headless", "--quiet", "--concurrency", "1", "--seed", "99", "--store", db,
+                    "--replay", "1",
+                ] + extra, environment: RunCommandTests.keys)
+            #expect(replay.status == 0, "\(replay.stderr)")
+        }
+        let journal = try Journal(path: db)
+        func order(_ id: Int64) throws -> [String] {
+            try #require(try journal.session(id)).records.sorted { $0.outcome.timing.start < $1.outcome.timing.start }
+                .map(\.promptID)
+        }
+        let original = try order(1)
+        #expect(original.count == 12)
+        #expect(try order(2) == original, "another seed, the same order: the replay's")
+        #expect(try order(3) == original)
+        // With the file, the checks came along; without it, only the text the journal kept.
+        let checked = try #require(try journal.session(2)).records.filter { $0.outcome.checkPassed != nil }.count
+        #expect(checked == 12)
+        let bad = try await AbtopBinary.run(
+            ["run", endpoint, "--headless", "--replay", "9", "--store", db],
+            environment: RunCommandTests.keys)
+        #expect(bad.status != 0 && bad.stderr.contains("no such session"), "\(bad.stderr)")
     }
 }

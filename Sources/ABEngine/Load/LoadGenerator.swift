@@ -9,6 +9,9 @@ public enum LoadShape: Sendable, Equatable {
     /// Poisson arrivals at `rate` prompts per second, whatever the providers' speed; latency is counted from the
     /// intended send time, so a slow provider cannot hide queueing.
     case open(rate: Double)
+    /// The i-th prompt sent `offsets[i]` seconds after the start, in the prompts' order (a journaled session
+    /// replayed at its original pace); latency counted from the intended time, as in an open loop.
+    case schedule(offsets: [Double])
 }
 
 /// When to stop: after `requests` prompts, after `duration` seconds, whichever first (nil: no limit).
@@ -54,12 +57,14 @@ public final class LoadControl: Sendable {
 /// Feeds prompts to the engine in the chosen shape until a limit or `stop()`, in a seeded random order: every
 /// prompt once per pass, each pass drawn afresh (`PromptOrder`).
 public enum LoadGenerator {
+    /// `inOrder`: the prompts as listed, pass after pass, instead of a fresh random order each pass (a replay
+    /// keeps the order the session it replays drew).
     public static func run(
         engine: Engine, prompts: [PromptItem], shape: LoadShape, limits: LoadLimits,
-        control: LoadControl = LoadControl(), seed: UInt64 = 0
+        control: LoadControl = LoadControl(), seed: UInt64 = 0, inOrder: Bool = false
     ) async {
         precondition(!prompts.isEmpty)
-        let order = Passes(PromptOrder(count: prompts.count, seed: seed ^ 0x0DE2_50A7))
+        let order = Passes(PromptOrder(count: prompts.count, seed: seed ^ 0x0DE2_50A7), inOrder: inOrder)
         @Sendable func waitWhilePaused() async {
             while control.paused && !control.stopped && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -83,6 +88,23 @@ public enum LoadGenerator {
                                 guard let n = issuer.next() else { return }
                                 await engine.send(prompts[order.index(n)])
                             }
+                        }
+                    }
+                }
+            case .schedule(let offsets):
+                await withDiscardingTaskGroup { group in
+                    let start = Monotonic.now()
+                    let issuer = Issuer(
+                        limits: limits, control: control, session: engine.session,
+                        start: engine.session.seconds(at: start))
+                    for (n, offset) in offsets.enumerated() where !Task.isCancelled {
+                        await waitWhilePaused()
+                        let intended = start &+ UInt64(max(0, offset) * 1e9)
+                        let now = Monotonic.now()
+                        if intended > now { try? await Task.sleep(for: .nanoseconds(Int64(intended - now))) }
+                        guard issuer.next(at: engine.session.seconds(at: intended)) != nil else { break }
+                        group.addTask(executorPreference: executor(n)) {
+                            await engine.send(prompts[n % prompts.count], intendedStart: intended)
                         }
                     }
                 }
@@ -126,11 +148,16 @@ public enum LoadGenerator {
 /// The prompt order with the current pass's permutation kept (drawn once per pass, shared by the workers).
 private final class Passes: Sendable {
     private let order: PromptOrder
+    private let inOrder: Bool
     private let current = Mutex<(pass: Int, permutation: [Int])>((-1, []))
 
-    init(_ order: PromptOrder) { self.order = order }
+    init(_ order: PromptOrder, inOrder: Bool = false) {
+        self.order = order
+        self.inOrder = inOrder
+    }
 
     func index(_ n: Int) -> Int {
+        if inOrder { return n % order.count }
         let pass = n / order.count
         return current.withLock { c in
             if c.pass != pass { c = (pass, order.permutation(pass: pass)) }

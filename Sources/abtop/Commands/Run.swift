@@ -42,6 +42,16 @@ struct Run: AsyncParsableCommand {
             """)
     var `repeat`: Int = 1
 
+    @Option(
+        help: """
+            Send the prompts journaled session ID sent, through this config, in the order it sent them (with \
+            --prompts, the file's lines of the same ids, with their system prompts, tools and checks).
+            """)
+    var replay: Int64?
+
+    @Flag(help: "With --replay and --headless: at the pace the session sent them (each at its offset from the start).")
+    var replayPace = false
+
     @Option(help: "Open loop: prompts per second (Poisson arrivals).")
     var rate: Double?
 
@@ -156,9 +166,17 @@ struct Run: AsyncParsableCommand {
             Console.err("abtop: \(problem)")
             throw ExitCode(2)
         }
-        let prepared = try RunSetup.prepare(
+        var prepared = try RunSetup.prepare(
             config: config, name: configFile.name, secretsPath: configFile.secrets, promptsPath: prompts,
             repeat: `repeat`)
+        var replayed: Replay.Plan?
+        if let replay {
+            let plan = try Replay.load(
+                store: storage.path, session: replay, file: prompts == nil ? nil : prepared.prompts)
+            replayed = plan
+            prepared.prompts =
+                `repeat` > 1 ? plan.prompts.flatMap { Array(repeating: $0, count: `repeat`) } : plan.prompts
+        }
         let seed = seed ?? prepared.config.settings.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // A live dashboard can switch to compare mode (c): its family holds the paired comparisons too.
         var settings = analysis.settings(
@@ -170,10 +188,12 @@ struct Run: AsyncParsableCommand {
             .init(
                 config: prepared.config, configText: prepared.configText,
                 resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open(), analysis: settings,
-                consistency: true))
+                consistency: true, inOrder: replay != nil))
         var stop: RunSummary.StopReason?
         if headless {
-            stop = try await runHeadless(host, prompts: prepared.prompts)
+            stop = try await runHeadless(
+                host, prompts: prepared.prompts, schedule: replayPace ? replayed?.offsets : nil,
+                replayed: replayed.map { _ in prepared.prompts.count })
         } else {
             // Live: an open loop at --rate (default 2/s) unless --concurrency is given; no limit unless asked.
             let shape: LoadShape = concurrency.map { .closed(concurrency: $0) } ?? .open(rate: rate ?? 2)
@@ -186,10 +206,16 @@ struct Run: AsyncParsableCommand {
 
     /// No dashboard: a closed loop of 8 (or --rate) until the limits (or, with --until-decided, until every
     /// primary comparison is decided), a progress line a second and one at the end. Returns why it stopped when it had that goal.
-    private func runHeadless(_ host: SessionHost, prompts: [PromptItem]) async throws -> RunSummary.StopReason? {
+    /// `schedule`: each prompt's offset (a replay at its original pace); `replayed`: a replay's prompt count, its
+    /// default length.
+    private func runHeadless(
+        _ host: SessionHost, prompts: [PromptItem], schedule: [Double]? = nil, replayed: Int? = nil
+    ) async throws -> RunSummary.StopReason? {
         let control = LoadControl()
-        let shape: LoadShape = rate.map { .open(rate: $0) } ?? .closed(concurrency: concurrency ?? 8)
-        let defaultRequests = untilDecided ? 10_000 : 100
+        let shape: LoadShape =
+            schedule.map { .schedule(offsets: $0) } ?? rate.map { .open(rate: $0) }
+            ?? .closed(concurrency: concurrency ?? 8)
+        let defaultRequests = untilDecided ? 10_000 : (replayed ?? 100)
         let limits = LoadLimits(requests: requests ?? (duration == nil ? defaultRequests : nil), duration: duration)
         let interrupted = OnceFlag()
         let interrupt = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) {

@@ -24,6 +24,7 @@ final class SessionHost: Sendable {
     private let secrets: SecretRedactor.Lease
     /// How alike the answers to repeated prompts are, when the plan asked for it.
     let consistency: ConsistencyObserver?
+    private let inOrder: Bool
 
     /// What a session is built from.
     struct Plan {
@@ -42,6 +43,8 @@ final class SessionHost: Sendable {
         var analysis: VerdictAnalysis.Settings?
         /// Tally how alike the answers to repeated prompts are (run and demo; not serve).
         var consistency = false
+        /// Send the prompts as listed instead of in a fresh random order each pass (a replay).
+        var inOrder = false
     }
 
     /// Throws `SecretRedactor.TableFull` when the config's keys cannot be registered for redaction.
@@ -51,6 +54,7 @@ final class SessionHost: Sendable {
         recording = JournalRecording.begin(
             plan.journal, endpoint: plan.config, mode: plan.mode,
             configText: plan.configText, seed: plan.seed, origin: origin)
+        inOrder = plan.inOrder
         consistency = plan.consistency ? ConsistencyObserver(names: plan.config.servedEntities.map(\.name)) : nil
         session = Session(
             endpoint: plan.config, mode: plan.mode,
@@ -68,7 +72,7 @@ final class SessionHost: Sendable {
     func load(_ prompts: [PromptItem], shape: LoadShape, limits: LoadLimits, control: LoadControl) async {
         await LoadGenerator.run(
             engine: engine, prompts: prompts, shape: shape, limits: limits, control: control,
-            seed: seed)
+            seed: seed, inOrder: inOrder)
     }
 
     /// Ends the session: stops the analysis, the transport (what is in flight ends as cancelled) and the journal.

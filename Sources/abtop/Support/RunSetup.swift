@@ -14,7 +14,7 @@ enum RunSetup {
         let config: EndpointConfig
         let configText: String
         let resolved: [ResolvedEntity]
-        let prompts: [PromptItem]
+        var prompts: [PromptItem]
     }
 
     static func prepare(
