@@ -85,4 +85,23 @@ import Testing
         let nested = try expectation(#"{"regex": "^(\\w+\\s?)*$"}"#)
         #expect(!nested.check(text: String(repeating: "word ", count: 5_000) + "!", calls: []).passed)
     }
+
+    /// Review fixes: an answer checked for JSON is held to strict JSON; `multipleOf` at large quotients; a `$ref`
+    /// typo refused at once; `uniqueItems` bounded; nested counted repeats refused.
+    @Test func answersAreHeldToStrictJSONAndTheValidatorsEdgesHold() throws {
+        let json = try expectation(#"{"json": true}"#)
+        #expect(json.check(text: #"{"ok": true}"#, calls: []).passed)
+        for lenient in [#"{'ok': true}"#, #"{"ok": True}"#, #"{"ok": true,}"#, "// c\n{}", #"x = {"ok": 1}"#] {
+            #expect(!json.check(text: lenient, calls: []).passed, "\(lenient)")
+        }
+        let whole = try JSONSchema(["type": "number", "multipleOf": 1])
+        #expect(whole.validate(.number(JSONNumber(1_000_000_000.5))) != nil)
+        #expect(whole.validate(.number(JSONNumber(1_000_000_000))) == nil)
+        #expect(throws: JSONSchema.Problem.self) { try JSONSchema(["$ref": "#/$defs/missing"]) }
+        let unique = try JSONSchema(["uniqueItems": true])
+        let many = JSONValue.array((0..<2_000).map { .number(JSONNumber($0)) })
+        #expect(unique.validate(many)?.contains("too costly") == true, "2,000 items: 2 million comparisons refused")
+        #expect(throws: (any Error).self) { try expectation(#"{"regex": "((a{50}){50}){50}"}"#) }
+        #expect((try? expectation(#"{"regex": "^\\d{4}-\\d{2}$"}"#)) != nil, "small counts are fine")
+    }
 }

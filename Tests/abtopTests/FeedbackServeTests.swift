@@ -48,10 +48,18 @@ import Testing
             port: port, path: "/feedback", headers: [:],
             body: #"{"request_id": "chatcmpl-nope", "metric_name": "thumbs_up", "value": true}"#)
         #expect(unknown.status == 404 && unknown.text.contains("RESOURCE_DOES_NOT_EXIST"), "\(unknown.text)")
+        let again = await RawHTTP.post(
+            port: port, path: "/feedback", headers: [:],
+            body: #"{"request_id": "\#(ids[0].id)", "metric_name": "thumbs_up", "value": true}"#)
+        #expect(again.status == 400 && again.text.contains("already has feedback"), "\(again.text)")
         let kindChange = await RawHTTP.post(
             port: port, path: "/feedback", headers: [:],
-            body: #"{"request_id": "\#(ids[0].id)", "metric_name": "thumbs_up", "value": 0.5}"#)
-        #expect(kindChange.status == 400, "a boolean metric stays boolean: \(kindChange.text)")
+            body: #"{"request_id": "\#(ids[0].id)", "metric_name": "helpful", "value": 0.5}"#)
+        #expect(kindChange.status == 200, "\(kindChange.text)")
+        let kindChange2 = await RawHTTP.post(
+            port: port, path: "/feedback", headers: [:],
+            body: #"{"request_id": "\#(ids[1].id)", "metric_name": "helpful", "value": true}"#)
+        #expect(kindChange2.status == 400, "a numeric metric stays numeric: \(kindChange2.text)")
         let bad = await RawHTTP.post(
             port: port, path: "/feedback", headers: [:], body: #"{"request_id": "x", "metric_name": "a b", "value": 1}"#
         )
@@ -59,7 +67,7 @@ import Testing
         // `abtop feedback` sends one from the command line.
         let cli = try await AbtopBinary.run(
             [
-                "feedback", "--url", "http://127.0.0.1:\(port)", "--id", ids[1].id, "--metric", "thumbs_up", "--value",
+                "feedback", "--url", "http://127.0.0.1:\(port)", "--id", ids[1].id, "--metric", "cli_check", "--value",
                 "true", "--comment", "from the CLI",
             ])
         #expect(cli.status == 0 && cli.stdout.contains("feedback_id"), "\(cli.stderr)")
@@ -76,7 +84,7 @@ import Testing
         let journal = try Journal(path: stack.journalPath)
         let last = try #require(try journal.lastSessionID())
         let stored = try #require(try journal.session(last))
-        #expect(stored.feedback.count == 121)
+        #expect(stored.feedback.count == 122)
         #expect(stored.feedback.last?.comment == "from the CLI")
         #expect(Set(stored.feedback.map(\.requestID)).isSubset(of: Set(stored.records.map(\.promptID))))
         let md = ReportBuilder.report(stored).markdown()

@@ -80,7 +80,7 @@ public struct Expectation: Sendable, Equatable {
             return Check(passed: false, reason: "\(length) characters, more than \(maxLength)")
         }
         if json {
-            let value = try? JSONParser.parse(text)
+            let value = try? JSONParser.parseStrict(text)
             guard value?.objectValue != nil || value?.arrayValue != nil else {
                 return Check(passed: false, reason: "the answer is not JSON")
             }
@@ -90,7 +90,7 @@ public struct Expectation: Sendable, Equatable {
             if let tool {
                 subject = calls.first { $0.name == tool }?.argumentsObject
             } else {
-                subject = try? JSONParser.parse(String(text.prefix(1 << 20)))
+                subject = try? JSONParser.parseStrict(String(text.prefix(1 << 20)))
             }
             guard let subject else { return Check(passed: false, reason: "the answer is not JSON") }
             if let failure = jsonSchema.validate(subject) {

@@ -28,6 +28,7 @@ public struct JSONSchema: Sendable, Equatable {
     /// The schema, or what about it this validator cannot check.
     public init(_ root: JSONValue) throws(Problem) {
         try Self.checkSchema(root, path: "json_schema", depth: 0)
+        try Self.checkReferences(root, root: root)
         self.root = root
     }
 
@@ -95,10 +96,28 @@ public struct JSONSchema: Sendable, Equatable {
         }
     }
 
-    /// Whether `value` is valid; if not, where and why, first failure only.
+    /// Every `$ref` names a schema that exists (a typo is refused here, not failed on every answer).
+    private static func checkReferences(_ s: JSONValue, root: JSONValue) throws(Problem) {
+        switch s {
+        case .object(let o):
+            for m in o.members {
+                if m.key == "$ref", let ref = m.value.stringValue, resolve(ref, in: root) == nil {
+                    throw Problem(message: "json_schema: \(ref) names no schema in $defs")
+                }
+                try checkReferences(m.value, root: root)
+            }
+        case .array(let a):
+            for v in a { try checkReferences(v, root: root) }
+        default: break
+        }
+    }
+
+    /// Whether `value` is valid; if not, where and why, first failure only. A check that runs out of its work
+    /// budget fails whole (a spent budget inside `not` or `oneOf` must not turn into a pass).
     public func validate(_ value: JSONValue) -> String? {
         var budget = 100_000
-        return Self.failure(value, root, at: "$", root: root, depth: 0, budget: &budget)
+        let failure = Self.failure(value, root, at: "$", root: root, depth: 0, budget: &budget)
+        return budget <= 0 ? "$: too costly to check (over \(100_000) steps)" : failure
     }
 
     /// The first reason `v` fails `s`, nil when it is valid. `budget` bounds the work on hostile input (a schema
@@ -149,7 +168,7 @@ public struct JSONSchema: Sendable, Equatable {
             if let m = number(o["exclusiveMaximum"]), x >= m { return "\(path): not below \(fmt(m))" }
             if let m = number(o["multipleOf"]), m > 0 {
                 let q = x / m
-                if !q.isFinite || abs(q - q.rounded()) > 1e-9 * max(1, abs(q)) {
+                if !q.isFinite || abs(q - q.rounded()) > max(1e-9, 4 * q.ulp) {
                     return "\(path): not a multiple of \(fmt(m))"
                 }
             }
@@ -158,8 +177,11 @@ public struct JSONSchema: Sendable, Equatable {
             if let m = whole(o["maxItems"]), items.count > m { return "\(path): more than \(m) items" }
             if o["uniqueItems"] == .bool(true) {
                 for i in items.indices {
-                    for j in items.indices where j > i && equal(items[i], items[j]) {
-                        return "\(path): items \(i) and \(j) are the same"
+                    for j in items.indices where j > i {
+                        // Every comparison is work: a long array cannot make this quadratic without bound.
+                        budget -= 1
+                        if budget <= 0 { return "\(path): too costly to check" }
+                        if equal(items[i], items[j]) { return "\(path): items \(i) and \(j) are the same" }
                     }
                 }
             }

@@ -5,7 +5,9 @@ import Glibc
 /// backtracking, so a hostile answer cannot make a pattern run for exponential time (Swift's `Regex` and ICU
 /// backtrack). Syntax: POSIX ERE, plus the shorthands people write by habit — `\d`, `\w`, `\s` and their negations
 /// outside brackets — translated to `[0-9]`, `[[:alnum:]_]`, `[[:space:]]`. Back-references are refused (they
-/// would need backtracking). Matching is a search: anchor with `^` and `$` to match the whole answer.
+/// would need backtracking), and so are counted repeats whose product passes 1,000. Matching is a search over the
+/// answer's first 64 KiB, byte by byte in the C locale (`.` is a byte, classes are ASCII, `ignore_case` folds
+/// ASCII): anchor with `^` and `$` to match the whole answer.
 public final class PosixRegex: @unchecked Sendable {
     public let pattern: String
     public let ignoreCase: Bool
@@ -26,6 +28,20 @@ public final class PosixRegex: @unchecked Sendable {
             throw Problem(message: "a pattern of 1 to \(Self.maxPatternLength) bytes, without NUL")
         }
         let translated = try Self.translate(pattern)
+        // Counted repeats multiply the automaton glibc builds (`((a{255}){255}){255}` would take minutes and
+        // gigabytes to compile): their product is bounded.
+        var product = 1
+        var rest = Substring(translated)
+        while let open = rest.firstIndex(of: "{") {
+            let digits = rest[rest.index(after: open)...].prefix { $0.isNumber || $0 == "," }
+            let counts = digits.split(separator: ",").compactMap { Int($0) }
+            product = min(Int.max / 1_000, product * max(1, counts.max() ?? 1))
+            rest = rest[rest.index(after: open)...]
+        }
+        guard product <= 1_000 else {
+            throw Problem(
+                message: "its counted repeats ({n}) multiply to over 1,000: write the pattern without nesting them")
+        }
         self.pattern = pattern
         self.ignoreCase = ignoreCase
         let flags = REG_EXTENDED | REG_NOSUB | (ignoreCase ? REG_ICASE : 0)

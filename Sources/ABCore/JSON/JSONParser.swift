@@ -47,6 +47,9 @@ public struct JSONParser {
     /// Whether an error may quote the text it stopped at (a word, a number). Off for a secrets file, where
     /// every value is a secret.
     private let quotesContent: Bool
+    /// Plain RFC 8259 JSON only: no comments, trailing commas, single quotes, Python words or assignment (an
+    /// answer checked for being JSON must be JSON a program can read).
+    private var strict = false
     /// The key whose value is being read: an error inside a credential field never quotes what it found.
     private var currentKey: String?
 
@@ -54,6 +57,13 @@ public struct JSONParser {
         self.bytes = bytes
         self.keep = keep
         self.quotesContent = quotesContent
+    }
+
+    /// Parses `text` as strict JSON (RFC 8259): what an answer that must be JSON is held to.
+    public static func parseStrict(_ text: String) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(Array(text.utf8))
+        parser.strict = true
+        return try parser.parseDocument()
     }
 
     /// Parses one JSON value filling the whole text. With `quotingContent: false` no error quotes the text it
@@ -96,7 +106,7 @@ public struct JSONParser {
     }
 
     private mutating func parseDocument() throws(SyntaxError) -> JSONValue {
-        skipAssignmentPrefix()
+        if !strict { skipAssignmentPrefix() }
         let value = try parseValue(depth: 0)
         skipTrivia()
         if index < bytes.count {
@@ -114,14 +124,18 @@ public struct JSONParser {
         switch byte {
         case UInt8(ascii: "{"): return .object(try parseObject(depth: depth))
         case UInt8(ascii: "["): return .array(try parseArray(depth: depth))
-        case UInt8(ascii: "\""), UInt8(ascii: "'"): return .string(try parseString())
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "'") where !strict: return .string(try parseString())
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default:
             let word = readWord()
             switch word {
-            case "true", "True": return .bool(true)
-            case "false", "False": return .bool(false)
-            case "null", "None": return .null
+            case "true": return .bool(true)
+            case "false": return .bool(false)
+            case "null": return .null
+            case "True" where !strict: return .bool(true)
+            case "False" where !strict: return .bool(false)
+            case "None" where !strict: return .null
             case "":
                 throw error(
                     shown(String(Character(Unicode.Scalar(byte))), what: "unexpected character") + ", expected a value")
@@ -146,12 +160,13 @@ public struct JSONParser {
                 index += 1
                 skipTrivia()
                 if peek() == UInt8(ascii: "}") {
+                    if strict { throw error("a trailing comma before '}'") }
                     index += 1
                     return JSONObject(members)
                 }
             }
             skipTrivia()
-            guard let quote = peek(), quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
+            guard let quote = peek(), quote == UInt8(ascii: "\"") || (!strict && quote == UInt8(ascii: "'")) else {
                 throw error("expected a quoted key")
             }
             if let keep, let range = plainStringRange(), !keep.contains(bytes[range]) {
@@ -199,6 +214,7 @@ public struct JSONParser {
                 index += 1
                 skipTrivia()
                 if peek() == UInt8(ascii: "]") {
+                    if strict { throw error("a trailing comma before ']'") }
                     index += 1
                     return values
                 }
@@ -365,11 +381,11 @@ public struct JSONParser {
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
                 index += 1
-            case UInt8(ascii: "#"):
+            case UInt8(ascii: "#") where !strict:
                 skipLine()
-            case UInt8(ascii: "/") where peek(at: 1) == UInt8(ascii: "/"):
+            case UInt8(ascii: "/") where !strict && peek(at: 1) == UInt8(ascii: "/"):
                 skipLine()
-            case UInt8(ascii: "/") where peek(at: 1) == UInt8(ascii: "*"):
+            case UInt8(ascii: "/") where !strict && peek(at: 1) == UInt8(ascii: "*"):
                 index += 2
                 while index < bytes.count, !(bytes[index] == UInt8(ascii: "*") && peek(at: 1) == UInt8(ascii: "/")) {
                     index += 1

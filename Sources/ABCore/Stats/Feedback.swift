@@ -83,7 +83,7 @@ public struct FeedbackTally: Sendable {
 }
 
 /// Each feedback metric compared between every entity and the first, as a family of its own (like the votes):
-/// its α split over metrics × entities, apart from the verdicts' family. A boolean metric's rates are tested
+/// its α split over `Feedback.maxMetrics` × entities (fixed in advance), apart from the verdicts' family. A boolean metric's rates are tested
 /// exactly by betting on the k-th feedback of each arm paired (`RateDifferenceTest`); a numeric one's means by the
 /// asymptotic sequence on the paired differences (`MeanSequence`), as cost is.
 public enum FeedbackAnalysis {
@@ -105,7 +105,9 @@ public enum FeedbackAnalysis {
 
     public static func compare(_ tally: FeedbackTally, names: [String], alpha: Double) -> [Comparison] {
         guard names.count >= 2, !tally.metrics.isEmpty else { return [] }
-        let level = alpha / Double(tally.metrics.count * (names.count - 1))
+        // Split over every metric an endpoint may take, not those that came so far: the family is fixed before the
+        // first feedback arrives, so a metric read while alone has not spent more than its share.
+        let level = alpha / Double(Feedback.maxMetrics * (names.count - 1))
         let confidence = "always-valid \(VerdictText.exactPercent(1 - alpha)) (own family)"
         var out: [Comparison] = []
         for m in tally.metrics {

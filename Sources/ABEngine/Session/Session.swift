@@ -153,9 +153,9 @@ public final class Session: Sendable {
     public func feedback(_ f: Feedback) -> Bool {
         changes.withLock { c in
             guard !c.ended else { return false }
-            var tally = c.feedback ?? FeedbackTally(entities: endpoint.servedEntities.count)
-            guard tally.add(f) else { return false }
-            c.feedback = tally
+            if c.feedback == nil { c.feedback = FeedbackTally(entities: endpoint.servedEntities.count) }
+            // Mutated in place: a copy would copy the arm's values on every feedback (quadratic).
+            guard c.feedback!.add(f) else { return false }
             let at = now()
             for observer in observers { observer.observe(.feedback(f, at: at)) }
             return true

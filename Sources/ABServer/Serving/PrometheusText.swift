@@ -108,7 +108,7 @@ public enum PrometheusText {
             }
         }
         family(
-            "abtop_feedback_value_sum", "counter",
+            "abtop_feedback_value_sum", "gauge",
             "Sum of the feedback values per served entity and metric (true counts 1): divide by the total for the mean."
         ) { o in
             each { e, i, _ in

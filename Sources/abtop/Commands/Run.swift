@@ -184,6 +184,10 @@ struct Run: AsyncParsableCommand {
             paired: mode == .compare || !headless)
         // Prompts that say what their answer must be: the arms' pass rates are compared too.
         settings.checks = prepared.prompts.contains { $0.expect != nil }
+        if !settings.checks, try decideMetrics?.contains(.checkPassRate) == true {
+            Console.err("abtop: --decide checks needs prompts with \"expect\" (none of these has one)")
+            throw ExitCode(2)
+        }
         let host = try SessionHost(
             .init(
                 config: prepared.config, configText: prepared.configText,

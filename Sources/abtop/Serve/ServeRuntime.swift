@@ -18,8 +18,9 @@ final class ServeRuntime: EndpointRuntime {
     private struct State {
         var inFlight = 0
         var closed = false
-        /// The entity that answered each of the latest requests, by id (for feedback); oldest dropped first.
-        var answeredBy: [String: Int] = [:]
+        /// The entity that answered each of the latest requests, by id, and the metrics it has feedback on (one
+        /// each: a retried POST or a stuffed ballot is refused); oldest dropped first.
+        var answeredBy: [String: (entity: Int, rated: Set<String>)] = [:]
         var answered: [String] = []
         var firstKept = 0
     }
@@ -88,7 +89,7 @@ final class ServeRuntime: EndpointRuntime {
     /// Keeps the id of an answered request for feedback, forgetting the oldest past the registry's bound.
     private func remember(_ id: String, entity: Int) {
         state.withLock { s in
-            s.answeredBy[id] = entity
+            s.answeredBy[id] = (entity, [])
             s.answered.append(id)
             if s.answered.count - s.firstKept > ServingRegistry.rememberedRequests {
                 s.answeredBy[s.answered[s.firstKept]] = nil
@@ -104,11 +105,28 @@ final class ServeRuntime: EndpointRuntime {
     func feedback(requestID: String, metric: String, value: Double, isBoolean: Bool, comment: String?)
         -> FeedbackOutcome
     {
-        guard let entity = state.withLock({ $0.answeredBy[requestID] }) else { return .unknownRequest }
+        enum Claim {
+            case unknown, again
+            case entity(Int)
+        }
+        let claim = state.withLock { s -> Claim in
+            guard let known = s.answeredBy[requestID] else { return .unknown }
+            guard !known.rated.contains(metric) else { return .again }
+            s.answeredBy[requestID]?.rated.insert(metric)
+            return .entity(known.entity)
+        }
+        let entity: Int
+        switch claim {
+        case .unknown: return .unknownRequest
+        case .again:
+            return .refused("request \(requestID) already has feedback on \(metric): one per request and metric")
+        case .entity(let e): entity = e
+        }
         let f = Feedback(
             requestID: requestID, entity: entity, metric: metric, value: value, isBoolean: isBoolean,
             comment: comment)
         guard engine.session.feedback(f) else {
+            state.withLock { _ = $0.answeredBy[requestID]?.rated.remove(metric) }
             return .refused(
                 "feedback \"\(metric)\" cannot be taken: an endpoint takes at most \(Feedback.maxMetrics) metrics, "
                     + "each always boolean or always numeric, and none after it is deleted")
