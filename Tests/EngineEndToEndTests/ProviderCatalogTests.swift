@@ -8,8 +8,8 @@ import Testing
 /// Issue 25: every provider the provider layer registers, end to end against its simulated counterpart, so a
 /// provider cannot be half-registered: its own starter block reads, resolves and is simulated; a request and a
 /// stream are answered on the wire its simulation speaks (custom, Databricks and Azure entities are simulated on
-/// OpenAI's: their own routes are `WireFormatTests`'); a failure comes back typed; embeddings work where its
-/// template's settings have them. A provider added without a template, settings that resolve, or a simulated
+/// OpenAI's: their own routes are `WireFormatTests`'); a completion is answered; a failure comes back typed;
+/// embeddings work where its template's settings have them; a key the provider echoes is redacted. A provider added without a template, settings that resolve, or a simulated
 /// counterpart fails here.
 @Suite struct ProviderCatalogTests {
     static let supported = ProviderCatalog.standard.supported.map(\.id.rawValue)
@@ -112,5 +112,50 @@ import Testing
         await server.stop()
         let s = try #require(served.first)
         #expect(s.failure == nil && s.answer?.embeddings.count == 2, "\(id): \(s.failure.map { "\($0)" } ?? "")")
+    }
+
+    /// A provider that echoes what it was sent cannot carry the entity's key to the caller, on any provider's wire,
+    /// streamed (the key split across events) or not: the engine redacts every provider text.
+    @Test(arguments: supported, [false, true])
+    func anEchoedKeyIsRedactedOnTheProvidersWire(_ id: String, stream: Bool) async throws {
+        var echo = MockProfile.fast
+        echo.style = .echo
+        let server = try await MockServer.start(
+            .init(profiles: MockProfileSet(rules: [.init(pattern: "m-*", profile: echo)], fallback: .fast), seed: 1))
+        let config = try config(id, model: "m-\(id)", task: .chat)
+        let root = server.anthropicBaseURL
+        let resolved = config.simulated(
+            root: root, serviceAccountKey: TestServiceAccount.keyFile(tokenURI: root + "/token"))
+        // The entity's stand-in key, held by the redactor as a session holds its keys.
+        let secret = "sk-catalog-echo-\(id)-0123456789"
+        let lease = try SecretRedactor.hold([secret])
+        let transport = CurlTransport()
+        let engine = Engine(
+            session: Session(endpoint: config, mode: .split), resolved: resolved, transport: transport, seed: 1)
+        let served = await engine.serve(
+            PromptItem(id: "p", prompt: "repeat this: \(secret) please"), overrides: RequestOverrides(stream: stream),
+            relay: nil)
+        transport.shutdown()
+        await server.stop()
+        _ = lease
+        let s = try #require(served.first)
+        #expect(s.failure == nil, "\(id): \(s.failure.map { "\($0)" } ?? "")")
+        let text = s.answer?.text ?? ""
+        #expect(text.contains("repeat this:") && text.contains("please"), "\(id) echoed: \(text)")
+        #expect(!text.contains(secret) && !s.record.output.contains(secret), "\(id): the key came back: \(text)")
+    }
+
+    /// The completions task on every provider's wire (its own endpoint where it has one, else the chat API with the
+    /// prompt as the user's turn).
+    @Test(arguments: supported)
+    func aCompletionIsAnsweredOnTheProvidersWire(_ id: String) async throws {
+        let server = try await MockServer.start(.init(profiles: MockProfileSet(rules: [], fallback: .fast), seed: 1))
+        let (engine, transport) = engine(try config(id, model: "m-\(id)", task: .completions), server: server)
+        let served = await engine.serve(
+            PromptItem(id: "p", prompt: "Once upon a time"), overrides: RequestOverrides(stream: false), relay: nil)
+        transport.shutdown()
+        await server.stop()
+        let s = try #require(served.first)
+        #expect(s.failure == nil && !(s.answer?.text ?? "").isEmpty, "\(id): \(s.failure.map { "\($0)" } ?? "")")
     }
 }

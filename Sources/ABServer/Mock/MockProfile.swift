@@ -56,6 +56,9 @@ public enum TextStyle: String, Sendable, CaseIterable {
     case concise
     /// An opening, numbered points, a summary.
     case thorough
+    /// The prompt (its last user message) repeated word for word, in pieces: a provider that echoes what it was
+    /// sent, for tests of what such an echo reaches.
+    case echo
 }
 
 /// A positive random quantity: fixed, or log-normal given by its median and 99th percentile.

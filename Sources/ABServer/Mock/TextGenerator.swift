@@ -53,6 +53,10 @@ public enum TextGenerator {
             while out.count < count { add(pick(Phrases.concise)) }
         case .plain:
             while out.count < count { add(pick(Phrases.plain)) }
+        case .echo:
+            // Pieces of 6 bytes' worth of characters, so a stream carries a secret across several events.
+            let chars = Array(prompt)
+            return stride(from: 0, to: chars.count, by: 6).map { String(chars[$0..<min(chars.count, $0 + 6)]) }
         }
         out.removeLast(out.count - count)
         return out

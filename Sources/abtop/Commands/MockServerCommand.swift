@@ -17,7 +17,7 @@ struct MockServerCommand: AsyncParsableCommand {
 
             Profile keys: ttft_ms, tokens_per_s, output_tokens (a number, or {"median", "p99"}), errors \
             ({"429": p, "500": p, "503": p, "529": p}), retry_after_s, faults ({"cutoff", "disconnect", \
-            "malformed", "stall"}: p), stall_s, style (plain | concise | thorough), profile (a built-in to start from).
+            "malformed", "stall"}: p), stall_s, style (plain | concise | thorough | echo: the prompt repeated), profile (a built-in to start from).
             """
     )
 
