@@ -101,51 +101,16 @@ struct ArmAnalysis: Sendable {
     var ttft = DurationHistogram()
     var e2eCensored = DurationHistogram()
     var ttftCensored = DurationHistogram()
-    /// What the pairs read of each finished request in issue order from `firstPaired` on (only those not yet
-    /// paired with every other arm are kept).
-    private var paired: [PairedItem] = []
-    private var firstPaired = 0
+    /// What the pairs read of each finished request, in issue order (`PairingQueue`).
+    var paired = PairingQueue<PairedItem>()
     /// Cost per request over the finished requests in issue order (every one priced), for the cost verdict's
     /// estimates; nil costs are left out and counted.
     var costs = Moments()
     var unpriced = 0
-    /// Passed or not, per answered request whose prompt had a check, in issue order from `firstCheck` on (only
-    /// those not yet paired with every other arm are kept); and all of them as moments, for the estimates.
-    private var checkOutcomes: [Bool] = []
-    private var firstCheck = 0
+    /// Passed or not, per answered request whose prompt had a check, in issue order; and all of them as moments,
+    /// for the estimates.
+    var checkOutcomes = PairingQueue<Bool>()
     var checks = Moments()
-
-    /// The k-th checked request's outcome, if released and still kept.
-    func checkOutcome(_ k: Int) -> Bool? {
-        let i = k - firstCheck
-        return i >= 0 && i < checkOutcomes.count ? checkOutcomes[i] : nil
-    }
-
-    var checkCount: Int { firstCheck + checkOutcomes.count }
-
-    /// Drops the check outcomes before the k-th (in chunks, so the cost is amortised).
-    mutating func forgetChecks(before k: Int) {
-        let drop = min(k - firstCheck, checkOutcomes.count)
-        guard drop >= 4_096 || (drop > 0 && drop == checkOutcomes.count) else { return }
-        checkOutcomes.removeFirst(drop)
-        firstCheck += drop
-    }
-
-    /// The k-th request, if released and still kept.
-    func pairedItem(_ k: Int) -> PairedItem? {
-        let i = k - firstPaired
-        return i >= 0 && i < paired.count ? paired[i] : nil
-    }
-
-    var pairedCount: Int { firstPaired + paired.count }
-
-    /// Drops the requests before the k-th (in chunks, so the cost is amortised).
-    mutating func forgetPaired(before k: Int) {
-        let drop = min(k - firstPaired, paired.count)
-        guard drop >= 4_096 || (drop > 0 && drop == paired.count) else { return }
-        paired.removeFirst(drop)
-        firstPaired += drop
-    }
 
     mutating func take(_ o: RequestOutcome) {
         if o.error == .cancelled {

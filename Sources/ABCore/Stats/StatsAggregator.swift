@@ -138,21 +138,22 @@ public struct StatsAggregator: Sendable {
     private mutating func pairErrors(_ entity: Int) {
         for i in (entity == 0 ? Array(stats.indices.dropFirst()) : [entity]) {
             var k = errorPairs[i].count
-            while let a = analysis[0].pairedItem(k), let b = analysis[i].pairedItem(k) {
+            while let a = analysis[0].paired[k], let b = analysis[i].paired[k] {
                 errorPairs[i].add(a: a.failed, b: b.failed)
                 if let ca = a.cost, let cb = b.cost { costPairs[i].add(cb - ca) }
                 k += 1
             }
-            analysis[i].forgetPaired(before: k)
+            analysis[i].paired.forget(before: k)
             var c = checkPairs[i].count
-            while let a = analysis[0].checkOutcome(c), let b = analysis[i].checkOutcome(c) {
+            while let a = analysis[0].checkOutcomes[c], let b = analysis[i].checkOutcomes[c] {
                 checkPairs[i].add(a: a, b: b)
                 c += 1
             }
-            analysis[i].forgetChecks(before: c)
+            analysis[i].checkOutcomes.forget(before: c)
         }
-        analysis[0].forgetPaired(before: errorPairs.dropFirst().map(\.count).min() ?? analysis[0].pairedCount)
-        analysis[0].forgetChecks(before: checkPairs.dropFirst().map(\.count).min() ?? analysis[0].checkCount)
+        analysis[0].paired.forget(before: errorPairs.dropFirst().map(\.count).min() ?? analysis[0].paired.count)
+        analysis[0].checkOutcomes.forget(
+            before: checkPairs.dropFirst().map(\.count).min() ?? analysis[0].checkOutcomes.count)
     }
 
     public func snapshot(at time: Double) -> Snapshot {
