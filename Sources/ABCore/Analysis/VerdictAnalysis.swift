@@ -269,16 +269,13 @@ extension VerdictAnalysis {
         let rateB = b.errors.mean
         let primary = Self.isPrimary(metric)
         let pairs = b.errorPairs
-        guard pairs.count >= Self.minimumErrorSamples else {
+        guard let (m, state, range) = rateReading(metric, b: b.name, pairs) else {
             return Verdict(
                 metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, estimateA: rateA,
                 estimateB: rateB, nA: nA, nB: nB, primary: primary,
                 text: "error rate: too few finished requests to compare yet (n = \(nA) / \(nB))")
         }
-        let m = rateComparison(metric, b: b.name, pairs)
         let margin = settings.errorMargin
-        let state = Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin)
-        let range = VerdictText.pointsRange(m.low, m.high)
         let rates = "\(VerdictText.percent(rateB, digits: 1)) vs \(VerdictText.percent(rateA, digits: 1))"
         var text: String
         switch state {
@@ -304,6 +301,20 @@ extension VerdictAnalysis {
         return Verdict(
             metric: metric, a: a.name, b: b.name, state: state, pValue: m.p, low: m.low, high: m.high,
             estimateA: rateA, estimateB: rateB, nA: nA, nB: nB, primary: primary, text: text, drift: m.drifted)
+    }
+
+    /// A rate comparison read: its memory, state (margin `errorMargin`) and range in points; nil with fewer pairs
+    /// than a test needs.
+    fileprivate mutating func rateReading(_ metric: Verdict.Metric, b name: String, _ pairs: PairCounts)
+        -> (m: Memory, state: Verdict.State, range: String)?
+    {
+        guard pairs.count >= Self.minimumErrorSamples else { return nil }
+        let m = rateComparison(metric, b: name, pairs)
+        let margin = settings.errorMargin
+        return (
+            m, Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin),
+            VerdictText.pointsRange(m.low, m.high)
+        )
     }
 
     /// A rate difference from its pairs (`RateDifferenceTest` at the comparison's level), folded into memory.
@@ -588,16 +599,13 @@ extension VerdictAnalysis {
         let pairs = b.checkPairs
         let (rateA, rateB) = (a.checks.mean, b.checks.mean)
         let (nA, nB) = (a.checks.count, b.checks.count)
-        guard pairs.count >= Self.minimumErrorSamples else {
+        guard let (m, state, range) = rateReading(metric, b: b.name, pairs) else {
             return Verdict(
                 metric: metric, a: a.name, b: b.name, state: .notYet, pValue: nil, estimateA: rateA,
                 estimateB: rateB, nA: nA, nB: nB, primary: false,
                 text: "\(metric.label): too few checked answers to compare yet (n = \(nA) / \(nB))")
         }
-        let m = rateComparison(metric, b: b.name, pairs)
         let margin = settings.errorMargin
-        let state = Self.state(low: m.low, high: m.high, equivalentWithin: -margin, margin)
-        let range = VerdictText.pointsRange(m.low, m.high)
         var text: String
         switch state {
         case .decided:
