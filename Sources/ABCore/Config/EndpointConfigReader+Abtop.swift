@@ -85,7 +85,7 @@ extension EndpointConfigReader {
                     } else {
                         issues.error(
                             entity.path.key("base_url"), "expected an http(s) URL, found \"\(url)\"",
-                            fix: "e.g. \"http://127.0.0.1:9000/v1\" (OpenAI-style roots end in /v1; Anthropic's do not)"
+                            fix: "e.g. \"http://127.0.0.1:9000/v1\": the root the provider's own SDK takes"
                         )
                     }
                 }

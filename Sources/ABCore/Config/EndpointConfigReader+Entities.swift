@@ -100,8 +100,8 @@ extension EndpointConfigReader {
             issues.error(
                 path.key("external_model"), "missing required key \"external_model\"",
                 fix:
-                    #"add "external_model": {"name": "gpt-4", "provider": "openai", "#
-                    + #""task": "llm/v1/chat", "openai_config": {...}}"#
+                    #"add "external_model": {"name": "<model id>", "provider": "<provider>", "#
+                    + #""task": "llm/v1/chat", "<provider>_config": {...}}"#
             )
             return nil
         }
@@ -113,7 +113,7 @@ extension EndpointConfigReader {
         model.finish(issues: &issues)
 
         var modelName = model.string(
-            "name", issues: &issues, missingFix: "add the provider's model name, e.g. \"name\": \"gpt-4\"")
+            "name", issues: &issues, missingFix: "add the provider's model name: \"name\": \"<model id>\"")
         if let m = modelName,
             m.unicodeScalars.contains(where: { TerminalText.isUnsafe($0) || $0 == "\n" || $0 == "\t" })
                 || m.utf8.count > 256
@@ -121,7 +121,7 @@ extension EndpointConfigReader {
             issues.error(
                 path.key("external_model").key("name"),
                 "a model name is at most 256 characters with no control characters",
-                fix: "write the provider's model id, e.g. \"gpt-4o\"")
+                fix: "write the provider's model id as its API names it")
             modelName = nil
         }
         var name: String?
@@ -196,7 +196,8 @@ extension EndpointConfigReader {
         guard provider.isSupported else {
             issues.error(
                 path, "the provider \"\(raw)\" is not supported yet",
-                fix: "abtop sends to \(supported) today; an OpenAI-compatible server works as \"custom\""
+                fix: "abtop sends to \(supported) today"
+                    + providers.supported.compactMap(\.substituteHint).map { "; \($0)" }.joined()
             )
             return nil
         }

@@ -34,7 +34,7 @@ public struct PriceTable: Sendable {
     public func price(for model: String) -> Price? {
         if let p = overrides[model] { return p }
         var lower = model.lowercased()
-        // Prefixes in the order listed (a region before a vendor: `us.anthropic.claude-…`).
+        // Prefixes in the order the providers list them (a region before a vendor).
         for prefix in idPrefixes where lower.hasPrefix(prefix) { lower.removeFirst(prefix.count) }
         if let p = builtIn[lower] { return p }
         // A dated or versioned name finds its family: `-20240229`, `@001`, `:0`, `-002`.

@@ -66,6 +66,8 @@ public protocol ProviderDescriptor: Sendable {
     var prices: [String: Price] { get }
     /// Prefixes its model ids carry before the family name (a region, a vendor), dropped to find a price.
     var modelIDPrefixes: [String] { get }
+    /// Said when a config names a provider abtop does not send to: what this one can stand in for, if anything.
+    var substituteHint: String? { get }
     /// A starter block for `abtop init` (and the providers' conformance test), its credentials referenced as
     /// `{{secrets/<scope>/<key>}}`, and the fields no one can guess (to edit before the first run), if any.
     func template(secretScope scope: String) -> (block: JSONObject, placeholders: String?)
@@ -79,6 +81,7 @@ extension ProviderDescriptor {
     public func embeddingsProblem(_ settings: any ProviderSettings, block: ConfigPath) -> ConfigIssue? { nil }
     public var prices: [String: Price] { [:] }
     public var modelIDPrefixes: [String] { [] }
+    public var substituteHint: String? { nil }
     public func template(secretScope scope: String) -> (block: JSONObject, placeholders: String?) {
         let key = apiKeyFields?.reference ?? "api_key"
         return (JSONObject([key: .string("{{secrets/\(scope)/\(key)}}")]), nil)

@@ -6,6 +6,7 @@ struct CustomProvider: ProviderDescriptor {
     var configBlock: String { "custom_provider_config" }
     var configKeys: [String] { ["custom_provider_url", "api_key_auth", "bearer_token_auth"] }
     var hasEmbeddings: Bool { true }
+    var substituteHint: String? { "an OpenAI-compatible server works as \"custom\"" }
 
     func template(secretScope scope: String) -> (block: JSONObject, placeholders: String?) {
         (
