@@ -20,6 +20,8 @@ public struct DashboardFrame: Sendable {
     public var votes: [Vote]
     /// The family-wise error rate of the verdicts (`--alpha`), which the vote line's win-rate intervals use too.
     public var alpha = 0.05
+    /// Clients' feedback (`POST /feedback`, serve) per metric and entity; empty when none came.
+    public var feedback = FeedbackTally(entities: 0)
     public var paused: Bool
     /// Prompts per second of an open loop, or nil for a closed loop.
     public var rate: Double?

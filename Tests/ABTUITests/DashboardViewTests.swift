@@ -28,6 +28,27 @@ import Testing
         #expect(canvas.text.contains("60%") && canvas.text.contains("40%"))
     }
 
+    /// Issue 26: clients' feedback shows per arm in the verdict pane, with what its own family decided.
+    @Test func feedbackShowsPerArmBesideTheVerdicts() {
+        var frame = FrameFixture.frame()
+        var tally = FeedbackTally(entities: 2)
+        for k in 0..<30 {
+            let names = ["served_model_name_1", "served_model_name_2"]
+            for e in 0..<2 {
+                tally.add(
+                    Feedback(
+                        requestID: "\(names[e])-\(k)", entity: e, metric: "thumbs_up",
+                        value: e == 1 || k % 3 == 0 ? 1 : 0, isBoolean: true, comment: nil))
+            }
+        }
+        frame.feedback = tally
+        let lines = VerdictPanel.lines(frame).map(\.0)
+        #expect(
+            lines.contains("feedback thumbs_up: served_model_name_1 33% (30) · served_model_name_2 100% (30)"),
+            "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("● decided: served_model_name_2 gets thumbs_up more often") }, "\(lines)")
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func compareModeIsBlindUntilTheVote(width: Int, height: Int) throws {
         let frame = FrameFixture.frame(mode: .compare)

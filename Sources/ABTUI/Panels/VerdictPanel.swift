@@ -1,6 +1,6 @@
 import ABCore
 
-/// The verdict lines, the SRM alarm, and the vote tally.
+/// The verdict lines, the SRM alarm, the vote tally and clients' feedback.
 enum VerdictPanel {
     static func lines(_ frame: DashboardFrame) -> [(String, Role)] {
         var out: [(String, Role)] = []
@@ -39,6 +39,22 @@ enum VerdictPanel {
                 return "\(names[w]) beats \(names[w == pair.a ? pair.b : pair.a])"
             }
             if !standings.isEmpty { out.append(("head to head: " + standings.joined(separator: " · "), .title)) }
+        }
+        // Feedback per metric and arm, then what its own family has decided.
+        let names = frame.snapshot.entities.map(\.info.name)
+        for m in frame.feedback.metrics where m.arms.count == names.count {
+            let per = m.arms.enumerated().map { i, arm -> String in
+                let mean =
+                    arm.moments.count == 0
+                    ? "—"
+                    : m.isBoolean
+                        ? "\(Text.fixed(arm.moments.mean * 100, 0))%" : Text.fixed(arm.moments.mean, 2)
+                return "\(names[i]) \(mean) (\(arm.moments.count))"
+            }
+            out.append(("feedback \(m.name): " + per.joined(separator: " · "), .title))
+        }
+        for c in FeedbackAnalysis.compare(frame.feedback, names: names, alpha: frame.alpha) where c.state == .decided {
+            out.append(("● decided: " + c.text, .warn))
         }
         return out
     }

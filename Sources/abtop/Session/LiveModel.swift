@@ -55,6 +55,7 @@ final class LiveModel: DashboardModel {
         frame.breakerLabels = breakers
         frame.groups = session.recentGroups
         frame.alpha = session.analysisSettings.alpha
+        frame.feedback = session.feedbackTally
         frame.task = session.endpoint.endpointTask
         return frame
     }
