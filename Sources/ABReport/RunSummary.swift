@@ -22,6 +22,9 @@ public struct RunSummary: Sendable {
     public var consistency: [Consistency.Figures] = []
     /// Clients' feedback (`POST /feedback`) per metric and entity; nil or empty when none came.
     public var feedback: FeedbackTally?
+    /// The LLM judge's verdicts and failures (`abtop.judge`), and its model; empty without a judge.
+    public var judgements: [Judgement] = []
+    public var judgeModel = "judge"
 
     /// Why a run with `--until-decided` ended.
     public enum StopReason: String, Sendable {
@@ -144,6 +147,16 @@ public struct RunSummary: Sendable {
                 out += Format.wrapped("  \(Self.mark(c.state)) \(c.text)", width: Self.textWidth, indent: "    ") + "\n"
             }
         }
+        if !judgements.isEmpty {
+            let names = snapshot.entities.map(\.info.name)
+            let judge = JudgeSummary(judgements)
+            out += "\nJudge (an LLM asked in both orders; a family of its own):\n"
+            var lines = [judge.overview(model: judgeModel)]
+            lines += judge.standings(names: names, alpha: alpha).map { "\($0.winner == nil ? "○" : "●") \($0.text)" }
+            lines.append(judge.costLine)
+            if let agreement = JudgeAgreement.of(judgements, votes: votes) { lines.append(agreement.text) }
+            for line in lines { out += Format.wrapped("  " + line, width: Self.textWidth, indent: "    ") + "\n" }
+        }
         if !votes.isEmpty {
             out += "\nBlind votes (\(votes.count)):\n"
             for w in winRates {
@@ -224,6 +237,44 @@ public struct RunSummary: Sendable {
                         "p_value": .number(JSONNumber(w.pValue)),
                     ]
                 }),
+            "judge": judgeJSON(names: names),
+        ]
+    }
+
+    /// The judge's record: counts, consistency, failures, cost, each pair's standing and the agreement with votes.
+    private func judgeJSON(names: [String]) -> JSONValue {
+        guard !judgements.isEmpty else { return .null }
+        let judge = JudgeSummary(judgements)
+        let agreement = JudgeAgreement.of(judgements, votes: votes)
+        let heads = HeadToHead.of(judge.votes, entityCount: names.count, alpha: alpha)
+        return [
+            "model": .string(judgeModel), "judged": .number(JSONNumber(judge.judged)),
+            "ties": .number(JSONNumber(judge.ties)),
+            "consistency": judge.consistency.map { .number(JSONNumber(rounded($0, 4))) } ?? .null,
+            "failures": .object(
+                JSONObject(
+                    judge.failures.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                        .init(key: $0.key.rawValue, value: .number(JSONNumber($0.value)))
+                    })),
+            "tokens": [
+                "input": .number(JSONNumber(judge.inputTokens)), "output": .number(JSONNumber(judge.outputTokens)),
+            ],
+            "cost_usd": judge.costUSD.map { .number(JSONNumber(rounded($0, 6))) } ?? .null,
+            "pairs": .array(
+                heads.map { h in
+                    [
+                        "a": .string(names[h.a]), "b": .string(names[h.b]), "judged": .number(JSONNumber(h.votes)),
+                        "a_score": .number(JSONNumber(h.rate.estimate)), "lower": .number(JSONNumber(h.rate.lower)),
+                        "upper": .number(JSONNumber(h.rate.upper)),
+                        "winner": h.winner.map { .string(names[$0]) } ?? .null,
+                    ]
+                }),
+            "agreement": agreement.map { a in
+                [
+                    "pairs": .number(JSONNumber(a.pairs)), "agreed": .number(JSONNumber(a.agreed)),
+                    "kappa": a.kappa.map { .number(JSONNumber(rounded($0, 4))) } ?? .null,
+                ]
+            } ?? .null,
         ]
     }
 

@@ -81,6 +81,22 @@ extension SessionReport {
                 .bullets(FeedbackAnalysis.compare(tally, names: names, alpha: summary.alpha).map(\.text)),
             ]
         }
+        if !s.judgements.isEmpty {
+            let judge = JudgeSummary(s.judgements)
+            var lines = [judge.overview(model: s.judgeModel)]
+            lines += judge.standings(names: names, alpha: s.alpha).map { ($0.winner == nil ? "○ " : "● ") + $0.text }
+            lines.append(judge.costLine)
+            if let agreement = JudgeAgreement.of(s.judgements, votes: votes) { lines.append(agreement.text) }
+            out += [
+                .heading(level: 2, text: "Judge"),
+                .paragraph(
+                    "An LLM judged pairs of answers to the same prompt, each pair twice with the answers swapped; a "
+                        + "verdict that flipped with the order counts as a tie. Each pair of entities is decided when "
+                        + "its always-valid interval clears ½, at α \(Format.percent(s.alpha, digits: 0)) over the "
+                        + "pairs. The judge's calls are not in the arms' figures."),
+                .bullets(lines),
+            ]
+        }
         if !votedPrompts.isEmpty {
             out += [
                 .heading(level: 3, text: "The last votes, with their prompts"),

@@ -166,6 +166,26 @@ public final class Journal: Sendable {
                 t.column("comment", .text)
             }
         }
+        m.registerMigration("v7-judgements") { db in
+            // The LLM judge's verdicts (both orders) or why there is none, with what each judging cost.
+            try db.create(table: "judgement") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade)
+                t.column("at_s", .double).notNull()
+                t.column("group_id", .integer)
+                t.column("request_key", .text)
+                t.column("prompt_id", .text).notNull()
+                t.column("first", .integer).notNull()
+                t.column("second", .integer).notNull()
+                t.column("in_order", .text)
+                t.column("swapped", .text)
+                t.column("failure", .text)
+                t.column("tokens_in", .integer).notNull()
+                t.column("tokens_out", .integer).notNull()
+                t.column("cost_usd", .double)
+                t.column("seconds", .double).notNull()
+            }
+        }
         return m
     }
 
@@ -210,6 +230,19 @@ public final class Journal: Sendable {
             arguments: [session, epoch.index, epoch.startedAt, epoch.weights.description])
     }
 
+    static func insert(_ j: Judgement, at seconds: Double, session: Int64, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO judgement (session_id, at_s, group_id, request_key, prompt_id, first, second, in_order,
+                  swapped, failure, tokens_in, tokens_out, cost_usd, seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                session, seconds, j.group, j.requestID, j.promptID, j.first, j.second, j.inOrder?.rawValue,
+                j.swapped?.rawValue, j.failure?.rawValue, j.inputTokens, j.outputTokens, j.costUSD, j.seconds,
+            ])
+    }
+
     static func insert(_ vote: Vote, at seconds: Double, session: Int64, in db: Database) throws {
         try db.execute(
             sql: "INSERT INTO vote (session_id, at_s, a, b, choice, group_id) VALUES (?, ?, ?, ?, ?, ?)",
@@ -228,28 +261,28 @@ public final class Journal: Sendable {
     /// through a few prompts: writing each once saves a third of the rows).
     func append(
         session: Int64, origin: UInt64, records: [(seq: Int, record: RequestRecord)],
-        withPrompt: [Bool]? = nil, epochs: [SplitEpoch] = [], votes: [(vote: Vote, at: Double)] = [],
-        analysis: String? = nil, mode: RunMode? = nil, feedback: [(feedback: Feedback, at: Double)] = []
+        withPrompt: [Bool]? = nil, notes: Notes = Notes()
     ) throws {
         try pool.write { db in
-            for (f, at) in feedback {
+            for (j, at) in notes.judgements { try Self.insert(j, at: at, session: session, in: db) }
+            for (f, at) in notes.feedback {
                 try db.execute(
                     sql:
                         "INSERT INTO feedback (session_id, at_s, request_key, entity, metric, value, is_boolean, comment) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [session, at, f.requestID, f.entity, f.metric, f.value, f.isBoolean ? 1 : 0, f.comment])
             }
-            if let analysis {
+            if let analysis = notes.analysis {
                 try db.execute(
                     sql: "UPDATE session SET analysis_json = ? WHERE id = ?", arguments: [analysis, session])
             }
-            if let mode {
+            if let mode = notes.mode {
                 try db.execute(
                     sql: "UPDATE session SET end_mode = ? WHERE id = ?", arguments: [mode.rawValue, session])
             }
             // Epochs and votes first, in the order they happened (requests name their epoch by index only).
-            for epoch in epochs { try Self.insert(epoch, session: session, in: db) }
-            for (vote, at) in votes { try Self.insert(vote, at: at, session: session, in: db) }
+            for epoch in notes.epochs { try Self.insert(epoch, session: session, in: db) }
+            for (vote, at) in notes.votes { try Self.insert(vote, at: at, session: session, in: db) }
             // Cached, prepared statements: compiling the SQL per row cost more than writing it.
             let prompt = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO prompt (session_id, prompt_id, text) VALUES (?, ?, ?)")

@@ -42,6 +42,8 @@ public struct StoredSession: Sendable {
     public let votes: [Vote]
     /// Clients' feedback on served requests, in the order it came.
     public let feedback: [Feedback]
+    /// The LLM judge's verdicts (and failures), in the order they came.
+    public let judgements: [Judgement]
     /// The last read of the verdicts the run made (what it showed last), with its settings; nil in a journal
     /// written before abtop kept them, or if the run ended before any read.
     public let analysis: AnalysisRead?
@@ -197,10 +199,14 @@ extension Journal {
                     requestID: key, entity: entity, metric: metric, value: value, isBoolean: r.int("is_boolean") == 1,
                     comment: r.text("comment"))
             }
+            let judgements = try Row.fetchAll(
+                db, sql: "SELECT * FROM judgement WHERE session_id = ? ORDER BY id", arguments: [id]
+            )
+            .map(Self.stored).compactMap { r in Self.judgement(r, entities: entities.count) }
             return StoredSession(
                 summary: Self.summary(row), configJSON: configText, version: session.text("abtop_version") ?? "?",
                 seed: session.stamp("seed"), entities: entities, epochs: epochs,
-                records: records, votes: votes, feedback: feedback,
+                records: records, votes: votes, feedback: feedback, judgements: judgements,
                 analysis: session.text("analysis_json").flatMap(AnalysisJSON.decode),
                 leftOut: rows.count - records.count)
         }
@@ -208,6 +214,26 @@ extension Journal {
 
     public func lastSessionID() throws -> Int64? {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM session") }
+    }
+
+    /// A judgement row, checked: entities in range, readings and failures by their names, finite numbers; nil
+    /// for a row damaged or edited.
+    static func judgement(_ r: StoredRow, entities: Int) -> Judgement? {
+        guard let first = r.int("first"), let second = r.int("second"), first != second,
+            (0..<entities).contains(first), (0..<entities).contains(second), let promptID = r.text("prompt_id")
+        else { return nil }
+        var j = Judgement(
+            group: r.int("group_id"), requestID: r.text("request_key"), promptID: promptID, first: first, second: second
+        )
+        j.inOrder = r.text("in_order").flatMap(Judgement.Reading.init(rawValue:))
+        j.swapped = r.text("swapped").flatMap(Judgement.Reading.init(rawValue:))
+        j.failure = r.text("failure").flatMap(Judgement.Failure.init(rawValue:))
+        guard j.failure != nil || (j.inOrder != nil && j.swapped != nil) else { return nil }
+        j.inputTokens = max(0, r.int("tokens_in") ?? 0)
+        j.outputTokens = max(0, r.int("tokens_out") ?? 0)
+        j.costUSD = r.double("cost_usd").flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+        j.seconds = r.double("seconds").flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? 0
+        return j
     }
 
     /// A row as it is in the file, each column as SQLite typed it: `RequestRecord(stored:)` checks the rest.

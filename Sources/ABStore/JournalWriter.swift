@@ -23,14 +23,8 @@ public final class JournalWriter: Sendable {
 
     private struct Buffer {
         var pending: [(seq: Int, record: RequestRecord)] = []
-        /// Split changes and votes, in the order they happened, written in the same transactions as requests.
-        var epochs: [SplitEpoch] = []
-        var votes: [(vote: Vote, at: Double)] = []
-        var feedback: [(feedback: Feedback, at: Double)] = []
-        /// The latest read of the verdicts not yet written (only the latest is kept: it replaces the one before).
-        var analysis: AnalysisRead?
-        /// The mode the session switched to last, not yet written.
-        var mode: RunMode?
+        /// Everything beside requests, written in the same transactions as they are.
+        var notes = Journal.Notes()
         /// The writer closed: what comes now cannot be written, and is counted as lost.
         var closed = false
         var seq = 0
@@ -100,7 +94,7 @@ public final class JournalWriter: Sendable {
     public func record(epoch: SplitEpoch) {
         if buffer.withLock({ b in
             guard !b.failed && !b.closed else { return false }
-            b.epochs.append(epoch)
+            b.notes.epochs.append(epoch)
             return true
         }) {
             schedule(urgent: false)
@@ -111,7 +105,7 @@ public final class JournalWriter: Sendable {
     public func record(vote: Vote, at: Double) {
         if buffer.withLock({ b in
             guard !b.failed && !b.closed else { return false }
-            b.votes.append((vote, at))
+            b.notes.votes.append((vote, at))
             return true
         }) {
             schedule(urgent: false)
@@ -122,7 +116,7 @@ public final class JournalWriter: Sendable {
     public func record(analysis: AnalysisRead) {
         if buffer.withLock({ b in
             guard !b.failed && !b.closed else { return false }
-            b.analysis = analysis
+            b.notes.analysis = AnalysisJSON.encode(analysis)
             return true
         }) {
             schedule(urgent: false)
@@ -133,7 +127,18 @@ public final class JournalWriter: Sendable {
     public func record(feedback: Feedback, at: Double) {
         if buffer.withLock({ b in
             guard !b.failed && !b.closed else { return false }
-            b.feedback.append((feedback, at))
+            b.notes.feedback.append((feedback, at))
+            return true
+        }) {
+            schedule(urgent: false)
+        }
+    }
+
+    /// The LLM judge's verdict on a pair of answers (or why it has none), written like a vote.
+    public func record(judgement: Judgement, at: Double) {
+        if buffer.withLock({ b in
+            guard !b.failed && !b.closed else { return false }
+            b.notes.judgements.append((judgement, at))
             return true
         }) {
             schedule(urgent: false)
@@ -144,7 +149,7 @@ public final class JournalWriter: Sendable {
     public func record(mode: RunMode) {
         if buffer.withLock({ b in
             guard !b.failed && !b.closed else { return false }
-            b.mode = mode
+            b.notes.mode = mode
             return true
         }) {
             schedule(urgent: false)
@@ -182,30 +187,21 @@ public final class JournalWriter: Sendable {
     func flush() -> Bool {
         writing.lock()
         defer { writing.unlock() }
-        let (batch, epochs, votes, analysis, mode, feedback) = buffer.withLock { b in
+        let (batch, notes) = buffer.withLock { b in
             defer {
                 b.pending.removeAll(keepingCapacity: true)
-                b.epochs.removeAll()
-                b.votes.removeAll()
-                b.analysis = nil
-                b.mode = nil
-                b.feedback.removeAll()
+                b.notes = Journal.Notes()
             }
-            return (b.pending, b.epochs, b.votes, b.analysis, b.mode, b.feedback)
+            return (b.pending, b.notes)
         }
-        guard
-            !batch.isEmpty || !epochs.isEmpty || !votes.isEmpty || analysis != nil || mode != nil || !feedback.isEmpty
-        else {
-            return false
-        }
+        guard !batch.isEmpty || !notes.isEmpty else { return false }
         let fresh = writtenPrompts.withLock { seen -> [Bool] in
             if seen.count > Self.promptMemory { seen.removeAll() }
             return batch.map { seen.insert($0.record.promptID).inserted }
         }
         do {
             try journal.append(
-                session: session, origin: origin, records: batch, withPrompt: fresh, epochs: epochs, votes: votes,
-                analysis: analysis.flatMap(AnalysisJSON.encode), mode: mode, feedback: feedback)
+                session: session, origin: origin, records: batch, withPrompt: fresh, notes: notes)
             buffer.withLock {
                 $0.written += batch.count
                 $0.failures = 0
@@ -228,11 +224,7 @@ public final class JournalWriter: Sendable {
                     return false
                 }
                 b.pending.insert(contentsOf: batch, at: 0)
-                b.epochs.insert(contentsOf: epochs, at: 0)
-                b.votes.insert(contentsOf: votes, at: 0)
-                if b.analysis == nil { b.analysis = analysis }
-                if b.mode == nil { b.mode = mode }
-                b.feedback.insert(contentsOf: feedback, at: 0)
+                b.notes = notes.followed(by: b.notes)
                 return true
             }
         }

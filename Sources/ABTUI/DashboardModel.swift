@@ -22,6 +22,9 @@ public struct DashboardFrame: Sendable {
     public var alpha = 0.05
     /// Clients' feedback (`POST /feedback`, serve) per metric and entity; empty when none came.
     public var feedback = FeedbackTally(entities: 0)
+    /// The LLM judge's verdicts and failures, and its model; empty without a judge.
+    public var judgements: [Judgement] = []
+    public var judgeModel = "judge"
     public var paused: Bool
     /// Prompts per second of an open loop, or nil for a closed loop.
     public var rate: Double?

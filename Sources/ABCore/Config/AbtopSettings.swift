@@ -118,6 +118,8 @@ public struct AbtopSettings: Sendable, Equatable {
     public var sticky = false
     /// Prices per million tokens by model name, over the built-in table.
     public var prices: [String: Price] = [:]
+    /// An LLM judge of answer quality (`abtop.judge`), if configured.
+    public var judge: JudgeSettings?
 
     public init() {}
 }

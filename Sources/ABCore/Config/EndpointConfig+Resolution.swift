@@ -34,8 +34,10 @@ extension EndpointConfig {
     ///
     /// Base URL precedence: `abtop.entities.<name>.base_url`, then what the provider's settings say (the
     /// config's own field, the variable its SDK reads, its public default: `ProviderSettings.baseURL`).
+    /// The judge (`abtop.judge`), when there is one, comes last: its key is looked up, checked and redacted like
+    /// the arms'.
     public func resolve(with resolver: SecretResolver) -> [ResolvedEntity] {
-        servedEntities.map { entity in
+        allEntities.map { entity in
             ResolvedEntity(
                 entity: entity, baseURL: baseURL(for: entity, environment: resolver.environment),
                 credentials: entity.providerSettings.credentials.map { ($0, resolver.resolve($0)) })
@@ -106,6 +108,11 @@ extension EndpointConfig {
     private func baseURL(for entity: ServedEntity, environment: [String: String]) -> String {
         settings.baseURLs[entity.name] ?? entity.providerSettings.baseURL(environment: environment)
     }
+}
+
+extension EndpointConfig {
+    /// The served entities, then the judge if there is one: every model abtop calls for this endpoint.
+    public var allEntities: [ServedEntity] { servedEntities + (settings.judge.map { [$0.entity] } ?? []) }
 }
 
 extension [String: String] {

@@ -10,7 +10,7 @@ extension EndpointConfig {
             if key == nil { key = serviceAccountKey() }
             return key!
         }
-        return servedEntities.map { entity in
+        return allEntities.map { entity in
             let s = entity.providerSettings.simulated(root: root, serviceAccountKey: sharedKey)
             var simulated = entity
             simulated.providerSettings = s.settings

@@ -1,5 +1,7 @@
 extension EndpointConfigReader {
-    static let abtopKeys = ["entities", "request", "timeouts_s", "retries", "breaker", "router", "prices", "limits"]
+    static let abtopKeys = [
+        "entities", "request", "timeouts_s", "retries", "breaker", "router", "prices", "limits", "judge",
+    ]
     static let armKeys = [
         "base_url", "system_prompt", "prompt_template", "temperature", "top_p", "max_tokens", "stop", "extra_params",
     ]
@@ -55,7 +57,7 @@ extension EndpointConfigReader {
     /// The top-level `abtop` block (DESIGN §3), all optional; defaults live in `AbtopSettings`.
     static func readAbtop(
         _ value: JSONValue, at path: ConfigPath, entities: [ServedEntity], declared: [String] = [],
-        issues: inout ConfigIssues
+        providers: ProviderCatalog, issues: inout ConfigIssues
     ) -> AbtopSettings {
         var s = AbtopSettings()
         guard let block = ObjectReader(value, at: path, known: abtopKeys, issues: &issues) else { return s }
@@ -171,6 +173,12 @@ extension EndpointConfigReader {
                     s.prices[member.key] = Price(inputPerMillion: input, outputPerMillion: output)
                 }
             }
+        }
+        if let judge = block.value("judge") {
+            s.judge = readJudge(
+                judge, at: path.key("judge"), entities: entities, declared: declared, providers: providers,
+                issues: &issues)
+            if let judge = s.judge, let url = judge.baseURL { s.baseURLs[judge.entity.name] = url }
         }
         return s
     }

@@ -84,7 +84,7 @@ extension EndpointConfigReader {
         return complete ? entities : nil
     }
 
-    private static func readEntity(
+    static func readEntity(
         _ value: JSONValue, at path: ConfigPath, providers: ProviderCatalog, issues: inout ConfigIssues
     ) -> ServedEntity? {
         guard let entity = ObjectReader(value, at: path, known: entityKeys, issues: &issues) else { return nil }

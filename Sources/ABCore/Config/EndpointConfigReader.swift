@@ -5,8 +5,8 @@
 public enum EndpointConfigReader {
     public struct Outcome: Sendable {
         /// The config, when there are no errors (warnings allowed).
-        public let config: EndpointConfig?
-        public let issues: ConfigIssues
+        public var config: EndpointConfig?
+        public var issues: ConfigIssues
     }
 
     static let payloadKeys = [
@@ -19,9 +19,11 @@ public enum EndpointConfigReader {
     static let knownTasks = ["llm/v1/chat", "llm/v1/completions", "llm/v1/embeddings"]
 
     /// What a report needs from a journaled config (its secrets redacted, so it may no longer validate): the task
-    /// and each arm's settings, read leniently.
-    public static func facts(text: String) -> (task: EndpointTask, arms: [String: AbtopSettings.EntitySettings]) {
-        guard let root = (try? JSONParser.parse(text))?.objectValue else { return (.chat, [:]) }
+    /// and each arm's settings, read leniently; the judge's model, if any.
+    public static func facts(text: String) -> (
+        task: EndpointTask, arms: [String: AbtopSettings.EntitySettings], judgeModel: String?
+    ) {
+        guard let root = (try? JSONParser.parse(text))?.objectValue else { return (.chat, [:], nil) }
         let config = root["config"]?.objectValue ?? root
         let task =
             config["served_entities"]?[index: 0]?[key: "external_model"]?[key: "task"]?.stringValue
@@ -35,7 +37,8 @@ public enum EndpointConfigReader {
             let arm = readEntitySettings(reader, issues: &ignored)
             if !arm.isEmpty { arms[member.key] = arm }
         }
-        return (task, arms)
+        let judge = root["abtop"]?[key: "judge"]?[key: "external_model"]?[key: "name"]?.stringValue
+        return (task, arms, judge.map { TerminalText.sanitized(String($0.prefix(256))) })
     }
 
     /// Parses and validates `text`; a syntax error is one issue with its line and column.
@@ -146,7 +149,8 @@ public enum EndpointConfigReader {
                     $0.objectValue?["name"]?.stringValue
                 } ?? []
             settings = readAbtop(
-                block, at: rootPath.key("abtop"), entities: entities ?? [], declared: declared, issues: &issues)
+                block, at: rootPath.key("abtop"), entities: entities ?? [], declared: declared,
+                providers: providers, issues: &issues)
         }
 
         guard let entities, let weights, !issues.hasErrors else { return nil }

@@ -11,6 +11,10 @@ public enum SessionEvent: Sendable {
     case modeChanged(RunMode, at: Double)
     /// A blind vote between two entities' answers to the same prompt, at session seconds `at`.
     case voted(Vote, at: Double)
+    /// Compare mode: every entity's answer to one prompt is in (what a blind vote or the judge reads).
+    case compared(CompareGroup)
+    /// The LLM judge's verdict on two answers to the same prompt (or why there is none), at session seconds `at`.
+    case judged(Judgement, at: Double)
     /// The verdicts were read (a dashboard second, a progress line, the summary): what was shown, with the
     /// settings it was read under, so a report rebuilt from the journal repeats it.
     case analysed(AnalysisRead)

@@ -92,6 +92,18 @@ public final class Engine: Sendable {
         await split(prompt, intendedStart: nil, overrides: overrides, relay: relay)
     }
 
+    /// Sends one prompt to `entity` whatever the split (the judge, or a fresh answer to judge against), with its
+    /// retries and no fallback; nil when its breaker holds it out.
+    public func send(_ prompt: PromptItem, to entity: Int, overrides: RequestOverrides = .init()) async -> Served? {
+        guard wires.indices.contains(entity), let pick = routing.admitFallback(entity, now: session.now()) else {
+            return nil
+        }
+        let served = await attempts(
+            chatRequest(prompt, overrides: overrides), prompt: prompt, from: pick, start: Monotonic.now(),
+            fallback: false, relay: nil)
+        return served.last
+    }
+
     /// Split mode: one entity by weight, with retries, then fallbacks if enabled.
     func split(
         _ prompt: PromptItem, intendedStart: UInt64?, overrides: RequestOverrides = .init(),

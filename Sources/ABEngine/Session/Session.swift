@@ -25,6 +25,7 @@ public final class Session: Sendable {
 
     private struct Changes {
         var votes: [Vote] = []
+        var judgements: [Judgement] = []
         var feedback: FeedbackTally?
         var ended = false
     }
@@ -85,7 +86,9 @@ public final class Session: Sendable {
     public func recordPaired(_ records: [RequestRecord], ticket: Int? = nil) {
         let outcomes = records.map(\.outcome)
         stats.withLock { $0.recordPaired(outcomes, ticket: ticket) }
-        if let group = CompareGroup(records) { groups.withLock { $0.add(group) } }
+        guard let group = CompareGroup(records) else { return }
+        groups.withLock { $0.add(group) }
+        for observer in observers { observer.observe(.compared(group)) }
     }
 
     /// The newest compare groups whose answers are all in, oldest first.
@@ -176,6 +179,20 @@ public final class Session: Sendable {
             for observer in observers { observer.observe(.voted(vote, at: at)) }
         }
     }
+
+    /// Keeps the LLM judge's verdict on a pair of answers (or why it has none) and passes it on; after the end,
+    /// nothing is kept.
+    public func judged(_ judgement: Judgement) {
+        changes.withLock { c in
+            guard !c.ended else { return }
+            c.judgements.append(judgement)
+            let at = now()
+            for observer in observers { observer.observe(.judged(judgement, at: at)) }
+        }
+    }
+
+    /// The judge's verdicts so far, in the order they came.
+    public var judgements: [Judgement] { changes.withLock { $0.judgements } }
 
     /// Ends the session (once): observers hear `.ended` and nothing after it.
     public func end() {

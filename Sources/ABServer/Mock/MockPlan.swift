@@ -153,7 +153,7 @@ public struct MockPlanner: Sendable {
         plan.tokens = TextGenerator.tokens(
             prompt: request.prompt, model: request.model, style: profile.style,
             count: count, seed: seed ^ salt)
-        if profile.style == .echo { count = plan.tokens.count }
+        if profile.style.writesOwnLength { count = plan.tokens.count }
         if let tool = request.toolToCall {
             var ids = SplitMix64(seed: plan.idSeed)
             plan.toolCall = ("call_" + String(ids.next(), radix: 36), tool.name)

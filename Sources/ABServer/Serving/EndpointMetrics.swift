@@ -36,12 +36,14 @@ public final class EndpointMetrics: SessionObserver, Sendable {
         public var ttft = Histogram()
         /// Clients' feedback per metric: how many, and the sum of their values (a boolean counts 1 or 0).
         public var feedback: [String: (count: UInt64, sum: Double)] = [:]
+        /// The LLM judge's verdicts this entity took part in: won, tied (a flip with the order counts as a tie), lost.
+        public var judged: (won: UInt64, tied: UInt64, lost: UInt64) = (0, 0, 0)
 
         public static func == (a: Entity, b: Entity) -> Bool {
             a.successes == b.successes && a.errors == b.errors && a.retries == b.retries && a.fallbacks == b.fallbacks
                 && a.inputTokens == b.inputTokens && a.outputTokens == b.outputTokens && a.costUSD == b.costUSD
                 && a.latency == b.latency && a.ttft == b.ttft && a.feedback.count == b.feedback.count
-                && a.feedback.allSatisfy { k, v in b.feedback[k].map { $0 == v } ?? false }
+                && a.feedback.allSatisfy { k, v in b.feedback[k].map { $0 == v } ?? false } && a.judged == b.judged
         }
     }
 
@@ -49,6 +51,16 @@ public final class EndpointMetrics: SessionObserver, Sendable {
         public var entities: [Entity]
         /// Requests refused by the endpoint's own rate limits (`ai_gateway.rate_limits`).
         public var rateLimited: UInt64 = 0
+        /// Pairs the judge took, by outcome: "judged", or the failure's name.
+        public var judgements: [String: UInt64] = [:]
+        /// The judge's tokens and cost, apart from the arms'.
+        public var judgeTokens: (input: UInt64, output: UInt64) = (0, 0)
+        public var judgeCostUSD = 0.0
+
+        public static func == (a: Counts, b: Counts) -> Bool {
+            a.entities == b.entities && a.rateLimited == b.rateLimited && a.judgements == b.judgements
+                && a.judgeTokens == b.judgeTokens && a.judgeCostUSD == b.judgeCostUSD
+        }
     }
 
     public let entityNames: [String]
@@ -67,6 +79,21 @@ public final class EndpointMetrics: SessionObserver, Sendable {
                 guard s.entities.indices.contains(f.entity) else { return }
                 let old = s.entities[f.entity].feedback[f.metric] ?? (0, 0)
                 s.entities[f.entity].feedback[f.metric] = (old.count + 1, old.sum + f.value)
+            }
+        case .judged(let j, _):
+            state.withLock { s in
+                s.judgements[j.failure?.rawValue ?? "judged", default: 0] += 1
+                s.judgeTokens.input += UInt64(max(0, j.inputTokens))
+                s.judgeTokens.output += UInt64(max(0, j.outputTokens))
+                s.judgeCostUSD += j.costUSD ?? 0
+                guard let vote = j.vote else { return }
+                for entity in [vote.a, vote.b] where s.entities.indices.contains(entity) {
+                    switch vote.score(for: entity) {
+                    case 1: s.entities[entity].judged.won += 1
+                    case 0: s.entities[entity].judged.lost += 1
+                    default: s.entities[entity].judged.tied += 1
+                    }
+                }
             }
         default: break
         }

@@ -118,6 +118,42 @@ public enum PrometheusText {
                 }
             }
         }
+        family(
+            "abtop_judge_verdicts_total", "counter",
+            "The LLM judge's verdicts (both orders; a flip is a tie) per served entity: won, tied, lost."
+        ) { o in
+            each { e, i, _ in
+                let j = e.counts.entities[i].judged
+                guard j.won + j.tied + j.lost > 0 else { return }
+                for (outcome, n) in [("won", j.won), ("tied", j.tied), ("lost", j.lost)] {
+                    let l = labels(["endpoint": e.name, "entity": e.entityNames[i], "outcome": outcome])
+                    o += "abtop_judge_verdicts_total\(l) \(n)\n"
+                }
+            }
+        }
+        family(
+            "abtop_judge_pairs_total", "counter",
+            "Pairs of answers sent to the LLM judge, by outcome: judged, or why not (format, request, answer, backlog)."
+        ) { o in
+            for e in endpoints {
+                for (outcome, n) in e.counts.judgements.sorted(by: { $0.key < $1.key }) {
+                    o += "abtop_judge_pairs_total\(labels(["endpoint": e.name, "outcome": outcome])) \(n)\n"
+                }
+            }
+        }
+        family("abtop_judge_tokens_total", "counter", "The LLM judge's tokens, apart from the arms'.") { o in
+            for e in endpoints where !e.counts.judgements.isEmpty {
+                for (direction, n) in [("input", e.counts.judgeTokens.input), ("output", e.counts.judgeTokens.output)] {
+                    o += "abtop_judge_tokens_total\(labels(["endpoint": e.name, "direction": direction])) \(n)\n"
+                }
+            }
+        }
+        family("abtop_judge_cost_usd_total", "counter", "The LLM judge's cost in US dollars, apart from the arms'.") {
+            o in
+            for e in endpoints where !e.counts.judgements.isEmpty {
+                o += "abtop_judge_cost_usd_total\(labels(["endpoint": e.name])) \(number(e.counts.judgeCostUSD))\n"
+            }
+        }
         family("abtop_request_duration_seconds", "histogram", "End-to-end latency (E2E) of finished requests.") { o in
             each { e, i, _ in
                 histogram(

@@ -1,6 +1,6 @@
 import ABCore
 
-/// The verdict lines, the SRM alarm, the vote tally and clients' feedback.
+/// The verdict lines, the SRM alarm, the vote tally, the judge's record and clients' feedback.
 enum VerdictPanel {
     static func lines(_ frame: DashboardFrame) -> [(String, Role)] {
         var out: [(String, Role)] = []
@@ -40,8 +40,20 @@ enum VerdictPanel {
             }
             if !standings.isEmpty { out.append(("head to head: " + standings.joined(separator: " · "), .title)) }
         }
-        // Feedback per metric and arm, then what its own family has decided.
         let names = frame.snapshot.entities.map(\.info.name)
+        // The judge: what it decided first, then how it judged (consistency, failures), and whether it agrees
+        // with the people voting.
+        if !frame.judgements.isEmpty {
+            let judge = JudgeSummary(frame.judgements)
+            for s in judge.standings(names: names, alpha: frame.alpha) {
+                out.append(s.winner == nil ? ("○ not yet: " + s.text, .graphText) : ("● decided: " + s.text, .warn))
+            }
+            out.append((judge.overview(model: frame.judgeModel), judge.failed > 0 ? .warn : .title))
+            if let agreement = JudgeAgreement.of(frame.judgements, votes: frame.votes) {
+                out.append((agreement.text, .title))
+            }
+        }
+        // Feedback per metric and arm, then what its own family has decided.
         for m in frame.feedback.metrics where m.arms.count == names.count {
             let per = m.arms.enumerated().map { i, arm -> String in
                 let mean =

@@ -113,6 +113,7 @@ struct Demo: AsyncParsableCommand {
         await LiveRun.run(
             host, prompts: SamplePrompts.items, shape: .open(rate: rate), limits: LoadLimits(),
             dashboard: dashboard)
+        await host.settleJudge()
         let finished = Result { try host.finish(report: report, storePath: storage.path) }
         // The simulated providers' answers in flight were for this process only: no need to let them finish.
         await server.stop(grace: 0.1)

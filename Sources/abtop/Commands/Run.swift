@@ -205,6 +205,7 @@ struct Run: AsyncParsableCommand {
                 host, prompts: prepared.prompts, shape: shape,
                 limits: LoadLimits(requests: requests, duration: duration), dashboard: dashboard)
         }
+        await host.settleJudge()
         try host.finish(json: json, report: report, storePath: storage.path, stop: stop)
     }
 

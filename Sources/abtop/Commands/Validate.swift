@@ -69,7 +69,7 @@ struct Validate: ParsableCommand {
         for (i, r) in resolved.enumerated() {
             table.add([
                 r.entity.name, r.entity.provider.rawValue, r.entity.model, r.entity.task,
-                "\(config.weights[i])%", Self.keySource(r),
+                i < n ? "\(config.weights[i])%" : "judge", Self.keySource(r),
             ])
         }
         Console.out(table.rendered())
@@ -123,7 +123,8 @@ enum ValidationJSON {
                 entities.append([
                     "name": .string(r.entity.name), "provider": .string(r.entity.provider.rawValue),
                     "model": .string(r.entity.model), "task": .string(r.entity.task),
-                    "traffic_percentage": .number(JSONNumber(config.weights[i])),
+                    "traffic_percentage": .number(JSONNumber(i < config.weights.count ? config.weights[i] : 0)),
+                    "judge": .bool(i >= config.weights.count),
                     "base_url": .string(r.baseURL),
                     "key_from": .string(Validate.keySource(r)),
                     "key_found": .bool(r.isComplete),

@@ -81,8 +81,13 @@ final class ServeRuntime: EndpointRuntime {
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         let prompt = PromptItem(id: invocation.id, messages: invocation.messages, session: invocation.sessionKey)
-        let result = Self.result(await engine.serve(prompt, overrides: invocation.parameters, relay: relay))
+        let served = await engine.serve(prompt, overrides: invocation.parameters, relay: relay)
+        let result = Self.result(served)
         if let entity = result.entity { remember(invocation.id, entity: entity) }
+        // Judged after the answer is complete, on the judge's own workers: the client never waits for it.
+        if let judge = host.judge, let last = served.last {
+            judge.offer(prompt, requestID: invocation.id, answer: last.record, overrides: invocation.parameters)
+        }
         return result
     }
 
@@ -141,6 +146,7 @@ final class ServeRuntime: EndpointRuntime {
         while state.withLock({ $0.inFlight }) > 0, Date() < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
+        await host.settleJudge(quietly: true)
         host.close()
     }
 
@@ -207,6 +213,16 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
     var analysis = VerdictAnalysis.Settings(streaming: true, paired: false)
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
+        if let judge = config.settings.judge, judge.rubric == nil, judge.rubricFile != nil {
+            // A config sent over the API names no file on this machine for abtop to read.
+            throw ServingError.config(
+                ConfigIssues([
+                    .error(
+                        ConfigPath().key("abtop").key("judge").key("rubric_file"),
+                        "a rubric file is read only from a config file serve loads at start",
+                        fix: "send the rubric's text as \"rubric\"")
+                ]))
+        }
         let resolved: [ResolvedEntity]
         if let simulated {
             resolved = config.simulated(

@@ -44,6 +44,8 @@ final class JournalRecording: SessionObserver {
         case .voted(let vote, let at): writer.record(vote: vote, at: at)
         case .modeChanged(let mode, _): writer.record(mode: mode)
         case .feedback(let f, let at): writer.record(feedback: f, at: at)
+        case .judged(let j, let at): writer.record(judgement: j, at: at)
+        case .compared: break
         case .analysed(let read): writer.record(analysis: read)
         case .ended: finish()
         }

@@ -56,6 +56,8 @@ final class LiveModel: DashboardModel {
         frame.groups = session.recentGroups
         frame.alpha = session.analysisSettings.alpha
         frame.feedback = session.feedbackTally
+        frame.judgements = session.judgements
+        frame.judgeModel = session.endpoint.settings.judge?.entity.model ?? "judge"
         frame.task = session.endpoint.endpointTask
         return frame
     }

@@ -24,6 +24,8 @@ final class SessionHost: Sendable {
     private let secrets: SecretRedactor.Lease
     /// How alike the answers to repeated prompts are, when the plan asked for it.
     let consistency: ConsistencyObserver?
+    /// The LLM judge (`abtop.judge`), on an engine and session of its own; nil without one.
+    let judge: JudgeRunner?
     private let inOrder: Bool
 
     /// What a session is built from.
@@ -31,6 +33,7 @@ final class SessionHost: Sendable {
         var config: EndpointConfig
         /// The config as the user wrote it, for the journal (secrets redacted there).
         var configText: String
+        /// The served entities, then the judge when the config has one (`EndpointConfig.resolve`).
         var resolved: [ResolvedEntity]
         var mode: RunMode
         var seed: UInt64
@@ -56,14 +59,29 @@ final class SessionHost: Sendable {
             configText: plan.configText, seed: plan.seed, origin: origin)
         inOrder = plan.inOrder
         consistency = plan.consistency ? ConsistencyObserver(names: plan.config.servedEntities.map(\.name)) : nil
+        let transport = plan.transport ?? CurlTransport()
+        if let judging = plan.config.judging(), let settings = plan.config.settings.judge,
+            plan.resolved.count == judging.servedEntities.count
+        {
+            // The judge's calls are counted by a session of their own, never the arms'.
+            let side = Session(endpoint: judging, mode: .split, origin: origin)
+            judge = JudgeRunner(
+                settings: settings,
+                engine: Engine(session: side, resolved: plan.resolved, transport: transport, seed: plan.seed ^ 0x1D6E),
+                seed: plan.seed)
+        } else {
+            judge = nil
+        }
         session = Session(
             endpoint: plan.config, mode: plan.mode,
-            observers: (recording.map { [$0] } ?? []) + (consistency.map { [$0] } ?? []) + plan.observers,
+            observers: (recording.map { [$0] } ?? []) + (consistency.map { [$0] } ?? []) + (judge.map { [$0] } ?? [])
+                + plan.observers,
             origin: origin, analysis: plan.analysis)
+        judge?.attach(session)
         ownsTransport = plan.transport == nil
         engine = Engine(
-            session: session, resolved: plan.resolved, transport: plan.transport ?? CurlTransport(),
-            seed: plan.seed)
+            session: session, resolved: Array(plan.resolved.prefix(plan.config.servedEntities.count)),
+            transport: transport, seed: plan.seed)
         analysis = SessionAnalysis(session: session)
         seed = plan.seed
     }
@@ -73,6 +91,16 @@ final class SessionHost: Sendable {
         await LoadGenerator.run(
             engine: engine, prompts: prompts, shape: shape, limits: limits, control: control,
             seed: seed, inOrder: inOrder)
+    }
+
+    /// Waits for the judge's pairs queued and in flight (at most twice the total timeout and a margin, five
+    /// minutes at most); what is still unjudged then is recorded as such. Call before `close`.
+    func settleJudge(quietly: Bool = false) async {
+        guard let judge else { return }
+        if !quietly, judge.pending > 0 {
+            Console.err("abtop: waiting for the judge (\(judge.pending) pair\(judge.pending == 1 ? "" : "s"))")
+        }
+        await judge.finish(within: min(300, 2 * session.endpoint.settings.timeouts.total + 5))
     }
 
     /// Ends the session: stops the analysis, the transport (what is in flight ends as cancelled) and the journal.
@@ -99,6 +127,8 @@ final class SessionHost: Sendable {
         summary.consistency = consistency?.figures ?? []
         let feedback = session.feedbackTally
         summary.feedback = feedback.metrics.isEmpty ? nil : feedback
+        summary.judgements = session.judgements
+        summary.judgeModel = session.endpoint.settings.judge?.entity.model ?? "judge"
         return summary
     }
 

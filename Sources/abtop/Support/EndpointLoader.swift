@@ -23,7 +23,10 @@ struct EndpointLoader {
     func load(path: String, name: String?, secretsPath: String?) throws -> Loaded {
         let text = try read(path, what: "config file")
         let defaultName = name ?? Self.endpointName(fromFile: path)
-        let outcome = EndpointConfigReader.read(text: text, defaultName: defaultName)
+        var outcome = EndpointConfigReader.read(text: text, defaultName: defaultName)
+        if let file = outcome.config?.settings.judge?.rubricFile {
+            outcome.config?.settings.judge?.rubric = try rubric(file, besides: path)
+        }
         let resolver = try resolver(secretsPath: secretsPath)
         let resolved = outcome.config?.resolve(with: resolver) ?? []
         return Loaded(path: path, text: text, outcome: outcome, resolved: resolved)
@@ -46,6 +49,24 @@ struct EndpointLoader {
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let cleaned = String(stem.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") ? $0 : "-" })
         return cleaned.isEmpty ? "endpoint" : String(cleaned.prefix(63))
+    }
+
+    /// `abtop.judge.rubric_file`, relative to the config file's folder, checked like an inline rubric.
+    private func rubric(_ file: String, besides config: String) throws -> String {
+        let path =
+            file.hasPrefix("/")
+            ? file : URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent(file).path
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= EndpointConfigReader.maxRubricBytes else {
+            throw InputError(
+                description: "error: abtop.judge.rubric_file \(path) is longer than "
+                    + "\(EndpointConfigReader.maxRubricBytes / 1024) KiB")
+        }
+        let text = try read(path, what: "abtop.judge.rubric_file")
+        if let problem = EndpointConfigReader.rubricProblem(text) {
+            throw InputError(description: "error: abtop.judge.rubric_file \(path): \(problem)")
+        }
+        return text
     }
 
     private func read(_ path: String, what: String) throws -> String {

@@ -20,7 +20,10 @@ enum ReportBuilder {
             votes: stored.votes)
         summary.familySize = live?.familySize ?? shown?.familySize ?? familySize
         summary.alpha = live?.alpha ?? shown?.settings.alpha ?? 0.05
-        summary.task = live?.task ?? EndpointConfigReader.facts(text: stored.configJSON).task
+        let facts = EndpointConfigReader.facts(text: stored.configJSON)
+        summary.task = live?.task ?? facts.task
+        summary.judgements = stored.judgements
+        summary.judgeModel = live?.judgeModel ?? facts.judgeModel ?? "judge"
         var consistency = Consistency(names: stored.entities.map(\.name))
         for r in stored.records { consistency.add(r) }
         summary.consistency = live?.consistency ?? consistency.figures
