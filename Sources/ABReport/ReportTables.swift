@@ -156,6 +156,14 @@ public enum ReportTables {
                 + kinds.map { kind in ReportColumn(kind.rawValue, .right) { String($0.errors[kind] ?? 0) } })
     }
 
+    /// The scorecard: one row per arm, its columns what the session has (`Scorecard.header`).
+    public static func scorecard(_ card: Scorecard) -> ReportTable<[String]> {
+        ReportTable<[String]>(
+            columns: card.header.enumerated().map { i, title in
+                ReportColumn(title, i == 0 ? .left : .right) { $0.indices.contains(i) ? $0[i] : "" }
+            })
+    }
+
     /// Clients' feedback: one row per metric and entity.
     public static let feedback = ReportTable<(metric: String, boolean: Bool, entity: String, arm: FeedbackTally.Arm)>(
         columns: [

@@ -147,6 +147,12 @@ public struct RunSummary: Sendable {
                 out += Format.wrapped("  \(Self.mark(c.state)) \(c.text)", width: Self.textWidth, indent: "    ") + "\n"
             }
         }
+        let card = scorecard
+        if card.hasChecks || card.hasVotes || card.hasJudge || !card.feedbackMetrics.isEmpty {
+            out += "\nScorecard (quality beside speed, errors and cost):\n"
+            out += ReportTables.scorecard(card).text(card.cells) + "\n"
+            out += Format.wrapped("  " + Scorecard.legend, width: Self.textWidth, indent: "  ") + "\n"
+        }
         if !judgements.isEmpty {
             let names = snapshot.entities.map(\.info.name)
             let judge = JudgeSummary(judgements)
@@ -238,7 +244,26 @@ public struct RunSummary: Sendable {
                     ]
                 }),
             "judge": judgeJSON(names: names),
+            "scorecard": .array(
+                scorecard.rows.map { r in
+                    func number(_ x: Double?) -> JSONValue { x.map { .number(JSONNumber(rounded($0, 6))) } ?? .null }
+                    return [
+                        "entity": .string(r.entity), "requests": .number(JSONNumber(r.requests)),
+                        "error_rate": number(r.errorRate), "latency_p50_ms": number(r.p50ms),
+                        "latency_p95_ms": number(r.p95ms), "ttft_p50_ms": number(r.ttftP50ms),
+                        "cost_per_1k_requests_usd": number(r.costPer1k), "check_pass_rate": number(r.checkPassRate),
+                        "vote_score": number(r.voteScore), "judge_score": number(r.judgeScore),
+                        "feedback": .object(
+                            JSONObject(
+                                zip(scorecard.feedbackMetrics, r.feedback).map { .init(key: $0, value: number($1)) })),
+                    ]
+                }),
         ]
+    }
+
+    /// Speed, errors, cost and quality per arm (`Scorecard`).
+    public var scorecard: Scorecard {
+        Scorecard(snapshot: snapshot, votes: votes, judgements: judgements, feedback: feedback)
     }
 
     /// The judge's record: counts, consistency, failures, cost, each pair's standing and the agreement with votes.

@@ -48,6 +48,16 @@ extension SessionReport {
         if ReportTables.anyChecks(entities) {
             out += [.heading(level: 3, text: "Expected answers"), table(ReportTables.checks, entities)]
         }
+        // Quality beside speed, errors and cost, one row per arm, whenever there is a quality signal.
+        let card = Scorecard(
+            snapshot: s.snapshot, votes: votes, judgements: s.judgements,
+            feedback: feedback.isEmpty ? nil : feedbackTally)
+        if card.hasChecks || card.hasVotes || card.hasJudge || !card.feedbackMetrics.isEmpty {
+            out += [
+                .heading(level: 3, text: "Scorecard"), table(ReportTables.scorecard(card), card.cells),
+                .paragraph(Scorecard.legend),
+            ]
+        }
         let kinds = Set(entities.flatMap { $0.errors.keys }).sorted()
         if !kinds.isEmpty {
             out += [.heading(level: 3, text: "Errors by kind"), table(ReportTables.errorKinds(kinds), entities)]

@@ -72,7 +72,7 @@ public enum Dashboard {
                 flashUntil = 0
             }
             let (w, h) = terminal.size
-            state.layout = DashboardView.layout(frame, width: w, height: h)
+            state.layout = DashboardView.layout(frame, width: w, height: h, scorecard: state.showScorecard)
             terminal.draw(
                 DashboardView.render(
                     frame, state: state, width: w, height: h, themeName: options.themes[state.themeIndex].name))

@@ -41,10 +41,13 @@ public struct DashboardLayout: Sendable, Equatable {
 extension DashboardView {
     /// The layout `render` draws at `width` × `height` (nil where the screen is too small, or while serve waits for
     /// an endpoint).
-    public static func layout(_ frame: DashboardFrame, width: Int, height: Int) -> DashboardLayout? {
+    public static func layout(_ frame: DashboardFrame, width: Int, height: Int, scorecard: Bool = false)
+        -> DashboardLayout?
+    {
         guard width >= 40, height >= 12, frame.waiting == nil else { return nil }
         let n = frame.snapshot.entities.count
-        let verdictRows = min(VerdictPanel.lines(frame).count, height >= 40 ? 5 : 2)
+        let lines = scorecard ? ScorecardPanel.lines(frame).count : VerdictPanel.lines(frame).count
+        let verdictRows = verdictRows(lines, entities: n, scorecard: scorecard, height: height)
         let routesHeight = n + 3
         let sparkHeight = height >= 30 ? n + 2 : 0
         let rest = height - 1 - routesHeight - sparkHeight - verdictRows - 1

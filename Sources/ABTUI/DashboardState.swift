@@ -12,6 +12,8 @@ public struct DashboardState: Sendable {
     public var outputScroll = 0
     public var eventScroll = 0
     public var showHelp = false
+    /// The verdict rows show the scorecard (`v`) instead of the verdicts.
+    public var showScorecard = false
     /// The prompt being typed after `p`, or nil.
     public var promptInput: String?
     /// The filter being typed after `/`, or nil; and the one applied to the event log and the answers.
@@ -256,6 +258,8 @@ public struct DashboardState: Sendable {
             }
             slider = nil
             return (pending.map { [$0] } ?? []) + [.nextEndpoint]
+        case .toggleScorecard:
+            showScorecard.toggle()
         case .toggleHelp:
             showHelp = true
         case .quit:

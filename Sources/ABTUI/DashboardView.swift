@@ -26,8 +26,8 @@ public enum DashboardView {
             return canvas
         }
 
-        let verdicts = VerdictPanel.lines(frame)
-        let verdictRows = min(verdicts.count, height >= 40 ? 5 : 2)
+        let verdicts = state.showScorecard ? ScorecardPanel.lines(frame) : VerdictPanel.lines(frame)
+        let verdictRows = Self.verdictRows(verdicts.count, entities: n, scorecard: state.showScorecard, height: height)
         let routesHeight = n + 3
         let sparkHeight = height >= 30 ? n + 2 : 0
         let rest = height - 1 - routesHeight - sparkHeight - verdictRows - 1
@@ -58,6 +58,12 @@ public enum DashboardView {
         footer(&canvas, frame: frame, state: state, width: width, y: height - 1, themeName: themeName)
         if state.showHelp { help(&canvas, width: width, height: height) }
         return canvas
+    }
+
+    /// Rows under the answers for the verdicts (up to 5 on a tall screen, 2 otherwise), or for the scorecard (its
+    /// header and one row per arm, as the screen allows).
+    static func verdictRows(_ lines: Int, entities: Int, scorecard: Bool, height: Int) -> Int {
+        scorecard ? min(lines, entities + 1, max(2, height / 4)) : min(lines, height >= 40 ? 5 : 2)
     }
 
     static func header(_ canvas: inout Canvas, frame: DashboardFrame, width: Int) {

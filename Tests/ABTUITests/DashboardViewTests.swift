@@ -19,6 +19,47 @@ import Testing
         #expect(text == expected, "\(name) differs; rendered:\n\(text)")
     }
 
+    /// Issue 26: the judge's record in the verdict pane, and `v` turns the pane into the scorecard: quality beside
+    /// speed, errors and cost, one row per arm.
+    @Test func theJudgeAndTheScorecardShowBesideTheVerdicts() throws {
+        var frame = FrameFixture.frame()
+        frame.judgeModel = "gpt-4o"
+        frame.judgements = (0..<24).map { k in
+            var j = Judgement(group: k, promptID: "p\(k)", first: 0, second: 1)
+            j.inOrder = k % 6 == 0 ? .a : .b
+            j.swapped = .a
+            return j
+        }
+        var failed = Judgement(group: 99, promptID: "p99", first: 0, second: 1)
+        failed.failure = .format
+        frame.judgements.append(failed)
+        let lines = VerdictPanel.lines(frame).map(\.0)
+        #expect(
+            lines.contains { $0.hasPrefix("● decided: judge: served_model_name_2 beats served_model_name_1") },
+            "\(lines)")
+        #expect(
+            lines.contains {
+                $0.hasPrefix("judge gpt-4o: 24 pairs judged in both orders, 4 ties · consistency 83 %")
+                    && $0.hasSuffix("1 not judged (1 out of format)")
+            }, "\(lines)")
+        var state = DashboardState()
+        _ = state.handle(.char("v"), frame: frame, themeCount: 1)
+        #expect(state.showScorecard)
+        let canvas = DashboardView.render(frame, state: state, width: 120, height: 40)
+        let text = canvas.text
+        #expect(text.contains("scorecard  entity") && text.contains("judge score"), "\(text)")
+        // served_model_name_2 won 20 and tied 4 of 24: (20 + 2) / 24 = 92 %; served_model_name_1 8 %.
+        let row2 = try #require(
+            text.split(separator: "\n").first { $0.contains("served_model_name_2") && $0.contains("92 %") })
+        #expect(row2.hasSuffix("92 %") || row2.contains("92 % "), "\(row2)")
+        #expect(text.split(separator: "\n").contains { $0.contains("served_model_name_1") && $0.contains(" 8 %") })
+        // The layout the mouse reads matches what was drawn.
+        let layout = try #require(DashboardView.layout(frame, width: 120, height: 40, scorecard: true))
+        #expect(layout.events.y > 0)
+        _ = state.handle(.char("v"), frame: frame, themeCount: 1)
+        #expect(!state.showScorecard)
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func splitMode(width: Int, height: Int) throws {
         let canvas = DashboardView.render(FrameFixture.frame(), state: DashboardState(), width: width, height: height)

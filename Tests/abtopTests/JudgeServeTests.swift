@@ -22,7 +22,9 @@ import Testing
         let mock = try await MockServer.start(
             .init(
                 profiles: MockProfileSet(
-                    rules: [.init(pattern: "judge-longer", profile: judge), .init(pattern: "verbose", profile: verbose)],
+                    rules: [
+                        .init(pattern: "judge-longer", profile: judge), .init(pattern: "verbose", profile: verbose),
+                    ],
                     fallback: .fast), seed: 2))
         let journalPath = AbtopBinary.scratch.appendingPathComponent("judge-\(UUID().uuidString).sqlite").path
         let transport = CurlTransport()
@@ -57,8 +59,10 @@ import Testing
         // Every client has its answer while the judge (at least 3 s a pair, two at a time: 9 s for six) has not
         // finished: the answers did not wait for it.
         func judged(_ metrics: String) -> Int {
-            metrics.split(separator: "\n").first { $0.hasPrefix(#"abtop_judge_pairs_total{endpoint="judged",outcome="judged"}"#) }
-                .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            metrics.split(separator: "\n").first {
+                $0.hasPrefix(#"abtop_judge_pairs_total{endpoint="judged",outcome="judged"}"#)
+            }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
         }
         #expect(judged(await RawHTTP.send("GET", port: port, path: "/metrics").text) < 6)
         var metrics = ""

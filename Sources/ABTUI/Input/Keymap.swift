@@ -6,6 +6,7 @@ public enum Action: Hashable, Sendable {
     case rateUp, rateDown
     case focusNext
     case toggleCompare
+    case toggleScorecard
     case vote(VoteKey)
     /// Compare mode: skip the pair on screen, or move on from one voted on.
     case nextPair
@@ -56,6 +57,9 @@ public enum Keymap {
         Binding(keys: [.char("s")], label: "s", help: "compare: skip this pair / next pair", action: .nextPair),
         Binding(keys: [.char("[")], label: "[", help: "compare: an older pair", action: .browsePairs(-1)),
         Binding(keys: [.char("]")], label: "]", help: "compare: a newer pair", action: .browsePairs(1)),
+        Binding(
+            keys: [.char("v")], label: "v", help: "verdicts or the scorecard (quality beside speed, errors, cost)",
+            action: .toggleScorecard),
         Binding(keys: [.char("p")], label: "p", help: "type a prompt and send it now", action: .startPrompt),
         Binding(
             keys: [.char("/")], label: "/", help: "filter the event log and the answers (Esc clears)",
