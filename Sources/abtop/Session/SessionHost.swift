@@ -93,14 +93,14 @@ final class SessionHost: Sendable {
             seed: seed, inOrder: inOrder)
     }
 
-    /// Waits for the judge's pairs queued and in flight (at most twice the total timeout and a margin, five
-    /// minutes at most); what is still unjudged then is recorded as such. Call before `close`.
-    func settleJudge(quietly: Bool = false) async {
+    /// Waits for the judge's pairs queued and in flight (by default at most twice the total timeout and a margin,
+    /// five minutes at most); what is still unjudged then is recorded as such. Call before `close`.
+    func settleJudge(within seconds: Double? = nil, quietly: Bool = false) async {
         guard let judge else { return }
         if !quietly, judge.pending > 0 {
             Console.err("abtop: waiting for the judge (\(judge.pending) pair\(judge.pending == 1 ? "" : "s"))")
         }
-        await judge.finish(within: min(300, 2 * session.endpoint.settings.timeouts.total + 5))
+        await judge.finish(within: seconds ?? min(300, 2 * session.endpoint.settings.timeouts.total + 5))
     }
 
     /// Ends the session: stops the analysis, the transport (what is in flight ends as cancelled) and the journal.
