@@ -17,6 +17,8 @@ public struct DiffReport: Sendable {
     public let b: Side
     public let entities: [SessionDiff.EntityDiff]
     public let alpha: Double
+    /// The judge's model, when `--judge` read the answers.
+    public var judgeModel: String?
 
     public init(a: Side, b: Side, entities: [SessionDiff.EntityDiff], alpha: Double) {
         self.a = a
@@ -64,12 +66,41 @@ public struct DiffReport: Sendable {
             }
             out +=
                 "prompts compared: \(e.promptsCompared); got worse: \(e.regressions.count); better: \(e.improvements)\n"
+            if let model = judgeModel {
+                let judge = JudgeSummary(e.judgements)
+                out += "  " + judge.overview(model: model) + "\n"
+                for s in judge.standings(names: [a.label, b.label], alpha: alpha / Double(max(1, entities.count))) {
+                    out +=
+                        Format.wrapped("  \(s.winner == nil ? "○" : "●") \(s.text)", width: 116, indent: "    ") + "\n"
+                }
+            }
             for r in e.regressions.prefix(Self.listed) {
                 out += "  ✗ \(r.promptID) “\(Format.middle(r.prompt, 60))”: \(r.before) → \(r.after)\n"
             }
             if e.regressions.count > Self.listed { out += "  … and \(e.regressions.count - Self.listed) more\n" }
         }
         return TerminalText.sanitized(out)
+    }
+
+    /// The judge on A's answers against B's for one entity: how many it judged, B's wins, ties and losses, and
+    /// which session's answers it decidedly prefers, if either.
+    private func judgeJSON(_ e: SessionDiff.EntityDiff) -> JSONValue {
+        let judge = JudgeSummary(e.judgements)
+        let head = HeadToHead.of(judge.votes, entityCount: 2, alpha: alpha / Double(max(1, entities.count))).first
+        let bWins = judge.votes.filter { $0.score(for: 1) == 1 }.count
+        let bLosses = judge.votes.filter { $0.score(for: 1) == 0 }.count
+        return [
+            "model": .string(judgeModel ?? ""), "judged": .number(JSONNumber(judge.judged)),
+            "b_wins": .number(JSONNumber(bWins)), "ties": .number(JSONNumber(judge.ties)),
+            "b_losses": .number(JSONNumber(bLosses)),
+            "consistency": judge.consistency.map { .number(JSONNumber($0)) } ?? .null,
+            "failures": .object(
+                JSONObject(
+                    judge.failures.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                        .init(key: $0.key.rawValue, value: .number(JSONNumber($0.value)))
+                    })),
+            "winner": head?.winner.map { .string($0 == 0 ? a.label : b.label) } ?? .null,
+        ]
     }
 
     public func json() -> JSONValue {
@@ -95,6 +126,7 @@ public struct DiffReport: Sendable {
                 "verdicts": .array(e.verdicts.map(VerdictJSON.verdict)), "regressions": .array(regressions),
                 "improvements": .number(JSONNumber(e.improvements)),
                 "prompts_compared": .number(JSONNumber(e.promptsCompared)),
+                "judge": judgeModel == nil ? .null : judgeJSON(e),
             ]
         }
         return [

@@ -145,3 +145,59 @@ import Testing
         #expect((3...20).contains(judged), "about 10 of 40: \(judged)")
     }
 }
+
+/// Issue 26, item 4 with the judge: `abtop diff A B --judge CONFIG` sends each prompt both sessions answered to the
+/// judge, A's and B's answers in both orders; a prompt whose old answer it preferred is listed as got worse.
+@Suite struct JudgedDiffTests {
+    @Test func theJudgePreferringTheOldAnswersListsThePromptsThatGotWorse() async throws {
+        func profile(_ style: String, _ tokens: Int) throws -> String {
+            try AbtopBinary.temporaryFile(
+                """
+                {"profiles": [{"match": "judge-longer", "profile": "fast", "style": "judge_longer"}],
+                 "default": {"profile": "fast", "output_tokens": \(tokens), "style": "\(style)"}}
+                """, name: "profile.json")
+        }
+        let (before, beforePort) = try await RunCommandTests.mockServer(profile: try profile("thorough", 100))
+        defer { before.terminate() }
+        let (after, afterPort) = try await RunCommandTests.mockServer(profile: try profile("concise", 10))
+        defer { after.terminate() }
+        let db = AbtopBinary.scratch.appendingPathComponent("judged-diff-\(UUID().uuidString).sqlite").path
+        for port in [beforePort, afterPort] {
+            let r = try await AbtopBinary.run(
+                [
+                    "run", try JudgeRunTests.config(port: port, arms: ("left", "right"), judge: "judge-longer"),
+                    "--headless", "--quiet", "--requests", "90", "--concurrency", "2", "--seed", "5", "--store", db,
+                ], environment: JudgeRunTests.keys)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let judgeConfig = try JudgeRunTests.config(port: beforePort, arms: ("left", "right"), judge: "judge-longer")
+        let diff = try await AbtopBinary.run(
+            ["diff", "1", "2", "--json", "--store", db, "--judge", judgeConfig], environment: JudgeRunTests.keys)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(!diff.stdout.contains("SECRET") && !diff.stderr.contains("SECRET"))
+        let json = try JSONParser.parse(diff.stdout)
+        let entities = try #require(json[key: "entities"]?.arrayValue)
+        #expect(entities.count == 2)
+        for e in entities {
+            let judge = try #require(e[key: "judge"])
+            let compared = e[key: "prompts_compared"]?.intValue ?? -1
+            #expect(judge[key: "judged"]?.intValue == compared && compared > 0, "\(judge) \(compared)")
+            #expect(judge[key: "b_losses"]?.intValue == compared)
+            #expect(judge[key: "winner"]?.stringValue == "session 1", "\(judge)")
+            let regressions = e[key: "regressions"]?.arrayValue ?? []
+            #expect(regressions.count == compared)
+            #expect(
+                regressions.allSatisfy {
+                    $0[key: "after"]?.stringValue == "the judge preferred session 1's answer in both orders"
+                }, "\(regressions.map { $0.rendered() })")
+        }
+        let text = try await AbtopBinary.run(
+            ["diff", "1", "2", "--store", db, "--judge", judgeConfig], environment: JudgeRunTests.keys)
+        #expect(text.stdout.contains("● judge: session 1 beats session 2"), "\(text.stdout)")
+        // A config without a judge is refused, saying why.
+        let noJudge = try await AbtopBinary.run(
+            ["diff", "1", "2", "--store", db, "--judge", try RunCommandTests.endpoint(port: beforePort)],
+            environment: RunCommandTests.keys)
+        #expect(noJudge.status == 1 && noJudge.stderr.contains("has no abtop.judge"), "\(noJudge.stderr)")
+    }
+}

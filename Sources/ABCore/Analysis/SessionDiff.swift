@@ -30,11 +30,62 @@ public enum SessionDiff {
     public struct EntityDiff: Sendable {
         public let name: String
         public let verdicts: [Verdict]
-        public let regressions: [Regression]
+        public var regressions: [Regression]
         /// Prompts whose outcome got better (the reverse of a regression), counted.
-        public let improvements: Int
+        public var improvements: Int
         /// Prompts both sessions sent this entity.
         public let promptsCompared: Int
+        /// The LLM judge on A's and B's answers to the same prompts (`abtop diff --judge`): entity 0 is A's answer,
+        /// 1 is B's; empty without a judge.
+        public var judgements: [Judgement] = []
+
+        /// Adds the judge's verdicts: a prompt whose old answer the judge preferred in both orders got worse (unless
+        /// it is already listed), one whose new answer it preferred got better.
+        public mutating func add(judgements: [Judgement], labels: (a: String, b: String)) {
+            self.judgements = judgements
+            var listed = Set(regressions.map(\.promptID))
+            for j in judgements {
+                switch j.winner {
+                case 0? where !listed.contains(j.promptID):
+                    listed.insert(j.promptID)
+                    regressions.append(
+                        Regression(
+                            promptID: j.promptID, prompt: j.prompt, before: "answered",
+                            after: "the judge preferred \(labels.a)'s answer in both orders"))
+                case 1?: improvements += 1
+                default: break
+                }
+            }
+        }
+    }
+
+    /// One prompt both sessions' entity answered: the pair `abtop diff --judge` sends the judge (A's answer first).
+    public struct JudgePair: Sendable {
+        public let entity: String
+        public let promptID: String
+        public let prompt: String
+        public let a: String
+        public let b: String
+    }
+
+    /// Per entity both sessions ran, each prompt (its first request in each session) both answered with text, in B's
+    /// order, at most `limit` in all.
+    public static func judgePairs(_ a: Side, _ b: Side, limit: Int) -> [JudgePair] {
+        var out: [JudgePair] = []
+        for name in a.entities.map(\.name) where b.entities.contains(where: { $0.name == name }) {
+            let ia = a.entities.firstIndex { $0.name == name }!
+            let ib = b.entities.firstIndex { $0.name == name }!
+            var firstA: [String: RequestRecord] = [:]
+            for r in issued(a.records, entity: ia) where firstA[r.promptID] == nil { firstA[r.promptID] = r }
+            var seen: Set<String> = []
+            for r in issued(b.records, entity: ib) where seen.insert(r.promptID).inserted {
+                guard let old = firstA[r.promptID], old.outcome.error == nil, r.outcome.error == nil,
+                    !old.output.isEmpty, !r.output.isEmpty, out.count < limit
+                else { continue }
+                out.append(JudgePair(entity: name, promptID: r.promptID, prompt: r.prompt, a: old.output, b: r.output))
+            }
+        }
+        return out
     }
 
     public static func compare(_ a: Side, _ b: Side, settings: VerdictAnalysis.Settings) -> [EntityDiff] {

@@ -38,6 +38,8 @@ public struct Judgement: Sendable, Equatable, Codable {
 
     /// The compare-mode prompt the answers belong to; nil for a served request.
     public var group: Int?
+    /// The prompt's text, when the judgement is read where it was made (`abtop diff`); not journaled.
+    public var prompt = ""
     /// Serve: the `x-request-id` of the request whose answer was judged.
     public var requestID: String?
     public var promptID: String

@@ -159,7 +159,7 @@ public final class JudgeRunner: SessionObserver, Sendable {
     private func run(_ job: Job) async -> Judgement {
         switch job {
         case .pair(let stub, let a, let b, let prompt):
-            return await judged(stub, a: a, b: b, prompt: prompt)
+            return await judge(stub, a: a, b: b, prompt: prompt)
         case .served(var stub, let answer, let item, let overrides):
             guard let fresh = await engine.send(item, to: stub.second, overrides: overrides),
                 fresh.record.outcome.error == nil, !fresh.record.output.isEmpty
@@ -167,12 +167,13 @@ public final class JudgeRunner: SessionObserver, Sendable {
                 stub.failure = .answer
                 return stub
             }
-            return await judged(stub, a: answer, b: fresh.record.output, prompt: item.text)
+            return await judge(stub, a: answer, b: fresh.record.output, prompt: item.text)
         }
     }
 
-    /// Asks the judge in both orders: `first`'s answer as A, then as B. Stops at the first failure.
-    private func judged(_ stub: Judgement, a: String, b: String, prompt: String) async -> Judgement {
+    /// Asks the judge in both orders: `first`'s answer (`a`) as A, then as B. Stops at the first failure. Called
+    /// directly (not queued) by `abtop diff --judge`, which judges two sessions' answers to the same prompt.
+    public func judge(_ stub: Judgement, a: String, b: String, prompt: String) async -> Judgement {
         var j = stub
         var priced = true
         let nonces = state.withLock { s in (s.random.next(), s.random.next()) }
