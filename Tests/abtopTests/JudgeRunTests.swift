@@ -21,17 +21,22 @@ import Testing
         """
 
     static func config(port: Int, arms: (String, String), judge: String, extra: String = "") throws -> String {
+        try config(port: port, arms: [arms.0, arms.1], judge: judge, extra: extra)
+    }
+
+    static func config(port: Int, arms: [String], judge: String, extra: String = "") throws -> String {
         func entity(_ name: String) -> String {
             #"{"name": "\#(name)", "external_model": {"name": "\#(name)", "provider": "openai", "task": "llm/v1/chat", "#
                 + #""openai_config": {"openai_api_key": "{{secrets/test/openai}}"}}}"#
         }
+        let shares = Weights.even(count: arms.count).percentages
+        let routes = zip(arms, shares).map { #"{"served_model_name": "\#($0)", "traffic_percentage": \#($1)}"# }
+        let urls = arms.map { #""\#($0)": {"base_url": "http://127.0.0.1:\#(port)/v1"}"# }
         return try AbtopBinary.temporaryFile(
             """
-            {"name": "judged", "config": {"served_entities": [\(entity(arms.0)), \(entity(arms.1))],
-              "traffic_config": {"routes": [{"served_model_name": "\(arms.0)", "traffic_percentage": 50},
-                                            {"served_model_name": "\(arms.1)", "traffic_percentage": 50}]}},
-             "abtop": {"entities": {"\(arms.0)": {"base_url": "http://127.0.0.1:\(port)/v1"},
-                                    "\(arms.1)": {"base_url": "http://127.0.0.1:\(port)/v1"}},
+            {"name": "judged", "config": {"served_entities": [\(arms.map(entity).joined(separator: ", "))],
+              "traffic_config": {"routes": [\(routes.joined(separator: ", "))]}},
+             "abtop": {"entities": {\(urls.joined(separator: ", "))},
                        "judge": {"external_model": {"name": "\(judge)", "provider": "openai", "task": "llm/v1/chat",
                                  "openai_config": {"openai_api_key": "{{secrets/test/judge}}"}},
                                  "base_url": "http://127.0.0.1:\(port)/v1"\(extra)}}}
@@ -52,6 +57,10 @@ import Testing
     static func run(
         arms: (String, String), judge: String, requests: Int, extra: String = ""
     ) async throws -> Outcome {
+        try await run(arms: [arms.0, arms.1], judge: judge, requests: requests, extra: extra)
+    }
+
+    static func run(arms: [String], judge: String, requests: Int, extra: String = "") async throws -> Outcome {
         let profile = try AbtopBinary.temporaryFile(profiles, name: "profiles.json")
         let (server, port) = try await RunCommandTests.mockServer(profile: profile)
         defer { server.terminate() }
@@ -136,6 +145,15 @@ import Testing
         #expect(o.judge[key: "failures"]?[key: "format"]?.intValue == 6, "\(o.judge)")
         #expect(o.report.contains("6 not judged (6 out of format)"), "\(o.report)")
         #expect(o.stored.judgements.count == 6 && o.stored.judgements.allSatisfy { $0.failure == .format })
+    }
+
+    /// With three entities one pair is judged per prompt, the pairs in turn: every pair gets its share.
+    @Test func withThreeEntitiesEveryPairIsJudged() async throws {
+        let o = try await Self.run(arms: ["terse", "verbose", "inject"], judge: "judge-longer", requests: 12)
+        let pairs = Dictionary(grouping: o.stored.judgements) { [$0.first, $0.second] }.mapValues(\.count)
+        #expect(pairs == [[0, 1]: 4, [0, 2]: 4, [1, 2]: 4], "\(pairs)")
+        let standings = o.judge[key: "pairs"]?.arrayValue ?? []
+        #expect(standings.count == 3, "\(o.judge)")
     }
 
     @Test func aSampleJudgesAShareOfThePrompts() async throws {
