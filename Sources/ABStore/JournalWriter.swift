@@ -114,9 +114,11 @@ public final class JournalWriter: Sendable {
 
     /// The latest read of the verdicts, written with the next batch over the one before.
     public func record(analysis: AnalysisRead) {
+        // Encoded before the lock: every transport thread's `record` waits on it.
+        guard let encoded = AnalysisJSON.encode(analysis) else { return }
         if buffer.withLock({ b in
             guard !b.failed && !b.closed else { return false }
-            b.notes.analysis = AnalysisJSON.encode(analysis)
+            b.notes.analysis = encoded
             return true
         }) {
             schedule(urgent: false)

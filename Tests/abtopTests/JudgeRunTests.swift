@@ -24,9 +24,11 @@ import Testing
         try config(port: port, arms: [arms.0, arms.1], judge: judge, extra: extra)
     }
 
-    static func config(port: Int, arms: [String], judge: String, extra: String = "") throws -> String {
+    static func config(
+        port: Int, arms: [String], judge: String, extra: String = "", task: String = "llm/v1/chat"
+    ) throws -> String {
         func entity(_ name: String) -> String {
-            #"{"name": "\#(name)", "external_model": {"name": "\#(name)", "provider": "openai", "task": "llm/v1/chat", "#
+            #"{"name": "\#(name)", "external_model": {"name": "\#(name)", "provider": "openai", "task": "\#(task)", "#
                 + #""openai_config": {"openai_api_key": "{{secrets/test/openai}}"}}}"#
         }
         let shares = Weights.even(count: arms.count).percentages
@@ -60,7 +62,9 @@ import Testing
         try await run(arms: [arms.0, arms.1], judge: judge, requests: requests, extra: extra)
     }
 
-    static func run(arms: [String], judge: String, requests: Int, extra: String = "") async throws -> Outcome {
+    static func run(
+        arms: [String], judge: String, requests: Int, extra: String = "", task: String = "llm/v1/chat"
+    ) async throws -> Outcome {
         let profile = try AbtopBinary.temporaryFile(profiles, name: "profiles.json")
         let (server, port) = try await RunCommandTests.mockServer(profile: profile)
         defer { server.terminate() }
@@ -69,7 +73,8 @@ import Testing
         let report = try AbtopBinary.temporaryFile("", name: "judged.md")
         let r = try await AbtopBinary.run(
             [
-                "run", try config(port: port, arms: arms, judge: judge, extra: extra), "--headless", "--json",
+                "run", try config(port: port, arms: arms, judge: judge, extra: extra, task: task), "--headless",
+                "--json",
                 "--mode", "compare", "--requests", "\(requests)", "--concurrency", "2", "--seed", "4", "--quiet",
                 "--store", store, "--report", report,
             ], environment: keys)
@@ -154,6 +159,14 @@ import Testing
         #expect(pairs == [[0, 1]: 4, [0, 2]: 4, [1, 2]: 4], "\(pairs)")
         let standings = o.judge[key: "pairs"]?.arrayValue ?? []
         #expect(standings.count == 3, "\(o.judge)")
+    }
+
+    /// The judge is a chat model whatever the arms serve: on a completions endpoint it is still asked in chat.
+    @Test func aCompletionsEndpointIsJudgedByAChatJudge() async throws {
+        let o = try await Self.run(
+            arms: ["terse", "verbose"], judge: "judge-longer", requests: 6, task: "llm/v1/completions")
+        #expect(o.judge[key: "judged"]?.intValue == 6, "\(o.judge)")
+        #expect(o.judge[key: "failures"]?.objectValue?.members.isEmpty == true)
     }
 
     @Test func aSampleJudgesAShareOfThePrompts() async throws {

@@ -95,3 +95,92 @@ import Testing
         #expect(stored.judgements.allSatisfy { $0.group == nil && $0.winner == 1 && $0.consistent == true })
     }
 }
+
+/// The judge's pairs still waiting when a run ends: `finish` stops waiting at its deadline, cancels the calls in
+/// flight and records every pair left as `ended`; a verdict that comes later is dropped, never counted twice.
+@Suite struct JudgeFinishTests {
+    @Test func pairsLeftWhenTheWaitEndsAreRecordedAsEndedAndNothingComesLater() async throws {
+        var slowJudge = MockProfile.fast
+        slowJudge.style = .judgeLonger
+        slowJudge.ttftMilliseconds = .fixed(4_000)
+        let mock = try await MockServer.start(
+            .init(
+                profiles: MockProfileSet(rules: [.init(pattern: "judge-slow", profile: slowJudge)], fallback: .fast),
+                seed: 2))
+        let text = """
+            {"served_entities": [
+               {"name": "a", "external_model": {"name": "a", "provider": "openai", "task": "llm/v1/chat",
+                 "openai_config": {"openai_api_key_plaintext": "k"}}},
+               {"name": "b", "external_model": {"name": "b", "provider": "openai", "task": "llm/v1/chat",
+                 "openai_config": {"openai_api_key_plaintext": "k"}}}],
+             "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50},
+                                           {"served_model_name": "b", "traffic_percentage": 50}]},
+             "abtop": {"judge": {"external_model": {"name": "judge-slow", "provider": "openai", "task": "llm/v1/chat",
+                 "openai_config": {"openai_api_key_plaintext": "k"}}}}}
+            """
+        let config = try #require(EndpointConfigReader.read(text: text, defaultName: "slow-judge").config)
+        let resolved = config.simulated(root: mock.anthropicBaseURL, serviceAccountKey: "")
+        #expect(resolved.count == 3)
+        let host = try SessionHost(
+            .init(config: config, configText: text, resolved: resolved, mode: .compare, seed: 1, journal: nil))
+        await host.load(
+            SamplePrompts.items, shape: .closed(concurrency: 2), limits: LoadLimits(requests: 6), control: LoadControl()
+        )
+        // Six pairs, two judged at a time at 4 s a call: none is done after half a second.
+        await host.settleJudge(within: 0.5, quietly: true)
+        let ended = host.session.judgements
+        #expect(ended.count == 6, "\(ended)")
+        #expect(ended.allSatisfy { $0.failure == .ended })
+        // The cancelled calls do not come back as verdicts later.
+        try await Task.sleep(for: .seconds(5))
+        #expect(host.session.judgements.count == 6)
+        #expect(host.judge?.pending == 0)
+        host.close()
+        await mock.stop()
+    }
+}
+
+/// A judge's `rubric_file` is read beside the config when serve starts (the registry gets the text); a config sent
+/// over the API may name no file on the server's machine.
+@Suite struct JudgeRubricFileTests {
+    @Test func serveReadsTheRubricFileAtStartAndRefusesOneOverTheAPI() async throws {
+        let config = try AbtopBinary.temporaryFile(
+            """
+            {"served_entities": [
+               {"name": "a", "external_model": {"name": "a", "provider": "openai", "task": "llm/v1/chat",
+                 "openai_config": {"openai_api_key_plaintext": "k"}}},
+               {"name": "b", "external_model": {"name": "b", "provider": "openai", "task": "llm/v1/chat",
+                 "openai_config": {"openai_api_key_plaintext": "k"}}}],
+             "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50},
+                                           {"served_model_name": "b", "traffic_percentage": 50}]},
+             "abtop": {"judge": {"external_model": {"name": "j", "provider": "openai", "task": "llm/v1/chat",
+                 "openai_config": {"openai_api_key_plaintext": "k"}}, "rubric_file": "rubric.txt"}}}
+            """, name: "rubric-endpoint.json")
+        let rubric = URL(fileURLWithPath: config).deletingLastPathComponent().appendingPathComponent("rubric.txt")
+        try "Prefer answers that rhyme.".write(to: rubric, atomically: true, encoding: .utf8)
+        let loaded = try EndpointLoader().load(path: config, name: nil, secretsPath: nil)
+        #expect(loaded.outcome.config?.settings.judge?.rubricText == "Prefer answers that rhyme.")
+        let payload = try #require(Serve.payload(loaded))
+        #expect(payload[key: "abtop"]?[key: "judge"]?[key: "rubric"]?.stringValue == "Prefer answers that rhyme.")
+        #expect(payload[key: "abtop"]?[key: "judge"]?[key: "rubric_file"] == nil)
+        let stack = try await ServeRuntimeTests().start()
+        #expect(throws: Never.self) { _ = try stack.registry.create(payload) }
+        // The same config sent as it is (naming the file) is refused, saying why.
+        var raw = try #require(try JSONParser.parse(loaded.text).objectValue)
+        let bare = raw
+        raw = JSONObject(["name": .string("over-api"), "config": .object(bare)])
+        raw["abtop"] = bare["abtop"]
+        var config2 = try #require(raw["config"]?.objectValue)
+        config2["abtop"] = nil
+        raw["config"] = .object(config2)
+        #expect { _ = try stack.registry.create(.object(raw)) } throws: { error in
+            "\(error)".contains("a rubric file is read only from a config file serve loads at start")
+        }
+        // A missing rubric file is an error naming it.
+        try FileManager.default.removeItem(at: rubric)
+        #expect { _ = try EndpointLoader().load(path: config, name: nil, secretsPath: nil) } throws: { error in
+            "\(error)".contains("abtop.judge.rubric_file")
+        }
+        await stack.stop()
+    }
+}

@@ -53,10 +53,12 @@ extension JudgeSummary {
 
     /// What judging cost, apart from the arms: "judging cost $0.0123 · 96,000 tokens in, 320 out · 1.2 s a pair".
     public var costLine: String {
-        let n = judged + failed
+        // Pairs the judge was asked about (a pair never sent costs nothing and took no time).
+        let n = judged + (failures[.request] ?? 0) + (failures[.format] ?? 0) + (failures[.answer] ?? 0)
         let cost = costUSD.map { "$" + fixedPoint($0, places: $0 < 0.01 ? 6 : 4) } ?? "unknown (no price)"
         let per = n == 0 ? "" : " · \(fixedPoint(seconds / Double(n), places: 2)) s a pair"
-        return "judging cost \(cost) · \(inputTokens) tokens in, \(outputTokens) out\(per) (not in the arms' figures)"
+        return "judging cost \(cost) · \(inputTokens) tokens in, \(outputTokens) out\(per) (the judge's calls and "
+            + "serve's fresh answers; not in the arms' figures)"
     }
 }
 

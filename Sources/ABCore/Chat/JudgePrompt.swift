@@ -32,7 +32,9 @@ public enum JudgePrompt {
     /// `limit` characters (marked), and any copy of the nonce taken out of the texts.
     public static func user(prompt: String, a: String, b: String, nonce: String, limit: Int) -> String {
         func fenced(_ label: String, _ text: String) -> String {
-            var body = text.replacing(nonce, with: "")
+            // Until none is left: taking one copy out must not join two halves into another.
+            var body = text
+            while body.contains(nonce) { body = body.replacing(nonce, with: "") }
             if body.count > limit { body = String(body.prefix(limit)) + "\n[… cut at \(limit) characters]" }
             return "<<<\(label) \(nonce)>>>\n\(body)\n<<<end \(label) \(nonce)>>>"
         }

@@ -98,9 +98,11 @@ public final class Engine: Sendable {
         guard wires.indices.contains(entity), let pick = routing.admitFallback(entity, now: session.now()) else {
             return nil
         }
+        var chat = chatRequest(prompt, overrides: overrides)
+        // The entity's own task: the judge is a chat model whatever the endpoint's arms serve.
+        chat.task = EndpointTask(rawValue: session.endpoint.servedEntities[entity].task) ?? chat.task
         let served = await attempts(
-            chatRequest(prompt, overrides: overrides), prompt: prompt, from: pick, start: Monotonic.now(),
-            fallback: false, relay: nil)
+            chat, prompt: prompt, from: pick, start: Monotonic.now(), fallback: false, relay: nil)
         return served.last
     }
 

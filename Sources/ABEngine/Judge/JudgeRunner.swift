@@ -5,10 +5,11 @@ import Synchronization
 /// Sends pairs of answers to the LLM judge, off every request's path, and hands each verdict to the session.
 ///
 /// The judge's calls (and serve's fresh answers from another arm to judge against) go through an engine and a
-/// session of their own, over `EndpointConfig.judging()`: their tokens, cost and latency are that session's, never
-/// the arms'. Each pair is asked in both orders; a verdict that flips with the order is a tie (`Judgement`).
-/// At most `workers` pairs are judged at once and `capacity` wait: past that a pair is recorded as not judged
-/// (`backlog`), never dropped unseen.
+/// session of their own, over `EndpointConfig.judging()`: their tokens, cost and latency are counted in each
+/// `Judgement`, never in the arms' figures. Each pair is asked in both orders; a verdict that flips with the order is
+/// a tie (`Judgement`). At most `workers` pairs are judged at once and `capacity` wait: past that a pair is
+/// recorded as not judged (`backlog`; the first `backlogRecords` of them one by one, the rest counted), never
+/// dropped unseen.
 public final class JudgeRunner: SessionObserver, Sendable {
     public let settings: JudgeSettings
     /// The judging session's engine: the arms (for fresh answers) and the judge, last.
@@ -18,18 +19,25 @@ public final class JudgeRunner: SessionObserver, Sendable {
     private let state: Mutex<State>
     static let workers = 2
     static let capacity = 64
+    /// Pairs turned away for a full queue that are recorded one by one; past this they are only counted.
+    static let backlogRecords = 1_000
 
     private struct State {
         var session: Session?
         var queue: [Job] = []
-        var active = 0
+        /// The workers running, by id: cancelled when `finish` stops waiting.
+        var workers: [Int: Task<Void, Never>] = [:]
+        var nextWorker = 0
         /// Jobs being judged, by ticket: reported as `ended` if the run stops first (a late verdict is dropped).
         var inFlight: [Int: Judgement] = [:]
         var tickets = 0
         var closed = false
+        /// `finish` stops waiting now (an interrupted run).
+        var cutShort = false
         var random: SplitMix64
         /// The next pair to judge, in turn, so every pair of entities is judged.
         var turn = 0
+        var backlogged = 0
     }
 
     private enum Job {
@@ -59,7 +67,8 @@ public final class JudgeRunner: SessionObserver, Sendable {
     }
 
     /// Compare mode: a prompt's answers are all in; a sampled share of them is judged, one pair per prompt, the
-    /// pairs taken in turn so that every pair of entities is judged.
+    /// pairs taken in turn so that every pair of entities is judged. A sampled prompt with no pair of answers (an
+    /// arm failed) has nothing to judge: its errors are the error verdicts' business.
     public func observe(_ event: SessionEvent) {
         guard case .compared(let group) = event else { return }
         let job = state.withLock { s -> Job? in
@@ -94,52 +103,73 @@ public final class JudgeRunner: SessionObserver, Sendable {
         if let job { enqueue(job) }
     }
 
-    /// Stops taking pairs and waits up to `seconds` for those queued and in flight; what is left is recorded as
-    /// `ended`. Call before the session ends.
+    /// Stops taking pairs and waits up to `seconds` (or until `cutShort`) for those queued and in flight; then
+    /// cancels what is still running (its calls stop) and records what is left as `ended`. Call before the session
+    /// ends.
     public func finish(within seconds: Double) async {
         state.withLock { $0.closed = true }
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline, state.withLock({ $0.active > 0 || !$0.queue.isEmpty }) {
+        while ContinuousClock.now < deadline,
+            state.withLock({ !$0.cutShort && (!$0.workers.isEmpty || !$0.queue.isEmpty) })
+        {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let (session, left) = state.withLock { s in
+        let (session, left, running) = state.withLock { s in
             defer {
                 s.queue.removeAll()
                 s.inFlight.removeAll()
             }
-            return (s.session, s.queue.map(\.stub) + s.inFlight.values.sorted { $0.promptID < $1.promptID })
+            return (
+                s.session, s.queue.map(\.stub) + s.inFlight.values.sorted { $0.promptID < $1.promptID },
+                Array(s.workers.values)
+            )
         }
+        for task in running { task.cancel() }
         for var j in left {
             j.failure = .ended
             session?.judged(j)
         }
     }
 
+    /// `finish` stops waiting at once (the user interrupted the run).
+    public func cutShort() { state.withLock { $0.cutShort = true } }
+
     /// Pairs waiting or being judged.
-    public var pending: Int { state.withLock { $0.queue.count + $0.active } }
+    public var pending: Int { state.withLock { $0.queue.count + $0.inFlight.count } }
+
+    /// Pairs turned away for a full queue beyond the first `backlogRecords` (counted, not recorded one by one).
+    public var unrecordedBacklog: Int { state.withLock { max(0, $0.backlogged - Self.backlogRecords) } }
 
     private func enqueue(_ job: Job) {
-        let (start, overflow, session) = state.withLock { s -> (Bool, Bool, Session?) in
-            guard s.queue.count < Self.capacity else { return (false, true, s.session) }
+        let (refused, session) = state.withLock { s -> ((Judgement.Failure, Bool)?, Session?) in
+            // Checked again under this lock: `finish` may have closed since the job was sampled.
+            if s.closed { return ((.ended, true), s.session) }
+            guard s.queue.count < Self.capacity else {
+                s.backlogged += 1
+                return ((.backlog, s.backlogged <= Self.backlogRecords), s.session)
+            }
             s.queue.append(job)
-            guard s.active < Self.workers else { return (false, false, s.session) }
-            s.active += 1
-            return (true, false, s.session)
+            if s.workers.count < Self.workers {
+                // Registered under the lock, before it can run (its first step takes this lock): `finish` sees
+                // every worker, and a worker's own removal always comes after its registration.
+                s.nextWorker += 1
+                let id = s.nextWorker
+                s.workers[id] = Task { await self.work(id) }
+            }
+            return (nil, s.session)
         }
-        if overflow {
-            var j = job.stub
-            j.failure = .backlog
-            session?.judged(j)
-        }
-        if start { Task { await self.work() } }
+        guard let (failure, record) = refused, record else { return }
+        var j = job.stub
+        j.failure = failure
+        session?.judged(j)
     }
 
     /// One worker: judges queued jobs until none is left.
-    private func work() async {
+    private func work(_ id: Int) async {
         while true {
             let next = state.withLock { s -> (Int, Job)? in
-                guard !s.queue.isEmpty else {
-                    s.active -= 1
+                guard !s.queue.isEmpty, !Task.isCancelled else {
+                    s.workers[id] = nil
                     return nil
                 }
                 let job = s.queue.removeFirst()
@@ -161,24 +191,40 @@ public final class JudgeRunner: SessionObserver, Sendable {
         case .pair(let stub, let a, let b, let prompt):
             return await judge(stub, a: a, b: b, prompt: prompt)
         case .served(var stub, let answer, let item, let overrides):
-            guard let fresh = await engine.send(item, to: stub.second, overrides: overrides),
-                fresh.record.outcome.error == nil, !fresh.record.output.isEmpty
-            else {
+            guard !Task.isCancelled, let fresh = await engine.send(item, to: stub.second, overrides: overrides) else {
+                stub.failure = Task.isCancelled ? .ended : .answer
+                return stub
+            }
+            // What the fresh answer cost is judging's cost, never the arm's.
+            let o = fresh.record.outcome
+            stub.inputTokens += o.usage.input
+            stub.outputTokens += o.usage.output
+            stub.costUSD = o.costUSD
+            stub.seconds += Double(o.timing.e2eNanoseconds) / 1e9
+            guard o.error == nil, !fresh.record.output.isEmpty else {
                 stub.failure = .answer
                 return stub
             }
-            return await judge(stub, a: answer, b: fresh.record.output, prompt: item.text)
+            return await judge(stub, a: answer, b: fresh.record.output, prompt: item.text, priced: o.costUSD != nil)
         }
     }
 
     /// Asks the judge in both orders: `first`'s answer (`a`) as A, then as B. Stops at the first failure. Called
     /// directly (not queued) by `abtop diff --judge`, which judges two sessions' answers to the same prompt.
-    public func judge(_ stub: Judgement, a: String, b: String, prompt: String) async -> Judgement {
+    /// `priced`: whether what `stub` already cost (a fresh answer) had a price.
+    public func judge(_ stub: Judgement, a: String, b: String, prompt: String, priced: Bool = true) async
+        -> Judgement
+    {
         var j = stub
-        var priced = true
-        let nonces = state.withLock { s in (s.random.next(), s.random.next()) }
-        for (swapped, nonce) in [(false, nonces.0), (true, nonces.1)] {
-            let n = JudgePrompt.nonce(nonce)
+        var priced = priced
+        // Fresh from the system's generator: a seed is printed and journaled, a nonce must not be guessable.
+        var system = SystemRandomNumberGenerator()
+        for swapped in [false, true] {
+            guard !Task.isCancelled else {
+                j.failure = .ended
+                break
+            }
+            let n = JudgePrompt.nonce(system.next())
             let item = PromptItem(
                 id: "judge:" + stub.promptID,
                 prompt: JudgePrompt.user(
@@ -197,7 +243,7 @@ public final class JudgeRunner: SessionObserver, Sendable {
             if let cost = o.costUSD { j.costUSD = (j.costUSD ?? 0) + cost } else { priced = false }
             j.seconds += Double(o.timing.e2eNanoseconds) / 1e9
             guard o.error == nil else {
-                j.failure = .request
+                j.failure = o.error == .cancelled ? .ended : .request
                 break
             }
             guard let reading = JudgePrompt.reading(served.record.output) else {

@@ -68,6 +68,9 @@ public enum TextStyle: String, Sendable, CaseIterable {
     /// A judge that obeys an answer telling it which letter to say, else prefers the longer answer.
     case judgeObedient = "judge_obedient"
 
+    /// A simulated judge: a chat model (it refuses the legacy completions endpoint, as OpenAI's chat models do).
+    public var isJudge: Bool { self == .judgeFirst || self == .judgeLonger || self == .judgeObedient }
+
     /// The answer's length comes from the style (an echo, a verdict), not from the profile's token count.
     public var writesOwnLength: Bool {
         switch self {

@@ -93,6 +93,15 @@ extension MockResponder {
         else {
             return json(400, OpenAIWire.error(status: 400, message: "'prompt' is a required property", param: "prompt"))
         }
+        // A simulated judge is a chat model, and OpenAI's chat models refuse the legacy endpoint in these words.
+        if planner.profiles.profile(for: model).style.isJudge {
+            return json(
+                404,
+                OpenAIWire.error(
+                    status: 404,
+                    message: "This is a chat model and not supported in the v1/completions endpoint. "
+                        + "Did you mean to use v1/chat/completions?"))
+        }
         let stream = o["stream"] == .bool(true)
         let chat = MockRequest(
             wire: .openai, model: model, inputText: prompt, prompt: prompt, maxTokens: o["max_tokens"]?.intValue,

@@ -133,7 +133,7 @@ public enum PrometheusText {
         }
         family(
             "abtop_judge_pairs_total", "counter",
-            "Pairs of answers sent to the LLM judge, by outcome: judged, or why not (format, request, answer, backlog)."
+            "Pairs of answers for the LLM judge, by outcome: judged, or why not (format, request, answer, backlog, ended)."
         ) { o in
             for e in endpoints {
                 for (outcome, n) in e.counts.judgements.sorted(by: { $0.key < $1.key }) {

@@ -85,13 +85,15 @@ struct Demo: AsyncParsableCommand {
         ])
         let server = try await MockServer.start(.init(profiles: profiles, seed: seed))
         let configText: String
+        let outcome: EndpointConfigReader.Outcome
         if let path = config {
-            configText = try EndpointLoader().load(path: path, name: nil, secretsPath: nil).text
+            // The loader's outcome, not a second read: it has read the judge's rubric file.
+            let loaded = try EndpointLoader().load(path: path, name: nil, secretsPath: nil)
+            (configText, outcome) = (loaded.text, loaded.outcome)
         } else {
             configText = Self.endpointJSON(openAIBase: server.openAIBaseURL, anthropicBase: server.anthropicBaseURL)
+            outcome = EndpointConfigReader.read(text: configText, defaultName: "demo")
         }
-        let outcome = EndpointConfigReader.read(
-            text: configText, defaultName: config.map(EndpointLoader.endpointName(fromFile:)) ?? "demo")
         guard let endpoint = outcome.config else {
             Console.err(outcome.issues.description)
             await server.stop()

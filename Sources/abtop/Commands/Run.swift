@@ -193,6 +193,9 @@ struct Run: AsyncParsableCommand {
                 config: prepared.config, configText: prepared.configText,
                 resolved: prepared.resolved, mode: mode, seed: seed, journal: storage.open(), analysis: settings,
                 consistency: true, inOrder: replay != nil))
+        if headless, mode == .split, prepared.config.settings.judge != nil {
+            Console.err("abtop: the judge reads compare mode's answers (--mode compare): this run sends it nothing")
+        }
         var stop: RunSummary.StopReason?
         if headless {
             stop = try await runHeadless(

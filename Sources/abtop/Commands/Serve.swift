@@ -255,11 +255,28 @@ struct Serve: AsyncParsableCommand {
             Console.err(error.description)
             throw ExitCode(1)
         }
-        guard loaded.outcome.config != nil, let root = try? JSONParser.parse(loaded.text), var object = root.objectValue
-        else {
+        guard let payload = Self.payload(loaded) else {
             for issue in loaded.outcome.issues.errors { Console.err(issue.description) }
             Console.err("\n\(path): \(loaded.outcome.issues.errors.count) errors; nothing is served")
             throw ExitCode(1)
+        }
+        return payload
+    }
+
+    /// A config file as loaded, as the registry takes it: the payload form (a bare config wrapped with its name),
+    /// and a judge's rubric file as its text. Nil when the config did not read.
+    static func payload(_ loaded: EndpointLoader.Loaded) -> JSONValue? {
+        guard loaded.outcome.config != nil, let root = try? JSONParser.parse(loaded.text), var object = root.objectValue
+        else { return nil }
+        // A rubric file is read here, beside the config; the registry (which also takes configs over HTTP, where
+        // no file may be named) gets its text.
+        if let rubric = loaded.outcome.config?.settings.judge?.rubric, var abtop = object["abtop"]?.objectValue,
+            var judge = abtop["judge"]?.objectValue, judge["rubric_file"] != nil
+        {
+            judge["rubric_file"] = nil
+            judge["rubric"] = .string(rubric)
+            abtop["judge"] = .object(judge)
+            object["abtop"] = .object(abtop)
         }
         if object["config"] == nil {
             var bare = object

@@ -97,10 +97,17 @@ final class SessionHost: Sendable {
     /// five minutes at most); what is still unjudged then is recorded as such. Call before `close`.
     func settleJudge(within seconds: Double? = nil, quietly: Bool = false) async {
         guard let judge else { return }
+        // A run's user may not want to wait: Ctrl-C stops the wait (what is unjudged is recorded so). Serve
+        // (quietly) keeps its own signal handling.
+        var watcher: SignalWatcher?
         if !quietly, judge.pending > 0 {
-            Console.err("abtop: waiting for the judge (\(judge.pending) pair\(judge.pending == 1 ? "" : "s"))")
+            Console.err(
+                "abtop: waiting for the judge (\(judge.pending) pair\(judge.pending == 1 ? "" : "s"); Ctrl-C stops waiting)"
+            )
+            watcher = SignalWatcher(signals: [SIGINT, SIGTERM, SIGHUP]) { judge.cutShort() }
         }
         await judge.finish(within: seconds ?? min(300, 2 * session.endpoint.settings.timeouts.total + 5))
+        watcher?.cancel()
     }
 
     /// Ends the session: stops the analysis, the transport (what is in flight ends as cancelled) and the journal.

@@ -11,8 +11,10 @@ import Synchronization
 /// Runs `handler` (once) when one of `signals` arrives, instead of the default of dying.
 final class SignalWatcher {
     private let sources: [any DispatchSourceSignal]
+    private let signals: [Int32]
 
     init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        self.signals = signals
         sources = signals.map { signo in
             signal(signo, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
@@ -22,7 +24,10 @@ final class SignalWatcher {
         }
     }
 
+    /// Stops watching, and gives the signals their default back (a later Ctrl-C ends the process, as it would
+    /// have without the watcher).
     func cancel() {
         for source in sources { source.cancel() }
+        for signo in signals { signal(signo, SIG_DFL) }
     }
 }
