@@ -63,9 +63,10 @@ cat >"$WORK/endpoint.json" <<JSON
  "abtop": {"entities": {"thorough": {"base_url": "http://127.0.0.1:$MOCK_PORT/v1"},
                         "terse": {"base_url": "http://127.0.0.1:$MOCK_PORT/v1"}},
            "timeouts_s": {"first_byte": 120, "total": 180},
+           "prices": {"smollm2": {"input_per_mtok": 0, "output_per_mtok": 0}},
            "judge": {"external_model": {"name": "smollm2", "provider": "openai", "task": "llm/v1/chat",
                                         "openai_config": {"openai_api_key_plaintext": "local"}},
-                     "base_url": "http://127.0.0.1:$LLAMA_PORT/v1", "max_tokens": 16, "max_answer_chars": 1500}}}
+                     "base_url": "http://127.0.0.1:$LLAMA_PORT/v1", "max_tokens": 64, "max_answer_chars": 1500}}}
 JSON
 
 "$ABTOP" run "$WORK/endpoint.json" --headless --mode compare --requests "$PROMPTS" --concurrency 1 --seed 7 \

@@ -161,6 +161,7 @@ public struct RunSummary: Sendable {
             lines += judge.standings(names: names, alpha: alpha).map { "\($0.winner == nil ? "○" : "●") \($0.text)" }
             lines.append(judge.costLine)
             if let agreement = JudgeAgreement.of(judgements, votes: votes) { lines.append(agreement.text) }
+            lines += judge.formatSamples.map { "out of format, the judge wrote: “\($0)”" }
             for line in lines { out += Format.wrapped("  " + line, width: Self.textWidth, indent: "    ") + "\n" }
         }
         if !votes.isEmpty {

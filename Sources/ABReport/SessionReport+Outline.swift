@@ -97,6 +97,7 @@ extension SessionReport {
             lines += judge.standings(names: names, alpha: s.alpha).map { ($0.winner == nil ? "○ " : "● ") + $0.text }
             lines.append(judge.costLine)
             if let agreement = JudgeAgreement.of(s.judgements, votes: votes) { lines.append(agreement.text) }
+            lines += judge.formatSamples.map { "out of format, the judge wrote: “\($0)”" }
             out += [
                 .heading(level: 2, text: "Judge"),
                 .paragraph(

@@ -180,6 +180,7 @@ public final class Journal: Sendable {
                 t.column("in_order", .text)
                 t.column("swapped", .text)
                 t.column("failure", .text)
+                t.column("note", .text)
                 t.column("tokens_in", .integer).notNull()
                 t.column("tokens_out", .integer).notNull()
                 t.column("cost_usd", .double)
@@ -234,12 +235,12 @@ public final class Journal: Sendable {
         try db.execute(
             sql: """
                 INSERT INTO judgement (session_id, at_s, group_id, request_key, prompt_id, first, second, in_order,
-                  swapped, failure, tokens_in, tokens_out, cost_usd, seconds)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  swapped, failure, note, tokens_in, tokens_out, cost_usd, seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 session, seconds, j.group, j.requestID, j.promptID, j.first, j.second, j.inOrder?.rawValue,
-                j.swapped?.rawValue, j.failure?.rawValue, j.inputTokens, j.outputTokens, j.costUSD, j.seconds,
+                j.swapped?.rawValue, j.failure?.rawValue, j.note, j.inputTokens, j.outputTokens, j.costUSD, j.seconds,
             ])
     }
 

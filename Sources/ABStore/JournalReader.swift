@@ -228,6 +228,7 @@ extension Journal {
         j.inOrder = r.text("in_order").flatMap(Judgement.Reading.init(rawValue:))
         j.swapped = r.text("swapped").flatMap(Judgement.Reading.init(rawValue:))
         j.failure = r.text("failure").flatMap(Judgement.Failure.init(rawValue:))
+        j.note = r.text("note").map { Excerpt.of($0, limit: 200) }
         guard j.failure != nil || (j.inOrder != nil && j.swapped != nil) else { return nil }
         j.inputTokens = max(0, r.int("tokens_in") ?? 0)
         j.outputTokens = max(0, r.int("tokens_out") ?? 0)

@@ -150,6 +150,9 @@ import Testing
         #expect(o.judge[key: "failures"]?[key: "format"]?.intValue == 6, "\(o.judge)")
         #expect(o.report.contains("6 not judged (6 out of format)"), "\(o.report)")
         #expect(o.stored.judgements.count == 6 && o.stored.judgements.allSatisfy { $0.failure == .format })
+        // What it wrote instead is kept (an excerpt) and shown, so the rubric or the model can be fixed.
+        #expect(o.stored.judgements.allSatisfy { ($0.note?.count ?? 0) > 10 })
+        #expect(o.report.contains("out of format, the judge wrote: “"), "\(o.report)")
     }
 
     /// With three entities one pair is judged per prompt, the pairs in turn: every pair gets its share.

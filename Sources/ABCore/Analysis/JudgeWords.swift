@@ -55,7 +55,7 @@ extension JudgeSummary {
     public var costLine: String {
         // Pairs the judge was asked about (a pair never sent costs nothing and took no time).
         let n = judged + (failures[.request] ?? 0) + (failures[.format] ?? 0) + (failures[.answer] ?? 0)
-        let cost = costUSD.map { "$" + fixedPoint($0, places: $0 < 0.01 ? 6 : 4) } ?? "unknown (no price)"
+        let cost = costUSD.map(VerdictText.money) ?? "unknown (no price)"
         let per = n == 0 ? "" : " · \(fixedPoint(seconds / Double(n), places: 2)) s a pair"
         return "judging cost \(cost) · \(inputTokens) tokens in, \(outputTokens) out\(per) (the judge's calls and "
             + "serve's fresh answers; not in the arms' figures)"

@@ -49,6 +49,9 @@ public struct Judgement: Sendable, Equatable, Codable {
     public var inOrder: Reading?
     public var swapped: Reading?
     public var failure: Failure?
+    /// Why it failed, in a line: what the judge answered out of format, or the call's error (an excerpt, never
+    /// the whole reply).
+    public var note: String?
     /// The judge's tokens and cost over both calls, and its wall time: accounted apart from the arms.
     public var inputTokens = 0
     public var outputTokens = 0
@@ -116,6 +119,7 @@ public struct JudgeSummary: Sendable, Equatable {
             if j.inputTokens + j.outputTokens > 0 { costUSD = costUSD.flatMap { c in j.costUSD.map { c + $0 } } }
             if let failure = j.failure {
                 failures[failure, default: 0] += 1
+                if failure == .format, let note = j.note, formatSamples.count < 3 { formatSamples.append(note) }
                 continue
             }
             guard let vote = j.vote else { continue }
@@ -126,6 +130,9 @@ public struct JudgeSummary: Sendable, Equatable {
     }
 
     public var failed: Int { failures.values.reduce(0, +) }
+    /// A few replies the judge gave out of format (its first ones), as it wrote them: what to fix in the rubric or
+    /// the model.
+    public var formatSamples: [String] = []
     /// The share of judged pairs whose two orders agreed; nil before any.
     public var consistency: Double? { judged == 0 ? nil : Double(consistent) / Double(judged) }
     public var ties: Int { votes.filter { $0.choice == .tie }.count }

@@ -244,16 +244,23 @@ public final class JudgeRunner: SessionObserver, Sendable {
             j.seconds += Double(o.timing.e2eNanoseconds) / 1e9
             guard o.error == nil else {
                 j.failure = o.error == .cancelled ? .ended : .request
+                j.note = served.record.errorMessage.map(Self.line)
                 break
             }
             guard let reading = JudgePrompt.reading(served.record.output) else {
                 j.failure = .format
+                j.note = Self.line(served.record.output)
                 break
             }
             if swapped { j.swapped = reading } else { j.inOrder = reading }
         }
         if !priced { j.costUSD = nil }
         return j
+    }
+
+    /// A reply or an error as one short line: its lines joined, its first 200 bytes.
+    static func line(_ text: String) -> String {
+        Excerpt.of(text.split(whereSeparator: \.isNewline).joined(separator: " "), limit: 200)
     }
 
     /// Every pair of `n` entities, lower index first.
