@@ -21,3 +21,18 @@ public enum AnalysisJSON {
         return try? decoder.decode(AnalysisRead.self, from: data)
     }
 }
+
+/// A rollout's state as the journal keeps it (`rollout.state_json`), read back when serve restarts.
+public enum RolloutJSON {
+    public static func encode(_ state: RolloutState) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(state)).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// nil for text that is not such a state (damaged or edited).
+    public static func decode(_ text: String?) -> RolloutState? {
+        guard let data = text?.data(using: .utf8) else { return nil }
+        return try? JSONDecoder().decode(RolloutState.self, from: data)
+    }
+}

@@ -187,6 +187,17 @@ public final class Journal: Sendable {
                 t.column("seconds", .double).notNull()
             }
         }
+        m.registerMigration("v8-rollout") { db in
+            // A guarded rollout's state after each move, by endpoint: a restarted serve resumes the latest.
+            try db.create(table: "rollout") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session_id", .integer).notNull().references("session", onDelete: .cascade)
+                t.column("endpoint", .text).notNull()
+                t.column("at", .double).notNull()
+                t.column("state_json", .text).notNull()
+            }
+            try db.create(index: "rollout_by_endpoint", on: "rollout", columns: ["endpoint", "id"])
+        }
         return m
     }
 
@@ -231,6 +242,15 @@ public final class Journal: Sendable {
             arguments: [session, epoch.index, epoch.startedAt, epoch.weights.description])
     }
 
+    /// The latest state of `endpoint`'s rollout in any session (nil without one, or when it does not read).
+    public func latestRollout(endpoint: String) throws -> RolloutState? {
+        try pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT state_json FROM rollout WHERE endpoint = ? ORDER BY id DESC LIMIT 1",
+                arguments: [endpoint])
+        }.flatMap(RolloutJSON.decode)
+    }
+
     static func insert(_ j: Judgement, at seconds: Double, session: Int64, in db: Database) throws {
         try db.execute(
             sql: """
@@ -266,6 +286,12 @@ public final class Journal: Sendable {
     ) throws {
         try pool.write { db in
             for (j, at) in notes.judgements { try Self.insert(j, at: at, session: session, in: db) }
+            for state in notes.rollouts {
+                try db.execute(
+                    sql: "INSERT INTO rollout (session_id, endpoint, at, state_json) "
+                        + "SELECT id, endpoint, ?, ? FROM session WHERE id = ?",
+                    arguments: [Date().timeIntervalSince1970, state, session])
+            }
             for (f, at) in notes.feedback {
                 try db.execute(
                     sql:

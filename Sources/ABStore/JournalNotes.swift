@@ -13,12 +13,14 @@ extension Journal {
         var analysis: String?
         /// The mode the session switched to last.
         var mode: RunMode?
+        /// A rollout's states after each move, encoded, in order.
+        var rollouts: [String] = []
 
         public init() {}
 
         var isEmpty: Bool {
             epochs.isEmpty && votes.isEmpty && feedback.isEmpty && judgements.isEmpty && analysis == nil
-                && mode == nil
+                && mode == nil && rollouts.isEmpty
         }
 
         /// These notes (a batch that failed to write) put back before `later` ones: lists in order, and the
@@ -29,6 +31,7 @@ extension Journal {
             n.votes += later.votes
             n.feedback += later.feedback
             n.judgements += later.judgements
+            n.rollouts += later.rollouts
             n.analysis = later.analysis ?? analysis
             n.mode = later.mode ?? mode
             return n

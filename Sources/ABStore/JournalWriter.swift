@@ -147,6 +147,18 @@ public final class JournalWriter: Sendable {
         }
     }
 
+    /// A rollout moved: its state is kept (a restarted serve resumes from the latest), written with the next batch.
+    public func record(rollout: RolloutState) {
+        guard let encoded = RolloutJSON.encode(rollout) else { return }
+        if buffer.withLock({ b in
+            guard !b.failed && !b.closed else { return false }
+            b.notes.rollouts.append(encoded)
+            return true
+        }) {
+            schedule(urgent: true)
+        }
+    }
+
     /// The session switched between split and compare: the journal keeps the mode it is in now.
     public func record(mode: RunMode) {
         if buffer.withLock({ b in

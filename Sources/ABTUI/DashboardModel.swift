@@ -25,6 +25,8 @@ public struct DashboardFrame: Sendable {
     /// The LLM judge's verdicts and failures, and its model; empty without a judge.
     public var judgements: [Judgement] = []
     public var judgeModel = "judge"
+    /// The guarded rollout in one line, and its phase; nil without one.
+    public var rollout: (line: String, phase: RolloutState.Phase)?
     public var paused: Bool
     /// Prompts per second of an open loop, or nil for a closed loop.
     public var rate: Double?
@@ -68,6 +70,14 @@ extension DashboardFrame {
             self.paused = paused
         case .setCompareMode(let compare):
             mode = compare ? .compare : .split
+        case .rollout(let command):
+            // The next R of a batch reads the phase this one leaves.
+            guard let r = rollout, !r.phase.isOver else { break }
+            switch command {
+            case .pause: rollout = (r.line, .paused)
+            case .resume: rollout = (r.line, .ramping)
+            case .abort: rollout = (r.line, .aborted)
+            }
         case .scaleRate, .vote, .submitPrompt, .export, .nextEndpoint:
             break
         }
@@ -86,6 +96,8 @@ public enum DashboardCommand: Sendable, Equatable {
     case export
     /// `abtop serve`: show the next endpoint.
     case nextEndpoint
+    /// Pause, resume or abort the endpoint's guarded rollout.
+    case rollout(RolloutGuard.Command)
 }
 
 /// The dashboard's view of the run: frames out, commands in. `ABTUI` knows nothing else of the engine.

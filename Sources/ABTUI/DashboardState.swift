@@ -14,6 +14,8 @@ public struct DashboardState: Sendable {
     public var showHelp = false
     /// The verdict rows show the scorecard (`v`) instead of the verdicts.
     public var showScorecard = false
+    /// `X` was pressed once: a second press aborts the rollout.
+    public var abortArmed = false
     /// The prompt being typed after `p`, or nil.
     public var promptInput: String?
     /// The filter being typed after `/`, or nil; and the one applied to the event log and the answers.
@@ -260,6 +262,24 @@ public struct DashboardState: Sendable {
             return (pending.map { [$0] } ?? []) + [.nextEndpoint]
         case .toggleScorecard:
             showScorecard.toggle()
+        case .toggleRollout:
+            guard let rollout = frame.rollout, !rollout.phase.isOver else {
+                flash = "no rollout under way on this endpoint"
+                return []
+            }
+            return [.rollout(rollout.phase == .paused ? .resume : .pause)]
+        case .abortRollout:
+            guard let rollout = frame.rollout, !rollout.phase.isOver else {
+                flash = "no rollout under way on this endpoint"
+                return []
+            }
+            guard abortArmed else {
+                abortArmed = true
+                flash = "press X again to abort the rollout (traffic back on the baseline)"
+                return []
+            }
+            abortArmed = false
+            return [.rollout(.abort)]
         case .toggleHelp:
             showHelp = true
         case .quit:

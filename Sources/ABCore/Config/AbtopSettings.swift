@@ -120,6 +120,8 @@ public struct AbtopSettings: Sendable, Equatable {
     public var prices: [String: Price] = [:]
     /// An LLM judge of answer quality (`abtop.judge`), if configured.
     public var judge: JudgeSettings?
+    /// A guarded rollout `abtop serve` runs on this endpoint (`abtop.rollout`), if any.
+    public var rollout: RolloutPlan?
 
     public init() {}
 }

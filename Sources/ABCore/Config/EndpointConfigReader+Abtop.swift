@@ -1,6 +1,6 @@
 extension EndpointConfigReader {
     static let abtopKeys = [
-        "entities", "request", "timeouts_s", "retries", "breaker", "router", "prices", "limits", "judge",
+        "entities", "request", "timeouts_s", "retries", "breaker", "router", "prices", "limits", "judge", "rollout",
     ]
     static let armKeys = [
         "base_url", "system_prompt", "prompt_template", "temperature", "top_p", "max_tokens", "stop", "extra_params",
@@ -179,6 +179,10 @@ extension EndpointConfigReader {
                 judge, at: path.key("judge"), entities: entities, declared: declared, providers: providers,
                 issues: &issues)
             if let judge = s.judge, let url = judge.baseURL { s.baseURLs[judge.entity.name] = url }
+        }
+        if let rollout = block.value("rollout") {
+            s.rollout = RolloutPlan.read(
+                rollout, at: path.key("rollout"), entities: entities.map(\.name), issues: &issues)
         }
         return s
     }

@@ -1,6 +1,9 @@
 /// What happens in a session, in the order it happened: the one stream the journal, `/metrics` and any other
 /// subscriber read, so each learns of a request, a new split or a vote once and from one place.
 public enum SessionEvent: Sendable {
+    /// A request was sent to `entity` in split epoch `epoch`, with its ticket in the entity's issue order (only
+    /// requests the verdicts read: no fallbacks, no sticky follow-ups).
+    case started(entity: Int, ticket: Int, epoch: Int)
     /// A request finished (an outcome of any kind, fallbacks and failures included).
     case finished(RequestRecord)
     /// The split changed: a new epoch from this moment on.
@@ -18,6 +21,8 @@ public enum SessionEvent: Sendable {
     /// The verdicts were read (a dashboard second, a progress line, the summary): what was shown, with the
     /// settings it was read under, so a report rebuilt from the journal repeats it.
     case analysed(AnalysisRead)
+    /// A guarded rollout moved (or started, paused, ended): its whole state after the move.
+    case rollout(RolloutState)
     /// The session is over: nothing follows.
     case ended
 }

@@ -23,7 +23,8 @@ extension Engine {
         var entityStart = start
         var attemptStart = start
         var last: Attempt?
-        let ticket = session.requestStarted(entity: first.entity, analysed: !first.repeatsSession)
+        let ticket = session.requestStarted(
+            entity: first.entity, analysed: !first.repeatsSession, epoch: first.epoch)
         var action = sequence.start()
         while true {
             switch action {

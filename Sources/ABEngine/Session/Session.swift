@@ -65,8 +65,17 @@ public final class Session: Sendable {
     /// (`RequestOutcome.issue`) so the verdicts read requests in the order they were sent; nil when it is not
     /// `analysed` (a fallback, a sticky session's later request).
     @discardableResult
-    public func requestStarted(entity: Int, analysed: Bool = true) -> Int? {
-        stats.withLock { $0.requestStarted(entity: entity, analysed: analysed) }
+    public func requestStarted(entity: Int, analysed: Bool = true, epoch: Int = 0) -> Int? {
+        let ticket = stats.withLock { $0.requestStarted(entity: entity, analysed: analysed) }
+        if let ticket {
+            for observer in observers { observer.observe(.started(entity: entity, ticket: ticket, epoch: epoch)) }
+        }
+        return ticket
+    }
+
+    /// A rollout moved: every observer hears its state (the journal keeps it, `/metrics` shows it).
+    public func rolloutMoved(_ state: RolloutState) {
+        for observer in observers { observer.observe(.rollout(state)) }
     }
 
     /// A read of the verdicts was made (and may be shown): every observer hears it (the journal keeps the latest).

@@ -1,5 +1,6 @@
 import ABCore
 import Foundation
+import Synchronization
 
 /// What the simulated provider was asked, in the terms the plan needs.
 public struct MockRequest: Sendable, Equatable {
@@ -108,13 +109,20 @@ public struct MockPlan: Sendable, Equatable {
 /// timing, errors and faults from (seed, model, prompt, how many times this request was seen before), so
 /// repeating a request samples the profile afresh yet a rerun with the same seed repeats exactly.
 public struct MockPlanner: Sendable {
-    public let profiles: MockProfileSet
+    private let live: MockProfiles
     public let seed: UInt64
 
     public init(profiles: MockProfileSet, seed: UInt64) {
-        self.profiles = profiles
+        self.init(live: MockProfiles(profiles), seed: seed)
+    }
+
+    public init(live: MockProfiles, seed: UInt64) {
+        self.live = live
         self.seed = seed
     }
+
+    /// The profiles as they are now.
+    public var profiles: MockProfileSet { live.current }
 
     public func plan(_ request: MockRequest, occurrence: Int) -> MockPlan {
         let profile = profiles.profile(for: request.model)
@@ -180,5 +188,18 @@ public struct MockPlanner: Sendable {
             faultDraw -= rate
         }
         return plan
+    }
+}
+
+/// The simulated models' profiles, changeable while the server runs: a test turns a healthy model bad mid-run
+/// (a rollout's candidate starting to fail) without restarting anything.
+public final class MockProfiles: Sendable {
+    private let state: Mutex<MockProfileSet>
+
+    public init(_ profiles: MockProfileSet) { state = Mutex(profiles) }
+
+    public var current: MockProfileSet {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

@@ -14,15 +14,18 @@ public enum MockServer {
         public var port: Int
         public var profiles: MockProfileSet
         public var seed: UInt64
+        /// Profiles a test changes while the server runs (they replace `profiles` when given).
+        public var live: MockProfiles?
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, profiles: MockProfileSet = MockProfileSet(),
-            seed: UInt64 = 0
+            seed: UInt64 = 0, live: MockProfiles? = nil
         ) {
             self.host = host
             self.port = port
             self.profiles = profiles
             self.seed = seed
+            self.live = live
         }
     }
 
@@ -56,7 +59,9 @@ public enum MockServer {
         _ configuration: Configuration, logLevel: Logger.Level,
         onListening: @escaping @Sendable (Int) -> Void
     ) -> some ApplicationProtocol {
-        let responder = MockResponder(planner: MockPlanner(profiles: configuration.profiles, seed: configuration.seed))
+        let responder = MockResponder(
+            planner: MockPlanner(
+                live: configuration.live ?? MockProfiles(configuration.profiles), seed: configuration.seed))
         let router = Router(context: MockRequestContext.self)
         router.post("/v1/chat/completions") { request, context in try await responder.openAI(request, context) }
         router.post("/chat/completions") { request, context in try await responder.openAI(request, context) }

@@ -56,10 +56,12 @@ public final class EndpointMetrics: SessionObserver, Sendable {
         /// The judge's tokens and cost, apart from the arms'.
         public var judgeTokens: (input: UInt64, output: UInt64) = (0, 0)
         public var judgeCostUSD = 0.0
+        /// The rollout's latest state, and its moves by kind.
+        public var rollout: RolloutState?
 
         public static func == (a: Counts, b: Counts) -> Bool {
             a.entities == b.entities && a.rateLimited == b.rateLimited && a.judgements == b.judgements
-                && a.judgeTokens == b.judgeTokens && a.judgeCostUSD == b.judgeCostUSD
+                && a.judgeTokens == b.judgeTokens && a.judgeCostUSD == b.judgeCostUSD && a.rollout == b.rollout
         }
     }
 
@@ -80,6 +82,8 @@ public final class EndpointMetrics: SessionObserver, Sendable {
                 let old = s.entities[f.entity].feedback[f.metric] ?? (0, 0)
                 s.entities[f.entity].feedback[f.metric] = (old.count + 1, old.sum + f.value)
             }
+        case .rollout(let state):
+            self.state.withLock { $0.rollout = state }
         case .judged(let j, _):
             state.withLock { s in
                 s.judgements[j.failure?.rawValue ?? "judged", default: 0] += 1

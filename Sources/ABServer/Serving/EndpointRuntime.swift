@@ -21,6 +21,16 @@ public protocol EndpointRuntime: AnyObject, Sendable {
     /// A client's feedback on the request this endpoint answered with `requestID` (its `x-request-id`).
     func feedback(requestID: String, metric: String, value: Double, isBoolean: Bool, comment: String?)
         -> FeedbackOutcome
+    /// The endpoint's guarded rollout as it stands; nil without one.
+    var rollout: RolloutState? { get }
+    /// Starts a rollout of `plan` (`POST …/rollout`), or pauses, resumes or aborts the one under way.
+    func rollout(_ action: RolloutAction) throws(ServingError) -> RolloutState
+}
+
+/// What `POST …/{name}/rollout[/pause|resume|abort]` asks for.
+public enum RolloutAction: Sendable {
+    case start(RolloutPlan)
+    case command(RolloutGuard.Command)
 }
 
 /// What became of a client's feedback.
@@ -34,6 +44,10 @@ public enum FeedbackOutcome: Sendable, Equatable {
 
 extension EndpointRuntime {
     public var analysis: (verdicts: [Verdict], srm: [SRMResult]) { ([], []) }
+    public var rollout: RolloutState? { nil }
+    public func rollout(_ action: RolloutAction) throws(ServingError) -> RolloutState {
+        throw ServingError(status: 400, code: "INVALID_STATE", message: "this endpoint runs no rollouts")
+    }
 }
 
 /// Builds the runtime for a validated config (the composition root: engine, journal, simulated providers).

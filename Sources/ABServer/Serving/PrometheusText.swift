@@ -154,6 +154,33 @@ public enum PrometheusText {
                 o += "abtop_judge_cost_usd_total\(labels(["endpoint": e.name])) \(number(e.counts.judgeCostUSD))\n"
             }
         }
+        family(
+            "abtop_rollout_percentage", "gauge",
+            "A guarded rollout's candidate share of its pair's traffic (0 once rolled back or aborted)."
+        ) { o in
+            for e in endpoints {
+                guard let r = e.counts.rollout else { continue }
+                let l = labels(["endpoint": e.name, "candidate": r.plan.candidate, "baseline": r.plan.baseline])
+                o += "abtop_rollout_percentage\(l) \(r.percentage)\n"
+            }
+        }
+        family("abtop_rollout_phase", "gauge", "A guarded rollout's phase: 1 for the phase it is in.") { o in
+            for e in endpoints {
+                guard let r = e.counts.rollout else { continue }
+                for phase in ["ramping", "paused", "rolled_back", "completed", "aborted"] {
+                    let l = labels(["endpoint": e.name, "phase": phase])
+                    o += "abtop_rollout_phase\(l) \(r.phase.rawValue == phase ? 1 : 0)\n"
+                }
+            }
+        }
+        family("abtop_rollout_moves_total", "counter", "A guarded rollout's moves, by kind.") { o in
+            for e in endpoints {
+                guard let r = e.counts.rollout else { continue }
+                for (kind, n) in Dictionary(grouping: r.moves, by: \.kind.rawValue).sorted(by: { $0.key < $1.key }) {
+                    o += "abtop_rollout_moves_total\(labels(["endpoint": e.name, "kind": kind])) \(n.count)\n"
+                }
+            }
+        }
         family("abtop_request_duration_seconds", "histogram", "End-to-end latency (E2E) of finished requests.") { o in
             each { e, i, _ in
                 histogram(

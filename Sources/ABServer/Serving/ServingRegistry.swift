@@ -210,6 +210,37 @@ public final class ServingRegistry: Sendable {
         document(try entry(name))
     }
 
+    /// `GET …/{name}/rollout`: the rollout as it stands (404 without one).
+    public func rollout(_ name: String) throws(ServingError) -> JSONValue {
+        guard let state = try entry(name).endpoint.runtime.rollout else {
+            throw ServingError(
+                status: 404, code: "RESOURCE_DOES_NOT_EXIST",
+                message: "no rollout on endpoint '\(name)': POST one to /api/2.0/serving-endpoints/\(name)/rollout")
+        }
+        return RolloutJSONView.state(state)
+    }
+
+    /// `POST …/{name}/rollout` with a plan, or `…/rollout/pause|resume|abort`.
+    public func rollout(_ name: String, action: String?, body: JSONValue?) throws(ServingError) -> JSONValue {
+        let e = try entry(name)
+        let request: RolloutAction
+        switch action {
+        case nil:
+            var issues = ConfigIssues()
+            guard let body,
+                let plan = RolloutPlan.read(
+                    body, at: ConfigPath(), entities: e.endpoint.config.servedEntities.map(\.name), issues: &issues)
+            else { throw .config(issues) }
+            request = .start(plan)
+        case let word?:
+            guard let command = RolloutGuard.Command(rawValue: word) else {
+                throw .notFound(path: "/api/2.0/serving-endpoints/\(name)/rollout/\(word)")
+            }
+            request = .command(command)
+        }
+        return RolloutJSONView.state(try e.endpoint.runtime.rollout(request))
+    }
+
     /// `DELETE /api/2.0/serving-endpoints/{name}`: `{}` once its in-flight requests finished.
     public func delete(_ name: String) async throws(ServingError) -> JSONValue {
         let removed = entries.withLock { list -> Entry? in
@@ -428,6 +459,8 @@ public final class ServingRegistry: Sendable {
             "route_optimized": .bool(e.payload["route_optimized"] == .bool(true)),
         ])
         if let tags = e.payload["tags"], tags.arrayValue?.isEmpty == false { doc["tags"] = tags }
+        // abtop's own: the guarded rollout, every move it made.
+        if let rollout = e.endpoint.runtime.rollout { doc["rollout"] = RolloutJSONView.state(rollout) }
         if let gateway = e.payload["ai_gateway"] { doc["ai_gateway"] = gateway }
         if let limits = e.payload["rate_limits"], limits.arrayValue?.isEmpty == false { doc["rate_limits"] = limits }
         return .object(doc)

@@ -128,10 +128,18 @@ struct ServingResponder: Sendable {
             case (.put, "ai-gateway"): return json(200, try registry.updateAIGateway(name, try await body(request)))
             case (.put, "rate-limits"): return json(200, try registry.updateRateLimits(name, try await body(request)))
             case (.patch, "tags"): return json(200, try registry.patchTags(name, try await body(request)))
+            case (.get, "rollout"): return json(200, try registry.rollout(name))
+            case (.post, "rollout"):
+                return json(200, try registry.rollout(name, action: nil, body: try await body(request)))
             default:
                 // A known resource with another method is a 405; anything else falls through to the 404.
+                if segments.count == 6, segments[4] == "rollout" {
+                    guard method == .post else { throw notAllowed(method, path) }
+                    return json(200, try registry.rollout(name, action: segments[5], body: nil))
+                }
                 if segments.count == 4
-                    || (segments.count == 5 && ["config", "ai-gateway", "rate-limits", "tags"].contains(segments[4]))
+                    || (segments.count == 5
+                        && ["config", "ai-gateway", "rate-limits", "tags", "rollout"].contains(segments[4]))
                 {
                     throw notAllowed(method, path)
                 }

@@ -7,6 +7,8 @@ public enum Action: Hashable, Sendable {
     case focusNext
     case toggleCompare
     case toggleScorecard
+    case toggleRollout
+    case abortRollout
     case vote(VoteKey)
     /// Compare mode: skip the pair on screen, or move on from one voted on.
     case nextPair
@@ -60,6 +62,10 @@ public enum Keymap {
         Binding(
             keys: [.char("v")], label: "v", help: "verdicts or the scorecard (quality beside speed, errors, cost)",
             action: .toggleScorecard),
+        Binding(keys: [.char("R")], label: "R", help: "rollout: pause / resume", action: .toggleRollout),
+        Binding(
+            keys: [.char("X")], label: "X", help: "rollout: abort (press twice; traffic back on the baseline)",
+            action: .abortRollout),
         Binding(keys: [.char("p")], label: "p", help: "type a prompt and send it now", action: .startPrompt),
         Binding(
             keys: [.char("/")], label: "/", help: "filter the event log and the answers (Esc clears)",

@@ -4,6 +4,17 @@ import ABCore
 enum VerdictPanel {
     static func lines(_ frame: DashboardFrame) -> [(String, Role)] {
         var out: [(String, Role)] = []
+        // The rollout first: what it is doing to the split right now.
+        if let rollout = frame.rollout {
+            let role: Role =
+                switch rollout.phase {
+                case .rolledBack, .aborted: .bad
+                case .paused: .warn
+                case .completed: .good
+                case .ramping: .title
+                }
+            out.append((rollout.line, role))
+        }
         for r in frame.srm where r.flagged {
             out.append(
                 (

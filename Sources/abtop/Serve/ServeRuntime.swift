@@ -151,6 +151,30 @@ final class ServeRuntime: EndpointRuntime {
         host.close()
     }
 
+    var rollout: RolloutState? { host.rollout?.current }
+
+    func rollout(_ action: RolloutAction) throws(ServingError) -> RolloutState {
+        guard let controller = host.rollout else {
+            throw ServingError(status: 400, code: "INVALID_STATE", message: "this endpoint runs no rollouts")
+        }
+        do throws(RolloutController.Refusal) {
+            switch action {
+            case .start(let plan):
+                try controller.start(plan)
+                guard let state = controller.current else { throw RolloutController.Refusal.none }
+                return state
+            case .command(let c):
+                return try controller.command(c)
+            }
+        } catch {
+            switch error {
+            case .none: throw ServingError(status: 404, code: "RESOURCE_DOES_NOT_EXIST", message: "\(error)")
+            case .running: throw ServingError(status: 409, code: "RESOURCE_CONFLICT", message: "\(error)")
+            case .plan(let issues): throw ServingError.config(issues)
+            }
+        }
+    }
+
     /// The served answer: the last entity's (the fallback that rescued it, or the attempt that failed last), read
     /// from its typed outcome.
     static func result(_ served: [Served]) -> InvocationResult {
@@ -245,13 +269,41 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
                 .init(
                     config: served, configText: configText, resolved: resolved, mode: .split,
                     seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport,
-                    analysis: analysis))
+                    analysis: analysis, rollouts: true))
         } catch let full as SecretRedactor.TableFull {
             // Said loudly, to the client and in the log: a key abtop could not redact is never used.
             Console.err("abtop serve: warning: \(full)")
             throw ServingError(status: 503, code: "RESOURCE_EXHAUSTED", message: "\(full)")
         }
+        resumeOrStartRollout(host, config: config)
         return ServeRuntime(host: host)
+    }
+
+    /// A rollout the journal has under way for this endpoint resumes at its step (a restarted serve), if its
+    /// entities are still served and the config names no other plan; else the config's `abtop.rollout` starts.
+    private func resumeOrStartRollout(_ host: SessionHost, config: EndpointConfig) {
+        guard let controller = host.rollout else { return }
+        let saved = (try? journal?.latestRollout(endpoint: config.name)) ?? nil
+        let names = config.servedEntities.map(\.name)
+        if let saved, !saved.phase.isOver {
+            if names.contains(saved.plan.baseline), names.contains(saved.plan.candidate),
+                config.settings.rollout == nil || config.settings.rollout == saved.plan
+            {
+                try? controller.start(saved.plan, resuming: saved)
+                Console.err(
+                    "abtop serve: \(config.name): rollout resumed at step \(saved.step + 1) of "
+                        + "\(saved.plan.steps.count) (\(saved.percentage) % on \(saved.plan.candidate))")
+                return
+            }
+            Console.err(
+                "abtop serve: \(config.name): the journal's rollout (\(saved.plan.candidate) over "
+                    + "\(saved.plan.baseline)) is not resumed: "
+                    + (config.settings.rollout == nil
+                        ? "its entities are no longer served" : "the config names another plan, which starts"))
+        }
+        if let plan = config.settings.rollout, saved?.plan != plan || saved?.phase.isOver != true {
+            try? controller.start(plan)
+        }
     }
 }
 

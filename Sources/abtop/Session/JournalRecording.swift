@@ -45,7 +45,8 @@ final class JournalRecording: SessionObserver {
         case .modeChanged(let mode, _): writer.record(mode: mode)
         case .feedback(let f, let at): writer.record(feedback: f, at: at)
         case .judged(let j, let at): writer.record(judgement: j, at: at)
-        case .compared: break
+        case .compared, .started: break
+        case .rollout(let state): writer.record(rollout: state)
         case .analysed(let read): writer.record(analysis: read)
         case .ended: finish()
         }

@@ -58,6 +58,9 @@ final class LiveModel: DashboardModel {
         frame.feedback = session.feedbackTally
         frame.judgements = session.judgements
         frame.judgeModel = session.endpoint.settings.judge?.entity.model ?? "judge"
+        if let rollout = host.rollout?.current {
+            frame.rollout = (rollout.line(now: Date().timeIntervalSince1970), rollout.phase)
+        }
         frame.task = session.endpoint.endpointTask
         return frame
     }
@@ -89,6 +92,17 @@ final class LiveModel: DashboardModel {
             typedTasks.withLock { $0.append(task) }
         case .nextEndpoint:
             break  // one session: nothing to switch to (abtop serve handles it)
+        case .rollout(let command):
+            guard let controller = host.rollout else {
+                note("rollouts run under abtop serve")
+                return
+            }
+            do {
+                let state = try controller.command(command)
+                note("rollout: \(state.moves.last?.reason ?? state.phase.rawValue)")
+            } catch {
+                note("rollout: \(error)")
+            }
         case .export:
             guard let recording = host.recording else {
                 note("no journal for this run (--no-store): nothing to export")

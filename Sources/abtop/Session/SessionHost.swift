@@ -26,6 +26,8 @@ final class SessionHost: Sendable {
     let consistency: ConsistencyObserver?
     /// The LLM judge (`abtop.judge`), on an engine and session of its own; nil without one.
     let judge: JudgeRunner?
+    /// Guarded rollouts of this endpoint (serve); nil where none can run.
+    let rollout: RolloutController?
     private let inOrder: Bool
 
     /// What a session is built from.
@@ -48,6 +50,8 @@ final class SessionHost: Sendable {
         var consistency = false
         /// Send the prompts as listed instead of in a fresh random order each pass (a replay).
         var inOrder = false
+        /// Guarded rollouts can run on this endpoint (serve).
+        var rollouts = false
     }
 
     /// Throws `SecretRedactor.TableFull` when the config's keys cannot be registered for redaction.
@@ -72,10 +76,11 @@ final class SessionHost: Sendable {
         } else {
             judge = nil
         }
+        rollout = plan.rollouts ? RolloutController() : nil
         session = Session(
             endpoint: plan.config, mode: plan.mode,
             observers: (recording.map { [$0] } ?? []) + (consistency.map { [$0] } ?? []) + (judge.map { [$0] } ?? [])
-                + plan.observers,
+                + (rollout.map { [$0] } ?? []) + plan.observers,
             origin: origin, analysis: plan.analysis)
         judge?.attach(session)
         ownsTransport = plan.transport == nil
@@ -84,6 +89,7 @@ final class SessionHost: Sendable {
             transport: transport, seed: plan.seed)
         analysis = SessionAnalysis(session: session)
         seed = plan.seed
+        rollout?.attach(engine: engine, analysis: analysis)
     }
 
     /// Offers prompts in `shape` until `limits` or `control.stop()`.
@@ -114,6 +120,7 @@ final class SessionHost: Sendable {
     /// Returns the journal's final status (nil without one). Call once the load has stopped.
     @discardableResult
     func close() -> JournalWriter.Status? {
+        rollout?.stop()
         analysis.stop()
         if ownsTransport { engine.transport.shutdown() }
         session.end()
