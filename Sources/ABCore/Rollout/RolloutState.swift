@@ -95,12 +95,12 @@ public struct RolloutState: Sendable, Equatable, Codable {
 
     /// "step 2/5 (5 %), ramping, 42 s in step: error rate holds · p95 latency open".
     public func line(now: Double) -> String {
-        let where_ =
+        let position =
             phase.isOver
             ? phase.rawValue.replacingOccurrences(of: "_", with: " ")
             : "step \(step + 1)/\(plan.steps.count) (\(percentage) %), \(phase.rawValue)"
                 + (pauseCause.map { " (\($0.rawValue))" } ?? "") + ", \(Int(max(0, now - stepStartedAt))) s in step"
         let guards = readings.map { "\($0.metric.label) \($0.state.rawValue)" }.joined(separator: " · ")
-        return "rollout \(plan.candidate) over \(plan.baseline): \(where_)" + (guards.isEmpty ? "" : ": " + guards)
+        return "rollout \(plan.candidate) over \(plan.baseline): \(position)" + (guards.isEmpty ? "" : ": " + guards)
     }
 }
