@@ -156,6 +156,10 @@ if arguments.first == "latency-pair" {
     await firstContent(Array(arguments.dropFirst()))
 } else if arguments.first == "verdicts" {
     verdictSimulation(Array(arguments.dropFirst()))
+} else if arguments.first == "rollout-trace" {
+    rolloutTrace()
+} else if arguments.first == "rollouts" {
+    rolloutSimulation(Array(arguments.dropFirst()))
 } else {
     let wanted = Set(arguments)
     for bench in benches where wanted.isEmpty || wanted.contains(bench.name) {
