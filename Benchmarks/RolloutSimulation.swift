@@ -118,7 +118,9 @@ private func simulate(
         while nextTick <= t {
             finish(until: nextTick, &guard_)
             let move = guard_.tick(now: nextTick, srm: false, breakerOpen: false)
-            if trace, let move { print("  \(Int(nextTick)) s: \(move.kind.rawValue) → \(move.percentage) %: \(move.reason)") }
+            if trace, let move {
+                print("  \(Int(nextTick)) s: \(move.kind.rawValue) → \(move.percentage) %: \(move.reason)")
+            }
             if trace, Int(nextTick) % 300 == 0 {
                 print("  \(Int(nextTick)) s: " + guard_.state.line(now: nextTick))
                 for r in guard_.state.readings { print("      \(r.metric.rawValue) \(r.state.rawValue): \(r.text)") }

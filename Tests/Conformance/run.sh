@@ -43,3 +43,18 @@ serve_port=$port
 start providers .build/debug/abtop serve --simulate --profile fast --headless --port 0 --seed 7 \
     --store "$scratch/providers.sqlite"
 "$venv/bin/python" Tests/Conformance/provider_conformance.py "$port"
+
+# Issue 27: `abtop promote`'s body, accepted by the MLflow client's update_endpoint_config against another serve.
+cat >"$scratch/promoted.json" <<'JSON'
+{"name": "promoted", "config": {"served_entities": [
+   {"name": "a", "external_model": {"name": "gpt-4o-mini", "provider": "openai", "task": "llm/v1/chat",
+     "openai_config": {"openai_api_key": "{{secrets/team/openai}}"}}},
+   {"name": "b", "external_model": {"name": "claude-3-5-haiku", "provider": "anthropic", "task": "llm/v1/chat",
+     "anthropic_config": {"anthropic_api_key": "{{secrets/team/anthropic}}"}}}],
+  "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50},
+                                {"served_model_name": "b", "traffic_percentage": 50}]}},
+ "abtop": {"retries": {"max": 0}}}
+JSON
+.build/debug/abtop promote "$scratch/promoted.json" --weights a=10,b=90 -o "$scratch/promoted-body.json"
+start promote .build/debug/abtop serve --simulate --profile fast --headless --port 0 --seed 7 --no-store
+"$venv/bin/python" Tests/Conformance/promote_conformance.py "$port" "$scratch/promoted.json" "$scratch/promoted-body.json"

@@ -69,7 +69,8 @@ final class Transfer: @unchecked Sendable {
         _ = abtop_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000))
         _ = abtop_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(timeouts.total * 1000))
         _ = abtop_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
-        if spec.method == "POST" {
+        // A body goes as POST fields; another method with a body (PUT) is named over them.
+        if spec.method == "POST" || (spec.method != "GET" && !spec.body.isEmpty) {
             _ = abtop_easy_setopt_long(easy, CURLOPT_POST, 1)
             _ = abtop_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(spec.body.count))
             _ = spec.body.withUnsafeBytes { raw in
@@ -77,7 +78,8 @@ final class Transfer: @unchecked Sendable {
                     easy, CURLOPT_COPYPOSTFIELDS,
                     UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
             }
-        } else if spec.method != "GET" {
+        }
+        if spec.method != "GET" && spec.method != "POST" {
             _ = abtop_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, spec.method)
         }
         let (list, owned) = headers.list(for: spec)

@@ -64,7 +64,7 @@ struct FeedbackCommand: AsyncParsableCommand {
         guard EndpointConfigReader.isHTTPURL(target) else { throw ValidationError("--url must be an http(s) URL") }
         let transport = CurlTransport(loops: 1)
         defer { transport.shutdown() }
-        let sink = BodySink()
+        let sink = CollectingSink()
         let t = await transport.perform(
             HTTPRequestSpec(url: target, headers: headers, body: Array(JSONValue.object(body).rendered().utf8)),
             timeouts: TransportTimeouts(connect: 5, firstByte: 30, total: 60), sink: sink, start: nil)
@@ -79,26 +79,5 @@ struct FeedbackCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Console.out(TerminalText.sanitized(answer))
-    }
-}
-
-/// Keeps a response body (up to 64 KiB).
-private final class BodySink: TransferSink, @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes: [UInt8] = []
-
-    func receivedHead(status: Int, headers: [String: String]) {}
-
-    func receivedBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        bytes += chunk.prefix(max(0, 65_536 - bytes.count))
-        return true
-    }
-
-    var body: [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
-        return bytes
     }
 }
