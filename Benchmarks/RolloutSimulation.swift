@@ -90,7 +90,7 @@ private func simulate(
     let infos = [
         EntityInfo(name: "a", model: "m", provider: "openai"), EntityInfo(name: "b", model: "m", provider: "openai"),
     ]
-    var guard_ = RolloutGuard(plan: plan, infos: infos, pairTotal: 100, epoch: 0, priced: false, at: 0)
+    var rollout = RolloutGuard(plan: plan, infos: infos, pairTotal: 100, epoch: 0, priced: false, at: 0)
     var epoch = 0
     var tickets = [0, 0]
     var pending: [Pending] = []
@@ -113,33 +113,33 @@ private func simulate(
         }
         pending.removeFirst(k)
     }
-    while t < limit, !guard_.state.phase.isOver {
+    while t < limit, !rollout.state.phase.isOver {
         t += -log(1 - rng.unit()) / requestRate
         while nextTick <= t {
-            finish(until: nextTick, &guard_)
-            let move = guard_.tick(now: nextTick, srm: false, breakerOpen: false)
+            finish(until: nextTick, &rollout)
+            let move = rollout.tick(now: nextTick, srm: false, breakerOpen: false)
             if trace, let move {
                 print("  \(Int(nextTick)) s: \(move.kind.rawValue) → \(move.percentage) %: \(move.reason)")
             }
             if trace, Int(nextTick) % 300 == 0 {
-                print("  \(Int(nextTick)) s: " + guard_.state.line(now: nextTick))
-                for r in guard_.state.readings { print("      \(r.metric.rawValue) \(r.state.rawValue): \(r.text)") }
+                print("  \(Int(nextTick)) s: " + rollout.state.line(now: nextTick))
+                for r in rollout.state.readings { print("      \(r.metric.rawValue) \(r.state.rawValue): \(r.text)") }
             }
             if let move, move.kind == .advance || move.kind == .complete {
                 epoch += 1
-                guard_.beginStep(epoch: epoch, at: nextTick)
+                rollout.beginStep(epoch: epoch, at: nextTick)
             }
             nextTick += readEvery
-            if guard_.state.phase.isOver { break }
+            if rollout.state.phase.isOver { break }
         }
-        guard !guard_.state.phase.isOver else { break }
-        finish(until: t, &guard_)
-        let candidate = rng.unit() * 100 < Double(guard_.state.percentage)
+        guard !rollout.state.phase.isOver else { break }
+        finish(until: t, &rollout)
+        let candidate = rng.unit() * 100 < Double(rollout.state.percentage)
         let entity = candidate ? 1 : 0
         let ticket = tickets[entity]
         tickets[entity] += 1
-        guard_.started(entity: entity, ticket: ticket, epoch: epoch)
-        let broken = breakAtStep.map { guard_.state.step >= $0 } ?? false
+        rollout.started(entity: entity, ticket: ticket, epoch: epoch)
+        let broken = breakAtStep.map { rollout.state.step >= $0 } ?? false
         if broken, brokeAt == nil { brokeAt = sent }
         let failed = rng.unit() < (candidate && broken ? 0.30 : 0.01)
         let ms = failed ? 50 : lognormalDraw(&rng, median: median, sigma: sigma)
@@ -154,7 +154,7 @@ private func simulate(
         sent += 1
     }
     return RolloutRun(
-        phase: guard_.state.phase, seconds: guard_.state.moves.last?.at ?? t,
+        phase: rollout.state.phase, seconds: rollout.state.moves.last?.at ?? t,
         requestsAfterBreak: brokeAt.map { sent - $0 })
 }
 
