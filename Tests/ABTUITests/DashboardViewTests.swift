@@ -60,6 +60,24 @@ import Testing
         #expect(!state.showScorecard)
     }
 
+    /// Issue 27: the rollout is the first verdict line, and R / X X drive it.
+    @Test func theRolloutLineAndItsKeys() {
+        var frame = FrameFixture.frame()
+        frame.rollout = ("rollout b over a: step 2/5 (5 %), ramping, 42 s in step: error rate holds", .ramping)
+        #expect(VerdictPanel.lines(frame).first?.0 == frame.rollout?.line)
+        var state = DashboardState()
+        #expect(state.handle(.char("R"), frame: frame, themeCount: 1) == [.rollout(.pause)])
+        frame.rollout?.phase = .paused
+        #expect(VerdictPanel.lines(frame).first?.1 == .warn)
+        #expect(state.handle(.char("R"), frame: frame, themeCount: 1) == [.rollout(.resume)])
+        // Abort takes a second X.
+        #expect(state.handle(.char("X"), frame: frame, themeCount: 1).isEmpty && state.flash?.contains("again") == true)
+        #expect(state.handle(.char("X"), frame: frame, themeCount: 1) == [.rollout(.abort)])
+        frame.rollout = nil
+        #expect(state.handle(.char("R"), frame: frame, themeCount: 1).isEmpty)
+        #expect(state.flash == "no rollout under way on this endpoint")
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func splitMode(width: Int, height: Int) throws {
         let canvas = DashboardView.render(FrameFixture.frame(), state: DashboardState(), width: width, height: height)
