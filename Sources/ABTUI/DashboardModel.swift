@@ -25,6 +25,8 @@ public struct DashboardFrame: Sendable {
     /// The LLM judge's verdicts and failures, and its model; empty without a judge.
     public var judgements: [Judgement] = []
     public var judgeModel = "judge"
+    /// With adaptive allocation, what it means for the figures on screen; nil with a fixed split.
+    public var adaptive: String?
     /// The guarded rollout in one line, and its phase; nil without one.
     public var rollout: (line: String, phase: RolloutState.Phase)?
     public var paused: Bool

@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func unavailableEntitysShareGoesToTheOthers() throws {
-        for strategy in RoutingStrategy.allCases {
+        for strategy in RoutingStrategy.allCases where !strategy.isAdaptive {
             var router = Router(weights: try #require(Weights([50, 30, 20])), strategy: strategy, seed: 1)
             var counts = [0, 0, 0]
             for _ in 0..<10_000 { counts[router.pick(available: [false, true, true])!] += 1 }
@@ -83,5 +83,72 @@ import Testing
         let router = Router(weights: try #require(Weights([25, 25, 25, 25])))
         #expect(router.fallbackOrder(after: 2) == [0, 1, 3])
         #expect(router.fallbackOrder(after: 0, available: [true, false, true, true]) == [2, 3])
+    }
+}
+
+/// Issue 27, item 2: adaptive allocation. Thompson sampling sends most traffic to the arm that fails less, every
+/// arm with a share keeps its floor, and the Beta draws are Beta-distributed.
+@Suite struct ThompsonRouterTests {
+    @Test func traffic_moves_to_the_better_arm_and_every_arm_keeps_its_floor() {
+        var router = Router(weights: Weights([50, 50, 0])!, strategy: .thompson, seed: 9, floor: 0.05)
+        var rng = SplitMix64(seed: 4)
+        var picks = [0, 0, 0]
+        for _ in 0..<20_000 {
+            let arm = router.pick()!
+            picks[arm] += 1
+            // Arm 0 fails 2 % of the time, arm 1 10 %.
+            router.observe(entity: arm, success: rng.unit() >= (arm == 0 ? 0.02 : 0.10))
+        }
+        #expect(picks[2] == 0, "an arm without a share stays out")
+        #expect(picks[0] > 17_000, "\(picks)")
+        // The floor: 5 % of picks are uniform over the two arms, so arm 1 gets at least about 2.5 % of them.
+        #expect(picks[1] >= 400, "\(picks)")
+        // Other strategies learn nothing from outcomes.
+        var random = Router(weights: Weights([50, 50])!, strategy: .random, seed: 9)
+        for _ in 0..<100 { random.observe(entity: 0, success: false) }
+        var counts = [0, 0]
+        for _ in 0..<10_000 { counts[random.pick()!] += 1 }
+        #expect(abs(counts[0] - 5_000) < 300)
+    }
+
+    @Test func betaDrawsHaveTheBetaMeanAndVariance() {
+        var rng = SplitMix64(seed: 11)
+        for (a, b) in [(1.0, 1.0), (3.0, 9.0), (40.0, 2.0)] {
+            let draws = (0..<40_000).map { _ in Router.beta(a, b, &rng) }
+            let mean = draws.reduce(0, +) / Double(draws.count)
+            var squares = 0.0
+            for d in draws { squares += (d - mean) * (d - mean) }
+            let variance = squares / Double(draws.count)
+            let m = a / (a + b)
+            let v = a * b / ((a + b) * (a + b) * (a + b + 1))
+            #expect(abs(mean - m) < 0.005, "Beta(\(a), \(b)) mean \(mean) vs \(m)")
+            #expect(abs(variance - v) < v * 0.05, "Beta(\(a), \(b)) variance \(variance) vs \(v)")
+        }
+    }
+
+    @Test func adaptiveAllocationIsReadAndRefusedWithARollout() {
+        let base = #"""
+            {"served_entities": [
+              {"name": "a", "external_model": {"name": "m1", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key": "{{secrets/s/k}}"}}},
+              {"name": "b", "external_model": {"name": "m2", "provider": "openai", "task": "llm/v1/chat",
+                "openai_config": {"openai_api_key": "{{secrets/s/k}}"}}}],
+             "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50},
+                                           {"served_model_name": "b", "traffic_percentage": 50}]},
+             "abtop": {"router": ROUTER EXTRA}}
+            """#
+        func read(_ router: String, _ extra: String = "") -> EndpointConfigReader.Outcome {
+            EndpointConfigReader.read(
+                text: base.replacingOccurrences(of: "ROUTER", with: router).replacingOccurrences(
+                    of: "EXTRA", with: extra), defaultName: "x")
+        }
+        #expect(read(#"{"strategy": "thompson", "floor": 0.1}"#).config?.settings.floor == 0.1)
+        #expect(
+            read(#"{"strategy": "random", "floor": 0.1}"#).issues.errors.first?.path.description == "abtop.router.floor"
+        )
+        #expect(
+            read(#"{"strategy": "thompson"}"#, #", "rollout": {"baseline": "a", "candidate": "b"}"#).issues.errors
+                .first?
+                .path.description == "abtop.rollout")
     }
 }

@@ -224,3 +224,34 @@ import Testing
         await stack.stop()
     }
 }
+
+/// Issue 27, item 2, end to end: `router.strategy: thompson` moves a run's traffic to the arm that fails less, keeps
+/// the other's floor, and turns the sample-ratio check off (the split follows the results, not the weights).
+@Suite struct AdaptiveRunTests {
+    @Test func thompsonSendsMostTrafficToTheArmThatFailsLess() async throws {
+        let profile = try AbtopBinary.temporaryFile(
+            #"{"profiles": [{"match": "bad", "profile": "fast", "errors": {"500": 0.3}}], "default": "fast"}"#,
+            name: "adaptive.json")
+        let (server, port) = try await RunCommandTests.mockServer(profile: profile)
+        defer { server.terminate() }
+        // JudgeRunTests' two-arm config (its judge is irrelevant here), made adaptive, with no retries or breaker.
+        let judged = try JudgeRunTests.config(port: port, arms: ["good", "bad"], judge: "judge-longer")
+        let config = try AbtopBinary.temporaryFile(
+            try String(contentsOfFile: judged, encoding: .utf8).replacingOccurrences(
+                of: #""abtop": {"#,
+                with: #""abtop": {"router": {"strategy": "thompson", "floor": 0.05}, "retries": {"max": 0}, "#
+                    + #""breaker": {"failures": 0}, "#), name: "adaptive-endpoint.json")
+        let r = try await AbtopBinary.run(
+            [
+                "run", config, "--headless", "--json", "--requests", "600", "--concurrency", "4", "--seed", "3",
+                "--quiet",
+            ],
+            environment: JudgeRunTests.keys)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONParser.parse(r.stdout)
+        let requests = (json[key: "entities"]?.arrayValue ?? []).map { $0[key: "requests"]?.intValue ?? 0 }
+        #expect(requests.count == 2 && requests[0] > 3 * requests[1], "\(requests)")
+        #expect(requests[1] >= 10, "the floor keeps the other arm in: \(requests)")
+        #expect(json[key: "srm"]?.arrayValue?.isEmpty == true, "no sample-ratio check on an adaptive split")
+    }
+}

@@ -114,6 +114,8 @@ public struct AbtopSettings: Sendable, Equatable {
     public var limits = Limits()
     public var breaker = Breaker.Policy()
     public var strategy = RoutingStrategy.random
+    /// With `thompson`: the share of picks each arm keeps at least (`router.floor`).
+    public var floor = 0.05
     public var seed: UInt64?
     public var sticky = false
     /// Prices per million tokens by model name, over the built-in table.

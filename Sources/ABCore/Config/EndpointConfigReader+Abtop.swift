@@ -139,7 +139,7 @@ extension EndpointConfigReader {
             s.breaker.failures = b.integer("failures", in: 0...10_000, issues: &issues) ?? s.breaker.failures
             s.breaker.cooldown = b.number("cooldown_s", in: 0.001...86_400, issues: &issues) ?? s.breaker.cooldown
         }
-        if let r = block.object("router", known: ["strategy", "seed", "sticky"], issues: &issues) {
+        if let r = block.object("router", known: ["strategy", "seed", "sticky", "floor"], issues: &issues) {
             r.finish(issues: &issues)
             if let raw = r.string("strategy", issues: &issues) {
                 if let strategy = RoutingStrategy(rawValue: raw) {
@@ -155,6 +155,16 @@ extension EndpointConfigReader {
             }
             s.seed = r.integer("seed", in: 0...Int.max, issues: &issues).map(UInt64.init)
             s.sticky = r.bool("sticky", issues: &issues) ?? s.sticky
+            s.floor = r.number("floor", in: 0...0.5, issues: &issues) ?? s.floor
+            if r.has("floor"), s.strategy != .thompson {
+                issues.error(
+                    r.path.key("floor"), "a floor is for adaptive allocation", fix: "set \"strategy\": \"thompson\"")
+            }
+            if s.strategy == .thompson, s.sticky {
+                issues.error(
+                    r.path.key("sticky"), "sticky sessions follow the weights; adaptive allocation does not",
+                    fix: "use one or the other")
+            }
         }
         if let prices = block.object("prices", known: [], issues: &issues) {
             for member in prices.object.members {
@@ -183,6 +193,11 @@ extension EndpointConfigReader {
         if let rollout = block.value("rollout") {
             s.rollout = RolloutPlan.read(
                 rollout, at: path.key("rollout"), entities: entities.map(\.name), issues: &issues)
+            if s.strategy.isAdaptive {
+                issues.error(
+                    path.key("rollout"), "a rollout sets the split step by step; adaptive allocation ignores it",
+                    fix: "drop router.strategy \"thompson\", or the rollout")
+            }
         }
         return s
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Chooses the served entity for each request from the current weights (DESIGN §4).
 ///
 /// A value type with no clock and no IO: the caller passes which entities are available (the breaker's say)
@@ -16,13 +18,27 @@ public struct Router: Sendable {
     /// (the key's first pick was), so the sample-ratio check and the verdicts leave it out.
     public private(set) var lastPickRepeatedKey = false
     static let seenKeysCap = 1 << 21
+    /// Thompson sampling: each arm's requests that succeeded and failed, and the share each arm keeps at least.
+    private var outcomes: [(successes: Int, failures: Int)]
+    public let floor: Double
 
-    public init(weights: Weights, strategy: RoutingStrategy = .random, seed: UInt64 = 0, sticky: Bool = false) {
+    public init(
+        weights: Weights, strategy: RoutingStrategy = .random, seed: UInt64 = 0, sticky: Bool = false,
+        floor: Double = 0.05
+    ) {
         self.strategy = strategy
         self.sticky = sticky
         self.epoch = SplitEpoch(index: 0, weights: weights, startedAt: 0)
         self.rng = SplitMix64(seed: seed)
         self.credit = [Int](repeating: 0, count: weights.count)
+        self.outcomes = [(Int, Int)](repeating: (0, 0), count: weights.count)
+        self.floor = floor
+    }
+
+    /// A request to `entity` succeeded or failed: what Thompson sampling learns from (other strategies ignore it).
+    public mutating func observe(entity: Int, success: Bool) {
+        guard strategy == .thompson, outcomes.indices.contains(entity) else { return }
+        if success { outcomes[entity].successes += 1 } else { outcomes[entity].failures += 1 }
     }
 
     public var weights: Weights { epoch.weights }
@@ -58,6 +74,21 @@ public struct Router: Sendable {
             let total = w.indices.reduce(0) { usable[$1] ? $0 + w[$1] : $0 }
             guard total > 0 else { return nil }
             return weightedIndex(rng.below(total), weights: w, available: usable)
+        case .thompson:
+            let eligible = w.indices.filter { usable[$0] && w[$0] > 0 }
+            guard !eligible.isEmpty else { return nil }
+            // The floor: each arm at least `floor` of the picks, drawn uniformly; the rest by Thompson.
+            if rng.unit() < min(1, floor * Double(eligible.count)) { return eligible[rng.below(eligible.count)] }
+            var best = eligible[0]
+            var bestDraw = -1.0
+            for i in eligible {
+                let draw = Self.beta(1 + Double(outcomes[i].successes), 1 + Double(outcomes[i].failures), &rng)
+                if draw > bestDraw {
+                    best = i
+                    bestDraw = draw
+                }
+            }
+            return best
         case .interleave:
             var total = 0
             var best: Int?
@@ -69,6 +100,33 @@ public struct Router: Sendable {
             guard let best else { return nil }
             credit[best] -= total
             return best
+        }
+    }
+
+    /// A Beta(a, b) draw: X / (X + Y) of two Gamma draws (Marsaglia & Tsang 2000).
+    public static func beta(_ a: Double, _ b: Double, _ rng: inout SplitMix64) -> Double {
+        let x = gamma(a, &rng)
+        let y = gamma(b, &rng)
+        return x + y > 0 ? x / (x + y) : 0.5
+    }
+
+    /// A Gamma(shape, 1) draw for shape ≥ 1 (Marsaglia & Tsang's squeeze method; shapes here are counts + 1).
+    static func gamma(_ shape: Double, _ rng: inout SplitMix64) -> Double {
+        let d = shape - 1.0 / 3
+        let c = 1 / (9 * d).squareRoot()
+        while true {
+            var x = 0.0
+            var v = 0.0
+            repeat {
+                // Box–Muller: one standard normal from two uniforms.
+                let u1 = max(rng.unit(), 1e-300)
+                x = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * rng.unit())
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = rng.unit()
+            if u < 1 - 0.0331 * x * x * x * x { return d * v }
+            if log(max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
         }
     }
 

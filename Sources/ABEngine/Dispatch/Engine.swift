@@ -53,7 +53,7 @@ public final class Engine: Sendable {
         self.routing = RoutingState(
             router: Router(
                 weights: config.weights, strategy: config.settings.strategy,
-                seed: seed, sticky: config.settings.sticky),
+                seed: seed, sticky: config.settings.sticky, floor: config.settings.floor),
             breaker: config.settings.breaker)
         self.random = Mutex(SplitMix64(seed: seed ^ 0x5EED_BAC0_FF00))
         self.fallback = Atomic(config.aiGateway.fallbackEnabled)

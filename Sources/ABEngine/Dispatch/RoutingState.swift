@@ -60,7 +60,10 @@ public final class RoutingState: Sendable {
 
     /// Reports an attempt's result to the entity's breaker.
     public func record(entity: Int, success: Bool, isProbe: Bool, now: Double) -> Breaker.Transition? {
-        state.withLock { $0.breakers[entity].record(success: success, isProbe: isProbe, at: now) }
+        state.withLock {
+            $0.router.observe(entity: entity, success: success)
+            return $0.breakers[entity].record(success: success, isProbe: isProbe, at: now)
+        }
     }
 
     public func fallbackOrder(after arm: Int, now: Double) -> [Int] {

@@ -62,6 +62,13 @@ public final class RolloutController: SessionObserver, Sendable {
             if let r = s.rollout, !r.state.phase.isOver { throw .running(r.state.line(now: now)) }
             guard let engine = s.engine else { return (nil, nil) }
             let config = engine.session.endpoint
+            if config.settings.strategy.isAdaptive {
+                var issues = ConfigIssues()
+                issues.error(
+                    ConfigPath(),
+                    "this endpoint's split is adaptive (router.strategy thompson): a rollout cannot set it")
+                throw .plan(issues)
+            }
             let infos = config.servedEntities.map { EntityInfo($0, settings: config.settings.entities[$0.name]) }
             let weights = engine.routing.weights
             let b = config.entityIndex(named: plan.baseline) ?? 0

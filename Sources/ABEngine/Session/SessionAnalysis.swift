@@ -67,7 +67,8 @@ public final class SessionAnalysis: Sendable {
             let stats = session.statistics()
             let arms = stats.armSamples
             let paired = state.verdicts.settings.paired ? stats.pairedSamples : []
-            let srm = stats.srm(previous: state.srm)
+            // An adaptive split follows the results, not the weights: a sample-ratio check would always fire.
+            let srm = session.endpoint.settings.strategy.isAdaptive ? [] : stats.srm(previous: state.srm)
             let result = Result(
                 verdicts: state.verdicts.verdicts(arms: arms, paired: paired), srm: srm, time: time,
                 familySize: state.verdicts.familySize)

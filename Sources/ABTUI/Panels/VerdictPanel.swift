@@ -4,6 +4,7 @@ import ABCore
 enum VerdictPanel {
     static func lines(_ frame: DashboardFrame) -> [(String, Role)] {
         var out: [(String, Role)] = []
+        if let adaptive = frame.adaptive { out.append((adaptive, .warn)) }
         // The rollout first: what it is doing to the split right now.
         if let rollout = frame.rollout {
             let role: Role =

@@ -58,6 +58,8 @@ final class LiveModel: DashboardModel {
         frame.feedback = session.feedbackTally
         frame.judgements = session.judgements
         frame.judgeModel = session.endpoint.settings.judge?.entity.model ?? "judge"
+        let settings = session.endpoint.settings
+        if settings.strategy.isAdaptive { frame.adaptive = RoutingStrategy.adaptiveNote(floor: settings.floor) }
         if let rollout = host.rollout?.current {
             frame.rollout = (rollout.line(now: Date().timeIntervalSince1970), rollout.phase)
         }

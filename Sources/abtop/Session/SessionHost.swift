@@ -90,6 +90,12 @@ final class SessionHost: Sendable {
         analysis = SessionAnalysis(session: session)
         seed = plan.seed
         rollout?.attach(engine: engine, analysis: analysis)
+        let settings = plan.config.settings
+        if settings.strategy.isAdaptive {
+            session.note(
+                EngineEvent(
+                    time: 0, entity: nil, kind: .split, message: RoutingStrategy.adaptiveNote(floor: settings.floor)))
+        }
     }
 
     /// Offers prompts in `shape` until `limits` or `control.stop()`.
