@@ -251,6 +251,15 @@ public final class Journal: Sendable {
         }.flatMap(RolloutJSON.decode)
     }
 
+    /// Whether `plan` ever ran on `endpoint` (any state of it journaled).
+    public func rolloutRan(endpoint: String, plan: RolloutPlan) throws -> Bool {
+        try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT state_json FROM rollout WHERE endpoint = ? ORDER BY id DESC LIMIT 10000",
+                arguments: [endpoint])
+        }.contains { RolloutJSON.decode($0)?.plan == plan }
+    }
+
     static func insert(_ j: Judgement, at seconds: Double, session: Int64, in db: Database) throws {
         try db.execute(
             sql: """

@@ -168,6 +168,9 @@ public struct DashboardState: Sendable {
             return []
         }
         guard let action = Keymap.action(for: key) else { return [] }
+        // An armed abort lasts until the next key: only X right after X aborts.
+        let abortWasArmed = abortArmed
+        abortArmed = false
         let count = frame.snapshot.entities.count
         switch action {
         case .selectPrevious, .selectNext:
@@ -273,12 +276,11 @@ public struct DashboardState: Sendable {
                 flash = "no rollout under way on this endpoint"
                 return []
             }
-            guard abortArmed else {
+            guard abortWasArmed else {
                 abortArmed = true
                 flash = "press X again to abort the rollout (traffic back on the baseline)"
                 return []
             }
-            abortArmed = false
             return [.rollout(.abort)]
         case .toggleHelp:
             showHelp = true

@@ -99,6 +99,19 @@ import Testing
         #expect(g.state.percentage == 0)
         #expect(g.state.weights(Weights([50, 30, 20])!, baseline: 0, candidate: 1).percentages == [80, 0, 20])
         #expect(g.command(.abort, now: 21) == nil, "nothing to abort once rolled back")
+        // After a hand moved the others, the weights are still a valid split: the pair's live share is split, the
+        // others rescaled to what is left.
+        #expect(g.state.weights(Weights([40, 30, 30])!, baseline: 0, candidate: 1).percentages == [70, 0, 30])
+    }
+
+    @Test func aPersonResumesPastASampleRatioAlarmOnce() {
+        var g = guardOf()
+        #expect(g.tick(now: 1, srm: true, breakerOpen: false)?.kind == .pause)
+        #expect(g.command(.resume, now: 2)?.kind == .resume)
+        // The epoch's alarm stays flagged (a running minimum): the acknowledged epoch no longer pauses.
+        #expect(g.tick(now: 3, srm: true, breakerOpen: false) == nil && g.state.phase == .ramping)
+        g.beginStep(epoch: 1, at: 4)
+        #expect(g.tick(now: 5, srm: true, breakerOpen: false)?.kind == .pause, "a new epoch's alarm pauses again")
     }
 
     @Test func aSavedRolloutResumesItsStepWithANewWindow() {

@@ -59,6 +59,11 @@ import Testing
             await RawHTTP.send("GET", port: stack.server.port, path: "/api/2.0/serving-endpoints/promoted").text)
         let routes = doc[key: "config"]?[key: "traffic_config"]?[key: "routes"]?.arrayValue ?? []
         #expect(routes.map { $0[key: "traffic_percentage"]?.intValue } == [20, 80], "\(doc.rendered())")
+        // A token never goes over plain http to another machine.
+        let exposed = try await AbtopBinary.run(
+            ["promote", path, "--weights", "a=20,b=80", "--to", "http://example.invalid"],
+            environment: ["DATABRICKS_TOKEN": "dapi-secret-token"])
+        #expect(exposed.status == 1 && exposed.stderr.contains("only over https"), "\(exposed.stderr)")
         // Without a decided split the journal has nothing to offer.
         let undecided = try await AbtopBinary.run(["promote", path, "--store", stack.journalPath])
         #expect(undecided.status == 1 && undecided.stderr.contains("still ramping"), "\(undecided.stderr)")

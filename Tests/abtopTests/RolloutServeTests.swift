@@ -205,6 +205,17 @@ import Testing
         let abort = await RawHTTP.post(
             port: stack.port, path: "/api/2.0/serving-endpoints/ramp/rollout/abort", headers: [:], body: "")
         #expect(abort.status == 200 && abort.text.contains(#""phase":"aborted""#))
+        let twice = await RawHTTP.post(
+            port: stack.port, path: "/api/2.0/serving-endpoints/ramp/rollout/abort", headers: [:], body: "")
+        #expect(twice.status == 409 && twice.text.contains("changes nothing"), "\(twice.text)")
+        let noSuch = await RawHTTP.send(
+            "GET", port: stack.port, path: "/api/2.0/serving-endpoints/ramp/rollout/explode")
+        #expect(noSuch.status == 404)
+        // A guardrail this endpoint cannot measure is refused up front (no prices: no cost).
+        let unmeasurable = await RawHTTP.post(
+            port: stack.port, path: "/api/2.0/serving-endpoints/ramp/rollout", headers: [:],
+            body: #"{"baseline": "base", "candidate": "cand", "guardrails": {"cost_per_request": 0.1}}"#)
+        #expect(unmeasurable.status == 400 && unmeasurable.text.contains("price"), "\(unmeasurable.text)")
         #expect(try await Self.routes(stack) == ["base": 100, "cand": 0])
         // Moving the split by hand during a rollout pauses it.
         _ = await RawHTTP.post(

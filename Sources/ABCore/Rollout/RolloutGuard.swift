@@ -19,6 +19,8 @@ public struct RolloutGuard: Sendable {
     /// The session's issue ticket → this step's, per side (0 baseline, 1 candidate), for requests in flight.
     private var tickets: [[Int: Int]] = [[:], [:]]
     private var judged: [Vote] = []
+    /// The epoch whose sample-ratio alarm a person has seen and resumed past (its running p-value stays flagged).
+    private var srmAcknowledged: Int?
 
     public enum Command: String, Sendable {
         case pause, resume, abort
@@ -107,7 +109,7 @@ public struct RolloutGuard: Sendable {
             state.pauseCause = nil
             return move(.resume, now, "the candidate's breaker closed")
         }
-        if srm {
+        if srm, srmAcknowledged != epoch {
             state.phase = .paused
             state.pauseCause = .srm
             return move(
@@ -144,6 +146,7 @@ public struct RolloutGuard: Sendable {
             return move(.pause, now, "paused by a person")
         case .resume:
             guard state.phase == .paused else { return nil }
+            if state.pauseCause == .srm { srmAcknowledged = epoch }
             state.phase = .ramping
             state.pauseCause = nil
             return move(.resume, now, "resumed by a person")

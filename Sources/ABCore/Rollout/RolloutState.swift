@@ -83,13 +83,22 @@ public struct RolloutState: Sendable, Equatable, Codable {
         }
     }
 
-    /// The endpoint's weights for this state: `base` with the pair's total split between baseline and candidate
-    /// (the others keep theirs).
+    /// The endpoint's weights for this state: the pair's share of `base` (what baseline and candidate have now;
+    /// the rollout's own share when a hand gave them none) split between them by the step, the others keeping
+    /// theirs, rescaled to sum to 100 when the pair's share changed. Always a valid split.
     public func weights(_ base: Weights, baseline: Int, candidate: Int) -> Weights {
         var w = base.percentages
-        let c = Int((Double(pairTotal) * Double(percentage) / 100).rounded())
+        let live = w[baseline] + w[candidate]
+        let pair = live > 0 ? live : pairTotal
+        let others = w.indices.filter { $0 != baseline && $0 != candidate }
+        let othersTotal = others.reduce(0) { $0 + w[$1] }
+        if othersTotal != 100 - pair {
+            let scaled = Weights.largestRemainder(others.map { Double(w[$0]) + 1e-9 }, total: 100 - pair)
+            for (i, o) in others.enumerated() { w[o] = scaled[i] }
+        }
+        let c = Int((Double(pair) * Double(percentage) / 100).rounded())
         w[candidate] = c
-        w[baseline] = pairTotal - c
+        w[baseline] = pair - c
         return Weights(w) ?? base
     }
 

@@ -63,6 +63,7 @@ extension Engine {
                     last!, chat: chat, prompt: prompt, entity: entity, arm: sequence.arm,
                     epoch: pick.epoch, isFallback: isFallback, retries: retries, start: entityStart)
                 if !isFallback {
+                    if group == nil { routing.observe(entity: entity, success: served.record.outcome.error == nil) }
                     served.record.outcome.issue = ticket
                     served.record.outcome.repeatsSession = first.repeatsSession
                 }

@@ -58,12 +58,15 @@ public final class RoutingState: Sendable {
         }
     }
 
+    /// A request's outcome on the entity the router picked (not its retries, not a fallback's rescue): what an
+    /// adaptive split learns from.
+    public func observe(entity: Int, success: Bool) {
+        state.withLock { $0.router.observe(entity: entity, success: success) }
+    }
+
     /// Reports an attempt's result to the entity's breaker.
     public func record(entity: Int, success: Bool, isProbe: Bool, now: Double) -> Breaker.Transition? {
-        state.withLock {
-            $0.router.observe(entity: entity, success: success)
-            return $0.breakers[entity].record(success: success, isProbe: isProbe, at: now)
-        }
+        state.withLock { $0.breakers[entity].record(success: success, isProbe: isProbe, at: now) }
     }
 
     public func fallbackOrder(after arm: Int, now: Double) -> [Int] {

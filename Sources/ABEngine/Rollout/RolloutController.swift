@@ -8,6 +8,9 @@ import Synchronization
 public final class RolloutController: SessionObserver, Sendable {
     private let state = Mutex<State>(State())
     private let stopped = Atomic<Bool>(false)
+    /// Held across a whole move (decide, set the weights, open the step), so a tick, a person's command and a
+    /// start never interleave their moves.
+    private let moving = NSLock()
 
     private struct State {
         var rollout: RolloutGuard?
@@ -15,19 +18,22 @@ public final class RolloutController: SessionObserver, Sendable {
         var analysis: SessionAnalysis?
         /// The weights the last move set: a split moved by hand (a slider, `PUT …/config`) pauses the rollout.
         var expected: Weights?
-        var ticking = false
     }
 
     public enum Refusal: Error, CustomStringConvertible {
         case running(String)
         case none
         case plan(ConfigIssues)
+        /// The command changes nothing in the rollout's phase (resume while ramping, anything once it ended).
+        case unchanged(RolloutGuard.Command, RolloutState.Phase)
 
         public var description: String {
             switch self {
             case .running(let line): "a rollout is already under way (\(line)): abort it first"
             case .none: "no rollout on this endpoint"
             case .plan(let issues): issues.description
+            case .unchanged(let c, let phase):
+                "the rollout is \(phase.rawValue.replacingOccurrences(of: "_", with: " ")): \(c.rawValue) changes nothing"
             }
         }
     }
@@ -47,7 +53,14 @@ public final class RolloutController: SessionObserver, Sendable {
                 if !stopped.load(ordering: .relaxed) { tick() }
             }
         }
-        _ = started
+        // Without its thread nothing would guard a rollout: none may start (the engine is withheld).
+        if !started {
+            state.withLock { $0.engine = nil }
+            engine.session.note(
+                EngineEvent(
+                    time: engine.session.now(), entity: nil, kind: .split,
+                    message: "rollouts are off: abtop could not start their thread (a process limit)"))
+        }
     }
 
     public func stop() {
@@ -55,18 +68,20 @@ public final class RolloutController: SessionObserver, Sendable {
         state.withLock { $0.engine = nil }
     }
 
-    /// Starts `plan`, or resumes `saved` (a restarted serve): its step's weights are set now.
+    /// Starts `plan`, or resumes `saved` (a restarted serve): its step's weights are set now. Refused when one is
+    /// under way, or when the plan cannot be carried out on this endpoint (a guardrail it cannot measure, a first
+    /// step that gives the candidate no traffic).
     public func start(_ plan: RolloutPlan, resuming saved: RolloutState? = nil) throws(Refusal) {
+        moving.lock()
+        defer { moving.unlock() }
         let now = Date().timeIntervalSince1970
-        let (engine, rollout) = try state.withLock { s throws(Refusal) -> (Engine?, RolloutGuard?) in
+        let engine = try state.withLock { s throws(Refusal) -> Engine? in
             if let r = s.rollout, !r.state.phase.isOver { throw .running(r.state.line(now: now)) }
-            guard let engine = s.engine else { return (nil, nil) }
+            guard let engine = s.engine else { return nil }
             let config = engine.session.endpoint
-            if config.settings.strategy.isAdaptive {
+            if let problem = Self.problem(plan, config: config, weights: engine.routing.weights) {
                 var issues = ConfigIssues()
-                issues.error(
-                    ConfigPath(),
-                    "this endpoint's split is adaptive (router.strategy thompson): a rollout cannot set it")
+                issues.error(ConfigPath(), problem)
                 throw .plan(issues)
             }
             let infos = config.servedEntities.map { EntityInfo($0, settings: config.settings.entities[$0.name]) }
@@ -74,31 +89,60 @@ public final class RolloutController: SessionObserver, Sendable {
             let b = config.entityIndex(named: plan.baseline) ?? 0
             let c = config.entityIndex(named: plan.candidate) ?? 1
             let epoch = engine.routing.epoch.index
-            let r =
+            s.rollout =
                 saved.map {
                     RolloutGuard(resuming: $0, infos: infos, epoch: epoch, priced: config.pricesKnown, at: now)
                 }
                 ?? RolloutGuard(
                     plan: plan, infos: infos, pairTotal: weights[b] + weights[c], epoch: epoch,
                     priced: config.pricesKnown, at: now)
-            s.rollout = r
-            return (engine, r)
+            return engine
         }
-        guard let engine, let rollout else { return }
-        apply(rollout, engine: engine, newStep: true)
+        if let engine { apply(engine: engine) }
+    }
+
+    /// Why `plan` cannot run on this endpoint, or nil.
+    static func problem(_ plan: RolloutPlan, config: EndpointConfig, weights: Weights) -> String? {
+        if config.settings.strategy.isAdaptive {
+            return "this endpoint's split is adaptive (router.strategy thompson): a rollout cannot set it"
+        }
+        guard let b = config.entityIndex(named: plan.baseline), let c = config.entityIndex(named: plan.candidate) else {
+            return "the plan's baseline and candidate must be served entities"
+        }
+        let pair = weights[b] + weights[c]
+        if pair == 0 { return "\(plan.baseline) and \(plan.candidate) have no traffic to share" }
+        if plan.steps.count < 2 { return "a rollout takes at least one step below 100 % (e.g. [5, 100])" }
+        if Int((Double(pair) * Double(plan.steps[0]) / 100).rounded()) == 0 {
+            return "the first step (\(plan.steps[0]) % of the pair's \(pair) %) gives the candidate no traffic"
+        }
+        for g in plan.guardrails {
+            switch g.metric {
+            case .cost where !config.pricesKnown:
+                return "the cost guardrail needs every entity's price (abtop.prices)"
+            case .checkPassRate:
+                return "served requests carry no checks: check_pass_rate cannot be a guardrail here"
+            case .judge where config.settings.judge == nil:
+                return "the judge guardrail needs abtop.judge"
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// A person's pause, resume or abort.
     public func command(_ c: RolloutGuard.Command) throws(Refusal) -> RolloutState {
+        moving.lock()
+        defer { moving.unlock() }
         let now = Date().timeIntervalSince1970
-        let (moved, engine, rollout) = try state.withLock { s throws(Refusal) -> (Bool, Engine?, RolloutGuard) in
+        let engine = try state.withLock { s throws(Refusal) -> Engine? in
             guard var r = s.rollout else { throw .none }
-            let move = r.command(c, now: now)
+            guard r.command(c, now: now) != nil else { throw .unchanged(c, r.state.phase) }
             s.rollout = r
-            return (move != nil, s.engine, r)
+            return s.engine
         }
-        if moved, let engine { apply(rollout, engine: engine, newStep: false) }
-        return rollout.state
+        if let engine { apply(engine: engine) }
+        guard let state = current else { throw .none }
+        return state
     }
 
     /// The rollout as it stands, nil without one.
@@ -118,6 +162,8 @@ public final class RolloutController: SessionObserver, Sendable {
 
     /// One read of the guardrails, and the move it calls for.
     public func tick() {
+        moving.lock()
+        defer { moving.unlock() }
         let now = Date().timeIntervalSince1970
         let context = state.withLock { s -> (Engine, SessionAnalysis, Weights?)? in
             guard let engine = s.engine, let analysis = s.analysis, s.rollout?.state.phase.isOver == false else {
@@ -129,11 +175,12 @@ public final class RolloutController: SessionObserver, Sendable {
         let epoch = engine.routing.epoch.index
         let srm = analysis.result.srm.contains { $0.epoch == epoch && $0.flagged }
         let weights = engine.routing.weights
-        let result = state.withLock { s -> (RolloutGuard, Bool)? in
-            guard var r = s.rollout else { return nil }
-            let breaker: Bool
-            if case .open = engine.routing.breakerStates[r.candidate] { breaker = true } else { breaker = false }
-            var move: RolloutState.Move?
+        let breaker: Bool
+        let candidate = state.withLock { $0.rollout?.candidate ?? 0 }
+        if case .open = engine.routing.breakerStates[candidate] { breaker = true } else { breaker = false }
+        let moved = state.withLock { s -> Bool in
+            guard var r = s.rollout else { return false }
+            let move: RolloutState.Move?
             if let expected, expected != weights, r.state.phase == .ramping {
                 // Someone else moved the split: the rollout holds until a person resumes it.
                 move = r.command(.pause, now: now)
@@ -141,23 +188,28 @@ public final class RolloutController: SessionObserver, Sendable {
                 move = r.tick(now: now, srm: srm, breakerOpen: breaker)
             }
             s.rollout = r
-            guard let move else { return nil }
-            return (r, move.kind == .advance || move.kind == .complete)
+            return move != nil
         }
-        if let (rollout, newStep) = result { apply(rollout, engine: engine, newStep: newStep) }
+        if moved { apply(engine: engine) }
     }
 
-    /// Sets the weights `rollout`'s state calls for (a new epoch when they change), opens the step's test on that
-    /// epoch, and tells the session's observers.
-    private func apply(_ rollout: RolloutGuard, engine: Engine, newStep: Bool) {
+    /// Sets the weights the rollout's state calls for (a new epoch when they change), opens a fresh step test
+    /// whenever the epoch changed or the step did, and tells the session's observers. Called with `moving` held,
+    /// so no other move interleaves.
+    private func apply(engine: Engine) {
         let now = Date().timeIntervalSince1970
-        let target = rollout.state.weights(
-            engine.routing.weights, baseline: rollout.baseline, candidate: rollout.candidate)
+        let target = state.withLock { s -> Weights? in
+            s.rollout.map { $0.state.weights(engine.routing.weights, baseline: $0.baseline, candidate: $0.candidate) }
+        }
+        guard let target else { return }
         let epoch = engine.setWeights(target)
         let latest = state.withLock { s -> RolloutState? in
-            s.expected = target
-            if newStep { s.rollout?.beginStep(epoch: epoch.index, at: now) }
-            return s.rollout?.state
+            s.expected = engine.routing.weights
+            guard var r = s.rollout else { return nil }
+            let stepped = r.state.moves.last.map { $0.kind == .advance || $0.kind == .start || $0.kind == .restart }
+            if epoch.index != r.epoch || stepped == true { r.beginStep(epoch: epoch.index, at: now) }
+            s.rollout = r
+            return r.state
         }
         if let latest {
             engine.session.note(

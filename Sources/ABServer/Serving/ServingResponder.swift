@@ -134,6 +134,9 @@ struct ServingResponder: Sendable {
             default:
                 // A known resource with another method is a 405; anything else falls through to the 404.
                 if segments.count == 6, segments[4] == "rollout" {
+                    guard ["pause", "resume", "abort"].contains(segments[5]) else {
+                        throw ServingError.notFound(path: path)
+                    }
                     guard method == .post else { throw notAllowed(method, path) }
                     return json(200, try registry.rollout(name, action: segments[5], body: nil))
                 }

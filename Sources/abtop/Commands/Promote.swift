@@ -148,6 +148,15 @@ struct Promote: AsyncParsableCommand {
         }
         var base = to
         while base.hasSuffix("/") { base.removeLast() }
+        // A token goes over TLS, or to this machine: plain http elsewhere would hand it to the network.
+        if let token, !token.isEmpty, base.lowercased().hasPrefix("http://") {
+            let host = base.dropFirst("http://".count).prefix { $0 != "/" && $0 != ":" }.lowercased()
+            guard ["127.0.0.1", "localhost", "[::1]"].contains(host) || base.lowercased().hasPrefix("http://[::1]")
+            else {
+                Console.err("abtop: a token goes to \(host) only over https (or to this machine over http)")
+                throw ExitCode(1)
+            }
+        }
         let target = base + "/api/2.0/serving-endpoints/\(endpoint)/config"
         let transport = CurlTransport(loops: 1)
         defer { transport.shutdown() }

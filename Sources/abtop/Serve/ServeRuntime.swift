@@ -169,7 +169,8 @@ final class ServeRuntime: EndpointRuntime {
         } catch {
             switch error {
             case .none: throw ServingError(status: 404, code: "RESOURCE_DOES_NOT_EXIST", message: "\(error)")
-            case .running: throw ServingError(status: 409, code: "RESOURCE_CONFLICT", message: "\(error)")
+            case .running, .unchanged:
+                throw ServingError(status: 409, code: "RESOURCE_CONFLICT", message: "\(error)")
             case .plan(let issues): throw ServingError.config(issues)
             }
         }
@@ -279,30 +280,46 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
         return ServeRuntime(host: host)
     }
 
-    /// A rollout the journal has under way for this endpoint resumes at its step (a restarted serve), if its
-    /// entities are still served and the config names no other plan; else the config's `abtop.rollout` starts.
+    /// What the journal says about this endpoint's rollouts, applied: one under way resumes at its step (if its
+    /// entities are still served and the config names no other plan); one that ended with the config's own plan
+    /// has its final split applied again; the config's `abtop.rollout` starts only if it never ran here.
     private func resumeOrStartRollout(_ host: SessionHost, config: EndpointConfig) {
         guard let controller = host.rollout else { return }
         let saved = (try? journal?.latestRollout(endpoint: config.name)) ?? nil
         let names = config.servedEntities.map(\.name)
-        if let saved, !saved.phase.isOver {
-            if names.contains(saved.plan.baseline), names.contains(saved.plan.candidate),
-                config.settings.rollout == nil || config.settings.rollout == saved.plan
-            {
-                try? controller.start(saved.plan, resuming: saved)
+        let plan = config.settings.rollout
+        if let saved, names.contains(saved.plan.baseline), names.contains(saved.plan.candidate),
+            plan == nil || plan == saved.plan
+        {
+            do {
+                try controller.start(saved.plan, resuming: saved)
                 Console.err(
-                    "abtop serve: \(config.name): rollout resumed at step \(saved.step + 1) of "
-                        + "\(saved.plan.steps.count) (\(saved.percentage) % on \(saved.plan.candidate))")
-                return
+                    "abtop serve: \(config.name): "
+                        + (saved.phase.isOver
+                            ? "the rollout ended \(saved.phase.rawValue); its split is applied again"
+                            : "rollout resumed at step \(saved.step + 1) of \(saved.plan.steps.count) "
+                                + "(\(saved.percentage) % on \(saved.plan.candidate))"))
+            } catch {
+                Console.err("abtop serve: \(config.name): the journal's rollout cannot resume: \(error)")
             }
+            return
+        }
+        if let saved, !saved.phase.isOver {
             Console.err(
                 "abtop serve: \(config.name): the journal's rollout (\(saved.plan.candidate) over "
                     + "\(saved.plan.baseline)) is not resumed: "
-                    + (config.settings.rollout == nil
-                        ? "its entities are no longer served" : "the config names another plan, which starts"))
+                    + (plan == nil ? "its entities are no longer served" : "the config names another plan"))
         }
-        if let plan = config.settings.rollout, saved?.plan != plan || saved?.phase.isOver != true {
-            try? controller.start(plan)
+        guard let plan else { return }
+        if (try? journal?.rolloutRan(endpoint: config.name, plan: plan)) == true {
+            Console.err(
+                "abtop serve: \(config.name): the config's rollout ran here before; POST …/rollout to run it again")
+            return
+        }
+        do {
+            try controller.start(plan)
+        } catch {
+            Console.err("abtop serve: \(config.name): the config's rollout cannot start: \(error)")
         }
     }
 }
