@@ -12,10 +12,10 @@ import Testing
 /// fresh answer from the other arm; the client never waits for it, and the arms' figures never count it.
 @Suite struct JudgeServeTests {
     @Test func servedAnswersAreJudgedAfterTheClientHasThemAndApartFromTheArms() async throws {
-        // The judge takes 1.5 s a call (3 s a pair, two pairs at a time); the arms answer at once.
+        // The judge takes 3 s a call (6 s a pair, two pairs at a time); the arms answer at once.
         var judge = MockProfile.fast
         judge.style = .judgeLonger
-        judge.ttftMilliseconds = .fixed(1_500)
+        judge.ttftMilliseconds = .fixed(3_000)
         var verbose = MockProfile.fast
         verbose.style = .thorough
         verbose.outputTokens = .fixed(80)
@@ -56,7 +56,7 @@ import Testing
             #expect(r.status == 200, "\(r.text)")
             ids += r.headers["x-request-id"].map { [$0] } ?? []
         }
-        // Every client has its answer while the judge (at least 3 s a pair, two at a time: 9 s for six) has not
+        // Every client has its answer while the judge (at least 6 s a pair, two at a time: 18 s for six) has not
         // finished: the answers did not wait for it.
         func judged(_ metrics: String) -> Int {
             metrics.split(separator: "\n").first {
@@ -66,7 +66,7 @@ import Testing
         }
         #expect(judged(await RawHTTP.send("GET", port: port, path: "/metrics").text) < 6)
         var metrics = ""
-        for _ in 0..<600 {
+        for _ in 0..<1_200 {
             metrics = await RawHTTP.send("GET", port: port, path: "/metrics").text
             if judged(metrics) == 6 { break }
             try await Task.sleep(for: .milliseconds(100))
