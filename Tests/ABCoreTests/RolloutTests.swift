@@ -104,6 +104,31 @@ import Testing
         #expect(g.state.weights(Weights([40, 30, 30])!, baseline: 0, candidate: 1).percentages == [70, 0, 30])
     }
 
+    /// The judge guardrail: the candidate's score against the baseline, from the judge's verdicts in the step.
+    @Test func theJudgeGuardrailHoldsForAWinnerAndIsBreachedByALoser() {
+        func guardOver(candidateWins: Bool) -> RolloutState.Reading? {
+            let plan = RolloutPlan(
+                baseline: "a", candidate: "b", steps: [10, 100], minStepSeconds: 0, minStepRequests: 1,
+                guardrails: [Guardrail(.judge, margin: 0.1)], alpha: 0.05)
+            var g = RolloutGuard(plan: plan, infos: Self.infos, pairTotal: 80, epoch: 0, priced: false, at: 0)
+            for k in 0..<60 {
+                // Entity 1 is the candidate; the pairs come in both orientations.
+                var j = Judgement(group: k, promptID: "p\(k)", first: k % 2, second: 1 - k % 2)
+                let candidateFirst = j.first == 1
+                let firstWins = candidateWins == candidateFirst
+                j.inOrder = firstWins ? .a : .b
+                j.swapped = firstWins ? .b : .a
+                g.judged(j)
+            }
+            _ = g.tick(now: 1, srm: false, breakerOpen: false)
+            return g.state.readings.first
+        }
+        #expect(guardOver(candidateWins: true)?.state == .holds)
+        let losing = guardOver(candidateWins: false)
+        #expect(losing?.state == .breached, "\(String(describing: losing))")
+        #expect(losing?.text.contains("candidate's score 0–") == true, "\(String(describing: losing))")
+    }
+
     @Test func aPersonResumesPastASampleRatioAlarmOnce() {
         var g = guardOf()
         #expect(g.tick(now: 1, srm: true, breakerOpen: false)?.kind == .pause)
