@@ -26,6 +26,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        // The fleet's shared state (Redis, over hiredis) and the PostgreSQL journal (libpq): Debian's own clients,
+        // blocking, each used from threads of its own.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        .systemLibrary(name: "CLibpq", path: "Sources/CLibpq"),
         .target(name: "ABCore"),
         .target(
             name: "ABProviders",
@@ -36,8 +40,14 @@ let package = Package(
         .target(name: "ABReport", dependencies: ["ABCore"]),
         .target(
             name: "ABStore",
-            dependencies: ["ABCore", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["ABCore", "CLibpq", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")]
+        ),
+        // Replicas of `abtop serve` sharing configs, splits and rate limits through Redis: the one module that
+        // touches hiredis.
+        .target(
+            name: "ABFleet",
+            dependencies: ["ABCore", "ABServer", "CHiredis", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "ABEngine",
@@ -67,6 +77,7 @@ let package = Package(
                 "ABReport",
                 "ABServer",
                 "ABStore",
+                "ABFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

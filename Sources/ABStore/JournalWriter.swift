@@ -182,6 +182,28 @@ public final class JournalWriter: Sendable {
         _ = flush()
     }
 
+    /// Returns once every row handed in before the call is in the file (or its write failed): a fleet replica
+    /// answers a request only after this, so a `kill -9` loses only requests still in flight. Concurrent callers
+    /// share one transaction (whoever writes takes everything buffered; the others find it written once the
+    /// write lock is theirs), on a thread of GCD's rather than the caller's, which may be the transport's loop.
+    public func flushDurably() async {
+        if isWritten() { return }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                _ = self.flush()
+                done.resume()
+            }
+        }
+    }
+
+    /// Whether every row handed in so far is written: holding the write lock with nothing buffered (a write takes
+    /// rows only under this lock, and keeps it until its commit).
+    private func isWritten() -> Bool {
+        guard writing.try() else { return false }
+        defer { writing.unlock() }
+        return buffer.withLock { $0.pending.isEmpty && $0.notes.isEmpty }
+    }
+
     /// Writes what is buffered, on the caller's thread, and closes: what comes later is counted as lost. A batch
     /// that fails is tried again until it is written or its retries run out (then it is counted as lost, and the
     /// status says so), for at most `closeDeadline`.

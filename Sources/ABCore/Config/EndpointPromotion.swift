@@ -48,7 +48,7 @@ public enum EndpointPromotion {
 
     /// The paths of credential fields holding a value that is not a `{{secrets/…}}` reference (`_plaintext`
     /// fields and keys pasted in place), by the journal's redaction rule.
-    static func plaintextSecrets(_ value: JSONValue, at path: ConfigPath) -> [ConfigPath] {
+    public static func plaintextSecrets(_ value: JSONValue, at path: ConfigPath) -> [ConfigPath] {
         switch value {
         case .object(let o):
             return o.members.flatMap { m -> [ConfigPath] in

@@ -24,6 +24,8 @@ public final class ServingRegistry: Sendable {
         var updated: Int
         var configVersion: Int
         var limiter: RateLimiter
+        /// In a fleet cut off from Redis: the limits divided by the fleet's size, and that size.
+        var fallback: (limiter: RateLimiter, replicas: Int)?
         /// Bumped by every change: an update applies only to the entry it was computed from (see `update`).
         var revision = 0
     }
@@ -33,6 +35,9 @@ public final class ServingRegistry: Sendable {
     /// creates cannot all pass the check and build runtimes past the cap. Taken only inside `entries`' lock.
     private let reserved = Mutex<Int>(0)
     private let factory: any EndpointRuntimeFactory
+    /// The other replicas of a fleet (`--fleet`), when there are: changes are published to them, and rate limits
+    /// are counted across all of them.
+    private let fleet = Mutex<(any FleetSync)?>(nil)
     /// Seconds on a monotonic clock, for the rate limiters.
     private let clock: @Sendable () -> Double
     /// The most endpoints served at once (`--max-endpoints`): each holds a session, its analysis and a journal
@@ -62,41 +67,84 @@ public final class ServingRegistry: Sendable {
         entries.withLock { $0.first { $0.endpoint.name == name }?.endpoint }
     }
 
-    /// The endpoint for an invocation, after its rate limits admitted the call.
+    /// Joins a fleet: from now on changes made here are published, and rate limits count every replica's calls.
+    public func join(_ fleet: any FleetSync) {
+        self.fleet.withLock { $0 = fleet }
+    }
+
+    /// The endpoint for an invocation, after its rate limits admitted the call: the fleet's buckets when this
+    /// replica is in one and Redis answers, else its own (in a fleet, its share of each limit).
     public func admit(_ name: String, caller: String) throws(ServingError) -> Endpoint {
+        let fleet = self.fleet.withLock { $0 }
         let now = clock()
-        let result: Result<Endpoint, ServingError> = entries.withLock { list in
+        var shared: (endpoint: Endpoint, limits: [AIGatewayConfig.RateLimit])?
+        let result: Result<Endpoint, ServingError>? = entries.withLock { list in
             guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else {
                 return .failure(.notFound(endpoint: name))
             }
-            if let wait = list[i].limiter.admit(caller: caller, now: now) {
-                list[i].endpoint.metrics.refusedByRateLimit()
-                return .failure(
-                    .rateLimited(
-                        "endpoint '\(name)' is over its rate limit (ai_gateway.rate_limits); "
-                            + "retry in \(ServingError.retryAfterHeader(wait)) s",
-                        retryAfter: wait))
+            if list[i].limiter.limits.isEmpty { return .success(list[i].endpoint) }
+            if fleet != nil {
+                shared = (list[i].endpoint, list[i].limiter.limits)
+                return nil
             }
-            return .success(list[i].endpoint)
+            return Self.admitLocally(&list[i].limiter, name: name, caller: caller, now: now, entry: list[i])
         }
-        return try result.get()
+        if let result { return try result.get() }
+        guard let fleet, let (endpoint, limits) = shared else { throw .notFound(endpoint: name) }
+        switch fleet.admit(name, limits: limits, caller: caller) {
+        case .admitted: return endpoint
+        case .wait(let wait): throw Self.refused(endpoint, wait: wait)
+        case .unavailable:
+            let replicas = fleet.fleetSize
+            let local: Result<Endpoint, ServingError> = entries.withLock { list in
+                guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else {
+                    return .failure(.notFound(endpoint: name))
+                }
+                if list[i].fallback?.replicas != replicas {
+                    list[i].fallback = (RateLimiter(limits: limits.map { $0.share(of: replicas) }), replicas)
+                }
+                return Self.admitLocally(
+                    &list[i].fallback!.limiter, name: name, caller: caller, now: now, entry: list[i])
+            }
+            return try local.get()
+        }
+    }
+
+    private static func admitLocally(
+        _ limiter: inout RateLimiter, name: String, caller: String, now: Double, entry: Entry
+    ) -> Result<Endpoint, ServingError> {
+        guard let wait = limiter.admit(caller: caller, now: now) else { return .success(entry.endpoint) }
+        return .failure(refused(entry.endpoint, wait: wait))
+    }
+
+    private static func refused(_ endpoint: Endpoint, wait: Double) -> ServingError {
+        endpoint.metrics.refusedByRateLimit()
+        return .rateLimited(
+            "endpoint '\(endpoint.name)' is over its rate limit (ai_gateway.rate_limits); "
+                + "retry in \(ServingError.retryAfterHeader(wait)) s",
+            retryAfter: wait)
     }
 
     /// Charges an answered request's tokens to the endpoint's token limits.
     public func charge(_ name: String, tokens: Int, caller: String) {
+        let fleet = self.fleet.withLock { $0 }
         let now = clock()
-        entries.withLock { list in
+        let limits = entries.withLock { list -> [AIGatewayConfig.RateLimit]? in
             guard let i = list.firstIndex(where: { $0.endpoint.name == name }), !list[i].limiter.limits.isEmpty else {
-                return
+                return nil
             }
-            list[i].limiter.charge(tokens: tokens, caller: caller, now: now)
+            guard list[i].limiter.limits.contains(where: { $0.tokens != nil }) else { return nil }
+            if fleet == nil { list[i].limiter.charge(tokens: tokens, caller: caller, now: now) }
+            list[i].fallback?.limiter.charge(tokens: tokens, caller: caller, now: now)
+            return list[i].limiter.limits
         }
+        if let fleet, let limits { fleet.charge(name, limits: limits, tokens: tokens, caller: caller) }
     }
 
     // MARK: - REST operations
 
-    /// `POST /api/2.0/serving-endpoints`.
-    public func create(_ body: JSONValue) throws(ServingError) -> JSONValue {
+    /// `POST /api/2.0/serving-endpoints`. `publish` false: the fleet's own change, applied here (not sent back).
+    public func create(_ body: JSONValue, publish: Bool = true) throws(ServingError) -> JSONValue {
         guard let object = body.objectValue else {
             throw .invalid("the request body must be a JSON object: {\"name\": ..., \"config\": {...}}")
         }
@@ -108,6 +156,7 @@ public final class ServingRegistry: Sendable {
         }
         if endpoint(named: name) != nil { throw .alreadyExists(endpoint: name) }
         let config = try Self.validate(object)
+        if publish { try fleet.withLock({ $0 })?.check(object) }
         let room = entries.withLock { list in
             reserved.withLock { n in
                 guard list.count + n < maxEndpoints else { return false }
@@ -140,6 +189,7 @@ public final class ServingRegistry: Sendable {
             Task { await runtime.close() }
             throw .alreadyExists(endpoint: name)
         }
+        if publish { published(entry) }
         return document(entry)
     }
 
@@ -242,12 +292,13 @@ public final class ServingRegistry: Sendable {
     }
 
     /// `DELETE /api/2.0/serving-endpoints/{name}`: `{}` once its in-flight requests finished.
-    public func delete(_ name: String) async throws(ServingError) -> JSONValue {
+    public func delete(_ name: String, publish: Bool = true) async throws(ServingError) -> JSONValue {
         let removed = entries.withLock { list -> Entry? in
             guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else { return nil }
             return list.remove(at: i)
         }
         guard let removed else { throw .notFound(endpoint: name) }
+        if publish { fleet.withLock({ $0 })?.publish(name, payload: nil, weights: nil) }
         await removed.endpoint.runtime.close()
         return .object(JSONObject())
     }
@@ -266,7 +317,49 @@ public final class ServingRegistry: Sendable {
         }
         var payload = current.payload
         payload["config"] = .object(config)
+        let updated = try await replace(name, from: current, with: payload, publish: true)
+        return document(updated)
+    }
+
+    /// Applies the fleet's state of an endpoint (another replica changed it): created, replaced or deleted here as
+    /// it is there, and its live split set, without publishing it back. A payload that does not read here (a
+    /// replica running an older abtop) leaves the endpoint as it was; the error is returned to be reported.
+    public func applyShared(_ name: String, payload: JSONObject?, weights: [Int]?) async -> ServingError? {
+        guard let payload else {
+            if endpoint(named: name) != nil { _ = try? await delete(name, publish: false) }
+            return nil
+        }
+        do {
+            if let current = try? entry(name) {
+                if current.payload != payload {
+                    _ = try await replace(name, from: current, with: payload, publish: false)
+                }
+            } else {
+                _ = try create(.object(payload), publish: false)
+            }
+        } catch {
+            return error
+        }
+        if let weights, let split = Weights(weights), let e = endpoint(named: name),
+            e.runtime.weights.percentages != weights
+        {
+            e.runtime.setWeights(split)
+        }
+        return nil
+    }
+
+    /// The endpoints as the fleet shares them: each one's payload and live split.
+    public var shared: [(name: String, payload: JSONObject, weights: [Int])] {
+        entries.withLock { $0.map { ($0.endpoint.name, $0.payload, $0.endpoint.runtime.weights.percentages) } }
+    }
+
+    /// Replaces an endpoint's payload (config, gateway, tags): a new split applies live as a new epoch; new entities
+    /// start a new runtime. Serialised with every other change by the entry's revision.
+    private func replace(
+        _ name: String, from current: Entry, with payload: JSONObject, publish: Bool
+    ) async throws(ServingError) -> Entry {
         let parsed = try Self.validate(payload)
+        if publish { try fleet.withLock({ $0 })?.check(payload) }
         let old = current.endpoint
         let sameEntities = parsed.servedEntities == old.config.servedEntities
         var endpoint = Endpoint(name: name, config: parsed, runtime: old.runtime, metrics: old.metrics)
@@ -276,15 +369,23 @@ public final class ServingRegistry: Sendable {
                 name: name, config: parsed, runtime: try makeRuntime(parsed, payload: payload, metrics: metrics),
                 metrics: metrics)
         }
+        let gatewayChanged = parsed.aiGateway != old.config.aiGateway
         let updated: Entry
         do {
             updated = try update(name, from: current) { e in
                 e.payload = payload
                 e.endpoint = endpoint
                 e.configVersion += 1
+                if gatewayChanged {
+                    e.limiter = RateLimiter(limits: parsed.aiGateway.rateLimits)
+                    e.fallback = nil
+                }
                 // In the same step as the payload: two PUTs cannot leave the split of one and the payload of the
                 // other (the session serialises this with the dashboard's sliders).
-                if sameEntities { old.runtime.setWeights(parsed.weights) }
+                if sameEntities {
+                    old.runtime.setWeights(parsed.weights)
+                    old.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
+                }
             }
         } catch {
             // Another change won the race (or the endpoint was deleted): the runtime made here never served.
@@ -293,7 +394,13 @@ public final class ServingRegistry: Sendable {
         }
         // The entry held `old` until the swap (its revision was unchanged), so `old` is closed once, here.
         if !sameEntities { await old.runtime.close() }
-        return document(updated)
+        if publish { published(updated) }
+        return updated
+    }
+
+    private func published(_ e: Entry) {
+        fleet.withLock({ $0 })?.publish(
+            e.endpoint.name, payload: e.payload, weights: e.endpoint.runtime.weights.percentages)
     }
 
     /// `PUT …/{name}/ai-gateway`: fallback and rate limits apply from the next request; answers the block.
@@ -340,6 +447,7 @@ public final class ServingRegistry: Sendable {
             tags.append(.object(clean))
         }
         let updated = try update(name, from: current) { $0.payload["tags"] = .array(tags) }
+        published(updated)
         return .object(JSONObject(["tags": updated.payload["tags"] ?? .array([])]))
     }
 
@@ -356,14 +464,17 @@ public final class ServingRegistry: Sendable {
 
     private func applyGateway(_ entry: Entry, payload: JSONObject) throws(ServingError) {
         let parsed = try Self.validate(payload)
+        try fleet.withLock({ $0 })?.check(payload)
         let current = entry.endpoint
-        _ = try update(current.name, from: entry) { e in
+        let updated = try update(current.name, from: entry) { e in
             e.payload = payload
             e.endpoint = Endpoint(
                 name: current.name, config: parsed, runtime: current.runtime, metrics: current.metrics)
             e.limiter = RateLimiter(limits: parsed.aiGateway.rateLimits)
+            e.fallback = nil
             current.runtime.setFallback(parsed.aiGateway.fallbackEnabled)
         }
+        published(updated)
     }
 
     private func entry(_ name: String) throws(ServingError) -> Entry {

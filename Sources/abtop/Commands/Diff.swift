@@ -50,14 +50,10 @@ struct Diff: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: storage.path) else {
-            Console.err("abtop: no journal at \(storage.path) yet: runs write one unless --no-store")
-            throw ExitCode(1)
-        }
-        let journal = try Journal(path: storage.path)
+        let journal = try storage.openForReading(.sessions([a, b]))
         func load(_ id: Int64) throws -> StoredSession {
             guard let s = try journal.session(id) else {
-                Console.err("abtop: no session \(id) in \(storage.path) (see abtop sessions)")
+                Console.err("abtop: no session \(id) in \(storage.label) (see abtop sessions)")
                 throw ExitCode(1)
             }
             return s

@@ -93,14 +93,14 @@ struct Promote: AsyncParsableCommand {
             }
             return out
         }
-        guard FileManager.default.fileExists(atPath: storage.path) else {
+        if storage.postgresURL == nil, !FileManager.default.fileExists(atPath: storage.path) {
             Console.err("abtop: no journal at \(storage.path): give the split with --weights")
             throw ExitCode(1)
         }
-        let journal = try Journal(path: storage.path)
+        let journal = try storage.openForReading(session.map { .sessions([$0]) } ?? .rollouts)
         if let session {
             guard let stored = try journal.session(session), let last = stored.epochs.last else {
-                Console.err("abtop: no session \(session) in \(storage.path) (see abtop sessions)")
+                Console.err("abtop: no session \(session) in \(storage.label) (see abtop sessions)")
                 throw ExitCode(1)
             }
             guard stored.entities.map(\.name) == names else {

@@ -29,13 +29,9 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: storage.path) else {
-            Console.err("abtop: no journal at \(storage.path)")
-            throw ExitCode(1)
-        }
-        let journal = try Journal(path: storage.path)
+        let journal = try storage.openForReading(session.map { .sessions([$0]) } ?? .latest)
         guard let id = try session ?? journal.lastSessionID(), let stored = try journal.session(id) else {
-            Console.err("abtop: no such session in \(storage.path)")
+            Console.err("abtop: no such session in \(storage.label)")
             throw ExitCode(1)
         }
         // `-o x.html` writes HTML, as `run --report x.html` does: the extension says the format unless one is given.

@@ -1,5 +1,6 @@
 import ABCore
 import ABEngine
+import ABFleet
 import ABReport
 import ABServer
 import ABStore
@@ -91,7 +92,45 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var storage: StoreOptions
 
+    @Option(
+        help: """
+            Join a fleet of serve replicas sharing configs, splits and rate limits through Redis: \
+            redis://[:password@]host[:port][/db] (or set ABTOP_FLEET). See docs/DEPLOY.md.
+            """)
+    var fleet: String?
+
+    @Option(
+        help: """
+            This replica's name in the fleet and in the PostgreSQL journal, stable across restarts \
+            (default: HOSTNAME-PORT).
+            """)
+    var replica: String?
+
+    @Option(
+        help: """
+            With --store postgres://…: the local SQLite file rows wait in until PostgreSQL has them \
+            (default: spool-REPLICA.sqlite beside the default journal).
+            """)
+    var spool: String?
+
     @OptionGroup var analysis: AnalysisOptions
+
+    /// `--fleet`, else `ABTOP_FLEET`.
+    var fleetURL: String? {
+        fleet ?? ProcessInfo.processInfo.environment["ABTOP_FLEET"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `--replica`, else this host's name and the port.
+    var replicaName: String {
+        replica ?? "\(ProcessInfo.processInfo.hostName)-\(port)"
+    }
+
+    /// Where a PostgreSQL journal's rows wait.
+    var spoolPath: String {
+        spool
+            ?? (Journal.defaultPath(environment: ProcessInfo.processInfo.environment) as NSString)
+            .deletingLastPathComponent + "/spool-\(replicaName.replacingOccurrences(of: ":", with: "_")).sqlite"
+    }
 
     func validate() throws {
         if !Self.isLoopback(host), bearerToken == nil {
@@ -119,6 +158,24 @@ struct Serve: AsyncParsableCommand {
         }
         guard idleTimeout.finite(in: 0.1...86_400) != nil else {
             throw ValidationError("--idle-timeout must be 0.1…86400 seconds")
+        }
+        if let replica {
+            guard (1...100).contains(replica.utf8.count),
+                replica.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._:-".contains($0)) })
+            else { throw ValidationError("--replica must be 1 to 100 letters, digits, '.', '_', ':' or '-'") }
+        }
+        if let fleetURL, case .failure(let why) = RedisAddress.parse(fleetURL) {
+            throw ValidationError("--fleet: \(why)")
+        }
+        if storage.postgresURL != nil || fleetURL != nil, replica == nil, port == 0 {
+            throw ValidationError(
+                "a fleet replica needs a name that survives restarts: give --replica NAME (the port is 0)")
+        }
+        if storage.postgresURL != nil, storage.noStore {
+            throw ValidationError("--no-store keeps no journal: leave out --store postgres://…")
+        }
+        if spool != nil, storage.postgresURL == nil {
+            throw ValidationError("--spool goes with --store postgres://…")
         }
         for origin in allowOrigin where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://"))
         {
@@ -160,11 +217,13 @@ struct Serve: AsyncParsableCommand {
             let profiles = try MockServerCommand.loadProfiles(profile)
             mock = try await MockServer.start(.init(profiles: profiles, seed: seed))
         }
+        let (journal, shipper) = try openJournal()
         let transport = CurlTransport()
-        let factory = ServeRuntimeFactory(
+        var factory = ServeRuntimeFactory(
             simulated: mock.map(\.anthropicBaseURL),
-            resolver: resolver, journal: storage.open(), transport: transport, seed: seed,
+            resolver: resolver, journal: journal, transport: transport, seed: seed,
             analysis: analysis.settings(streaming: true, paired: false))
+        factory.durable = shipper != nil
         let registry = ServingRegistry(factory: factory, maxEndpoints: maxEndpoints)
         if let payload {
             do {
@@ -175,6 +234,13 @@ struct Serve: AsyncParsableCommand {
                 transport.shutdown()
                 throw ExitCode(1)
             }
+        }
+
+        var link: FleetLink?
+        if let fleetURL, case .success(let address) = RedisAddress.parse(fleetURL) {
+            if let password = address.password { SecretRedactor.register(password) }
+            link = FleetLink(pool: RedisPool(address), replica: replicaName) { Console.err($0) }
+            await link!.start(registry)
         }
 
         let server: RunningServer
@@ -206,15 +272,44 @@ struct Serve: AsyncParsableCommand {
         }
         let runtimes = registry.endpoints.compactMap(\.serve)
         for runtime in runtimes { Console.out(runtime.host.summary(label: "serve").text()) }
+        link?.stop()
         await registry.closeAll()
         transport.shutdown()
         await mock?.stop()
+        if let shipper, !shipper.finish(within: 15) {
+            Console.err(
+                "abtop serve: journal: PostgreSQL has not taken every row yet; they wait in \(spoolPath) and are "
+                    + "shipped when serve starts again as --replica \(replicaName)")
+        }
         // Closed now, so each writer's status is final: a journal that lost rows fails the run, as in `run`.
         let losses = runtimes.compactMap { r in
-            r.host.recording.flatMap { JournalRecording.lossReport($0.status, path: storage.path) }
+            r.host.recording.flatMap {
+                JournalRecording.lossReport($0.status, path: storage.postgresURL == nil ? storage.path : spoolPath)
+            }
         }
         for line in losses { Console.err(line) }
         if !losses.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The journal: SQLite as always, or with `--store postgres://…` the replica's spool and the thread shipping
+    /// it to PostgreSQL. A replica name another live process holds is refused before anything is served.
+    private func openJournal() throws -> (Journal?, PostgresShipper?) {
+        guard let url = storage.postgresURL else { return (storage.open(), nil) }
+        if let password = URLComponents(string: url)?.password, !password.isEmpty { SecretRedactor.register(password) }
+        if let problem = PostgresShipper.nameInUse(url: url, replica: replicaName) {
+            Console.err("abtop serve: \(problem)")
+            throw ExitCode(1)
+        }
+        let journal: Journal
+        do {
+            journal = try Journal(path: spoolPath)
+        } catch {
+            Console.err("abtop serve: cannot open the spool at \(spoolPath): \(error)")
+            throw ExitCode(1)
+        }
+        let shipper = PostgresShipper(url: url, replica: replicaName, journal: journal) { Console.err($0) }
+        shipper.start()
+        return (journal, shipper)
     }
 
     /// Every 10 s, a line on stderr for each endpoint that served something since the last one.

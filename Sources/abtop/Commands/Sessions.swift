@@ -17,11 +17,7 @@ struct Sessions: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: storage.path) else {
-            Console.err("abtop: no journal at \(storage.path) yet: runs write one unless --no-store")
-            throw ExitCode(1)
-        }
-        let journal = try Journal(path: storage.path)
+        let journal = try storage.openForReading(.listing)
         var table = TextTable([
             ("ID", .right), ("ENDPOINT", .left), ("MODE", .left), ("STARTED", .left),
             ("DURATION", .right), ("REQUESTS", .right),

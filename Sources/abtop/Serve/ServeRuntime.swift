@@ -25,8 +25,13 @@ final class ServeRuntime: EndpointRuntime {
         var firstKept = 0
     }
 
-    init(host: SessionHost) {
+    /// Answer only once the request is in the journal's file (a fleet replica's spool): a `kill -9` then loses
+    /// only requests still in flight, never one a client was answered.
+    let durable: Bool
+
+    init(host: SessionHost, durable: Bool = false) {
         self.host = host
+        self.durable = durable
         self.live = LiveModel(host: host, control: LoadControl(), rate: nil)
     }
 
@@ -83,6 +88,7 @@ final class ServeRuntime: EndpointRuntime {
         let prompt = PromptItem(id: invocation.id, messages: invocation.messages, session: invocation.sessionKey)
         let served = await engine.serve(prompt, overrides: invocation.parameters, relay: relay)
         let result = Self.result(served)
+        if durable, let writer = host.recording?.writer { await writer.flushDurably() }
         if let entity = result.entity { remember(invocation.id, entity: entity) }
         // Judged after the answer is complete, on the judge's own workers: the client never waits for it.
         if let judge = host.judge, let last = served.last {
@@ -237,6 +243,8 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
     /// How verdicts are tested (α, margins); each endpoint's family is its entities × the split metrics, TTFT
     /// included (a client may stream).
     var analysis = VerdictAnalysis.Settings(streaming: true, paired: false)
+    /// Each answer waits for its journal row to be written (`--store postgres://…`: the spool).
+    var durable = false
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
         if let judge = config.settings.judge, judge.rubric == nil, judge.rubricFile != nil {
@@ -277,7 +285,7 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
             throw ServingError(status: 503, code: "RESOURCE_EXHAUSTED", message: "\(full)")
         }
         resumeOrStartRollout(host, config: config)
-        return ServeRuntime(host: host)
+        return ServeRuntime(host: host, durable: durable)
     }
 
     /// What the journal says about this endpoint's rollouts, applied: one under way resumes at its step (if its

@@ -1,0 +1,241 @@
+import ABCore
+import ABServer
+import Crypto
+import Foundation
+import Synchronization
+
+/// One replica's link to its fleet's shared state in Redis (`abtop serve --fleet redis://…`).
+///
+/// - **Configs and splits.** A change made on this replica (a create, a `PUT …/config`, the gateway, tags, a
+///   delete) is published at once as a new version of the endpoint's record; the dashboard's sliders and a
+///   rollout's moves are published by the next look (every 200 ms). Every replica looks every 200 ms and applies
+///   any version newer than the one it has, so a change reaches the whole fleet within a second; a replica that
+///   starts late applies the current state on its first look (Redis' state wins over its own config file).
+/// - **Rate limits.** `ai_gateway.rate_limits` are counted in one set of token buckets for the whole fleet, each
+///   take an atomic script in Redis.
+/// - **Cut off.** When Redis does not answer, the replica keeps serving the last state it applied and counts each
+///   limit locally at its share (the limit divided by the replicas last seen), says so on stderr and in
+///   `/metrics`, and publishes what changed meanwhile when Redis answers again.
+public final class FleetLink: FleetSync, @unchecked Sendable {
+    public let pool: RedisPool
+    /// This replica's name in the fleet (`--replica`): in the heartbeat and on every record it publishes.
+    public let replica: String
+    let prefix = "abtop:"
+    private let size = Atomic<Int>(1)
+    private let connected = Atomic<Bool>(false)
+    /// Held across a look's apply and a publish, so a publish never interleaves with applying an older version.
+    private let moving = NSLock()
+    /// Per endpoint, what this replica last agreed with the fleet on (guarded by `moving`).
+    private var agreed: [String: Agreed] = [:]
+    private let stopped = Atomic<Bool>(false)
+    private let registryBox = Mutex<ServingRegistry?>(nil)
+    /// Reports cut-offs and reconnections (stderr in serve).
+    private let say: @Sendable (String) -> Void
+
+    struct Agreed {
+        var version: Int64
+        var payload: JSONObject?
+        var weights: [Int]?
+        /// The fleet's version did not apply here (it does not read with this abtop): not published over.
+        var diverged = false
+    }
+
+    public static let lookInterval = 0.2
+
+    public init(pool: RedisPool, replica: String, say: @escaping @Sendable (String) -> Void) {
+        self.pool = pool
+        self.replica = replica
+        self.say = say
+    }
+
+    public var fleetSize: Int { size.load(ordering: .relaxed) }
+
+    /// Whether Redis answered the last look.
+    public var isConnected: Bool { connected.load(ordering: .relaxed) }
+
+    /// Looks once (the fleet's current state applied before this replica serves), then every 200 ms on a thread
+    /// of its own until `stop`.
+    public func start(_ registry: ServingRegistry) async {
+        registryBox.withLock { $0 = registry }
+        registry.join(self)
+        await look()
+        let thread = Thread { [self] in
+            while !stopped.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: Self.lookInterval)
+                let done = DispatchSemaphore(value: 0)
+                Task {
+                    await look()
+                    done.signal()
+                }
+                done.wait()
+            }
+        }
+        thread.name = "abtop-fleet"
+        thread.start()
+    }
+
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+    }
+
+    // MARK: - FleetSync
+
+    public func check(_ payload: JSONObject) throws(ServingError) {
+        let plaintext = EndpointPromotion.plaintextSecrets(.object(payload), at: ConfigPath())
+        guard let first = plaintext.first else { return }
+        throw ServingError(
+            status: 400, code: "INVALID_PARAMETER_VALUE",
+            message: "\(first): a fleet shares each endpoint's config through Redis, so its keys must be "
+                + "{{secrets/scope/key}} references every replica resolves itself, not plain text")
+    }
+
+    public func publish(_ name: String, payload: JSONObject?, weights: [Int]?) {
+        moving.withLock { publishLocked(name, payload: payload, weights: weights) }
+    }
+
+    public func admit(_ name: String, limits: [AIGatewayConfig.RateLimit], caller: String) -> FleetAdmission {
+        var keys: [String] = []
+        var arguments: [String] = []
+        for (i, limit) in limits.enumerated() {
+            if let calls = limit.calls {
+                keys.append(bucket(name, i, limit, kind: "c", capacity: calls, caller: caller))
+                arguments += [String(calls), String(limit.renewalPeriodSeconds), "c"]
+            }
+            if let tokens = limit.tokens {
+                keys.append(bucket(name, i, limit, kind: "t", capacity: tokens, caller: caller))
+                arguments += [String(tokens), String(limit.renewalPeriodSeconds), "t"]
+            }
+        }
+        let reply = pool.with { try $0.command(["EVAL", FleetScripts.admit, String(keys.count)] + keys + arguments) }
+        guard let reply, let text = reply.string, let wait = Double(text) else { return .unavailable }
+        return wait > 0 ? .wait(wait) : .admitted
+    }
+
+    public func charge(_ name: String, limits: [AIGatewayConfig.RateLimit], tokens: Int, caller: String) {
+        var keys: [String] = []
+        var arguments: [String] = []
+        for (i, limit) in limits.enumerated() {
+            guard let capacity = limit.tokens else { continue }
+            keys.append(bucket(name, i, limit, kind: "t", capacity: capacity, caller: caller))
+            arguments += [String(capacity), String(limit.renewalPeriodSeconds)]
+        }
+        guard !keys.isEmpty else { return }
+        _ = pool.with {
+            try $0.command(["EVAL", FleetScripts.charge, String(keys.count)] + keys + arguments + [String(tokens)])
+        }
+    }
+
+    /// A bucket's key: the endpoint, the limit's place and shape (a changed limit starts a new bucket) and, for a
+    /// per-caller limit, a hash of the caller (a bearer token is a secret: never a key in Redis).
+    private func bucket(
+        _ name: String, _ i: Int, _ limit: AIGatewayConfig.RateLimit, kind: String, capacity: Int, caller: String
+    ) -> String {
+        let who =
+            limit.key == .endpoint
+            ? "*" : SHA256.hash(data: Data(caller.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return "\(prefix)rl:\(name):\(i):\(kind)\(capacity)/\(limit.renewalPeriodSeconds):\(limit.key.rawValue):\(who)"
+    }
+
+    // MARK: - Looking
+
+    /// One look: heartbeat, the fleet's newer versions applied, this replica's own changes published.
+    func look() async {
+        guard let registry = registryBox.withLock({ $0 }) else { return }
+        let fleet = pool.with { c -> (Int, [String: Int64]) in
+            let replicas = try c.command(["EVAL", FleetScripts.heartbeat, "1", prefix + "replicas", replica])
+            let index = try c.command(["HGETALL", prefix + "endpoints"]).array ?? []
+            var versions: [String: Int64] = [:]
+            for pair in stride(from: 0, to: index.count - 1, by: 2) {
+                if let name = index[pair].string, let v = index[pair + 1].integer { versions[name] = v }
+            }
+            return (Int(replicas.integer ?? 1), versions)
+        }
+        guard let (replicas, versions) = fleet else {
+            if connected.exchange(false, ordering: .relaxed) {
+                say(
+                    "abtop serve: fleet: Redis at \(pool.address) does not answer (\(pool.lastError ?? "no reply")): "
+                        + "serving on the last state applied, each rate limit at 1/\(fleetSize) here")
+            }
+            return
+        }
+        size.store(max(1, replicas), ordering: .relaxed)
+        if !connected.exchange(true, ordering: .relaxed) {
+            say("abtop serve: fleet: Redis at \(pool.address) answers; \(replicas) replica(s) serving")
+        }
+        for (name, version) in versions.sorted(by: { $0.key < $1.key }) {
+            await applyIfNewer(name, version: version, registry: registry)
+        }
+        // This replica's own changes the fleet has not seen: endpoints it created before joining (or while cut
+        // off), and splits moved here by the dashboard or a rollout.
+        moving.withLock { publishOwnChanges(registry, versions: versions) }
+    }
+
+    private func publishOwnChanges(_ registry: ServingRegistry, versions: [String: Int64]) {
+        let local = registry.shared
+        for (name, payload, weights) in local {
+            let known = agreed[name]
+            if let known, known.diverged { continue }
+            if known == nil, versions[name] != nil { continue }
+            if known?.payload != payload || known?.weights != weights {
+                publishLocked(name, payload: payload, weights: weights)
+            }
+        }
+        for (name, known) in agreed where known.payload != nil && !local.contains(where: { $0.name == name }) {
+            if versions[name] == known.version { publishLocked(name, payload: nil, weights: nil) }
+        }
+    }
+
+    /// The fleet's record of an endpoint, when its version is newer than the one agreed on here.
+    private struct Record {
+        let version: Int64
+        let payload: JSONObject?
+        let weights: [Int]?
+    }
+
+    private func newerRecord(_ name: String, version: Int64) -> Record? {
+        guard version > agreed[name]?.version ?? 0,
+            let record = pool.with({ try $0.command(["HGETALL", prefix + "endpoint:" + name]).array ?? [] })
+        else { return nil }
+        var fields: [String: String] = [:]
+        for pair in stride(from: 0, to: record.count - 1, by: 2) {
+            if let k = record[pair].string, let v = record[pair + 1].string { fields[k] = v }
+        }
+        let deleted = fields["deleted"] == "1"
+        return Record(
+            version: fields["version"].flatMap { Int64($0) } ?? version,
+            payload: deleted ? nil : fields["payload"].flatMap { try? JSONParser.parse($0) }?.objectValue,
+            weights: fields["weights"].map { $0.split(separator: ",").compactMap { Int($0) } })
+    }
+
+    private func applyIfNewer(_ name: String, version: Int64, registry: ServingRegistry) async {
+        guard let record = moving.withLock({ newerRecord(name, version: version) }) else { return }
+        // Applied outside the lock (replacing a runtime waits for its requests), then agreed on under it.
+        let failure = await registry.applyShared(name, payload: record.payload, weights: record.weights)
+        moving.withLock {
+            guard record.version > agreed[name]?.version ?? 0 else { return }
+            if let failure {
+                say(
+                    "abtop serve: fleet: endpoint '\(name)' version \(record.version) does not apply here: "
+                        + failure.message)
+            }
+            let local = registry.shared.first { $0.name == name }
+            agreed[name] = Agreed(
+                version: record.version, payload: failure == nil ? local?.payload : record.payload,
+                weights: failure == nil ? local?.weights : record.weights, diverged: failure != nil)
+        }
+    }
+
+    /// Publishes under `moving`; nothing to do when Redis does not answer (the next look publishes it then).
+    private func publishLocked(_ name: String, payload: JSONObject?, weights: [Int]?) {
+        let text = payload.map { JSONValue.object($0).rendered(pretty: false) } ?? ""
+        let split = weights?.map(String.init).joined(separator: ",") ?? ""
+        let version = pool.with { c in
+            try c.command([
+                "EVAL", FleetScripts.publish, "3", prefix + "version", prefix + "endpoint:" + name,
+                prefix + "endpoints", text, split, replica, payload == nil ? "1" : "", name,
+            ]).integer
+        }
+        guard let version, let version else { return }
+        agreed[name] = Agreed(version: version, payload: payload, weights: weights)
+    }
+}

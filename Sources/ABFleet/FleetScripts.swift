@@ -1,0 +1,79 @@
+/// The Lua scripts the fleet runs inside Redis. Each runs atomically (Redis runs one script at a time), so a
+/// publish, a bucket's take and a heartbeat are each one indivisible step across every replica; times are Redis'
+/// own clock (`TIME`), so replicas whose clocks differ still share one bucket correctly.
+enum FleetScripts {
+    /// KEYS: version counter, the endpoint's hash, the index of endpoints. ARGV: payload, weights, origin,
+    /// deleted ("1" or ""), name. Returns the new version.
+    static let publish = """
+        local v = redis.call('INCR', KEYS[1])
+        redis.call('HSET', KEYS[2], 'version', v, 'payload', ARGV[1], 'weights', ARGV[2], 'origin', ARGV[3],
+          'deleted', ARGV[4])
+        redis.call('HSET', KEYS[3], ARGV[5], v)
+        return v
+        """
+
+    /// One token bucket per key, refilled continuously (capacity per period, as `RateLimiter` does locally).
+    /// KEYS: the buckets. ARGV: per bucket capacity, period (s) and kind ("c": calls, "t": tokens). A call is
+    /// admitted only when every bucket allows it; then each calls bucket loses one. Returns "0" when admitted, else
+    /// the seconds to wait.
+    static let admit = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+        local levels = {}
+        local wait = 0
+        for i = 1, #KEYS do
+          local cap = tonumber(ARGV[3 * i - 2])
+          local period = tonumber(ARGV[3 * i - 1])
+          local kind = ARGV[3 * i]
+          local b = redis.call('HMGET', KEYS[i], 'level', 'at')
+          local level = tonumber(b[1])
+          local at = tonumber(b[2])
+          if level == nil or at == nil then level = cap; at = now end
+          if cap <= 0 then
+            wait = math.max(wait, period)
+          else
+            level = math.min(cap, level + math.max(0, now - at) * cap / period)
+            if kind == 'c' and level < 1 then wait = math.max(wait, (1 - level) * period / cap) end
+            if kind == 't' and level <= 0 then wait = math.max(wait, (1 - level) * period / cap) end
+          end
+          levels[i] = level
+        end
+        if wait > 0 then return tostring(wait) end
+        for i = 1, #KEYS do
+          local level = levels[i]
+          if ARGV[3 * i] == 'c' then level = level - 1 end
+          redis.call('HSET', KEYS[i], 'level', tostring(level), 'at', tostring(now))
+          redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[3 * i - 1]) * 2000))
+        end
+        return '0'
+        """
+
+    /// Charges answered tokens. KEYS: the token buckets. ARGV: per bucket capacity and period, then the tokens.
+    static let charge = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+        local tokens = tonumber(ARGV[#ARGV])
+        for i = 1, #KEYS do
+          local cap = tonumber(ARGV[2 * i - 1])
+          local period = tonumber(ARGV[2 * i])
+          local b = redis.call('HMGET', KEYS[i], 'level', 'at')
+          local level = tonumber(b[1])
+          local at = tonumber(b[2])
+          if level == nil or at == nil then level = cap; at = now end
+          if cap > 0 then level = math.min(cap, level + math.max(0, now - at) * cap / period) end
+          redis.call('HSET', KEYS[i], 'level', tostring(level - tokens), 'at', tostring(now))
+          redis.call('PEXPIRE', KEYS[i], math.ceil(period * 2000))
+        end
+        return 0
+        """
+
+    /// KEYS: the replicas' sorted set. ARGV: this replica. Marks it alive now, forgets replicas silent for a
+    /// minute, and returns how many were heard from in the last 10 s.
+    static let heartbeat = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+        redis.call('ZADD', KEYS[1], now, ARGV[1])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60)
+        return redis.call('ZCOUNT', KEYS[1], now - 10, '+inf')
+        """
+}
