@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""Issue 28's fleet test: three `abtop serve` replicas behind nginx, sharing PostgreSQL and Redis.
+
+Run by Tests/Fleet/run.sh, which starts PostgreSQL and Redis on loopback (scripts/fleet-services.sh) and stops them
+afterwards. What it shows, each a check a broken fleet fails:
+
+1. 10,000 invocations through the load balancer split 80/20 within 3 sigma across the fleet;
+2. a PUT .../config to one replica moves the split on all three within a second (and the traffic follows);
+3. an endpoint-wide limit of N calls a minute admits N across the fleet (plus what refilled meanwhile), not 3N;
+4. the PostgreSQL journal holds every answered request exactly once, and `kill -9` of a replica under load loses
+   only what it had in flight: every request a client was answered is there after the replica restarts.
+"""
+import http.client
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ABTOP = os.environ["ABTOP"]
+DIR = os.environ["FLEET_DIR"]
+PG = os.environ["ABTOP_TEST_PG"]
+REDIS = os.environ["ABTOP_TEST_REDIS"]
+PG_BIN = os.environ["PG_BIN"]
+children = []
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def entity(name, model):
+    return {"name": name, "external_model": {"name": model, "provider": "openai", "task": "llm/v1/chat",
+                                             "openai_config": {"openai_api_key": "{{secrets/llm/openai_api_key}}"}}}
+
+
+def endpoint_config(name, weights, limit=None):
+    config = {"name": name, "config": {
+        "served_entities": [entity("a", "gpt-4o"), entity("b", "gpt-4o-mini")],
+        "traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": weights[0]},
+                                      {"served_model_name": "b", "traffic_percentage": weights[1]}]}}}
+    if limit:
+        config["ai_gateway"] = {"rate_limits": [{"calls": limit, "key": "endpoint", "renewal_period": "minute"}]}
+    return config
+
+
+def psql(sql):
+    out = subprocess.run([PG_BIN + "/psql", PG, "-At", "-c", sql], check=True, capture_output=True, text=True)
+    return [line.split("|") for line in out.stdout.splitlines() if line]
+
+
+class Replica:
+    def __init__(self, i, config_path):
+        self.name = f"r{i}"
+        self.port = free_port()
+        self.config_path = config_path
+        self.proc = None
+
+    def start(self):
+        log = open(os.path.join(DIR, f"{self.name}.log"), "a")
+        env = dict(os.environ, XDG_DATA_HOME=os.path.join(DIR, self.name))
+        self.proc = subprocess.Popen(
+            [ABTOP, "serve", self.config_path, "--simulate", "--profile", "fast", "--headless", "--quiet",
+             "--port", str(self.port), "--replica", self.name, "--store", PG, "--fleet", REDIS],
+            env=env, stdout=log, stderr=log)
+        children.append(self.proc)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+def request(port, method, path, body=None, timeout=60):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        data = json.dumps(body) if body is not None else None
+        conn.request(method, path, body=data, headers={"content-type": "application/json"})
+        r = conn.getresponse()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+    finally:
+        conn.close()
+
+
+def wait_until(check, what, limit=120):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        try:
+            if check():
+                return
+        except (OSError, http.client.HTTPException, ValueError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {limit} s waiting for {what}")
+
+
+def split_of(port, name):
+    status, _, body = request(port, "GET", f"/api/2.0/serving-endpoints/{name}")
+    assert status == 200, (status, body)
+    routes = json.loads(body)["config"]["traffic_config"]["routes"]
+    return [r["traffic_percentage"] for r in routes]
+
+
+INVOKE = {"messages": [{"role": "user", "content": "hello fleet"}], "max_tokens": 4}
+
+
+def invoke_many(port, name, n, workers=12, stop=None):
+    """Sends n invocations over keep-alive connections; (status, served entity, request id) of each."""
+    results = []
+    lock = threading.Lock()
+    counter = iter(range(n))
+
+    def worker():
+        conn = None
+        mine = []
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None or (stop is not None and stop.is_set()):
+                break
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("POST", f"/serving-endpoints/{name}/invocations", body=json.dumps(INVOKE),
+                             headers={"content-type": "application/json"})
+                r = conn.getresponse()
+                r.read()
+                mine.append((r.status, r.getheader("served-model-name"), r.getheader("x-request-id")))
+                if r.getheader("connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException):
+                mine.append((0, None, None))
+                if conn is not None:
+                    conn.close()
+                conn = None
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def start_nginx(replicas):
+    port = free_port()
+    servers = "\n".join(f"        server 127.0.0.1:{r.port} max_fails=0;" for r in replicas)
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = f"""
+{user}
+worker_processes 1;
+daemon off;
+pid {DIR}/nginx.pid;
+error_log {DIR}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {DIR}/nginx-body;
+    proxy_temp_path {DIR}/nginx-proxy;
+    upstream abtop {{
+{servers}
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://abtop;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            # serve answers only to its own (loopback) names: the client's Host, not the upstream's name.
+            proxy_set_header Host $http_host;
+            proxy_buffering off;
+            proxy_read_timeout 120s;
+        }}
+    }}
+}}
+"""
+    path = os.path.join(DIR, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    proc = subprocess.Popen(["nginx", "-c", path, "-p", DIR], stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(DIR, "nginx.log"), "a"))
+    children.append(proc)
+    return port
+
+
+def main():
+    config_path = os.path.join(DIR, "fleet.json")
+    with open(config_path, "w") as f:
+        json.dump(endpoint_config("fleet", (80, 20)), f)
+    replicas = [Replica(i, config_path) for i in (1, 2, 3)]
+    for r in replicas:
+        r.start()
+    for r in replicas:
+        wait_until(lambda r=r: request(r.port, "GET", "/api/2.0/serving-endpoints/fleet")[0] == 200,
+                   f"replica {r.name}")
+    lb = start_nginx(replicas)
+    wait_until(lambda: request(lb, "GET", "/api/2.0/serving-endpoints/fleet")[0] == 200, "nginx")
+    answered = []
+
+    # 1. 10,000 invocations split 80/20 across the fleet.
+    t0 = time.time()
+    results = invoke_many(lb, "fleet", 10_000)
+    elapsed = time.time() - t0
+    ok = [r for r in results if r[0] == 200]
+    assert len(ok) == 10_000, f"{10_000 - len(ok)} of 10,000 invocations failed: {set(r[0] for r in results)}"
+    answered += ok
+    share = sum(1 for r in ok if r[1] == "a") / len(ok)
+    sigma = math.sqrt(0.8 * 0.2 / len(ok))
+    print(f"1. 10,000 invocations in {elapsed:.1f} s through nginx: a {share:.4f} (80/20 ± 3σ = ±{3 * sigma:.4f})")
+    assert abs(share - 0.8) <= 3 * sigma, f"share of a {share:.4f} is not within 3 sigma of 0.8"
+    per_replica = psql("SELECT replica, COUNT(*) FROM request GROUP BY replica ORDER BY replica")
+    print(f"   requests per replica (journal, so far): {per_replica}")
+
+    # 2. A PUT .../config to one replica moves the split on all three within a second.
+    body = {"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 50},
+                                          {"served_model_name": "b", "traffic_percentage": 50}]}}
+    t0 = time.time()
+    status, _, text = request(replicas[0].port, "PUT", "/api/2.0/serving-endpoints/fleet/config", body)
+    assert status == 200, (status, text)
+    moved = {}
+    while len(moved) < 3 and time.time() - t0 < 10:
+        for r in replicas:
+            if r.name not in moved and split_of(r.port, "fleet") == [50, 50]:
+                moved[r.name] = time.time() - t0
+        time.sleep(0.02)
+    print(f"2. PUT to {replicas[0].name}: 50/50 seen after " + ", ".join(f"{k} {v * 1000:.0f} ms"
+                                                                     for k, v in sorted(moved.items())))
+    assert len(moved) == 3 and max(moved.values()) <= 1.0, f"not every replica moved within a second: {moved}"
+    results = invoke_many(lb, "fleet", 2_000)
+    ok = [r for r in results if r[0] == 200]
+    answered += ok
+    share = sum(1 for r in ok if r[1] == "a") / len(ok)
+    sigma = math.sqrt(0.25 / len(ok))
+    print(f"   then 2,000 invocations: a {share:.4f} (50/50 ± 3σ = ±{3 * sigma:.4f})")
+    assert len(ok) == 2_000 and abs(share - 0.5) <= 3 * sigma
+
+    # 3. An endpoint-wide limit of N calls a minute admits N across the fleet, not 3N.
+    n = 60
+    status, _, text = request(replicas[1].port, "POST", "/api/2.0/serving-endpoints", endpoint_config("limited", (50, 50), n))
+    assert status == 200, (status, text)
+    wait_until(lambda: all(request(r.port, "GET", "/api/2.0/serving-endpoints/limited")[0] == 200 for r in replicas),
+               "the limited endpoint on every replica", limit=10)
+    t0 = time.time()
+    results = invoke_many(lb, "limited", 3 * n, workers=6)
+    elapsed = time.time() - t0
+    admitted = sum(1 for r in results if r[0] == 200)
+    refused = sum(1 for r in results if r[0] == 429)
+    answered += [r for r in results if r[0] == 200]
+    refill = n * elapsed / 60
+    print(f"3. limit {n}/min, {3 * n} calls in {elapsed:.1f} s: {admitted} admitted, {refused} refused "
+          f"(allowed: {n} + {refill:.1f} refilled)")
+    assert admitted + refused == 3 * n, set(r[0] for r in results)
+    assert n <= admitted <= n + math.ceil(refill) + 1, f"{admitted} admitted for a limit of {n}"
+
+    # 4. kill -9 of one replica under load loses only its in-flight requests.
+    stop = threading.Event()
+    load = []
+
+    def run_load():
+        load.extend(invoke_many(lb, "fleet", 100_000, workers=8, stop=stop))
+
+    loader = threading.Thread(target=run_load)
+    loader.start()
+    time.sleep(3)
+    victim = replicas[2]
+    victim.kill9()
+    time.sleep(2)
+    stop.set()
+    loader.join()
+    ok = [r for r in load if r[0] == 200]
+    failed = len(load) - len(ok)
+    answered += ok
+    print(f"4. kill -9 {victim.name} under load: {len(ok)} answered, {failed} failed (in flight on {victim.name})")
+    assert len(ok) > 1_000, "the load did not run"
+    victim.start()
+    wait_until(lambda: request(victim.port, "GET", "/api/2.0/serving-endpoints/fleet")[0] == 200,
+               f"{victim.name} restarted")
+
+    ids = [r[2] for r in answered]
+    assert len(set(ids)) == len(ids), "a request id was answered twice"
+    with open(os.path.join(DIR, "answered.txt"), "w") as f:
+        f.write("\n".join(ids) + "\n")
+
+    def journal_complete():
+        rows = psql("SELECT COUNT(*) FROM request WHERE is_fallback = 0")
+        return int(rows[0][0]) >= len(ids)
+
+    wait_until(journal_complete, "PostgreSQL to hold every answered request", limit=120)
+    psql("CREATE TEMP TABLE IF NOT EXISTS x (id text)")  # psql runs each call in its own session: see below
+    missing = psql(
+        "CREATE TEMP TABLE answered (id text PRIMARY KEY); "
+        f"COPY answered FROM '{os.path.join(DIR, 'answered.txt')}'; "
+        "SELECT COUNT(*) FROM answered a WHERE NOT EXISTS "
+        "(SELECT 1 FROM request r WHERE r.prompt_id = a.id AND r.is_fallback = 0)")
+    twice = psql("SELECT COUNT(*) FROM (SELECT prompt_id FROM request WHERE is_fallback = 0 "
+                 "GROUP BY prompt_id HAVING COUNT(*) > 1) d")
+    total = psql("SELECT COUNT(*) FROM request WHERE is_fallback = 0")
+    print(f"   journal: {total[0][0]} requests; of {len(ids)} answered, {missing[-1][0]} missing; "
+          f"{twice[0][0]} written twice")
+    assert missing[-1][0] == "0", "answered requests are missing from the PostgreSQL journal"
+    assert twice[0][0] == "0", "requests were written twice"
+    print("fleet test passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for p in children:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in children:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
