@@ -1,7 +1,7 @@
 # abtop: the commands a newcomer types. Every target that builds first runs the idempotent setup step.
 SWIFT ?= swift
 
-.PHONY: setup build demo test lint format conformance fuzz bench validate-examples fixtures anytime-fixtures clean
+.PHONY: setup build demo test lint format conformance fleet fuzz bench validate-examples fixtures anytime-fixtures clean
 
 setup:
 	@./scripts/setup.sh
@@ -18,6 +18,7 @@ test: setup lint
 	$(SWIFT) test --skip-build --disable-xctest --skip SerialTests
 	$(SWIFT) test --skip-build --disable-xctest --filter SerialTests --no-parallel
 	./Tests/Conformance/run.sh
+	./Tests/Fleet/run.sh
 	./scripts/fuzz.sh 40
 
 # The toolchain's formatter, configured in .swift-format: `make lint` checks (part of `make test`), `make format`
@@ -38,6 +39,10 @@ fuzz: setup
 # The official openai and anthropic Python SDKs against `abtop mock-server` (part of `make test`).
 conformance: build
 	./Tests/Conformance/run.sh
+
+# Three serve replicas behind nginx on a throwaway PostgreSQL and Redis (part of `make test`; docs/DEPLOY.md).
+fleet: build
+	./Tests/Fleet/run.sh
 
 bench: setup
 	$(SWIFT) run -c release Benchmarks

@@ -115,6 +115,8 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CCurl", "CNcurses"]),
         .testTarget(name: "ABStoreTests", dependencies: ["ABStore", "ABCore", "ABProviders"]),
         .testTarget(name: "ABReportTests", dependencies: ["ABReport", "ABCore"]),
+        // The fleet's shared state against a real redis-server each test starts on loopback.
+        .testTarget(name: "ABFleetTests", dependencies: ["ABFleet", "ABServer", "ABCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,10 @@
 # Uses sudo only when not root. Safe to run before every build.
 set -euo pipefail
 
-packages=(libncurses-dev libcurl4-openssl-dev libsqlite3-dev tmux pkg-config chromium)
+# The fleet (issue 28): hiredis and libpq to build against; PostgreSQL, Redis and nginx for the fleet test, which
+# starts its own servers on loopback (Tests/Fleet/run.sh) and stops them after.
+packages=(libncurses-dev libcurl4-openssl-dev libsqlite3-dev tmux pkg-config chromium
+    libhiredis-dev libpq-dev postgresql redis-server nginx-light)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

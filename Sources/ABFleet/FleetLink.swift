@@ -22,11 +22,17 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
     public let replica: String
     let prefix = "abtop:"
     private let size = Atomic<Int>(1)
+    private let published = Atomic<Int>(0)
+    private let applied = Atomic<Int>(0)
+    private let fallbacks = Atomic<Int>(0)
     private let connected = Atomic<Bool>(false)
     /// Held across a look's apply and a publish, so a publish never interleaves with applying an older version.
     private let moving = NSLock()
     /// Per endpoint, what this replica last agreed with the fleet on (guarded by `moving`).
     private var agreed: [String: Agreed] = [:]
+    /// The fleet state's generation in Redis (a random token set once): a new one means Redis lost the state (it
+    /// restarted without persistence), so versions start over and every replica publishes what it serves.
+    private var generation: String?
     private let stopped = Atomic<Bool>(false)
     private let registryBox = Mutex<ServingRegistry?>(nil)
     /// Reports cut-offs and reconnections (stderr in serve).
@@ -58,6 +64,7 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
     public func start(_ registry: ServingRegistry) async {
         registryBox.withLock { $0 = registry }
         registry.join(self)
+        registry.addMetrics { [self] in metrics }
         await look()
         let thread = Thread { [self] in
             while !stopped.load(ordering: .relaxed) {
@@ -107,7 +114,10 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
             }
         }
         let reply = pool.with { try $0.command(["EVAL", FleetScripts.admit, String(keys.count)] + keys + arguments) }
-        guard let reply, let text = reply.string, let wait = Double(text) else { return .unavailable }
+        guard let reply, let text = reply.string, let wait = Double(text) else {
+            fallbacks.add(1, ordering: .relaxed)
+            return .unavailable
+        }
         return wait > 0 ? .wait(wait) : .admitted
     }
 
@@ -136,21 +146,48 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         return "\(prefix)rl:\(name):\(i):\(kind)\(capacity)/\(limit.renewalPeriodSeconds):\(limit.key.rawValue):\(who)"
     }
 
+    /// This replica's view of the fleet, for `/metrics` (Prometheus sums the replicas' counters).
+    var metrics: String {
+        let labels = "{replica=\"\(replica)\"}"
+        return """
+            # HELP abtop_fleet_connected Whether this replica's last look at the fleet's Redis was answered.
+            # TYPE abtop_fleet_connected gauge
+            abtop_fleet_connected\(labels) \(isConnected ? 1 : 0)
+            # HELP abtop_fleet_replicas Replicas heard from in the last 10 s, as this replica last saw it.
+            # TYPE abtop_fleet_replicas gauge
+            abtop_fleet_replicas\(labels) \(fleetSize)
+            # HELP abtop_fleet_published_total Endpoint changes this replica published to the fleet.
+            # TYPE abtop_fleet_published_total counter
+            abtop_fleet_published_total\(labels) \(published.load(ordering: .relaxed))
+            # HELP abtop_fleet_applied_total Other replicas' endpoint changes applied here.
+            # TYPE abtop_fleet_applied_total counter
+            abtop_fleet_applied_total\(labels) \(applied.load(ordering: .relaxed))
+            # HELP abtop_fleet_local_rate_limit_total Calls this replica's own share of a limit decided (no Redis).
+            # TYPE abtop_fleet_local_rate_limit_total counter
+            abtop_fleet_local_rate_limit_total\(labels) \(fallbacks.load(ordering: .relaxed))
+
+            """
+    }
+
     // MARK: - Looking
 
     /// One look: heartbeat, the fleet's newer versions applied, this replica's own changes published.
     func look() async {
         guard let registry = registryBox.withLock({ $0 }) else { return }
-        let fleet = pool.with { c -> (Int, [String: Int64]) in
-            let replicas = try c.command(["EVAL", FleetScripts.heartbeat, "1", prefix + "replicas", replica])
-            let index = try c.command(["HGETALL", prefix + "endpoints"]).array ?? []
+        let fleet = pool.with { c -> (Int, [String: Int64], String) in
+            let replies = try c.pipeline([
+                ["SET", prefix + "generation", UUID().uuidString, "NX"], ["GET", prefix + "generation"],
+                ["EVAL", FleetScripts.heartbeat, "1", prefix + "replicas", replica], ["HGETALL", prefix + "endpoints"],
+            ])
+            let replicas = replies[2]
+            let index = replies[3].array ?? []
             var versions: [String: Int64] = [:]
             for pair in stride(from: 0, to: index.count - 1, by: 2) {
                 if let name = index[pair].string, let v = index[pair + 1].integer { versions[name] = v }
             }
-            return (Int(replicas.integer ?? 1), versions)
+            return (Int(replicas.integer ?? 1), versions, replies[1].string ?? "")
         }
-        guard let (replicas, versions) = fleet else {
+        guard let (replicas, versions, generation) = fleet else {
             if connected.exchange(false, ordering: .relaxed) {
                 say(
                     "abtop serve: fleet: Redis at \(pool.address) does not answer (\(pool.lastError ?? "no reply")): "
@@ -159,6 +196,13 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
             return
         }
         size.store(max(1, replicas), ordering: .relaxed)
+        moving.withLock {
+            if let known = self.generation, known != generation {
+                say("abtop serve: fleet: Redis lost the fleet's state (restarted empty): publishing this replica's")
+                agreed = [:]
+            }
+            self.generation = generation
+        }
         if !connected.exchange(true, ordering: .relaxed) {
             say("abtop serve: fleet: Redis at \(pool.address) answers; \(replicas) replica(s) serving")
         }
@@ -211,6 +255,7 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         guard let record = moving.withLock({ newerRecord(name, version: version) }) else { return }
         // Applied outside the lock (replacing a runtime waits for its requests), then agreed on under it.
         let failure = await registry.applyShared(name, payload: record.payload, weights: record.weights)
+        applied.add(1, ordering: .relaxed)
         moving.withLock {
             guard record.version > agreed[name]?.version ?? 0 else { return }
             if let failure {
@@ -236,6 +281,7 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
             ]).integer
         }
         guard let version, let version else { return }
+        published.add(1, ordering: .relaxed)
         agreed[name] = Agreed(version: version, payload: payload, weights: weights)
     }
 }

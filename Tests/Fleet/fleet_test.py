@@ -8,7 +8,10 @@ afterwards. What it shows, each a check a broken fleet fails:
 2. a PUT .../config to one replica moves the split on all three within a second (and the traffic follows);
 3. an endpoint-wide limit of N calls a minute admits N across the fleet (plus what refilled meanwhile), not 3N;
 4. the PostgreSQL journal holds every answered request exactly once, and `kill -9` of a replica under load loses
-   only what it had in flight: every request a client was answered is there after the replica restarts.
+   only what it had in flight: every request a client was answered is there after the replica restarts;
+5. PostgreSQL down: the replicas keep answering, spool, say so in /metrics, and ship it all when it returns;
+6. Redis down: the replicas keep serving on their last state and their share of each limit, say so, and when
+   Redis comes back empty they publish their state again and a PUT reaches the whole fleet again.
 """
 import http.client
 import json
@@ -26,7 +29,21 @@ DIR = os.environ["FLEET_DIR"]
 PG = os.environ["ABTOP_TEST_PG"]
 REDIS = os.environ["ABTOP_TEST_REDIS"]
 PG_BIN = os.environ["PG_BIN"]
+SERVICES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts/fleet-services.sh")
 children = []
+
+
+def services(action):
+    subprocess.run([SERVICES, action, DIR], check=True)
+
+
+def metric(port, name):
+    """The value of a /metrics line starting with name (one replica-labelled gauge or counter)."""
+    status, _, body = request(port, "GET", "/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
 
 
 def free_port():
@@ -195,6 +212,35 @@ http {{
     return port
 
 
+def check_journal(answered, when):
+    """Every answered request is in the PostgreSQL journal exactly once (waiting for the spools to ship)."""
+    ids = [r[2] for r in answered]
+    assert len(set(ids)) == len(ids), "a request id was answered twice"
+    path = os.path.join(DIR, "answered.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(ids) + "\n")
+    os.chmod(path, 0o644)
+    query = ("CREATE TEMP TABLE answered (id text PRIMARY KEY); "
+             f"COPY answered FROM '{path}'; "
+             "SELECT COUNT(*) FROM answered a WHERE NOT EXISTS "
+             "(SELECT 1 FROM request r WHERE r.prompt_id = a.id AND r.is_fallback = 0)")
+    last = (None, time.time())
+    while True:
+        missing = int(psql(query)[-1][0])
+        if missing == 0:
+            break
+        if missing != last[0]:
+            last = (missing, time.time())
+        elif time.time() - last[1] > 20:
+            raise AssertionError(f"{when}: {missing} answered requests are not in the PostgreSQL journal")
+        time.sleep(0.25)
+    twice = psql("SELECT COUNT(*) FROM (SELECT prompt_id FROM request WHERE is_fallback = 0 "
+                 "GROUP BY prompt_id HAVING COUNT(*) > 1) d")
+    total = psql("SELECT COUNT(*) FROM request WHERE is_fallback = 0")
+    print(f"   journal {when}: {total[0][0]} requests; all {len(ids)} answered are there; {twice[0][0]} written twice")
+    assert twice[0][0] == "0", "requests were written twice"
+
+
 def main():
     config_path = os.path.join(DIR, "fleet.json")
     with open(config_path, "w") as f:
@@ -288,29 +334,74 @@ def main():
     wait_until(lambda: request(victim.port, "GET", "/api/2.0/serving-endpoints/fleet")[0] == 200,
                f"{victim.name} restarted")
 
-    ids = [r[2] for r in answered]
-    assert len(set(ids)) == len(ids), "a request id was answered twice"
-    with open(os.path.join(DIR, "answered.txt"), "w") as f:
-        f.write("\n".join(ids) + "\n")
+    check_journal(answered, "after kill -9")
 
-    def journal_complete():
-        rows = psql("SELECT COUNT(*) FROM request WHERE is_fallback = 0")
-        return int(rows[0][0]) >= len(ids)
+    # 5. PostgreSQL down: answers go on, rows wait in the spools, and all of them arrive when it returns.
+    services("pg-stop")
+    wait_until(lambda: all(metric(r.port, "abtop_journal_postgres_up") == 0 for r in replicas),
+               "every replica to say PostgreSQL is down", limit=30)
+    results = invoke_many(lb, "fleet", 1_000)
+    ok = [r for r in results if r[0] == 200]
+    assert len(ok) == 1_000, f"{1_000 - len(ok)} invocations failed while PostgreSQL was down"
+    answered += ok
+    services("pg-start")
+    print("5. PostgreSQL stopped: 1,000 of 1,000 invocations answered meanwhile; restarted")
+    check_journal(answered, "after PostgreSQL came back")
 
-    wait_until(journal_complete, "PostgreSQL to hold every answered request", limit=120)
-    psql("CREATE TEMP TABLE IF NOT EXISTS x (id text)")  # psql runs each call in its own session: see below
-    missing = psql(
-        "CREATE TEMP TABLE answered (id text PRIMARY KEY); "
-        f"COPY answered FROM '{os.path.join(DIR, 'answered.txt')}'; "
-        "SELECT COUNT(*) FROM answered a WHERE NOT EXISTS "
-        "(SELECT 1 FROM request r WHERE r.prompt_id = a.id AND r.is_fallback = 0)")
-    twice = psql("SELECT COUNT(*) FROM (SELECT prompt_id FROM request WHERE is_fallback = 0 "
-                 "GROUP BY prompt_id HAVING COUNT(*) > 1) d")
-    total = psql("SELECT COUNT(*) FROM request WHERE is_fallback = 0")
-    print(f"   journal: {total[0][0]} requests; of {len(ids)} answered, {missing[-1][0]} missing; "
-          f"{twice[0][0]} written twice")
-    assert missing[-1][0] == "0", "answered requests are missing from the PostgreSQL journal"
-    assert twice[0][0] == "0", "requests were written twice"
+    # 6. Redis down: serving goes on with the last split and local limits; Redis back (empty): state republished.
+    services("redis-stop")
+    wait_until(lambda: all(metric(r.port, "abtop_fleet_connected") == 0 for r in replicas),
+               "every replica to say Redis is down", limit=30)
+    results = invoke_many(lb, "fleet", 600)
+    ok = [r for r in results if r[0] == 200]
+    share = sum(1 for r in ok if r[1] == "a") / max(1, len(ok))
+    assert len(ok) == 600, f"{600 - len(ok)} invocations failed while Redis was down"
+    answered += ok
+    limited = invoke_many(lb, "limited", 3 * n, workers=6)
+    local_admitted = sum(1 for r in limited if r[0] == 200)
+    answered += [r for r in limited if r[0] == 200]
+    print(f"6. Redis stopped: 600 of 600 answered on the last split (a {share:.3f}); "
+          f"limit {n}/min counted locally: {local_admitted} of {3 * n} admitted")
+    # Each replica counts its third of the limit (fresh buckets, so up to N across the fleet), never 3N.
+    assert local_admitted <= n + 3, f"{local_admitted} admitted with Redis down for a limit of {n}"
+    services("redis-start")
+    wait_until(lambda: all(metric(r.port, "abtop_fleet_connected") == 1 for r in replicas),
+               "every replica to reconnect to Redis", limit=30)
+    body = {"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 70},
+                                          {"served_model_name": "b", "traffic_percentage": 30}]}}
+    t0 = time.time()
+    status, _, text = request(replicas[1].port, "PUT", "/api/2.0/serving-endpoints/fleet/config", body)
+    assert status == 200, (status, text)
+    wait_until(lambda: all(split_of(r.port, "fleet") == [70, 30] for r in replicas),
+               "70/30 on every replica after Redis came back", limit=5)
+    print(f"   Redis restarted empty: a PUT to {replicas[1].name} reached all three in {time.time() - t0:.2f} s")
+    assert time.time() - t0 <= 1.5
+    # 7. A NUL from a client (or a provider) cannot be in PostgreSQL's text: the spool behind it must not stall. (The
+    #    SQLite spool reads text as C strings, so the text ends at the NUL, as in any SQLite journal; a NUL that got
+    #    through would arrive as U+FFFD.)
+    status, headers, _ = request(lb, "POST", "/serving-endpoints/fleet/invocations",
+                                 {"messages": [{"role": "user", "content": "nul\u0000byte"}], "max_tokens": 4})
+    assert status == 200, status
+    answered.append((200, headers.get("served-model-name"), headers.get("x-request-id")))
+    check_journal(answered, "at the end")
+    text = psql(f"SELECT text FROM prompt WHERE prompt_id = '{headers.get('x-request-id')}'")
+    assert text and text[0][0] in ("nul", "nul\ufffdbyte"), text
+
+    # 8. The commands read the PostgreSQL journal: every replica's sessions, and a report of one of them.
+    out = subprocess.run([ABTOP, "sessions", "--store", PG], check=True, capture_output=True, text=True).stdout
+    sessions = psql("SELECT id, replica FROM session ORDER BY id")
+    assert {r for _, r in sessions} == {"r1", "r2", "r3"}, sessions
+    listed = {line.split()[0] for line in out.splitlines()[1:] if line.strip()}
+    assert listed == {i for i, _ in sessions}, (listed, sessions)
+    first = sessions[0][0]
+    report = subprocess.run([ABTOP, "report", first, "--store", PG, "--format", "json"], check=True,
+                            capture_output=True, text=True).stdout
+    requests = int(psql(f"SELECT COUNT(*) FROM request WHERE session_id = {first} AND is_fallback = 0 "
+                        "AND error_kind IS DISTINCT FROM 'cancelled'")[0][0])
+    total = json.loads(report)["requests"]
+    print(f"7. abtop sessions lists {len(sessions)} sessions of r1, r2, r3; report {first}: {total} requests "
+          f"(journal: {requests})")
+    assert total == requests, (total, requests)
     print("fleet test passed")
 
 

@@ -16,6 +16,6 @@ set -a
 set +a
 ABTOP="$root/.build/debug/abtop" FLEET_DIR="$dir" python3 "$root/Tests/Fleet/fleet_test.py" || {
     status=$?
-    for f in "$dir"/r*.log "$dir"/nginx-error.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done
+    for f in "$dir"/r[0-9].log "$dir"/nginx-error.log; do [ -f "$f" ] && { echo "== $f"; tail -8 "$f"; }; done
     exit $status
 }

@@ -38,6 +38,9 @@ public final class ServingRegistry: Sendable {
     /// The other replicas of a fleet (`--fleet`), when there are: changes are published to them, and rate limits
     /// are counted across all of them.
     private let fleet = Mutex<(any FleetSync)?>(nil)
+    /// Families `/metrics` adds after the endpoints' (the fleet link's, the PostgreSQL journal's), rendered on
+    /// each scrape.
+    private let extraMetrics = Mutex<[@Sendable () -> String]>([])
     /// Seconds on a monotonic clock, for the rate limiters.
     private let clock: @Sendable () -> Double
     /// The most endpoints served at once (`--max-endpoints`): each holds a session, its analysis and a journal
@@ -71,6 +74,14 @@ public final class ServingRegistry: Sendable {
     public func join(_ fleet: any FleetSync) {
         self.fleet.withLock { $0 = fleet }
     }
+
+    /// Adds families to `/metrics` (Prometheus text, each with its HELP and TYPE lines).
+    public func addMetrics(_ source: @escaping @Sendable () -> String) {
+        extraMetrics.withLock { $0.append(source) }
+    }
+
+    /// The added families, rendered now.
+    public var addedMetrics: String { extraMetrics.withLock { $0 }.map { $0() }.joined() }
 
     /// The endpoint for an invocation, after its rate limits admitted the call: the fleet's buckets when this
     /// replica is in one and Redis answers, else its own (in a fleet, its share of each limit).

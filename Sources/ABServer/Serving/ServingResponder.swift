@@ -197,7 +197,7 @@ struct ServingResponder: Sendable {
                     name: e.name, entityNames: e.metrics.entityNames,
                     weights: e.runtime.weights.percentages, counts: e.metrics.counts, verdicts: analysis.verdicts,
                     srm: analysis.srm)
-            })
+            }) + registry.addedMetrics
     }
 
     // MARK: - Plumbing

@@ -29,13 +29,14 @@ public final class PGConnection {
                 description: "cannot reach PostgreSQL at \(address): out of memory", state: nil,
                 connectionLost: true)
         }
-        conn = c
+        // Checked before `conn` is set: once every property is set, a throw runs `deinit`, which finishes it too.
         guard PQstatus(c) == CONNECTION_OK else {
             let why = Self.message(PQerrorMessage(c))
             PQfinish(c)
             throw Failure(
                 description: "cannot reach PostgreSQL at \(address): \(why)", state: nil, connectionLost: true)
         }
+        conn = c
         _ = try exec("SET client_min_messages TO warning")
     }
 
@@ -91,8 +92,9 @@ public final class PGConnection {
 
     private static func message(_ text: UnsafeMutablePointer<CChar>?) -> String {
         guard let text else { return "unknown error" }
-        let line = String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
-        return line.isEmpty ? "unknown error" : line.replacingOccurrences(of: "\n", with: "; ")
+        let lines = String(cString: text).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.isEmpty ? "unknown error" : lines.joined(separator: " ")
     }
 
     /// The URL without its password: `postgres://user:secret@host/db` → `postgres://user@host/db`.

@@ -57,6 +57,21 @@ public final class PostgresShipper: Sendable {
         state.withLock { Status(connected: $0.connected, shipped: $0.shipped, lastError: $0.lastError) }
     }
 
+    /// The shipping state for `/metrics`.
+    public var metrics: String {
+        let s = status
+        let labels = "{replica=\"\(replica.replacingOccurrences(of: "\"", with: ""))\"}"
+        return """
+            # HELP abtop_journal_postgres_up Whether the PostgreSQL journal answered this replica's last look.
+            # TYPE abtop_journal_postgres_up gauge
+            abtop_journal_postgres_up\(labels) \(s.connected ? 1 : 0)
+            # HELP abtop_journal_shipped_requests_total Requests this replica shipped from its spool to PostgreSQL.
+            # TYPE abtop_journal_shipped_requests_total counter
+            abtop_journal_shipped_requests_total\(labels) \(s.shipped)
+
+            """
+    }
+
     /// Checks the replica's name is free now (when PostgreSQL answers): a second live process under one name is
     /// refused before it serves anything. Nil when it may go on.
     public static func nameInUse(url: String, replica: String) -> String? {

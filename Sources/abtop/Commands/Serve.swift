@@ -225,6 +225,7 @@ struct Serve: AsyncParsableCommand {
             analysis: analysis.settings(streaming: true, paired: false))
         factory.durable = shipper != nil
         let registry = ServingRegistry(factory: factory, maxEndpoints: maxEndpoints)
+        if let shipper { registry.addMetrics { shipper.metrics } }
         if let payload {
             do {
                 _ = try registry.create(payload)
