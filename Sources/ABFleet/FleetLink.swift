@@ -100,6 +100,18 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         moving.withLock { publishLocked(name, payload: payload, weights: weights) }
     }
 
+    /// Publishes a new split of `name` and nothing else (its config stays the fleet's latest). False when Redis
+    /// did not take it or the endpoint is gone.
+    public func publishSplit(_ name: String, weights: [Int]) -> Bool {
+        let version = pool.with { c in
+            try c.command([
+                "EVAL", FleetScripts.split, "3", prefix + "version", prefix + "endpoint:" + name, prefix + "endpoints",
+                weights.map(String.init).joined(separator: ","), replica, name,
+            ]).integer
+        }
+        return (version ?? nil).map { $0 > 0 } ?? false
+    }
+
     public func admit(_ name: String, limits: [AIGatewayConfig.RateLimit], caller: String) -> FleetAdmission {
         var keys: [String] = []
         var arguments: [String] = []

@@ -12,6 +12,18 @@ enum FleetScripts {
         return v
         """
 
+    /// A new split only (the dashboard of `abtop watch --fleet`): the endpoint's record keeps its payload and gets
+    /// a new version. KEYS: version counter, the endpoint's hash, the index. ARGV: weights, origin, name. Returns
+    /// the new version, or -1 when the endpoint is gone.
+    static let split = """
+        local p = redis.call('HGET', KEYS[2], 'payload')
+        if not p or redis.call('HGET', KEYS[2], 'deleted') == '1' then return -1 end
+        local v = redis.call('INCR', KEYS[1])
+        redis.call('HSET', KEYS[2], 'version', v, 'weights', ARGV[1], 'origin', ARGV[2])
+        redis.call('HSET', KEYS[3], ARGV[3], v)
+        return v
+        """
+
     /// One token bucket per key, refilled continuously (capacity per period, as `RateLimiter` does locally).
     /// KEYS: the buckets. ARGV: per bucket capacity, period (s) and kind ("c": calls, "t": tokens). A call is
     /// admitted only when every bucket allows it; then each calls bucket loses one. Returns "0" when admitted, else

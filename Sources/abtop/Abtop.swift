@@ -16,7 +16,7 @@ struct Abtop: AsyncParsableCommand {
         version: version,
         subcommands: [
             Demo.self, Init.self, Validate.self, Run.self, Serve.self, MockServerCommand.self, Sessions.self,
-            Report.self, Diff.self, FeedbackCommand.self, Promote.self,
+            Report.self, Diff.self, FeedbackCommand.self, Promote.self, Watch.self,
         ]
     )
 }

@@ -310,6 +310,34 @@ def main():
     assert admitted + refused == 3 * n, set(r[0] for r in results)
     assert n <= admitted <= n + math.ceil(refill) + 1, f"{admitted} admitted for a limit of {n}"
 
+    # 4a. One view of the fleet: `abtop watch --fleet` replays every replica's batches into one session, whose
+    #     counts are the journal's, to the request.
+    status, _, text = request(replicas[2].port, "POST", "/api/2.0/serving-endpoints", endpoint_config("watched", (70, 30)))
+    assert status == 200, (status, text)
+    wait_until(lambda: all(request(r.port, "GET", "/api/2.0/serving-endpoints/watched")[0] == 200 for r in replicas),
+               "the watched endpoint on every replica", limit=10)
+    results = invoke_many(lb, "watched", 3_000)
+    ok = [r for r in results if r[0] == 200]
+    assert len(ok) == 3_000
+    answered += ok
+    time.sleep(2.5)  # each replica sends its batch once a second
+    view = json.loads(subprocess.run(
+        [ABTOP, "watch", "--fleet", REDIS, "--endpoint", "watched", "--json", "--for", "0.5"],
+        check=True, capture_output=True, text=True).stdout)
+    counts = {e["name"]: e["requests"] for e in view["entities"]}
+    journal = dict((name, int(n)) for name, n in psql(
+        "SELECT e.name, COUNT(*) FROM request r JOIN session s ON s.id = r.session_id "
+        "JOIN entity e ON e.session_id = s.id AND e.idx = r.entity "
+        "WHERE s.endpoint = 'watched' AND r.is_fallback = 0 GROUP BY e.name"))
+    print(f"4a. abtop watch --fleet: {view['requests']} requests from {view['replicas']} "
+          f"({counts}); the journal: {journal}")
+    assert view["requests"] == 3_000, view["requests"]
+    assert sorted(view["replicas"]) == ["r1", "r2", "r3"], view["replicas"]
+    assert counts == journal, (counts, journal)
+    share = counts["a"] / 3_000
+    assert abs(share - 0.7) <= 3 * math.sqrt(0.21 / 3_000), share
+    assert not any(s.get("flagged") for s in view["srm"]), view["srm"]
+
     # 4. kill -9 of one replica under load loses only its in-flight requests.
     stop = threading.Event()
     load = []

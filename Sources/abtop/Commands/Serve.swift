@@ -218,12 +218,16 @@ struct Serve: AsyncParsableCommand {
             mock = try await MockServer.start(.init(profiles: profiles, seed: seed))
         }
         let (journal, shipper) = try openJournal()
+        let redis = fleetURL.flatMap { try? RedisAddress.parse($0).get() }.map { RedisPool($0) }
+        if let password = redis?.address.password { SecretRedactor.register(password) }
+        let fleetStats = redis.map { FleetStats(pool: $0, replica: replicaName) }
         let transport = CurlTransport()
         var factory = ServeRuntimeFactory(
             simulated: mock.map(\.anthropicBaseURL),
             resolver: resolver, journal: journal, transport: transport, seed: seed,
             analysis: analysis.settings(streaming: true, paired: false))
         factory.durable = shipper != nil
+        factory.fleetStats = fleetStats
         let registry = ServingRegistry(factory: factory, maxEndpoints: maxEndpoints)
         if let shipper { registry.addMetrics { shipper.metrics } }
         if let payload {
@@ -238,9 +242,8 @@ struct Serve: AsyncParsableCommand {
         }
 
         var link: FleetLink?
-        if let fleetURL, case .success(let address) = RedisAddress.parse(fleetURL) {
-            if let password = address.password { SecretRedactor.register(password) }
-            link = FleetLink(pool: RedisPool(address), replica: replicaName) { Console.err($0) }
+        if let redis {
+            link = FleetLink(pool: redis, replica: replicaName) { Console.err($0) }
             await link!.start(registry)
         }
 
@@ -275,6 +278,7 @@ struct Serve: AsyncParsableCommand {
         for runtime in runtimes { Console.out(runtime.host.summary(label: "serve").text()) }
         link?.stop()
         await registry.closeAll()
+        fleetStats?.stop()
         transport.shutdown()
         await mock?.stop()
         if let shipper, !shipper.finish(within: 15) {

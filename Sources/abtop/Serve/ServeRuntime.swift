@@ -245,6 +245,8 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
     var analysis = VerdictAnalysis.Settings(streaming: true, paired: false)
     /// Each answer waits for its journal row to be written (`--store postgres://…`: the spool).
     var durable = false
+    /// A fleet replica's per-second batches for `abtop watch --fleet` (`--fleet`).
+    var fleetStats: FleetStats?
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
         if let judge = config.settings.judge, judge.rubric == nil, judge.rubricFile != nil {
@@ -273,17 +275,20 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
         var served = config
         served.settings.sticky = true
         let host: SessionHost
+        let sink = fleetStats?.sink(endpoint: config.name)
         do {
             host = try SessionHost(
                 .init(
                     config: served, configText: configText, resolved: resolved, mode: .split,
-                    seed: config.settings.seed ?? seed, journal: journal, observers: [metrics], transport: transport,
+                    seed: config.settings.seed ?? seed, journal: journal,
+                    observers: [metrics] + (sink.map { [$0] } ?? []), transport: transport,
                     analysis: analysis, rollouts: true))
         } catch let full as SecretRedactor.TableFull {
             // Said loudly, to the client and in the log: a key abtop could not redact is never used.
             Console.err("abtop serve: warning: \(full)")
             throw ServingError(status: 503, code: "RESOURCE_EXHAUSTED", message: "\(full)")
         }
+        sink?.attach(origin: host.session.origin, weights: config.weights)
         resumeOrStartRollout(host, config: config)
         return ServeRuntime(host: host, durable: durable)
     }
