@@ -30,6 +30,10 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
     private let moving = NSLock()
     /// Per endpoint, what this replica last agreed with the fleet on (guarded by `moving`).
     private var agreed: [String: Agreed] = [:]
+    /// Breakers: the cooldown this replica published last and the one it applied from the fleet, by key (the
+    /// thread's own; read only by `look`).
+    private var breakersSent: [String: Double] = [:]
+    private var breakersApplied: [String: Double] = [:]
     /// The fleet state's generation in Redis (a random token set once): a new one means Redis lost the state (it
     /// restarted without persistence), so versions start over and every replica publishes what it serves.
     private var generation: String?
@@ -224,6 +228,47 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         // This replica's own changes the fleet has not seen: endpoints it created before joining (or while cut
         // off), and splits moved here by the dashboard or a rollout.
         moving.withLock { publishOwnChanges(registry, versions: versions) }
+        shareBreakers(registry)
+    }
+
+    /// Breakers, shared: a cooldown that started here (its failures) is published with its end; every replica
+    /// cools the entity down until the latest end any replica published, so the fleet stops sending to a failing
+    /// entity together. Each replica then sends its own probe.
+    private func shareBreakers(_ registry: ServingRegistry) {
+        let now = Date().timeIntervalSince1970
+        for e in registry.endpoints {
+            let names = e.config.servedEntities.map(\.name)
+            let cooling = e.runtime.coolingDown
+            guard !names.isEmpty, cooling.count == names.count else { continue }
+            let keys = names.map { prefix + "breaker:" + e.name + ":" + $0 }
+            var commands: [[String]] = []
+            for (i, seconds) in cooling.enumerated() {
+                guard let seconds else { continue }
+                let until = now + seconds
+                if let applied = breakersApplied[keys[i]], abs(applied - until) < 1 { continue }
+                if let sent = breakersSent[keys[i]], abs(sent - until) < 1 { continue }
+                commands.append([
+                    "EVAL", FleetScripts.coolDown, "1", keys[i], String(until), String(Int(seconds * 1000) + 1_000),
+                    replica,
+                ])
+                breakersSent[keys[i]] = until
+            }
+            commands.append(["MGET"] + keys)
+            guard let replies = pool.with({ try $0.pipeline(commands) }), let values = replies.last?.array else {
+                continue
+            }
+            for (i, value) in values.enumerated() where i < names.count {
+                guard let text = value.string else { continue }
+                let parts = text.split(separator: "|", maxSplits: 1)
+                guard let until = parts.first.flatMap({ Double($0) }), until > now + 0.5, parts.count == 2,
+                    String(parts[1]) != replica
+                else { continue }
+                if let local = cooling[i], now + local >= until - 0.5 { continue }
+                if e.runtime.coolDown(entity: i, seconds: until - now, reason: "its breaker opened on \(parts[1])") {
+                    breakersApplied[keys[i]] = until
+                }
+            }
+        }
     }
 
     private func publishOwnChanges(_ registry: ServingRegistry, versions: [String: Int64]) {

@@ -79,6 +79,19 @@ enum FleetScripts {
         return 0
         """
 
+    /// A breaker opened on a replica: the fleet cools the entity down until the latest time any replica asked.
+    /// KEYS: the entity's breaker key. ARGV: until (wall-clock seconds), expiry (ms), replica. Returns 1 when it
+    /// moved the time.
+    static let coolDown = """
+        local cur = redis.call('GET', KEYS[1])
+        if cur then
+          local u = tonumber(string.match(cur, '^[^|]+'))
+          if u and u >= tonumber(ARGV[1]) then return 0 end
+        end
+        redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[3], 'PX', ARGV[2])
+        return 1
+        """
+
     /// KEYS: the replicas' sorted set. ARGV: this replica. Marks it alive now, forgets replicas silent for a
     /// minute, and returns how many were heard from in the last 10 s.
     static let heartbeat = """

@@ -34,4 +34,31 @@ import Testing
         for t in 0..<100 { #expect(b.record(success: false, at: Double(t)) == nil) }
         #expect(b.admit(at: 100) == .allow)
     }
+
+    /// Issue 28: another replica's breaker cools this one down; only ever longer, and a probe under way is left be.
+    @Test func theFleetsCooldownOpensAClosedBreakerAndOnlyEverLengthensOne() {
+        var b = Breaker(policy: .init(failures: 3, cooldown: 10))
+        var changed = b.coolDown(until: 40, at: 10)
+        #expect(changed)
+        #expect(b.state == .open(until: 40))
+        changed = b.coolDown(until: 30, at: 11)
+        #expect(!changed)
+        #expect(b.state == .open(until: 40))
+        var admission = b.admit(at: 39)
+        #expect(admission == .reject(until: 40))
+        admission = b.admit(at: 40)
+        #expect(admission == .probe)
+        changed = b.coolDown(until: 90, at: 40)
+        #expect(!changed)
+        #expect(b.state == .halfOpen(probeInFlight: true))
+        let transition = b.record(success: true, isProbe: true, at: 41)
+        #expect(transition == .closed)
+        changed = b.coolDown(until: 41, at: 41)
+        #expect(!changed)
+        var off = Breaker(policy: .init(failures: 0, cooldown: 5))
+        changed = off.coolDown(until: 100, at: 0)
+        #expect(!changed)
+        admission = off.admit(at: 1)
+        #expect(admission == .allow)
+    }
 }

@@ -137,6 +137,27 @@ import Testing
         try await Self.wait { first.endpoint(named: "chat")?.runtime.weights.percentages == [10, 90] }
     }
 
+    @Test func aBreakerOpenedOnOneReplicaCoolsTheEntityDownOnEvery() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        let registries = (0..<3).map { _ in ServingRegistry(factory: Recording()) }
+        let links = (0..<3).map { FleetLink(pool: RedisPool(server.address), replica: "r\($0)") { _ in } }
+        defer { for l in links { l.stop() } }
+        _ = try registries[0].create(.object(Self.payload(weights: (50, 50))))
+        for (link, registry) in zip(links, registries) { await link.start(registry) }
+        try await Self.wait { registries.allSatisfy { $0.endpoint(named: "chat") != nil } }
+        func runtime(_ i: Int) -> SplitOnly { registries[i].endpoint(named: "chat")!.runtime as! SplitOnly }
+        // b's breaker opens on r1 (its own failures) for 30 s.
+        _ = runtime(1).coolDown(entity: 1, seconds: 30, reason: "5 failures in a row")
+        try await Self.wait { runtime(0).coolingDown[1] != nil && runtime(2).coolingDown[1] != nil }
+        for i in [0, 2] {
+            let b = runtime(i).breakers.withLock { $0[1] }
+            #expect(b?.reason == "its breaker opened on r1")
+            #expect(abs((runtime(i).coolingDown[1] ?? 0) - 30) < 3)
+            #expect(runtime(i).coolingDown[0] == nil)
+        }
+    }
+
     @Test func aKeyInPlainTextIsRefusedBeforeItReachesRedis() throws {
         let link = FleetLink(pool: RedisPool(RedisAddress(host: "127.0.0.1", port: 1)), replica: "x") { _ in }
         var payload = Self.payload(weights: (50, 50))
@@ -191,7 +212,17 @@ import Testing
 
     final class SplitOnly: EndpointRuntime {
         private let split: Mutex<Weights>
+        /// Each entity's breaker: when its cooldown ends (seconds since 1970), and why it started.
+        let breakers = Mutex<[Int: (until: Double, reason: String)]>([:])
         init(_ w: Weights) { split = Mutex(w) }
+        var coolingDown: [Double?] {
+            let now = Date().timeIntervalSince1970
+            return breakers.withLock { b in (0..<2).map { b[$0].flatMap { $0.until > now ? $0.until - now : nil } } }
+        }
+        func coolDown(entity: Int, seconds: Double, reason: String) -> Bool {
+            breakers.withLock { $0[entity] = (Date().timeIntervalSince1970 + seconds, reason) }
+            return true
+        }
         var weights: Weights { split.withLock { $0 } }
         func setWeights(_ weights: Weights) { split.withLock { $0 = weights } }
         func setFallback(_ enabled: Bool) {}

@@ -68,6 +68,24 @@ public struct Breaker: Sendable, Equatable {
         }
     }
 
+    /// Another replica of the fleet opened its breaker for this entity: cool down with it until `until` (a closed
+    /// breaker opens, an open one cooling down less long waits longer; one probing is left to its probe). True
+    /// when this changed the state.
+    @discardableResult
+    public mutating func coolDown(until: Double, at now: Double) -> Bool {
+        guard policy.failures > 0, until > now else { return false }
+        switch state {
+        case .closed:
+            state = .open(until: until)
+            return true
+        case .open(let current) where current < until:
+            state = .open(until: until)
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Reports a finished request. Results of requests sent before the breaker opened are ignored while it is
     /// open, so a burst of late failures cannot extend the cooldown.
     @discardableResult

@@ -64,6 +64,15 @@ public final class RoutingState: Sendable {
         state.withLock { $0.router.observe(entity: entity, success: success) }
     }
 
+    /// Cools `entity` down until session second `until`, as another replica's breaker does (see `Breaker.coolDown`).
+    @discardableResult
+    public func coolDown(_ entity: Int, until: Double, now: Double) -> Bool {
+        state.withLock { s in
+            guard s.breakers.indices.contains(entity) else { return false }
+            return s.breakers[entity].coolDown(until: until, at: now)
+        }
+    }
+
     /// Reports an attempt's result to the entity's breaker.
     public func record(entity: Int, success: Bool, isProbe: Bool, now: Double) -> Breaker.Transition? {
         state.withLock { $0.breakers[entity].record(success: success, isProbe: isProbe, at: now) }

@@ -21,6 +21,11 @@ public protocol EndpointRuntime: AnyObject, Sendable {
     /// A client's feedback on the request this endpoint answered with `requestID` (its `x-request-id`).
     func feedback(requestID: String, metric: String, value: Double, isBoolean: Bool, comment: String?)
         -> FeedbackOutcome
+    /// Each entity's breaker as it stands: seconds it still cools down (nil: not cooling down).
+    var coolingDown: [Double?] { get }
+    /// Cools `entity` down for `seconds` because another replica's breaker opened for it; true when it was not
+    /// already cooling down as long.
+    func coolDown(entity: Int, seconds: Double, reason: String) -> Bool
     /// The endpoint's guarded rollout as it stands; nil without one.
     var rollout: RolloutState? { get }
     /// Starts a rollout of `plan` (`POST …/rollout`), or pauses, resumes or aborts the one under way.
@@ -44,6 +49,8 @@ public enum FeedbackOutcome: Sendable, Equatable {
 
 extension EndpointRuntime {
     public var analysis: (verdicts: [Verdict], srm: [SRMResult]) { ([], []) }
+    public var coolingDown: [Double?] { [] }
+    public func coolDown(entity: Int, seconds: Double, reason: String) -> Bool { false }
     public var rollout: RolloutState? { nil }
     public func rollout(_ action: RolloutAction) throws(ServingError) -> RolloutState {
         throw ServingError(status: 400, code: "INVALID_STATE", message: "this endpoint runs no rollouts")

@@ -97,6 +97,26 @@ final class ServeRuntime: EndpointRuntime {
         return result
     }
 
+    var coolingDown: [Double?] {
+        let now = host.session.now()
+        return engine.routing.breakerStates.map { state in
+            if case .open(let until) = state, until > now { return until - now }
+            return nil
+        }
+    }
+
+    func coolDown(entity: Int, seconds: Double, reason: String) -> Bool {
+        let now = host.session.now()
+        guard engine.routing.coolDown(entity, until: now + seconds, now: now) else { return false }
+        host.session.note(
+            EngineEvent(
+                time: now, entity: entity, kind: .breakerOpened,
+                message:
+                    "\(host.session.endpoint.servedEntities[entity].name): cooling down \(Int(seconds.rounded())) s "
+                    + "with the fleet (\(reason))"))
+        return true
+    }
+
     /// Keeps the id of an answered request for feedback, forgetting the oldest past the registry's bound.
     private func remember(_ id: String, entity: Int) {
         state.withLock { s in
