@@ -79,6 +79,20 @@ import Testing
         #expect(after != first)
     }
 
+    /// Issue 28: replicas of a fleet share no sticky state. A replica restarted (its epochs counted from 0 again)
+    /// and one that moved its split back and forth send every key where the others do, because the split, not the
+    /// epoch's number, picks.
+    @Test func stickyKeysGoToTheSameEntityOnEveryReplica() throws {
+        let split = try #require(Weights([60, 40]))
+        var fresh = Router(weights: split, sticky: true)
+        var moved = Router(weights: try #require(Weights([10, 90])), sticky: true)
+        moved.setWeights(try #require(Weights([90, 10])), at: 1)
+        moved.setWeights(split, at: 2)
+        #expect(moved.epoch.index == 2 && fresh.epoch.index == 0)
+        let keys = (0..<5_000).map { "session-\($0)" }
+        #expect(keys.map { fresh.pick(stickyKey: $0)! } == keys.map { moved.pick(stickyKey: $0)! })
+    }
+
     @Test func fallbackOrderFollowsServedEntitiesSkippingTheArm() throws {
         let router = Router(weights: try #require(Weights([25, 25, 25, 25])))
         #expect(router.fallbackOrder(after: 2) == [0, 1, 3])

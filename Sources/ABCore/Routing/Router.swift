@@ -137,10 +137,12 @@ public struct Router: Sendable {
         return (0..<count).filter { $0 != arm && usable[$0] }
     }
 
-    /// A hash of the key and the epoch picks the entity, so weights still hold over many keys; when that entity
-    /// is unavailable, a second hash picks among the available ones (other keys keep their entity).
+    /// A hash of the key and the split picks the entity, so weights still hold over many keys, a new split deals
+    /// the keys afresh, and every replica of a fleet (whatever its epochs' numbering: one restarted counts from 0)
+    /// sends a key to the same entity with no shared state. When that entity is unavailable, a second hash picks
+    /// among the available ones (other keys keep their entity).
     private func stickyPick(key: String, weights w: [Int], available: [Bool]) -> Int? {
-        let salt = UInt64(truncatingIfNeeded: epoch.index)
+        let salt = StableHash.of(epoch.weights.description, salt: 0x5711_C4E1)
         let first = Int(StableHash.of(key, salt: salt).multipliedFullWidth(by: 100).high)
         let choice = weightedIndex(first, weights: w, available: [Bool](repeating: true, count: w.count))
         if let choice, available[choice] { return choice }
