@@ -104,6 +104,17 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         moving.withLock { publishLocked(name, payload: payload, weights: weights) }
     }
 
+    /// Whether this replica leads `task` for the next `seconds` (taken when no replica holds it; kept by renewing
+    /// it in time). Nil when Redis does not answer.
+    public func lead(_ task: String, seconds: Double) -> Bool? {
+        let reply = pool.with { c in
+            try c.command([
+                "EVAL", FleetScripts.lead, "1", prefix + "lead:" + task, replica, String(Int(seconds * 1000)),
+            ]).integer
+        }
+        return (reply ?? nil).map { $0 == 1 }
+    }
+
     /// Publishes a new split of `name` and nothing else (its config stays the fleet's latest). False when Redis
     /// did not take it or the endpoint is gone.
     public func publishSplit(_ name: String, weights: [Int]) -> Bool {

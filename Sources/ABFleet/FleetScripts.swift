@@ -92,6 +92,15 @@ enum FleetScripts {
         return 1
         """
 
+    /// Leads (or keeps leading) a task of the fleet for `ARGV[2]` ms. KEYS: the lease. ARGV: this replica, ms.
+    /// Returns 1 when this replica leads.
+    static let lead = """
+        local cur = redis.call('GET', KEYS[1])
+        if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+        if not cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+        return 0
+        """
+
     /// KEYS: the replicas' sorted set. ARGV: this replica. Marks it alive now, forgets replicas silent for a
     /// minute, and returns how many were heard from in the last 10 s.
     static let heartbeat = """

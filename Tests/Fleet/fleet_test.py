@@ -10,6 +10,8 @@ afterwards. What it shows, each a check a broken fleet fails:
 4. the PostgreSQL journal holds every answered request exactly once, and `kill -9` of a replica under load loses
    only what it had in flight: every request a client was answered is there after the replica restarts;
 5. PostgreSQL down: the replicas keep answering, spool, say so in /metrics, and ship it all when it returns;
+4b. one guarded rollout for the whole fleet: started on any replica, run by one leader on the fleet's traffic,
+    its moves reaching every replica, through every step to 100 %;
 6. Redis down: the replicas keep serving on their last state and their share of each limit, say so, and when
    Redis comes back empty they publish their state again and a PUT reaches the whole fleet again.
 """
@@ -337,6 +339,44 @@ def main():
     share = counts["a"] / 3_000
     assert abs(share - 0.7) <= 3 * math.sqrt(0.21 / 3_000), share
     assert not any(s.get("flagged") for s in view["srm"]), view["srm"]
+
+    # 4b. One rollout for the fleet: asked of one replica, led by one, read from any, moving every replica's split.
+    ramp = {"name": "ramp", "config": {
+        "served_entities": [entity("base", "gpt-4o"), entity("cand", "gpt-4o-mini")],
+        "traffic_config": {"routes": [{"served_model_name": "base", "traffic_percentage": 100},
+                                      {"served_model_name": "cand", "traffic_percentage": 0}]}},
+        "abtop": {"retries": {"max": 0}, "breaker": {"failures": 0, "cooldown_s": 1}}}
+    status, _, text = request(replicas[1].port, "POST", "/api/2.0/serving-endpoints", ramp)
+    assert status == 200, (status, text)
+    wait_until(lambda: all(request(r.port, "GET", "/api/2.0/serving-endpoints/ramp")[0] == 200 for r in replicas),
+               "the ramp endpoint on every replica", limit=10)
+    plan = {"baseline": "base", "candidate": "cand", "steps": [10, 50, 100], "min_step_s": 0,
+            "min_step_requests": 30, "guardrails": {"error_rate": 0.1, "latency_p95": 2}}
+    status, _, text = request(replicas[2].port, "POST", "/api/2.0/serving-endpoints/ramp/rollout", plan)
+    assert status == 200, (status, text)
+    assert json.loads(text)["percentage"] == 10, text
+    t0 = time.time()
+    wait_until(lambda: all(split_of(r.port, "ramp") == [90, 10] for r in replicas), "90/10 on every replica", limit=5)
+    print(f"4b. rollout asked of {replicas[2].name}: 90/10 on every replica after {time.time() - t0:.2f} s")
+    again, _, text = request(replicas[0].port, "POST", "/api/2.0/serving-endpoints/ramp/rollout", plan)
+    assert again == 409, (again, text)  # one rollout per endpoint, wherever it is asked
+    sent = 0
+    while sent < 20_000:
+        state = json.loads(request(replicas[sent // 300 % 3].port, "GET", "/api/2.0/serving-endpoints/ramp/rollout")[2])
+        if state["phase"] != "ramping":
+            break
+        results = invoke_many(lb, "ramp", 300, workers=6)
+        answered += [r for r in results if r[0] == 200]
+        sent += 300
+    moves = [m["kind"] for m in state["moves"]]
+    leader = subprocess.run(["redis-cli", "-p", os.environ["REDIS_PORT"], "GET", "abtop:lead:rollout:ramp"],
+                            capture_output=True, text=True).stdout.strip()
+    journaled = psql("SELECT DISTINCT s.replica FROM rollout o JOIN session s ON s.id = o.session_id "
+                     "WHERE o.endpoint = 'ramp'")
+    print(f"    {state['phase']} after {sent} invocations: moves {moves}, led by {leader}, journaled by {journaled}")
+    assert state["phase"] == "completed" and moves == ["start", "advance", "complete"], state
+    wait_until(lambda: all(split_of(r.port, "ramp") == [0, 100] for r in replicas), "0/100 on every replica", limit=5)
+    assert journaled == [[leader]], (journaled, leader)
 
     # 4. kill -9 of one replica under load loses only its in-flight requests.
     stop = threading.Event()

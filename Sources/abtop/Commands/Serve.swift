@@ -228,6 +228,8 @@ struct Serve: AsyncParsableCommand {
             analysis: analysis.settings(streaming: true, paired: false))
         factory.durable = shipper != nil
         factory.fleetStats = fleetStats
+        let rolloutSlot = redis.map { _ in FleetRollouts.Slot() }
+        factory.fleetRollouts = rolloutSlot
         let registry = ServingRegistry(factory: factory, maxEndpoints: maxEndpoints)
         if let shipper { registry.addMetrics { shipper.metrics } }
         if let payload {
@@ -245,6 +247,11 @@ struct Serve: AsyncParsableCommand {
         if let redis {
             link = FleetLink(pool: redis, replica: replicaName) { Console.err($0) }
             await link!.start(registry)
+        }
+        let rollouts = link.map { FleetRollouts(link: $0, registry: registry) }
+        if let rollouts {
+            rolloutSlot?.fill(rollouts)
+            rollouts.start()
         }
 
         let server: RunningServer
@@ -277,6 +284,7 @@ struct Serve: AsyncParsableCommand {
         let runtimes = registry.endpoints.compactMap(\.serve)
         for runtime in runtimes { Console.out(runtime.host.summary(label: "serve").text()) }
         link?.stop()
+        rollouts?.stop()
         await registry.closeAll()
         fleetStats?.stop()
         transport.shutdown()

@@ -25,7 +25,9 @@ final class FleetFollower: @unchecked Sendable {
     }
 
     /// Reads the endpoint's shared record (the only endpoint when `name` is nil) and prepares the mirror.
-    init(pool: RedisPool, name: String?) throws {
+    /// `rollouts`: the view runs the fleet's rollout of this endpoint (its leader, `FleetRollouts`), with
+    /// `observers` hearing its session (the rollout's moves).
+    init(pool: RedisPool, name: String?, rollouts: Bool = false, observers: [any SessionObserver] = []) throws {
         self.pool = pool
         guard let index = pool.with({ try $0.command(["HGETALL", "abtop:endpoints"]).array }) else {
             throw Failure(description: "cannot reach Redis at \(pool.address): \(pool.lastError ?? "no answer")")
@@ -78,9 +80,12 @@ final class FleetFollower: @unchecked Sendable {
         host = try SessionHost(
             .init(
                 config: served, configText: JSONValue.object(payload).rendered(), resolved: resolved, mode: .split,
-                seed: 0, journal: nil, analysis: VerdictAnalysis.Settings(streaming: true, paired: false)))
+                seed: 0, journal: nil, observers: observers,
+                analysis: VerdictAnalysis.Settings(streaming: true, paired: false), rollouts: rollouts))
         let engine = host.engine
-        mirror = FleetMirror(session: host.session) { engine.setWeights($0) }
+        mirror = FleetMirror(session: host.session, setWeights: { engine.setWeights($0) }) {
+            engine.routing.epoch
+        }
     }
 
     /// Reads the stream from its oldest retained batch, then every 250 ms what is new, on a thread of its own.

@@ -12,7 +12,9 @@ import Synchronization
 ///   finished requests carry the fleet's ticket back. A request that started before the view began keeps none
 ///   (read in the order it finished).
 /// - Each replica epoch is mapped to a fleet epoch by its split: the first replica to move opens the fleet epoch,
-///   the others' requests under their old split still count to the old one.
+///   the others' requests under their old split still count to the old one (a replica epoch that began before the
+///   fleet's current one, with an earlier fleet epoch's split, is that epoch), and a split nobody has seen since
+///   opens a new one (a person moved it).
 /// - Times move onto this process's clock by the replica's wall-clock origin (replicas' clocks are assumed in sync
 ///   by NTP; an offset shifts a replica's times, never its order or its durations).
 /// - A replica session silent for `silence` seconds (killed, cut off) has its requests in flight closed as
@@ -20,12 +22,14 @@ import Synchronization
 final class FleetMirror: @unchecked Sendable {
     let session: Session
     private let setWeights: @Sendable (Weights) -> Void
+    /// The session's split epoch now (cheap: the router's; a rollout on the view moves it too).
+    private let epochNow: @Sendable () -> SplitEpoch
     private let lock = NSLock()
     private var replicas: [String: ReplicaSession] = [:]
     /// This process's monotonic stamp and wall clock at the same moment.
     private let stampAtWall: (stamp: UInt64, wall: Double)
-    /// The fleet's current epoch (only this mirror opens epochs in its session: read without a snapshot).
-    private var current: SplitEpoch
+    /// Every fleet epoch and when it opened (wall clock; one opened by a rollout on the view: when first seen).
+    private var opened: [(epoch: SplitEpoch, wall: Double)] = []
     private(set) var batches = 0
     private(set) var leftOut = 0
     private(set) var closedInFlight = 0
@@ -36,17 +40,21 @@ final class FleetMirror: @unchecked Sendable {
         var replica: String
         var origin: Double
         var lastSeen: Double
-        var epochs: [Int: Weights] = [:]
+        var epochs: [Int: SplitEpoch] = [:]
         var mapped: [Int: Int] = [:]
         /// Per entity: the replica's ticket → the fleet's ticket, and the fleet epoch it started in.
         var tickets: [Int: [Int: (ticket: Int, epoch: Int, at: Double)]] = [:]
     }
 
-    init(session: Session, setWeights: @escaping @Sendable (Weights) -> Void) {
+    init(
+        session: Session, setWeights: @escaping @Sendable (Weights) -> Void,
+        epochNow: @escaping @Sendable () -> SplitEpoch
+    ) {
         self.session = session
         self.setWeights = setWeights
+        self.epochNow = epochNow
         stampAtWall = (Monotonic.now(), Date().timeIntervalSince1970)
-        current = session.snapshot().epoch
+        opened = [(epochNow(), 0)]
     }
 
     /// The replicas heard from in the last `silence` seconds, by name.
@@ -61,7 +69,7 @@ final class FleetMirror: @unchecked Sendable {
             let key = batch.replica + "/" + batch.session
             var r = replicas[key] ?? ReplicaSession(replica: batch.replica, origin: batch.origin, lastSeen: now)
             r.lastSeen = now
-            for e in batch.epochs { r.epochs[e.index] = e.weights }
+            for e in batch.epochs { r.epochs[e.index] = e }
             for s in batch.started {
                 let epoch = fleetEpoch(&r, s.epoch)
                 if let ticket = session.requestStarted(entity: s.entity, analysed: true, epoch: epoch) {
@@ -123,13 +131,22 @@ final class FleetMirror: @unchecked Sendable {
     /// The fleet epoch a replica epoch counts to: mapped once, by its split.
     private func fleetEpoch(_ r: inout ReplicaSession, _ epoch: Int) -> Int {
         if let known = r.mapped[epoch] { return known }
-        guard let split = r.epochs[epoch], split != current.weights else {
+        let current = epochNow()
+        if current.index != opened.last!.epoch.index { opened.append((current, Date().timeIntervalSince1970)) }
+        guard let theirs = r.epochs[epoch], theirs.weights != current.weights else {
             r.mapped[epoch] = current.index
             return current.index
         }
-        setWeights(split)
-        current = session.snapshot().epoch
-        r.mapped[epoch] = current.index
-        return current.index
+        // Begun before the fleet's current epoch, under an earlier fleet epoch's split: a replica still catching up.
+        let began = r.origin + theirs.startedAt
+        if began < opened.last!.wall, let earlier = opened.last(where: { $0.epoch.weights == theirs.weights }) {
+            r.mapped[epoch] = earlier.epoch.index
+            return earlier.epoch.index
+        }
+        setWeights(theirs.weights)
+        let new = epochNow()
+        opened.append((new, Date().timeIntervalSince1970))
+        r.mapped[epoch] = new.index
+        return new.index
     }
 }

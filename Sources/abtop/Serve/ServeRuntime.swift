@@ -28,10 +28,13 @@ final class ServeRuntime: EndpointRuntime {
     /// Answer only once the request is in the journal's file (a fleet replica's spool): a `kill -9` then loses
     /// only requests still in flight, never one a client was answered.
     let durable: Bool
+    /// In a fleet: the fleet's one rollout of this endpoint, run by its leader (`FleetRollouts`), not this replica's.
+    let fleet: FleetRollouts.Slot?
 
-    init(host: SessionHost, durable: Bool = false) {
+    init(host: SessionHost, durable: Bool = false, fleet: FleetRollouts.Slot? = nil) {
         self.host = host
         self.durable = durable
+        self.fleet = fleet
         self.live = LiveModel(host: host, control: LoadControl(), rate: nil)
     }
 
@@ -177,12 +180,22 @@ final class ServeRuntime: EndpointRuntime {
         host.close()
     }
 
-    var rollout: RolloutState? { host.rollout?.current }
+    var rollout: RolloutState? {
+        if let fleetRollouts = fleet?.value { return fleetRollouts.state(host.session.endpoint.name) }
+        return host.rollout?.current
+    }
 
     func rollout(_ action: RolloutAction) throws(ServingError) -> RolloutState {
+        if let fleetRollouts = fleet?.value { return try fleetRollouts.perform(host.session.endpoint.name, action) }
         guard let controller = host.rollout else {
             throw ServingError(status: 400, code: "INVALID_STATE", message: "this endpoint runs no rollouts")
         }
+        return try Self.perform(action, on: controller)
+    }
+
+    /// Starts, pauses, resumes or aborts `controller`'s rollout, its refusals as serve answers them.
+    static func perform(_ action: RolloutAction, on controller: RolloutController) throws(ServingError) -> RolloutState
+    {
         do throws(RolloutController.Refusal) {
             switch action {
             case .start(let plan):
@@ -267,6 +280,8 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
     var durable = false
     /// A fleet replica's per-second batches for `abtop watch --fleet` (`--fleet`).
     var fleetStats: FleetStats?
+    /// A fleet replica's rollouts: the fleet's, run by each endpoint's leader (filled once the registry exists).
+    var fleetRollouts: FleetRollouts.Slot?
 
     func make(config: EndpointConfig, configText: String, metrics: EndpointMetrics) throws -> any EndpointRuntime {
         if let judge = config.settings.judge, judge.rubric == nil, judge.rubricFile != nil {
@@ -309,8 +324,9 @@ struct ServeRuntimeFactory: EndpointRuntimeFactory {
             throw ServingError(status: 503, code: "RESOURCE_EXHAUSTED", message: "\(full)")
         }
         sink?.attach(origin: host.session.origin, weights: config.weights)
-        resumeOrStartRollout(host, config: config)
-        return ServeRuntime(host: host, durable: durable)
+        // In a fleet the endpoint's leader resumes or starts rollouts, on the fleet's traffic.
+        if fleetRollouts == nil { resumeOrStartRollout(host, config: config) }
+        return ServeRuntime(host: host, durable: durable, fleet: fleetRollouts)
     }
 
     /// What the journal says about this endpoint's rollouts, applied: one under way resumes at its step (if its
