@@ -48,7 +48,8 @@ import Testing
         for (sink, session) in zip(sinks, replicas) { sink.attach(origin: session.origin, weights: config.weights) }
         let reference = Session(endpoint: config, mode: .split)
         let view = Session(endpoint: config, mode: .split)
-        let mirror = FleetMirror(session: view, setWeights: { Self.move(view, to: $0) }) { view.snapshot().epoch }
+        let mirror = FleetMirror(
+            session: view, setWeights: { Self.move(view, to: $0) }, epochNow: { view.snapshot().epoch })
 
         var rng = SplitMix64(seed: 28)
         var open: [Open] = []

@@ -83,9 +83,8 @@ final class FleetFollower: @unchecked Sendable {
                 seed: 0, journal: nil, observers: observers,
                 analysis: VerdictAnalysis.Settings(streaming: true, paired: false), rollouts: rollouts))
         let engine = host.engine
-        mirror = FleetMirror(session: host.session, setWeights: { engine.setWeights($0) }) {
-            engine.routing.epoch
-        }
+        mirror = FleetMirror(
+            session: host.session, setWeights: { engine.setWeights($0) }, epochNow: { engine.routing.epoch })
     }
 
     /// Reads the stream from its oldest retained batch, then every 250 ms what is new, on a thread of its own.
