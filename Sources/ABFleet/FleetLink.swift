@@ -48,7 +48,14 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         var weights: [Int]?
         /// The fleet's version did not apply here (it does not read with this abtop): not published over.
         var diverged = false
+        /// Redis lost the fleet's state: this replica publishes what it serves, its own changes since over any
+        /// other replica's copy, the rest only where no replica did first.
+        var republish = false
     }
+
+    /// Endpoints whose config this replica refused to publish (a key in plain text), said once each.
+    private var refusedToShare: Set<String> = []
+    private let exited = Atomic<Bool>(false)
 
     public static let lookInterval = 0.2
 
@@ -80,24 +87,35 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
                 }
                 done.wait()
             }
+            exited.store(true, ordering: .releasing)
         }
         thread.name = "abtop-fleet"
         thread.start()
     }
 
+    /// Stops looking, and waits (up to 10 s) for a look under way: nothing is applied after this returns.
     public func stop() {
         stopped.store(true, ordering: .relaxed)
+        let deadline = Date().addingTimeInterval(10)
+        while !exited.load(ordering: .acquiring), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
     }
 
     // MARK: - FleetSync
 
     public func check(_ payload: JSONObject) throws(ServingError) {
-        let plaintext = EndpointPromotion.plaintextSecrets(.object(payload), at: ConfigPath())
-        guard let first = plaintext.first else { return }
-        throw ServingError(
-            status: 400, code: "INVALID_PARAMETER_VALUE",
-            message: "\(first): a fleet shares each endpoint's config through Redis, so its keys must be "
-                + "{{secrets/scope/key}} references every replica resolves itself, not plain text")
+        if let problem = Self.plaintextProblem(payload) {
+            throw ServingError(status: 400, code: "INVALID_PARAMETER_VALUE", message: problem)
+        }
+    }
+
+    /// Why `payload` cannot be shared with a fleet (a key in plain text, which would be copied into Redis), naming
+    /// the field and never the value; nil when it can.
+    public static func plaintextProblem(_ payload: JSONObject) -> String? {
+        guard let first = EndpointPromotion.plaintextSecrets(.object(payload), at: ConfigPath()).first else {
+            return nil
+        }
+        return "\(first): a fleet shares each endpoint's config through Redis, so its keys must be "
+            + "{{secrets/scope/key}} references every replica resolves itself, not plain text"
     }
 
     public func publish(_ name: String, payload: JSONObject?, weights: [Int]?) {
@@ -226,7 +244,10 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         moving.withLock {
             if let known = self.generation, known != generation {
                 say("abtop serve: fleet: Redis lost the fleet's state (restarted empty): publishing this replica's")
-                agreed = [:]
+                for name in agreed.keys {
+                    agreed[name]!.version = 0
+                    agreed[name]!.republish = true
+                }
             }
             self.generation = generation
         }
@@ -271,8 +292,9 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
             for (i, value) in values.enumerated() where i < names.count {
                 guard let text = value.string else { continue }
                 let parts = text.split(separator: "|", maxSplits: 1)
-                guard let until = parts.first.flatMap({ Double($0) }), until > now + 0.5, parts.count == 2,
-                    String(parts[1]) != replica
+                // Anyone can write Redis: a time that is not a number, or further off than a day, is no cooldown.
+                guard let until = parts.first.flatMap({ Double($0) }), until.isFinite, until > now + 0.5,
+                    until < now + 86_400, parts.count == 2, String(parts[1]) != replica
                 else { continue }
                 if let local = cooling[i], now + local >= until - 0.5 { continue }
                 if e.runtime.coolDown(entity: i, seconds: until - now, reason: "its breaker opened on \(parts[1])") {
@@ -284,16 +306,26 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
 
     private func publishOwnChanges(_ registry: ServingRegistry, versions: [String: Int64]) {
         let local = registry.shared
-        for (name, payload, weights) in local {
+        for (name, payload, weights) in local where !registry.isChangingLocally(name) {
             let known = agreed[name]
             if let known, known.diverged { continue }
             if known == nil, versions[name] != nil { continue }
-            if known?.payload != payload || known?.weights != weights {
+            if let problem = Self.plaintextProblem(payload) {
+                if refusedToShare.insert(name).inserted {
+                    say("abtop serve: fleet: endpoint '\(name)' is not shared: \(problem)")
+                }
+                continue
+            }
+            let dirty = known?.payload != payload || known?.weights != weights
+            if let known, known.republish, !dirty {
+                publishLocked(name, payload: payload, weights: weights, ifAbsent: true)
+            } else if dirty {
                 publishLocked(name, payload: payload, weights: weights)
             }
         }
-        for (name, known) in agreed where known.payload != nil && !local.contains(where: { $0.name == name }) {
-            if versions[name] == known.version { publishLocked(name, payload: nil, weights: nil) }
+        for (name, known) in agreed
+        where known.payload != nil && !known.diverged && !local.contains(where: { $0.name == name }) {
+            if versions[name] == known.version || known.republish { publishLocked(name, payload: nil, weights: nil) }
         }
     }
 
@@ -320,35 +352,59 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
     }
 
     private func applyIfNewer(_ name: String, version: Int64, registry: ServingRegistry) async {
-        guard let record = moving.withLock({ newerRecord(name, version: version) }) else { return }
-        // Applied outside the lock (replacing a runtime waits for its requests), then agreed on under it.
-        let failure = await registry.applyShared(name, payload: record.payload, weights: record.weights)
-        applied.add(1, ordering: .relaxed)
+        let read = moving.withLock { () -> (Record, Int?)? in
+            // A change made here and not yet published is newer than anything the fleet has: it goes first.
+            guard !registry.isChangingLocally(name) else { return nil }
+            if let known = agreed[name], known.republish {
+                let local = registry.shared.first { $0.name == name }
+                if local?.payload != known.payload || local?.weights != known.weights { return nil }
+            }
+            guard let record = newerRecord(name, version: version) else { return nil }
+            return (record, registry.revision(of: name))
+        }
+        guard let (record, revision) = read else { return }
+        // Applied outside the lock (replacing a runtime waits for its requests), and only if the endpoint is as it
+        // was when the record was read; then agreed on under the lock.
+        let outcome = await registry.applyShared(
+            name, payload: record.payload, weights: record.weights, ifRevision: .some(revision))
         moving.withLock {
             guard record.version > agreed[name]?.version ?? 0 else { return }
-            if let failure {
+            switch outcome {
+            case .skipped:
+                return
+            case .applied:
+                applied.add(1, ordering: .relaxed)
+                let local = registry.shared.first { $0.name == name }
+                agreed[name] = Agreed(version: record.version, payload: local?.payload, weights: local?.weights)
+            case .refused(let failure):
                 say(
                     "abtop serve: fleet: endpoint '\(name)' version \(record.version) does not apply here: "
                         + failure.message)
+                let local = registry.shared.first { $0.name == name }
+                agreed[name] = Agreed(
+                    version: record.version, payload: local?.payload, weights: local?.weights, diverged: true)
             }
-            let local = registry.shared.first { $0.name == name }
-            agreed[name] = Agreed(
-                version: record.version, payload: failure == nil ? local?.payload : record.payload,
-                weights: failure == nil ? local?.weights : record.weights, diverged: failure != nil)
         }
     }
 
     /// Publishes under `moving`; nothing to do when Redis does not answer (the next look publishes it then).
-    private func publishLocked(_ name: String, payload: JSONObject?, weights: [Int]?) {
+    /// `ifAbsent`: only when the fleet has no record of the endpoint (see `FleetScripts.publishIfAbsent`). A
+    /// deleted endpoint's batches and rollout go with it.
+    private func publishLocked(_ name: String, payload: JSONObject?, weights: [Int]?, ifAbsent: Bool = false) {
         let text = payload.map { JSONValue.object($0).rendered(pretty: false) } ?? ""
         let split = weights?.map(String.init).joined(separator: ",") ?? ""
-        let version = pool.with { c in
-            try c.command([
-                "EVAL", FleetScripts.publish, "3", prefix + "version", prefix + "endpoint:" + name,
-                prefix + "endpoints", text, split, replica, payload == nil ? "1" : "", name,
+        let version = pool.with { c -> Int64? in
+            let v = try c.command([
+                "EVAL", ifAbsent ? FleetScripts.publishIfAbsent : FleetScripts.publish, "3", prefix + "version",
+                prefix + "endpoint:" + name, prefix + "endpoints", text, split, replica, payload == nil ? "1" : "",
+                name,
             ]).integer
+            if payload == nil {
+                try c.command(["UNLINK", prefix + "stats:" + name, prefix + "rollout:" + name])
+            }
+            return v
         }
-        guard let version, let version else { return }
+        guard let version, let version, version > 0 else { return }
         published.add(1, ordering: .relaxed)
         agreed[name] = Agreed(version: version, payload: payload, weights: weights)
     }

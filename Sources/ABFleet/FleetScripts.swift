@@ -12,6 +12,17 @@ enum FleetScripts {
         return v
         """
 
+    /// `publish`, unless the endpoint already has a record (after Redis restarted empty, the first replica to
+    /// publish an endpoint wins; the others apply it). Same KEYS and ARGV; returns the new version, or 0.
+    static let publishIfAbsent = """
+        if redis.call('HEXISTS', KEYS[3], ARGV[5]) == 1 then return 0 end
+        local v = redis.call('INCR', KEYS[1])
+        redis.call('HSET', KEYS[2], 'version', v, 'payload', ARGV[1], 'weights', ARGV[2], 'origin', ARGV[3],
+          'deleted', ARGV[4])
+        redis.call('HSET', KEYS[3], ARGV[5], v)
+        return v
+        """
+
     /// A new split only (the dashboard of `abtop watch --fleet`): the endpoint's record keeps its payload and gets
     /// a new version. KEYS: version counter, the endpoint's hash, the index. ARGV: weights, origin, name. Returns
     /// the new version, or -1 when the endpoint is gone.

@@ -19,6 +19,8 @@ public final class JournalWriter: Sendable {
     private let scheduled = Atomic<Bool>(false)
     /// Prompt ids whose text is already written (bounded: past the bound, INSERT OR IGNORE does the work).
     private let writtenPrompts = Mutex<Set<String>>([])
+    /// Callers of `flushDurably` waiting for their rows: resumed by the write that commits them.
+    private let waiters = Mutex<[(target: Int, done: CheckedContinuation<Void, Never>)]>([])
     static let promptMemory = 10_000
 
     private struct Buffer {
@@ -182,26 +184,36 @@ public final class JournalWriter: Sendable {
         _ = flush()
     }
 
-    /// Returns once every row handed in before the call is in the file (or its write failed): a fleet replica
-    /// answers a request only after this, so a `kill -9` loses only requests still in flight. Concurrent callers
-    /// share one transaction (whoever writes takes everything buffered; the others find it written once the
-    /// write lock is theirs), on a thread of GCD's rather than the caller's, which may be the transport's loop.
+    /// Returns once every row handed in before the call is in the file (or can never be: writes failed for good,
+    /// or the writer closed): a fleet replica answers a request only after this, so a `kill -9` loses only
+    /// requests still in flight. It asks the journal's thread for a write now and waits without a thread: the
+    /// write resumes every caller whose rows it committed, so concurrent answers share one transaction and a
+    /// failing write is retried (and given up) by that one thread alone.
     public func flushDurably() async {
-        if isWritten() { return }
+        let target = buffer.withLock { $0.seq }
+        if isWritten(upTo: target) { return }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                _ = self.flush()
-                done.resume()
-            }
+            waiters.withLock { $0.append((target, done)) }
+            // A write may have ended between the check and the append: it resumed nobody for these rows.
+            resumeWaiters()
+            schedule(urgent: true)
         }
     }
 
-    /// Whether every row handed in so far is written: holding the write lock with nothing buffered (a write takes
-    /// rows only under this lock, and keeps it until its commit).
-    private func isWritten() -> Bool {
-        guard writing.try() else { return false }
-        defer { writing.unlock() }
-        return buffer.withLock { $0.pending.isEmpty && $0.notes.isEmpty }
+    /// Whether the rows handed in up to `target` are written (or never will be).
+    private func isWritten(upTo target: Int) -> Bool {
+        buffer.withLock { $0.written + $0.lost >= target || $0.failed || $0.closed }
+    }
+
+    /// Resumes the callers of `flushDurably` whose rows are now written (or never will be).
+    private func resumeWaiters() {
+        let (settled, over) = buffer.withLock { ($0.written + $0.lost, $0.failed || $0.closed) }
+        let ready = waiters.withLock { w -> [CheckedContinuation<Void, Never>] in
+            let done = w.filter { over || $0.target <= settled }.map(\.done)
+            w.removeAll { over || $0.target <= settled }
+            return done
+        }
+        for continuation in ready { continuation.resume() }
     }
 
     /// Writes what is buffered, on the caller's thread, and closes: what comes later is counted as lost. A batch
@@ -217,10 +229,12 @@ public final class JournalWriter: Sendable {
             b.lost += b.pending.count
             b.pending.removeAll()
         }
+        resumeWaiters()
     }
 
     /// Writes one batch; true when rows are still waiting (the write failed and will be tried again).
     func flush() -> Bool {
+        defer { resumeWaiters() }
         writing.lock()
         defer { writing.unlock() }
         let (batch, notes) = buffer.withLock { b in

@@ -58,13 +58,27 @@ import Testing
 
         // The fleet's own state applied here: created with the fleet's live split, and nothing published back.
         let shared = ServingFixtures.json(ServingFixtures.payload(name: "other", weights: (50, 50))).objectValue!
-        #expect(await registry.applyShared("other", payload: shared, weights: [10, 90]) == nil)
+        #expect(await registry.applyShared("other", payload: shared, weights: [10, 90]) == .applied)
         #expect(registry.endpoint(named: "other")?.runtime.weights.percentages == [10, 90])
-        #expect(await registry.applyShared("other", payload: shared, weights: [60, 40]) == nil)
+        #expect(await registry.applyShared("other", payload: shared, weights: [60, 40]) == .applied)
         #expect(registry.endpoint(named: "other")?.runtime.weights.percentages == [60, 40])
-        #expect(await registry.applyShared("other", payload: nil, weights: nil) == nil)
+        #expect(await registry.applyShared("other", payload: nil, weights: nil) == .applied)
         #expect(registry.endpoint(named: "other") == nil)
         #expect(fleet.published.withLock { $0.count } == 3)
+
+        // The fleet's state read before a change made here is not applied over it.
+        _ = try registry.create(ServingFixtures.json(ServingFixtures.payload(name: "third", weights: (50, 50))))
+        let before = registry.revision(of: "third")
+        _ = try await registry.updateConfig(
+            "third",
+            ServingFixtures.json(
+                #"{"traffic_config": {"routes": [{"served_model_name": "a", "traffic_percentage": 20}, "#
+                    + #"{"served_model_name": "b", "traffic_percentage": 80}]}}"#))
+        let stale = ServingFixtures.json(ServingFixtures.payload(name: "third", weights: (50, 50))).objectValue!
+        #expect(
+            await registry.applyShared("third", payload: stale, weights: [50, 50], ifRevision: .some(before))
+                == .skipped)
+        #expect(registry.endpoint(named: "third")?.runtime.weights.percentages == [20, 80])
     }
 
     @Test func aPayloadTheFleetRefusesChangesNothing() async throws {

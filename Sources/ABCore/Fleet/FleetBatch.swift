@@ -106,7 +106,8 @@ public struct FleetBatch: Sendable, Equatable {
         guard text.utf8.count <= maxBytes, let root = try? JSONParser.parse(text), let o = root.objectValue,
             o["v"]?.intValue == 1, let replica = o["replica"]?.stringValue, (1...200).contains(replica.utf8.count),
             let session = o["session"]?.stringValue, (1...200).contains(session.utf8.count),
-            case .number(let originNumber)? = o["origin"], originNumber.value.isFinite
+            // Seconds since 1970 between 2001 and 2286: a time far off would overflow the clock arithmetic.
+            case .number(let originNumber)? = o["origin"], (1e9...1e10).contains(originNumber.value)
         else { return nil }
         var batch = FleetBatch(replica: replica, session: session, origin: originNumber.value)
         let epochs = o["epochs"]?.arrayValue ?? []

@@ -41,6 +41,8 @@ public final class ServingRegistry: Sendable {
     /// Families `/metrics` adds after the endpoints' (the fleet link's, the PostgreSQL journal's), rendered on
     /// each scrape.
     private let extraMetrics = Mutex<[@Sendable () -> String]>([])
+    /// Changes made here and not yet published, by endpoint: the fleet's older state is not applied over them.
+    private let changing = Mutex<[String: Int]>([:])
     /// Seconds on a monotonic clock, for the rate limiters.
     private let clock: @Sendable () -> Double
     /// The most endpoints served at once (`--max-endpoints`): each holds a session, its analysis and a journal
@@ -156,6 +158,9 @@ public final class ServingRegistry: Sendable {
 
     /// `POST /api/2.0/serving-endpoints`. `publish` false: the fleet's own change, applied here (not sent back).
     public func create(_ body: JSONValue, publish: Bool = true) throws(ServingError) -> JSONValue {
+        let name = body[key: "name"]?.stringValue ?? ""
+        if publish { beginLocalChange(name) }
+        defer { if publish { endLocalChange(name) } }
         guard let object = body.objectValue else {
             throw .invalid("the request body must be a JSON object: {\"name\": ..., \"config\": {...}}")
         }
@@ -304,6 +309,8 @@ public final class ServingRegistry: Sendable {
 
     /// `DELETE /api/2.0/serving-endpoints/{name}`: `{}` once its in-flight requests finished.
     public func delete(_ name: String, publish: Bool = true) async throws(ServingError) -> JSONValue {
+        if publish { beginLocalChange(name) }
+        defer { if publish { endLocalChange(name) } }
         let removed = entries.withLock { list -> Entry? in
             guard let i = list.firstIndex(where: { $0.endpoint.name == name }) else { return nil }
             return list.remove(at: i)
@@ -332,16 +339,51 @@ public final class ServingRegistry: Sendable {
         return document(updated)
     }
 
+    /// What became of the fleet's state applied here.
+    public enum SharedApplication: Sendable, Equatable {
+        case applied
+        /// The endpoint changed here since the fleet's state was read: that change is newer, and is published.
+        case skipped
+        /// It does not apply here (a payload an older abtop cannot read, a key this replica cannot resolve).
+        case refused(ServingError)
+    }
+
+    /// The endpoint's revision now (nil: no such endpoint), for `applyShared(ifRevision:)`.
+    public func revision(of name: String) -> Int? {
+        entries.withLock { $0.first { $0.endpoint.name == name }?.revision }
+    }
+
+    /// Whether a change made here to `name` is under way (made, not yet published).
+    public func isChangingLocally(_ name: String) -> Bool {
+        changing.withLock { ($0[name] ?? 0) > 0 }
+    }
+
+    private func beginLocalChange(_ name: String) { changing.withLock { $0[name, default: 0] += 1 } }
+
+    private func endLocalChange(_ name: String) {
+        changing.withLock {
+            $0[name, default: 1] -= 1
+            if $0[name] == 0 { $0[name] = nil }
+        }
+    }
+
     /// Applies the fleet's state of an endpoint (another replica changed it): created, replaced or deleted here as
-    /// it is there, and its live split set, without publishing it back. A payload that does not read here (a
-    /// replica running an older abtop) leaves the endpoint as it was; the error is returned to be reported.
-    public func applyShared(_ name: String, payload: JSONObject?, weights: [Int]?) async -> ServingError? {
+    /// it is there, and its live split set, without publishing it back. `ifRevision` is the endpoint's revision
+    /// when the fleet's state was read (`.some(nil)`: it did not exist): if it changed since, or a change made here
+    /// is under way, that change is newer and nothing is applied.
+    public func applyShared(
+        _ name: String, payload: JSONObject?, weights: [Int]?, ifRevision: Int?? = .none
+    ) async -> SharedApplication {
+        if case .some(let expected) = ifRevision, revision(of: name) != expected || isChangingLocally(name) {
+            return .skipped
+        }
         guard let payload else {
             if endpoint(named: name) != nil { _ = try? await delete(name, publish: false) }
-            return nil
+            return .applied
         }
         do {
             if let current = try? entry(name) {
+                if case .some(let expected) = ifRevision, current.revision != expected { return .skipped }
                 if current.payload != payload {
                     _ = try await replace(name, from: current, with: payload, publish: false)
                 }
@@ -349,14 +391,16 @@ public final class ServingRegistry: Sendable {
                 _ = try create(.object(payload), publish: false)
             }
         } catch {
-            return error
+            // Another change won the race here: it is newer than the fleet's state read before it.
+            if error.status == 409 { return .skipped }
+            return .refused(error)
         }
         if let weights, let split = Weights(weights), let e = endpoint(named: name),
             e.runtime.weights.percentages != weights
         {
             e.runtime.setWeights(split)
         }
-        return nil
+        return .applied
     }
 
     /// The endpoints as the fleet shares them: each one's payload and live split.
@@ -369,6 +413,8 @@ public final class ServingRegistry: Sendable {
     private func replace(
         _ name: String, from current: Entry, with payload: JSONObject, publish: Bool
     ) async throws(ServingError) -> Entry {
+        if publish { beginLocalChange(name) }
+        defer { if publish { endLocalChange(name) } }
         let parsed = try Self.validate(payload)
         if publish { try fleet.withLock({ $0 })?.check(payload) }
         let old = current.endpoint
@@ -441,6 +487,8 @@ public final class ServingRegistry: Sendable {
 
     /// `PATCH …/{name}/tags`: `{"add_tags": [{"key", "value"}], "delete_tags": ["key"]}` → `{"tags": [...]}`.
     public func patchTags(_ name: String, _ body: JSONValue) throws(ServingError) -> JSONValue {
+        beginLocalChange(name)
+        defer { endLocalChange(name) }
         let current = try entry(name)
         var tags = current.payload["tags"]?.arrayValue ?? []
         let deletions = body[key: "delete_tags"]?.arrayValue ?? []
@@ -474,6 +522,8 @@ public final class ServingRegistry: Sendable {
     // MARK: - Helpers
 
     private func applyGateway(_ entry: Entry, payload: JSONObject) throws(ServingError) {
+        beginLocalChange(entry.endpoint.name)
+        defer { endLocalChange(entry.endpoint.name) }
         let parsed = try Self.validate(payload)
         try fleet.withLock({ $0 })?.check(payload)
         let current = entry.endpoint

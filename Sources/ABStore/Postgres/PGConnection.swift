@@ -1,3 +1,4 @@
+import ABCore
 import CLibpq
 import Foundation
 
@@ -19,6 +20,17 @@ public final class PGConnection {
 
     /// Connects to a `postgres://` or `postgresql://` URL within `timeout` seconds.
     public init(url: String, timeout: Int = 5) throws {
+        // A URL that does not read as one (a password with a bare %) is refused here: libpq's message about it
+        // would quote it, password and all.
+        guard let components = URLComponents(string: url), components.host != nil else {
+            throw Failure(
+                description: "the PostgreSQL address must be postgres://user[:password]@host[:port]/database, with "
+                    + "reserved characters percent-encoded", state: nil, connectionLost: false)
+        }
+        if let password = components.password, !password.isEmpty {
+            SecretRedactor.register(password.removingPercentEncoding ?? password)
+            SecretRedactor.register(password)
+        }
         address = Self.redacted(url)
         var options = url.contains("?") ? "&" : "?"
         if !url.contains("connect_timeout=") { options += "connect_timeout=\(timeout)&" }
@@ -90,9 +102,10 @@ public final class PGConnection {
         }
     }
 
+    /// libpq's message on one line, with every registered secret (the URL's password among them) redacted.
     private static func message(_ text: UnsafeMutablePointer<CChar>?) -> String {
         guard let text else { return "unknown error" }
-        let lines = String(cString: text).split(whereSeparator: \.isNewline)
+        let lines = SecretRedactor.redact(String(cString: text)).split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return lines.isEmpty ? "unknown error" : lines.joined(separator: " ")
     }

@@ -101,6 +101,11 @@ enum PostgresSchema {
             try pg.exec("CREATE INDEX IF NOT EXISTS request_by_session ON request (session_id)")
             try pg.exec("CREATE INDEX IF NOT EXISTS rollout_by_endpoint ON rollout (endpoint, id)")
             try pg.exec("CREATE TABLE IF NOT EXISTS abtop_migrations (identifier TEXT PRIMARY KEY)")
+            // Which spool each replica name ships from: rows are known by (replica, local_id), so a second spool
+            // under a name (a lost disk, a copy) would be read as the first one's rows.
+            try pg.exec(
+                "CREATE TABLE IF NOT EXISTS abtop_replica (replica TEXT PRIMARY KEY, spool TEXT NOT NULL, "
+                    + "since TIMESTAMPTZ NOT NULL DEFAULT now())")
             for m in migrations {
                 try pg.exec("INSERT INTO abtop_migrations (identifier) VALUES ($1) ON CONFLICT DO NOTHING", [m])
             }

@@ -135,6 +135,7 @@ public final class PostgresShipper: Sendable {
                                 + "the rows wait in the spool at \(journal.path)", state: nil, connectionLost: true)
                     }
                     let columns = try PostgresSchema.prepare(c, from: journal)
+                    try claimSpool(c)
                     marks = try Marks.read(c, replica: replica, columns: columns)
                     pg = c
                     backoff = 0.5
@@ -179,6 +180,29 @@ public final class PostgresShipper: Sendable {
             wake.unlock()
         }
         state.withLock { $0.stopped = true }
+    }
+
+    /// This spool's identity (made once, kept in the spool itself), checked against the one PostgreSQL knows for
+    /// this replica name: a different spool under the same name is refused, rather than its rows being skipped
+    /// (their `local_id`s already taken) or joined to the other spool's sessions.
+    private func claimSpool(_ pg: PGConnection) throws {
+        let id = try journal.pool.write { db -> String in
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS abtop_spool (id TEXT NOT NULL)")
+            if let id = try String.fetchOne(db, sql: "SELECT id FROM abtop_spool LIMIT 1") { return id }
+            let id = UUID().uuidString
+            try db.execute(sql: "INSERT INTO abtop_spool (id) VALUES (?)", arguments: [id])
+            return id
+        }
+        try pg.exec(
+            "INSERT INTO abtop_replica (replica, spool) VALUES ($1, $2) ON CONFLICT (replica) DO NOTHING",
+            [replica, id])
+        let known = try pg.exec("SELECT spool FROM abtop_replica WHERE replica = $1", [replica]).first?.first ?? nil
+        guard known == id else {
+            throw PGConnection.Failure(
+                description: "replica name '\(replica)' already shipped rows from another spool; this one "
+                    + "(\(journal.path)) is not shipped: give it its own --replica, or the replica its old --spool",
+                state: nil, connectionLost: true)
+        }
     }
 
     /// How far each table is shipped (this replica's largest `local_id` in PostgreSQL), and the sessions whose

@@ -217,6 +217,10 @@ struct Serve: AsyncParsableCommand {
             let profiles = try MockServerCommand.loadProfiles(profile)
             mock = try await MockServer.start(.init(profiles: profiles, seed: seed))
         }
+        if fleetURL != nil, let object = payload?.objectValue, let problem = FleetLink.plaintextProblem(object) {
+            Console.err("\(config!): \(problem)")
+            throw ExitCode(1)
+        }
         let (journal, shipper) = try openJournal()
         let redis = fleetURL.flatMap { try? RedisAddress.parse($0).get() }.map { RedisPool($0) }
         if let password = redis?.address.password { SecretRedactor.register(password) }

@@ -92,7 +92,9 @@ final class FleetFollower: @unchecked Sendable {
         let thread = Thread { [self] in
             while !stopped.load(ordering: .relaxed) {
                 let more = readOnce()
-                mirror.expire()
+                // Silence is judged only once the stream is read to its end: a watcher cut off from Redis (or
+                // behind) must not call the replicas dead whose batches are waiting.
+                if !more, status == nil { mirror.expire() }
                 if !more { Thread.sleep(forTimeInterval: 0.25) }
             }
         }

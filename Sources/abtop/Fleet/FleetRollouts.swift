@@ -203,7 +203,14 @@ final class FleetRollouts: @unchecked Sendable {
         guard let follower = try? FleetFollower(pool: pool, name: name, rollouts: true, observers: [relay]),
             let controller = follower.host.rollout
         else { return nil }
-        while follower.readOnce() {}
+        // Catching up can take a while on a busy fleet: the lease is kept meanwhile.
+        var renewed = Date()
+        while follower.readOnce() {
+            if Date().timeIntervalSince(renewed) > 1 {
+                _ = link.lead("rollout:" + name, seconds: Self.lease)
+                renewed = Date()
+            }
+        }
         relay.bind(fleet: self, follower: follower, endpoint: name)
         follower.start()
         let leader = Leader(follower: follower, controller: controller)

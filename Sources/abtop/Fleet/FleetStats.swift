@@ -6,18 +6,20 @@ import Synchronization
 
 /// A replica's contribution to the fleet's view: every endpoint session's events, gathered by a `FleetStatsSink`
 /// subscribed to the session and sent once a second as one `FleetBatch` to the endpoint's Redis stream
-/// (`abtop:stats:{endpoint}`), which `abtop watch --fleet` reads (`FleetMirror`). The streams are capped
-/// (`maxStreamLength` batches, oldest dropped); a replica cut off from Redis keeps its batches (up to
-/// `FleetBatch.maxItems` items each) and sends them when Redis answers again.
+/// (`abtop:stats:{endpoint}`), which `abtop watch --fleet` reads (`FleetMirror`). The streams keep the last
+/// `retention` seconds (older batches are trimmed, so Redis holds about 150 bytes × requests/s × retention); a
+/// replica cut off from Redis keeps its batches (up to `FleetBatch.maxItems` items) and sends them when Redis
+/// answers again.
 final class FleetStats: Sendable {
     let pool: RedisPool
     let replica: String
     private let sinks = Mutex<[FleetStatsSink]>([])
     private let stopped = Atomic<Bool>(false)
     private let sentBatches = Atomic<Int>(0)
+    private let exited = Atomic<Bool>(false)
 
-    /// About two hours of one batch a second from each of three replicas.
-    static let maxStreamLength = 20_000
+    /// How long a stream keeps its batches: what a watcher (or a new rollout leader) that starts later sees.
+    static let retention = 900.0
     /// A session with nothing to say still sends an empty batch this often: a silent session is a dead one.
     static let keepAlive = 5.0
 
@@ -30,6 +32,7 @@ final class FleetStats: Sendable {
                 send()
             }
             send()
+            exited.store(true, ordering: .releasing)
         }
         thread.name = "abtop-fleet-stats"
         thread.start()
@@ -42,9 +45,11 @@ final class FleetStats: Sendable {
         return sink
     }
 
+    /// Stops after a last send of what the ended sessions left (waits up to 5 s; the thread sends, alone).
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        send()
+        let deadline = Date().addingTimeInterval(5)
+        while !exited.load(ordering: .acquiring), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
     }
 
     var batchesSent: Int { sentBatches.load(ordering: .relaxed) }
@@ -56,10 +61,9 @@ final class FleetStats: Sendable {
         for sink in sinks.withLock({ $0 }) {
             guard let (batch, origin) = sink.take(now: now, keepAlive: Self.keepAlive) else { continue }
             let text = batch.json(originStamp: origin)
+            let oldest = String(Int64((now - Self.retention) * 1000))
             let sent = pool.with { c in
-                try c.command([
-                    "XADD", "abtop:stats:" + sink.endpoint, "MAXLEN", "~", String(Self.maxStreamLength), "*", "b", text,
-                ])
+                try c.command(["XADD", "abtop:stats:" + sink.endpoint, "MINID", "~", oldest, "*", "b", text])
             }
             if case .string? = sent {
                 sentBatches.add(1, ordering: .relaxed)
@@ -111,9 +115,17 @@ final class FleetStatsSink: SessionObserver {
     func observe(_ event: SessionEvent) {
         state.withLock { s in
             guard !s.ended else { return }
-            guard s.batch.started.count + s.batch.finished.count < FleetBatch.maxItems / 2 else {
-                s.dropped += 1
-                return
+            // Past the bound (Redis away a long time) requests are dropped and counted; epochs and the end never.
+            let full =
+                s.batch.started.count + s.batch.finished.count + s.batch.feedback.count >= FleetBatch.maxItems / 2
+            switch event {
+            case .started, .finished, .feedback:
+                if full {
+                    s.dropped += 1
+                    return
+                }
+            default:
+                break
             }
             switch event {
             case .started(let entity, let ticket, let epoch):

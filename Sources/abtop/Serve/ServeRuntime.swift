@@ -109,6 +109,12 @@ final class ServeRuntime: EndpointRuntime {
     }
 
     func coolDown(entity: Int, seconds: Double, reason: String) -> Bool {
+        // Never longer than this endpoint's own cooldown: a replica's clock ahead (or a value written into Redis by
+        // anyone) cannot hold an entity out for longer than one of its own breakers would.
+        let seconds = min(seconds, host.session.endpoint.settings.breaker.cooldown)
+        guard seconds.isFinite, seconds > 0, host.session.endpoint.servedEntities.indices.contains(entity) else {
+            return false
+        }
         let now = host.session.now()
         guard engine.routing.coolDown(entity, until: now + seconds, now: now) else { return false }
         host.session.note(
