@@ -29,7 +29,7 @@ public protocol EndpointRuntime: AnyObject, Sendable {
     /// The endpoint's guarded rollout as it stands; nil without one.
     var rollout: RolloutState? { get }
     /// Starts a rollout of `plan` (`POST …/rollout`), or pauses, resumes or aborts the one under way.
-    func rollout(_ action: RolloutAction) throws(ServingError) -> RolloutState
+    func rollout(_ action: RolloutAction) async throws(ServingError) -> RolloutState
 }
 
 /// What `POST …/{name}/rollout[/pause|resume|abort]` asks for.
@@ -52,7 +52,7 @@ extension EndpointRuntime {
     public var coolingDown: [Double?] { [] }
     public func coolDown(entity: Int, seconds: Double, reason: String) -> Bool { false }
     public var rollout: RolloutState? { nil }
-    public func rollout(_ action: RolloutAction) throws(ServingError) -> RolloutState {
+    public func rollout(_ action: RolloutAction) async throws(ServingError) -> RolloutState {
         throw ServingError(status: 400, code: "INVALID_STATE", message: "this endpoint runs no rollouts")
     }
 }

@@ -287,7 +287,7 @@ public final class ServingRegistry: Sendable {
     }
 
     /// `POST …/{name}/rollout` with a plan, or `…/rollout/pause|resume|abort`.
-    public func rollout(_ name: String, action: String?, body: JSONValue?) throws(ServingError) -> JSONValue {
+    public func rollout(_ name: String, action: String?, body: JSONValue?) async throws(ServingError) -> JSONValue {
         let e = try entry(name)
         let request: RolloutAction
         switch action {
@@ -304,7 +304,7 @@ public final class ServingRegistry: Sendable {
             }
             request = .command(command)
         }
-        return RolloutJSONView.state(try e.endpoint.runtime.rollout(request))
+        return RolloutJSONView.state(try await e.endpoint.runtime.rollout(request))
     }
 
     /// `DELETE /api/2.0/serving-endpoints/{name}`: `{}` once its in-flight requests finished.
@@ -449,8 +449,15 @@ public final class ServingRegistry: Sendable {
             if !sameEntities { await endpoint.runtime.close() }
             throw error
         }
-        // The entry held `old` until the swap (its revision was unchanged), so `old` is closed once, here.
-        if !sameEntities { await old.runtime.close() }
+        // The entry held `old` until the swap (its revision was unchanged), so `old` is closed once, here. The
+        // fleet's change applied here does not wait for its requests: the replica's look goes on meanwhile.
+        if !sameEntities {
+            if publish {
+                await old.runtime.close()
+            } else {
+                Task { await old.runtime.close() }
+            }
+        }
         if publish { published(updated) }
         return updated
     }

@@ -130,7 +130,7 @@ struct ServingResponder: Sendable {
             case (.patch, "tags"): return json(200, try registry.patchTags(name, try await body(request)))
             case (.get, "rollout"): return json(200, try registry.rollout(name))
             case (.post, "rollout"):
-                return json(200, try registry.rollout(name, action: nil, body: try await body(request)))
+                return json(200, try await registry.rollout(name, action: nil, body: try await body(request)))
             default:
                 // A known resource with another method is a 405; anything else falls through to the 404.
                 if segments.count == 6, segments[4] == "rollout" {
@@ -138,7 +138,7 @@ struct ServingResponder: Sendable {
                         throw ServingError.notFound(path: path)
                     }
                     guard method == .post else { throw notAllowed(method, path) }
-                    return json(200, try registry.rollout(name, action: segments[5], body: nil))
+                    return json(200, try await registry.rollout(name, action: segments[5], body: nil))
                 }
                 if segments.count == 4
                     || (segments.count == 5

@@ -82,7 +82,7 @@ final class FleetRollouts: @unchecked Sendable {
 
     /// Starts, pauses, resumes or aborts the fleet's rollout of `name`: here when this replica leads it, else by
     /// asking the leader through Redis and waiting for its answer.
-    func perform(_ name: String, _ action: RolloutAction) throws(ServingError) -> RolloutState {
+    func perform(_ name: String, _ action: RolloutAction) async throws(ServingError) -> RolloutState {
         if let leader = lock.withLock({ leading[name] }) { return try apply(action, on: leader, endpoint: name) }
         let id = UUID().uuidString
         let request = Request(id: id, command: action.command?.rawValue, plan: action.plan)
@@ -100,7 +100,7 @@ final class FleetRollouts: @unchecked Sendable {
                 throw ServingError(
                     status: answer.status ?? 500, code: answer.code ?? "INTERNAL_ERROR", message: answer.message ?? "")
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         throw ServingError(
             status: 503, code: "TEMPORARILY_UNAVAILABLE",
