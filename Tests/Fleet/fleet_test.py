@@ -351,6 +351,28 @@ def main():
     assert abs(share - 0.7) <= 3 * math.sqrt(0.21 / 3_000), share
     assert not any(s.get("flagged") for s in view["srm"]), view["srm"]
 
+    # 4a'. The fleet's dashboard in a real terminal (tmux): every replica named, and a slider moved there moves
+    #      the split of every replica.
+    sock = f"abtop-fleet-{os.getpid()}"
+
+    def tmux(*args):
+        return subprocess.run(["tmux", "-L", sock, *args], capture_output=True, text=True, check=True).stdout
+
+    tmux("new-session", "-d", "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", "-s", "watch",
+         ABTOP, "watch", "--fleet", REDIS, "--endpoint", "watched")
+    try:
+        wait_until(lambda: "fleet of 3: r1, r2, r3" in tmux("capture-pane", "-t", "watch", "-p"),
+                   "the fleet's dashboard naming its three replicas", limit=60)
+        screen = tmux("capture-pane", "-t", "watch", "-p")
+        assert "watched" in screen and "REQS" in screen and "▶ a" in screen, screen
+        tmux("send-keys", "-t", "watch", "PPage")  # the selected entity (a, 70 %) up 5 %
+        wait_until(lambda: all(split_of(r.port, "watched") == [75, 25] for r in replicas),
+                   "75/25 on every replica after a slider moved on the fleet's dashboard", limit=30)
+        print("4a'. abtop watch --fleet in tmux: r1, r2, r3 on screen; PgUp on a's slider → 75/25 on every replica")
+        tmux("send-keys", "-t", "watch", "q")
+    finally:
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+
     # 4b. One rollout for the fleet: asked of one replica, led by one, read from any, moving every replica's split.
     ramp = {"name": "ramp", "config": {
         "served_entities": [entity("base", "gpt-4o"), entity("cand", "gpt-4o-mini")],
@@ -388,6 +410,43 @@ def main():
     assert state["phase"] == "completed" and moves == ["start", "advance", "complete"], state
     wait_until(lambda: all(split_of(r.port, "ramp") == [0, 100] for r in replicas), "0/100 on every replica", limit=5)
     assert journaled == [[leader]], (journaled, leader)
+
+    # 4c. The rollout's leader killed mid-rollout: another replica takes the lease and finishes it.
+    ramp2 = json.loads(json.dumps(ramp))
+    ramp2["name"] = "ramp2"
+    status, _, text = request(replicas[0].port, "POST", "/api/2.0/serving-endpoints", ramp2)
+    assert status == 200, (status, text)
+    wait_until(lambda: all(request(r.port, "GET", "/api/2.0/serving-endpoints/ramp2")[0] == 200 for r in replicas),
+               "the ramp2 endpoint on every replica", limit=10)
+    slow_plan = dict(plan, min_step_requests=150)
+    status, _, text = request(replicas[0].port, "POST", "/api/2.0/serving-endpoints/ramp2/rollout", slow_plan)
+    assert status == 200, (status, text)
+
+    def lease():
+        return subprocess.run(["redis-cli", "-p", os.environ["REDIS_PORT"], "GET", "abtop:lead:rollout:ramp2"],
+                              capture_output=True, text=True).stdout.strip()
+
+    first_leader = lease()
+    victim = next(r for r in replicas if r.name == first_leader)
+    others = [r for r in replicas if r is not victim]
+    victim.kill9()
+    wait_until(lambda: lease() not in ("", first_leader), "another replica to take the rollout's lease", limit=30)
+    second_leader = lease()
+    sent = 0
+    while sent < 20_000:
+        state = json.loads(request(others[0].port, "GET", "/api/2.0/serving-endpoints/ramp2/rollout")[2])
+        if state["phase"] != "ramping":
+            break
+        results = invoke_many(others[sent // 300 % 2].port, "ramp2", 300, workers=6)
+        answered += [r for r in results if r[0] == 200]
+        sent += 300
+    moves = [m["kind"] for m in state["moves"]]
+    print(f"4c. rollout leader {first_leader} killed: {second_leader} took over and it {state['phase']} "
+          f"after {sent} more invocations (moves {moves})")
+    assert state["phase"] == "completed" and moves[-1] == "complete" and "restart" in moves, state
+    victim.start()
+    wait_until(lambda: request(victim.port, "GET", "/api/2.0/serving-endpoints/ramp2")[0] == 200,
+               f"{victim.name} restarted")
 
     # 4. kill -9 of one replica under load loses only its in-flight requests.
     stop = threading.Event()

@@ -77,11 +77,19 @@ final class FleetFollower: @unchecked Sendable {
         let resolved = config.simulated(root: "http://127.0.0.1:9", serviceAccountKey: "")
         var served = config
         served.settings.sticky = true
+        // The view's clock starts where the oldest replica session in the stream began, so its times (the per-second
+        // charts, the duration) read as the fleet's.
+        let first = pool.with { c in try c.command(["XRANGE", "abtop:stats:" + chosen, "-", "+", "COUNT", "1"]).array }
+        let earliest = ((first ?? nil)?.first?.array?.last?.array?.last?.string)
+            .flatMap { FleetBatch.decode($0, entities: config.servedEntities.count)?.batch.origin }
+        let now = Date().timeIntervalSince1970
+        let back = earliest.map { min(max(0, now - $0), 30 * 86_400) } ?? 0
         host = try SessionHost(
             .init(
                 config: served, configText: JSONValue.object(payload).rendered(), resolved: resolved, mode: .split,
                 seed: 0, journal: nil, observers: observers,
-                analysis: VerdictAnalysis.Settings(streaming: true, paired: false), rollouts: rollouts))
+                analysis: VerdictAnalysis.Settings(streaming: true, paired: false), rollouts: rollouts,
+                origin: Monotonic.now() &- UInt64(back * 1e9)))
         let engine = host.engine
         mirror = FleetMirror(
             session: host.session, setWeights: { engine.setWeights($0) }, epochNow: { engine.routing.epoch })

@@ -192,7 +192,9 @@ final class ServeRuntime: EndpointRuntime {
     }
 
     func rollout(_ action: RolloutAction) async throws(ServingError) -> RolloutState {
-        if let fleetRollouts = fleet?.value { return try await fleetRollouts.perform(host.session.endpoint.name, action) }
+        if let fleetRollouts = fleet?.value {
+            return try await fleetRollouts.perform(host.session.endpoint.name, action)
+        }
         guard let controller = host.rollout else {
             throw ServingError(status: 400, code: "INVALID_STATE", message: "this endpoint runs no rollouts")
         }

@@ -52,12 +52,15 @@ final class SessionHost: Sendable {
         var inOrder = false
         /// Guarded rollouts can run on this endpoint (serve).
         var rollouts = false
+        /// When the session began on the monotonic clock (default: now); the fleet's view begins where the first
+        /// replica session it holds began.
+        var origin: UInt64?
     }
 
     /// Throws `SecretRedactor.TableFull` when the config's keys cannot be registered for redaction.
     init(_ plan: Plan) throws {
         secrets = try plan.resolved.holdSecrets()
-        let origin = Monotonic.now()
+        let origin = plan.origin ?? Monotonic.now()
         recording = JournalRecording.begin(
             plan.journal, endpoint: plan.config, mode: plan.mode,
             configText: plan.configText, seed: plan.seed, origin: origin)
