@@ -99,6 +99,19 @@ import Testing
             }
         }
 
+        // The judge's verdicts and clients' feedback travel too (r2's judge preferred b in both orders).
+        var j = Judgement(group: nil, requestID: "p1", promptID: "p1", first: 0, second: 1)
+        (j.inOrder, j.swapped) = (.b, .a)
+        replicas[1].judged(j)
+        _ = replicas[0].feedback(
+            Feedback(requestID: "p2", entity: 1, metric: "thumbs", value: 1, isBoolean: true, comment: nil))
+        for r in 0..<2 {
+            let (batch, origin) = try #require(sinks[r].take(now: 100, keepAlive: 5))
+            mirror.apply(try #require(FleetBatch.decode(batch.json(originStamp: origin), entities: 2)).batch)
+        }
+        #expect(view.judgements == [j])
+        #expect(view.feedbackTally.metrics.map(\.name) == ["thumbs"])
+
         let (got, want) = (view.snapshot(), reference.snapshot())
         #expect(got.entities.map(\.requests) == want.entities.map(\.requests))
         #expect(got.entities.map(\.inFlight) == want.entities.map(\.inFlight))

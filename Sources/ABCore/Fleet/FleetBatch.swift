@@ -2,7 +2,8 @@ import Foundation
 
 /// One replica's second of one endpoint, as it publishes it for the fleet's view (`abtop watch --fleet`): the split
 /// epochs it opened, the requests it started (each with its ticket in its entity's issue order), the requests that
-/// finished (every outcome field the statistics read, no prompt or answer text) and clients' feedback.
+/// finished (every outcome field the statistics read, no prompt or answer text), clients' feedback and the LLM
+/// judge's verdicts (without the prompt's text).
 ///
 /// Why requests and not pre-added counts: the verdicts are sequential tests that read each entity's requests in
 /// the order they were sent, with the ones still in flight censored. Counts and histograms added across replicas
@@ -35,6 +36,7 @@ public struct FleetBatch: Sendable, Equatable {
     public var started: [Started] = []
     public var finished: [RequestRecord] = []
     public var feedback: [Feedback] = []
+    public var judged: [Judgement] = []
 
     public init(replica: String, session: String, origin: Double) {
         self.replica = replica
@@ -42,7 +44,9 @@ public struct FleetBatch: Sendable, Equatable {
         self.origin = origin
     }
 
-    public var isEmpty: Bool { started.isEmpty && finished.isEmpty && feedback.isEmpty && epochs.isEmpty }
+    public var isEmpty: Bool {
+        started.isEmpty && finished.isEmpty && feedback.isEmpty && judged.isEmpty && epochs.isEmpty
+    }
 
     /// The most items a batch may carry, and its largest text: a hostile writer to Redis cannot make a reader
     /// hold more.
@@ -93,6 +97,14 @@ public struct FleetBatch: Sendable, Equatable {
                         flag($0.isBoolean), $0.comment.map { .string($0) } ?? .null,
                     ])
                 }),
+            "judged": .array(
+                judged.compactMap { j in
+                    var j = j
+                    j.prompt = ""
+                    return (try? JSONEncoder().encode(j)).flatMap { String(data: $0, encoding: .utf8) }.map {
+                        .string($0)
+                    }
+                }),
         ])
         return JSONValue.object(object).rendered()
     }
@@ -114,7 +126,10 @@ public struct FleetBatch: Sendable, Equatable {
         let started = o["started"]?.arrayValue ?? []
         let finished = o["finished"]?.arrayValue ?? []
         let feedback = o["feedback"]?.arrayValue ?? []
-        guard epochs.count + started.count + finished.count + feedback.count <= maxItems else { return nil }
+        let judged = o["judged"]?.arrayValue ?? []
+        guard epochs.count + started.count + finished.count + feedback.count + judged.count <= maxItems else {
+            return nil
+        }
         for e in epochs {
             guard let index = e[index: 0]?.intValue, index >= 0, let text = e[index: 1]?.stringValue,
                 let split = Weights(text.split(separator: "/").compactMap { Int($0) }),
@@ -170,6 +185,21 @@ public struct FleetBatch: Sendable, Equatable {
                 Feedback(
                     requestID: id, entity: entity, metric: metric, value: value.value, isBoolean: boolean != 0,
                     comment: comment))
+        }
+        for j in judged {
+            // Checked as the journal's reader checks a judgement row: entities in range, a reading or a failure.
+            guard let text = j.stringValue, text.utf8.count <= 16_384, let data = text.data(using: .utf8),
+                var judgement = try? JSONDecoder().decode(Judgement.self, from: data),
+                (0..<entities).contains(judgement.first), (0..<entities).contains(judgement.second),
+                judgement.first != judgement.second,
+                judgement.failure != nil || (judgement.inOrder != nil && judgement.swapped != nil),
+                judgement.promptID.utf8.count <= 200, judgement.seconds.isFinite, judgement.seconds >= 0
+            else {
+                leftOut += 1
+                continue
+            }
+            judgement.note = judgement.note.map { Excerpt.of($0, limit: 200) }
+            batch.judged.append(judgement)
         }
         return (batch, leftOut)
     }

@@ -172,7 +172,8 @@ struct Run: AsyncParsableCommand {
         var replayed: Replay.Plan?
         if let replay {
             let plan = try Replay.load(
-                store: storage.path, session: replay, file: prompts == nil ? nil : prepared.prompts)
+                journal: try storage.openForReading(.sessions([replay])), label: storage.label, session: replay,
+                file: prompts == nil ? nil : prepared.prompts)
             replayed = plan
             prepared.prompts =
                 `repeat` > 1 ? plan.prompts.flatMap { Array(repeating: $0, count: `repeat`) } : plan.prompts

@@ -97,6 +97,7 @@ final class FleetMirror: @unchecked Sendable {
                 session.record(record)
             }
             for f in batch.feedback { _ = session.feedback(f) }
+            for j in batch.judged { session.judged(j) }
             replicas[key] = r
         }
     }

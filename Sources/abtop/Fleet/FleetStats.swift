@@ -119,7 +119,7 @@ final class FleetStatsSink: SessionObserver {
             let full =
                 s.batch.started.count + s.batch.finished.count + s.batch.feedback.count >= FleetBatch.maxItems / 2
             switch event {
-            case .started, .finished, .feedback:
+            case .started, .finished, .feedback, .judged:
                 if full {
                     s.dropped += 1
                     return
@@ -137,6 +137,8 @@ final class FleetStatsSink: SessionObserver {
                 s.current = epoch
             case .feedback(let f, _):
                 s.batch.feedback.append(f)
+            case .judged(let j, _):
+                s.batch.judged.append(j)
             case .ended:
                 s.ended = true
             default:
@@ -156,6 +158,7 @@ final class FleetStatsSink: SessionObserver {
             s.batch.started = []
             s.batch.finished = []
             s.batch.feedback = []
+            s.batch.judged = []
             if s.ended { s.finished = true }
             return (batch, s.origin)
         }
@@ -169,6 +172,7 @@ final class FleetStatsSink: SessionObserver {
             s.batch.started = batch.started + s.batch.started
             s.batch.finished = batch.finished + s.batch.finished
             s.batch.feedback = batch.feedback + s.batch.feedback
+            s.batch.judged = batch.judged + s.batch.judged
         }
     }
 

@@ -16,12 +16,10 @@ enum Replay {
         var offsets: [Double]
     }
 
-    static func load(store path: String, session id: Int64, file: [PromptItem]?) throws -> Plan {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("--replay \(id): no journal at \(path)")
-        }
-        guard let stored = try Journal(path: path).session(id) else {
-            throw ValidationError("--replay \(id): no such session in \(path) (see abtop sessions)")
+    /// `journal`: the store's journal (a PostgreSQL journal's copy of the session), `label` where it is.
+    static func load(journal: Journal, label: String, session id: Int64, file: [PromptItem]?) throws -> Plan {
+        guard let stored = try journal.session(id) else {
+            throw ValidationError("--replay \(id): no such session in \(label) (see abtop sessions)")
         }
         let byID = Dictionary((file ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var seenGroups: Set<Int> = []
