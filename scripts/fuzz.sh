@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets (Tests/Fuzz) for a fixed time each, starting from the committed corpus.
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]     default: 40 s each for json, config, sse, journal, secrets
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]     default: 40 s each for json, config, sse, journal, secrets,
+#   fleet
 # New inputs go to a scratch copy (the committed corpus stays as it is); a crash is written to
 # .build-fuzz/crashes/ and the script fails. Add the crash file to Tests/Fuzz/Corpus/<target>/ and a test for it.
 set -euo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-40}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(json config sse journal secrets)
+[ ${#targets[@]} -eq 0 ] && targets=(json config sse journal secrets fleet)
 
 swift build --scratch-path .build-fuzz --product ABFuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker --export-dynamic-symbol=LLVMFuzzerRunDriver 2>&1 | grep -v "Cannot export local symbol" || true

@@ -13,7 +13,9 @@ import Foundation
 /// - `journal`: a tampered journal row (every column's type and value from the bytes) gives a record whose values
 ///   are in range, or none, and the numbers a report is made of are computed and written without a trap;
 /// - `secrets`: a secrets file read from the bytes, with a credential planted wherever the bytes hold 0x01: no
-///   error ever quotes any four bytes of it.
+///   error ever quotes any four bytes of it;
+/// - `fleet`: a fleet batch as anyone who can write the fleet's Redis might leave it: read, it is checked (or
+///   refused), and what is read writes back to a batch that reads as the same.
 enum FuzzTargets {
     static func run(_ target: String, _ bytes: [UInt8]) {
         switch target {
@@ -22,7 +24,8 @@ enum FuzzTargets {
         case "sse": sse(bytes)
         case "journal": journal(bytes)
         case "secrets": secrets(bytes)
-        default: fatalError("unknown fuzz target \(target): json, config, sse, journal, secrets")
+        case "fleet": fleet(bytes)
+        default: fatalError("unknown fuzz target \(target): json, config, sse, journal, secrets, fleet")
         }
     }
 
@@ -102,6 +105,20 @@ enum FuzzTargets {
         let snapshot = stats.snapshot(at: 10)
         _ = ReportTables.entities(for: .chat).markdown(snapshot.entities)
         _ = stats.verdicts(settings: VerdictAnalysis.Settings(streaming: true, paired: false))
+    }
+
+    static func fleet(_ bytes: [UInt8]) {
+        let entities = 1 + Int(bytes.first ?? 0) % 4
+        guard let (batch, _) = FleetBatch.decode(String(decoding: bytes.dropFirst(), as: UTF8.self), entities: entities)
+        else { return }
+        for r in batch.finished {
+            precondition((0..<entities).contains(r.outcome.entity) && r.outcome.timing.end >= r.outcome.timing.start)
+        }
+        let written = batch.json(originStamp: 0)
+        guard let (again, leftOut) = FleetBatch.decode(written, entities: entities) else {
+            fatalError("a batch read back does not read when written: \(written)")
+        }
+        precondition(leftOut == 0 && again == batch, "a batch read back reads differently when written: \(written)")
     }
 
     /// What is planted where the input holds 0x01: a credential with a dash and digits, as keys have them.
