@@ -1,6 +1,7 @@
 import ABCore
 import ABServer
 import ABTUI
+import Foundation
 import Synchronization
 
 /// The dashboard over `abtop serve`: one endpoint at a time (`n` shows the next), drawn exactly as a run is.
@@ -47,6 +48,10 @@ final class ServeModel: DashboardModel {
             return frame
         }
         var frame = runtime.live.frame()
+        // In a fleet the rollout is the fleet's (its leader's state in Redis), not this replica's controller's.
+        if runtime.fleet?.value != nil {
+            frame.rollout = runtime.rollout.map { ($0.line(now: Date().timeIntervalSince1970), $0.phase) }
+        }
         frame.serving = true
         frame.address = address
         frame.endpoints = endpoints.map(\.name)
@@ -68,6 +73,17 @@ final class ServeModel: DashboardModel {
             note("abtop serve answers its clients' requests: there is no load of its own to pause or pace")
         case .setCompareMode:
             note("compare mode belongs to abtop run / demo; served requests follow the split")
+        case .rollout(let command) where current().flatMap({ $0.endpoints[$0.index].serve?.fleet?.value }) != nil:
+            // A fleet's rollout is run by its leader: the command goes there (through Redis), off the frame loop.
+            guard let (endpoints, index) = current(), let runtime = endpoints[index].serve else { return }
+            Task {
+                do throws(ServingError) {
+                    let state = try await runtime.rollout(.command(command))
+                    note("rollout: \(state.moves.last?.reason ?? state.phase.rawValue)")
+                } catch {
+                    note("rollout: \(error.message)")
+                }
+            }
         default:
             guard let (endpoints, index) = current(), let runtime = endpoints[index].serve else {
                 return
