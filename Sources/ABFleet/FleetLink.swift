@@ -133,6 +133,33 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         return (reply ?? nil).map { $0 == 1 }
     }
 
+    /// Publishes a new split of `name` as the holder of the lease on `task` (a rollout's leader); false when this
+    /// replica does not hold it (any more), Redis did not answer or the endpoint is gone.
+    public func publishSplit(_ name: String, weights: [Int], leading task: String) -> Bool {
+        let version = pool.with { c in
+            try c.command([
+                "EVAL", FleetScripts.fencedSplit, "4", prefix + "version", prefix + "endpoint:" + name,
+                prefix + "endpoints", prefix + "lead:" + task, weights.map(String.init).joined(separator: ","),
+                replica, name,
+            ]).integer
+        }
+        return (version ?? nil).map { $0 > 0 } ?? false
+    }
+
+    /// Sets `key` (under the fleet's prefix) as the holder of the lease on `task`; false when not held.
+    public func set(_ key: String, _ value: String, leading task: String) -> Bool {
+        let done = pool.with { c in
+            try c.command(["EVAL", FleetScripts.fencedSet, "2", prefix + key, prefix + "lead:" + task, value, replica])
+                .integer
+        }
+        return (done ?? nil) == 1
+    }
+
+    /// Gives up the lease on `task` if this replica holds it (a shutdown: another replica leads at once).
+    public func release(_ task: String) {
+        _ = pool.with { try $0.command(["EVAL", FleetScripts.release, "1", prefix + "lead:" + task, replica]) }
+    }
+
     /// Publishes a new split of `name` and nothing else (its config stays the fleet's latest). False when Redis
     /// did not take it or the endpoint is gone.
     public func publishSplit(_ name: String, weights: [Int]) -> Bool {
@@ -242,8 +269,13 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         }
         size.store(max(1, replicas), ordering: .relaxed)
         moving.withLock {
-            if let known = self.generation, known != generation {
-                say("abtop serve: fleet: Redis lost the fleet's state (restarted empty): publishing this replica's")
+            // A version below the one agreed on: Redis came back from an older snapshot (the generation survived,
+            // the versions went back). The same as an empty Redis: what this replica serves is published again.
+            let rolledBack = versions.contains { name, v in (agreed[name]?.version ?? 0) > v }
+            if rolledBack || self.generation.map({ $0 != generation }) == true {
+                say(
+                    "abtop serve: fleet: Redis lost the fleet's state (restarted empty, or from an older snapshot): publishing this replica's"
+                )
                 for name in agreed.keys {
                     agreed[name]!.version = 0
                     agreed[name]!.republish = true

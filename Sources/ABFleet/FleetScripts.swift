@@ -35,6 +35,31 @@ enum FleetScripts {
         return v
         """
 
+    /// `split`, by the holder of a lease only (a rollout's leader: one that lost its lease can no longer move the
+    /// fleet). KEYS: as `split`, then the lease. ARGV: as `split`. Returns -2 when this replica does not hold it.
+    static let fencedSplit = """
+        if redis.call('GET', KEYS[4]) ~= ARGV[2] then return -2 end
+        local p = redis.call('HGET', KEYS[2], 'payload')
+        if not p or redis.call('HGET', KEYS[2], 'deleted') == '1' then return -1 end
+        local v = redis.call('INCR', KEYS[1])
+        redis.call('HSET', KEYS[2], 'version', v, 'weights', ARGV[1], 'origin', ARGV[2])
+        redis.call('HSET', KEYS[3], ARGV[3], v)
+        return v
+        """
+
+    /// SET by the holder of a lease only. KEYS: the key, the lease. ARGV: the value, this replica. Returns 1 when set.
+    static let fencedSet = """
+        if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1])
+        return 1
+        """
+
+    /// Gives a lease up, if this replica holds it. KEYS: the lease. ARGV: this replica.
+    static let release = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """
+
     /// One token bucket per key, refilled continuously (capacity per period, as `RateLimiter` does locally).
     /// KEYS: the buckets. ARGV: per bucket capacity, period (s) and kind ("c": calls, "t": tokens). A call is
     /// admitted only when every bucket allows it; then each calls bucket loses one. Returns "0" when admitted, else

@@ -143,6 +143,44 @@ import Testing
         #expect(mirror.liveReplicas(now: now + 20) == ["r1"])
     }
 
+    /// A split moved away and back (by a person, on one replica) is three fleet epochs, while a replica still on
+    /// the first split when the others moved counts to the first.
+    @Test func epochsFollowWhenEachReplicaMoved() throws {
+        let config = try Self.config()
+        let sinks = ["r1", "r2"].map { FleetStatsSink(endpoint: "chat", replica: $0) }
+        let replicas = sinks.map { Session(endpoint: config, mode: .split, observers: [$0]) }
+        for (sink, session) in zip(sinks, replicas) { sink.attach(origin: session.origin, weights: config.weights) }
+        let view = Session(endpoint: config, mode: .split)
+        let mirror = FleetMirror(
+            session: view, setWeights: { Self.move(view, to: $0) }, epochNow: { view.snapshot().epoch })
+        func send(_ r: Int, _ n: Int) throws {
+            let epoch = replicas[r].snapshot().epoch.index
+            for _ in 0..<n {
+                let ticket = try #require(replicas[r].requestStarted(entity: 0, epoch: epoch))
+                replicas[r].assigned(entity: 0, epoch: epoch)
+                _ = ticket
+            }
+        }
+        func flush(_ r: Int) throws {
+            let (batch, origin) = try #require(sinks[r].take(now: 0, keepAlive: 0))
+            mirror.apply(try #require(FleetBatch.decode(batch.json(originStamp: origin), entities: 2)).batch)
+        }
+        try send(1, 3)  // r2 under 80/20 from the start
+        try send(0, 5)
+        Self.move(replicas[0], to: Weights([50, 50])!)
+        Thread.sleep(forTimeInterval: 0.01)
+        try send(0, 7)
+        Self.move(replicas[0], to: Weights([80, 20])!)
+        Thread.sleep(forTimeInterval: 0.01)
+        try send(0, 11)
+        try flush(0)
+        // r2's batch comes after r1's: its requests began under the first split, and count to the first epoch.
+        try flush(1)
+        let epochs = view.snapshot().epochs
+        #expect(epochs.map(\.epoch.weights) == [Weights([80, 20])!, Weights([50, 50])!, Weights([80, 20])!])
+        #expect(epochs.map { $0.assigned[0] } == [5 + 3, 7, 11])
+    }
+
     static func record(_ o: Open, on session: Session, ticket: Int, epoch: Int, failed: Bool) -> RequestRecord {
         let start = session.origin &+ UInt64(o.start * 1e9)
         var outcome = RequestOutcome(

@@ -193,7 +193,10 @@ public struct FleetBatch: Sendable, Equatable {
                 (0..<entities).contains(judgement.first), (0..<entities).contains(judgement.second),
                 judgement.first != judgement.second,
                 judgement.failure != nil || (judgement.inOrder != nil && judgement.swapped != nil),
-                judgement.promptID.utf8.count <= 200, judgement.seconds.isFinite, judgement.seconds >= 0
+                judgement.promptID.utf8.count <= 200, judgement.seconds.isFinite, judgement.seconds >= 0,
+                (0...RequestRecord.maxStoredTokens).contains(judgement.inputTokens),
+                (0...RequestRecord.maxStoredTokens).contains(judgement.outputTokens),
+                judgement.costUSD.map({ $0.isFinite && $0 >= 0 && $0 < 1e9 }) ?? true
             else {
                 leftOut += 1
                 continue

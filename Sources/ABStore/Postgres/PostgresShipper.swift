@@ -132,7 +132,7 @@ public final class PostgresShipper: Sendable {
                         // Tried again later like an outage: the other process may be one killed a moment ago.
                         throw PGConnection.Failure(
                             description: "replica name '\(replica)' is held by another live abtop serve; "
-                                + "the rows wait in the spool at \(journal.path)", state: nil, connectionLost: true)
+                                + "the rows wait in the spool at \(journal.path)", state: "ABTOP", connectionLost: true)
                     }
                     let columns = try PostgresSchema.prepare(c, from: journal)
                     try claimSpool(c)
@@ -168,7 +168,12 @@ public final class PostgresShipper: Sendable {
                     return s.connected || s.lastError == nil
                 }
                 if was {
-                    say("abtop serve: journal: PostgreSQL does not answer (\(error)); spooling to \(journal.path)")
+                    // abtop's own refusals (a name or spool taken) are not PostgreSQL failing.
+                    if let own = error as? PGConnection.Failure, own.state == "ABTOP" {
+                        say("abtop serve: journal: not shipping: \(own)")
+                    } else {
+                        say("abtop serve: journal: PostgreSQL does not answer (\(error)); spooling to \(journal.path)")
+                    }
                 }
                 if stopping { break }
                 backoff = min(5, backoff * 2)
@@ -201,7 +206,7 @@ public final class PostgresShipper: Sendable {
             throw PGConnection.Failure(
                 description: "replica name '\(replica)' already shipped rows from another spool; this one "
                     + "(\(journal.path)) is not shipped: give it its own --replica, or the replica its old --spool",
-                state: nil, connectionLost: true)
+                state: "ABTOP", connectionLost: true)
         }
     }
 

@@ -28,7 +28,8 @@ final class FleetMirror: @unchecked Sendable {
     private var replicas: [String: ReplicaSession] = [:]
     /// This process's monotonic stamp and wall clock at the same moment.
     private let stampAtWall: (stamp: UInt64, wall: Double)
-    /// Every fleet epoch and when it opened (wall clock; one opened by a rollout on the view: when first seen).
+    /// Every fleet epoch and when it began in the fleet's time (wall clock), in that order: one opened for a
+    /// replica's split, when that replica's epoch began; one the view's rollout opened, when it did.
     private var opened: [(epoch: SplitEpoch, wall: Double)] = []
     private(set) var batches = 0
     private(set) var leftOut = 0
@@ -54,7 +55,7 @@ final class FleetMirror: @unchecked Sendable {
         self.setWeights = setWeights
         self.epochNow = epochNow
         stampAtWall = (Monotonic.now(), Date().timeIntervalSince1970)
-        opened = [(epochNow(), 0)]
+        opened = [(epochNow(), -Double.infinity)]
     }
 
     /// The replicas heard from in the last `silence` seconds, by name.
@@ -129,25 +130,44 @@ final class FleetMirror: @unchecked Sendable {
         return stampAtWall.stamp &+ UInt64(bitPattern: offset) &+ relative
     }
 
-    /// The fleet epoch a replica epoch counts to: mapped once, by its split.
+    /// The wall-clock time of session second `seconds` of the view.
+    private func wall(atSessionSecond seconds: Double) -> Double {
+        stampAtWall.wall - Double(Int64(bitPattern: stampAtWall.stamp &- session.origin)) / 1e9 + seconds
+    }
+
+    /// The fleet epoch a replica epoch counts to, mapped once by when it began and its split: the fleet epoch
+    /// under way when it began, if that one has its split (a replica still catching up to a change, or replaying
+    /// history); else the current one, if that has it; else a new one (a split nobody has seen there: a person
+    /// moved it).
     private func fleetEpoch(_ r: inout ReplicaSession, _ epoch: Int) -> Int {
         if let known = r.mapped[epoch] { return known }
         let current = epochNow()
-        if current.index != opened.last!.epoch.index { opened.append((current, Date().timeIntervalSince1970)) }
-        guard let theirs = r.epochs[epoch], theirs.weights != current.weights else {
+        if !opened.contains(where: { $0.epoch.index == current.index }) {
+            // Opened by the view's rollout: it began when its session says.
+            insert(current, at: wall(atSessionSecond: current.startedAt))
+        }
+        guard let theirs = r.epochs[epoch] else {
             r.mapped[epoch] = current.index
             return current.index
         }
-        // Begun before the fleet's current epoch, under an earlier fleet epoch's split: a replica still catching up.
         let began = r.origin + theirs.startedAt
-        if began < opened.last!.wall, let earlier = opened.last(where: { $0.epoch.weights == theirs.weights }) {
-            r.mapped[epoch] = earlier.epoch.index
-            return earlier.epoch.index
+        if let under = opened.last(where: { $0.wall <= began }), under.epoch.weights == theirs.weights {
+            r.mapped[epoch] = under.epoch.index
+            return under.epoch.index
+        }
+        if theirs.weights == current.weights {
+            r.mapped[epoch] = current.index
+            return current.index
         }
         setWeights(theirs.weights)
         let new = epochNow()
-        opened.append((new, Date().timeIntervalSince1970))
+        insert(new, at: began)
         r.mapped[epoch] = new.index
         return new.index
+    }
+
+    private func insert(_ epoch: SplitEpoch, at wall: Double) {
+        let place = opened.firstIndex { $0.wall > wall } ?? opened.count
+        opened.insert((epoch, wall), at: place)
     }
 }

@@ -30,9 +30,16 @@ final class FleetRollouts: @unchecked Sendable {
     final class Leader: @unchecked Sendable {
         let follower: FleetFollower
         let controller: RolloutController
-        init(follower: FleetFollower, controller: RolloutController) {
+        let relay: MoveRelay
+        /// The entities the view was built for: a change of entities rebuilds it.
+        let entities: [ServedEntity]
+        /// When the lease was last renewed (the thread's own).
+        var renewed = Date()
+        init(follower: FleetFollower, controller: RolloutController, relay: MoveRelay) {
             self.follower = follower
             self.controller = controller
+            self.relay = relay
+            self.entities = follower.config.servedEntities
         }
     }
 
@@ -46,7 +53,7 @@ final class FleetRollouts: @unchecked Sendable {
 
     static let lease = 5.0
     static let look = 0.2
-    static let answerWait = 5.0
+    static let answerWait = 10.0
 
     init(link: FleetLink, registry: ServingRegistry) {
         self.link = link
@@ -59,10 +66,13 @@ final class FleetRollouts: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: Self.look)
                 tick()
             }
-            lock.withLock {
+            let led = lock.withLock { () -> [String] in
                 for leader in leading.values { stop(leader) }
-                leading = [:]
+                defer { leading = [:] }
+                return Array(leading.keys)
             }
+            // Given up at once: another replica leads within a look, not after the lease runs out.
+            for name in led { link.release("rollout:" + name) }
         }
         thread.name = "abtop-fleet-rollouts"
         thread.start()
@@ -75,9 +85,15 @@ final class FleetRollouts: @unchecked Sendable {
     // MARK: - What any replica answers
 
     /// The fleet's rollout of `name` as the leader last kept it.
-    func state(_ name: String) -> RolloutState? {
-        let text = pool.with { try $0.command(["GET", "abtop:rollout:" + name]).string }
-        return RolloutJSON.decode((text ?? nil) ?? nil)
+    func state(_ name: String) -> RolloutState? { fetch(name)?.state }
+
+    /// The kept state, and the config plan last started (nil: Redis did not answer, which is not "none").
+    private func fetch(_ name: String) -> (state: RolloutState?, configPlan: String?)? {
+        let replies = pool.with { c in
+            try c.pipeline([["GET", "abtop:rollout:" + name], ["GET", "abtop:rollout-config:" + name]])
+        }
+        guard let replies, replies.count == 2 else { return nil }
+        return (RolloutJSON.decode(replies[0].string), replies[1].string)
     }
 
     /// Starts, pauses, resumes or aborts the fleet's rollout of `name`: here when this replica leads it, else by
@@ -124,101 +140,149 @@ final class FleetRollouts: @unchecked Sendable {
 
     /// One look: leases renewed or taken, the led rollouts' questions answered and states kept.
     private func tick() {
-        for endpoint in registry.endpoints {
-            let name = endpoint.name
-            guard let leads = link.lead("rollout:" + name, seconds: Self.lease) else { continue }
-            let current = lock.withLock { leading[name] }
-            if !leads {
-                if let current {
-                    lock.withLock {
-                        stop(current)
-                        leading[name] = nil
-                    }
+        let endpoints = registry.endpoints
+        // A leader whose endpoint is gone, or serves other entities now, stops (the next look rebuilds it).
+        lock.withLock {
+            for (name, leader) in leading
+            where endpoints.first(where: { $0.name == name })?.config.servedEntities != leader.entities {
+                stop(leader)
+                leading[name] = nil
+            }
+        }
+        for endpoint in endpoints { look(at: endpoint) }
+    }
+
+    private func look(at endpoint: ServingRegistry.Endpoint) {
+        let name = endpoint.name
+        let task = "rollout:" + name
+        let current = lock.withLock { leading[name] }
+        guard let leads = link.lead(task, seconds: Self.lease) else {
+            // Cut off from Redis: stop leading before the lease can pass to another replica.
+            if let current, Date().timeIntervalSince(current.renewed) > Self.lease - 1 { drop(name, current) }
+            return
+        }
+        if !leads {
+            if let current {
+                // Another replica holds the lease (Redis lost it, or this one was too slow): what this one knew is
+                // kept for it unless it knows better.
+                if let state = current.controller.current, !state.phase.isOver, let text = RolloutJSON.encode(state) {
+                    _ = pool.with { try $0.command(["SET", "abtop:rollout:" + name, text, "NX"]) }
                 }
-                continue
+                drop(name, current)
             }
-            let questions = pool.with { c in
-                try c.command(["LPOP", "abtop:rollout-ask:" + name, "10"]).array ?? []
+            return
+        }
+        current?.renewed = Date()
+        guard let questions = pool.with({ try $0.command(["LPOP", "abtop:rollout-ask:" + name, "10"]).array ?? [] }),
+            let (saved, configStarted) = fetch(name)
+        else { return }
+        let requests = questions.compactMap { q -> Request? in
+            q.string.flatMap { $0.data(using: .utf8) }.flatMap { try? JSONDecoder().decode(Request.self, from: $0) }
+        }
+        let configPlan = endpoint.config.settings.rollout
+        let configText = configPlan.flatMap { Self.encode($0) }
+        let configDue = configText != nil && configStarted != configText && !ranHere(name, plan: configPlan!)
+        var leader = current
+        if leader == nil, !requests.isEmpty || saved.map({ !$0.phase.isOver }) == true || configDue {
+            leader = follow(name)
+        }
+        guard let leader else {
+            for r in requests {
+                answer(
+                    r.id,
+                    Answer(
+                        status: 503, code: "TEMPORARILY_UNAVAILABLE",
+                        message: "the fleet's view of '\(name)' "
+                            + "could not be read from Redis; retry"))
             }
-            let saved = state(name)
-            var leader = current
-            if leader == nil,
-                !(questions ?? []).isEmpty || saved.map({ !$0.phase.isOver }) == true
-                    || startsFromConfig(endpoint, saved: saved)
-            {
-                leader = follow(name)
-            }
-            guard let leader else { continue }
-            if current == nil {
-                // Resumed where the last leader left it, or the config's plan started.
-                if let saved, !saved.phase.isOver {
-                    try? leader.controller.start(saved.plan, resuming: saved)
-                } else if let plan = endpoint.config.settings.rollout, saved?.plan != plan {
-                    try? leader.controller.start(plan)
-                }
-            }
-            for question in questions ?? [] {
-                guard let text = question.string, let data = text.data(using: .utf8),
-                    let request = try? JSONDecoder().decode(Request.self, from: data)
-                else { continue }
-                var answer = Answer()
-                do {
-                    let action: RolloutAction
-                    if let plan = request.plan {
-                        action = .start(plan)
-                    } else if let word = request.command, let command = RolloutGuard.Command(rawValue: word) {
-                        action = .command(command)
-                    } else {
-                        continue
-                    }
-                    answer.state = try apply(action, on: leader, endpoint: name)
-                } catch {
-                    (answer.status, answer.code, answer.message) = (error.status, error.code, error.message)
-                }
-                if let body = try? String(data: JSONEncoder().encode(answer), encoding: .utf8) {
-                    _ = pool.with {
-                        try $0.command(["SET", "abtop:rollout-answer:" + request.id, body, "PX", "30000"])
-                    }
-                }
-            }
-            keep(leader, endpoint: name)
-            if let s = leader.controller.current, s.phase.isOver {
-                lock.withLock {
-                    stop(leader)
-                    leading[name] = nil
+            return
+        }
+        if current == nil {
+            // Resumed where the last leader left it, or the config's plan started (once for the fleet).
+            if let saved, !saved.phase.isOver {
+                try? leader.controller.start(saved.plan, resuming: saved)
+            } else if configDue, let configPlan, let configText {
+                if (try? leader.controller.start(configPlan)) != nil {
+                    _ = link.set("rollout-config:" + name, configText, leading: task)
                 }
             }
         }
+        for request in requests {
+            var reply = Answer()
+            let action: RolloutAction
+            if let plan = request.plan {
+                action = .start(plan)
+            } else if let word = request.command, let command = RolloutGuard.Command(rawValue: word) {
+                action = .command(command)
+            } else {
+                answer(request.id, Answer(status: 400, code: "BAD_REQUEST", message: "not a rollout command"))
+                continue
+            }
+            do throws(ServingError) {
+                reply.state = try apply(action, on: leader, endpoint: name)
+            } catch {
+                (reply.status, reply.code, reply.message) = (error.status, error.code, error.message)
+            }
+            answer(request.id, reply)
+        }
+        keep(leader, endpoint: name)
+        // Nothing under way (an answered question on an endpoint without a rollout, or one that ended): the view
+        // is let go until the next one.
+        if leader.controller.current.map({ $0.phase.isOver }) ?? true { drop(name, leader) }
     }
 
-    /// Whether the config's own `abtop.rollout` has yet to run on the fleet.
-    private func startsFromConfig(_ endpoint: ServingRegistry.Endpoint, saved: RolloutState?) -> Bool {
-        guard let plan = endpoint.config.settings.rollout else { return false }
-        return saved?.plan != plan
+    private func drop(_ name: String, _ leader: Leader) {
+        lock.withLock {
+            stop(leader)
+            if leading[name] === leader { leading[name] = nil }
+        }
     }
 
-    /// Starts following `name`'s batches with a rollout controller on the view, caught up before it decides.
+    private func answer(_ id: String, _ answer: Answer) {
+        guard let body = try? String(data: JSONEncoder().encode(answer), encoding: .utf8) else { return }
+        _ = pool.with { try $0.command(["SET", "abtop:rollout-answer:" + id, body, "PX", "30000"]) }
+    }
+
+    /// Whether this replica's own journal says `plan` ran on `name` (it led it before Redis lost the marker).
+    private func ranHere(_ name: String, plan: RolloutPlan) -> Bool {
+        guard let runtime = registry.endpoint(named: name)?.runtime as? ServeRuntime,
+            let journal = runtime.host.recording?.journal
+        else { return false }
+        return (try? journal.rolloutRan(endpoint: name, plan: plan)) ?? false
+    }
+
+    static func encode(_ plan: RolloutPlan) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(plan)).flatMap { String(data: $0, encoding: .utf8) }
+    }
+
+    /// Starts following `name`'s batches with a rollout controller on the view, caught up before it decides (the
+    /// leases this replica holds are renewed meanwhile: catching up on a busy fleet takes a while).
     private func follow(_ name: String) -> Leader? {
         let relay = MoveRelay()
         guard let follower = try? FleetFollower(pool: pool, name: name, rollouts: true, observers: [relay]),
             let controller = follower.host.rollout
         else { return nil }
-        // Catching up can take a while on a busy fleet: the lease is kept meanwhile.
         var renewed = Date()
         while follower.readOnce() {
             if Date().timeIntervalSince(renewed) > 1 {
-                _ = link.lead("rollout:" + name, seconds: Self.lease)
+                let held = lock.withLock { Array(leading.keys) } + [name]
+                for n in Set(held) where link.lead("rollout:" + n, seconds: Self.lease) == true {
+                    lock.withLock { leading[n]?.renewed = Date() }
+                }
                 renewed = Date()
             }
         }
         relay.bind(fleet: self, follower: follower, endpoint: name)
         follower.start()
-        let leader = Leader(follower: follower, controller: controller)
+        let leader = Leader(follower: follower, controller: controller, relay: relay)
         lock.withLock { leading[name] = leader }
         return leader
     }
 
     private func stop(_ leader: Leader) {
+        leader.relay.unbind()
         leader.controller.stop()
         leader.follower.stop()
         _ = leader.follower.host.close()
@@ -232,29 +296,34 @@ final class FleetRollouts: @unchecked Sendable {
         return state
     }
 
-    /// The rollout's state, kept in Redis for every replica's `GET …/rollout`.
+    /// The rollout's state, kept in Redis for every replica's `GET …/rollout` (by the lease's holder only).
     private func keep(_ leader: Leader, endpoint: String) {
         guard let state = leader.controller.current, let text = RolloutJSON.encode(state) else { return }
-        _ = pool.with { try $0.command(["SET", "abtop:rollout:" + endpoint, text]) }
+        _ = link.set("rollout:" + endpoint, text, leading: "rollout:" + endpoint)
     }
 
-    /// A move of the view's rollout: published as the fleet's split, kept, and journaled by this replica.
+    /// A move of the view's rollout: kept, published as the fleet's split (both only while this replica holds the
+    /// lease: one that lost it moves nothing), and journaled by this replica.
     fileprivate func moved(_ state: RolloutState, weights: Weights, endpoint: String) {
-        _ = link.publishSplit(endpoint, weights: weights.percentages)
-        if let text = RolloutJSON.encode(state) {
-            _ = pool.with { try $0.command(["SET", "abtop:rollout:" + endpoint, text]) }
-        }
+        let task = "rollout:" + endpoint
+        guard let text = RolloutJSON.encode(state), link.set("rollout:" + endpoint, text, leading: task) else { return }
+        _ = link.publishSplit(endpoint, weights: weights.percentages, leading: task)
         (registry.endpoint(named: endpoint)?.runtime as? ServeRuntime)?.host.session.rolloutMoved(state)
     }
 }
 
-/// Hears the leader's view: each rollout move goes to the fleet (`FleetRollouts.moved`).
-private final class MoveRelay: SessionObserver, @unchecked Sendable {
+/// Hears the leader's view: each rollout move goes to the fleet (`FleetRollouts.moved`). Unbound when the leader
+/// stops (a move under way then goes nowhere, and the view it held can be freed).
+final class MoveRelay: SessionObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var target: (fleet: FleetRollouts, follower: FleetFollower, endpoint: String)?
 
     func bind(fleet: FleetRollouts, follower: FleetFollower, endpoint: String) {
         lock.withLock { target = (fleet, follower, endpoint) }
+    }
+
+    func unbind() {
+        lock.withLock { target = nil }
     }
 
     func observe(_ event: SessionEvent) {
