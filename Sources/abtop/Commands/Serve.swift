@@ -236,6 +236,7 @@ struct Serve: AsyncParsableCommand {
         factory.fleetRollouts = rolloutSlot
         let registry = ServingRegistry(factory: factory, maxEndpoints: maxEndpoints)
         if let shipper { registry.addMetrics { shipper.metrics } }
+        if let fleetStats { registry.addMetrics { fleetStats.metrics } }
         if let payload {
             do {
                 _ = try registry.create(payload)

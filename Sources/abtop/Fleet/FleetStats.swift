@@ -16,6 +16,7 @@ final class FleetStats: Sendable {
     private let sinks = Mutex<[FleetStatsSink]>([])
     private let stopped = Atomic<Bool>(false)
     private let sentBatches = Atomic<Int>(0)
+    private let droppedItems = Atomic<Int>(0)
     private let exited = Atomic<Bool>(false)
 
     /// How long a stream keeps its batches: what a watcher (or a new rollout leader) that starts later sees.
@@ -54,11 +55,26 @@ final class FleetStats: Sendable {
 
     var batchesSent: Int { sentBatches.load(ordering: .relaxed) }
 
+    /// For `/metrics`: batches sent, and requests left out of them (Redis away so long a batch filled up).
+    var metrics: String {
+        let labels = "{replica=\"\(replica)\"}"
+        return """
+            # HELP abtop_fleet_batches_sent_total Per-second batches this replica sent to the fleet's view.
+            # TYPE abtop_fleet_batches_sent_total counter
+            abtop_fleet_batches_sent_total\(labels) \(batchesSent)
+            # HELP abtop_fleet_batch_items_dropped_total Events left out of the fleet's view (Redis away too long).
+            # TYPE abtop_fleet_batch_items_dropped_total counter
+            abtop_fleet_batch_items_dropped_total\(labels) \(droppedItems.load(ordering: .relaxed))
+
+            """
+    }
+
     /// Sends each sink's batch (an empty one now and then, so watchers know the session is alive); a batch Redis
     /// did not take is kept for the next second. Sinks of ended sessions go once their last batch is sent.
     private func send() {
         let now = Date().timeIntervalSince1970
         for sink in sinks.withLock({ $0 }) {
+            droppedItems.add(sink.takeDropped(), ordering: .relaxed)
             guard let (batch, origin) = sink.take(now: now, keepAlive: Self.keepAlive) else { continue }
             let text = batch.json(originStamp: origin)
             let oldest = String(Int64((now - Self.retention) * 1000))
@@ -173,6 +189,14 @@ final class FleetStatsSink: SessionObserver {
             s.batch.finished = batch.finished + s.batch.finished
             s.batch.feedback = batch.feedback + s.batch.feedback
             s.batch.judged = batch.judged + s.batch.judged
+        }
+    }
+
+    /// Events dropped since the last call.
+    func takeDropped() -> Int {
+        state.withLock { s in
+            defer { s.dropped = 0 }
+            return s.dropped
         }
     }
 
