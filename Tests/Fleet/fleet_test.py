@@ -408,7 +408,7 @@ def main():
                      "WHERE o.endpoint = 'ramp'")
     print(f"    {state['phase']} after {sent} invocations: moves {moves}, led by {leader}, journaled by {journaled}")
     assert state["phase"] == "completed" and moves == ["start", "advance", "complete"], state
-    wait_until(lambda: all(split_of(r.port, "ramp") == [0, 100] for r in replicas), "0/100 on every replica", limit=5)
+    wait_until(lambda: all(split_of(r.port, "ramp") == [0, 100] for r in replicas), "0/100 on every replica", limit=30)
     assert journaled == [[leader]], (journaled, leader)
 
     # 4c. The rollout's leader killed mid-rollout: another replica takes the lease and finishes it.

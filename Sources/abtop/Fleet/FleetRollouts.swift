@@ -226,9 +226,11 @@ final class FleetRollouts: @unchecked Sendable {
             answer(request.id, reply)
         }
         keep(leader, endpoint: name)
-        // Nothing under way (an answered question on an endpoint without a rollout, or one that ended): the view
-        // is let go until the next one.
-        if leader.controller.current.map({ $0.phase.isOver }) ?? true { drop(name, leader) }
+        // Nothing under way (an answered question on an endpoint without a rollout, or one that ended and whose
+        // last move the fleet has: the controller marks a rollout over a moment before it applies the move): the
+        // view is let go until the next one.
+        let state = leader.controller.current
+        if state == nil || (state!.phase.isOver && leader.relay.lastMoved == state) { drop(name, leader) }
     }
 
     private func drop(_ name: String, _ leader: Leader) {
@@ -326,9 +328,14 @@ final class MoveRelay: SessionObserver, @unchecked Sendable {
         lock.withLock { target = nil }
     }
 
+    /// The last state whose move went to the fleet.
+    var lastMoved: RolloutState? { lock.withLock { moved } }
+    private var moved: RolloutState?
+
     func observe(_ event: SessionEvent) {
         guard case .rollout(let state) = event, let t = lock.withLock({ target }) else { return }
         t.fleet.moved(state, weights: t.follower.host.engine.routing.weights, endpoint: t.endpoint)
+        lock.withLock { moved = state }
     }
 }
 
