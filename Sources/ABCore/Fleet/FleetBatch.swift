@@ -202,6 +202,8 @@ public struct FleetBatch: Sendable, Equatable {
                 continue
             }
             judgement.note = judgement.note.map { Excerpt.of($0, limit: 200) }
+            // A batch never carries the prompt's text (one written in anyway is not read).
+            judgement.prompt = ""
             batch.judged.append(judgement)
         }
         return (batch, leftOut)
