@@ -201,7 +201,8 @@ public struct FleetBatch: Sendable, Equatable {
                 leftOut += 1
                 continue
             }
-            judgement.note = judgement.note.map { Excerpt.of($0, limit: 200) }
+            // Cut, not excerpted: a note read back and written again reads the same.
+            judgement.note = judgement.note.map { String($0.prefix(200)) }
             // A batch never carries the prompt's text (one written in anyway is not read).
             judgement.prompt = ""
             batch.judged.append(judgement)
