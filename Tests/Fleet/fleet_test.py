@@ -89,7 +89,8 @@ class Replica:
         env = dict(os.environ, XDG_DATA_HOME=os.path.join(DIR, data or self.name))
         self.proc = subprocess.Popen(
             [ABTOP, "serve", self.config_path, "--simulate", "--profile", "fast", "--headless", "--quiet",
-             "--port", str(self.port), "--replica", self.name, "--store", PG, "--fleet", REDIS],
+             "--port", str(self.port), "--replica", self.name, "--store", PG, "--fleet", REDIS,
+             "--spool-keep", "1000"],
             env=env, stdout=log, stderr=log)
         children.append(self.proc)
 
@@ -526,6 +527,17 @@ def main():
     check_journal(answered, "at the end")
     text = psql(f"SELECT text FROM prompt WHERE prompt_id = '{headers.get('x-request-id')}'")
     assert text and text[0][0] in ("nul", "nul\ufffdbyte"), text
+
+    # 7b. Each spool keeps what PostgreSQL lacks and the last 1,000 requests (--spool-keep): bounded disk, and
+    #     the journal above still holds everything exactly once.
+    import glob
+    import sqlite3
+    for r in replicas[1:]:
+        spool = glob.glob(os.path.join(DIR, r.name, "abtop", "spool-*.sqlite"))[0]
+        kept = sqlite3.connect(spool).execute("SELECT COUNT(*) FROM request").fetchone()[0]
+        shipped = int(psql(f"SELECT COUNT(*) FROM request WHERE replica = '{r.name}'")[0][0])
+        print(f"7b. {r.name}'s spool keeps {kept} requests of the {shipped} PostgreSQL has")
+        assert kept <= 1_000 + 1_000 + 500 and shipped > 5_000, (kept, shipped)
 
     # 8. The commands read the PostgreSQL journal: every replica's sessions, and a report of one of them.
     out = subprocess.run([ABTOP, "sessions", "--store", PG], check=True, capture_output=True, text=True).stdout

@@ -36,6 +36,10 @@ public final class PostgresShipper: Sendable {
         var caughtUp = false
     }
 
+    /// How many shipped requests the spool keeps (`--spool-keep`; older shipped ones are deleted from it): the spool
+    /// holds what PostgreSQL does not have yet, and this many more.
+    let keep: Int
+
     /// Rows per statement (each value is one parameter; PostgreSQL takes at most 65,535 per statement).
     static let batch = 1_000
     static let look = 0.2
@@ -46,7 +50,11 @@ public final class PostgresShipper: Sendable {
         public var lastError: String?
     }
 
-    public init(url: String, replica: String, journal: Journal, say: @escaping @Sendable (String) -> Void) {
+    public init(
+        url: String, replica: String, journal: Journal, keep: Int = 100_000,
+        say: @escaping @Sendable (String) -> Void
+    ) {
+        self.keep = keep
         self.url = url
         self.replica = replica
         self.journal = journal
@@ -118,6 +126,7 @@ public final class PostgresShipper: Sendable {
     }
 
     private func run() {
+        var prunedAt: Int64 = 0
         var pg: PGConnection?
         var marks: Marks?
         var backoff = 0.5
@@ -153,6 +162,12 @@ public final class PostgresShipper: Sendable {
                     let (n, full) = try ship(pg!, &marks!)
                     state.withLock { $0.shipped += n }
                     more = full
+                }
+                // Pruned each time another tenth of `keep` (at least 1,000) requests has been shipped.
+                let shippedUpTo = marks!.last["request"] ?? 0
+                if shippedUpTo - prunedAt >= Int64(max(1_000, keep / 10)) {
+                    prune(marks!)
+                    prunedAt = shippedUpTo
                 }
                 if stopping {
                     state.withLock { $0.caughtUp = true }
@@ -207,6 +222,32 @@ public final class PostgresShipper: Sendable {
                 description: "replica name '\(replica)' already shipped rows from another spool; this one "
                     + "(\(journal.path)) is not shipped: give it its own --replica, or the replica its old --spool",
                 state: "ABTOP", connectionLost: true)
+        }
+    }
+
+    /// Deletes from the spool the rows PostgreSQL has, but the last `keep` requests (and what goes with them). Each
+    /// table's last row stays: the tables without AUTOINCREMENT would otherwise hand its rowid out again, and the
+    /// shipper knows rows by rowid. Sessions, entities, epochs and rollouts are few and stay (serve reads its
+    /// rollouts back). A failure here costs only disk: the rows stay, and the next minute tries again.
+    func prune(_ marks: Marks) {
+        let requestMark = (marks.last["request"] ?? 0) - Int64(keep)
+        guard requestMark > 0 else { return }
+        try? journal.pool.write { db in
+            // Outputs go with their requests (output.request_id is the request's rowid).
+            try db.execute(
+                sql: "DELETE FROM output WHERE request_id <= ? AND request_id < (SELECT MAX(request_id) FROM output)",
+                arguments: [requestMark])
+            try db.execute(
+                sql: "DELETE FROM request WHERE id <= ? AND id < (SELECT MAX(id) FROM request)",
+                arguments: [requestMark])
+            for table in ["prompt", "vote", "feedback", "judgement"] {
+                guard let shipped = marks.last[table], shipped > 0 else { continue }
+                let bound = shipped - Int64(keep)
+                guard bound > 0 else { continue }
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE rowid <= ? AND rowid < (SELECT MAX(rowid) FROM \(table))",
+                    arguments: [bound])
+            }
         }
     }
 

@@ -113,6 +113,9 @@ struct Serve: AsyncParsableCommand {
             """)
     var spool: String?
 
+    @Option(help: "With --store postgres://…: how many requests PostgreSQL has the spool still keeps.")
+    var spoolKeep = 100_000
+
     @OptionGroup var analysis: AnalysisOptions
 
     /// `--fleet`, else `ABTOP_FLEET`.
@@ -176,6 +179,9 @@ struct Serve: AsyncParsableCommand {
         }
         if spool != nil, storage.postgresURL == nil {
             throw ValidationError("--spool goes with --store postgres://…")
+        }
+        guard (100...100_000_000).contains(spoolKeep) else {
+            throw ValidationError("--spool-keep must be 100…100000000")
         }
         for origin in allowOrigin where origin != "*" && !(origin.hasPrefix("http://") || origin.hasPrefix("https://"))
         {
@@ -325,7 +331,9 @@ struct Serve: AsyncParsableCommand {
             Console.err("abtop serve: cannot open the spool at \(spoolPath): \(error)")
             throw ExitCode(1)
         }
-        let shipper = PostgresShipper(url: url, replica: replicaName, journal: journal) { Console.err($0) }
+        let shipper = PostgresShipper(url: url, replica: replicaName, journal: journal, keep: spoolKeep) {
+            Console.err($0)
+        }
         shipper.start()
         return (journal, shipper)
     }
