@@ -13,6 +13,10 @@ import Synchronization
 ///   starts late applies the current state on its first look (Redis' state wins over its own config file).
 /// - **Rate limits.** `ai_gateway.rate_limits` are counted in one set of token buckets for the whole fleet, each
 ///   take an atomic script in Redis.
+/// - **Breakers.** A cooldown that starts here is published; every replica cools the entity down until the latest
+///   end published (capped by its own policy), and probes on its own.
+/// - **Leases.** `lead` holds a task for the fleet (a rollout's leader), and `publishSplit(leading:)` / `set` write
+///   only while it is held.
 /// - **Cut off.** When Redis does not answer, the replica keeps serving the last state it applied and counts each
 ///   limit locally at its share (the limit divided by the replicas last seen), says so on stderr and in
 ///   `/metrics`, and publishes what changed meanwhile when Redis answers again.
@@ -35,7 +39,8 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
     private var breakersSent: [String: Double] = [:]
     private var breakersApplied: [String: Double] = [:]
     /// The fleet state's generation in Redis (a random token set once): a new one means Redis lost the state (it
-    /// restarted without persistence), so versions start over and every replica publishes what it serves.
+    /// restarted without persistence; versions going back mean an older snapshot), so every replica publishes what
+    /// it serves again.
     private var generation: String?
     private let stopped = Atomic<Bool>(false)
     private let registryBox = Mutex<ServingRegistry?>(nil)
@@ -46,7 +51,8 @@ public final class FleetLink: FleetSync, @unchecked Sendable {
         var version: Int64
         var payload: JSONObject?
         var weights: [Int]?
-        /// The fleet's version did not apply here (it does not read with this abtop): not published over.
+        /// The fleet's version did not apply here (it does not read with this abtop, or names a key this replica
+        /// cannot resolve): neither published over nor deleted by this replica.
         var diverged = false
         /// Redis lost the fleet's state: this replica publishes what it serves, its own changes since over any
         /// other replica's copy, the rest only where no replica did first.
