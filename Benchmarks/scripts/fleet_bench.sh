@@ -3,6 +3,8 @@
 # `abtop mock-server --profile fast` (answers at once), measured with wrk:
 #   single   one `abtop serve` as before the fleet: SQLite journal, no Redis;
 #   replica  one replica of a fleet: PostgreSQL journal (spool, answers after their row is written), Redis state;
+#   pruning  the same with --spool-keep 100: its spool is pruned every 1,000 requests shipped (the default prunes
+#            10,000 every 10,000), to see what pruning costs the answers waiting on the spool;
 #   fleet    three replicas behind nginx (one worker, keepalive upstream), PostgreSQL and Redis.
 # For 1 and 64 connections: requests/s and p50/p99 (wrk --latency), three rounds in turn. Then the PostgreSQL
 # journal's sustained rate: PostgreSQL is stopped while the fleet serves for SPOOL_SECONDS, and timed, once started
@@ -60,6 +62,9 @@ single_port=$(free_port)
 serve single "$single_port" --store "$work/single.sqlite"
 replica_port=$(free_port)
 serve replica "$replica_port" --replica solo --store "$ABTOP_TEST_PG" --fleet "redis://127.0.0.1:$REDIS_PORT/1"
+pruning_port=$(free_port)
+serve pruning "$pruning_port" --replica pruning --store "$ABTOP_TEST_PG" --fleet "redis://127.0.0.1:$REDIS_PORT/2" \
+    --spool-keep 100
 fleet_ports=()
 for i in 1 2 3; do
     p=$(free_port)
@@ -119,8 +124,13 @@ echo "== ${seconds} s per side, ${rounds} rounds, sides in turn (wrk -t1|2 -cN -
 printf "%-4s %-8s %9s %8s %8s %7s\n" conn side "req/s" "p50 ms" "p99 ms" non2xx
 for round in $(seq "$rounds"); do
     for c in 1 64; do
-        for side in single replica fleet; do
-            case $side in single) port=$single_port ;; replica) port=$replica_port ;; fleet) port=$lb_port ;; esac
+        for side in single replica pruning fleet; do
+            case $side in
+            single) port=$single_port ;;
+            replica) port=$replica_port ;;
+            pruning) port=$pruning_port ;;
+            fleet) port=$lb_port ;;
+            esac
             printf "%-4s %-8s %s\n" "$c" "$side" "$(run_wrk "$port" "$c")"
         done
     done
